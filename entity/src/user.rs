@@ -1,0 +1,73 @@
+use sea_orm::entity::prelude::*;
+
+/// A local or remote account.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    /// Flake id, base62.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// `alice` for local users, `alice@example.org` for remote ones.
+    #[sea_orm(unique)]
+    pub nickname: String,
+    pub email: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    pub bio: String,
+    pub password_hash: Option<String>,
+    #[sea_orm(unique)]
+    pub ap_id: String,
+    pub local: bool,
+    /// Host of a remote account; `None` for local ones.
+    pub domain: Option<String>,
+    pub actor_type: String,
+    pub is_admin: bool,
+    pub is_moderator: bool,
+    pub is_active: bool,
+    pub is_confirmed: bool,
+    pub is_approved: bool,
+    pub is_suggested: bool,
+    pub is_locked: bool,
+    pub is_discoverable: bool,
+    pub no_rich_text: bool,
+    pub default_scope: String,
+    pub hide_follows: bool,
+    pub hide_followers: bool,
+    pub hide_followers_count: bool,
+    pub hide_follows_count: bool,
+    pub hide_favorites: bool,
+    pub allow_following_move: bool,
+    pub show_role: bool,
+    pub skip_thread_containment: bool,
+    /// Profile fields rendered to HTML: `[{"name", "value"}]`.
+    pub fields: Json,
+    /// Profile fields as the user typed them.
+    pub raw_fields: Json,
+    pub avatar: Option<String>,
+    pub banner: Option<String>,
+    pub background: Option<String>,
+    pub registration_reason: Option<String>,
+    pub password_reset_pending: bool,
+    pub mfa_enabled: bool,
+    /// Pleroma's per-frontend settings store.
+    pub settings_store: Json,
+    pub also_known_as: Json,
+    /// Lower-cased `nickname name email`, what admin search matches.
+    pub search_text: String,
+    pub inserted_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::user_tag::Entity")]
+    Tags,
+}
+
+impl Related<super::user_tag::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Tags.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

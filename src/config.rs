@@ -1,0 +1,191 @@
+//! Settings: command-line flags > environment > config file (TOML) > defaults.
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+use crate::auth::Privilege;
+
+/// Values given on the command line or in the environment (clap fills both).
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Overrides {
+    /// Address to listen on.
+    #[arg(long, env = "GATEWAY_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+    /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Directory for the SQLite database, the mail outbox and uploads.
+    #[arg(long, env = "GATEWAY_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Public base URL, used in links and ActivityPub ids.
+    #[arg(long, env = "GATEWAY_INSTANCE_URL", global = true)]
+    pub instance_url: Option<String>,
+    /// TOML configuration file.
+    #[arg(long = "config", env = "GATEWAY_CONFIG", global = true)]
+    pub config_file: Option<PathBuf>,
+}
+
+/// The config file's shape; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    instance_url: Option<String>,
+    instance: Instance,
+    mailer: Mailer,
+}
+
+/// Resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    /// Without a trailing slash.
+    pub instance_url: String,
+    pub instance: Instance,
+    pub mailer: Mailer,
+}
+
+/// Pleroma's `[:instance]`-style settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Instance {
+    pub name: String,
+    pub description: String,
+    pub email: String,
+    pub registrations_open: bool,
+    pub account_activation_required: bool,
+    pub account_approval_required: bool,
+    pub invites_enabled: bool,
+    /// A private instance refuses anonymous callers on public API routes.
+    pub public: bool,
+    pub healthcheck: bool,
+    /// Privileges an admin holds (Pleroma's `admin_privileges`).
+    pub admin_privileges: Vec<Privilege>,
+    /// Privileges a moderator holds (Pleroma's `moderator_privileges`).
+    pub moderator_privileges: Vec<Privilege>,
+    /// Admin routes demand admin scopes in the token (Pleroma's default, and its only mode since 2.3).
+    pub enforce_oauth_admin_scope_usage: bool,
+    /// Access-token lifetime in seconds.
+    pub token_expires_in: i64,
+    /// Password attempts allowed per account and per address each minute.
+    pub login_attempts_per_minute: u32,
+    pub limit: usize,
+}
+
+impl Default for Instance {
+    fn default() -> Self {
+        Instance {
+            name: "Pleroma Gateway".into(),
+            description: "A Pleroma admin gateway".into(),
+            email: "admin@localhost".into(),
+            registrations_open: true,
+            account_activation_required: false,
+            account_approval_required: false,
+            invites_enabled: false,
+            public: true,
+            healthcheck: true,
+            admin_privileges: Privilege::ALL.to_vec(),
+            moderator_privileges: vec![Privilege::MessagesDelete, Privilege::ReportsManageReports],
+            enforce_oauth_admin_scope_usage: true,
+            token_expires_in: 3600 * 24 * 365 * 100,
+            login_attempts_per_minute: 15,
+            limit: 5000,
+        }
+    }
+}
+
+/// How mail leaves: SMTP when `smtp_url` is set, otherwise `.eml` files in `<data_dir>/outbox`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Mailer {
+    pub enabled: bool,
+    /// e.g. `smtps://user:pass@mail.example.org:465`.
+    pub smtp_url: Option<String>,
+    pub from: String,
+}
+
+impl Default for Mailer {
+    fn default() -> Self {
+        Mailer { enabled: true, smtp_url: None, from: "noreply@localhost".into() }
+    }
+}
+
+impl Settings {
+    /// Resolve settings from overrides, the config file they name, and defaults.
+    pub fn load(overrides: &Overrides) -> Result<Settings, String> {
+        let file = match &overrides.config_file {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = overrides
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = overrides
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| default_sqlite_url(&data_dir));
+        let instance_url = overrides
+            .instance_url
+            .clone()
+            .or(file.instance_url)
+            .unwrap_or_else(|| "http://localhost:4000".into())
+            .trim_end_matches('/')
+            .to_string();
+        url::Url::parse(&instance_url).map_err(|e| format!("invalid instance URL {instance_url}: {e}"))?;
+        Ok(Settings {
+            listen: overrides
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 4000))),
+            database_url,
+            data_dir,
+            instance_url,
+            instance: file.instance,
+            mailer: file.mailer,
+        })
+    }
+
+    /// Settings for tests and tools: defaults around a database URL and data directory.
+    pub fn for_database(database_url: &str, data_dir: &Path) -> Settings {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.into(),
+            data_dir: data_dir.into(),
+            instance_url: "http://localhost:4000".into(),
+            instance: Instance::default(),
+            mailer: Mailer::default(),
+        }
+    }
+
+    /// `host[:port]` of the instance URL.
+    pub fn host(&self) -> String {
+        url::Url::parse(&self.instance_url)
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
+            })
+            .unwrap_or_else(|| "localhost".into())
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn default_sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("gateway.db").display())
+}

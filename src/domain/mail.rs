@@ -1,0 +1,83 @@
+//! Outgoing mail behind one interface: SMTP when configured, otherwise `.eml` files in
+//! `<data_dir>/outbox` (lettre's file transport), which operators and tests can read.
+use std::path::PathBuf;
+
+use lettre::{
+    message::{header::ContentType, Mailbox},
+    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
+
+use crate::{config::Settings, error::AppError};
+
+/// An email to send.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    Disabled,
+}
+
+/// The configured mail transport.
+pub struct Mailer {
+    transport: Transport,
+    from: String,
+}
+
+impl Mailer {
+    /// Build the transport the settings ask for.
+    pub fn new(settings: &Settings) -> Result<Mailer, String> {
+        let transport = if !settings.mailer.enabled {
+            Transport::Disabled
+        } else if let Some(url) = &settings.mailer.smtp_url {
+            Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| format!("invalid SMTP URL: {e}"))?
+                    .build(),
+            )
+        } else {
+            let dir = settings.data_dir.join("outbox");
+            Transport::Outbox(AsyncFileTransport::new(&dir), dir)
+        };
+        Ok(Mailer { transport, from: settings.mailer.from.clone() })
+    }
+
+    /// Whether mail is sent at all (nodeinfo's `mailerEnabled`).
+    pub fn enabled(&self) -> bool {
+        !matches!(self.transport, Transport::Disabled)
+    }
+
+    /// The outbox directory, when mail goes to files.
+    pub fn outbox(&self) -> Option<&PathBuf> {
+        match &self.transport {
+            Transport::Outbox(_, dir) => Some(dir),
+            _ => None,
+        }
+    }
+
+    /// Send one email.
+    pub async fn send(&self, email: Email) -> Result<(), AppError> {
+        let from: Mailbox = self.from.parse().map_err(AppError::internal)?;
+        let to: Mailbox = email.to.parse().map_err(|_| AppError::BadRequest("Invalid email address".into()))?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(email.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.text)
+            .map_err(AppError::internal)?;
+        match &self.transport {
+            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(AppError::internal),
+            Transport::Outbox(files, dir) => {
+                tokio::fs::create_dir_all(dir).await.map_err(AppError::internal)?;
+                files.send(message).await.map(|_| ()).map_err(AppError::internal)
+            }
+            Transport::Disabled => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Business rules, one module per area. Functions take a connection or a transaction and know
+//! nothing of HTTP or GraphQL.
+pub mod mail;
+pub mod moderation_log;
+pub mod oauth;
+pub mod users;

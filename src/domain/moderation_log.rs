@@ -1,0 +1,1154 @@
+//! Pleroma's moderation log: what an admin or moderator did, rendered and stored exactly as
+//! Pleroma's `Pleroma.ModerationLog` does it.
+//!
+//! Each entry keeps Pleroma's `data` map (`{"actor": {...}, "action": "...", "message": "...",
+//! ...}`) and the rendered message. Users are stored as `{"id", "nickname", "type": "user"}`.
+//! Callers write one entry per admin request, inside the request's own transaction.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use entity::moderation_log;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::{json, Map, Value};
+
+/// The admin or moderator who performed the action (`data.actor`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    /// The actor's user id.
+    pub id: String,
+    /// The actor's nickname, without `@`.
+    pub nickname: String,
+}
+
+/// A user the action was applied to (`data.subject`, `data.subjects`, `data.followed`, ...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subject {
+    /// The user's id.
+    pub id: String,
+    /// The user's nickname, without `@`.
+    pub nickname: String,
+}
+
+impl Subject {
+    /// A subject from a user's id and nickname.
+    pub fn new(id: impl Into<String>, nickname: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            nickname: nickname.into(),
+        }
+    }
+}
+
+/// A permission group that `grant` and `revoke` change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// `is_admin`.
+    Admin,
+    /// `is_moderator`.
+    Moderator,
+}
+
+impl Permission {
+    /// Pleroma's name for the group: `admin` or `moderator`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::Admin => "admin",
+            Permission::Moderator => "moderator",
+        }
+    }
+}
+
+/// A report (a `Flag` activity) as Pleroma stores it: `{"type": "report", "id", "state"}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportRef {
+    /// The report's activity id.
+    pub id: String,
+    /// The report's state after the action (`open`, `resolved`, `closed`), if any.
+    pub state: Option<String>,
+}
+
+/// One action Pleroma writes to the moderation log, with its subjects.
+///
+/// Fields: `subjects`/`subject` are the users acted on, in request order; `follower` and
+/// `followed` the two sides of a follow; `nicknames` and `tags` the raw request lists;
+/// `report` the report acted on; `subject_actor` the report's own actor (Pleroma's
+/// `report.user_actor`: the account that *filed* the report, although the message says
+/// "on user"); `text` a report note's content; `status_id`/`message_id` activity ids.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// `create`: accounts created by an admin (one entry for the whole batch).
+    Create { subjects: Vec<Subject> },
+    /// `delete`: accounts deleted.
+    Delete { subjects: Vec<Subject> },
+    /// `activate`: accounts activated.
+    Activate { subjects: Vec<Subject> },
+    /// `deactivate`: accounts deactivated.
+    Deactivate { subjects: Vec<Subject> },
+    /// `approve`: pending registrations approved.
+    Approve { subjects: Vec<Subject> },
+    /// `add_suggestion`: users added to the suggested accounts.
+    AddSuggestion { subjects: Vec<Subject> },
+    /// `remove_suggestion`: users removed from the suggested accounts.
+    RemoveSuggestion { subjects: Vec<Subject> },
+    /// `follow`: the admin made `follower` follow `followed`.
+    Follow {
+        follower: Subject,
+        followed: Subject,
+    },
+    /// `unfollow`: the admin made `follower` unfollow `followed`.
+    Unfollow {
+        follower: Subject,
+        followed: Subject,
+    },
+    /// `tag`: tags added; Pleroma stores the nicknames as given in the request.
+    Tag {
+        nicknames: Vec<String>,
+        tags: Vec<String>,
+    },
+    /// `untag`: tags removed; Pleroma stores the nicknames as given in the request.
+    Untag {
+        nicknames: Vec<String>,
+        tags: Vec<String>,
+    },
+    /// `grant`: a permission group given.
+    Grant {
+        subjects: Vec<Subject>,
+        permission: Permission,
+    },
+    /// `revoke`: a permission group taken away.
+    Revoke {
+        subjects: Vec<Subject>,
+        permission: Permission,
+    },
+    /// `force_password_reset`: users must reset their password.
+    ForcePasswordReset { subjects: Vec<Subject> },
+    /// `confirm_email`: email addresses confirmed by an admin.
+    ConfirmEmail { subjects: Vec<Subject> },
+    /// `resend_confirmation_email`: confirmation emails sent again.
+    ResendConfirmationEmail { subjects: Vec<Subject> },
+    /// `updated_users`: account credentials changed by an admin.
+    UpdatedUsers { subjects: Vec<Subject> },
+    /// `create_backup`: an account backup requested; the subject is one user, not a list.
+    CreateBackup { subject: Subject },
+    /// `relay_follow`: the instance relay followed `target` (an actor URL).
+    RelayFollow { target: String },
+    /// `relay_unfollow`: the instance relay unfollowed `target`.
+    RelayUnfollow { target: String },
+    /// `report_update`: a report's state changed.
+    ReportUpdate {
+        report: ReportRef,
+        subject_actor: Option<Subject>,
+    },
+    /// `report_assigned`: a report assigned to `assigned_account` (a nickname).
+    ReportAssigned {
+        report: ReportRef,
+        subject_actor: Option<Subject>,
+        assigned_account: String,
+    },
+    /// `report_unassigned`: a report's assignee removed.
+    ReportUnassigned {
+        report: ReportRef,
+        subject_actor: Option<Subject>,
+    },
+    /// `report_note`: a note added to a report.
+    ReportNote {
+        report: ReportRef,
+        subject_actor: Option<Subject>,
+        text: String,
+    },
+    /// `report_note_delete`: a note removed from a report.
+    ReportNoteDelete {
+        report: ReportRef,
+        subject_actor: Option<Subject>,
+        text: String,
+    },
+    /// `status_update`: a status's sensitivity and/or visibility changed.
+    StatusUpdate {
+        status_id: String,
+        sensitive: Option<bool>,
+        visibility: Option<String>,
+    },
+    /// `status_delete`: someone else's status deleted by a privileged user.
+    StatusDelete { status_id: String },
+    /// `chat_message_delete`: someone else's chat message deleted by a privileged user.
+    ChatMessageDelete { message_id: String },
+}
+
+impl Action {
+    /// Pleroma's action name, stored in `data.action`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Create { .. } => "create",
+            Action::Delete { .. } => "delete",
+            Action::Activate { .. } => "activate",
+            Action::Deactivate { .. } => "deactivate",
+            Action::Approve { .. } => "approve",
+            Action::AddSuggestion { .. } => "add_suggestion",
+            Action::RemoveSuggestion { .. } => "remove_suggestion",
+            Action::Follow { .. } => "follow",
+            Action::Unfollow { .. } => "unfollow",
+            Action::Tag { .. } => "tag",
+            Action::Untag { .. } => "untag",
+            Action::Grant { .. } => "grant",
+            Action::Revoke { .. } => "revoke",
+            Action::ForcePasswordReset { .. } => "force_password_reset",
+            Action::ConfirmEmail { .. } => "confirm_email",
+            Action::ResendConfirmationEmail { .. } => "resend_confirmation_email",
+            Action::UpdatedUsers { .. } => "updated_users",
+            Action::CreateBackup { .. } => "create_backup",
+            Action::RelayFollow { .. } => "relay_follow",
+            Action::RelayUnfollow { .. } => "relay_unfollow",
+            Action::ReportUpdate { .. } => "report_update",
+            Action::ReportAssigned { .. } => "report_assigned",
+            Action::ReportUnassigned { .. } => "report_unassigned",
+            Action::ReportNote { .. } => "report_note",
+            Action::ReportNoteDelete { .. } => "report_note_delete",
+            Action::StatusUpdate { .. } => "status_update",
+            Action::StatusDelete { .. } => "status_delete",
+            Action::ChatMessageDelete { .. } => "chat_message_delete",
+        }
+    }
+
+    /// The full `data` map Pleroma stores, including `actor`, `action` and `message`.
+    pub fn data(&self, actor: &Actor) -> Value {
+        let mut data = Map::new();
+        // `chat_message_delete` is the one action whose actor map holds only the nickname.
+        let actor_map = match self {
+            Action::ChatMessageDelete { .. } => json!({ "nickname": actor.nickname }),
+            _ => user_map(&actor.id, &actor.nickname),
+        };
+        data.insert("actor".into(), actor_map);
+        data.insert("action".into(), self.name().into());
+        data.insert("message".into(), self.message(actor).into());
+
+        match self {
+            Action::Create { subjects } => {
+                data.insert("subjects".into(), users_json(subjects));
+            }
+            Action::Delete { subjects }
+            | Action::Activate { subjects }
+            | Action::Deactivate { subjects }
+            | Action::Approve { subjects }
+            | Action::AddSuggestion { subjects }
+            | Action::RemoveSuggestion { subjects }
+            | Action::ForcePasswordReset { subjects }
+            | Action::ConfirmEmail { subjects }
+            | Action::ResendConfirmationEmail { subjects }
+            | Action::UpdatedUsers { subjects } => {
+                data.insert("subject".into(), users_json(subjects));
+            }
+            Action::CreateBackup { subject } => {
+                data.insert("subject".into(), subject_json(subject));
+            }
+            Action::Follow { follower, followed } | Action::Unfollow { follower, followed } => {
+                data.insert("follower".into(), subject_json(follower));
+                data.insert("followed".into(), subject_json(followed));
+            }
+            Action::Tag { nicknames, tags } | Action::Untag { nicknames, tags } => {
+                data.insert("nicknames".into(), json!(nicknames));
+                data.insert("tags".into(), json!(tags));
+            }
+            Action::Grant {
+                subjects,
+                permission,
+            }
+            | Action::Revoke {
+                subjects,
+                permission,
+            } => {
+                data.insert("subject".into(), users_json(subjects));
+                data.insert("permission".into(), permission.as_str().into());
+            }
+            Action::RelayFollow { target } | Action::RelayUnfollow { target } => {
+                data.insert("target".into(), target.as_str().into());
+            }
+            Action::ReportUpdate {
+                report,
+                subject_actor,
+            }
+            | Action::ReportUnassigned {
+                report,
+                subject_actor,
+            } => {
+                insert_report(&mut data, report, subject_actor.as_ref());
+            }
+            Action::ReportAssigned {
+                report,
+                subject_actor,
+                assigned_account,
+            } => {
+                insert_report(&mut data, report, subject_actor.as_ref());
+                data.insert("assigned_account".into(), assigned_account.as_str().into());
+            }
+            Action::ReportNote {
+                report,
+                subject_actor,
+                text,
+            }
+            | Action::ReportNoteDelete {
+                report,
+                subject_actor,
+                text,
+            } => {
+                insert_report(&mut data, report, subject_actor.as_ref());
+                data.insert("text".into(), text.as_str().into());
+            }
+            Action::StatusUpdate {
+                status_id,
+                sensitive,
+                visibility,
+            } => {
+                data.insert(
+                    "subject".into(),
+                    json!({ "type": "status", "id": status_id }),
+                );
+                data.insert("sensitive".into(), json!(sensitive));
+                data.insert("visibility".into(), json!(visibility));
+            }
+            Action::StatusDelete { status_id } => {
+                data.insert("subject_id".into(), status_id.as_str().into());
+            }
+            Action::ChatMessageDelete { message_id } => {
+                data.insert("subject_id".into(), message_id.as_str().into());
+            }
+        }
+        Value::Object(data)
+    }
+
+    /// The message exactly as Pleroma words it, e.g. `@admin deactivated users: @bob, @carol`.
+    pub fn message(&self, actor: &Actor) -> String {
+        let a = &actor.nickname;
+        match self {
+            Action::Create { subjects } => format!("@{a} created users: {}", nicks(subjects)),
+            Action::Delete { subjects } => format!("@{a} deleted users: {}", nicks(subjects)),
+            Action::Activate { subjects } => format!("@{a} activated users: {}", nicks(subjects)),
+            Action::Deactivate { subjects } => {
+                format!("@{a} deactivated users: {}", nicks(subjects))
+            }
+            Action::Approve { subjects } => format!("@{a} approved users: {}", nicks(subjects)),
+            Action::AddSuggestion { subjects } => {
+                format!("@{a} added suggested users: {}", nicks(subjects))
+            }
+            Action::RemoveSuggestion { subjects } => {
+                format!("@{a} removed suggested users: {}", nicks(subjects))
+            }
+            Action::Follow { follower, followed } => {
+                format!(
+                    "@{a} made @{} follow @{}",
+                    follower.nickname, followed.nickname
+                )
+            }
+            Action::Unfollow { follower, followed } => {
+                format!(
+                    "@{a} made @{} unfollow @{}",
+                    follower.nickname, followed.nickname
+                )
+            }
+            Action::Tag { nicknames, tags } => format!(
+                "@{a} added tags: {} to users: {}",
+                tags.join(", "),
+                at_list(nicknames.iter().map(String::as_str))
+            ),
+            Action::Untag { nicknames, tags } => format!(
+                "@{a} removed tags: {} from users: {}",
+                tags.join(", "),
+                at_list(nicknames.iter().map(String::as_str))
+            ),
+            Action::Grant {
+                subjects,
+                permission,
+            } => format!("@{a} made {} {}", nicks(subjects), permission.as_str()),
+            Action::Revoke {
+                subjects,
+                permission,
+            } => format!(
+                "@{a} revoked {} role from {}",
+                permission.as_str(),
+                nicks(subjects)
+            ),
+            Action::ForcePasswordReset { subjects } => {
+                format!("@{a} forced password reset for users: {}", nicks(subjects))
+            }
+            Action::ConfirmEmail { subjects } => {
+                format!("@{a} confirmed email for users: {}", nicks(subjects))
+            }
+            Action::ResendConfirmationEmail { subjects } => format!(
+                "@{a} re-sent confirmation email for users: {}",
+                nicks(subjects)
+            ),
+            Action::UpdatedUsers { subjects } => {
+                format!("@{a} updated users: {}", nicks(subjects))
+            }
+            Action::CreateBackup { subject } => {
+                format!("@{a} requested account backup for @{}", subject.nickname)
+            }
+            Action::RelayFollow { target } => format!("@{a} followed relay: {target}"),
+            Action::RelayUnfollow { target } => format!("@{a} unfollowed relay: {target}"),
+            Action::ReportUpdate {
+                report,
+                subject_actor,
+            } => format!(
+                "@{a} updated report #{}{} with '{}' state",
+                report.id,
+                on_user(subject_actor.as_ref(), " (on user ", ")"),
+                report.state.as_deref().unwrap_or("")
+            ),
+            Action::ReportAssigned {
+                report,
+                subject_actor,
+                assigned_account,
+            } => format!(
+                "@{a} assigned report #{}{} to user {assigned_account}",
+                report.id,
+                on_user(subject_actor.as_ref(), " (on user ", ")")
+            ),
+            Action::ReportUnassigned {
+                report,
+                subject_actor,
+            } => format!(
+                "@{a} unassigned report #{}{} from a user",
+                report.id,
+                on_user(subject_actor.as_ref(), " (on user ", ")")
+            ),
+            Action::ReportNote {
+                report,
+                subject_actor,
+                text,
+            } => format!(
+                "@{a} added note '{text}' to report #{}{}",
+                report.id,
+                on_user(subject_actor.as_ref(), " on user ", "")
+            ),
+            Action::ReportNoteDelete {
+                report,
+                subject_actor,
+                text,
+            } => format!(
+                "@{a} deleted note '{text}' from report #{}{}",
+                report.id,
+                on_user(subject_actor.as_ref(), " on user ", "")
+            ),
+            Action::StatusUpdate {
+                status_id,
+                sensitive,
+                visibility,
+            } => {
+                // Pleroma's clauses in order: a missing `sensitive` wins, even when
+                // `visibility` is missing too.
+                match (sensitive, visibility.as_deref()) {
+                    (None, v) => format!(
+                        "@{a} updated status #{status_id}, set visibility: '{}'",
+                        v.unwrap_or("")
+                    ),
+                    (Some(s), None) => {
+                        format!("@{a} updated status #{status_id}, set sensitive: '{s}'")
+                    }
+                    (Some(s), Some(v)) => format!(
+                        "@{a} updated status #{status_id}, set sensitive: '{s}', visibility: '{v}'"
+                    ),
+                }
+            }
+            Action::StatusDelete { status_id } => format!("@{a} deleted status #{status_id}"),
+            Action::ChatMessageDelete { message_id } => {
+                format!("@{a} deleted chat message #{message_id}")
+            }
+        }
+    }
+}
+
+fn user_map(id: &str, nickname: &str) -> Value {
+    json!({ "id": id, "nickname": nickname, "type": "user" })
+}
+
+fn subject_json(subject: &Subject) -> Value {
+    user_map(&subject.id, &subject.nickname)
+}
+
+fn users_json(subjects: &[Subject]) -> Value {
+    Value::Array(subjects.iter().map(subject_json).collect())
+}
+
+fn insert_report(
+    data: &mut Map<String, Value>,
+    report: &ReportRef,
+    subject_actor: Option<&Subject>,
+) {
+    data.insert(
+        "subject".into(),
+        json!({ "type": "report", "id": report.id, "state": report.state }),
+    );
+    if let Some(user) = subject_actor {
+        data.insert("subject_actor".into(), subject_json(user));
+    }
+}
+
+/// `@a, @b` from nicknames.
+fn at_list<'a>(nicknames: impl Iterator<Item = &'a str>) -> String {
+    nicknames
+        .map(|n| format!("@{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn nicks(subjects: &[Subject]) -> String {
+    at_list(subjects.iter().map(|s| s.nickname.as_str()))
+}
+
+/// Pleroma's `subject_actor_nickname/3`: `prefix @nick postfix`, or nothing without a user.
+fn on_user(subject_actor: Option<&Subject>, prefix: &str, postfix: &str) -> String {
+    subject_actor
+        .map(|u| format!("{prefix}@{}{postfix}", u.nickname))
+        .unwrap_or_default()
+}
+
+/// Writes one log entry for `action` by `actor`; call it inside the action's transaction.
+///
+/// `inserted_at` is now, truncated to whole seconds as Pleroma's `timestamps()` are. `actor_id`
+/// is `data.actor.id`, so `chat_message_delete` entries (no actor id, as in Pleroma) have none.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    action: &Action,
+) -> Result<(), DbErr> {
+    let data = action.data(actor);
+    let actor_id = data
+        .get("actor")
+        .and_then(|a| a.get("id"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let row = moderation_log::ActiveModel {
+        id: NotSet,
+        actor_id: Set(actor_id),
+        data: Set(data),
+        message: Set(action.message(actor)),
+        inserted_at: Set(Utc::now().trunc_subsecs(0)),
+    };
+    row.insert(conn).await?;
+    Ok(())
+}
+
+/// Filters of `GET /api/v1/pleroma/admin/moderation_log`, as in Pleroma's `ModerationLog.get_all`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// Only entries inserted at or after this instant (inclusive).
+    pub start_date: Option<DateTime<Utc>>,
+    /// Only entries inserted at or before this instant (inclusive).
+    pub end_date: Option<DateTime<Utc>>,
+    /// Only entries whose actor (`data.actor.id`) is this user id.
+    pub user_id: Option<String>,
+    /// Only entries whose message contains this text, case-insensitively; empty means no filter.
+    pub search: Option<String>,
+}
+
+/// One page of log entries, newest first, and the number of entries matching `filter`.
+///
+/// Pleroma pages with `page` (from 1) and `page_size` (default 50): pass
+/// `offset = (page - 1) * page_size` and `limit = page_size`.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    filter: &LogFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<moderation_log::Model>, u64), DbErr> {
+    use moderation_log::{Column, Entity};
+
+    let mut cond = Condition::all();
+    if let Some(start) = filter.start_date {
+        cond = cond.add(Column::InsertedAt.gte(start));
+    }
+    if let Some(end) = filter.end_date {
+        cond = cond.add(Column::InsertedAt.lte(end));
+    }
+    if let Some(user_id) = &filter.user_id {
+        cond = cond.add(Column::ActorId.eq(user_id.as_str()));
+    }
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+        cond = cond.add(
+            Expr::expr(Func::lower(Expr::col(Column::Message)))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+
+    let total = Entity::find().filter(cond.clone()).count(conn).await?;
+    let items = Entity::find()
+        .filter(cond)
+        .order_by_desc(Column::InsertedAt)
+        .order_by_desc(Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    Ok((items, total))
+}
+
+/// Escapes `\`, `%` and `_` so the text matches literally inside a `LIKE … ESCAPE '\'` pattern.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One entry as Pleroma's `ModerationLogView` renders it: `{id, data, time, message}`, where
+/// `time` is the insertion time in Unix seconds.
+pub fn render(entry: &moderation_log::Model) -> Value {
+    json!({
+        "id": entry.id,
+        "data": entry.data,
+        "time": entry.inserted_at.timestamp(),
+        "message": entry.message,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use sea_orm::{Database, DatabaseConnection, Schema};
+
+    fn admin() -> Actor {
+        Actor {
+            id: "A1".into(),
+            nickname: "admin".into(),
+        }
+    }
+
+    fn bob() -> Subject {
+        Subject::new("B1", "bob")
+    }
+
+    fn carol() -> Subject {
+        Subject::new("C1", "carol")
+    }
+
+    fn report(state: Option<&str>) -> ReportRef {
+        ReportRef {
+            id: "9m9I1F4p8ftrTP6QTI".into(),
+            state: state.map(str::to_owned),
+        }
+    }
+
+    fn msg(action: Action) -> String {
+        action.message(&admin())
+    }
+
+    #[test]
+    fn user_list_messages() {
+        let two = || vec![bob(), carol()];
+        let cases = [
+            (
+                Action::Create { subjects: two() },
+                "@admin created users: @bob, @carol",
+            ),
+            (
+                Action::Delete {
+                    subjects: vec![bob()],
+                },
+                "@admin deleted users: @bob",
+            ),
+            (
+                Action::Activate { subjects: two() },
+                "@admin activated users: @bob, @carol",
+            ),
+            (
+                Action::Deactivate { subjects: two() },
+                "@admin deactivated users: @bob, @carol",
+            ),
+            (
+                Action::Approve { subjects: two() },
+                "@admin approved users: @bob, @carol",
+            ),
+            (
+                Action::AddSuggestion { subjects: two() },
+                "@admin added suggested users: @bob, @carol",
+            ),
+            (
+                Action::RemoveSuggestion { subjects: two() },
+                "@admin removed suggested users: @bob, @carol",
+            ),
+            (
+                Action::ForcePasswordReset { subjects: two() },
+                "@admin forced password reset for users: @bob, @carol",
+            ),
+            (
+                Action::ConfirmEmail { subjects: two() },
+                "@admin confirmed email for users: @bob, @carol",
+            ),
+            (
+                Action::ResendConfirmationEmail { subjects: two() },
+                "@admin re-sent confirmation email for users: @bob, @carol",
+            ),
+            (
+                Action::UpdatedUsers {
+                    subjects: vec![bob()],
+                },
+                "@admin updated users: @bob",
+            ),
+            (
+                Action::CreateBackup { subject: bob() },
+                "@admin requested account backup for @bob",
+            ),
+        ];
+        for (action, expected) in cases {
+            assert_eq!(msg(action), expected);
+        }
+    }
+
+    #[test]
+    fn follow_tag_and_permission_messages() {
+        // Pleroma: "@#{admin} made @#{follower} follow @#{followed}".
+        assert_eq!(
+            msg(Action::Follow {
+                follower: carol(),
+                followed: bob()
+            }),
+            "@admin made @carol follow @bob"
+        );
+        assert_eq!(
+            msg(Action::Unfollow {
+                follower: carol(),
+                followed: bob()
+            }),
+            "@admin made @carol unfollow @bob"
+        );
+        let tag = |untag: bool| {
+            let nicknames = vec!["bob".to_owned(), "carol".to_owned()];
+            let tags = vec!["foo".to_owned(), "bar".to_owned()];
+            if untag {
+                Action::Untag { nicknames, tags }
+            } else {
+                Action::Tag { nicknames, tags }
+            }
+        };
+        assert_eq!(
+            msg(tag(false)),
+            "@admin added tags: foo, bar to users: @bob, @carol"
+        );
+        assert_eq!(
+            msg(tag(true)),
+            "@admin removed tags: foo, bar from users: @bob, @carol"
+        );
+        assert_eq!(
+            msg(Action::Grant {
+                subjects: vec![bob()],
+                permission: Permission::Moderator
+            }),
+            "@admin made @bob moderator"
+        );
+        assert_eq!(
+            msg(Action::Grant {
+                subjects: vec![bob(), carol()],
+                permission: Permission::Admin
+            }),
+            "@admin made @bob, @carol admin"
+        );
+        assert_eq!(
+            msg(Action::Revoke {
+                subjects: vec![bob()],
+                permission: Permission::Admin
+            }),
+            "@admin revoked admin role from @bob"
+        );
+    }
+
+    #[test]
+    fn relay_report_status_and_chat_messages() {
+        let relay = "https://example.org/relay".to_owned();
+        assert_eq!(
+            msg(Action::RelayFollow {
+                target: relay.clone()
+            }),
+            "@admin followed relay: https://example.org/relay"
+        );
+        assert_eq!(
+            msg(Action::RelayUnfollow { target: relay }),
+            "@admin unfollowed relay: https://example.org/relay"
+        );
+        assert_eq!(
+            msg(Action::ReportUpdate {
+                report: report(Some("resolved")),
+                subject_actor: Some(bob())
+            }),
+            "@admin updated report #9m9I1F4p8ftrTP6QTI (on user @bob) with 'resolved' state"
+        );
+        assert_eq!(
+            msg(Action::ReportUpdate {
+                report: report(Some("closed")),
+                subject_actor: None
+            }),
+            "@admin updated report #9m9I1F4p8ftrTP6QTI with 'closed' state"
+        );
+        assert_eq!(
+            msg(Action::ReportAssigned {
+                report: report(Some("open")),
+                subject_actor: Some(bob()),
+                assigned_account: "carol".into()
+            }),
+            "@admin assigned report #9m9I1F4p8ftrTP6QTI (on user @bob) to user carol"
+        );
+        assert_eq!(
+            msg(Action::ReportUnassigned {
+                report: report(Some("open")),
+                subject_actor: Some(bob())
+            }),
+            "@admin unassigned report #9m9I1F4p8ftrTP6QTI (on user @bob) from a user"
+        );
+        assert_eq!(
+            msg(Action::ReportNote {
+                report: report(None),
+                subject_actor: None,
+                text: "look at this".into()
+            }),
+            "@admin added note 'look at this' to report #9m9I1F4p8ftrTP6QTI"
+        );
+        assert_eq!(
+            msg(Action::ReportNote {
+                report: report(None),
+                subject_actor: Some(bob()),
+                text: "look at this".into()
+            }),
+            "@admin added note 'look at this' to report #9m9I1F4p8ftrTP6QTI on user @bob"
+        );
+        // From Pleroma's ModerationLogViewTest.
+        let b612 = Subject::new("A1I7G8", "b-612");
+        assert_eq!(
+            msg(Action::ReportNoteDelete {
+                report: ReportRef {
+                    id: "A1I7be".into(),
+                    state: Some("open".into())
+                },
+                subject_actor: Some(b612),
+                text: "mistake".into()
+            }),
+            "@admin deleted note 'mistake' from report #A1I7be on user @b-612"
+        );
+        let status = |sensitive: Option<bool>, visibility: Option<&str>| Action::StatusUpdate {
+            status_id: "S1".into(),
+            sensitive,
+            visibility: visibility.map(str::to_owned),
+        };
+        assert_eq!(
+            msg(status(Some(true), None)),
+            "@admin updated status #S1, set sensitive: 'true'"
+        );
+        assert_eq!(
+            msg(status(None, Some("private"))),
+            "@admin updated status #S1, set visibility: 'private'"
+        );
+        assert_eq!(
+            msg(status(Some(true), Some("private"))),
+            "@admin updated status #S1, set sensitive: 'true', visibility: 'private'"
+        );
+        assert_eq!(
+            msg(status(None, None)),
+            "@admin updated status #S1, set visibility: ''"
+        );
+        assert_eq!(
+            msg(Action::StatusDelete {
+                status_id: "S1".into()
+            }),
+            "@admin deleted status #S1"
+        );
+        assert_eq!(
+            msg(Action::ChatMessageDelete {
+                message_id: "M1".into()
+            }),
+            "@admin deleted chat message #M1"
+        );
+    }
+
+    #[test]
+    fn data_maps_match_pleroma() {
+        let actor = json!({"id": "A1", "nickname": "admin", "type": "user"});
+        let user = |id: &str, nick: &str| json!({"id": id, "nickname": nick, "type": "user"});
+
+        assert_eq!(
+            Action::Deactivate {
+                subjects: vec![bob(), carol()]
+            }
+            .data(&admin()),
+            json!({
+                "actor": actor,
+                "action": "deactivate",
+                "message": "@admin deactivated users: @bob, @carol",
+                "subject": [user("B1", "bob"), user("C1", "carol")],
+            })
+        );
+        assert_eq!(
+            Action::Create {
+                subjects: vec![bob()]
+            }
+            .data(&admin()),
+            json!({
+                "actor": actor,
+                "action": "create",
+                "message": "@admin created users: @bob",
+                "subjects": [user("B1", "bob")],
+            })
+        );
+        assert_eq!(
+            Action::Follow {
+                follower: carol(),
+                followed: bob()
+            }
+            .data(&admin()),
+            json!({
+                "actor": actor,
+                "action": "follow",
+                "message": "@admin made @carol follow @bob",
+                "follower": user("C1", "carol"),
+                "followed": user("B1", "bob"),
+            })
+        );
+        assert_eq!(
+            Action::Tag {
+                nicknames: vec!["bob".into()],
+                tags: vec!["foo".into()]
+            }
+            .data(&admin()),
+            json!({
+                "actor": actor,
+                "action": "tag",
+                "message": "@admin added tags: foo to users: @bob",
+                "nicknames": ["bob"],
+                "tags": ["foo"],
+            })
+        );
+        assert_eq!(
+            Action::Revoke {
+                subjects: vec![bob()],
+                permission: Permission::Moderator
+            }
+            .data(&admin()),
+            json!({
+                "actor": actor,
+                "action": "revoke",
+                "message": "@admin revoked moderator role from @bob",
+                "subject": [user("B1", "bob")],
+                "permission": "moderator",
+            })
+        );
+        assert_eq!(
+            Action::CreateBackup { subject: bob() }.data(&admin()),
+            json!({
+                "actor": actor,
+                "action": "create_backup",
+                "message": "@admin requested account backup for @bob",
+                "subject": user("B1", "bob"),
+            })
+        );
+        assert_eq!(
+            Action::RelayFollow {
+                target: "https://r.example/actor".into()
+            }
+            .data(&admin()),
+            json!({
+                "actor": actor,
+                "action": "relay_follow",
+                "message": "@admin followed relay: https://r.example/actor",
+                "target": "https://r.example/actor",
+            })
+        );
+        // The exact map from Pleroma's ModerationLogViewTest.
+        let pleroma_admin = Actor {
+            id: "A1I7G8".into(),
+            nickname: "admin".into(),
+        };
+        assert_eq!(
+            Action::ReportNoteDelete {
+                report: ReportRef {
+                    id: "A1I7be".into(),
+                    state: Some("open".into())
+                },
+                subject_actor: Some(Subject::new("A1I7G8", "b-612")),
+                text: "mistake".into()
+            }
+            .data(&pleroma_admin),
+            json!({
+                "action": "report_note_delete",
+                "actor": {"id": "A1I7G8", "nickname": "admin", "type": "user"},
+                "message": "@admin deleted note 'mistake' from report #A1I7be on user @b-612",
+                "subject": {"id": "A1I7be", "state": "open", "type": "report"},
+                "subject_actor": {"id": "A1I7G8", "nickname": "b-612", "type": "user"},
+                "text": "mistake"
+            })
+        );
+        assert_eq!(
+            Action::ReportAssigned {
+                report: report(Some("open")),
+                subject_actor: None,
+                assigned_account: "carol".into()
+            }
+            .data(&admin()),
+            json!({
+                "actor": actor,
+                "action": "report_assigned",
+                "message": "@admin assigned report #9m9I1F4p8ftrTP6QTI to user carol",
+                "subject": {"id": "9m9I1F4p8ftrTP6QTI", "state": "open", "type": "report"},
+                "assigned_account": "carol",
+            })
+        );
+        assert_eq!(
+            Action::StatusUpdate {
+                status_id: "S1".into(),
+                sensitive: Some(false),
+                visibility: None
+            }
+            .data(&admin()),
+            json!({
+                "actor": actor,
+                "action": "status_update",
+                "message": "@admin updated status #S1, set sensitive: 'false'",
+                "subject": {"type": "status", "id": "S1"},
+                "sensitive": false,
+                "visibility": null,
+            })
+        );
+        assert_eq!(
+            Action::StatusDelete {
+                status_id: "S1".into()
+            }
+            .data(&admin()),
+            json!({
+                "actor": actor,
+                "action": "status_delete",
+                "message": "@admin deleted status #S1",
+                "subject_id": "S1",
+            })
+        );
+        assert_eq!(
+            Action::ChatMessageDelete {
+                message_id: "M1".into()
+            }
+            .data(&admin()),
+            json!({
+                "actor": {"nickname": "admin"},
+                "action": "chat_message_delete",
+                "message": "@admin deleted chat message #M1",
+                "subject_id": "M1",
+            })
+        );
+    }
+
+    #[test]
+    fn like_escaping() {
+        assert_eq!(escape_like(r"50%_a\b"), r"50\%\_a\\b");
+    }
+
+    async fn db() -> DatabaseConnection {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let schema = Schema::new(db.get_database_backend());
+        db.execute(&schema.create_table_from_entity(moderation_log::Entity))
+            .await
+            .unwrap();
+        db
+    }
+
+    #[tokio::test]
+    async fn record_then_list_with_filters() {
+        let db = db().await;
+        let other = Actor {
+            id: "O1".into(),
+            nickname: "other".into(),
+        };
+        record(
+            &db,
+            &admin(),
+            &Action::Deactivate {
+                subjects: vec![bob()],
+            },
+        )
+        .await
+        .unwrap();
+        record(
+            &db,
+            &other,
+            &Action::Grant {
+                subjects: vec![Subject::new("X", "50%_off")],
+                permission: Permission::Admin,
+            },
+        )
+        .await
+        .unwrap();
+        record(
+            &db,
+            &admin(),
+            &Action::ChatMessageDelete {
+                message_id: "M1".into(),
+            },
+        )
+        .await
+        .unwrap();
+
+        let (all, total) = list(&db, &LogFilter::default(), 0, 50).await.unwrap();
+        assert_eq!(total, 3);
+        let messages: Vec<_> = all.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "@admin deleted chat message #M1",
+                "@other made @50%_off admin",
+                "@admin deactivated users: @bob",
+            ]
+        );
+        assert_eq!(all[2].actor_id.as_deref(), Some("A1"));
+        assert_eq!(all[0].actor_id, None);
+        assert_eq!(all[2].data["message"], "@admin deactivated users: @bob");
+
+        let (page, total) = list(&db, &LogFilter::default(), 1, 1).await.unwrap();
+        assert_eq!(total, 3);
+        assert_eq!(page.len(), 1);
+        assert_eq!(page[0].message, "@other made @50%_off admin");
+
+        let by_user = LogFilter {
+            user_id: Some("A1".into()),
+            ..Default::default()
+        };
+        let (items, total) = list(&db, &by_user, 0, 50).await.unwrap();
+        assert_eq!((items.len(), total), (1, 1));
+
+        let search = |s: &str| LogFilter {
+            search: Some(s.into()),
+            ..Default::default()
+        };
+        assert_eq!(list(&db, &search("DEACTIVATED"), 0, 50).await.unwrap().1, 1);
+        assert_eq!(list(&db, &search("0%_O"), 0, 50).await.unwrap().1, 1);
+        assert_eq!(list(&db, &search("%"), 0, 50).await.unwrap().1, 1);
+        assert_eq!(list(&db, &search("_"), 0, 50).await.unwrap().1, 1);
+        assert_eq!(list(&db, &search(""), 0, 50).await.unwrap().1, 3);
+
+        let future = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
+        let past = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+        let after_future = LogFilter {
+            start_date: Some(future),
+            ..Default::default()
+        };
+        assert_eq!(list(&db, &after_future, 0, 50).await.unwrap().1, 0);
+        let between = LogFilter {
+            start_date: Some(past),
+            end_date: Some(future),
+            ..Default::default()
+        };
+        assert_eq!(list(&db, &between, 0, 50).await.unwrap().1, 3);
+        let before_past = LogFilter {
+            end_date: Some(past),
+            ..Default::default()
+        };
+        assert_eq!(list(&db, &before_past, 0, 50).await.unwrap().1, 0);
+
+        let rendered = render(&all[2]);
+        assert_eq!(rendered["id"], json!(all[2].id));
+        assert_eq!(rendered["message"], "@admin deactivated users: @bob");
+        assert_eq!(rendered["time"], json!(all[2].inserted_at.timestamp()));
+        assert_eq!(rendered["data"]["action"], "deactivate");
+    }
+}

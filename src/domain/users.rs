@@ -1,0 +1,341 @@
+//! Users: lookups, the admin search, and the rules for creating accounts.
+use std::{collections::HashMap, sync::LazyLock};
+
+use chrono::Utc;
+use entity::{user, user_tag};
+use regex::Regex;
+use sea_orm::{
+    prelude::Expr, sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+
+use crate::{config::Settings, error::AppError, ids};
+
+/// Account states of Pleroma's `filters` list on `GET /admin/users`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+pub enum UserState {
+    /// Local accounts.
+    Local,
+    /// Remote accounts.
+    External,
+    /// Active, approved and confirmed.
+    Active,
+    /// Deactivated.
+    Deactivated,
+    /// Awaiting approval.
+    NeedApproval,
+    /// Email not confirmed.
+    Unconfirmed,
+    /// Admins.
+    IsAdmin,
+    /// Moderators.
+    IsModerator,
+}
+
+impl UserState {
+    /// Parse Pleroma's name (`need_approval`); unknown names give `None`.
+    pub fn from_pleroma(name: &str) -> Option<Self> {
+        Some(match name.trim() {
+            "local" => UserState::Local,
+            "external" => UserState::External,
+            "active" => UserState::Active,
+            "deactivated" => UserState::Deactivated,
+            "need_approval" => UserState::NeedApproval,
+            "unconfirmed" => UserState::Unconfirmed,
+            "is_admin" => UserState::IsAdmin,
+            "is_moderator" => UserState::IsModerator,
+            _ => return None,
+        })
+    }
+}
+
+/// The admin user search (all criteria combine with AND).
+#[derive(Debug, Clone, Default)]
+pub struct UserSearch {
+    /// Substring of nickname (which includes the domain of remote users), display name or email.
+    pub query: Option<String>,
+    /// Substring of the display name.
+    pub name: Option<String>,
+    /// Exact email.
+    pub email: Option<String>,
+    /// Users carrying any of these tags.
+    pub tags: Vec<String>,
+    /// Users of any of these actor types.
+    pub actor_types: Vec<String>,
+    pub states: Vec<UserState>,
+}
+
+/// `%term%` for a case-insensitive LIKE, with LIKE's wildcards escaped.
+pub fn like_pattern(term: &str) -> String {
+    let escaped = term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn like(column: impl sea_orm::sea_query::IntoColumnRef, term: &str) -> sea_orm::sea_query::SimpleExpr {
+    Expr::cust_with_exprs(
+        "LOWER($1) LIKE $2 ESCAPE '\\'",
+        [Expr::col(column).into(), Expr::val(like_pattern(term)).into()],
+    )
+}
+
+impl UserSearch {
+    fn condition(&self) -> Condition {
+        let mut cond = Condition::all().add(user::Column::Nickname.not_like("internal.%"));
+        if let Some(q) = self.query.as_deref().filter(|q| !q.is_empty()) {
+            cond = cond.add(like(user::Column::SearchText, q));
+        }
+        if let Some(name) = self.name.as_deref().filter(|q| !q.is_empty()) {
+            cond = cond.add(like(user::Column::Name, name));
+        }
+        if let Some(email) = self.email.as_deref().filter(|q| !q.is_empty()) {
+            cond = cond.add(user::Column::Email.eq(email));
+        }
+        if !self.tags.is_empty() {
+            cond = cond.add(
+                user::Column::Id.in_subquery(
+                    Query::select()
+                        .column(user_tag::Column::UserId)
+                        .from(user_tag::Entity)
+                        .and_where(user_tag::Column::Tag.is_in(self.tags.clone()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if !self.actor_types.is_empty() {
+            cond = cond.add(user::Column::ActorType.is_in(self.actor_types.clone()));
+        }
+        let has = |s| self.states.contains(&s);
+        if has(UserState::IsAdmin) && has(UserState::IsModerator) {
+            // Pleroma turns the pair into "super users": staff of either kind.
+            cond = cond.add(Condition::any().add(user::Column::IsAdmin.eq(true)).add(user::Column::IsModerator.eq(true)));
+        } else if has(UserState::IsAdmin) {
+            cond = cond.add(user::Column::IsAdmin.eq(true));
+        } else if has(UserState::IsModerator) {
+            cond = cond.add(user::Column::IsModerator.eq(true));
+        }
+        for state in &self.states {
+            cond = match state {
+                UserState::Local => cond.add(user::Column::Local.eq(true)),
+                UserState::External => cond.add(user::Column::Local.eq(false)),
+                UserState::Active => cond
+                    .add(user::Column::IsActive.eq(true))
+                    .add(user::Column::IsApproved.eq(true))
+                    .add(user::Column::IsConfirmed.eq(true)),
+                UserState::Deactivated => cond.add(user::Column::IsActive.eq(false)),
+                UserState::NeedApproval => cond.add(user::Column::IsApproved.eq(false)),
+                UserState::Unconfirmed => cond.add(user::Column::IsConfirmed.eq(false)),
+                UserState::IsAdmin | UserState::IsModerator => cond,
+            };
+        }
+        cond
+    }
+
+    /// One page of matches, newest first.
+    pub async fn page<C: ConnectionTrait>(&self, conn: &C, offset: u64, limit: u64) -> Result<Vec<user::Model>, AppError> {
+        Ok(user::Entity::find()
+            .filter(self.condition())
+            .order_by_desc(user::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(conn)
+            .await?)
+    }
+
+    /// How many users match.
+    pub async fn count<C: ConnectionTrait>(&self, conn: &C) -> Result<u64, AppError> {
+        Ok(user::Entity::find().filter(self.condition()).count(conn).await?)
+    }
+}
+
+/// A user by nickname, or by flake id.
+pub async fn find_by_nickname_or_id<C: ConnectionTrait>(conn: &C, key: &str) -> Result<Option<user::Model>, AppError> {
+    let mut cond = Condition::any().add(user::Column::Nickname.eq(key));
+    if ids::is_flake_id(key) {
+        cond = cond.add(user::Column::Id.eq(key));
+    }
+    Ok(user::Entity::find().filter(cond).one(conn).await?)
+}
+
+/// A user by exact nickname.
+pub async fn find_by_nickname<C: ConnectionTrait>(conn: &C, nickname: &str) -> Result<Option<user::Model>, AppError> {
+    Ok(user::Entity::find().filter(user::Column::Nickname.eq(nickname)).one(conn).await?)
+}
+
+/// The users with these nicknames (unknown ones are simply absent).
+pub async fn find_by_nicknames<C: ConnectionTrait>(conn: &C, nicknames: &[String]) -> Result<Vec<user::Model>, AppError> {
+    if nicknames.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(user::Entity::find().filter(user::Column::Nickname.is_in(nicknames.to_vec())).all(conn).await?)
+}
+
+/// A local user by nickname or email, for password logins.
+pub async fn find_by_login<C: ConnectionTrait>(conn: &C, login: &str) -> Result<Option<user::Model>, AppError> {
+    let cond = if login.contains('@') {
+        Condition::any().add(user::Column::Email.eq(login)).add(user::Column::Nickname.eq(login))
+    } else {
+        Condition::all().add(user::Column::Nickname.eq(login))
+    };
+    Ok(user::Entity::find().filter(cond).filter(user::Column::Local.eq(true)).one(conn).await?)
+}
+
+/// Tags of each of these users, in one query.
+pub async fn tags_of<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -> Result<HashMap<String, Vec<String>>, AppError> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    if user_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = user_tag::Entity::find()
+        .filter(user_tag::Column::UserId.is_in(user_ids.to_vec()))
+        .order_by_asc(user_tag::Column::Tag)
+        .all(conn)
+        .await?;
+    for row in rows {
+        out.entry(row.user_id).or_default().push(row.tag);
+    }
+    Ok(out)
+}
+
+/// What admin search matches: lower-cased nickname, display name and email.
+pub fn search_text(nickname: &str, name: Option<&str>, email: Option<&str>) -> String {
+    format!("{} {} {}", nickname, name.unwrap_or(""), email.unwrap_or("")).trim().to_lowercase()
+}
+
+/// Pleroma's local nickname format (`extended_nickname_format`).
+static NICKNAME: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^[a-zA-Z\d_-]+$").ok());
+/// Pleroma's email format.
+static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$").ok()
+});
+
+/// Nicknames Pleroma reserves for its own paths.
+pub const RESTRICTED_NICKNAMES: &[&str] = &[
+    ".well-known", "~", "about", "activities", "api", "auth", "check_password", "dev", "friend-requests",
+    "inbox", "internal", "main", "media", "nodeinfo", "notice", "oauth", "objects", "ostatus_subscribe",
+    "pleroma", "proxy", "push", "registration", "relay", "settings", "status", "tag", "user-search",
+    "user_exists", "users", "web", "verify_credentials", "update_credentials", "relationships", "search",
+    "confirmation_resend", "mfa",
+];
+
+/// Whether `email` has Pleroma's email format.
+pub fn valid_email(email: &str) -> bool {
+    EMAIL.as_ref().is_some_and(|re| re.is_match(email))
+}
+
+/// A local account to create.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub nickname: String,
+    pub email: String,
+    pub password: String,
+    pub name: Option<String>,
+    pub bio: Option<String>,
+    pub is_admin: bool,
+    pub is_moderator: bool,
+}
+
+/// Check a new account the way Pleroma's registration changeset does; field → first message.
+pub async fn validate_new<C: ConnectionTrait>(conn: &C, new: &NewUser) -> Result<(), AppError> {
+    let mut errors = std::collections::BTreeMap::new();
+    if new.nickname.is_empty() {
+        errors.insert("nickname".to_string(), "can't be blank".to_string());
+    } else if !NICKNAME.as_ref().is_some_and(|re| re.is_match(&new.nickname))
+        || RESTRICTED_NICKNAMES.contains(&new.nickname.to_lowercase().as_str())
+    {
+        errors.insert("nickname".into(), "has invalid format".into());
+    } else if find_by_nickname(conn, &new.nickname).await?.is_some() {
+        errors.insert("nickname".into(), "has already been taken".into());
+    }
+    if new.email.is_empty() {
+        errors.insert("email".into(), "can't be blank".into());
+    } else if !valid_email(&new.email) {
+        errors.insert("email".into(), "has invalid format".into());
+    } else if user::Entity::find().filter(user::Column::Email.eq(new.email.as_str())).one(conn).await?.is_some() {
+        errors.insert("email".into(), "has already been taken".into());
+    }
+    if new.password.is_empty() {
+        errors.insert("password".into(), "can't be blank".into());
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+/// Insert a validated local account, confirmed and approved (admin and CLI creation).
+pub async fn insert_local<C: ConnectionTrait>(conn: &C, settings: &Settings, new: &NewUser) -> Result<user::Model, AppError> {
+    let password_hash = crate::auth::password::hash(new.password.clone()).await?;
+    let now = Utc::now();
+    let name = new.name.clone().unwrap_or_else(|| new.nickname.clone());
+    let row = user::ActiveModel {
+        id: Set(ids::flake_id()),
+        nickname: Set(new.nickname.clone()),
+        email: Set(Some(new.email.clone())),
+        search_text: Set(search_text(&new.nickname, Some(&name), Some(&new.email))),
+        name: Set(Some(name)),
+        bio: Set(new.bio.clone().unwrap_or_else(|| ".".into())),
+        password_hash: Set(Some(password_hash)),
+        ap_id: Set(format!("{}/users/{}", settings.instance_url, new.nickname)),
+        local: Set(true),
+        domain: Set(None),
+        actor_type: Set("Person".into()),
+        is_admin: Set(new.is_admin),
+        is_moderator: Set(new.is_moderator),
+        is_active: Set(true),
+        is_confirmed: Set(true),
+        is_approved: Set(true),
+        is_suggested: Set(false),
+        is_locked: Set(false),
+        is_discoverable: Set(false),
+        no_rich_text: Set(false),
+        default_scope: Set("public".into()),
+        hide_follows: Set(false),
+        hide_followers: Set(false),
+        hide_followers_count: Set(false),
+        hide_follows_count: Set(false),
+        hide_favorites: Set(true),
+        allow_following_move: Set(true),
+        show_role: Set(true),
+        skip_thread_containment: Set(false),
+        fields: Set(json!([])),
+        raw_fields: Set(json!([])),
+        avatar: Set(None),
+        banner: Set(None),
+        background: Set(None),
+        registration_reason: Set(None),
+        password_reset_pending: Set(false),
+        mfa_enabled: Set(false),
+        settings_store: Set(json!({})),
+        also_known_as: Set(json!([])),
+        inserted_at: Set(now),
+        updated_at: Set(now),
+    };
+    Ok(row.insert(conn).await?)
+}
+
+/// Followers and followings counts of one user.
+pub async fn follow_counts<C: ConnectionTrait>(conn: &C, user_id: &str) -> Result<(u64, u64), AppError> {
+    use entity::follow;
+    let followers = follow::Entity::find().filter(follow::Column::FollowingId.eq(user_id)).count(conn).await?;
+    let following = follow::Entity::find().filter(follow::Column::FollowerId.eq(user_id)).count(conn).await?;
+    Ok((followers, following))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_escapes_wildcards() {
+        assert_eq!(like_pattern("A_b%"), "%a\\_b\\%%");
+    }
+
+    #[test]
+    fn email_format() {
+        assert!(valid_email("bob@example.org"));
+        assert!(!valid_email("bob@"));
+        assert!(!valid_email("not an email"));
+    }
+}

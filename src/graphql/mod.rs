@@ -1,0 +1,101 @@
+//! The GraphQL API: schema, context accessors, access control, limits and the HTTP handler.
+mod access;
+pub mod errors;
+mod handler;
+mod limits;
+pub mod loaders;
+pub mod pagination;
+pub mod scalars;
+pub mod users;
+pub mod viewer;
+
+use std::sync::Arc;
+
+use async_graphql::{dataloader::DataLoader, Context, EmptySubscription, MergedObject, Schema};
+
+
+pub use access::{field_rules, FieldRule};
+pub use handler::{graphiql, graphql_handler};
+
+use crate::{auth::Viewer, config::Settings, db::Db, domain::mail::Mailer, error::AppError};
+
+/// Every query, one object per area.
+#[derive(MergedObject, Default)]
+pub struct Query(viewer::ViewerQuery, users::UsersQuery);
+
+/// Every mutation, one object per area.
+pub type Mutation = async_graphql::EmptyMutation;
+
+/// The gateway's schema type.
+pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Limits on what one request may ask for (async-graphql sets none by default).
+pub const MAX_DEPTH: usize = 16;
+pub const MAX_COMPLEXITY: usize = 2_000;
+pub const MAX_ALIASES: usize = 150;
+pub const MAX_BATCH: usize = 10;
+
+/// Build the schema with its shared data, access control and limits.
+pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySchema {
+    Schema::build(Query::default(), async_graphql::EmptyMutation, EmptySubscription)
+        .data(db)
+        .data(settings)
+        .data(mailer)
+        .extension(access::AccessControl::new())
+        .extension(limits::AliasLimit(MAX_ALIASES))
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(64)
+        .limit_directives(8)
+        .finish()
+}
+
+/// The schema's SDL, as kept in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), async_graphql::EmptyMutation, EmptySubscription).finish().sdl()
+}
+
+/// A request's per-request data: the viewer and a fresh DataLoader.
+pub fn request_data(request: async_graphql::Request, viewer: Viewer, db: &Db) -> async_graphql::Request {
+    request
+        .data(viewer)
+        .data(DataLoader::new(loaders::DbLoader { db: db.clone() }, tokio::spawn))
+}
+
+/// Typed access to the context's data, instead of `ctx.data().unwrap()`.
+pub trait ContextExt {
+    /// The database.
+    fn db(&self) -> &Db;
+    /// Settings.
+    fn settings(&self) -> &Settings;
+    /// The mailer.
+    fn mailer(&self) -> &Mailer;
+    /// The caller.
+    fn viewer(&self) -> &Viewer;
+    /// The request's DataLoader.
+    fn loader(&self) -> &DataLoader<loaders::DbLoader>;
+}
+
+impl ContextExt for Context<'_> {
+    fn db(&self) -> &Db {
+        self.data_unchecked::<Db>()
+    }
+    fn settings(&self) -> &Settings {
+        self.data_unchecked::<Arc<Settings>>()
+    }
+    fn mailer(&self) -> &Mailer {
+        self.data_unchecked::<Arc<Mailer>>()
+    }
+    fn viewer(&self) -> &Viewer {
+        static ANONYMOUS: std::sync::LazyLock<Viewer> = std::sync::LazyLock::new(Viewer::anonymous);
+        self.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
+    }
+    fn loader(&self) -> &DataLoader<loaders::DbLoader> {
+        self.data_unchecked::<DataLoader<loaders::DbLoader>>()
+    }
+}
+
+/// A loader failure as a GraphQL error.
+pub fn load_error(err: String) -> async_graphql::Error {
+    AppError::internal(err).into()
+}

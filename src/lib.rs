@@ -1,0 +1,16 @@
+//! pleroma-gateway: a GraphQL-first admin gateway with a REST facade that serves the Pleroma
+//! Admin API and Pleroma API exactly.
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod ids;
+pub mod rest;
+pub mod seed;
+pub mod state;
+
+pub use app::app;
+pub use state::AppState;

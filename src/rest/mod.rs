@@ -1,0 +1,20 @@
+//! The REST compatibility facade: a table of Pleroma routes, each running one GraphQL
+//! operation, plus the protocol endpoints that are not GraphQL (OAuth, discovery).
+mod error;
+mod facade;
+pub mod openapi;
+pub mod params;
+mod routes;
+mod schema_index;
+
+pub use error::{ErrorStyle, RestError};
+pub use facade::{Facade, Success};
+pub use routes::{route_table, Route};
+pub use schema_index::SchemaIndex;
+mod bootstrap;
+mod oauth;
+
+/// The protocol endpoints that are not GraphQL operations: OAuth and client bootstrap.
+pub fn protocol_routes() -> axum::Router<crate::state::AppState> {
+    axum::Router::new().merge(oauth::routes()).merge(bootstrap::routes())
+}

@@ -1,0 +1,109 @@
+//! `GET /api/openapi`: an OpenAPI 3 document of every facade route, generated from the route
+//! table and the operations' variables (never written by hand).
+use axum::{extract::State, Json};
+use serde_json::{json, Map, Value};
+
+use super::{facade::CompiledRoute, schema_index::named, Success};
+use crate::state::AppState;
+
+fn schema_of(index: &super::SchemaIndex, ty: &async_graphql::parser::types::Type) -> Value {
+    use async_graphql::parser::types::BaseType;
+    match &ty.base {
+        BaseType::List(inner) => json!({ "type": "array", "items": schema_of(index, inner) }),
+        BaseType::Named(name) => match name.as_str() {
+            "Int" => json!({ "type": "integer" }),
+            "Float" => json!({ "type": "number" }),
+            "Boolean" => json!({ "type": "boolean" }),
+            "String" | "ID" => json!({ "type": "string" }),
+            "DateTime" => json!({ "type": "string", "format": "date-time" }),
+            other if index.is_enum(other) => json!({ "type": "string", "description": format!("one of {other} (case-insensitive)") }),
+            other if index.is_input(other) => {
+                let props: Map<String, Value> =
+                    index.input_fields(other).iter().map(|(n, t)| (n.clone(), schema_of(index, t))).collect();
+                json!({ "type": "object", "properties": props })
+            }
+            _ => json!({}),
+        },
+    }
+}
+
+fn operation(index: &super::SchemaIndex, compiled: &CompiledRoute, path: &str) -> Value {
+    let route = &compiled.route;
+    let in_path = |name: &str| path.contains(&format!("{{{name}}}"));
+    let body_method = !matches!(route.method.as_str(), "GET" | "HEAD");
+    let mut parameters = Vec::new();
+    let mut body = Map::new();
+    let mut required = Vec::new();
+    for (name, ty) in &compiled.variables {
+        if in_path(name) {
+            parameters.push(json!({ "name": name, "in": "path", "required": true, "schema": schema_of(index, ty) }));
+        } else if body_method {
+            body.insert(name.clone(), schema_of(index, ty));
+            if !ty.nullable {
+                required.push(name.clone());
+            }
+        } else {
+            let array = named(ty) != "" && matches!(ty.base, async_graphql::parser::types::BaseType::List(_));
+            parameters.push(json!({
+                "name": if array { format!("{name}[]") } else { name.clone() },
+                "in": "query",
+                "required": !ty.nullable,
+                "schema": schema_of(index, ty),
+            }));
+        }
+    }
+    let success = match route.success {
+        Success::NoContent => json!({ "204": { "description": "No content" } }),
+        _ => json!({ "200": { "description": "Success", "content": { "application/json": { "schema": {} } } } }),
+    };
+    let mut responses = success.as_object().cloned().unwrap_or_default();
+    responses.insert("400".into(), json!({ "description": "Invalid parameters" }));
+    responses.insert("403".into(), json!({ "description": format!("Refused ({})", compiled.access.describe()) }));
+    if matches!(route.success, Success::FieldOr404) {
+        responses.insert("404".into(), json!({ "description": "Not found" }));
+    }
+    let mut op = json!({
+        "summary": route.summary,
+        "operationId": format!("{}:{}", route.operation.0, path),
+        "parameters": parameters,
+        "responses": responses,
+        "security": if compiled.access.scopes().is_empty() { json!([]) } else { json!([{ "oAuth": compiled.access.scopes() }]) },
+        "x-access": compiled.access.describe(),
+        "x-graphql-operation": route.operation.0,
+    });
+    if body_method && !body.is_empty() {
+        let schema = json!({ "type": "object", "properties": body, "required": required });
+        op["requestBody"] = json!({ "content": {
+            "application/json": { "schema": schema },
+            "application/x-www-form-urlencoded": { "schema": schema },
+            "multipart/form-data": { "schema": schema },
+        }});
+    }
+    op
+}
+
+/// The document.
+pub fn document(state: &AppState) -> Value {
+    let mut paths: Map<String, Value> = Map::new();
+    for compiled in &state.facade.routes {
+        for path in compiled.route.paths() {
+            let entry = paths.entry(path.clone()).or_insert_with(|| json!({}));
+            entry[compiled.route.method.as_str().to_lowercase()] = operation(&state.facade.index, compiled, &path);
+        }
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "Pleroma API (pleroma-gateway)", "version": env!("CARGO_PKG_VERSION") },
+        "servers": [{ "url": state.settings.instance_url }],
+        "components": { "securitySchemes": { "oAuth": {
+            "type": "oauth2",
+            "flows": { "password": { "tokenUrl": "/oauth/token", "scopes": {} } },
+        }}},
+        "paths": paths,
+    })
+}
+
+/// Serve the document.
+pub async fn serve(State(state): State<AppState>) -> Json<Value> {
+    Json(document(&state))
+}
