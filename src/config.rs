@@ -124,16 +124,9 @@ impl Settings {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        let data_dir = overrides
-            .data_dir
-            .clone()
-            .or(file.data_dir)
-            .unwrap_or_else(|| PathBuf::from("./data"));
-        let database_url = overrides
-            .database_url
-            .clone()
-            .or(file.database_url)
-            .unwrap_or_else(|| default_sqlite_url(&data_dir));
+        let data_dir = overrides.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url =
+            overrides.database_url.clone().or(file.database_url).unwrap_or_else(|| default_sqlite_url(&data_dir));
         let instance_url = overrides
             .instance_url
             .clone()
@@ -143,10 +136,7 @@ impl Settings {
             .to_string();
         url::Url::parse(&instance_url).map_err(|e| format!("invalid instance URL {instance_url}: {e}"))?;
         Ok(Settings {
-            listen: overrides
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 4000))),
+            listen: overrides.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 4000))),
             database_url,
             data_dir,
             instance_url,

@@ -12,8 +12,8 @@ use std::{
 use migration::MigratorTrait;
 use sea_orm::{
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
-    AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// The gateway's database handles.
@@ -41,10 +41,7 @@ impl Db {
             Ok(Db { read, write, statements })
         } else {
             let mut options = ConnectOptions::new(url);
-            options
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .sqlx_logging(false);
+            options.max_connections(16).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
             let mut pool = Database::connect(options).await?;
             count_statements(&mut pool, &statements);
             Ok(Db { read: pool.clone(), write: pool, statements })

@@ -159,7 +159,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .map_err(describe)?;
             }
             txn.commit().await.map_err(|e| e.to_string())?;
-            println!("User {}: admin={} moderator={} active={}", user.nickname, user.is_admin, user.is_moderator, user.is_active);
+            println!(
+                "User {}: admin={} moderator={} active={}",
+                user.nickname, user.is_admin, user.is_moderator, user.is_active
+            );
             Ok(())
         }
         Command::Seed { users, remote_share, seed } => {

@@ -1,10 +1,7 @@
 //! Shared application state.
 use std::sync::Arc;
 
-use crate::{
-    auth::RateLimits, config::Settings, db::Db, domain::mail::Mailer, graphql::GatewaySchema,
-    rest::Facade,
-};
+use crate::{auth::RateLimits, config::Settings, db::Db, domain::mail::Mailer, graphql::GatewaySchema, rest::Facade};
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]

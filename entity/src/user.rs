@@ -1,4 +1,4 @@
-use sea_orm::entity::prelude::*;
+use sea_orm::{entity::prelude::*, Set};
 
 /// A local or remote account.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -70,4 +70,24 @@ impl Related<super::user_tag::Entity> for Entity {
     }
 }
 
-impl ActiveModelBehavior for ActiveModel {}
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    /// Keep `search_text` in step with nickname, display name and email on every save.
+    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait + 'async_trait,
+    {
+        if let (Some(nickname), Some(name), Some(email)) =
+            (self.nickname.try_as_ref(), self.name.try_as_ref(), self.email.try_as_ref())
+        {
+            let text = search_text(nickname, name.as_deref(), email.as_deref());
+            self.search_text = Set(text);
+        }
+        Ok(self)
+    }
+}
+
+/// What admin search matches: lower-cased nickname, display name and email.
+pub fn search_text(nickname: &str, name: Option<&str>, email: Option<&str>) -> String {
+    format!("{} {} {}", nickname, name.unwrap_or(""), email.unwrap_or("")).trim().to_lowercase()
+}

@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
 mod m20261123_000002_moderation;
+mod m20261123_000003_email_confirmation;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_moderation::Migration),
+            Box::new(m20261123_000003_email_confirmation::Migration),
         ]
     }
 }

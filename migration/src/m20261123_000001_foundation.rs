@@ -232,13 +232,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(OauthApps::Table)
-                    .col(
-                        ColumnDef::new(OauthApps::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(ColumnDef::new(OauthApps::Id).big_integer().not_null().auto_increment().primary_key())
                     .col(ColumnDef::new(OauthApps::ClientName).string().not_null())
                     .col(ColumnDef::new(OauthApps::RedirectUris).text().not_null())
                     .col(ColumnDef::new(OauthApps::Scopes).text().not_null())
@@ -262,13 +256,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(OauthTokens::Table)
-                    .col(
-                        ColumnDef::new(OauthTokens::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(ColumnDef::new(OauthTokens::Id).big_integer().not_null().auto_increment().primary_key())
                     .col(ColumnDef::new(OauthTokens::Token).string().not_null().unique_key())
                     .col(ColumnDef::new(OauthTokens::RefreshToken).string().not_null().unique_key())
                     .col(ColumnDef::new(OauthTokens::AppId).big_integer().not_null())

@@ -36,13 +36,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(ModerationLog::Table)
-                    .col(
-                        ColumnDef::new(ModerationLog::Id)
-                            .big_integer()
-                            .not_null()
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(ColumnDef::new(ModerationLog::Id).big_integer().not_null().auto_increment().primary_key())
                     // No foreign key: entries outlive the actor they name.
                     .col(ColumnDef::new(ModerationLog::ActorId).string_len(32).null())
                     .col(ColumnDef::new(ModerationLog::Data).json().not_null())
@@ -55,9 +49,7 @@ impl MigrationTrait for Migration {
             ("idx_moderation_log_inserted_at", ModerationLog::InsertedAt),
             ("idx_moderation_log_actor", ModerationLog::ActorId),
         ] {
-            manager
-                .create_index(Index::create().name(name).table(ModerationLog::Table).col(col).to_owned())
-                .await?;
+            manager.create_index(Index::create().name(name).table(ModerationLog::Table).col(col).to_owned()).await?;
         }
 
         manager
@@ -67,11 +59,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(PasswordResetTokens::Token).string().not_null().primary_key())
                     .col(ColumnDef::new(PasswordResetTokens::UserId).string_len(32).not_null())
                     .col(ColumnDef::new(PasswordResetTokens::Used).boolean().not_null().default(false))
-                    .col(
-                        ColumnDef::new(PasswordResetTokens::InsertedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(PasswordResetTokens::InsertedAt).timestamp_with_time_zone().not_null())
                     .foreign_key(
                         ForeignKey::create()
                             .from(PasswordResetTokens::Table, PasswordResetTokens::UserId)

@@ -119,16 +119,11 @@ pub fn authorize(viewer: &Viewer, access: Access, instance: &Instance) -> Result
         Access::Public => return Ok(()),
         Access::App => {
             return match viewer.method {
-                super::AuthMethod::Anonymous => {
-                    Err(AppError::Unauthenticated("Invalid credentials.".into()))
-                }
+                super::AuthMethod::Anonymous => Err(AppError::Unauthenticated("Invalid credentials.".into())),
                 _ => Ok(()),
             }
         }
-        _ => viewer
-            .user
-            .as_ref()
-            .ok_or_else(|| AppError::Unauthenticated("Invalid credentials.".into()))?,
+        _ => viewer.user.as_ref().ok_or_else(|| AppError::Unauthenticated("Invalid credentials.".into()))?,
     };
     let admin_scoped = match access {
         Access::Admin(_) | Access::Staff(..) => {
@@ -157,17 +152,12 @@ pub fn authorize(viewer: &Viewer, access: Access, instance: &Instance) -> Result
                     || (admin_scoped
                         && !instance.enforce_oauth_admin_scope_usage
                         && !granted.iter().any(|g| g.starts_with("admin"))
-                        && want
-                            .strip_prefix("admin:")
-                            .is_some_and(|plain| scopes::covers(granted, plain)))
+                        && want.strip_prefix("admin:").is_some_and(|plain| scopes::covers(granted, plain)))
             });
             if required.is_empty() || covered {
                 Ok(())
             } else {
-                Err(AppError::Forbidden(format!(
-                    "Insufficient permissions: {}.",
-                    required.join(" | ")
-                )))
+                Err(AppError::Forbidden(format!("Insufficient permissions: {}.", required.join(" | "))))
             }
         }
     }

@@ -8,18 +8,13 @@ use crate::error::AppError;
 
 /// Hash a password with argon2id (the crate's default parameters).
 pub async fn hash(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(AppError::internal)?
+    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(AppError::internal)?
 }
 
 /// The same, for synchronous callers (CLI, seeding).
 pub fn hash_blocking(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(AppError::internal)
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(AppError::internal)
 }
 
 /// Whether `password` matches the stored hash.

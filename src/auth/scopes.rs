@@ -2,18 +2,14 @@
 
 /// Split a space- or comma-separated scope list.
 pub fn parse(list: &str) -> Vec<String> {
-    list.split(|c: char| c == ' ' || c == ',' || c == '+')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect()
+    list.split([' ', ',', '+']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
 }
 
 /// Whether the granted scopes cover `wanted`.
 pub fn covers(granted: &[String], wanted: &str) -> bool {
-    granted.iter().any(|g| {
-        wanted == g || (wanted.starts_with(g.as_str()) && wanted.as_bytes().get(g.len()) == Some(&b':'))
-    })
+    granted
+        .iter()
+        .any(|g| wanted == g || (wanted.starts_with(g.as_str()) && wanted.as_bytes().get(g.len()) == Some(&b':')))
 }
 
 /// Whether every scope of `requested` is covered by `allowed` (a token cannot gain scopes its app lacks).

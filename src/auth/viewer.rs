@@ -51,10 +51,7 @@ impl Viewer {
 
     /// Resolve the caller of a request.
     pub async fn from_request(parts: &Parts, state: &AppState) -> Result<Viewer, AppError> {
-        let address = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip());
+        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
         let mut viewer = Viewer { address, ..Viewer::anonymous() };
         match credentials(parts) {
             Credentials::None => {}
@@ -130,9 +127,7 @@ fn credentials(parts: &Parts) -> Credentials {
         }
     }
     let token = parts.uri.query().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "access_token")
-            .map(|(_, v)| v.into_owned())
+        url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned())
     });
     token.map_or(Credentials::None, Credentials::Bearer)
 }

@@ -1,6 +1,9 @@
 //! Business rules, one module per area. Functions take a connection or a transaction and know
 //! nothing of HTTP or GraphQL.
+pub mod credentials;
+pub mod instance;
 pub mod mail;
 pub mod moderation_log;
 pub mod oauth;
+pub mod user_admin;
 pub mod users;

@@ -9,8 +9,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use entity::moderation_log;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{json, Map, Value};
 
@@ -35,10 +35,7 @@ pub struct Subject {
 impl Subject {
     /// A subject from a user's id and nickname.
     pub fn new(id: impl Into<String>, nickname: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            nickname: nickname.into(),
-        }
+        Self { id: id.into(), nickname: nickname.into() }
     }
 }
 
@@ -94,35 +91,17 @@ pub enum Action {
     /// `remove_suggestion`: users removed from the suggested accounts.
     RemoveSuggestion { subjects: Vec<Subject> },
     /// `follow`: the admin made `follower` follow `followed`.
-    Follow {
-        follower: Subject,
-        followed: Subject,
-    },
+    Follow { follower: Subject, followed: Subject },
     /// `unfollow`: the admin made `follower` unfollow `followed`.
-    Unfollow {
-        follower: Subject,
-        followed: Subject,
-    },
+    Unfollow { follower: Subject, followed: Subject },
     /// `tag`: tags added; Pleroma stores the nicknames as given in the request.
-    Tag {
-        nicknames: Vec<String>,
-        tags: Vec<String>,
-    },
+    Tag { nicknames: Vec<String>, tags: Vec<String> },
     /// `untag`: tags removed; Pleroma stores the nicknames as given in the request.
-    Untag {
-        nicknames: Vec<String>,
-        tags: Vec<String>,
-    },
+    Untag { nicknames: Vec<String>, tags: Vec<String> },
     /// `grant`: a permission group given.
-    Grant {
-        subjects: Vec<Subject>,
-        permission: Permission,
-    },
+    Grant { subjects: Vec<Subject>, permission: Permission },
     /// `revoke`: a permission group taken away.
-    Revoke {
-        subjects: Vec<Subject>,
-        permission: Permission,
-    },
+    Revoke { subjects: Vec<Subject>, permission: Permission },
     /// `force_password_reset`: users must reset their password.
     ForcePasswordReset { subjects: Vec<Subject> },
     /// `confirm_email`: email addresses confirmed by an admin.
@@ -138,39 +117,17 @@ pub enum Action {
     /// `relay_unfollow`: the instance relay unfollowed `target`.
     RelayUnfollow { target: String },
     /// `report_update`: a report's state changed.
-    ReportUpdate {
-        report: ReportRef,
-        subject_actor: Option<Subject>,
-    },
+    ReportUpdate { report: ReportRef, subject_actor: Option<Subject> },
     /// `report_assigned`: a report assigned to `assigned_account` (a nickname).
-    ReportAssigned {
-        report: ReportRef,
-        subject_actor: Option<Subject>,
-        assigned_account: String,
-    },
+    ReportAssigned { report: ReportRef, subject_actor: Option<Subject>, assigned_account: String },
     /// `report_unassigned`: a report's assignee removed.
-    ReportUnassigned {
-        report: ReportRef,
-        subject_actor: Option<Subject>,
-    },
+    ReportUnassigned { report: ReportRef, subject_actor: Option<Subject> },
     /// `report_note`: a note added to a report.
-    ReportNote {
-        report: ReportRef,
-        subject_actor: Option<Subject>,
-        text: String,
-    },
+    ReportNote { report: ReportRef, subject_actor: Option<Subject>, text: String },
     /// `report_note_delete`: a note removed from a report.
-    ReportNoteDelete {
-        report: ReportRef,
-        subject_actor: Option<Subject>,
-        text: String,
-    },
+    ReportNoteDelete { report: ReportRef, subject_actor: Option<Subject>, text: String },
     /// `status_update`: a status's sensitivity and/or visibility changed.
-    StatusUpdate {
-        status_id: String,
-        sensitive: Option<bool>,
-        visibility: Option<String>,
-    },
+    StatusUpdate { status_id: String, sensitive: Option<bool>, visibility: Option<String> },
     /// `status_delete`: someone else's status deleted by a privileged user.
     StatusDelete { status_id: String },
     /// `chat_message_delete`: someone else's chat message deleted by a privileged user.
@@ -251,60 +208,27 @@ impl Action {
                 data.insert("nicknames".into(), json!(nicknames));
                 data.insert("tags".into(), json!(tags));
             }
-            Action::Grant {
-                subjects,
-                permission,
-            }
-            | Action::Revoke {
-                subjects,
-                permission,
-            } => {
+            Action::Grant { subjects, permission } | Action::Revoke { subjects, permission } => {
                 data.insert("subject".into(), users_json(subjects));
                 data.insert("permission".into(), permission.as_str().into());
             }
             Action::RelayFollow { target } | Action::RelayUnfollow { target } => {
                 data.insert("target".into(), target.as_str().into());
             }
-            Action::ReportUpdate {
-                report,
-                subject_actor,
-            }
-            | Action::ReportUnassigned {
-                report,
-                subject_actor,
-            } => {
+            Action::ReportUpdate { report, subject_actor } | Action::ReportUnassigned { report, subject_actor } => {
                 insert_report(&mut data, report, subject_actor.as_ref());
             }
-            Action::ReportAssigned {
-                report,
-                subject_actor,
-                assigned_account,
-            } => {
+            Action::ReportAssigned { report, subject_actor, assigned_account } => {
                 insert_report(&mut data, report, subject_actor.as_ref());
                 data.insert("assigned_account".into(), assigned_account.as_str().into());
             }
-            Action::ReportNote {
-                report,
-                subject_actor,
-                text,
-            }
-            | Action::ReportNoteDelete {
-                report,
-                subject_actor,
-                text,
-            } => {
+            Action::ReportNote { report, subject_actor, text }
+            | Action::ReportNoteDelete { report, subject_actor, text } => {
                 insert_report(&mut data, report, subject_actor.as_ref());
                 data.insert("text".into(), text.as_str().into());
             }
-            Action::StatusUpdate {
-                status_id,
-                sensitive,
-                visibility,
-            } => {
-                data.insert(
-                    "subject".into(),
-                    json!({ "type": "status", "id": status_id }),
-                );
+            Action::StatusUpdate { status_id, sensitive, visibility } => {
+                data.insert("subject".into(), json!({ "type": "status", "id": status_id }));
                 data.insert("sensitive".into(), json!(sensitive));
                 data.insert("visibility".into(), json!(visibility));
             }
@@ -336,16 +260,10 @@ impl Action {
                 format!("@{a} removed suggested users: {}", nicks(subjects))
             }
             Action::Follow { follower, followed } => {
-                format!(
-                    "@{a} made @{} follow @{}",
-                    follower.nickname, followed.nickname
-                )
+                format!("@{a} made @{} follow @{}", follower.nickname, followed.nickname)
             }
             Action::Unfollow { follower, followed } => {
-                format!(
-                    "@{a} made @{} unfollow @{}",
-                    follower.nickname, followed.nickname
-                )
+                format!("@{a} made @{} unfollow @{}", follower.nickname, followed.nickname)
             }
             Action::Tag { nicknames, tags } => format!(
                 "@{a} added tags: {} to users: {}",
@@ -357,28 +275,19 @@ impl Action {
                 tags.join(", "),
                 at_list(nicknames.iter().map(String::as_str))
             ),
-            Action::Grant {
-                subjects,
-                permission,
-            } => format!("@{a} made {} {}", nicks(subjects), permission.as_str()),
-            Action::Revoke {
-                subjects,
-                permission,
-            } => format!(
-                "@{a} revoked {} role from {}",
-                permission.as_str(),
-                nicks(subjects)
-            ),
+            Action::Grant { subjects, permission } => format!("@{a} made {} {}", nicks(subjects), permission.as_str()),
+            Action::Revoke { subjects, permission } => {
+                format!("@{a} revoked {} role from {}", permission.as_str(), nicks(subjects))
+            }
             Action::ForcePasswordReset { subjects } => {
                 format!("@{a} forced password reset for users: {}", nicks(subjects))
             }
             Action::ConfirmEmail { subjects } => {
                 format!("@{a} confirmed email for users: {}", nicks(subjects))
             }
-            Action::ResendConfirmationEmail { subjects } => format!(
-                "@{a} re-sent confirmation email for users: {}",
-                nicks(subjects)
-            ),
+            Action::ResendConfirmationEmail { subjects } => {
+                format!("@{a} re-sent confirmation email for users: {}", nicks(subjects))
+            }
             Action::UpdatedUsers { subjects } => {
                 format!("@{a} updated users: {}", nicks(subjects))
             }
@@ -387,68 +296,43 @@ impl Action {
             }
             Action::RelayFollow { target } => format!("@{a} followed relay: {target}"),
             Action::RelayUnfollow { target } => format!("@{a} unfollowed relay: {target}"),
-            Action::ReportUpdate {
-                report,
-                subject_actor,
-            } => format!(
+            Action::ReportUpdate { report, subject_actor } => format!(
                 "@{a} updated report #{}{} with '{}' state",
                 report.id,
                 on_user(subject_actor.as_ref(), " (on user ", ")"),
                 report.state.as_deref().unwrap_or("")
             ),
-            Action::ReportAssigned {
-                report,
-                subject_actor,
-                assigned_account,
-            } => format!(
+            Action::ReportAssigned { report, subject_actor, assigned_account } => format!(
                 "@{a} assigned report #{}{} to user {assigned_account}",
                 report.id,
                 on_user(subject_actor.as_ref(), " (on user ", ")")
             ),
-            Action::ReportUnassigned {
-                report,
-                subject_actor,
-            } => format!(
+            Action::ReportUnassigned { report, subject_actor } => format!(
                 "@{a} unassigned report #{}{} from a user",
                 report.id,
                 on_user(subject_actor.as_ref(), " (on user ", ")")
             ),
-            Action::ReportNote {
-                report,
-                subject_actor,
-                text,
-            } => format!(
+            Action::ReportNote { report, subject_actor, text } => format!(
                 "@{a} added note '{text}' to report #{}{}",
                 report.id,
                 on_user(subject_actor.as_ref(), " on user ", "")
             ),
-            Action::ReportNoteDelete {
-                report,
-                subject_actor,
-                text,
-            } => format!(
+            Action::ReportNoteDelete { report, subject_actor, text } => format!(
                 "@{a} deleted note '{text}' from report #{}{}",
                 report.id,
                 on_user(subject_actor.as_ref(), " on user ", "")
             ),
-            Action::StatusUpdate {
-                status_id,
-                sensitive,
-                visibility,
-            } => {
+            Action::StatusUpdate { status_id, sensitive, visibility } => {
                 // Pleroma's clauses in order: a missing `sensitive` wins, even when
                 // `visibility` is missing too.
                 match (sensitive, visibility.as_deref()) {
-                    (None, v) => format!(
-                        "@{a} updated status #{status_id}, set visibility: '{}'",
-                        v.unwrap_or("")
-                    ),
+                    (None, v) => format!("@{a} updated status #{status_id}, set visibility: '{}'", v.unwrap_or("")),
                     (Some(s), None) => {
                         format!("@{a} updated status #{status_id}, set sensitive: '{s}'")
                     }
-                    (Some(s), Some(v)) => format!(
-                        "@{a} updated status #{status_id}, set sensitive: '{s}', visibility: '{v}'"
-                    ),
+                    (Some(s), Some(v)) => {
+                        format!("@{a} updated status #{status_id}, set sensitive: '{s}', visibility: '{v}'")
+                    }
                 }
             }
             Action::StatusDelete { status_id } => format!("@{a} deleted status #{status_id}"),
@@ -471,15 +355,8 @@ fn users_json(subjects: &[Subject]) -> Value {
     Value::Array(subjects.iter().map(subject_json).collect())
 }
 
-fn insert_report(
-    data: &mut Map<String, Value>,
-    report: &ReportRef,
-    subject_actor: Option<&Subject>,
-) {
-    data.insert(
-        "subject".into(),
-        json!({ "type": "report", "id": report.id, "state": report.state }),
-    );
+fn insert_report(data: &mut Map<String, Value>, report: &ReportRef, subject_actor: Option<&Subject>) {
+    data.insert("subject".into(), json!({ "type": "report", "id": report.id, "state": report.state }));
     if let Some(user) = subject_actor {
         data.insert("subject_actor".into(), subject_json(user));
     }
@@ -487,10 +364,7 @@ fn insert_report(
 
 /// `@a, @b` from nicknames.
 fn at_list<'a>(nicknames: impl Iterator<Item = &'a str>) -> String {
-    nicknames
-        .map(|n| format!("@{n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    nicknames.map(|n| format!("@{n}")).collect::<Vec<_>>().join(", ")
 }
 
 fn nicks(subjects: &[Subject]) -> String {
@@ -499,26 +373,16 @@ fn nicks(subjects: &[Subject]) -> String {
 
 /// Pleroma's `subject_actor_nickname/3`: `prefix @nick postfix`, or nothing without a user.
 fn on_user(subject_actor: Option<&Subject>, prefix: &str, postfix: &str) -> String {
-    subject_actor
-        .map(|u| format!("{prefix}@{}{postfix}", u.nickname))
-        .unwrap_or_default()
+    subject_actor.map(|u| format!("{prefix}@{}{postfix}", u.nickname)).unwrap_or_default()
 }
 
 /// Writes one log entry for `action` by `actor`; call it inside the action's transaction.
 ///
 /// `inserted_at` is now, truncated to whole seconds as Pleroma's `timestamps()` are. `actor_id`
 /// is `data.actor.id`, so `chat_message_delete` entries (no actor id, as in Pleroma) have none.
-pub async fn record<C: ConnectionTrait>(
-    conn: &C,
-    actor: &Actor,
-    action: &Action,
-) -> Result<(), DbErr> {
+pub async fn record<C: ConnectionTrait>(conn: &C, actor: &Actor, action: &Action) -> Result<(), DbErr> {
     let data = action.data(actor);
-    let actor_id = data
-        .get("actor")
-        .and_then(|a| a.get("id"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let actor_id = data.get("actor").and_then(|a| a.get("id")).and_then(Value::as_str).map(str::to_owned);
     let row = moderation_log::ActiveModel {
         id: NotSet,
         actor_id: Set(actor_id),
@@ -567,10 +431,7 @@ pub async fn list<C: ConnectionTrait>(
     }
     if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
         let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
-        cond = cond.add(
-            Expr::expr(Func::lower(Expr::col(Column::Message)))
-                .like(LikeExpr::new(pattern).escape('\\')),
-        );
+        cond = cond.add(Expr::expr(Func::lower(Expr::col(Column::Message))).like(LikeExpr::new(pattern).escape('\\')));
     }
 
     let total = Entity::find().filter(cond.clone()).count(conn).await?;
@@ -616,10 +477,7 @@ mod tests {
     use sea_orm::{Database, DatabaseConnection, Schema};
 
     fn admin() -> Actor {
-        Actor {
-            id: "A1".into(),
-            nickname: "admin".into(),
-        }
+        Actor { id: "A1".into(), nickname: "admin".into() }
     }
 
     fn bob() -> Subject {
@@ -631,10 +489,7 @@ mod tests {
     }
 
     fn report(state: Option<&str>) -> ReportRef {
-        ReportRef {
-            id: "9m9I1F4p8ftrTP6QTI".into(),
-            state: state.map(str::to_owned),
-        }
+        ReportRef { id: "9m9I1F4p8ftrTP6QTI".into(), state: state.map(str::to_owned) }
     }
 
     fn msg(action: Action) -> String {
@@ -645,58 +500,21 @@ mod tests {
     fn user_list_messages() {
         let two = || vec![bob(), carol()];
         let cases = [
-            (
-                Action::Create { subjects: two() },
-                "@admin created users: @bob, @carol",
-            ),
-            (
-                Action::Delete {
-                    subjects: vec![bob()],
-                },
-                "@admin deleted users: @bob",
-            ),
-            (
-                Action::Activate { subjects: two() },
-                "@admin activated users: @bob, @carol",
-            ),
-            (
-                Action::Deactivate { subjects: two() },
-                "@admin deactivated users: @bob, @carol",
-            ),
-            (
-                Action::Approve { subjects: two() },
-                "@admin approved users: @bob, @carol",
-            ),
-            (
-                Action::AddSuggestion { subjects: two() },
-                "@admin added suggested users: @bob, @carol",
-            ),
-            (
-                Action::RemoveSuggestion { subjects: two() },
-                "@admin removed suggested users: @bob, @carol",
-            ),
-            (
-                Action::ForcePasswordReset { subjects: two() },
-                "@admin forced password reset for users: @bob, @carol",
-            ),
-            (
-                Action::ConfirmEmail { subjects: two() },
-                "@admin confirmed email for users: @bob, @carol",
-            ),
+            (Action::Create { subjects: two() }, "@admin created users: @bob, @carol"),
+            (Action::Delete { subjects: vec![bob()] }, "@admin deleted users: @bob"),
+            (Action::Activate { subjects: two() }, "@admin activated users: @bob, @carol"),
+            (Action::Deactivate { subjects: two() }, "@admin deactivated users: @bob, @carol"),
+            (Action::Approve { subjects: two() }, "@admin approved users: @bob, @carol"),
+            (Action::AddSuggestion { subjects: two() }, "@admin added suggested users: @bob, @carol"),
+            (Action::RemoveSuggestion { subjects: two() }, "@admin removed suggested users: @bob, @carol"),
+            (Action::ForcePasswordReset { subjects: two() }, "@admin forced password reset for users: @bob, @carol"),
+            (Action::ConfirmEmail { subjects: two() }, "@admin confirmed email for users: @bob, @carol"),
             (
                 Action::ResendConfirmationEmail { subjects: two() },
                 "@admin re-sent confirmation email for users: @bob, @carol",
             ),
-            (
-                Action::UpdatedUsers {
-                    subjects: vec![bob()],
-                },
-                "@admin updated users: @bob",
-            ),
-            (
-                Action::CreateBackup { subject: bob() },
-                "@admin requested account backup for @bob",
-            ),
+            (Action::UpdatedUsers { subjects: vec![bob()] }, "@admin updated users: @bob"),
+            (Action::CreateBackup { subject: bob() }, "@admin requested account backup for @bob"),
         ];
         for (action, expected) in cases {
             assert_eq!(msg(action), expected);
@@ -706,20 +524,8 @@ mod tests {
     #[test]
     fn follow_tag_and_permission_messages() {
         // Pleroma: "@#{admin} made @#{follower} follow @#{followed}".
-        assert_eq!(
-            msg(Action::Follow {
-                follower: carol(),
-                followed: bob()
-            }),
-            "@admin made @carol follow @bob"
-        );
-        assert_eq!(
-            msg(Action::Unfollow {
-                follower: carol(),
-                followed: bob()
-            }),
-            "@admin made @carol unfollow @bob"
-        );
+        assert_eq!(msg(Action::Follow { follower: carol(), followed: bob() }), "@admin made @carol follow @bob");
+        assert_eq!(msg(Action::Unfollow { follower: carol(), followed: bob() }), "@admin made @carol unfollow @bob");
         let tag = |untag: bool| {
             let nicknames = vec!["bob".to_owned(), "carol".to_owned()];
             let tags = vec!["foo".to_owned(), "bar".to_owned()];
@@ -729,33 +535,18 @@ mod tests {
                 Action::Tag { nicknames, tags }
             }
         };
+        assert_eq!(msg(tag(false)), "@admin added tags: foo, bar to users: @bob, @carol");
+        assert_eq!(msg(tag(true)), "@admin removed tags: foo, bar from users: @bob, @carol");
         assert_eq!(
-            msg(tag(false)),
-            "@admin added tags: foo, bar to users: @bob, @carol"
-        );
-        assert_eq!(
-            msg(tag(true)),
-            "@admin removed tags: foo, bar from users: @bob, @carol"
-        );
-        assert_eq!(
-            msg(Action::Grant {
-                subjects: vec![bob()],
-                permission: Permission::Moderator
-            }),
+            msg(Action::Grant { subjects: vec![bob()], permission: Permission::Moderator }),
             "@admin made @bob moderator"
         );
         assert_eq!(
-            msg(Action::Grant {
-                subjects: vec![bob(), carol()],
-                permission: Permission::Admin
-            }),
+            msg(Action::Grant { subjects: vec![bob(), carol()], permission: Permission::Admin }),
             "@admin made @bob, @carol admin"
         );
         assert_eq!(
-            msg(Action::Revoke {
-                subjects: vec![bob()],
-                permission: Permission::Admin
-            }),
+            msg(Action::Revoke { subjects: vec![bob()], permission: Permission::Admin }),
             "@admin revoked admin role from @bob"
         );
     }
@@ -764,27 +555,16 @@ mod tests {
     fn relay_report_status_and_chat_messages() {
         let relay = "https://example.org/relay".to_owned();
         assert_eq!(
-            msg(Action::RelayFollow {
-                target: relay.clone()
-            }),
+            msg(Action::RelayFollow { target: relay.clone() }),
             "@admin followed relay: https://example.org/relay"
         );
+        assert_eq!(msg(Action::RelayUnfollow { target: relay }), "@admin unfollowed relay: https://example.org/relay");
         assert_eq!(
-            msg(Action::RelayUnfollow { target: relay }),
-            "@admin unfollowed relay: https://example.org/relay"
-        );
-        assert_eq!(
-            msg(Action::ReportUpdate {
-                report: report(Some("resolved")),
-                subject_actor: Some(bob())
-            }),
+            msg(Action::ReportUpdate { report: report(Some("resolved")), subject_actor: Some(bob()) }),
             "@admin updated report #9m9I1F4p8ftrTP6QTI (on user @bob) with 'resolved' state"
         );
         assert_eq!(
-            msg(Action::ReportUpdate {
-                report: report(Some("closed")),
-                subject_actor: None
-            }),
+            msg(Action::ReportUpdate { report: report(Some("closed")), subject_actor: None }),
             "@admin updated report #9m9I1F4p8ftrTP6QTI with 'closed' state"
         );
         assert_eq!(
@@ -796,36 +576,22 @@ mod tests {
             "@admin assigned report #9m9I1F4p8ftrTP6QTI (on user @bob) to user carol"
         );
         assert_eq!(
-            msg(Action::ReportUnassigned {
-                report: report(Some("open")),
-                subject_actor: Some(bob())
-            }),
+            msg(Action::ReportUnassigned { report: report(Some("open")), subject_actor: Some(bob()) }),
             "@admin unassigned report #9m9I1F4p8ftrTP6QTI (on user @bob) from a user"
         );
         assert_eq!(
-            msg(Action::ReportNote {
-                report: report(None),
-                subject_actor: None,
-                text: "look at this".into()
-            }),
+            msg(Action::ReportNote { report: report(None), subject_actor: None, text: "look at this".into() }),
             "@admin added note 'look at this' to report #9m9I1F4p8ftrTP6QTI"
         );
         assert_eq!(
-            msg(Action::ReportNote {
-                report: report(None),
-                subject_actor: Some(bob()),
-                text: "look at this".into()
-            }),
+            msg(Action::ReportNote { report: report(None), subject_actor: Some(bob()), text: "look at this".into() }),
             "@admin added note 'look at this' to report #9m9I1F4p8ftrTP6QTI on user @bob"
         );
         // From Pleroma's ModerationLogViewTest.
         let b612 = Subject::new("A1I7G8", "b-612");
         assert_eq!(
             msg(Action::ReportNoteDelete {
-                report: ReportRef {
-                    id: "A1I7be".into(),
-                    state: Some("open".into())
-                },
+                report: ReportRef { id: "A1I7be".into(), state: Some("open".into()) },
                 subject_actor: Some(b612),
                 text: "mistake".into()
             }),
@@ -836,34 +602,15 @@ mod tests {
             sensitive,
             visibility: visibility.map(str::to_owned),
         };
-        assert_eq!(
-            msg(status(Some(true), None)),
-            "@admin updated status #S1, set sensitive: 'true'"
-        );
-        assert_eq!(
-            msg(status(None, Some("private"))),
-            "@admin updated status #S1, set visibility: 'private'"
-        );
+        assert_eq!(msg(status(Some(true), None)), "@admin updated status #S1, set sensitive: 'true'");
+        assert_eq!(msg(status(None, Some("private"))), "@admin updated status #S1, set visibility: 'private'");
         assert_eq!(
             msg(status(Some(true), Some("private"))),
             "@admin updated status #S1, set sensitive: 'true', visibility: 'private'"
         );
-        assert_eq!(
-            msg(status(None, None)),
-            "@admin updated status #S1, set visibility: ''"
-        );
-        assert_eq!(
-            msg(Action::StatusDelete {
-                status_id: "S1".into()
-            }),
-            "@admin deleted status #S1"
-        );
-        assert_eq!(
-            msg(Action::ChatMessageDelete {
-                message_id: "M1".into()
-            }),
-            "@admin deleted chat message #M1"
-        );
+        assert_eq!(msg(status(None, None)), "@admin updated status #S1, set visibility: ''");
+        assert_eq!(msg(Action::StatusDelete { status_id: "S1".into() }), "@admin deleted status #S1");
+        assert_eq!(msg(Action::ChatMessageDelete { message_id: "M1".into() }), "@admin deleted chat message #M1");
     }
 
     #[test]
@@ -872,10 +619,7 @@ mod tests {
         let user = |id: &str, nick: &str| json!({"id": id, "nickname": nick, "type": "user"});
 
         assert_eq!(
-            Action::Deactivate {
-                subjects: vec![bob(), carol()]
-            }
-            .data(&admin()),
+            Action::Deactivate { subjects: vec![bob(), carol()] }.data(&admin()),
             json!({
                 "actor": actor,
                 "action": "deactivate",
@@ -884,10 +628,7 @@ mod tests {
             })
         );
         assert_eq!(
-            Action::Create {
-                subjects: vec![bob()]
-            }
-            .data(&admin()),
+            Action::Create { subjects: vec![bob()] }.data(&admin()),
             json!({
                 "actor": actor,
                 "action": "create",
@@ -896,11 +637,7 @@ mod tests {
             })
         );
         assert_eq!(
-            Action::Follow {
-                follower: carol(),
-                followed: bob()
-            }
-            .data(&admin()),
+            Action::Follow { follower: carol(), followed: bob() }.data(&admin()),
             json!({
                 "actor": actor,
                 "action": "follow",
@@ -910,11 +647,7 @@ mod tests {
             })
         );
         assert_eq!(
-            Action::Tag {
-                nicknames: vec!["bob".into()],
-                tags: vec!["foo".into()]
-            }
-            .data(&admin()),
+            Action::Tag { nicknames: vec!["bob".into()], tags: vec!["foo".into()] }.data(&admin()),
             json!({
                 "actor": actor,
                 "action": "tag",
@@ -924,11 +657,7 @@ mod tests {
             })
         );
         assert_eq!(
-            Action::Revoke {
-                subjects: vec![bob()],
-                permission: Permission::Moderator
-            }
-            .data(&admin()),
+            Action::Revoke { subjects: vec![bob()], permission: Permission::Moderator }.data(&admin()),
             json!({
                 "actor": actor,
                 "action": "revoke",
@@ -947,10 +676,7 @@ mod tests {
             })
         );
         assert_eq!(
-            Action::RelayFollow {
-                target: "https://r.example/actor".into()
-            }
-            .data(&admin()),
+            Action::RelayFollow { target: "https://r.example/actor".into() }.data(&admin()),
             json!({
                 "actor": actor,
                 "action": "relay_follow",
@@ -959,16 +685,10 @@ mod tests {
             })
         );
         // The exact map from Pleroma's ModerationLogViewTest.
-        let pleroma_admin = Actor {
-            id: "A1I7G8".into(),
-            nickname: "admin".into(),
-        };
+        let pleroma_admin = Actor { id: "A1I7G8".into(), nickname: "admin".into() };
         assert_eq!(
             Action::ReportNoteDelete {
-                report: ReportRef {
-                    id: "A1I7be".into(),
-                    state: Some("open".into())
-                },
+                report: ReportRef { id: "A1I7be".into(), state: Some("open".into()) },
                 subject_actor: Some(Subject::new("A1I7G8", "b-612")),
                 text: "mistake".into()
             }
@@ -998,12 +718,7 @@ mod tests {
             })
         );
         assert_eq!(
-            Action::StatusUpdate {
-                status_id: "S1".into(),
-                sensitive: Some(false),
-                visibility: None
-            }
-            .data(&admin()),
+            Action::StatusUpdate { status_id: "S1".into(), sensitive: Some(false), visibility: None }.data(&admin()),
             json!({
                 "actor": actor,
                 "action": "status_update",
@@ -1014,10 +729,7 @@ mod tests {
             })
         );
         assert_eq!(
-            Action::StatusDelete {
-                status_id: "S1".into()
-            }
-            .data(&admin()),
+            Action::StatusDelete { status_id: "S1".into() }.data(&admin()),
             json!({
                 "actor": actor,
                 "action": "status_delete",
@@ -1026,10 +738,7 @@ mod tests {
             })
         );
         assert_eq!(
-            Action::ChatMessageDelete {
-                message_id: "M1".into()
-            }
-            .data(&admin()),
+            Action::ChatMessageDelete { message_id: "M1".into() }.data(&admin()),
             json!({
                 "actor": {"nickname": "admin"},
                 "action": "chat_message_delete",
@@ -1047,58 +756,30 @@ mod tests {
     async fn db() -> DatabaseConnection {
         let db = Database::connect("sqlite::memory:").await.unwrap();
         let schema = Schema::new(db.get_database_backend());
-        db.execute(&schema.create_table_from_entity(moderation_log::Entity))
-            .await
-            .unwrap();
+        db.execute(&schema.create_table_from_entity(moderation_log::Entity)).await.unwrap();
         db
     }
 
     #[tokio::test]
     async fn record_then_list_with_filters() {
         let db = db().await;
-        let other = Actor {
-            id: "O1".into(),
-            nickname: "other".into(),
-        };
-        record(
-            &db,
-            &admin(),
-            &Action::Deactivate {
-                subjects: vec![bob()],
-            },
-        )
-        .await
-        .unwrap();
+        let other = Actor { id: "O1".into(), nickname: "other".into() };
+        record(&db, &admin(), &Action::Deactivate { subjects: vec![bob()] }).await.unwrap();
         record(
             &db,
             &other,
-            &Action::Grant {
-                subjects: vec![Subject::new("X", "50%_off")],
-                permission: Permission::Admin,
-            },
+            &Action::Grant { subjects: vec![Subject::new("X", "50%_off")], permission: Permission::Admin },
         )
         .await
         .unwrap();
-        record(
-            &db,
-            &admin(),
-            &Action::ChatMessageDelete {
-                message_id: "M1".into(),
-            },
-        )
-        .await
-        .unwrap();
+        record(&db, &admin(), &Action::ChatMessageDelete { message_id: "M1".into() }).await.unwrap();
 
         let (all, total) = list(&db, &LogFilter::default(), 0, 50).await.unwrap();
         assert_eq!(total, 3);
         let messages: Vec<_> = all.iter().map(|e| e.message.as_str()).collect();
         assert_eq!(
             messages,
-            [
-                "@admin deleted chat message #M1",
-                "@other made @50%_off admin",
-                "@admin deactivated users: @bob",
-            ]
+            ["@admin deleted chat message #M1", "@other made @50%_off admin", "@admin deactivated users: @bob",]
         );
         assert_eq!(all[2].actor_id.as_deref(), Some("A1"));
         assert_eq!(all[0].actor_id, None);
@@ -1109,17 +790,11 @@ mod tests {
         assert_eq!(page.len(), 1);
         assert_eq!(page[0].message, "@other made @50%_off admin");
 
-        let by_user = LogFilter {
-            user_id: Some("A1".into()),
-            ..Default::default()
-        };
+        let by_user = LogFilter { user_id: Some("A1".into()), ..Default::default() };
         let (items, total) = list(&db, &by_user, 0, 50).await.unwrap();
         assert_eq!((items.len(), total), (1, 1));
 
-        let search = |s: &str| LogFilter {
-            search: Some(s.into()),
-            ..Default::default()
-        };
+        let search = |s: &str| LogFilter { search: Some(s.into()), ..Default::default() };
         assert_eq!(list(&db, &search("DEACTIVATED"), 0, 50).await.unwrap().1, 1);
         assert_eq!(list(&db, &search("0%_O"), 0, 50).await.unwrap().1, 1);
         assert_eq!(list(&db, &search("%"), 0, 50).await.unwrap().1, 1);
@@ -1128,21 +803,11 @@ mod tests {
 
         let future = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
         let past = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
-        let after_future = LogFilter {
-            start_date: Some(future),
-            ..Default::default()
-        };
+        let after_future = LogFilter { start_date: Some(future), ..Default::default() };
         assert_eq!(list(&db, &after_future, 0, 50).await.unwrap().1, 0);
-        let between = LogFilter {
-            start_date: Some(past),
-            end_date: Some(future),
-            ..Default::default()
-        };
+        let between = LogFilter { start_date: Some(past), end_date: Some(future), ..Default::default() };
         assert_eq!(list(&db, &between, 0, 50).await.unwrap().1, 3);
-        let before_past = LogFilter {
-            end_date: Some(past),
-            ..Default::default()
-        };
+        let before_past = LogFilter { end_date: Some(past), ..Default::default() };
         assert_eq!(list(&db, &before_past, 0, 50).await.unwrap().1, 0);
 
         let rendered = render(&all[2]);

@@ -40,7 +40,11 @@ pub async fn create_app<C: ConnectionTrait>(conn: &C, new: NewApp) -> Result<oau
 }
 
 /// The app with these client credentials.
-pub async fn find_app<C: ConnectionTrait>(conn: &C, client_id: &str, client_secret: &str) -> Result<Option<oauth_app::Model>, AppError> {
+pub async fn find_app<C: ConnectionTrait>(
+    conn: &C,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<Option<oauth_app::Model>, AppError> {
     Ok(oauth_app::Entity::find()
         .filter(oauth_app::Column::ClientId.eq(client_id))
         .filter(oauth_app::Column::ClientSecret.eq(client_secret))
@@ -118,9 +122,6 @@ pub async fn revoke_user_tokens<C: ConnectionTrait>(conn: &C, user_ids: &[String
     if user_ids.is_empty() {
         return Ok(());
     }
-    oauth_token::Entity::delete_many()
-        .filter(oauth_token::Column::UserId.is_in(user_ids.to_vec()))
-        .exec(conn)
-        .await?;
+    oauth_token::Entity::delete_many().filter(oauth_token::Column::UserId.is_in(user_ids.to_vec())).exec(conn).await?;
     Ok(())
 }

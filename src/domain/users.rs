@@ -72,11 +72,9 @@ pub fn like_pattern(term: &str) -> String {
     format!("%{escaped}%")
 }
 
-fn like(column: impl sea_orm::sea_query::IntoColumnRef, term: &str) -> sea_orm::sea_query::SimpleExpr {
-    Expr::cust_with_exprs(
-        "LOWER($1) LIKE $2 ESCAPE '\\'",
-        [Expr::col(column).into(), Expr::val(like_pattern(term)).into()],
-    )
+fn like(column: impl sea_orm::sea_query::IntoColumnRef, term: &str) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{ExprTrait, Func, LikeExpr};
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(like_pattern(term)).escape('\\'))
 }
 
 impl UserSearch {
@@ -108,7 +106,8 @@ impl UserSearch {
         let has = |s| self.states.contains(&s);
         if has(UserState::IsAdmin) && has(UserState::IsModerator) {
             // Pleroma turns the pair into "super users": staff of either kind.
-            cond = cond.add(Condition::any().add(user::Column::IsAdmin.eq(true)).add(user::Column::IsModerator.eq(true)));
+            cond =
+                cond.add(Condition::any().add(user::Column::IsAdmin.eq(true)).add(user::Column::IsModerator.eq(true)));
         } else if has(UserState::IsAdmin) {
             cond = cond.add(user::Column::IsAdmin.eq(true));
         } else if has(UserState::IsModerator) {
@@ -132,7 +131,12 @@ impl UserSearch {
     }
 
     /// One page of matches, newest first.
-    pub async fn page<C: ConnectionTrait>(&self, conn: &C, offset: u64, limit: u64) -> Result<Vec<user::Model>, AppError> {
+    pub async fn page<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<user::Model>, AppError> {
         Ok(user::Entity::find()
             .filter(self.condition())
             .order_by_desc(user::Column::Id)
@@ -163,7 +167,10 @@ pub async fn find_by_nickname<C: ConnectionTrait>(conn: &C, nickname: &str) -> R
 }
 
 /// The users with these nicknames (unknown ones are simply absent).
-pub async fn find_by_nicknames<C: ConnectionTrait>(conn: &C, nicknames: &[String]) -> Result<Vec<user::Model>, AppError> {
+pub async fn find_by_nicknames<C: ConnectionTrait>(
+    conn: &C,
+    nicknames: &[String],
+) -> Result<Vec<user::Model>, AppError> {
     if nicknames.is_empty() {
         return Ok(vec![]);
     }
@@ -181,7 +188,10 @@ pub async fn find_by_login<C: ConnectionTrait>(conn: &C, login: &str) -> Result<
 }
 
 /// Tags of each of these users, in one query.
-pub async fn tags_of<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -> Result<HashMap<String, Vec<String>>, AppError> {
+pub async fn tags_of<C: ConnectionTrait>(
+    conn: &C,
+    user_ids: &[String],
+) -> Result<HashMap<String, Vec<String>>, AppError> {
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     if user_ids.is_empty() {
         return Ok(out);
@@ -197,10 +207,7 @@ pub async fn tags_of<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -> Resul
     Ok(out)
 }
 
-/// What admin search matches: lower-cased nickname, display name and email.
-pub fn search_text(nickname: &str, name: Option<&str>, email: Option<&str>) -> String {
-    format!("{} {} {}", nickname, name.unwrap_or(""), email.unwrap_or("")).trim().to_lowercase()
-}
+pub use entity::user::search_text;
 
 /// Pleroma's local nickname format (`extended_nickname_format`).
 static NICKNAME: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"^[a-zA-Z\d_-]+$").ok());
@@ -211,11 +218,42 @@ static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Nicknames Pleroma reserves for its own paths.
 pub const RESTRICTED_NICKNAMES: &[&str] = &[
-    ".well-known", "~", "about", "activities", "api", "auth", "check_password", "dev", "friend-requests",
-    "inbox", "internal", "main", "media", "nodeinfo", "notice", "oauth", "objects", "ostatus_subscribe",
-    "pleroma", "proxy", "push", "registration", "relay", "settings", "status", "tag", "user-search",
-    "user_exists", "users", "web", "verify_credentials", "update_credentials", "relationships", "search",
-    "confirmation_resend", "mfa",
+    ".well-known",
+    "~",
+    "about",
+    "activities",
+    "api",
+    "auth",
+    "check_password",
+    "dev",
+    "friend-requests",
+    "inbox",
+    "internal",
+    "main",
+    "media",
+    "nodeinfo",
+    "notice",
+    "oauth",
+    "objects",
+    "ostatus_subscribe",
+    "pleroma",
+    "proxy",
+    "push",
+    "registration",
+    "relay",
+    "settings",
+    "status",
+    "tag",
+    "user-search",
+    "user_exists",
+    "users",
+    "web",
+    "verify_credentials",
+    "update_credentials",
+    "relationships",
+    "search",
+    "confirmation_resend",
+    "mfa",
 ];
 
 /// Whether `email` has Pleroma's email format.
@@ -265,7 +303,11 @@ pub async fn validate_new<C: ConnectionTrait>(conn: &C, new: &NewUser) -> Result
 }
 
 /// Insert a validated local account, confirmed and approved (admin and CLI creation).
-pub async fn insert_local<C: ConnectionTrait>(conn: &C, settings: &Settings, new: &NewUser) -> Result<user::Model, AppError> {
+pub async fn insert_local<C: ConnectionTrait>(
+    conn: &C,
+    settings: &Settings,
+    new: &NewUser,
+) -> Result<user::Model, AppError> {
     let password_hash = crate::auth::password::hash(new.password.clone()).await?;
     let now = Utc::now();
     let name = new.name.clone().unwrap_or_else(|| new.nickname.clone());
@@ -273,7 +315,7 @@ pub async fn insert_local<C: ConnectionTrait>(conn: &C, settings: &Settings, new
         id: Set(ids::flake_id()),
         nickname: Set(new.nickname.clone()),
         email: Set(Some(new.email.clone())),
-        search_text: Set(search_text(&new.nickname, Some(&name), Some(&new.email))),
+        search_text: Set(String::new()),
         name: Set(Some(name)),
         bio: Set(new.bio.clone().unwrap_or_else(|| ".".into())),
         password_hash: Set(Some(password_hash)),

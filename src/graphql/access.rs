@@ -20,7 +20,15 @@ pub type FieldRule = (&'static str, &'static str, Access);
 
 /// Every area's rules.
 pub fn field_rules() -> Vec<FieldRule> {
-    [super::viewer::ACCESS, super::users::ACCESS].concat()
+    [
+        super::viewer::ACCESS,
+        super::users::ACCESS,
+        super::credentials::ACCESS,
+        super::moderation::ACCESS,
+        super::accounts::ACCESS,
+        super::instance::ACCESS,
+    ]
+    .concat()
 }
 
 const ROOT_TYPES: [&str; 3] = ["Query", "Mutation", "Subscription"];
@@ -71,7 +79,10 @@ impl Extension for AccessControlExtension {
                 None => Ok(()),
             };
             if let Err(err) = outcome {
-                return Err(server_error(err, info.path_node.to_string_vec().into_iter().map(async_graphql::PathSegment::Field).collect()));
+                return Err(server_error(
+                    err,
+                    info.path_node.to_string_vec().into_iter().map(async_graphql::PathSegment::Field).collect(),
+                ));
             }
         }
         next.run(ctx, info).await

@@ -61,7 +61,8 @@ mod tests {
             assert_eq!(json["extensions"]["code"], code);
             assert!(!json.to_string().contains("secret detail"));
         }
-        let json = serde_json::to_value(server_error(AppError::invalid("email", "has invalid format"), vec![])).unwrap();
+        let json =
+            serde_json::to_value(server_error(AppError::invalid("email", "has invalid format"), vec![])).unwrap();
         assert_eq!(json["extensions"]["fields"]["email"], "has invalid format");
     }
 }

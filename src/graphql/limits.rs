@@ -41,7 +41,8 @@ impl Extension for AliasLimitExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let operations: usize = document.operations.iter().map(|(_, op)| count_aliases(&op.node.selection_set.node)).sum();
+        let operations: usize =
+            document.operations.iter().map(|(_, op)| count_aliases(&op.node.selection_set.node)).sum();
         let fragments: usize = document.fragments.values().map(|f| count_aliases(&f.node.selection_set.node)).sum();
         if operations + fragments > self.0 {
             let mut err = ServerError::new(format!("Query has too many aliases (limit {}).", self.0), None);

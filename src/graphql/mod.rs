@@ -1,9 +1,13 @@
 //! The GraphQL API: schema, context accessors, access control, limits and the HTTP handler.
 mod access;
+pub mod accounts;
+pub mod credentials;
 pub mod errors;
 mod handler;
+pub mod instance;
 mod limits;
 pub mod loaders;
+pub mod moderation;
 pub mod pagination;
 pub mod scalars;
 pub mod users;
@@ -13,7 +17,6 @@ use std::sync::Arc;
 
 use async_graphql::{dataloader::DataLoader, Context, EmptySubscription, MergedObject, Schema};
 
-
 pub use access::{field_rules, FieldRule};
 pub use handler::{graphiql, graphql_handler};
 
@@ -21,10 +24,17 @@ use crate::{auth::Viewer, config::Settings, db::Db, domain::mail::Mailer, error:
 
 /// Every query, one object per area.
 #[derive(MergedObject, Default)]
-pub struct Query(viewer::ViewerQuery, users::UsersQuery);
+pub struct Query(
+    viewer::ViewerQuery,
+    users::UsersQuery,
+    moderation::ModerationQuery,
+    accounts::AccountsQuery,
+    instance::InstanceQuery,
+);
 
 /// Every mutation, one object per area.
-pub type Mutation = async_graphql::EmptyMutation;
+#[derive(MergedObject, Default)]
+pub struct Mutation(credentials::CredentialsMutation, users::UsersMutation);
 
 /// The gateway's schema type.
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
@@ -37,7 +47,7 @@ pub const MAX_BATCH: usize = 10;
 
 /// Build the schema with its shared data, access control and limits.
 pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySchema {
-    Schema::build(Query::default(), async_graphql::EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(settings)
         .data(mailer)
@@ -52,14 +62,12 @@ pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySc
 
 /// The schema's SDL, as kept in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), async_graphql::EmptyMutation, EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
 }
 
 /// A request's per-request data: the viewer and a fresh DataLoader.
 pub fn request_data(request: async_graphql::Request, viewer: Viewer, db: &Db) -> async_graphql::Request {
-    request
-        .data(viewer)
-        .data(DataLoader::new(loaders::DbLoader { db: db.clone() }, tokio::spawn))
+    request.data(viewer).data(DataLoader::new(loaders::DbLoader { db: db.clone() }, tokio::spawn))
 }
 
 /// Typed access to the context's data, instead of `ctx.data().unwrap()`.

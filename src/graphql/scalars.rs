@@ -15,7 +15,9 @@ pub fn pleroma_time(t: &ChronoDateTime<Utc>) -> String {
 impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => parse_datetime(s).map(DateTime).ok_or_else(|| InputValueError::custom("expected an ISO 8601 date or date-time")),
+            Value::String(s) => parse_datetime(s)
+                .map(DateTime)
+                .ok_or_else(|| InputValueError::custom("expected an ISO 8601 date or date-time")),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

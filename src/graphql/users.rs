@@ -14,11 +14,17 @@ use super::{
 };
 use crate::{
     auth::{Access, Privilege},
-    domain::users::{self as domain, UserSearch, UserState},
+    domain::{
+        moderation_log::{Actor, Permission},
+        user_admin::{self as admin, FollowPair, NewAccount, RevokeForm},
+        users::{self as domain, UserSearch, UserState},
+    },
     error::AppError,
 };
 
 const READ_ACCOUNTS: &[&str] = &["admin:read:accounts"];
+const WRITE_ACCOUNTS: &[&str] = &["admin:write:accounts"];
+const WRITE_FOLLOWS: &[&str] = &["admin:write:follows"];
 
 /// Access rules of this area's fields.
 pub const ACCESS: &[FieldRule] = &[
@@ -26,6 +32,22 @@ pub const ACCESS: &[FieldRule] = &[
     ("Query", "user", Access::Staff(Privilege::UsersRead, READ_ACCOUNTS)),
     ("Query", "userCredentials", Access::Staff(Privilege::UsersManageCredentials, READ_ACCOUNTS)),
     ("Query", "permissionGroups", Access::Admin(READ_ACCOUNTS)),
+    ("Mutation", "createUsers", Access::Admin(WRITE_ACCOUNTS)),
+    ("Mutation", "deleteUsers", Access::Staff(Privilege::UsersDelete, WRITE_ACCOUNTS)),
+    ("Mutation", "followUser", Access::Admin(WRITE_FOLLOWS)),
+    ("Mutation", "unfollowUser", Access::Admin(WRITE_FOLLOWS)),
+    ("Mutation", "toggleUserActivation", Access::Staff(Privilege::UsersManageActivationState, WRITE_ACCOUNTS)),
+    ("Mutation", "setUserActivation", Access::Staff(Privilege::UsersManageActivationState, WRITE_ACCOUNTS)),
+    ("Mutation", "activateUsers", Access::Staff(Privilege::UsersManageActivationState, WRITE_ACCOUNTS)),
+    ("Mutation", "deactivateUsers", Access::Staff(Privilege::UsersManageActivationState, WRITE_ACCOUNTS)),
+    ("Mutation", "approveUsers", Access::Staff(Privilege::UsersManageInvites, WRITE_ACCOUNTS)),
+    ("Mutation", "suggestUsers", Access::Admin(WRITE_ACCOUNTS)),
+    ("Mutation", "unsuggestUsers", Access::Admin(WRITE_ACCOUNTS)),
+    ("Mutation", "tagUsers", Access::Staff(Privilege::UsersManageTags, WRITE_ACCOUNTS)),
+    ("Mutation", "untagUsers", Access::Staff(Privilege::UsersManageTags, WRITE_ACCOUNTS)),
+    ("Mutation", "grantPermissionGroup", Access::Admin(WRITE_ACCOUNTS)),
+    ("Mutation", "revokePermissionGroup", Access::Admin(WRITE_ACCOUNTS)),
+    ("Mutation", "revokeUserPermissionGroup", Access::Admin(WRITE_ACCOUNTS)),
 ];
 
 /// An account as staff see it.
@@ -327,7 +349,12 @@ impl UsersQuery {
     }
 
     /// One user, by id or nickname (`null` when there is none).
-    async fn user(&self, ctx: &Context<'_>, id: Option<ID>, nickname: Option<String>) -> async_graphql::Result<Option<User>> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        nickname: Option<String>,
+    ) -> async_graphql::Result<Option<User>> {
         let key = match (id, nickname) {
             (Some(id), _) => id.0,
             (None, Some(nickname)) => nickname,
@@ -337,7 +364,11 @@ impl UsersQuery {
     }
 
     /// A user's editable account fields, by nickname or id.
-    async fn user_credentials(&self, ctx: &Context<'_>, nickname: String) -> async_graphql::Result<Option<Credentials>> {
+    async fn user_credentials(
+        &self,
+        ctx: &Context<'_>,
+        nickname: String,
+    ) -> async_graphql::Result<Option<Credentials>> {
         Ok(domain::find_by_nickname_or_id(&ctx.db().read, &nickname).await?.map(Credentials))
     }
 
@@ -355,5 +386,386 @@ impl UsersQuery {
         Ok(domain::find_by_nickname_or_id(&ctx.db().read, &nickname)
             .await?
             .map(|u| PermissionGroups { is_admin: u.is_admin, is_moderator: u.is_moderator }))
+    }
+}
+
+// ---- User-changing admin actions -------------------------------------------------------------
+
+/// The caller as the moderation log names them.
+fn log_actor(ctx: &Context<'_>) -> Result<Actor, AppError> {
+    let user = ctx.viewer().require_user()?;
+    Ok(Actor { id: user.id.clone(), nickname: user.nickname.clone() })
+}
+
+fn to_users(models: Vec<user::Model>) -> Vec<User> {
+    models.into_iter().map(User).collect()
+}
+
+/// One local account to create.
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    /// Nickname: letters, digits, `_` and `-`, not a reserved path name.
+    pub nickname: String,
+    /// Email address (well-formed, unused).
+    pub email: String,
+    /// Password (not blank).
+    pub password: String,
+}
+
+/// Accounts to create, all or none.
+#[derive(InputObject)]
+pub struct CreateUsersInput {
+    /// The accounts. When any is invalid nothing is created and the error's
+    /// `extensions.details` lists every account (in reverse order, as Pleroma does) with its
+    /// first error (`""` for the valid ones).
+    pub users: Vec<CreateUserInput>,
+}
+
+/// The nickname and email of a created account.
+#[derive(SimpleObject)]
+pub struct CreatedUserData {
+    /// Nickname.
+    pub nickname: String,
+    /// Email address.
+    pub email: Option<String>,
+}
+
+/// One account `createUsers` created, in Pleroma's per-entry shape plus the account itself.
+pub struct CreatedUser(user::Model);
+
+#[Object]
+impl CreatedUser {
+    /// Always `success`.
+    #[graphql(name = "type")]
+    async fn result_type(&self) -> &str {
+        "success"
+    }
+    /// Always `200`.
+    async fn code(&self) -> i32 {
+        200
+    }
+    /// The account's nickname and email.
+    async fn data(&self) -> CreatedUserData {
+        CreatedUserData { nickname: self.0.nickname.clone(), email: self.0.email.clone() }
+    }
+    /// The new account.
+    async fn user(&self) -> User {
+        User(self.0.clone())
+    }
+}
+
+/// Accounts to delete.
+#[derive(InputObject)]
+pub struct DeleteUsersInput {
+    /// Local or remote nicknames; each must exist, or nothing is deleted.
+    pub nicknames: Option<Vec<String>>,
+    /// One nickname (Pleroma's deprecated single-user form); wins over `nicknames`.
+    pub nickname: Option<String>,
+}
+
+/// Who should follow (or stop following) whom.
+#[derive(InputObject)]
+pub struct UserFollowInput {
+    /// Nickname of the follower.
+    pub follower: String,
+    /// Nickname of the followed account.
+    pub followed: String,
+}
+
+/// The result of `followUser` and `unfollowUser`.
+pub struct UserFollowPayload(Option<FollowPair>);
+
+#[Object]
+impl UserFollowPayload {
+    /// Whether both accounts exist (when not, nothing happened and nothing was logged).
+    async fn applied(&self) -> bool {
+        self.0.is_some()
+    }
+    /// The follower, when both accounts exist.
+    async fn follower(&self) -> Option<User> {
+        self.0.as_ref().map(|p| User(p.follower.clone()))
+    }
+    /// The followed account, when both accounts exist.
+    async fn followed(&self) -> Option<User> {
+        self.0.as_ref().map(|p| User(p.followed.clone()))
+    }
+}
+
+/// One user, by nickname.
+#[derive(InputObject)]
+pub struct UserNicknameInput {
+    /// Local or remote nickname.
+    pub nickname: String,
+}
+
+/// Set one user's activation (the older Akkoma Admin API form).
+#[derive(InputObject)]
+pub struct SetUserActivationInput {
+    /// Local or remote nickname.
+    pub nickname: String,
+    /// `true` activates, `false` deactivates (and revokes the user's tokens).
+    pub active: bool,
+}
+
+/// Users to act on, by nickname.
+#[derive(InputObject)]
+pub struct UserBatchInput {
+    /// Local or remote nicknames; each must exist, or nothing changes (`NOT_FOUND`).
+    pub nicknames: Vec<String>,
+}
+
+/// Users and tags.
+#[derive(InputObject)]
+pub struct TagUsersInput {
+    /// Local or remote nicknames; each must exist, or nothing changes (`NOT_FOUND`).
+    pub nicknames: Vec<String>,
+    /// Tags (stored lower-cased), e.g. `force_nsfw`, `mrf_tag:disable-any-subscription`.
+    pub tags: Vec<String>,
+}
+
+/// The users a mutation changed.
+pub struct ChangedUsersPayload(Vec<user::Model>);
+
+#[Object]
+impl ChangedUsersPayload {
+    /// The users, in request order, as changed.
+    async fn users(&self) -> Vec<User> {
+        to_users(self.0.clone())
+    }
+}
+
+/// A permission group for many users.
+#[derive(InputObject)]
+pub struct PermissionGroupInput {
+    /// `admin` or `moderator` (anything else is `NOT_FOUND`: "No such permission_group").
+    pub group: String,
+    /// Local or remote nicknames; each must exist, or nothing changes.
+    pub nicknames: Vec<String>,
+}
+
+/// A permission group for one user.
+#[derive(InputObject)]
+pub struct UserPermissionGroupInput {
+    /// Local or remote nickname.
+    pub nickname: String,
+    /// `admin` or `moderator`.
+    pub group: String,
+}
+
+/// The result of a permission-group change: the flag that changed, with its new value.
+#[derive(async_graphql::Interface)]
+#[graphql(field(name = "users", ty = "Vec<User>", desc = "The users, in request order, as changed."))]
+pub enum PermissionGroupPayload {
+    /// The `admin` group changed.
+    Admin(AdminGroupPayload),
+    /// The `moderator` group changed.
+    Moderator(ModeratorGroupPayload),
+}
+
+/// The `admin` group was granted or revoked.
+pub struct AdminGroupPayload {
+    value: bool,
+    users: Vec<user::Model>,
+}
+
+#[Object]
+impl AdminGroupPayload {
+    /// The users' admin flag now.
+    async fn is_admin(&self) -> bool {
+        self.value
+    }
+    /// The users, in request order, as changed.
+    async fn users(&self) -> Vec<User> {
+        to_users(self.users.clone())
+    }
+}
+
+/// The `moderator` group was granted or revoked.
+pub struct ModeratorGroupPayload {
+    value: bool,
+    users: Vec<user::Model>,
+}
+
+#[Object]
+impl ModeratorGroupPayload {
+    /// The users' moderator flag now.
+    async fn is_moderator(&self) -> bool {
+        self.value
+    }
+    /// The users, in request order, as changed.
+    async fn users(&self) -> Vec<User> {
+        to_users(self.users.clone())
+    }
+}
+
+fn group_payload((permission, users): (Permission, Vec<user::Model>), value: bool) -> PermissionGroupPayload {
+    match permission {
+        Permission::Admin => PermissionGroupPayload::Admin(AdminGroupPayload { value, users }),
+        Permission::Moderator => PermissionGroupPayload::Moderator(ModeratorGroupPayload { value, users }),
+    }
+}
+
+/// User-changing admin actions. Each runs in one transaction with its moderation-log entry.
+#[derive(Default)]
+pub struct UsersMutation;
+
+#[Object]
+impl UsersMutation {
+    /// Create local accounts, all or none: confirmed, approved, display name = nickname, bio
+    /// `.`. Logged as `create`. Invalid accounts fail with `CONFLICT`.
+    async fn create_users(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUsersInput,
+    ) -> async_graphql::Result<Vec<CreatedUser>> {
+        let actor = log_actor(ctx)?;
+        let accounts: Vec<NewAccount> = input
+            .users
+            .into_iter()
+            .map(|u| NewAccount { nickname: u.nickname, email: u.email, password: u.password })
+            .collect();
+        let created = admin::create_users(ctx.db(), ctx.settings(), &actor, &accounts).await?;
+        Ok(created.into_iter().map(CreatedUser).collect())
+    }
+
+    /// Delete accounts (with their tokens, tags and follows); returns the nicknames as given.
+    /// Logged as `delete`.
+    async fn delete_users(&self, ctx: &Context<'_>, input: DeleteUsersInput) -> async_graphql::Result<Vec<String>> {
+        let actor = log_actor(ctx)?;
+        Ok(admin::delete_users(ctx.db(), &actor, input.nicknames, input.nickname).await?)
+    }
+
+    /// Make one user follow another. Unknown nicknames: nothing happens. Logged as `follow`.
+    async fn follow_user(&self, ctx: &Context<'_>, input: UserFollowInput) -> async_graphql::Result<UserFollowPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(UserFollowPayload(admin::follow(ctx.db(), &actor, &input.follower, &input.followed).await?))
+    }
+
+    /// Make one user stop following another. Unknown nicknames: nothing happens. Logged as
+    /// `unfollow`.
+    async fn unfollow_user(
+        &self,
+        ctx: &Context<'_>,
+        input: UserFollowInput,
+    ) -> async_graphql::Result<UserFollowPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(UserFollowPayload(admin::unfollow(ctx.db(), &actor, &input.follower, &input.followed).await?))
+    }
+
+    /// Flip a user's activation and return the user; deactivation revokes their tokens.
+    /// Logged as `activate` or `deactivate`.
+    async fn toggle_user_activation(&self, ctx: &Context<'_>, input: UserNicknameInput) -> async_graphql::Result<User> {
+        let actor = log_actor(ctx)?;
+        Ok(User(admin::toggle_activation(ctx.db(), &actor, &input.nickname).await?))
+    }
+
+    /// Activate or deactivate one user and return them; deactivation revokes their tokens.
+    /// Logged as `activate` or `deactivate`.
+    async fn set_user_activation(
+        &self,
+        ctx: &Context<'_>,
+        input: SetUserActivationInput,
+    ) -> async_graphql::Result<User> {
+        let actor = log_actor(ctx)?;
+        let mut users = admin::set_activation(ctx.db(), &actor, &[input.nickname], input.active).await?;
+        Ok(User(users.pop().ok_or_else(AppError::not_found)?))
+    }
+
+    /// Activate users. Logged as `activate`.
+    async fn activate_users(
+        &self,
+        ctx: &Context<'_>,
+        input: UserBatchInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::set_activation(ctx.db(), &actor, &input.nicknames, true).await?))
+    }
+
+    /// Deactivate users and revoke their tokens. Logged as `deactivate`.
+    async fn deactivate_users(
+        &self,
+        ctx: &Context<'_>,
+        input: UserBatchInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::set_activation(ctx.db(), &actor, &input.nicknames, false).await?))
+    }
+
+    /// Approve registrations awaiting approval. Logged as `approve`.
+    async fn approve_users(
+        &self,
+        ctx: &Context<'_>,
+        input: UserBatchInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::approve(ctx.db(), &actor, &input.nicknames).await?))
+    }
+
+    /// Add users to the follow suggestions. Logged as `add_suggestion`.
+    async fn suggest_users(
+        &self,
+        ctx: &Context<'_>,
+        input: UserBatchInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::set_suggested(ctx.db(), &actor, &input.nicknames, true).await?))
+    }
+
+    /// Remove users from the follow suggestions. Logged as `remove_suggestion`.
+    async fn unsuggest_users(
+        &self,
+        ctx: &Context<'_>,
+        input: UserBatchInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::set_suggested(ctx.db(), &actor, &input.nicknames, false).await?))
+    }
+
+    /// Add tags to users. Logged as `tag`.
+    async fn tag_users(&self, ctx: &Context<'_>, input: TagUsersInput) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::set_tags(ctx.db(), &actor, &input.nicknames, &input.tags, true).await?))
+    }
+
+    /// Remove tags from users. Logged as `untag`.
+    async fn untag_users(&self, ctx: &Context<'_>, input: TagUsersInput) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::set_tags(ctx.db(), &actor, &input.nicknames, &input.tags, false).await?))
+    }
+
+    /// Grant `admin` or `moderator` to users. Logged as `grant`.
+    async fn grant_permission_group(
+        &self,
+        ctx: &Context<'_>,
+        input: PermissionGroupInput,
+    ) -> async_graphql::Result<PermissionGroupPayload> {
+        let actor = log_actor(ctx)?;
+        let changed = admin::grant(ctx.db(), &actor, &input.nicknames, &input.group).await?;
+        Ok(group_payload(changed, true))
+    }
+
+    /// Revoke `admin` or `moderator` from users. The caller cannot be among them (`FORBIDDEN`:
+    /// "You can't revoke your own admin/moderator status."). Logged as `revoke`.
+    async fn revoke_permission_group(
+        &self,
+        ctx: &Context<'_>,
+        input: PermissionGroupInput,
+    ) -> async_graphql::Result<PermissionGroupPayload> {
+        let actor = log_actor(ctx)?;
+        let changed = admin::revoke(ctx.db(), &actor, &input.nicknames, &input.group, RevokeForm::Multi).await?;
+        Ok(group_payload(changed, false))
+    }
+
+    /// Revoke `admin` or `moderator` from one user (Pleroma's single-user form). The caller
+    /// cannot name themself (`FORBIDDEN`: "You can't revoke your own admin status."), whatever
+    /// the group. Logged as `revoke`.
+    async fn revoke_user_permission_group(
+        &self,
+        ctx: &Context<'_>,
+        input: UserPermissionGroupInput,
+    ) -> async_graphql::Result<PermissionGroupPayload> {
+        let actor = log_actor(ctx)?;
+        let changed = admin::revoke(ctx.db(), &actor, &[input.nickname], &input.group, RevokeForm::Single).await?;
+        Ok(group_payload(changed, false))
     }
 }

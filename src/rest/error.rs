@@ -43,7 +43,9 @@ impl RestError {
     /// Render a typed error in a route's style.
     pub fn from_app(err: AppError, style: ErrorStyle) -> RestError {
         let (status, body) = match (&err, style) {
-            (AppError::Unauthenticated(m) | AppError::Forbidden(m), _) => (StatusCode::FORBIDDEN, json!({ "error": m })),
+            (AppError::Unauthenticated(m) | AppError::Forbidden(m), _) => {
+                (StatusCode::FORBIDDEN, json!({ "error": m }))
+            }
             (AppError::NotFound(m), ErrorStyle::Admin) => (StatusCode::NOT_FOUND, json!({ "error": m })),
             (AppError::NotFound(m), ErrorStyle::Legacy) => (StatusCode::NOT_FOUND, json!(m)),
             (AppError::BadRequest(m), ErrorStyle::Admin) => (StatusCode::BAD_REQUEST, json!({ "error": m })),
@@ -53,7 +55,9 @@ impl RestError {
                 (StatusCode::CONFLICT, if details.is_null() { json!({ "error": message }) } else { details.clone() })
             }
             (AppError::RateLimited, _) => (StatusCode::TOO_MANY_REQUESTS, json!({ "error": "Throttled" })),
-            (AppError::Internal(_), _) => (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "Something went wrong" })),
+            (AppError::Internal(_), _) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "Something went wrong" }))
+            }
         };
         RestError { status, body }
     }
@@ -69,7 +73,9 @@ impl RestError {
             crate::error::code::VALIDATION_FAILED => AppError::Invalid(
                 ext["fields"]
                     .as_object()
-                    .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("is invalid").to_string())).collect())
+                    .map(|m| {
+                        m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("is invalid").to_string())).collect()
+                    })
                     .unwrap_or_default(),
             ),
             crate::error::code::CONFLICT => AppError::Conflict { message, details: ext["details"].clone() },
@@ -91,7 +97,9 @@ impl From<AppError> for RestError {
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.body)).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
         response
     }
 }

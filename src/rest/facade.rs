@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use async_graphql::parser::types::{ExecutableDocument, Type};
 use axum::{
     extract::{RawPathParams, Request, State},
-    http::{header, HeaderValue, Method, StatusCode},
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{on, MethodFilter},
     Router,
@@ -78,7 +78,8 @@ fn with_fragments(source: &str, all: &HashMap<String, String>) -> String {
             .match_indices("...")
             .filter_map(|(i, _)| {
                 let name: String = text[i + 3..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-                (!name.is_empty() && name != "on" && !included.contains(&name) && all.contains_key(&name)).then_some(name)
+                (!name.is_empty() && name != "on" && !included.contains(&name) && all.contains_key(&name))
+                    .then_some(name)
             })
             .collect();
         if wanted.is_empty() {
@@ -106,7 +107,11 @@ impl Facade {
             let fail = |e: String| format!("{} {} ({}): {e}", route.method, route.path, route.operation.0);
             let document = async_graphql::parser::parse_query(&text).map_err(|e| fail(e.to_string()))?;
             let roots = index.check_operation(&document).map_err(fail)?;
-            let root_type = if text.trim_start().starts_with("mutation") { "Mutation" } else { "Query" };
+            let root_type = match document.operations.iter().next().map(|(_, op)| op.node.ty) {
+                Some(async_graphql::parser::types::OperationType::Mutation) => "Mutation",
+                Some(async_graphql::parser::types::OperationType::Subscription) => "Subscription",
+                _ => "Query",
+            };
             let access = roots
                 .first()
                 .and_then(|root| rules.get(&(root_type, root.as_str())).copied())
@@ -114,7 +119,12 @@ impl Facade {
             let variables = document
                 .operations
                 .iter()
-                .flat_map(|(_, op)| op.node.variable_definitions.iter().map(|v| (v.node.name.node.to_string(), v.node.var_type.node.clone())))
+                .flat_map(|(_, op)| {
+                    op.node
+                        .variable_definitions
+                        .iter()
+                        .map(|v| (v.node.name.node.to_string(), v.node.var_type.node.clone()))
+                })
                 .collect();
             routes.push(CompiledRoute { route, text, document, variables, access });
         }
@@ -129,11 +139,14 @@ impl Facade {
             for path in compiled.route.paths() {
                 router = router.route(
                     &path,
-                    on(filter, move |State(state): State<AppState>, path: RawPathParams, request: Request| async move {
-                        let path: Vec<(String, String)> =
-                            path.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-                        run(state, i, path, request).await
-                    }),
+                    on(
+                        filter,
+                        move |State(state): State<AppState>, path: RawPathParams, request: Request| async move {
+                            let path: Vec<(String, String)> =
+                                path.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                            run(state, i, path, request).await
+                        },
+                    ),
                 );
             }
         }
@@ -149,7 +162,12 @@ async fn run(state: AppState, index: usize, path: Vec<(String, String)>, request
     }
 }
 
-async fn execute(state: &AppState, index: usize, path: Vec<(String, String)>, request: Request) -> Result<Response, RestError> {
+async fn execute(
+    state: &AppState,
+    index: usize,
+    path: Vec<(String, String)>,
+    request: Request,
+) -> Result<Response, RestError> {
     let compiled = &state.facade.routes[index];
     let style = compiled.route.errors;
     let (parts, body) = request.into_parts();
@@ -165,7 +183,9 @@ async fn execute(state: &AppState, index: usize, path: Vec<(String, String)>, re
     let mut variables = Map::new();
     for (name, ty) in &compiled.variables {
         let value = coerce(&state.facade.index, name, ty, merged.get(name.as_str())).map_err(|e| match style {
-            ErrorStyle::Legacy => RestError { status: StatusCode::BAD_REQUEST, body: Value::String("Invalid parameters".into()) },
+            ErrorStyle::Legacy => {
+                RestError { status: StatusCode::BAD_REQUEST, body: Value::String("Invalid parameters".into()) }
+            }
             ErrorStyle::Admin => RestError::validation(&e.field, &e.message),
         })?;
         if let Some(value) = value {
@@ -185,7 +205,9 @@ async fn execute(state: &AppState, index: usize, path: Vec<(String, String)>, re
     let field = data.as_object().and_then(|o| o.values().next().cloned()).unwrap_or(Value::Null);
     Ok(match compiled.route.success {
         Success::Field => json_response(StatusCode::OK, &field),
-        Success::FieldOr404 if field.is_null() => return Err(RestError::from_app(crate::error::AppError::not_found(), style)),
+        Success::FieldOr404 if field.is_null() => {
+            return Err(RestError::from_app(crate::error::AppError::not_found(), style))
+        }
         Success::FieldOr404 => json_response(StatusCode::OK, &field),
         Success::NoContent => {
             let mut response = StatusCode::NO_CONTENT.into_response();
@@ -212,10 +234,5 @@ impl Route {
             }
         }
         paths
-    }
-
-    /// Whether this route is the HTTP method `method`.
-    pub fn is(&self, method: &Method) -> bool {
-        &self.method == method
     }
 }

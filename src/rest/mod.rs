@@ -13,8 +13,9 @@ pub use routes::{route_table, Route};
 pub use schema_index::SchemaIndex;
 mod bootstrap;
 mod oauth;
+mod password_reset;
 
 /// The protocol endpoints that are not GraphQL operations: OAuth and client bootstrap.
 pub fn protocol_routes() -> axum::Router<crate::state::AppState> {
-    axum::Router::new().merge(oauth::routes()).merge(bootstrap::routes())
+    axum::Router::new().merge(oauth::routes()).merge(bootstrap::routes()).merge(password_reset::routes())
 }

@@ -1,8 +1,412 @@
-//! (being written)
-use axum::Router;
+//! OAuth protocol endpoints, as Pleroma serves them to admin-fe, Soapbox and PleromaFE:
+//! app registration (`POST /api/v1/apps`), app verification, the token grants
+//! (`POST /oauth/token`: password, client_credentials, refresh_token) and revocation.
+//! These are protocol endpoints, not GraphQL operations: they issue the credentials GraphQL runs
+//! with. Parameters come from the query string, form, JSON or multipart bodies alike.
+use std::net::SocketAddr;
 
-use crate::state::AppState;
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{header, request::Parts, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use base64::Engine;
+use chrono::Utc;
+use entity::{oauth_app, oauth_token, user};
+use sea_orm::EntityTrait;
+use serde_json::{json, Map, Value};
 
+use super::{params, RestError};
+use crate::{
+    auth::{authorize, password, scopes, Access, Viewer},
+    domain::{self, oauth::NewApp},
+    error::AppError,
+    state::AppState,
+};
+
+/// The OAuth routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/apps", post(create_app))
+        .route("/api/v1/apps/verify_credentials", get(verify_app))
+        .route("/oauth/token", post(token))
+        .route("/oauth/revoke", post(revoke))
+}
+
+/// Request parameters merged as Pleroma merges them: body over query string.
+pub(super) async fn request_params(request: Request) -> Result<(Parts, Map<String, Value>), RestError> {
+    let (parts, body) = request.into_parts();
+    let mut merged = parts.uri.query().map(params::decode_form).unwrap_or_default();
+    let body = params::decode_body(&parts.headers, Request::from_parts(parts.clone(), body)).await?;
+    merged.extend(body);
+    Ok((parts, merged))
+}
+
+/// A parameter as a string (numbers and booleans are stringified; `null` is absent).
+fn text(params: &Map<String, Value>, name: &str) -> Option<String> {
+    match params.get(name)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Pleroma's `Scopes.fetch_scopes`: `scope`, else `scopes`, as a string (space/comma
+/// separated) or a list; `default` when absent or empty.
+fn requested_scopes(params: &Map<String, Value>, default: &[String]) -> Vec<String> {
+    let found = match params.get("scope").or_else(|| params.get("scopes")) {
+        Some(Value::String(s)) => scopes::parse(s),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).flat_map(scopes::parse).collect(),
+        _ => vec![],
+    };
+    if found.is_empty() {
+        default.to_vec()
+    } else {
+        found
+    }
+}
+
+/// `{"error": message}` with a status.
+fn error(status: StatusCode, message: &str) -> RestError {
+    RestError { status, body: json!({ "error": message }) }
+}
+
+fn invalid_credentials() -> RestError {
+    error(StatusCode::BAD_REQUEST, "Invalid credentials")
+}
+
+/// Pleroma's answer to an unknown grant or missing parameters.
+fn bad_request() -> RestError {
+    error(StatusCode::INTERNAL_SERVER_ERROR, "Bad request")
+}
+
+fn json_ok(body: Value) -> Response {
+    let mut response = Json(body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json; charset=utf-8"));
+    response
+}
+
+fn respond(result: Result<Value, RestError>) -> Response {
+    match result {
+        Ok(body) => json_ok(body),
+        Err(err) => err.into_response(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /api/v1/apps
+
+/// `POST /api/v1/apps` — register a client app (ROUTES.md, "Supporting endpoints"). No
+/// authentication; when a user token comes along, the app is owned by that user.
+async fn create_app(State(state): State<AppState>, request: Request) -> Response {
+    respond(create_app_inner(&state, request).await)
+}
+
+async fn create_app_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
+    let (parts, params) = request_params(request).await?;
+    let client_name = text(&params, "client_name");
+    let redirect_uris = match params.get("redirect_uris") {
+        // Pleroma joins a list of URIs with newlines.
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        _ => text(&params, "redirect_uris"),
+    };
+    let missing: Vec<&str> = [("client_name", client_name.is_none()), ("redirect_uris", redirect_uris.is_none())]
+        .into_iter()
+        .filter_map(|(name, absent)| absent.then_some(name))
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing_fields(&missing));
+    }
+    let (client_name, redirect_uris) = (client_name.unwrap_or_default(), redirect_uris.unwrap_or_default());
+    // The changeset's `validate_required`: blank values fail with 422 (Mastodon fallback).
+    let blank = [&client_name, &redirect_uris].iter().filter(|v| v.trim().is_empty()).count();
+    if blank > 0 {
+        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, &vec!["can't be blank"; blank].join(", ")));
+    }
+    let owner = match Viewer::from_request(&parts, state).await {
+        Ok(viewer) => viewer.user.map(|u| u.id),
+        Err(_) => None,
+    };
+    let new = NewApp {
+        client_name,
+        redirect_uris,
+        scopes: requested_scopes(&params, &["read".to_string()]),
+        website: text(&params, "website"),
+        user_id: owner,
+    };
+    let app = domain::oauth::create_app(&state.db.write, new).await?;
+    Ok(json!({
+        "id": app.id.to_string(),
+        "name": app.client_name,
+        "client_id": app.client_id,
+        "client_secret": app.client_secret,
+        "redirect_uri": app.redirect_uris,
+        "website": app.website,
+    }))
+}
+
+/// OpenApiSpex's 400 for missing required fields: every message, joined by spaces.
+fn missing_fields(fields: &[&str]) -> RestError {
+    let messages: Vec<String> = fields.iter().map(|f| format!("Missing field: {f}.")).collect();
+    let errors: Vec<Value> = fields
+        .iter()
+        .zip(&messages)
+        .map(|(f, m)| json!({"title": "Invalid value", "source": {"pointer": format!("/{f}")}, "message": m}))
+        .collect();
+    RestError { status: StatusCode::BAD_REQUEST, body: json!({ "error": messages.join(" "), "errors": errors }) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/v1/apps/verify_credentials
+
+/// `GET /api/v1/apps/verify_credentials` — the app behind the caller's token (any token, even
+/// an app-only one).
+async fn verify_app(State(state): State<AppState>, request: Request) -> Response {
+    respond(verify_app_inner(&state, request).await)
+}
+
+async fn verify_app_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
+    let (parts, _) = request.into_parts();
+    let viewer = Viewer::from_request(&parts, state).await?;
+    authorize(&viewer, Access::App, &state.settings.instance)?;
+    // HTTP Basic carries no app (Pleroma crashes here); refuse like an anonymous call.
+    let app_id = viewer.app_id.ok_or_else(|| AppError::Unauthenticated("Invalid credentials.".into()))?;
+    let app = domain::oauth::app_by_id(&state.db.read, app_id)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("Invalid credentials.".into()))?;
+    Ok(json!({ "name": app.client_name, "website": app.website }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /oauth/token
+
+/// Client credentials: HTTP Basic `client_id:client_secret` (preferred by RFC 6749), else the
+/// `client_id` and `client_secret` parameters.
+fn client_credentials(parts: &Parts, params: &Map<String, Value>) -> Option<(String, String)> {
+    let basic = parts.headers.get_all(header::AUTHORIZATION).iter().find_map(|value| {
+        let encoded = value.to_str().ok()?.trim().strip_prefix("Basic ")?;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+        let decoded = String::from_utf8(decoded).ok()?;
+        let mut pieces = decoded.split(':');
+        let (id, secret) = (pieces.next()?, pieces.next()?);
+        if pieces.next().is_some() {
+            return None;
+        }
+        let unescape =
+            |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+        Some((unescape(id)?, unescape(secret)?))
+    });
+    basic.or_else(|| Some((text(params, "client_id")?, text(params, "client_secret")?)))
+}
+
+/// The app the request authenticates as.
+async fn fetch_app(
+    state: &AppState,
+    parts: &Parts,
+    params: &Map<String, Value>,
+) -> Result<Option<oauth_app::Model>, AppError> {
+    match client_credentials(parts, params) {
+        Some((id, secret)) => domain::oauth::find_app(&state.db.read, &id, &secret).await,
+        None => Ok(None),
+    }
+}
+
+/// `POST /oauth/token` — obtain a token with the `password`, `client_credentials` or
+/// `refresh_token` grant.
+async fn token(State(state): State<AppState>, request: Request) -> Response {
+    respond(token_inner(&state, request).await)
+}
+
+async fn token_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
+    let (parts, params) = request_params(request).await?;
+    match text(&params, "grant_type").as_deref() {
+        Some("password") => password_grant(state, &parts, &params).await,
+        Some("client_credentials") => client_credentials_grant(state, &parts, &params).await,
+        Some("refresh_token") if params.get("refresh_token").is_some_and(|v| !v.is_null()) => {
+            refresh_grant(state, &parts, &params).await
+        }
+        // No authorization endpoint issues codes here, so every code is a bad one.
+        Some("authorization_code") => Err(invalid_credentials()),
+        _ => Err(bad_request()),
+    }
+}
+
+/// The token body of Pleroma's `OAuthView`.
+fn token_json(token: &oauth_token::Model, user: Option<&user::Model>) -> Value {
+    let mut body = json!({
+        "id": token.id,
+        "token_type": "Bearer",
+        "access_token": token.token,
+        "refresh_token": token.refresh_token,
+        "expires_in": (token.valid_until - Utc::now()).num_seconds().max(0),
+        "scope": token.scopes,
+        "created_at": token.inserted_at.timestamp(),
+    });
+    if let (Some(user), Some(map)) = (user, body.as_object_mut()) {
+        map.insert("me".into(), Value::String(user.ap_id.clone()));
+    }
+    body
+}
+
+/// Scopes the token will carry: the requested ones (default: all of the app's), each covered
+/// by the app's scopes; `None` when the request asks for more than the app has.
+fn grant_scopes(app: &oauth_app::Model, params: &Map<String, Value>) -> Option<Vec<String>> {
+    let allowed = scopes::parse(&app.scopes);
+    let requested = requested_scopes(params, &allowed);
+    (!requested.is_empty() && scopes::all_covered(&allowed, &requested)).then_some(requested)
+}
+
+/// Why an account may not sign in, as `/oauth/token` reports it (403 with an identifier).
+fn account_status_error(account: &user::Model, state: &AppState) -> Option<RestError> {
+    let refuse = |message: &str, identifier: &str| RestError {
+        status: StatusCode::FORBIDDEN,
+        body: json!({ "error": message, "identifier": identifier }),
+    };
+    // Pleroma's `User.account_status` order.
+    if !account.is_active {
+        Some(refuse("Your account is currently disabled", "account_is_disabled"))
+    } else if account.password_reset_pending {
+        Some(refuse("Password reset is required", "password_reset_required"))
+    } else if account.local && !account.is_approved {
+        Some(refuse("Your account is awaiting approval.", "awaiting_approval"))
+    } else if account.local && !account.is_confirmed && state.settings.instance.account_activation_required {
+        Some(refuse("Your login is missing a confirmed e-mail address", "missing_confirmed_email"))
+    } else {
+        None
+    }
+}
+
+async fn password_grant(state: &AppState, parts: &Parts, params: &Map<String, Value>) -> Result<Value, RestError> {
+    let (Some(login), Some(secret)) =
+        (text(params, "username").or_else(|| text(params, "name")), text(params, "password"))
+    else {
+        return Err(invalid_credentials());
+    };
+    let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    if !state.rate_limits.attempt(&login, address) {
+        return Err(AppError::RateLimited.into());
+    }
+    let account = domain::users::find_by_login(&state.db.read, &login).await?;
+    let verified = match account.as_ref().and_then(|a| a.password_hash.clone()) {
+        Some(hash) => password::verify(secret, hash).await,
+        None => false,
+    };
+    let Some(account) = account.filter(|_| verified) else {
+        return Err(invalid_credentials());
+    };
+    let app = fetch_app(state, parts, params).await?.ok_or_else(invalid_credentials)?;
+    if let Some(refusal) = account_status_error(&account, state) {
+        return Err(refusal);
+    }
+    let scopes = grant_scopes(&app, params).ok_or_else(invalid_credentials)?;
+    if account.mfa_enabled {
+        // The challenge (`POST /oauth/mfa/challenge`) belongs to the MFA area.
+        return Err(RestError {
+            status: StatusCode::FORBIDDEN,
+            body: json!({
+                "error": "mfa_required",
+                "mfa_token": domain::oauth::random_secret(),
+                "supported_challenge_types": "totp",
+            }),
+        });
+    }
+    let expires_in = state.settings.instance.token_expires_in;
+    let token =
+        domain::oauth::issue_token(&state.db.write, &app, Some(account.id.clone()), &scopes, expires_in).await?;
+    Ok(token_json(&token, Some(&account)))
+}
+
+async fn client_credentials_grant(
+    state: &AppState,
+    parts: &Parts,
+    params: &Map<String, Value>,
+) -> Result<Value, RestError> {
+    let app = fetch_app(state, parts, params).await?.ok_or_else(invalid_credentials)?;
+    let scopes = grant_scopes(&app, params).ok_or_else(invalid_credentials)?;
+    let expires_in = state.settings.instance.token_expires_in;
+    let token = domain::oauth::issue_token(&state.db.write, &app, None, &scopes, expires_in).await?;
+    Ok(token_json(&token, None))
+}
+
+async fn refresh_grant(state: &AppState, parts: &Parts, params: &Map<String, Value>) -> Result<Value, RestError> {
+    let refresh_token = text(params, "refresh_token").ok_or_else(invalid_credentials)?;
+    let app = fetch_app(state, parts, params).await?.ok_or_else(invalid_credentials)?;
+    let txn = state.db.begin().await.map_err(AppError::from)?;
+    let old = domain::oauth::find_refresh(&txn, &app, &refresh_token).await?.ok_or_else(invalid_credentials)?;
+    let account = match &old.user_id {
+        Some(id) => {
+            let found = user::Entity::find_by_id(id.clone()).one(&txn).await.map_err(AppError::from)?;
+            // A deactivated (or otherwise barred) account gets no fresh token.
+            Some(found.filter(|u| account_status_error(u, state).is_none()).ok_or_else(invalid_credentials)?)
+        }
+        None => None,
+    };
+    let scopes = scopes::parse(&old.scopes);
+    let expires_in = state.settings.instance.token_expires_in;
+    let token = domain::oauth::issue_token(&txn, &app, old.user_id.clone(), &scopes, expires_in).await?;
+    domain::oauth::delete_token(&txn, old.id).await?;
+    txn.commit().await.map_err(AppError::from)?;
+    Ok(token_json(&token, account.as_ref()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /oauth/revoke
+
+/// `POST /oauth/revoke` — revoke an access token. Answers `{}` whatever happens (RFC 7009).
+/// With client credentials, only that app's tokens are revoked (as Pleroma does); without
+/// any, holding the token is enough to revoke it.
+async fn revoke(State(state): State<AppState>, request: Request) -> Response {
+    respond(revoke_inner(&state, request).await)
+}
+
+async fn revoke_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
+    let (parts, params) = request_params(request).await?;
+    let token = text(&params, "token").ok_or_else(bad_request)?;
+    let Some((found, _)) = domain::oauth::find_token(&state.db.read, &token).await? else {
+        return Ok(json!({}));
+    };
+    let allowed = match client_credentials(&parts, &params) {
+        Some((id, secret)) => {
+            domain::oauth::find_app(&state.db.read, &id, &secret).await?.is_some_and(|app| app.id == found.app_id)
+        }
+        None => true,
+    };
+    if allowed {
+        domain::oauth::delete_token(&state.db.write, found.id).await?;
+    }
+    Ok(json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_default_to_the_given_list() {
+        let params = params::decode_form("scope=read+admin:read");
+        assert_eq!(requested_scopes(&params, &[]), vec!["read", "admin:read"]);
+        let params = params::decode_form("scopes=read,write");
+        assert_eq!(requested_scopes(&params, &[]), vec!["read", "write"]);
+        assert_eq!(requested_scopes(&Map::new(), &["read".to_string()]), vec!["read"]);
+    }
+
+    #[test]
+    fn missing_fields_body() {
+        let err = missing_fields(&["client_name", "redirect_uris"]);
+        assert_eq!(err.body["error"], "Missing field: client_name. Missing field: redirect_uris.");
+        assert_eq!(err.body["errors"][1]["source"]["pointer"], "/redirect_uris");
+    }
 }

@@ -3,7 +3,7 @@
 use axum::{extract::State, Json};
 use serde_json::{json, Map, Value};
 
-use super::{facade::CompiledRoute, schema_index::named, Success};
+use super::{facade::CompiledRoute, Success};
 use crate::state::AppState;
 
 fn schema_of(index: &super::SchemaIndex, ty: &async_graphql::parser::types::Type) -> Value {
@@ -16,7 +16,9 @@ fn schema_of(index: &super::SchemaIndex, ty: &async_graphql::parser::types::Type
             "Boolean" => json!({ "type": "boolean" }),
             "String" | "ID" => json!({ "type": "string" }),
             "DateTime" => json!({ "type": "string", "format": "date-time" }),
-            other if index.is_enum(other) => json!({ "type": "string", "description": format!("one of {other} (case-insensitive)") }),
+            other if index.is_enum(other) => {
+                json!({ "type": "string", "description": format!("one of {other} (case-insensitive)") })
+            }
             other if index.is_input(other) => {
                 let props: Map<String, Value> =
                     index.input_fields(other).iter().map(|(n, t)| (n.clone(), schema_of(index, t))).collect();
@@ -43,7 +45,7 @@ fn operation(index: &super::SchemaIndex, compiled: &CompiledRoute, path: &str) -
                 required.push(name.clone());
             }
         } else {
-            let array = named(ty) != "" && matches!(ty.base, async_graphql::parser::types::BaseType::List(_));
+            let array = matches!(ty.base, async_graphql::parser::types::BaseType::List(_));
             parameters.push(json!({
                 "name": if array { format!("{name}[]") } else { name.clone() },
                 "in": "query",

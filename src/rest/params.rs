@@ -40,8 +40,12 @@ pub fn decode_form(input: &str) -> Map<String, Value> {
 }
 
 /// Parse a request body by its content type.
-pub async fn decode_body(headers: &HeaderMap, request: axum::extract::Request) -> Result<Map<String, Value>, RestError> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+pub async fn decode_body(
+    headers: &HeaderMap,
+    request: axum::extract::Request,
+) -> Result<Map<String, Value>, RestError> {
+    let content_type =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
         let mut multipart = Multipart::from_request(request, &())
             .await
@@ -57,7 +61,8 @@ pub async fn decode_body(headers: &HeaderMap, request: axum::extract::Request) -
                 // Files are taken by the routes that upload them.
                 continue;
             }
-            let text = field.text().await.map_err(|e| RestError::bad_request(&format!("Malformed multipart body: {e}")))?;
+            let text =
+                field.text().await.map_err(|e| RestError::bad_request(&format!("Malformed multipart body: {e}")))?;
             if !fields.is_empty() {
                 fields.push('&');
             }
@@ -105,17 +110,24 @@ pub fn coerce(index: &SchemaIndex, name: &str, ty: &Type, value: Option<&Value>)
     let missing = || ParamError { field: name.to_string(), message: format!("Missing field: {name}.") };
     let value = match value {
         None | Some(Value::Null) => return if ty.nullable { Ok(None) } else { Err(missing()) },
-        Some(Value::String(s)) if s.is_empty() && ty.nullable && !matches!(&ty.base, BaseType::Named(n) if n.as_str() == "String") => {
+        Some(Value::String(s))
+            if s.is_empty() && ty.nullable && !matches!(&ty.base, BaseType::Named(n) if n.as_str() == "String") =>
+        {
             return Ok(None)
         }
         Some(v) => v,
     };
-    let invalid = |what: &str| ParamError { field: name.to_string(), message: format!("Invalid {what}. Got: {}", short(value)) };
+    let invalid =
+        |what: &str| ParamError { field: name.to_string(), message: format!("Invalid {what}. Got: {}", short(value)) };
     match &ty.base {
         BaseType::List(item) => {
             let items: Vec<Value> = match value {
                 Value::Array(items) => items.clone(),
-                Value::String(s) => s.split(',').map(|part| Value::String(part.trim().to_string())).filter(|v| v != &Value::String(String::new())).collect(),
+                Value::String(s) => s
+                    .split(',')
+                    .map(|part| Value::String(part.trim().to_string()))
+                    .filter(|v| v != &Value::String(String::new()))
+                    .collect(),
                 other => vec![other.clone()],
             };
             let enum_item = matches!(&item.base, BaseType::Named(n) if index.is_enum(n));
@@ -140,12 +152,16 @@ pub fn coerce(index: &SchemaIndex, name: &str, ty: &Type, value: Option<&Value>)
             },
             "Int" => match value {
                 Value::Number(n) if n.is_i64() => Ok(Some(value.clone())),
-                Value::String(s) => s.trim().parse::<i32>().map(|n| Some(Value::from(n))).map_err(|_| invalid("integer")),
+                Value::String(s) => {
+                    s.trim().parse::<i32>().map(|n| Some(Value::from(n))).map_err(|_| invalid("integer"))
+                }
                 _ => Err(invalid("integer")),
             },
             "Float" => match value {
                 Value::Number(_) => Ok(Some(value.clone())),
-                Value::String(s) => s.trim().parse::<f64>().map(|n| Some(Value::from(n))).map_err(|_| invalid("number")),
+                Value::String(s) => {
+                    s.trim().parse::<f64>().map(|n| Some(Value::from(n))).map_err(|_| invalid("number"))
+                }
                 _ => Err(invalid("number")),
             },
             "Boolean" => Ok(truthy(value).map(Value::Bool)),

@@ -119,7 +119,11 @@ impl SchemaIndex {
                         .fragments
                         .get(&spread.node.fragment_name.node)
                         .ok_or_else(|| format!("unknown fragment {}", spread.node.fragment_name.node))?;
-                    self.check_set(doc, fragment.node.type_condition.node.on.node.as_str(), &fragment.node.selection_set.node)?;
+                    self.check_set(
+                        doc,
+                        fragment.node.type_condition.node.on.node.as_str(),
+                        &fragment.node.selection_set.node,
+                    )?;
                 }
             }
         }

@@ -1,0 +1,164 @@
+//! `GET /admin/users` with a search and two filters, through the REST facade and as the
+//! equivalent direct GraphQL request, by concurrent clients on loopback.
+//!
+//! cargo bench --bench users_list                       # SQLite, 100k users
+//! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench cargo bench --bench users_list
+//!
+//! Knobs: BENCH_USERS (100000), BENCH_CLIENTS (8), BENCH_REQUESTS (2000 per mode).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
+
+use pleroma_gateway::{config::Settings, db::Db, domain, seed, AppState};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::json;
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+const QUERY: &str = "query=ali&filters=local,active&page_size=50";
+
+const GRAPHQL: &str = r#"query { users(pageSize: 50, filter: {query: "ali", states: [LOCAL, ACTIVE]}) {
+  page_size: pageSize count: totalCount
+  users: nodes { id email avatar nickname display_name: displayName is_active: isActive deactivated local
+    roles { admin moderator } tags is_confirmed: isConfirmed confirmation_pending: confirmationPending
+    is_approved: isApproved approval_pending: approvalPending is_suggested: isSuggested url
+    registration_reason: registrationReason actor_type: actorType created_at: createdAt } } }"#;
+
+struct Stats {
+    p50: Duration,
+    p99: Duration,
+    throughput: f64,
+}
+
+async fn run(
+    clients: usize,
+    requests: usize,
+    make: impl Fn() -> reqwest::RequestBuilder + Clone + Send + 'static,
+) -> Stats {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let make = make.clone();
+        let share = requests / clients + usize::from(c < requests % clients);
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(share);
+            for _ in 0..share {
+                let t = Instant::now();
+                let response = make().send().await.expect("request");
+                assert!(response.status().is_success(), "{}", response.status());
+                let body = response.bytes().await.expect("body");
+                assert!(body.len() > 100);
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::with_capacity(requests);
+    for task in tasks {
+        all.extend(task.await.expect("client"));
+    }
+    let elapsed = started.elapsed();
+    all.sort();
+    let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
+    Stats { p50: at(0.50), p99: at(0.99), throughput: all.len() as f64 / elapsed.as_secs_f64() }
+}
+
+#[tokio::main]
+async fn main() {
+    let users = env("BENCH_USERS", 100_000);
+    let clients = env("BENCH_CLIENTS", 8);
+    let requests = env("BENCH_REQUESTS", 2000);
+    let dir = std::env::temp_dir().join("pleroma-gateway-bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}?mode=rwc", dir.join(format!("bench-{users}.db")).display()));
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let settings = Settings::for_database(&url, &dir);
+    let existing = entity::user::Entity::find().count(&db.read).await.unwrap();
+    if existing < users as u64 {
+        let started = Instant::now();
+        let hash = pleroma_gateway::auth::password::hash_blocking("password").unwrap();
+        let opts = seed::SeedOptions {
+            users: users - existing as usize,
+            remote_share: 0.3,
+            seed: 7 + existing,
+            instance_host: settings.host(),
+            instance_url: settings.instance_url.clone(),
+        };
+        seed::seed_users(&db.write, &opts, &hash).await.expect("seed");
+        println!("seeded {} users in {:.1}s", opts.users, started.elapsed().as_secs_f64());
+    }
+    let backend = format!("{:?}", db.backend());
+    let admin = match domain::users::find_by_nickname(&db.read, "benchadmin").await.unwrap() {
+        Some(admin) => admin,
+        None => {
+            let new = domain::users::NewUser {
+                nickname: "benchadmin".into(),
+                email: "benchadmin@example.org".into(),
+                password: "password".into(),
+                is_admin: true,
+                ..Default::default()
+            };
+            domain::users::insert_local(&db.write, &settings, &new).await.unwrap()
+        }
+    };
+    let app = domain::oauth::create_app(
+        &db.write,
+        domain::oauth::NewApp {
+            client_name: "bench".into(),
+            redirect_uris: "urn:ietf:wg:oauth:2.0:oob".into(),
+            scopes: vec!["admin".into()],
+            website: None,
+            user_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let token =
+        domain::oauth::issue_token(&db.write, &app, Some(admin.id), &["admin".into()], 3600).await.unwrap().token;
+
+    let state = AppState::new(db, settings).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, pleroma_gateway::app(state).into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .ok();
+    });
+    let client = reqwest::Client::new();
+    let rest_url = format!("http://{addr}/api/v1/pleroma/admin/users?{QUERY}");
+    let graphql_url = format!("http://{addr}/graphql");
+    let rest = {
+        let (client, token, url) = (client.clone(), token.clone(), rest_url.clone());
+        move || client.get(&url).bearer_auth(&token)
+    };
+    let graphql = {
+        let (client, token, url) = (client.clone(), token.clone(), graphql_url.clone());
+        move || client.post(&url).bearer_auth(&token).json(&json!({ "query": GRAPHQL }))
+    };
+    // Same answer both ways.
+    let a: serde_json::Value = rest().send().await.unwrap().json().await.unwrap();
+    let b: serde_json::Value = graphql().send().await.unwrap().json().await.unwrap();
+    assert_eq!(a, b["data"]["users"], "REST and GraphQL disagree");
+    println!("{backend}: {users} users, {} matches for `{QUERY}`; {clients} clients x {requests} requests", a["count"]);
+    run(clients, requests / 10, rest.clone()).await; // warm-up
+    run(clients, requests / 10, graphql.clone()).await;
+    let r = run(clients, requests, rest).await;
+    let g = run(clients, requests, graphql).await;
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!("| mode | p50 ms | p99 ms | req/s |\n| --- | ---: | ---: | ---: |");
+    println!("| REST facade | {:.2} | {:.2} | {:.0} |", ms(r.p50), ms(r.p99), r.throughput);
+    println!("| direct GraphQL | {:.2} | {:.2} | {:.0} |", ms(g.p50), ms(g.p99), g.throughput);
+    println!(
+        "REST/GraphQL: p50 {:.3}, p99 {:.3}, throughput {:.3}",
+        ms(r.p50) / ms(g.p50),
+        ms(r.p99) / ms(g.p99),
+        r.throughput / g.throughput
+    );
+}

@@ -1,0 +1,366 @@
+//! Accounts as Mastodon clients see them (Pleroma's `AccountView`), and the caller's own account
+//! (`GET /api/v1/accounts/verify_credentials`).
+use async_graphql::{Context, Json, Object, SimpleObject, ID};
+use entity::user;
+use tokio::sync::OnceCell;
+
+use super::{
+    load_error, loaders::TagsOf, scalars::DateTime, users::avatar_url, users::ProfileField, ContextExt, FieldRule,
+};
+use crate::{
+    auth::{Access, Privilege},
+    domain,
+};
+
+/// Access rules of this area's fields.
+pub const ACCESS: &[FieldRule] = &[("Query", "myAccount", Access::User(&["read:accounts"]))];
+
+/// A Mastodon account entity with Pleroma's extensions. Fields that only the account's owner may
+/// see (`source.privacy`, `pleroma.email`, …) are `null` for anyone else.
+pub struct Account {
+    user: user::Model,
+    counts: OnceCell<(u64, u64)>,
+}
+
+impl Account {
+    /// Wrap a user row.
+    pub fn new(user: user::Model) -> Self {
+        Account { user, counts: OnceCell::new() }
+    }
+
+    fn is_self(&self, ctx: &Context<'_>) -> bool {
+        ctx.viewer().user.as_ref().is_some_and(|v| v.id == self.user.id)
+    }
+
+    /// `(followers, following)`, read once per account.
+    async fn counts(&self, ctx: &Context<'_>) -> async_graphql::Result<(u64, u64)> {
+        Ok(*self.counts.get_or_try_init(|| domain::users::follow_counts(&ctx.db().read, &self.user.id)).await?)
+    }
+}
+
+fn profile_fields(json: &serde_json::Value) -> Vec<ProfileField> {
+    serde_json::from_value(json.clone()).unwrap_or_default()
+}
+
+/// A custom emoji used in an account's name or bio.
+#[derive(SimpleObject)]
+pub struct AccountEmoji {
+    /// Shortcode without colons.
+    pub shortcode: String,
+    /// Image URL.
+    pub url: String,
+    /// Non-animated image URL.
+    pub static_url: String,
+    /// Whether the emoji is offered in pickers.
+    pub visible_in_picker: bool,
+}
+
+/// What the account's owner typed, and their posting defaults.
+pub struct AccountSource<'a>(&'a Account, bool);
+
+#[Object]
+impl AccountSource<'_> {
+    /// The bio as typed.
+    async fn note(&self) -> &str {
+        &self.0.user.bio
+    }
+    /// Whether posts are marked sensitive by default.
+    async fn sensitive(&self) -> bool {
+        false
+    }
+    /// Profile fields as typed.
+    async fn fields(&self) -> Vec<ProfileField> {
+        profile_fields(&self.0.user.raw_fields)
+    }
+    /// Default post visibility (owner only).
+    async fn privacy(&self) -> Option<&str> {
+        self.1.then_some(self.0.user.default_scope.as_str())
+    }
+    /// Pleroma's additions.
+    async fn pleroma(&self) -> AccountSourcePleroma<'_> {
+        AccountSourcePleroma(self.0, self.1)
+    }
+}
+
+/// Pleroma's additions to an account's source.
+pub struct AccountSourcePleroma<'a>(&'a Account, bool);
+
+#[Object]
+impl AccountSourcePleroma<'_> {
+    /// Listed in the directory and search engines.
+    async fn discoverable(&self) -> bool {
+        self.0.user.is_discoverable
+    }
+    /// `Person`, `Service`, `Application` or `Group`.
+    async fn actor_type(&self) -> &str {
+        &self.0.user.actor_type
+    }
+    /// Whether the staff role shows on the profile (owner only).
+    async fn show_role(&self) -> Option<bool> {
+        self.1.then_some(self.0.user.show_role)
+    }
+    /// Whether posts are plain text only (owner only).
+    async fn no_rich_text(&self) -> Option<bool> {
+        self.1.then_some(self.0.user.no_rich_text)
+    }
+    /// Whether the birthday shows on the profile (owner only).
+    async fn show_birthday(&self) -> Option<bool> {
+        self.1.then_some(false)
+    }
+}
+
+/// Notification preferences.
+#[derive(SimpleObject)]
+pub struct AccountNotificationSettings {
+    /// Hide notifications from accounts the user does not follow.
+    pub block_from_strangers: bool,
+    /// Hide message contents in push notifications.
+    pub hide_notification_contents: bool,
+}
+
+/// Pleroma's additions to an account.
+pub struct AccountPleroma<'a>(&'a Account, bool);
+
+#[Object]
+impl AccountPleroma<'_> {
+    /// ActivityPub actor id.
+    async fn ap_id(&self) -> &str {
+        &self.0.user.ap_id
+    }
+    /// Other actor ids of the same person.
+    async fn also_known_as(&self) -> Vec<String> {
+        serde_json::from_value(self.0.user.also_known_as.clone()).unwrap_or_default()
+    }
+    /// Whether the email address is confirmed.
+    async fn is_confirmed(&self) -> bool {
+        self.0.user.is_confirmed
+    }
+    /// Whether the account is among the follow suggestions.
+    async fn is_suggested(&self) -> bool {
+        self.0.user.is_suggested
+    }
+    /// Tags (`force_nsfw`, `mrf_tag:…`), sorted.
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        Ok(ctx.loader().load_one(TagsOf(self.0.user.id.clone())).await.map_err(load_error)?.unwrap_or_default())
+    }
+    /// Hide the followers count.
+    async fn hide_followers_count(&self) -> bool {
+        self.0.user.hide_followers_count
+    }
+    /// Hide the follows count.
+    async fn hide_follows_count(&self) -> bool {
+        self.0.user.hide_follows_count
+    }
+    /// Hide the followers list.
+    async fn hide_followers(&self) -> bool {
+        self.0.user.hide_followers
+    }
+    /// Hide the follows list.
+    async fn hide_follows(&self) -> bool {
+        self.0.user.hide_follows
+    }
+    /// Hide favourites.
+    async fn hide_favorites(&self) -> bool {
+        self.0.user.hide_favorites
+    }
+    /// The caller's relationship to the account when embedded (`{}` here).
+    async fn relationship(&self) -> Json<serde_json::Value> {
+        Json(serde_json::json!({}))
+    }
+    /// Skip thread containment.
+    async fn skip_thread_containment(&self) -> bool {
+        self.0.user.skip_thread_containment
+    }
+    /// Profile background image URL.
+    async fn background_image(&self) -> Option<&str> {
+        self.0.user.background.as_deref()
+    }
+    /// Whether the account accepts chat messages.
+    async fn accepts_chat_messages(&self) -> bool {
+        true
+    }
+    /// The home instance's favicon (not fetched by this gateway: `null`).
+    async fn favicon(&self) -> Option<String> {
+        None
+    }
+    /// Alt text of the avatar.
+    async fn avatar_description(&self) -> &str {
+        ""
+    }
+    /// Alt text of the header.
+    async fn header_description(&self) -> &str {
+        ""
+    }
+    /// Admin flag (when the account shows its role, or to its owner).
+    async fn is_admin(&self) -> Option<bool> {
+        (self.1 || self.0.user.show_role).then_some(self.0.user.is_admin)
+    }
+    /// Moderator flag (when the account shows its role, or to its owner).
+    async fn is_moderator(&self) -> Option<bool> {
+        (self.1 || self.0.user.show_role).then_some(self.0.user.is_moderator)
+    }
+    /// Staff privileges the account holds, by Pleroma's names (`users_read`; when the account
+    /// shows its role, or to its owner).
+    async fn privileges(&self, ctx: &Context<'_>) -> Option<Vec<&'static str>> {
+        (self.1 || self.0.user.show_role).then(|| {
+            Privilege::held_by(&self.0.user, &ctx.settings().instance).into_iter().map(Privilege::as_str).collect()
+        })
+    }
+    /// Whether the account is deactivated (to staff who manage activation state).
+    async fn deactivated(&self, ctx: &Context<'_>) -> Option<bool> {
+        let viewer = ctx.viewer().user.as_ref()?;
+        Privilege::held_by(viewer, &ctx.settings().instance)
+            .contains(&Privilege::UsersManageActivationState)
+            .then_some(!self.0.user.is_active)
+    }
+    /// Notification preferences (owner only).
+    async fn notification_settings(&self) -> Option<AccountNotificationSettings> {
+        self.1.then_some(AccountNotificationSettings { block_from_strangers: false, hide_notification_contents: false })
+    }
+    /// Follow along when followed accounts move (owner only).
+    async fn allow_following_move(&self) -> Option<bool> {
+        self.1.then_some(self.0.user.allow_following_move)
+    }
+    /// Unread conversations (owner only).
+    async fn unread_conversation_count(&self) -> Option<i32> {
+        self.1.then_some(0)
+    }
+    /// Unread notifications (owner only).
+    async fn unread_notifications_count(&self) -> Option<i32> {
+        self.1.then_some(0)
+    }
+    /// Email address (owner only).
+    async fn email(&self) -> Option<&str> {
+        if self.1 {
+            self.0.user.email.as_deref()
+        } else {
+            None
+        }
+    }
+    /// The frontend settings store (owner only).
+    async fn settings_store(&self) -> Option<Json<serde_json::Value>> {
+        self.1.then(|| Json(self.0.user.settings_store.clone()))
+    }
+    /// Birthday (not recorded by this gateway: `null`).
+    async fn birthday(&self) -> Option<String> {
+        None
+    }
+}
+
+#[Object]
+impl Account {
+    /// Flake id.
+    async fn id(&self) -> ID {
+        ID(self.user.id.clone())
+    }
+    /// The nickname without the domain.
+    async fn username(&self) -> &str {
+        self.user.nickname.split('@').next().unwrap_or(&self.user.nickname)
+    }
+    /// `alice` for local accounts, `alice@example.org` for remote ones.
+    async fn acct(&self) -> &str {
+        &self.user.nickname
+    }
+    /// Display name; the nickname when none is set.
+    async fn display_name(&self) -> &str {
+        self.user.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.user.nickname)
+    }
+    /// Whether follows need approval.
+    async fn locked(&self) -> bool {
+        self.user.is_locked
+    }
+    /// When the account was created.
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.user.inserted_at)
+    }
+    /// Followers (0 when hidden, except to the owner).
+    async fn followers_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let hidden = self.user.hide_followers_count && self.user.hide_followers && !self.is_self(ctx);
+        Ok(if hidden { 0 } else { self.counts(ctx).await?.0 })
+    }
+    /// Accounts followed (0 when hidden, except to the owner).
+    async fn following_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let hidden = self.user.hide_follows_count && self.user.hide_follows && !self.is_self(ctx);
+        Ok(if hidden { 0 } else { self.counts(ctx).await?.1 })
+    }
+    /// Posts (this gateway stores none yet: 0).
+    async fn statuses_count(&self) -> u64 {
+        0
+    }
+    /// Bio (HTML).
+    async fn note(&self) -> &str {
+        &self.user.bio
+    }
+    /// Profile URL.
+    async fn url(&self) -> &str {
+        &self.user.ap_id
+    }
+    /// Avatar URL (the instance's default image when none is set).
+    async fn avatar(&self, ctx: &Context<'_>) -> String {
+        avatar_url(ctx, self.user.avatar.as_deref())
+    }
+    /// Non-animated avatar URL.
+    async fn avatar_static(&self, ctx: &Context<'_>) -> String {
+        avatar_url(ctx, self.user.avatar.as_deref())
+    }
+    /// Header (banner) URL.
+    async fn header(&self, ctx: &Context<'_>) -> String {
+        banner_url(ctx, &self.user)
+    }
+    /// Non-animated header URL.
+    async fn header_static(&self, ctx: &Context<'_>) -> String {
+        banner_url(ctx, &self.user)
+    }
+    /// Custom emoji in the name and bio (none are recorded: `[]`).
+    async fn emojis(&self) -> Vec<AccountEmoji> {
+        vec![]
+    }
+    /// Profile fields, rendered.
+    async fn fields(&self) -> Vec<ProfileField> {
+        profile_fields(&self.user.fields)
+    }
+    /// Whether the account is automated (`Service` and `Group` actors).
+    async fn bot(&self) -> bool {
+        matches!(self.user.actor_type.as_str(), "Service" | "Group")
+    }
+    /// What the owner typed, and their defaults.
+    async fn source(&self, ctx: &Context<'_>) -> AccountSource<'_> {
+        AccountSource(self, self.is_self(ctx))
+    }
+    /// Date of the last post (`null`: no posts are recorded).
+    async fn last_status_at(&self) -> Option<String> {
+        None
+    }
+    /// Fully qualified nickname (`alice@host`).
+    async fn fqn(&self, ctx: &Context<'_>) -> String {
+        if self.user.local {
+            format!("{}@{}", self.user.nickname, ctx.settings().host())
+        } else {
+            self.user.nickname.clone()
+        }
+    }
+    /// Pending follow requests (owner only).
+    async fn follow_requests_count(&self, ctx: &Context<'_>) -> Option<i32> {
+        self.is_self(ctx).then_some(0)
+    }
+    /// Pleroma's additions.
+    async fn pleroma(&self, ctx: &Context<'_>) -> AccountPleroma<'_> {
+        AccountPleroma(self, self.is_self(ctx))
+    }
+}
+
+fn banner_url(ctx: &Context<'_>, user: &user::Model) -> String {
+    user.banner.clone().unwrap_or_else(|| format!("{}/images/banner.png", ctx.settings().instance_url))
+}
+
+/// The caller's own account.
+#[derive(Default)]
+pub struct AccountsQuery;
+
+#[Object]
+impl AccountsQuery {
+    /// The authenticated user's own account, with the fields only its owner sees.
+    async fn my_account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
+        Ok(Account::new(ctx.viewer().require_user()?.clone()))
+    }
+}

@@ -1,0 +1,157 @@
+//! The GraphQL endpoint: guards, typed errors, limits, CSRF rules and the exported SDL.
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::common::TestApp;
+
+const USERS: &str = "query($first: Int, $after: String, $filter: UserFilter) {
+  users(first: $first, after: $after, filter: $filter) {
+    totalCount pageSize
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+    nodes { nickname tags roles { admin moderator } }
+  }
+}";
+
+#[tokio::test]
+async fn users_connection_with_cursor_and_total() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    for i in 0..5 {
+        app.user(&format!("user{i}")).await;
+    }
+    let page =
+        app.graphql(Some(&token), USERS, json!({"first": 2, "filter": {"states": ["LOCAL"], "query": "user"}})).await;
+    let users = &page["data"]["users"];
+    assert_eq!(users["totalCount"], 5);
+    assert_eq!(users["pageSize"], 2);
+    assert_eq!(
+        users["nodes"],
+        json!([
+            {"nickname": "user4", "tags": [], "roles": {"admin": false, "moderator": false}},
+            {"nickname": "user3", "tags": [], "roles": {"admin": false, "moderator": false}},
+        ])
+    );
+    assert_eq!(users["pageInfo"]["hasNextPage"], true);
+    let after = users["pageInfo"]["endCursor"].as_str().unwrap();
+    let next = app.graphql(Some(&token), USERS, json!({"first": 2, "after": after, "filter": {"query": "user"}})).await;
+    let names: Vec<&str> =
+        next["data"]["users"]["nodes"].as_array().unwrap().iter().map(|n| n["nickname"].as_str().unwrap()).collect();
+    assert_eq!(names, ["user2", "user1"]);
+    assert_eq!(next["data"]["users"]["pageInfo"]["hasPreviousPage"], true);
+}
+
+/// A guarded field: admin allowed; moderator without the privilege, plain user and anonymous refused
+/// with typed errors.
+#[tokio::test]
+async fn guarded_field_refusals() {
+    let app = TestApp::new().await;
+    let admin_token = app.admin_token().await;
+    let moderator = app.moderator("mod").await;
+    let user = app.user("plain").await;
+    let mod_token = app.token(&moderator, "admin").await;
+    let user_token = app.token(&user, "read admin").await;
+    let query = "{ users { totalCount } }";
+    let ok = app.graphql(Some(&admin_token), query, json!({})).await;
+    assert_eq!(ok["data"]["users"]["totalCount"], 3);
+    for (token, message, code) in [
+        (Some(mod_token.as_str()), "User isn't privileged.", "FORBIDDEN"),
+        (Some(user_token.as_str()), "User is not a staff member.", "FORBIDDEN"),
+        (None, "Invalid credentials.", "UNAUTHENTICATED"),
+    ] {
+        let reply = app.graphql(token, query, json!({})).await;
+        assert_eq!(reply["data"], serde_json::Value::Null, "{reply}");
+        assert_eq!(reply["errors"][0]["message"], message);
+        assert_eq!(reply["errors"][0]["extensions"]["code"], code);
+        assert_eq!(reply["errors"][0]["path"], json!(["users"]));
+    }
+    // The moderator is refused by privilege, yet may read who they are.
+    let me = app.graphql(Some(&mod_token), "{ viewer { user { nickname } privileges scopes } }", json!({})).await;
+    assert_eq!(
+        me["data"]["viewer"],
+        json!({"user": {"nickname": "mod"}, "privileges": ["MESSAGES_DELETE", "REPORTS_MANAGE_REPORTS"], "scopes": ["admin"]})
+    );
+    let anon = app.graphql(None, "{ viewer { privileges } }", json!({})).await;
+    assert_eq!(anon["data"]["viewer"], serde_json::Value::Null);
+}
+
+/// Every root field declares its access rule (deny by default), and every rule names a real field.
+#[test]
+fn every_root_field_has_an_access_rule() {
+    let sdl = pleroma_gateway::graphql::sdl();
+    let doc = async_graphql::parser::parse_schema(&sdl).unwrap();
+    let rules = pleroma_gateway::graphql::field_rules();
+    let mut root_fields = Vec::new();
+    for def in doc.definitions {
+        if let async_graphql::parser::types::TypeSystemDefinition::Type(ty) = def {
+            let name = ty.node.name.node.to_string();
+            if let async_graphql::parser::types::TypeKind::Object(object) = ty.node.kind {
+                for field in object.fields {
+                    let field = field.node.name.node.to_string();
+                    if ["Query", "Mutation", "Subscription"].contains(&name.as_str()) {
+                        assert!(
+                            rules.iter().any(|(t, f, _)| *t == name && *f == field),
+                            "{name}.{field} has no access rule"
+                        );
+                    }
+                    root_fields.push((name.clone(), field));
+                }
+            }
+        }
+    }
+    for (t, f, _) in &rules {
+        assert!(root_fields.iter().any(|(tt, ff)| tt == t && ff == f), "rule for {t}.{f} names no field");
+    }
+}
+
+#[test]
+fn schema_file_is_in_sync() {
+    let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    assert!(
+        on_disk == pleroma_gateway::graphql::sdl(),
+        "schema.graphql is stale: run `cargo run -- export-schema > schema.graphql`"
+    );
+}
+
+#[tokio::test]
+async fn limits_and_csrf() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    // Depth.
+    let deep = format!("{{ {}nickname{} }}", "viewer { user { ", " } }");
+    assert!(app.graphql(Some(&token), &deep, json!({})).await["errors"].is_null());
+    let too_deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {}name{} }} }} }} }} }}",
+        "ofType { ".repeat(14),
+        " }".repeat(14)
+    );
+    let reply = app.graphql(Some(&token), &too_deep, json!({})).await;
+    assert_eq!(reply["errors"][0]["message"], "Query is nested too deep.", "{reply}");
+    let nested = "{ users { edges { node { nickname } } pageInfo { hasNextPage } } }";
+    assert!(app.graphql(Some(&token), nested, json!({})).await["errors"].is_null());
+    // Aliases.
+    let many: String = (0..200).map(|i| format!("a{i}: viewer {{ privileges }} ")).collect();
+    let reply = app.graphql(Some(&token), &format!("{{ {many} }}"), json!({})).await;
+    assert_eq!(reply["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{reply}");
+    // Batches.
+    let batch: Vec<_> = (0..11).map(|_| json!({"query": "{ viewer { privileges } }"})).collect();
+    let reply = app.request(reqwest::Method::POST, "/graphql", Some(&token), Some(json!(batch))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let batch: Vec<_> = (0..2).map(|_| json!({"query": "{ viewer { privileges } }"})).collect();
+    let reply = app.request(reqwest::Method::POST, "/graphql", Some(&token), Some(json!(batch))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body.as_array().unwrap().len(), 2);
+    // A cross-site form post is refused; GET serves GraphiQL and runs nothing.
+    let form = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(&token)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("query=%7Busers%7BtotalCount%7D%7D")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::BAD_REQUEST);
+    let get = app.client.get(format!("{}/graphql?query=%7Busers%7BtotalCount%7D%7D", app.base)).send().await.unwrap();
+    assert_eq!(get.status(), StatusCode::OK);
+    assert!(get.text().await.unwrap().contains("graphiql"));
+}

@@ -1,0 +1,415 @@
+//! The user-reading Admin API routes: list/search, show, permission groups, credentials.
+use reqwest::{Method, StatusCode};
+use sea_orm::Set;
+use serde_json::{json, Value};
+
+use crate::common::{both_prefixes, keys, TestApp};
+
+const ADMIN_USER_KEYS: &[&str] = &[
+    "actor_type",
+    "approval_pending",
+    "avatar",
+    "confirmation_pending",
+    "created_at",
+    "deactivated",
+    "display_name",
+    "email",
+    "id",
+    "is_active",
+    "is_approved",
+    "is_confirmed",
+    "is_suggested",
+    "local",
+    "nickname",
+    "registration_reason",
+    "roles",
+    "tags",
+    "url",
+];
+
+fn assert_admin_user(user: &Value) {
+    assert_eq!(keys(user), ADMIN_USER_KEYS, "{user}");
+    assert!(user["id"].is_string());
+    assert!(user["nickname"].is_string());
+    assert!(user["avatar"].is_string());
+    assert!(user["display_name"].is_string());
+    assert!(user["url"].is_string());
+    assert!(user["actor_type"].is_string());
+    for flag in [
+        "is_active",
+        "deactivated",
+        "local",
+        "is_confirmed",
+        "confirmation_pending",
+        "is_approved",
+        "approval_pending",
+        "is_suggested",
+    ] {
+        assert!(user[flag].is_boolean(), "{flag}");
+    }
+    assert_eq!(user["is_active"], !user["deactivated"].as_bool().unwrap());
+    assert_eq!(user["is_confirmed"], !user["confirmation_pending"].as_bool().unwrap());
+    assert_eq!(user["is_approved"], !user["approval_pending"].as_bool().unwrap());
+    assert_eq!(keys(&user["roles"]), ["admin", "moderator"]);
+    assert!(user["tags"].is_array());
+    let created = user["created_at"].as_str().unwrap();
+    assert!(created.ends_with('Z') && created.len() == 24, "{created}");
+}
+
+/// A varied population: local, remote, staff, deactivated, unconfirmed, unapproved, tagged.
+async fn population(app: &TestApp) -> String {
+    let token = app.admin_token().await;
+    app.moderator("mod").await;
+    app.user_with("alice", |u| u.name = Set(Some("Alice Liddell".into()))).await;
+    app.user_with("sleepy", |u| u.is_active = Set(false)).await;
+    app.user_with("fresh", |u| u.is_confirmed = Set(false)).await;
+    app.user_with("waiting", |u| {
+        u.is_approved = Set(false);
+        u.registration_reason = Set(Some("I like it".into()));
+    })
+    .await;
+    app.user_with("robot", |u| u.actor_type = Set("Service".into())).await;
+    app.remote_user("bob", "remote.example").await;
+    app.remote_user("carol", "other.example").await;
+    for (nickname, tag) in [("alice", "force_nsfw"), ("robot", "sandbox"), ("bob@remote.example", "force_nsfw")] {
+        let user =
+            pleroma_gateway::domain::users::find_by_nickname(&app.state.db.read, nickname).await.unwrap().unwrap();
+        use sea_orm::ActiveModelTrait;
+        entity::user_tag::ActiveModel { user_id: Set(user.id), tag: Set(tag.into()) }
+            .insert(&app.state.db.write)
+            .await
+            .unwrap();
+    }
+    token
+}
+
+async fn nicknames(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+    let reply = app.get(&format!("/api/v1/pleroma/admin/users?{query}"), Some(token)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.text);
+    let mut names: Vec<String> =
+        reply.body["users"].as_array().unwrap().iter().map(|u| u["nickname"].as_str().unwrap().to_string()).collect();
+    assert!(reply.body["count"].as_u64().unwrap() as usize >= names.len());
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn list_users_shape_on_both_prefixes() {
+    let app = TestApp::new().await;
+    let token = population(&app).await;
+    for path in both_prefixes("/api/v1/pleroma/admin/users") {
+        let reply = app.get(&path, Some(&token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(keys(&reply.body), ["count", "page_size", "users"]);
+        assert_eq!(reply.body["count"], 9);
+        assert_eq!(reply.body["page_size"], 50);
+        let users = reply.body["users"].as_array().unwrap();
+        assert_eq!(users.len(), 9);
+        users.iter().for_each(assert_admin_user);
+        // Newest first.
+        let ids: Vec<&str> = users.iter().map(|u| u["id"].as_str().unwrap()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(ids, sorted);
+        assert_eq!(users[0]["nickname"], "carol@other.example");
+        assert_eq!(users[0]["local"], false);
+        assert_eq!(users[0]["email"], Value::Null);
+    }
+}
+
+#[tokio::test]
+async fn list_users_filters() {
+    let app = TestApp::new().await;
+    let token = population(&app).await;
+    let cases: &[(&str, &[&str])] = &[
+        ("filters=external", &["bob@remote.example", "carol@other.example"]),
+        ("filters=local,is_admin", &["admin"]),
+        ("filters=is_moderator", &["mod"]),
+        ("filters=is_admin,is_moderator", &["admin", "mod"]),
+        ("filters=deactivated", &["sleepy"]),
+        ("filters=unconfirmed", &["fresh"]),
+        ("filters=need_approval", &["waiting"]),
+        ("filters=local,active,no_such_filter&query=a", &["admin", "alice", "mod", "robot"]),
+        ("query=remote.example", &["bob@remote.example"]),
+        ("query=bob@remote", &["bob@remote.example"]),
+        ("query=LIDDELL", &["alice"]),
+        ("query=waiting%40example.org", &["waiting"]),
+        ("name=alice", &["alice"]),
+        ("email=fresh%40example.org", &["fresh"]),
+        ("tags[]=force_nsfw", &["alice", "bob@remote.example"]),
+        ("tags[]=sandbox&tags[]=force_nsfw&filters=local", &["alice", "robot"]),
+        ("actor_types[]=Service", &["robot"]),
+        ("query=%25", &[]),
+    ];
+    for (query, expected) in cases {
+        assert_eq!(nicknames(&app, &token, query).await, *expected, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn list_users_pages() {
+    let app = TestApp::new().await;
+    let token = population(&app).await;
+    let first = app.get("/api/v1/pleroma/admin/users?page=1&page_size=4", Some(&token)).await;
+    let third = app.get("/api/v1/pleroma/admin/users?page=3&page_size=4", Some(&token)).await;
+    assert_eq!(first.body["page_size"], 4);
+    assert_eq!(first.body["count"], 9);
+    assert_eq!(first.body["users"].as_array().unwrap().len(), 4);
+    assert_eq!(third.body["users"].as_array().unwrap().len(), 1);
+    assert_eq!(third.body["users"][0]["nickname"], "admin");
+}
+
+#[tokio::test]
+async fn list_users_reads_every_parameter_source() {
+    let app = TestApp::new().await;
+    let token = population(&app).await;
+    let path = "/api/v1/pleroma/admin/users";
+    let expect = |reply: &crate::common::Reply| {
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let names: Vec<&str> =
+            reply.body["users"].as_array().unwrap().iter().map(|u| u["nickname"].as_str().unwrap()).collect();
+        assert_eq!(names, ["alice"]);
+    };
+    // Query string with a comma list and an array.
+    expect(&app.get(&format!("{path}?filters=local&tags[]=force_nsfw"), Some(&token)).await);
+    // JSON body.
+    expect(
+        &app.request(Method::GET, path, Some(&token), Some(json!({"filters": "local", "tags": ["force_nsfw"]}))).await,
+    );
+    // Form body.
+    let form = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(&token)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("filters=local&tags%5B%5D=force_nsfw")
+        .send()
+        .await
+        .unwrap();
+    expect(&crate::common::Reply::from(form).await);
+    // Multipart body.
+    let multipart = reqwest::multipart::Form::new().text("filters", "local").text("tags[]", "force_nsfw");
+    let reply =
+        app.client.get(format!("{}{path}", app.base)).bearer_auth(&token).multipart(multipart).send().await.unwrap();
+    expect(&crate::common::Reply::from(reply).await);
+}
+
+#[tokio::test]
+async fn bad_parameters_are_400_not_500() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let reply = app.get("/api/v1/pleroma/admin/users?page=abc", Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.body,
+        json!({"error": "Invalid integer. Got: \"abc\"", "errors": [{"title": "Invalid value", "source": {"pointer": "/page"}, "message": "Invalid integer. Got: \"abc\""}]})
+    );
+    let reply = app.get("/api/v1/pleroma/admin/users?page_size=-5", Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let reply = app
+        .client
+        .get(format!("{}/api/v1/pleroma/admin/users", app.base))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let reply = crate::common::Reply::from(reply).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body["error"].as_str().unwrap().starts_with("Malformed JSON body"));
+}
+
+#[tokio::test]
+async fn show_user_by_nickname_or_id() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let bob = app.remote_user("bob", "remote.example").await;
+    for path in both_prefixes("/api/v1/pleroma/admin/users/bob@remote.example")
+        .into_iter()
+        .chain(both_prefixes(&format!("/api/v1/pleroma/admin/users/{}", bob.id)))
+    {
+        let reply = app.get(&path, Some(&token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_admin_user(&reply.body);
+        assert_eq!(reply.body["id"], bob.id);
+    }
+    for path in both_prefixes("/api/v1/pleroma/admin/users/nobody") {
+        let reply = app.get(&path, Some(&token)).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(reply.body, json!({"error": "Not found"}));
+    }
+}
+
+#[tokio::test]
+async fn permission_groups() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    app.moderator("mod").await;
+    for path in both_prefixes("/api/v1/pleroma/admin/users/mod/permission_group")
+        .into_iter()
+        .chain(both_prefixes("/api/v1/pleroma/admin/users/mod/permission_group/"))
+        .chain(both_prefixes("/api/v1/pleroma/admin/users/mod/permission_group/moderator"))
+        .chain(both_prefixes("/api/v1/pleroma/admin/users/mod/permission_group/admin"))
+    {
+        let reply = app.get(&path, Some(&token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(reply.body, json!({"is_admin": false, "is_moderator": true}));
+    }
+    for path in [
+        "/api/v1/pleroma/admin/users/mod/permission_group/owner",
+        "/api/pleroma/admin/users/nobody/permission_group",
+        "/api/v1/pleroma/admin/users/nobody/permission_group/admin",
+    ] {
+        let reply = app.get(path, Some(&token)).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(reply.body, json!({"error": "Not found"}));
+    }
+}
+
+#[tokio::test]
+async fn credentials_shape() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let alice = app.user_with("alice", |u| u.name = Set(Some("Alice".into()))).await;
+    for path in both_prefixes("/api/v1/pleroma/admin/users/alice/credentials") {
+        let reply = app.get(&path, Some(&token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        let body = &reply.body;
+        assert_eq!(
+            keys(body),
+            [
+                "actor_type",
+                "allow_following_move",
+                "avatar",
+                "background",
+                "banner",
+                "bio",
+                "default_scope",
+                "email",
+                "fields",
+                "hide_favorites",
+                "hide_followers",
+                "hide_followers_count",
+                "hide_follows",
+                "hide_follows_count",
+                "id",
+                "is_discoverable",
+                "is_locked",
+                "name",
+                "nickname",
+                "no_rich_text",
+                "pleroma_settings_store",
+                "raw_fields",
+                "show_role",
+                "skip_thread_containment"
+            ]
+        );
+        assert_eq!(body["id"], alice.id);
+        assert_eq!(body["name"], "Alice");
+        assert_eq!(body["email"], "alice@example.org");
+        assert_eq!(body["default_scope"], "public");
+        assert_eq!(body["actor_type"], "Person");
+        assert_eq!(body["fields"], json!([]));
+        assert_eq!(body["pleroma_settings_store"], json!({}));
+        assert_eq!(body["background"], Value::Null);
+        for flag in [
+            "is_locked",
+            "no_rich_text",
+            "hide_follows",
+            "hide_followers",
+            "hide_followers_count",
+            "hide_follows_count",
+            "hide_favorites",
+            "allow_following_move",
+            "show_role",
+            "skip_thread_containment",
+            "is_discoverable",
+        ] {
+            assert!(body[flag].is_boolean(), "{flag}");
+        }
+    }
+    let reply = app.get("/api/pleroma/admin/users/nobody/credentials", Some(&token)).await;
+    assert_eq!((reply.status, reply.body), (StatusCode::NOT_FOUND, json!({"error": "Not found"})));
+}
+
+/// Every user-reading route refuses anonymous callers, plain users, unprivileged moderators
+/// and tokens without the scope, with Pleroma's bodies.
+#[tokio::test]
+async fn refusals() {
+    let app = TestApp::new().await;
+    let admin = app.admin("admin").await;
+    let user = app.user("plain").await;
+    let moderator = app.moderator("mod").await;
+    let user_token = app.token(&user, "read write admin").await;
+    let mod_token = app.token(&moderator, "read write admin").await;
+    let read_only = app.token(&admin, "read write").await;
+    let routes: &[(&str, Option<&str>, &str)] = &[
+        // (path, message for an unprivileged moderator, scope)
+        ("/api/v1/pleroma/admin/users", Some("User isn't privileged."), "admin:read:accounts"),
+        ("/api/v1/pleroma/admin/users/plain", Some("User isn't privileged."), "admin:read:accounts"),
+        ("/api/v1/pleroma/admin/users/plain/permission_group", Some("User is not an admin."), "admin:read:accounts"),
+        (
+            "/api/v1/pleroma/admin/users/plain/permission_group/admin",
+            Some("User is not an admin."),
+            "admin:read:accounts",
+        ),
+        ("/api/v1/pleroma/admin/users/plain/credentials", Some("User isn't privileged."), "admin:read:accounts"),
+    ];
+    for (v1, mod_message, scope) in routes {
+        for path in both_prefixes(v1) {
+            let check = |reply: crate::common::Reply, message: &str| {
+                assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}");
+                assert_eq!(reply.body, json!({ "error": message }), "{path}");
+            };
+            check(app.get(&path, None).await, "Invalid credentials.");
+            check(app.get(&path, Some("not-a-token")).await, "Invalid credentials.");
+            check(app.get(&path, Some(&user_token)).await, "User is not a staff member.");
+            if let Some(message) = mod_message {
+                check(app.get(&path, Some(&mod_token)).await, message);
+            }
+            check(app.get(&path, Some(&read_only)).await, &format!("Insufficient permissions: {scope}."));
+        }
+    }
+    // A moderator granted users_read may list users.
+    let app =
+        TestApp::with_settings(|s| s.instance.moderator_privileges.push(pleroma_gateway::auth::Privilege::UsersRead))
+            .await;
+    let moderator = app.moderator("mod").await;
+    let token = app.token(&moderator, "admin:read").await;
+    assert_eq!(app.get("/api/v1/pleroma/admin/users", Some(&token)).await.status, StatusCode::OK);
+    // An admin can lose a privilege through configuration.
+    let app = TestApp::with_settings(|s| {
+        s.instance.admin_privileges.retain(|p| *p != pleroma_gateway::auth::Privilege::UsersRead)
+    })
+    .await;
+    let token = app.admin_token().await;
+    let reply = app.get("/api/v1/pleroma/admin/users", Some(&token)).await;
+    assert_eq!(reply.body, json!({"error": "User isn't privileged."}));
+}
+
+/// No N+1: a page of 50 users costs as many statements as a page of 1.
+#[tokio::test]
+async fn statement_count_does_not_grow_with_page_size() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    for i in 0..60 {
+        app.user_with(&format!("user{i}"), |u| u.is_suggested = Set(i % 2 == 0)).await;
+    }
+    let count = |path: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.get(path, Some(&token)).await; // warm-up
+            let before = app.statements();
+            let reply = app.get(path, Some(&token)).await;
+            assert_eq!(reply.status, StatusCode::OK);
+            (app.statements() - before, reply.body["users"].as_array().map_or(0, Vec::len))
+        }
+    };
+    let (fifty, len50) = count("/api/v1/pleroma/admin/users?page_size=50").await;
+    let (one, len1) = count("/api/v1/pleroma/admin/users?page_size=1").await;
+    assert_eq!((len50, len1), (50, 1));
+    assert_eq!(fifty, one, "statements for 50 users vs 1 user");
+    assert!(fifty <= 4, "token lookup, page, count, tags: {fifty}");
+}
