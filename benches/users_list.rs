@@ -4,7 +4,7 @@
 //! cargo bench --bench users_list                       # SQLite, 100k users
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench cargo bench --bench users_list
 //!
-//! Knobs: BENCH_USERS (100000), BENCH_CLIENTS (8), BENCH_REQUESTS (2000 per mode).
+//! Knobs: BENCH_USERS (100000), BENCH_CLIENTS (4), BENCH_REQUESTS (2000 per mode).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
@@ -71,7 +71,7 @@ async fn run(
 #[tokio::main]
 async fn main() {
     let users = env("BENCH_USERS", 100_000);
-    let clients = env("BENCH_CLIENTS", 8);
+    let clients = env("BENCH_CLIENTS", 4);
     let requests = env("BENCH_REQUESTS", 2000);
     let dir = std::env::temp_dir().join("pleroma-gateway-bench");
     std::fs::create_dir_all(&dir).unwrap();

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_000002_moderation;
 mod m20261123_000003_email_confirmation;
+mod m20261123_000004_user_search;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_moderation::Migration),
             Box::new(m20261123_000003_email_confirmation::Migration),
+            Box::new(m20261123_000004_user_search::Migration),
         ]
     }
 }

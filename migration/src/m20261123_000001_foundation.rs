@@ -148,25 +148,28 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // One index per documented filter of GET /users; the flake id orders the list.
-        for (name, cols) in [
-            ("idx_users_local", vec![Users::Local, Users::Id]),
-            ("idx_users_active", vec![Users::IsActive, Users::Id]),
-            ("idx_users_confirmed", vec![Users::IsConfirmed, Users::Id]),
-            ("idx_users_approved", vec![Users::IsApproved, Users::Id]),
-            ("idx_users_admin", vec![Users::IsAdmin, Users::Id]),
-            ("idx_users_moderator", vec![Users::IsModerator, Users::Id]),
-            ("idx_users_actor_type", vec![Users::ActorType, Users::Id]),
-            ("idx_users_domain", vec![Users::Domain, Users::Id]),
-            ("idx_users_name", vec![Users::Name]),
-        ] {
-            let mut index = Index::create();
-            index.name(name).table(Users::Table);
-            for col in cols {
-                index.col(col);
-            }
-            manager.create_index(index.to_owned()).await?;
-        }
+        // The documented filters of GET /users are booleans and a few small enums: one composite
+        // covering index answers every combination (counts never touch the wide rows), where an
+        // index per boolean would only mislead the planner. Search has its own index (migration 4).
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_users_filters")
+                    .table(Users::Table)
+                    .col(Users::Local)
+                    .col(Users::IsActive)
+                    .col(Users::IsApproved)
+                    .col(Users::IsConfirmed)
+                    .col(Users::IsAdmin)
+                    .col(Users::IsModerator)
+                    .col(Users::ActorType)
+                    .col(Users::Nickname)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(Index::create().name("idx_users_domain").table(Users::Table).col(Users::Domain).to_owned())
+            .await?;
 
         manager
             .create_table(

@@ -5,7 +5,7 @@ use chrono::Utc;
 use entity::{user, user_tag};
 use regex::Regex;
 use sea_orm::{
-    prelude::Expr, sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    prelude::Expr, sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
@@ -72,19 +72,38 @@ pub fn like_pattern(term: &str) -> String {
     format!("%{escaped}%")
 }
 
-fn like(column: impl sea_orm::sea_query::IntoColumnRef, term: &str) -> sea_orm::sea_query::Expr {
-    use sea_orm::sea_query::{ExprTrait, Func, LikeExpr};
-    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(like_pattern(term)).escape('\\'))
+/// `expr LIKE %term%` (`expr` must already be lower-case).
+fn like(expr: impl Into<Expr>, term: &str) -> Expr {
+    use sea_orm::sea_query::{ExprTrait, LikeExpr};
+    expr.into().like(LikeExpr::new(like_pattern(term)).escape('\\'))
+}
+
+/// The user's `column` (`search_text` or `name`) contains `term`, case-insensitively. On SQLite,
+/// terms of three or more characters go through the FTS5 trigram index (`users_search`), whose
+/// phrase queries are substring matches; elsewhere LIKE, which pg_trgm indexes on PostgreSQL.
+fn contains(backend: DbBackend, column: user::Column, term: &str) -> Expr {
+    if backend == DbBackend::Sqlite && term.chars().count() >= 3 {
+        let fts_column = if matches!(column, user::Column::Name) { "name" } else { "search_text" };
+        let phrase = format!("{fts_column} : \"{}\"", term.to_lowercase().replace('"', "\"\""));
+        return Expr::cust_with_values(
+            r#""users"."rowid" IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)"#,
+            [phrase],
+        );
+    }
+    match column {
+        user::Column::SearchText => like(Expr::col(column), term),
+        _ => like(sea_orm::sea_query::Func::lower(Expr::col(column)), term),
+    }
 }
 
 impl UserSearch {
-    fn condition(&self) -> Condition {
+    fn condition(&self, backend: DbBackend) -> Condition {
         let mut cond = Condition::all().add(user::Column::Nickname.not_like("internal.%"));
         if let Some(q) = self.query.as_deref().filter(|q| !q.is_empty()) {
-            cond = cond.add(like(user::Column::SearchText, q));
+            cond = cond.add(contains(backend, user::Column::SearchText, q));
         }
         if let Some(name) = self.name.as_deref().filter(|q| !q.is_empty()) {
-            cond = cond.add(like(user::Column::Name, name));
+            cond = cond.add(contains(backend, user::Column::Name, name));
         }
         if let Some(email) = self.email.as_deref().filter(|q| !q.is_empty()) {
             cond = cond.add(user::Column::Email.eq(email));
@@ -138,7 +157,7 @@ impl UserSearch {
         limit: u64,
     ) -> Result<Vec<user::Model>, AppError> {
         Ok(user::Entity::find()
-            .filter(self.condition())
+            .filter(self.condition(conn.get_database_backend()))
             .order_by_desc(user::Column::Id)
             .offset(offset)
             .limit(limit)
@@ -148,7 +167,7 @@ impl UserSearch {
 
     /// How many users match.
     pub async fn count<C: ConnectionTrait>(&self, conn: &C) -> Result<u64, AppError> {
-        Ok(user::Entity::find().filter(self.condition()).count(conn).await?)
+        Ok(user::Entity::find().filter(self.condition(conn.get_database_backend())).count(conn).await?)
     }
 }
 

@@ -140,6 +140,8 @@ async fn list_users_filters() {
         ("tags[]=sandbox&tags[]=force_nsfw&filters=local", &["alice", "robot"]),
         ("actor_types[]=Service", &["robot"]),
         ("query=%25", &[]),
+        ("query=ali%22ce%20or%20x", &[]),
+        ("name=li", &["alice"]),
     ];
     for (query, expected) in cases {
         assert_eq!(nicknames(&app, &token, query).await, *expected, "{query}");
