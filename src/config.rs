@@ -179,3 +179,51 @@ fn read_file(path: &Path) -> Result<FileConfig, String> {
 fn default_sqlite_url(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("gateway.db").display())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        overrides: Overrides,
+    }
+
+    #[test]
+    fn flag_beats_environment_beats_file_beats_default() {
+        let dir = std::env::temp_dir().join(format!("gw-config-{}", rand::random::<u32>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("gateway.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:5000\"\ninstance_url = \"https://file.example/\"\ndatabase_url = \"sqlite://file.db\"\n[instance]\nname = \"From file\"\n",
+        )
+        .unwrap();
+        // Only this test touches GATEWAY_DATA_DIR.
+        std::env::set_var("GATEWAY_DATA_DIR", "/from/env");
+        let cli = Cli::parse_from(["gw", "--config", file.to_str().unwrap(), "--listen", "127.0.0.1:6000"]);
+        let settings = Settings::load(&cli.overrides).unwrap();
+        std::env::remove_var("GATEWAY_DATA_DIR");
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:6000"); // flag over file
+        assert_eq!(settings.data_dir, PathBuf::from("/from/env")); // environment over default
+        assert_eq!(settings.database_url, "sqlite://file.db"); // file over default
+        assert_eq!(settings.instance_url, "https://file.example"); // trailing slash trimmed
+        assert_eq!(settings.instance.name, "From file");
+        assert!(settings.instance.enforce_oauth_admin_scope_usage); // default
+
+        if std::env::var_os("GATEWAY_LISTEN").is_none() && std::env::var_os("DATABASE_URL").is_none() {
+            let cli = Cli::parse_from(["gw"]);
+            let defaults = Settings::load(&cli.overrides).unwrap();
+            assert_eq!(defaults.listen.to_string(), "127.0.0.1:4000");
+            assert_eq!(defaults.database_url, "sqlite://./data/gateway.db?mode=rwc");
+        }
+
+        std::fs::write(&file, "no_such_key = 1\n").unwrap();
+        let cli = Cli::parse_from(["gw", "--config", file.to_str().unwrap()]);
+        assert!(Settings::load(&cli.overrides).unwrap_err().contains("no_such_key"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -56,13 +56,6 @@ fn subjects(users: &[user::Model]) -> Vec<Subject> {
     users.iter().map(|u| Subject::new(u.id.clone(), u.nickname.clone())).collect()
 }
 
-/// The users with these nicknames, in request order, each once; unknown nicknames are skipped.
-pub async fn users_in_order<C: ConnectionTrait>(conn: &C, nicknames: &[String]) -> Result<Vec<user::Model>, AppError> {
-    let mut found: HashMap<String, user::Model> =
-        users::find_by_nicknames(conn, nicknames).await?.into_iter().map(|u| (u.nickname.clone(), u)).collect();
-    Ok(nicknames.iter().filter_map(|n| found.remove(n)).collect())
-}
-
 // ---------------------------------------------------------------------------------------------
 // PATCH /admin/users/:nickname/credentials
 
@@ -437,11 +430,12 @@ pub fn password_reset_email(settings: &Settings, to: &str, token: &str) -> Email
 }
 
 /// `PATCH /admin/users/force_password_reset`: the users must pick a new password before they
-/// can sign in again; their tokens are revoked. Logs `force_password_reset` (when any user
-/// matched). Unknown nicknames are skipped.
+/// can sign in again; their tokens are revoked. Logs `force_password_reset` (when the list is
+/// not empty). Any unknown nickname refuses the whole action with `NotFound`: nothing changes,
+/// nothing is logged.
 pub async fn force_password_reset(db: &Db, actor: &Actor, nicknames: &[String]) -> Result<Vec<user::Model>, AppError> {
     let txn = db.begin().await?;
-    let found = users_in_order(&txn, nicknames).await?;
+    let found = users::require_by_nicknames(&txn, nicknames).await?;
     if found.is_empty() {
         return Ok(vec![]);
     }
@@ -557,10 +551,11 @@ async fn confirm<C: ConnectionTrait>(conn: &C, ids: &[String]) -> Result<(), App
 }
 
 /// `PATCH /admin/users/confirm_email`: mark the users' emails confirmed. Logs `confirm_email`
-/// (when any user matched). Unknown nicknames are skipped.
+/// (when the list is not empty). Any unknown nickname refuses the whole action with
+/// `NotFound`: nothing changes, nothing is logged.
 pub async fn confirm_emails(db: &Db, actor: &Actor, nicknames: &[String]) -> Result<Vec<user::Model>, AppError> {
     let txn = db.begin().await?;
-    let found = users_in_order(&txn, nicknames).await?;
+    let found = users::require_by_nicknames(&txn, nicknames).await?;
     if found.is_empty() {
         return Ok(vec![]);
     }
@@ -582,7 +577,8 @@ pub struct Resent {
 
 /// `PATCH /admin/users/resend_confirmation_email`: mail the confirmation link again to every
 /// named user awaiting confirmation. Logs `resend_confirmation_email` for every named user
-/// (when any matched). Unknown nicknames are skipped.
+/// (when the list is not empty). Any unknown nickname refuses the whole action with
+/// `NotFound`: nothing is mailed, nothing is logged.
 pub async fn resend_confirmation_emails(
     db: &Db,
     settings: &Settings,
@@ -591,7 +587,7 @@ pub async fn resend_confirmation_emails(
     nicknames: &[String],
 ) -> Result<Resent, AppError> {
     let txn = db.begin().await?;
-    let found = users_in_order(&txn, nicknames).await?;
+    let found = users::require_by_nicknames(&txn, nicknames).await?;
     if found.is_empty() {
         return Ok(Resent { users: vec![], mailed: vec![] });
     }

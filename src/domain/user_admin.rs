@@ -3,9 +3,11 @@
 //!
 //! Every action runs in one write transaction (`Db::begin`, IMMEDIATE on SQLite) together with
 //! its single moderation-log entry. The users an action names are re-read inside that
-//! transaction and, on PostgreSQL, locked `FOR NO KEY UPDATE` in id order, so concurrent admins
-//! never lose each other's changes and never deadlock on each other. Tags are added with
-//! insert-or-ignore and removed with a delete, never read-modified-written.
+//! transaction and, on PostgreSQL, locked `FOR NO KEY UPDATE` in id order
+//! ([`users::require_by_nicknames`]), so concurrent admins never lose each other's changes and
+//! never deadlock on each other. Tags are added with insert-or-ignore and removed with a
+//! delete, never read-modified-written. Passwords of new accounts are hashed before the
+//! transaction opens.
 //!
 //! Unknown nicknames: Pleroma crashes (500) on an unknown nickname in any of the bulk lists and
 //! its transaction rolls back, so nothing changes and nothing is logged. The gateway does the
@@ -15,10 +17,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::Utc;
 use entity::{follow, user, user_tag};
-use sea_orm::{
-    sea_query::{Expr, LockType},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 
 use super::{
@@ -27,6 +26,7 @@ use super::{
     users::{self, NewUser},
 };
 use crate::{
+    auth::password,
     config::Settings,
     db::Db,
     error::{AppError, AppResult},
@@ -72,36 +72,6 @@ fn subjects(users: &[user::Model]) -> Vec<Subject> {
 
 fn ids(users: &[user::Model]) -> Vec<String> {
     users.iter().map(|u| u.id.clone()).collect()
-}
-
-/// The nicknames once each, in request order.
-fn distinct(nicknames: &[String]) -> Vec<String> {
-    let mut seen = HashSet::new();
-    nicknames.iter().filter(|n| seen.insert(n.as_str())).cloned().collect()
-}
-
-/// Lock and read the users with these nicknames, returned in request order (each once).
-/// `Ok(None)` when any of them does not exist.
-async fn lock_existing<C: ConnectionTrait>(conn: &C, nicknames: &[String]) -> AppResult<Option<Vec<user::Model>>> {
-    let wanted = distinct(nicknames);
-    if wanted.is_empty() {
-        return Ok(Some(Vec::new()));
-    }
-    // Id order on every path, so two transactions locking overlapping sets cannot deadlock.
-    // `NO KEY UPDATE` does not block the `KEY SHARE` locks that foreign-key checks take.
-    let rows = user::Entity::find()
-        .filter(user::Column::Nickname.is_in(wanted.clone()))
-        .order_by_asc(user::Column::Id)
-        .lock(LockType::NoKeyUpdate)
-        .all(conn)
-        .await?;
-    let mut by_nickname: HashMap<String, user::Model> = rows.into_iter().map(|u| (u.nickname.clone(), u)).collect();
-    Ok(wanted.iter().map(|n| by_nickname.remove(n)).collect())
-}
-
-/// [`lock_existing`], refusing the action with 404 when a nickname is unknown.
-async fn lock_all<C: ConnectionTrait>(conn: &C, nicknames: &[String]) -> AppResult<Vec<user::Model>> {
-    lock_existing(conn, nicknames).await?.ok_or_else(AppError::not_found)
 }
 
 /// Re-read users after an update, in the order of `before`.
@@ -183,6 +153,11 @@ pub async fn create_users(
     actor: &Actor,
     accounts: &[NewAccount],
 ) -> AppResult<Vec<user::Model>> {
+    // Hash before the transaction: argon2 must not run while it holds the writer.
+    let mut hashes = Vec::with_capacity(accounts.len());
+    for account in accounts {
+        hashes.push(password::hash(account.password.clone()).await?);
+    }
     let txn = db.begin().await?;
     let mut errors = Vec::with_capacity(accounts.len());
     let mut nicknames = HashSet::new();
@@ -215,8 +190,8 @@ pub async fn create_users(
         return Err(create_conflict(accounts, &errors));
     }
     let mut created = Vec::with_capacity(new_users.len());
-    for (i, new) in new_users.iter().enumerate() {
-        match users::insert_local(&txn, settings, new).await {
+    for (i, (new, hash)) in new_users.iter().zip(hashes).enumerate() {
+        match users::insert_local(&txn, settings, new, hash).await {
             Ok(user) => created.push(user),
             // A concurrent request took the nickname or email after our check (PostgreSQL).
             Err(err) => match unique_violation(&err) {
@@ -248,7 +223,7 @@ pub async fn delete_users(
         (None, None) => return Err(AppError::BadRequest("Missing field: nicknames.".into())),
     };
     let txn = db.begin().await?;
-    let users = lock_all(&txn, &nicknames).await?;
+    let users = users::require_by_nicknames(&txn, &nicknames).await?;
     if !users.is_empty() {
         user::Entity::delete_many().filter(user::Column::Id.is_in(ids(&users))).exec(&txn).await?;
     }
@@ -264,7 +239,7 @@ pub struct FollowPair {
 }
 
 async fn lock_pair<C: ConnectionTrait>(conn: &C, follower: &str, followed: &str) -> AppResult<Option<FollowPair>> {
-    let Some(found) = lock_existing(conn, &[follower.to_string(), followed.to_string()]).await? else {
+    let Some(found) = users::lock_by_nicknames(conn, &[follower.to_string(), followed.to_string()]).await? else {
         return Ok(None);
     };
     let find = |nickname: &str| found.iter().find(|u| u.nickname == nickname).cloned();
@@ -338,7 +313,7 @@ async fn apply_activation<C: ConnectionTrait>(
 /// Flip one user's activation; logs `activate` when the user was inactive, else `deactivate`.
 pub async fn toggle_activation(db: &Db, actor: &Actor, nickname: &str) -> AppResult<user::Model> {
     let txn = db.begin().await?;
-    let users = lock_all(&txn, &[nickname.to_string()]).await?;
+    let users = users::require_by_nicknames(&txn, &[nickname.to_string()]).await?;
     let active = !users.first().ok_or_else(AppError::not_found)?.is_active;
     let mut updated = apply_activation(&txn, actor, &users, active).await?;
     txn.commit().await?;
@@ -348,7 +323,7 @@ pub async fn toggle_activation(db: &Db, actor: &Actor, nickname: &str) -> AppRes
 /// Activate (`true`) or deactivate (`false`) users; one `activate`/`deactivate` entry.
 pub async fn set_activation(db: &Db, actor: &Actor, nicknames: &[String], active: bool) -> AppResult<Vec<user::Model>> {
     let txn = db.begin().await?;
-    let users = lock_all(&txn, nicknames).await?;
+    let users = users::require_by_nicknames(&txn, nicknames).await?;
     let updated = apply_activation(&txn, actor, &users, active).await?;
     txn.commit().await?;
     Ok(updated)
@@ -357,7 +332,7 @@ pub async fn set_activation(db: &Db, actor: &Actor, nicknames: &[String], active
 /// Approve pending registrations; one `approve` entry.
 pub async fn approve(db: &Db, actor: &Actor, nicknames: &[String]) -> AppResult<Vec<user::Model>> {
     let txn = db.begin().await?;
-    let users = lock_all(&txn, nicknames).await?;
+    let users = users::require_by_nicknames(&txn, nicknames).await?;
     set_flag(&txn, &users, user::Column::IsApproved, true).await?;
     record(&txn, actor, &Action::Approve { subjects: subjects(&users) }).await?;
     let updated = reload(&txn, &users).await?;
@@ -374,7 +349,7 @@ pub async fn set_suggested(
     suggested: bool,
 ) -> AppResult<Vec<user::Model>> {
     let txn = db.begin().await?;
-    let users = lock_all(&txn, nicknames).await?;
+    let users = users::require_by_nicknames(&txn, nicknames).await?;
     set_flag(&txn, &users, user::Column::IsSuggested, suggested).await?;
     let subjects = subjects(&users);
     let action = if suggested { Action::AddSuggestion { subjects } } else { Action::RemoveSuggestion { subjects } };
@@ -400,7 +375,7 @@ pub async fn set_tags(
     add: bool,
 ) -> AppResult<Vec<user::Model>> {
     let txn = db.begin().await?;
-    let users = lock_all(&txn, nicknames).await?;
+    let users = users::require_by_nicknames(&txn, nicknames).await?;
     let normalized = normalize_tags(tags);
     if add {
         let rows = users.iter().flat_map(|u| {
@@ -437,7 +412,7 @@ pub async fn grant(
 ) -> AppResult<(Permission, Vec<user::Model>)> {
     let permission = permission_group(group)?;
     let txn = db.begin().await?;
-    let users = lock_all(&txn, nicknames).await?;
+    let users = users::require_by_nicknames(&txn, nicknames).await?;
     set_flag(&txn, &users, permission_column(permission), true).await?;
     record(&txn, actor, &Action::Grant { subjects: subjects(&users), permission }).await?;
     let updated = reload(&txn, &users).await?;
@@ -471,7 +446,7 @@ pub async fn revoke(
         }
     };
     let txn = db.begin().await?;
-    let users = lock_all(&txn, nicknames).await?;
+    let users = users::require_by_nicknames(&txn, nicknames).await?;
     set_flag(&txn, &users, permission_column(permission), false).await?;
     record(&txn, actor, &Action::Revoke { subjects: subjects(&users), permission }).await?;
     let updated = reload(&txn, &users).await?;

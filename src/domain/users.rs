@@ -1,12 +1,17 @@
 //! Users: lookups, the admin search, and the rules for creating accounts.
-use std::{collections::HashMap, sync::LazyLock};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::LazyLock,
+};
 
 use chrono::Utc;
 use entity::{user, user_tag};
 use regex::Regex;
 use sea_orm::{
-    prelude::Expr, sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    prelude::Expr,
+    sea_query::{LockType, Query},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -196,6 +201,45 @@ pub async fn find_by_nicknames<C: ConnectionTrait>(
     Ok(user::Entity::find().filter(user::Column::Nickname.is_in(nicknames.to_vec())).all(conn).await?)
 }
 
+/// The nicknames once each, in request order.
+fn distinct(nicknames: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    nicknames.iter().filter(|n| seen.insert(n.as_str())).cloned().collect()
+}
+
+/// Read the users with these nicknames for a change, in request order (each once); `Ok(None)`
+/// when any of them does not exist. Inside a transaction on PostgreSQL the rows are locked
+/// `FOR NO KEY UPDATE`, in id order on every path so two transactions locking overlapping sets
+/// cannot deadlock (`NO KEY UPDATE` does not block the `KEY SHARE` locks of foreign-key checks);
+/// SQLite's IMMEDIATE transaction already holds the single writer.
+pub async fn lock_by_nicknames<C: ConnectionTrait>(
+    conn: &C,
+    nicknames: &[String],
+) -> Result<Option<Vec<user::Model>>, AppError> {
+    let wanted = distinct(nicknames);
+    if wanted.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let rows = user::Entity::find()
+        .filter(user::Column::Nickname.is_in(wanted.clone()))
+        .order_by_asc(user::Column::Id)
+        .lock(LockType::NoKeyUpdate)
+        .all(conn)
+        .await?;
+    let mut by_nickname: HashMap<String, user::Model> = rows.into_iter().map(|u| (u.nickname.clone(), u)).collect();
+    Ok(wanted.iter().map(|n| by_nickname.remove(n)).collect())
+}
+
+/// The users a bulk admin action names, read as [`lock_by_nicknames`] does; any unknown
+/// nickname refuses the whole action with `NotFound` (Pleroma crashes and rolls back there, so
+/// nothing changes and nothing is logged).
+pub async fn require_by_nicknames<C: ConnectionTrait>(
+    conn: &C,
+    nicknames: &[String],
+) -> Result<Vec<user::Model>, AppError> {
+    lock_by_nicknames(conn, nicknames).await?.ok_or_else(AppError::not_found)
+}
+
 /// A local user by nickname or email, for password logins.
 pub async fn find_by_login<C: ConnectionTrait>(conn: &C, login: &str) -> Result<Option<user::Model>, AppError> {
     let cond = if login.contains('@') {
@@ -322,12 +366,14 @@ pub async fn validate_new<C: ConnectionTrait>(conn: &C, new: &NewUser) -> Result
 }
 
 /// Insert a validated local account, confirmed and approved (admin and CLI creation).
+/// `password_hash` is `new.password` already hashed (`auth::password::hash`): callers hash
+/// before they open the write transaction, so argon2 never runs while it holds the writer.
 pub async fn insert_local<C: ConnectionTrait>(
     conn: &C,
     settings: &Settings,
     new: &NewUser,
+    password_hash: String,
 ) -> Result<user::Model, AppError> {
-    let password_hash = crate::auth::password::hash(new.password.clone()).await?;
     let now = Utc::now();
     let name = new.name.clone().unwrap_or_else(|| new.nickname.clone());
     let row = user::ActiveModel {

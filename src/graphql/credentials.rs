@@ -1,7 +1,10 @@
 //! Credentials: editing a user's account fields, password resets, MFA and email confirmation.
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 
-use super::{users::User, ContextExt, FieldRule};
+use super::{
+    users::{ChangedUsersPayload, User, UserBatchInput},
+    ContextExt, FieldRule,
+};
 use crate::{
     auth::{Access, Privilege},
     domain::credentials::{self as domain, CredentialChanges},
@@ -142,31 +145,20 @@ pub struct PasswordResetTokenPayload {
     pub link: String,
 }
 
-/// Users to act on, by nickname; unknown nicknames are skipped.
-#[derive(InputObject)]
-pub struct NicknamesInput {
-    /// Local or remote nicknames.
-    pub nicknames: Vec<String>,
-}
-
-/// Users a mutation changed.
-pub struct UsersPayload {
-    users: Vec<entity::user::Model>,
-}
-
-#[Object]
-impl UsersPayload {
-    /// The users that matched, in request order.
-    async fn users(&self) -> Vec<User> {
-        self.users.iter().cloned().map(User).collect()
-    }
-}
-
 /// Whose multi-factor authentication to turn off.
 #[derive(InputObject)]
 pub struct DisableMfaInput {
     /// Local or remote nickname.
     pub nickname: String,
+}
+
+/// The result of `disableMfa`.
+#[derive(SimpleObject)]
+pub struct DisableMfaPayload {
+    /// The nickname as given (what Pleroma answers).
+    pub nickname: String,
+    /// The user, multi-factor authentication off.
+    pub user: User,
 }
 
 /// The result of `resendConfirmationEmails`.
@@ -176,7 +168,7 @@ pub struct ResendConfirmationEmailsPayload {
 
 #[Object]
 impl ResendConfirmationEmailsPayload {
-    /// Every user the nicknames named, in request order.
+    /// Every user the nicknames named, in request order, each once.
     async fn users(&self) -> Vec<User> {
         self.resent.users.iter().cloned().map(User).collect()
     }
@@ -221,24 +213,26 @@ impl CredentialsMutation {
     async fn force_password_reset(
         &self,
         ctx: &Context<'_>,
-        input: NicknamesInput,
-    ) -> async_graphql::Result<UsersPayload> {
+        input: UserBatchInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = domain::actor_of(ctx.viewer().require_user()?);
-        let users = domain::force_password_reset(ctx.db(), &actor, &input.nicknames).await?;
-        Ok(UsersPayload { users })
+        Ok(ChangedUsersPayload(domain::force_password_reset(ctx.db(), &actor, &input.nicknames).await?))
     }
 
-    /// Turn off a user's multi-factor authentication; returns the nickname, as Pleroma does.
-    async fn disable_mfa(&self, ctx: &Context<'_>, input: DisableMfaInput) -> async_graphql::Result<String> {
-        domain::disable_mfa(ctx.db(), &input.nickname).await?;
-        Ok(input.nickname)
+    /// Turn off a user's multi-factor authentication. Not logged, as in Pleroma.
+    async fn disable_mfa(&self, ctx: &Context<'_>, input: DisableMfaInput) -> async_graphql::Result<DisableMfaPayload> {
+        let user = User(domain::disable_mfa(ctx.db(), &input.nickname).await?);
+        Ok(DisableMfaPayload { nickname: input.nickname, user })
     }
 
     /// Mark users' email addresses confirmed. Logged as `confirm_email`.
-    async fn confirm_emails(&self, ctx: &Context<'_>, input: NicknamesInput) -> async_graphql::Result<UsersPayload> {
+    async fn confirm_emails(
+        &self,
+        ctx: &Context<'_>,
+        input: UserBatchInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = domain::actor_of(ctx.viewer().require_user()?);
-        let users = domain::confirm_emails(ctx.db(), &actor, &input.nicknames).await?;
-        Ok(UsersPayload { users })
+        Ok(ChangedUsersPayload(domain::confirm_emails(ctx.db(), &actor, &input.nicknames).await?))
     }
 
     /// Mail the confirmation link again to those of the users still awaiting confirmation.
@@ -246,7 +240,7 @@ impl CredentialsMutation {
     async fn resend_confirmation_emails(
         &self,
         ctx: &Context<'_>,
-        input: NicknamesInput,
+        input: UserBatchInput,
     ) -> async_graphql::Result<ResendConfirmationEmailsPayload> {
         let actor = domain::actor_of(ctx.viewer().require_user()?);
         let resent =

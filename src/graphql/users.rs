@@ -454,6 +454,13 @@ impl CreatedUser {
     }
 }
 
+/// The result of `createUsers`.
+#[derive(SimpleObject)]
+pub struct CreateUsersPayload {
+    /// One entry per account, in request order, in Pleroma's per-entry shape.
+    pub results: Vec<CreatedUser>,
+}
+
 /// Accounts to delete.
 #[derive(InputObject)]
 pub struct DeleteUsersInput {
@@ -461,6 +468,13 @@ pub struct DeleteUsersInput {
     pub nicknames: Option<Vec<String>>,
     /// One nickname (Pleroma's deprecated single-user form); wins over `nicknames`.
     pub nickname: Option<String>,
+}
+
+/// The result of `deleteUsers`.
+#[derive(SimpleObject)]
+pub struct DeleteUsersPayload {
+    /// The nicknames as given (every one existed and is gone).
+    pub nicknames: Vec<String>,
 }
 
 /// Who should follow (or stop following) whom.
@@ -498,6 +512,13 @@ pub struct UserNicknameInput {
     pub nickname: String,
 }
 
+/// The result of `toggleUserActivation`.
+#[derive(SimpleObject)]
+pub struct ToggleUserActivationPayload {
+    /// The user after the toggle.
+    pub user: User,
+}
+
 /// Set one user's activation (the older Akkoma Admin API form).
 #[derive(InputObject)]
 pub struct SetUserActivationInput {
@@ -507,10 +528,19 @@ pub struct SetUserActivationInput {
     pub active: bool,
 }
 
-/// Users to act on, by nickname.
+/// The result of `setUserActivation`.
+#[derive(SimpleObject)]
+pub struct SetUserActivationPayload {
+    /// The user as changed.
+    pub user: User,
+}
+
+/// Users to act on, by nickname (every bulk action on users: activation, approval,
+/// suggestions, forced password resets, email confirmation).
 #[derive(InputObject)]
 pub struct UserBatchInput {
-    /// Local or remote nicknames; each must exist, or nothing changes (`NOT_FOUND`).
+    /// Local or remote nicknames; each must exist, or nothing changes and nothing is logged
+    /// (`NOT_FOUND`).
     pub nicknames: Vec<String>,
 }
 
@@ -524,7 +554,7 @@ pub struct TagUsersInput {
 }
 
 /// The users a mutation changed.
-pub struct ChangedUsersPayload(Vec<user::Model>);
+pub struct ChangedUsersPayload(pub Vec<user::Model>);
 
 #[Object]
 impl ChangedUsersPayload {
@@ -617,7 +647,7 @@ impl UsersMutation {
         &self,
         ctx: &Context<'_>,
         input: CreateUsersInput,
-    ) -> async_graphql::Result<Vec<CreatedUser>> {
+    ) -> async_graphql::Result<CreateUsersPayload> {
         let actor = log_actor(ctx)?;
         let accounts: Vec<NewAccount> = input
             .users
@@ -625,14 +655,19 @@ impl UsersMutation {
             .map(|u| NewAccount { nickname: u.nickname, email: u.email, password: u.password })
             .collect();
         let created = admin::create_users(ctx.db(), ctx.settings(), &actor, &accounts).await?;
-        Ok(created.into_iter().map(CreatedUser).collect())
+        Ok(CreateUsersPayload { results: created.into_iter().map(CreatedUser).collect() })
     }
 
     /// Delete accounts (with their tokens, tags and follows); returns the nicknames as given.
     /// Logged as `delete`.
-    async fn delete_users(&self, ctx: &Context<'_>, input: DeleteUsersInput) -> async_graphql::Result<Vec<String>> {
+    async fn delete_users(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteUsersInput,
+    ) -> async_graphql::Result<DeleteUsersPayload> {
         let actor = log_actor(ctx)?;
-        Ok(admin::delete_users(ctx.db(), &actor, input.nicknames, input.nickname).await?)
+        let nicknames = admin::delete_users(ctx.db(), &actor, input.nicknames, input.nickname).await?;
+        Ok(DeleteUsersPayload { nicknames })
     }
 
     /// Make one user follow another. Unknown nicknames: nothing happens. Logged as `follow`.
@@ -654,9 +689,14 @@ impl UsersMutation {
 
     /// Flip a user's activation and return the user; deactivation revokes their tokens.
     /// Logged as `activate` or `deactivate`.
-    async fn toggle_user_activation(&self, ctx: &Context<'_>, input: UserNicknameInput) -> async_graphql::Result<User> {
+    async fn toggle_user_activation(
+        &self,
+        ctx: &Context<'_>,
+        input: UserNicknameInput,
+    ) -> async_graphql::Result<ToggleUserActivationPayload> {
         let actor = log_actor(ctx)?;
-        Ok(User(admin::toggle_activation(ctx.db(), &actor, &input.nickname).await?))
+        let user = User(admin::toggle_activation(ctx.db(), &actor, &input.nickname).await?);
+        Ok(ToggleUserActivationPayload { user })
     }
 
     /// Activate or deactivate one user and return them; deactivation revokes their tokens.
@@ -665,10 +705,10 @@ impl UsersMutation {
         &self,
         ctx: &Context<'_>,
         input: SetUserActivationInput,
-    ) -> async_graphql::Result<User> {
+    ) -> async_graphql::Result<SetUserActivationPayload> {
         let actor = log_actor(ctx)?;
         let mut users = admin::set_activation(ctx.db(), &actor, &[input.nickname], input.active).await?;
-        Ok(User(users.pop().ok_or_else(AppError::not_found)?))
+        Ok(SetUserActivationPayload { user: User(users.pop().ok_or_else(AppError::not_found)?) })
     }
 
     /// Activate users. Logged as `activate`.

@@ -30,6 +30,9 @@ pub enum Success {
     Field,
     /// The same, but `null` is a 404 `{"error": "Not found"}`.
     FieldOr404,
+    /// The value of this key inside the root field's value (a mutation's payload object):
+    /// `At("user")` sends `data.toggleUserActivation.user`.
+    At(&'static str),
     /// `204 No Content`, empty body, JSON content type (Pleroma's quirk).
     NoContent,
     /// A fixed JSON body such as `"ok"` or `""`.
@@ -209,6 +212,7 @@ async fn execute(
             return Err(RestError::from_app(crate::error::AppError::not_found(), style))
         }
         Success::FieldOr404 => json_response(StatusCode::OK, &field),
+        Success::At(key) => json_response(StatusCode::OK, field.get(key).unwrap_or(&Value::Null)),
         Success::NoContent => {
             let mut response = StatusCode::NO_CONTENT.into_response();
             response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -29,6 +29,23 @@ fn schema_of(index: &super::SchemaIndex, ty: &async_graphql::parser::types::Type
     }
 }
 
+/// Where the body comes from in the operation's `data`: `toggleUserActivation.user` for
+/// [`Success::At`], the root field's response key for `Field`/`FieldOr404`, none for fixed bodies.
+fn result_path(compiled: &CompiledRoute) -> Option<String> {
+    use async_graphql::parser::types::Selection;
+    let root = compiled.document.operations.iter().next().and_then(|(_, op)| {
+        op.node.selection_set.node.items.iter().find_map(|item| match &item.node {
+            Selection::Field(field) => Some(field.node.response_key().node.to_string()),
+            _ => None,
+        })
+    })?;
+    match compiled.route.success {
+        Success::Field | Success::FieldOr404 => Some(root),
+        Success::At(key) => Some(format!("{root}.{key}")),
+        Success::NoContent | Success::Literal(_) => None,
+    }
+}
+
 fn operation(index: &super::SchemaIndex, compiled: &CompiledRoute, path: &str) -> Value {
     let route = &compiled.route;
     let in_path = |name: &str| path.contains(&format!("{{{name}}}"));
@@ -73,6 +90,9 @@ fn operation(index: &super::SchemaIndex, compiled: &CompiledRoute, path: &str) -
         "x-access": compiled.access.describe(),
         "x-graphql-operation": route.operation.0,
     });
+    if let Some(result) = result_path(compiled) {
+        op["x-graphql-result"] = Value::String(result);
+    }
     if body_method && !body.is_empty() {
         let schema = json!({ "type": "object", "properties": body, "required": required });
         op["requestBody"] = json!({ "content": {

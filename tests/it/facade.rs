@@ -58,3 +58,57 @@ async fn openapi_document_lists_every_route() {
     );
     assert!(show["responses"]["404"].is_object());
 }
+
+/// Every admin route in the table refuses anonymous callers, plain users, unprivileged
+/// moderators and tokens without its scope — with Pleroma's exact bodies, on both prefixes.
+#[tokio::test]
+async fn every_admin_route_refuses_the_unauthorized() {
+    use pleroma_gateway::auth::Access;
+    let app = TestApp::new().await;
+    let admin = app.admin("admin").await;
+    let plain = app.user("plain").await;
+    let moderator = app.moderator("mod").await;
+    let plain_token = app.token(&plain, "read write follow push admin").await;
+    let mod_token = app.token(&moderator, "read write follow push admin").await;
+    let scopeless = app.token(&admin, "read write follow push").await;
+    let moderator_privileges = app.state.settings.instance.moderator_privileges.clone();
+    let mut checked = 0;
+    for compiled in &app.state.facade.routes {
+        let (admin_only, privilege) = match compiled.access {
+            Access::Admin(_) => (true, None),
+            Access::Staff(p, _) => (false, Some(p)),
+            _ => continue,
+        };
+        for path in compiled.route.paths() {
+            let path = regex::Regex::new(r"\{[a-z_]+\}").unwrap().replace_all(&path, "plain").to_string();
+            let method = reqwest::Method::from_bytes(compiled.route.method.as_str().as_bytes()).unwrap();
+            let expect = |reply: crate::common::Reply, message: String| {
+                assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method} {path}: {}", reply.text);
+                assert_eq!(reply.body, json!({ "error": message }), "{method} {path}");
+            };
+            expect(app.request(method.clone(), &path, None, None).await, "Invalid credentials.".into());
+            expect(
+                app.request(method.clone(), &path, Some(&plain_token), None).await,
+                "User is not a staff member.".into(),
+            );
+            if admin_only {
+                expect(
+                    app.request(method.clone(), &path, Some(&mod_token), None).await,
+                    "User is not an admin.".into(),
+                );
+            } else if privilege.is_some_and(|p| !moderator_privileges.contains(&p)) {
+                expect(
+                    app.request(method.clone(), &path, Some(&mod_token), None).await,
+                    "User isn't privileged.".into(),
+                );
+            }
+            let scopes = compiled.access.scopes().join(" | ");
+            expect(
+                app.request(method.clone(), &path, Some(&scopeless), None).await,
+                format!("Insufficient permissions: {scopes}."),
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "only {checked} admin route paths checked");
+}

@@ -3,13 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
-mod credentials;
-mod password_reset;
-
 mod bootstrap;
+mod cli;
+mod credentials;
 mod facade;
 mod graphql;
 mod moderation_log;
 mod oauth;
+mod password_reset;
 mod users_read;
 mod users_write;
