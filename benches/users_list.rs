@@ -105,7 +105,8 @@ async fn main() {
                 is_admin: true,
                 ..Default::default()
             };
-            domain::users::insert_local(&db.write, &settings, &new).await.unwrap()
+            let hash = pleroma_gateway::auth::password::hash(new.password.clone()).await.unwrap();
+            domain::users::insert_local(&db.write, &settings, &new, hash).await.unwrap()
         }
     };
     let app = domain::oauth::create_app(

@@ -128,9 +128,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::ExportSchema => Ok(()),
         Command::User(UserCommand::New { nickname, email, password, name, bio, admin, moderator, yes: _ }) => {
             let new = NewUser { nickname, email, password, name, bio, is_admin: admin, is_moderator: moderator };
+            // Hash before the transaction: argon2 must not run while it holds the writer.
+            let hash = pleroma_gateway::auth::password::hash(new.password.clone()).await.map_err(describe)?;
             let txn = db.begin().await.map_err(|e| e.to_string())?;
             users::validate_new(&txn, &new).await.map_err(describe)?;
-            let user = users::insert_local(&txn, &settings, &new).await.map_err(describe)?;
+            let user = users::insert_local(&txn, &settings, &new, hash).await.map_err(describe)?;
             txn.commit().await.map_err(|e| e.to_string())?;
             println!("User {} created (id {})", user.nickname, user.id);
             Ok(())

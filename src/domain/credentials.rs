@@ -7,7 +7,7 @@
 //! `User.update_as_admin/reset_password/confirm`, `PasswordResetToken`,
 //! `TwitterAPI.PasswordController`, `TwitterAPI.Controller.confirm_email` and
 //! `Emails.UserEmail`.
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use base64::Engine;
 use chrono::{Duration, Utc};

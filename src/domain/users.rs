@@ -190,17 +190,6 @@ pub async fn find_by_nickname<C: ConnectionTrait>(conn: &C, nickname: &str) -> R
     Ok(user::Entity::find().filter(user::Column::Nickname.eq(nickname)).one(conn).await?)
 }
 
-/// The users with these nicknames (unknown ones are simply absent).
-pub async fn find_by_nicknames<C: ConnectionTrait>(
-    conn: &C,
-    nicknames: &[String],
-) -> Result<Vec<user::Model>, AppError> {
-    if nicknames.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(user::Entity::find().filter(user::Column::Nickname.is_in(nicknames.to_vec())).all(conn).await?)
-}
-
 /// The nicknames once each, in request order.
 fn distinct(nicknames: &[String]) -> Vec<String> {
     let mut seen = HashSet::new();

@@ -58,6 +58,7 @@ pub struct AccountEmoji {
 /// What the account's owner typed, and their posting defaults.
 pub struct AccountSource<'a>(&'a Account, bool);
 
+/// The editable profile source of an account (its owner sees it).
 #[Object]
 impl AccountSource<'_> {
     /// The bio as typed.
@@ -85,6 +86,7 @@ impl AccountSource<'_> {
 /// Pleroma's additions to an account's source.
 pub struct AccountSourcePleroma<'a>(&'a Account, bool);
 
+/// Pleroma extensions of the profile source.
 #[Object]
 impl AccountSourcePleroma<'_> {
     /// Listed in the directory and search engines.
@@ -121,6 +123,7 @@ pub struct AccountNotificationSettings {
 /// Pleroma's additions to an account.
 pub struct AccountPleroma<'a>(&'a Account, bool);
 
+/// Pleroma's `pleroma` block of a Mastodon account.
 #[Object]
 impl AccountPleroma<'_> {
     /// ActivityPub actor id.
@@ -247,6 +250,7 @@ impl AccountPleroma<'_> {
     }
 }
 
+/// A Mastodon-compatible account, as clients see it (owner-only fields for the owner).
 #[Object]
 impl Account {
     /// Flake id.

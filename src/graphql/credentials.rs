@@ -117,6 +117,7 @@ pub struct UpdateUserCredentialsPayload {
     user: entity::user::Model,
 }
 
+/// The result of `updateUserCredentials`.
 #[Object]
 impl UpdateUserCredentialsPayload {
     /// Always `success` (what Pleroma answers).
@@ -166,6 +167,7 @@ pub struct ResendConfirmationEmailsPayload {
     resent: domain::Resent,
 }
 
+/// The result of `resendConfirmationEmails`.
 #[Object]
 impl ResendConfirmationEmailsPayload {
     /// Every user the nicknames named, in request order, each once.

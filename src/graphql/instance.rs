@@ -99,6 +99,7 @@ pub struct InstanceStats {
 /// This instance: identity, software, registration policy, limits and statistics.
 pub struct Instance(InstanceInfo);
 
+/// This instance: name, limits, features, staff and statistics.
 #[Object]
 impl Instance {
     /// Host name (with the port when not the default).

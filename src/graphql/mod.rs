@@ -45,9 +45,18 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 pub const MAX_ALIASES: usize = 150;
 pub const MAX_BATCH: usize = 10;
 
+/// The schema's types, described (generated connection types carry no doc of their own).
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .override_output_type_description::<users::UserConnection>("A page of users, with the total count.")
+        .override_output_type_description::<moderation::LogConnection>(
+            "A page of moderation-log entries, with the total count.",
+        )
+}
+
 /// Build the schema with its shared data, access control and limits.
 pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    builder()
         .data(db)
         .data(settings)
         .data(mailer)
@@ -62,7 +71,7 @@ pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySc
 
 /// The schema's SDL, as kept in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
+    builder().finish().sdl()
 }
 
 /// A request's per-request data: the viewer and a fresh DataLoader.

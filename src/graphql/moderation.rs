@@ -26,6 +26,7 @@ pub const ACCESS: &[FieldRule] =
 /// One moderation-log entry.
 pub struct LogEntry(moderation_log::Model);
 
+/// One moderation-log entry: who did what, when, in Pleroma's words.
 #[Object]
 impl LogEntry {
     /// Entry id.

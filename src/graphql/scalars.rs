@@ -11,6 +11,7 @@ pub fn pleroma_time(t: &ChronoDateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
+/// A UTC instant, rendered as Pleroma renders it: `2019-04-23T17:32:04.000Z`.
 #[Scalar(name = "DateTime")]
 impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {

@@ -67,6 +67,7 @@ pub fn avatar_url(ctx: &Context<'_>, avatar: Option<&str>) -> String {
     avatar.map_or_else(|| format!("{}/images/avi.png", ctx.settings().instance_url), String::from)
 }
 
+/// An account as staff see it.
 #[Object]
 impl User {
     /// Flake id.
@@ -183,6 +184,7 @@ fn profile_fields(json: &serde_json::Value) -> Vec<ProfileField> {
 /// The editable account fields of a user (never the password).
 pub struct Credentials(pub user::Model);
 
+/// The editable account fields of a user (never the password).
 #[Object]
 impl Credentials {
     /// Flake id.
@@ -433,6 +435,7 @@ pub struct CreatedUserData {
 /// One account `createUsers` created, in Pleroma's per-entry shape plus the account itself.
 pub struct CreatedUser(user::Model);
 
+/// One account `createUsers` created, in Pleroma's per-entry shape plus the account itself.
 #[Object]
 impl CreatedUser {
     /// Always `success`.
@@ -489,6 +492,7 @@ pub struct UserFollowInput {
 /// The result of `followUser` and `unfollowUser`.
 pub struct UserFollowPayload(Option<FollowPair>);
 
+/// The result of `followUser` and `unfollowUser`.
 #[Object]
 impl UserFollowPayload {
     /// Whether both accounts exist (when not, nothing happened and nothing was logged).
@@ -556,6 +560,7 @@ pub struct TagUsersInput {
 /// The users a mutation changed.
 pub struct ChangedUsersPayload(pub Vec<user::Model>);
 
+/// The users a mutation changed.
 #[Object]
 impl ChangedUsersPayload {
     /// The users, in request order, as changed.
@@ -598,6 +603,7 @@ pub struct AdminGroupPayload {
     users: Vec<user::Model>,
 }
 
+/// The `admin` group was granted or revoked.
 #[Object]
 impl AdminGroupPayload {
     /// The users' admin flag now.
@@ -616,6 +622,7 @@ pub struct ModeratorGroupPayload {
     users: Vec<user::Model>,
 }
 
+/// The `moderator` group was granted or revoked.
 #[Object]
 impl ModeratorGroupPayload {
     /// The users' moderator flag now.

@@ -14,6 +14,7 @@ pub struct Me {
     scopes: Option<Vec<String>>,
 }
 
+/// The authenticated caller.
 #[Object]
 impl Me {
     /// The caller's account.

@@ -52,7 +52,7 @@ pub fn route_table() -> Vec<Route> {
             "/api/v1/pleroma/admin/users",
             "Delete one or more users",
             op!("users/delete"),
-            Success::Field,
+            Success::At("nicknames"),
         ),
         // POST /users (§4): create local users, all or none; 409 with every entry on failure.
         admin(
@@ -60,7 +60,7 @@ pub fn route_table() -> Vec<Route> {
             "/api/v1/pleroma/admin/users",
             "Create one or more local users",
             op!("users/create"),
-            Success::Field,
+            Success::At("results"),
         ),
         // POST /users/follow (§4): always "ok".
         admin(
@@ -84,7 +84,7 @@ pub fn route_table() -> Vec<Route> {
             "/api/v1/pleroma/admin/users/{nickname}/toggle_activation",
             "Toggle a user's activation",
             op!("users/toggle_activation"),
-            Success::Field,
+            Success::At("user"),
         ),
         // PUT /users/tag (§4): 204.
         admin(Method::PUT, "/api/v1/pleroma/admin/users/tag", "Tag users", op!("users/tag"), Success::NoContent),
@@ -251,7 +251,7 @@ pub fn route_table() -> Vec<Route> {
             "/api/v1/pleroma/admin/users/disable_mfa",
             "Disable multi-factor auth for a user",
             op!("credentials/disable_mfa"),
-            Success::Field,
+            Success::At("nickname"),
         ),
         // PATCH /users/confirm_email: answers "".
         admin(

@@ -103,8 +103,10 @@ impl TestApp {
             password: PASSWORD.into(),
             ..Default::default()
         };
-        let created =
-            domain::users::insert_local(&self.state.db.write, &self.state.settings, &new).await.expect("insert user");
+        let hash = pleroma_gateway::auth::password::hash(new.password.clone()).await.expect("hash");
+        let created = domain::users::insert_local(&self.state.db.write, &self.state.settings, &new, hash)
+            .await
+            .expect("insert user");
         let mut row = created.into_active_model();
         adjust(&mut row);
         row.update(&self.state.db.write).await.expect("update user")

@@ -1,6 +1,6 @@
 //! Admin credentials routes: editing account fields, reset links, forced resets, MFA, email
 //! confirmation (and the mails they send), on both prefixes, plus their GraphQL mutations.
-use entity::{moderation_log, oauth_token, user};
+use entity::{email_confirmation_token, moderation_log, oauth_token, user};
 use reqwest::{header, Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{json, Value};
@@ -441,8 +441,7 @@ async fn force_password_reset() {
     app.token(&carol, "read").await;
 
     let [v1, legacy] = both_prefixes("/api/v1/pleroma/admin/users/force_password_reset");
-    let reply =
-        app.request(Method::PATCH, &v1, Some(&token), Some(json!({"nicknames": ["carol", "bob", "ghost"]}))).await;
+    let reply = app.request(Method::PATCH, &v1, Some(&token), Some(json!({"nicknames": ["carol", "bob"]}))).await;
     assert_no_content(&reply);
     for user in [&bob, &carol] {
         assert!(reload(&app, &user.nickname).await.password_reset_pending);
@@ -459,9 +458,9 @@ async fn force_password_reset() {
         app.request(Method::PATCH, &format!("{legacy}?nicknames[]=erin@remote.example"), Some(&token), None).await;
     assert_no_content(&reply);
     assert!(reload(&app, &remote.nickname).await.password_reset_pending);
-    // Unknown nicknames only: nothing happens, nothing is logged.
+    // An unknown nickname refuses the whole list (see `bulk_routes_refuse_unknown_nicknames`).
     let reply = app.request(Method::PATCH, &v1, Some(&token), Some(json!({"nicknames": ["ghost"]}))).await;
-    assert_no_content(&reply);
+    assert_eq!((reply.status, reply.body), (StatusCode::NOT_FOUND, json!({"error": "Not found"})));
 
     // The legacy single-user route (Akkoma doc 003), on both prefixes.
     for path in both_prefixes("/api/v1/pleroma/admin/users/dave/force_password_reset") {
@@ -510,12 +509,7 @@ async fn confirm_email() {
         let first = app.user_with(&format!("first{}", path.len()), |u| u.is_confirmed = Set(false)).await;
         let second = app.user_with(&format!("second{}", path.len()), |u| u.is_confirmed = Set(false)).await;
         let reply = app
-            .request(
-                Method::PATCH,
-                &path,
-                Some(&token),
-                Some(json!({"nicknames": [first.nickname, second.nickname, "ghost"]})),
-            )
+            .request(Method::PATCH, &path, Some(&token), Some(json!({"nicknames": [first.nickname, second.nickname]})))
             .await;
         assert_eq!((reply.status, reply.text.as_str()), (StatusCode::OK, "\"\""));
         assert!(reload(&app, &first.nickname).await.is_confirmed);
@@ -539,7 +533,7 @@ async fn resend_confirmation_email_and_the_link_it_mails() {
     })
     .await;
     app.remote_user("remote", "remote.example").await;
-    let everyone = json!({"nicknames": ["first", "second", "confirmed", "noemail", "remote@remote.example", "ghost"]});
+    let everyone = json!({"nicknames": ["first", "second", "confirmed", "noemail", "remote@remote.example"]});
 
     let [v1, legacy] = both_prefixes("/api/v1/pleroma/admin/users/resend_confirmation_email");
     let reply = app.request(Method::PATCH, &v1, Some(&token), Some(everyone.clone())).await;
@@ -607,6 +601,73 @@ async fn resend_confirmation_email_and_the_link_it_mails() {
     assert_eq!(app.get(&second_link, None).await.status, StatusCode::BAD_REQUEST);
 }
 
+/// Pleroma crashes (500) on an unknown nickname in these lists and rolls back; the gateway
+/// refuses the whole list with 404, as the user-changing bulk routes do: nothing changes, no
+/// mail goes out, nothing is logged.
+#[tokio::test]
+async fn bulk_routes_refuse_unknown_nicknames() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let bob = app.user_with("bob", |u| u.is_confirmed = Set(false)).await;
+    app.token(&bob, "read").await;
+    let unchanged = || async {
+        let row = reload(&app, "bob").await;
+        assert!(!row.password_reset_pending);
+        assert!(!row.is_confirmed);
+        assert_eq!(row.updated_at, bob.updated_at);
+        assert_eq!(token_count(&app, &bob).await, 1);
+        assert_eq!(email_confirmation_token::Entity::find().count(&app.state.db.read).await.unwrap(), 0);
+        assert!(outbox(&app).is_empty());
+        assert!(log(&app).await.is_empty());
+    };
+    let routes = ["force_password_reset", "confirm_email", "resend_confirmation_email"];
+    for route in routes {
+        for path in both_prefixes(&format!("/api/v1/pleroma/admin/users/{route}")) {
+            for nicknames in [json!(["bob", "ghost"]), json!(["ghost"])] {
+                let reply =
+                    app.request(Method::PATCH, &path, Some(&token), Some(json!({ "nicknames": nicknames }))).await;
+                assert_eq!(
+                    (reply.status, reply.body),
+                    (StatusCode::NOT_FOUND, json!({"error": "Not found"})),
+                    "{path}"
+                );
+            }
+            // The query-string list form too.
+            let reply = app
+                .request(Method::PATCH, &format!("{path}?nicknames[]=bob&nicknames[]=ghost"), Some(&token), None)
+                .await;
+            assert_eq!((reply.status, reply.body), (StatusCode::NOT_FOUND, json!({"error": "Not found"})), "{path}");
+            unchanged().await;
+        }
+    }
+    // The legacy single-user form.
+    for path in both_prefixes("/api/v1/pleroma/admin/users/ghost/force_password_reset") {
+        let reply = app.request(Method::PATCH, &path, Some(&token), None).await;
+        assert_eq!((reply.status, reply.body), (StatusCode::NOT_FOUND, json!({"error": "Not found"})), "{path}");
+    }
+    // The GraphQL mutations: a typed NOT_FOUND.
+    for field in ["forcePasswordReset", "confirmEmails", "resendConfirmationEmails"] {
+        let query =
+            format!(r#"mutation {{ {field}(input: {{nicknames: ["bob", "ghost"]}}) {{ users {{ nickname }} }} }}"#);
+        let data = app.graphql(Some(&token), &query, json!({})).await;
+        assert_eq!(data["data"], Value::Null, "{data}");
+        assert_eq!(data["errors"][0]["extensions"]["code"], "NOT_FOUND", "{data}");
+    }
+    unchanged().await;
+
+    // Without the unknown nickname, the same lists go through.
+    let reply = app
+        .request(
+            Method::PATCH,
+            "/api/pleroma/admin/users/confirm_email",
+            Some(&token),
+            Some(json!({"nicknames": ["bob"]})),
+        )
+        .await;
+    assert_eq!((reply.status, reply.text.as_str()), (StatusCode::OK, "\"\""));
+    assert!(reload(&app, "bob").await.is_confirmed);
+}
+
 // ---------------------------------------------------------------------------------------------
 // GraphQL
 
@@ -649,8 +710,8 @@ async fn graphql_mutations() {
             Some(&token),
             r#"mutation {
                 link: createPasswordResetToken(input: {nickname: "bob"}) { token link }
-                mfa: disableMfa(input: {nickname: "bob"})
-                confirm: confirmEmails(input: {nicknames: ["bob", "ghost"]}) { users { nickname isConfirmed } }
+                mfa: disableMfa(input: {nickname: "bob"}) { nickname user { nickname } }
+                confirm: confirmEmails(input: {nicknames: ["bob", "bob"]}) { users { nickname isConfirmed } }
                 resend: resendConfirmationEmails(input: {nicknames: ["bob"]}) { users { nickname } mailed { nickname } }
                 reset: forcePasswordReset(input: {nicknames: ["bob"]}) { users { nickname passwordResetPending } }
             }"#,
@@ -660,7 +721,7 @@ async fn graphql_mutations() {
     assert_eq!(data["errors"], Value::Null, "{data}");
     let d = &data["data"];
     assert!(d["link"]["link"].as_str().unwrap().ends_with(d["link"]["token"].as_str().unwrap()));
-    assert_eq!(d["mfa"], "bob");
+    assert_eq!(d["mfa"], json!({"nickname": "bob", "user": {"nickname": "bob"}}));
     assert_eq!(d["confirm"], json!({"users": [{"nickname": "bob", "isConfirmed": true}]}));
     // Confirmed just before: no mail.
     assert_eq!(d["resend"], json!({"users": [{"nickname": "bob"}], "mailed": []}));
@@ -677,7 +738,9 @@ async fn graphql_mutations() {
 
     let moderator = app.moderator("mod").await;
     let mod_token = app.token(&moderator, "admin").await;
-    let data = app.graphql(Some(&mod_token), r#"mutation { disableMfa(input: {nickname: "bob"}) }"#, json!({})).await;
+    let data = app
+        .graphql(Some(&mod_token), r#"mutation { disableMfa(input: {nickname: "bob"}) { nickname } }"#, json!({}))
+        .await;
     assert_eq!(data["errors"][0]["message"], "User isn't privileged.");
     assert_eq!(data["errors"][0]["extensions"]["code"], "FORBIDDEN");
 }

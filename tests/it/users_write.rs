@@ -876,13 +876,13 @@ async fn graphql_mutations() {
     assert_eq!(reply["errors"][0]["extensions"]["code"], "NOT_FOUND");
 
     let create = "mutation($input: CreateUsersInput!) {
-        createUsers(input: $input) { type code user { nickname isConfirmed } }
+        createUsers(input: $input) { results { type code user { nickname isConfirmed } } }
     }";
     let input = json!({"input": {"users": [{"nickname": "new", "email": "new@example.org", "password": "pw"}]}});
     let reply = app.graphql(Some(&token), create, input.clone()).await;
     assert_eq!(
         reply["data"]["createUsers"],
-        json!([{"type": "success", "code": 200, "user": {"nickname": "new", "isConfirmed": true}}])
+        json!({"results": [{"type": "success", "code": 200, "user": {"nickname": "new", "isConfirmed": true}}]})
     );
     let reply = app.graphql(Some(&token), create, input).await;
     assert_eq!(reply["errors"][0]["extensions"]["code"], "CONFLICT");
@@ -909,6 +909,47 @@ async fn graphql_mutations() {
             "@admin added tags: a, B to users: @bob",
         ]
     );
+}
+
+/// The mutations whose REST body is one key of their payload (`Success::At`): the payload in
+/// GraphQL, the bare value over REST, and the key named in the OpenAPI document.
+#[tokio::test]
+async fn graphql_payload_objects() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    app.user("bob").await;
+    app.user("carol").await;
+
+    let toggle = "mutation { toggleUserActivation(input: {nickname: \"bob\"}) { user { nickname isActive } } }";
+    let reply = app.graphql(Some(&token), toggle, json!({})).await;
+    assert_eq!(reply["data"]["toggleUserActivation"], json!({"user": {"nickname": "bob", "isActive": false}}));
+
+    let set = "mutation { setUserActivation(input: {nickname: \"bob\", active: true}) { user { nickname isActive } } }";
+    let reply = app.graphql(Some(&token), set, json!({})).await;
+    assert_eq!(reply["data"]["setUserActivation"], json!({"user": {"nickname": "bob", "isActive": true}}));
+
+    let delete = "mutation { deleteUsers(input: {nicknames: [\"carol\"]}) { nicknames } }";
+    let reply = app.graphql(Some(&token), delete, json!({})).await;
+    assert_eq!(reply["data"]["deleteUsers"], json!({"nicknames": ["carol"]}));
+    let reply = app.graphql(Some(&token), delete, json!({})).await;
+    assert_eq!(reply["errors"][0]["extensions"]["code"], "NOT_FOUND");
+
+    // Over REST the body is the payload's key, unwrapped.
+    let reply = app.request(Method::PATCH, &format!("{V1}/users/bob/toggle_activation"), Some(&token), None).await;
+    assert_eq!((reply.status, reply.body["nickname"].clone()), (StatusCode::OK, json!("bob")));
+    assert_eq!(reply.body["is_active"], false);
+
+    let doc = app.get("/api/openapi", None).await.body;
+    let result = |path: &str, method: &str| doc["paths"][path][method]["x-graphql-result"].clone();
+    assert_eq!(
+        result("/api/v1/pleroma/admin/users/{nickname}/toggle_activation", "patch"),
+        "toggleUserActivation.user"
+    );
+    assert_eq!(result("/api/pleroma/admin/users", "post"), "createUsers.results");
+    assert_eq!(result("/api/v1/pleroma/admin/users", "delete"), "deleteUsers.nicknames");
+    assert_eq!(result("/api/v1/pleroma/admin/users/disable_mfa", "put"), "disableMfa.nickname");
+    assert_eq!(result("/api/v1/pleroma/admin/users", "get"), "users");
+    assert_eq!(result("/api/v1/pleroma/admin/users/tag", "put"), Value::Null);
 }
 
 // ---- Concurrency ---------------------------------------------------------------------------
