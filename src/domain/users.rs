@@ -330,10 +330,10 @@ pub async fn validate_new<C: ConnectionTrait>(conn: &C, new: &NewUser) -> Result
     let mut errors = std::collections::BTreeMap::new();
     if new.nickname.is_empty() {
         errors.insert("nickname".to_string(), "can't be blank".to_string());
-    } else if !NICKNAME.as_ref().is_some_and(|re| re.is_match(&new.nickname))
-        || RESTRICTED_NICKNAMES.contains(&new.nickname.to_lowercase().as_str())
-    {
+    } else if !NICKNAME.as_ref().is_some_and(|re| re.is_match(&new.nickname)) {
         errors.insert("nickname".into(), "has invalid format".into());
+    } else if RESTRICTED_NICKNAMES.contains(&new.nickname.to_lowercase().as_str()) {
+        errors.insert("nickname".into(), "is reserved".into());
     } else if find_by_nickname(conn, &new.nickname).await?.is_some() {
         errors.insert("nickname".into(), "has already been taken".into());
     }

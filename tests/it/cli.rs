@@ -58,6 +58,7 @@ async fn user_new_and_set_while_the_server_runs() {
         (vec!["user", "new", "dave", "carol@example.org", "--password", "x"], "email has already been taken"),
         (vec!["user", "new", "bad nick", "bad@example.org", "--password", "x"], "nickname has invalid format"),
         (vec!["user", "new", "erin", "not-an-email", "--password", "x"], "email has invalid format"),
+        (vec!["user", "new", "relay", "relay@example.org", "--password", "x"], "nickname is reserved"),
         (vec!["user", "set", "nobody", "--admin"], "No local user nobody"),
     ] {
         let out = cli(&app, &args);
