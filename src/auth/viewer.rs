@@ -94,13 +94,10 @@ impl Viewer {
     }
 }
 
-/// Whether an account may act: active, approved, confirmed when confirmation is required,
-/// and not waiting for a forced password reset (Pleroma's `account_status == :active`).
+/// Whether an account may act (Pleroma's `account_status == :active`); any other status is
+/// treated as unauthenticated.
 pub fn may_sign_in(user: &user::Model, instance: &Instance) -> bool {
-    user.is_active
-        && user.is_approved
-        && (user.is_confirmed || !instance.account_activation_required)
-        && !user.password_reset_pending
+    domain::users::AccountStatus::of(user, instance) == domain::users::AccountStatus::Active
 }
 
 enum Credentials {

@@ -176,6 +176,33 @@ impl UserSearch {
     }
 }
 
+/// Whether an account may act, in the order of Pleroma's `User.account_status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    Active,
+    Deactivated,
+    PasswordResetPending,
+    ApprovalPending,
+    ConfirmationPending,
+}
+
+impl AccountStatus {
+    /// The status of `user` under these settings.
+    pub fn of(user: &user::Model, instance: &crate::config::Instance) -> AccountStatus {
+        if !user.is_active {
+            AccountStatus::Deactivated
+        } else if user.password_reset_pending {
+            AccountStatus::PasswordResetPending
+        } else if user.local && !user.is_approved {
+            AccountStatus::ApprovalPending
+        } else if user.local && !user.is_confirmed && instance.account_activation_required {
+            AccountStatus::ConfirmationPending
+        } else {
+            AccountStatus::Active
+        }
+    }
+}
+
 /// A user by nickname, or by flake id.
 pub async fn find_by_nickname_or_id<C: ConnectionTrait>(conn: &C, key: &str) -> Result<Option<user::Model>, AppError> {
     let mut cond = Condition::any().add(user::Column::Nickname.eq(key));

@@ -275,17 +275,15 @@ fn account_status_error(account: &user::Model, state: &AppState) -> Option<RestE
         status: StatusCode::FORBIDDEN,
         body: json!({ "error": message, "identifier": identifier }),
     };
-    // Pleroma's `User.account_status` order.
-    if !account.is_active {
-        Some(refuse("Your account is currently disabled", "account_is_disabled"))
-    } else if account.password_reset_pending {
-        Some(refuse("Password reset is required", "password_reset_required"))
-    } else if account.local && !account.is_approved {
-        Some(refuse("Your account is awaiting approval.", "awaiting_approval"))
-    } else if account.local && !account.is_confirmed && state.settings.instance.account_activation_required {
-        Some(refuse("Your login is missing a confirmed e-mail address", "missing_confirmed_email"))
-    } else {
-        None
+    use crate::domain::users::AccountStatus;
+    match AccountStatus::of(account, &state.settings.instance) {
+        AccountStatus::Active => None,
+        AccountStatus::Deactivated => Some(refuse("Your account is currently disabled", "account_is_disabled")),
+        AccountStatus::PasswordResetPending => Some(refuse("Password reset is required", "password_reset_required")),
+        AccountStatus::ApprovalPending => Some(refuse("Your account is awaiting approval.", "awaiting_approval")),
+        AccountStatus::ConfirmationPending => {
+            Some(refuse("Your login is missing a confirmed e-mail address", "missing_confirmed_email"))
+        }
     }
 }
 
