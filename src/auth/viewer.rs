@@ -44,6 +44,12 @@ impl Viewer {
         Viewer { method: AuthMethod::Anonymous, user: None, scopes: None, token_id: None, app_id: None, address: None }
     }
 
+    /// A shared anonymous viewer, for contexts that carry none.
+    pub fn anonymous_ref() -> &'static Viewer {
+        static ANONYMOUS: std::sync::LazyLock<Viewer> = std::sync::LazyLock::new(Viewer::anonymous);
+        &ANONYMOUS
+    }
+
     /// The signed-in user, or Pleroma's "Invalid credentials." error.
     pub fn require_user(&self) -> Result<&user::Model, AppError> {
         self.user.as_ref().ok_or_else(|| AppError::Unauthenticated("Invalid credentials.".into()))

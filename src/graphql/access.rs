@@ -66,10 +66,10 @@ impl Extension for AccessControlExtension {
             let rule = self.rules.get(&(info.parent_type, info.name)).copied();
             let outcome = match rule {
                 Some(access) => {
-                    let viewer = ctx.data_opt::<Viewer>().cloned().unwrap_or_else(Viewer::anonymous);
+                    let viewer = ctx.data_opt::<Viewer>().unwrap_or_else(|| Viewer::anonymous_ref());
                     let settings = ctx.data_opt::<Arc<Settings>>();
                     match settings {
-                        Some(settings) => authorize(&viewer, access, &settings.instance),
+                        Some(settings) => authorize(viewer, access, &settings.instance),
                         None => Err(AppError::internal("settings missing from schema data")),
                     }
                 }

@@ -104,8 +104,7 @@ impl ContextExt for Context<'_> {
         self.data_unchecked::<Arc<Mailer>>()
     }
     fn viewer(&self) -> &Viewer {
-        static ANONYMOUS: std::sync::LazyLock<Viewer> = std::sync::LazyLock::new(Viewer::anonymous);
-        self.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
+        self.data_opt::<Viewer>().unwrap_or_else(|| Viewer::anonymous_ref())
     }
     fn loader(&self) -> &DataLoader<loaders::DbLoader> {
         self.data_unchecked::<DataLoader<loaders::DbLoader>>()
