@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use super::{
     mail::{Email, Mailer},
-    moderation_log::{self, Action, Actor, Subject},
+    moderation_log::{self, subjects, Action, Actor},
     oauth, users,
 };
 use crate::{auth::password, config::Settings, db::Db, error::AppError};
@@ -45,15 +45,6 @@ pub const SCOPES: &[&str] = &["public", "unlisted", "private", "direct"];
 pub fn random_token() -> String {
     let bytes: [u8; 32] = rand::random();
     base64::engine::general_purpose::URL_SAFE.encode(bytes)
-}
-
-/// The acting staff member, for the moderation log.
-pub fn actor_of(user: &user::Model) -> Actor {
-    Actor { id: user.id.clone(), nickname: user.nickname.clone() }
-}
-
-fn subjects(users: &[user::Model]) -> Vec<Subject> {
-    users.iter().map(|u| Subject::new(u.id.clone(), u.nickname.clone())).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -439,7 +430,7 @@ pub async fn force_password_reset(db: &Db, actor: &Actor, nicknames: &[String]) 
     if found.is_empty() {
         return Ok(vec![]);
     }
-    let ids: Vec<String> = found.iter().map(|u| u.id.clone()).collect();
+    let ids = users::user_ids(&found);
     user::Entity::update_many()
         .col_expr(user::Column::PasswordResetPending, Expr::value(true))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -559,7 +550,7 @@ pub async fn confirm_emails(db: &Db, actor: &Actor, nicknames: &[String]) -> Res
     if found.is_empty() {
         return Ok(vec![]);
     }
-    let ids: Vec<String> = found.iter().map(|u| u.id.clone()).collect();
+    let ids = users::user_ids(&found);
     confirm(&txn, &ids).await?;
     moderation_log::record(&txn, actor, &Action::ConfirmEmail { subjects: subjects(&found) }).await?;
     txn.commit().await?;

@@ -6,7 +6,7 @@
 //! Callers write one entry per admin request, inside the request's own transaction.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::moderation_log;
+use entity::{moderation_log, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
@@ -37,6 +37,23 @@ impl Subject {
     pub fn new(id: impl Into<String>, nickname: impl Into<String>) -> Self {
         Self { id: id.into(), nickname: nickname.into() }
     }
+}
+
+impl From<&user::Model> for Actor {
+    fn from(user: &user::Model) -> Self {
+        Actor { id: user.id.clone(), nickname: user.nickname.clone() }
+    }
+}
+
+impl From<&user::Model> for Subject {
+    fn from(user: &user::Model) -> Self {
+        Subject::new(user.id.clone(), user.nickname.clone())
+    }
+}
+
+/// The users an action was applied to, in the given order.
+pub fn subjects(users: &[user::Model]) -> Vec<Subject> {
+    users.iter().map(Subject::from).collect()
 }
 
 /// A permission group that `grant` and `revoke` change.

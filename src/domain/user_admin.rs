@@ -21,9 +21,9 @@ use sea_orm::{sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryF
 use serde_json::{json, Value};
 
 use super::{
-    moderation_log::{record, Action, Actor, Permission, Subject},
+    moderation_log::{record, subjects, Action, Actor, Permission, Subject},
     oauth,
-    users::{self, NewUser},
+    users::{self, user_ids, NewUser},
 };
 use crate::{
     auth::password,
@@ -66,20 +66,12 @@ pub fn permission_group(group: &str) -> AppResult<Permission> {
     }
 }
 
-fn subjects(users: &[user::Model]) -> Vec<Subject> {
-    users.iter().map(|u| Subject::new(u.id.clone(), u.nickname.clone())).collect()
-}
-
-fn ids(users: &[user::Model]) -> Vec<String> {
-    users.iter().map(|u| u.id.clone()).collect()
-}
-
 /// Re-read users after an update, in the order of `before`.
 async fn reload<C: ConnectionTrait>(conn: &C, before: &[user::Model]) -> AppResult<Vec<user::Model>> {
     if before.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = user::Entity::find().filter(user::Column::Id.is_in(ids(before))).all(conn).await?;
+    let rows = user::Entity::find().filter(user::Column::Id.is_in(user_ids(before))).all(conn).await?;
     let mut by_id: HashMap<String, user::Model> = rows.into_iter().map(|u| (u.id.clone(), u)).collect();
     before.iter().map(|u| by_id.remove(&u.id).ok_or_else(AppError::not_found)).collect()
 }
@@ -97,7 +89,7 @@ async fn set_flag<C: ConnectionTrait>(
     user::Entity::update_many()
         .col_expr(column, Expr::value(value))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(user::Column::Id.is_in(ids(users)))
+        .filter(user::Column::Id.is_in(user_ids(users)))
         .exec(conn)
         .await?;
     Ok(())
@@ -225,7 +217,7 @@ pub async fn delete_users(
     let txn = db.begin().await?;
     let users = users::require_by_nicknames(&txn, &nicknames).await?;
     if !users.is_empty() {
-        user::Entity::delete_many().filter(user::Column::Id.is_in(ids(&users))).exec(&txn).await?;
+        user::Entity::delete_many().filter(user::Column::Id.is_in(user_ids(&users))).exec(&txn).await?;
     }
     record(&txn, actor, &Action::Delete { subjects: subjects(&users) }).await?;
     txn.commit().await?;
@@ -263,10 +255,7 @@ pub async fn follow(db: &Db, actor: &Actor, follower: &str, followed: &str) -> A
         .exec_without_returning(&txn)
         .await?;
     }
-    let action = Action::Follow {
-        follower: Subject::new(pair.follower.id.clone(), pair.follower.nickname.clone()),
-        followed: Subject::new(pair.followed.id.clone(), pair.followed.nickname.clone()),
-    };
+    let action = Action::Follow { follower: Subject::from(&pair.follower), followed: Subject::from(&pair.followed) };
     record(&txn, actor, &action).await?;
     txn.commit().await?;
     Ok(Some(pair))
@@ -284,10 +273,7 @@ pub async fn unfollow(db: &Db, actor: &Actor, follower: &str, followed: &str) ->
         .filter(follow::Column::FollowingId.eq(pair.followed.id.as_str()))
         .exec(&txn)
         .await?;
-    let action = Action::Unfollow {
-        follower: Subject::new(pair.follower.id.clone(), pair.follower.nickname.clone()),
-        followed: Subject::new(pair.followed.id.clone(), pair.followed.nickname.clone()),
-    };
+    let action = Action::Unfollow { follower: Subject::from(&pair.follower), followed: Subject::from(&pair.followed) };
     record(&txn, actor, &action).await?;
     txn.commit().await?;
     Ok(Some(pair))
@@ -302,7 +288,7 @@ async fn apply_activation<C: ConnectionTrait>(
 ) -> AppResult<Vec<user::Model>> {
     set_flag(conn, users, user::Column::IsActive, active).await?;
     if !active {
-        oauth::revoke_user_tokens(conn, &ids(users)).await?;
+        oauth::revoke_user_tokens(conn, &user_ids(users)).await?;
     }
     let subjects = subjects(users);
     let action = if active { Action::Activate { subjects } } else { Action::Deactivate { subjects } };
@@ -384,7 +370,7 @@ pub async fn set_tags(
         user_tag::Entity::insert_many(rows).on_conflict_do_nothing().exec_without_returning(&txn).await?;
     } else if !users.is_empty() && !normalized.is_empty() {
         user_tag::Entity::delete_many()
-            .filter(user_tag::Column::UserId.is_in(ids(&users)))
+            .filter(user_tag::Column::UserId.is_in(user_ids(&users)))
             .filter(user_tag::Column::Tag.is_in(normalized))
             .exec(&txn)
             .await?;

@@ -217,6 +217,11 @@ pub async fn find_by_nickname<C: ConnectionTrait>(conn: &C, nickname: &str) -> R
     Ok(user::Entity::find().filter(user::Column::Nickname.eq(nickname)).one(conn).await?)
 }
 
+/// The users' ids, in the same order.
+pub fn user_ids(users: &[user::Model]) -> Vec<String> {
+    users.iter().map(|u| u.id.clone()).collect()
+}
+
 /// The nicknames once each, in request order.
 fn distinct(nicknames: &[String]) -> Vec<String> {
     let mut seen = HashSet::new();

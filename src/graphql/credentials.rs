@@ -2,7 +2,7 @@
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 
 use super::{
-    users::{ChangedUsersPayload, User, UserBatchInput},
+    users::{log_actor, ChangedUsersPayload, User, UserBatchInput},
     ContextExt, FieldRule,
 };
 use crate::{
@@ -193,7 +193,7 @@ impl CredentialsMutation {
         ctx: &Context<'_>,
         input: UpdateUserCredentialsInput,
     ) -> async_graphql::Result<UpdateUserCredentialsPayload> {
-        let actor = domain::actor_of(ctx.viewer().require_user()?);
+        let actor = log_actor(ctx)?;
         let nickname = input.nickname.clone();
         let user = domain::update_credentials(ctx.db(), &actor, &nickname, input.changes()).await?;
         Ok(UpdateUserCredentialsPayload { user })
@@ -217,7 +217,7 @@ impl CredentialsMutation {
         ctx: &Context<'_>,
         input: UserBatchInput,
     ) -> async_graphql::Result<ChangedUsersPayload> {
-        let actor = domain::actor_of(ctx.viewer().require_user()?);
+        let actor = log_actor(ctx)?;
         Ok(ChangedUsersPayload(domain::force_password_reset(ctx.db(), &actor, &input.nicknames).await?))
     }
 
@@ -233,7 +233,7 @@ impl CredentialsMutation {
         ctx: &Context<'_>,
         input: UserBatchInput,
     ) -> async_graphql::Result<ChangedUsersPayload> {
-        let actor = domain::actor_of(ctx.viewer().require_user()?);
+        let actor = log_actor(ctx)?;
         Ok(ChangedUsersPayload(domain::confirm_emails(ctx.db(), &actor, &input.nicknames).await?))
     }
 
@@ -244,7 +244,7 @@ impl CredentialsMutation {
         ctx: &Context<'_>,
         input: UserBatchInput,
     ) -> async_graphql::Result<ResendConfirmationEmailsPayload> {
-        let actor = domain::actor_of(ctx.viewer().require_user()?);
+        let actor = log_actor(ctx)?;
         let resent =
             domain::resend_confirmation_emails(ctx.db(), ctx.settings(), ctx.mailer(), &actor, &input.nicknames)
                 .await?;

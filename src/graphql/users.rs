@@ -394,9 +394,8 @@ impl UsersQuery {
 // ---- User-changing admin actions -------------------------------------------------------------
 
 /// The caller as the moderation log names them.
-fn log_actor(ctx: &Context<'_>) -> Result<Actor, AppError> {
-    let user = ctx.viewer().require_user()?;
-    Ok(Actor { id: user.id.clone(), nickname: user.nickname.clone() })
+pub(crate) fn log_actor(ctx: &Context<'_>) -> Result<Actor, AppError> {
+    Ok(Actor::from(ctx.viewer().require_user()?))
 }
 
 fn to_users(models: Vec<user::Model>) -> Vec<User> {

@@ -178,9 +178,7 @@ async fn execute(
     // Pleroma authenticates and authorizes before it validates parameters.
     authorize(&viewer, compiled.access, &state.settings.instance).map_err(|e| RestError::from_app(e, style))?;
 
-    let mut merged = parts.uri.query().map(params::decode_form).unwrap_or_default();
-    let body = params::decode_body(&parts.headers, Request::from_parts(parts.clone(), body)).await?;
-    merged.extend(body);
+    let mut merged = params::merge(&parts, body).await?;
     merged.extend(path.into_iter().map(|(k, v)| (k, Value::String(v))));
 
     let mut variables = Map::new();

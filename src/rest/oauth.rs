@@ -35,15 +35,6 @@ pub fn routes() -> Router<AppState> {
         .route("/oauth/revoke", post(revoke))
 }
 
-/// Request parameters merged as Pleroma merges them: body over query string.
-pub(super) async fn request_params(request: Request) -> Result<(Parts, Map<String, Value>), RestError> {
-    let (parts, body) = request.into_parts();
-    let mut merged = parts.uri.query().map(params::decode_form).unwrap_or_default();
-    let body = params::decode_body(&parts.headers, Request::from_parts(parts.clone(), body)).await?;
-    merged.extend(body);
-    Ok((parts, merged))
-}
-
 /// A parameter as a string (numbers and booleans are stringified; `null` is absent).
 fn text(params: &Map<String, Value>, name: &str) -> Option<String> {
     match params.get(name)? {
@@ -108,7 +99,7 @@ async fn create_app(State(state): State<AppState>, request: Request) -> Response
 }
 
 async fn create_app_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
-    let (parts, params) = request_params(request).await?;
+    let (parts, params) = params::request_params(request).await?;
     let client_name = text(&params, "client_name");
     let redirect_uris = match params.get("redirect_uris") {
         // Pleroma joins a list of URIs with newlines.
@@ -231,7 +222,7 @@ async fn token(State(state): State<AppState>, request: Request) -> Response {
 }
 
 async fn token_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
-    let (parts, params) = request_params(request).await?;
+    let (parts, params) = params::request_params(request).await?;
     match text(&params, "grant_type").as_deref() {
         Some("password") => password_grant(state, &parts, &params).await,
         Some("client_credentials") => client_credentials_grant(state, &parts, &params).await,
@@ -371,7 +362,7 @@ async fn revoke(State(state): State<AppState>, request: Request) -> Response {
 }
 
 async fn revoke_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
-    let (parts, params) = request_params(request).await?;
+    let (parts, params) = params::request_params(request).await?;
     let token = text(&params, "token").ok_or_else(bad_request)?;
     let Some((found, _)) = domain::oauth::find_token(&state.db.read, &token).await? else {
         return Ok(json!({}));

@@ -1,9 +1,9 @@
 //! Request parameters, merged as Pleroma merges them (path > body > query), from the query
 //! string, JSON, form-urlencoded and multipart bodies, then coerced to an operation's variables.
 use axum::{
-    body::Bytes,
-    extract::{FromRequest, Multipart},
-    http::{header, HeaderMap},
+    body::{Body, Bytes},
+    extract::{FromRequest, Multipart, Request},
+    http::{header, request::Parts, HeaderMap},
 };
 use serde_json::{Map, Value};
 
@@ -85,6 +85,20 @@ pub async fn decode_body(
         };
     }
     Ok(decode_form(&String::from_utf8_lossy(&bytes)))
+}
+
+/// The query string and the body merged as Pleroma merges them: body over query string.
+pub async fn merge(parts: &Parts, body: Body) -> Result<Map<String, Value>, RestError> {
+    let mut merged = parts.uri.query().map(decode_form).unwrap_or_default();
+    merged.extend(decode_body(&parts.headers, Request::from_parts(parts.clone(), body)).await?);
+    Ok(merged)
+}
+
+/// A request's parameters (see [`merge`]), with the request's parts.
+pub async fn request_params(request: Request) -> Result<(Parts, Map<String, Value>), RestError> {
+    let (parts, body) = request.into_parts();
+    let merged = merge(&parts, body).await?;
+    Ok((parts, merged))
 }
 
 /// Pleroma's boolean-like rule: `false`, `0`, `"0"`, `"f"`, `"F"`, `"false"`, `"FALSE"`, `"off"`, `"OFF"` are false.

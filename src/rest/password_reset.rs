@@ -59,12 +59,10 @@ async fn reset_form(State(state): State<AppState>, Path(token): Path<String>) ->
 /// `data[password]`, `data[password_confirmation]`; a `data` JSON object or flat `token`,
 /// `password`, `password_confirmation` work too). Answers Pleroma's success or failure page.
 async fn do_reset(State(state): State<AppState>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let mut merged = parts.uri.query().map(params::decode_form).unwrap_or_default();
-    match params::decode_body(&parts.headers, Request::from_parts(parts.clone(), body)).await {
-        Ok(body) => merged.extend(body),
+    let merged = match params::request_params(request).await {
+        Ok((_, merged)) => merged,
         Err(err) => return err.into_response(),
-    }
+    };
     let field = |name: &str| form_field(&merged, name).unwrap_or_default();
     let outcome =
         credentials::reset_password(&state.db, &field("token"), &field("password"), &field("password_confirmation"))
@@ -109,12 +107,10 @@ async fn confirm_email(State(state): State<AppState>, Path((user_id, token)): Pa
 /// `POST /auth/password` (`email` or `nickname`): mail a password-reset link. Always 204 with
 /// an empty body (JSON content type), whether or not such a user exists.
 async fn request_reset(State(state): State<AppState>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let mut merged = parts.uri.query().map(params::decode_form).unwrap_or_default();
-    match params::decode_body(&parts.headers, Request::from_parts(parts.clone(), body)).await {
-        Ok(body) => merged.extend(body),
+    let merged = match params::request_params(request).await {
+        Ok((_, merged)) => merged,
         Err(err) => return err.into_response(),
-    }
+    };
     let login = ["email", "nickname"].iter().find_map(|k| merged.get(*k).and_then(Value::as_str).map(str::to_string));
     if let Some(login) = login.filter(|l| !l.is_empty()) {
         if let Err(err) = credentials::request_password_reset(&state.db, &state.settings, &state.mailer, &login).await {

@@ -8,15 +8,18 @@ use std::{
     sync::atomic::{AtomicU64, Ordering},
 };
 
-use entity::user;
+use entity::{oauth_token, user};
 use pleroma_gateway::{
     config::Settings,
     db::Db,
     domain::{self, users::NewUser},
     AppState,
 };
-use reqwest::{Method, StatusCode};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, IntoActiveModel, Set};
+use reqwest::{header, Method, StatusCode};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, Database, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, Set,
+};
 use serde_json::Value;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -27,6 +30,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub data_dir: PathBuf,
+    /// `(admin URL, database name)` of a per-test PostgreSQL database, dropped with the app.
+    pg_database: Option<(String, String)>,
 }
 
 /// A response: status, headers and JSON body (`Value::Null` for an empty body).
@@ -38,10 +43,15 @@ pub struct Reply {
     pub text: String,
 }
 
+/// The content type of a form-encoded body.
+pub const FORM_URLENCODED: &str = "application/x-www-form-urlencoded";
+
 /// The password every test user gets.
 pub const PASSWORD: &str = "test-password";
 
-async fn database_url(data_dir: &std::path::Path) -> String {
+/// A fresh database: a SQLite file in `data_dir`, or a new PostgreSQL database created through
+/// `TEST_DATABASE_URL`. Returns its URL and, for PostgreSQL, what `Drop` needs to remove it.
+async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<(String, String)>) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let name = format!(
@@ -52,10 +62,11 @@ async fn database_url(data_dir: &std::path::Path) -> String {
             );
             let admin = Database::connect(&url).await.expect("connect to TEST_DATABASE_URL");
             admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            admin.close().await.ok();
             let (base, _) = url.rsplit_once('/').expect("database URL has a path");
-            format!("{base}/{name}")
+            (format!("{base}/{name}"), Some((url, name)))
         }
-        _ => format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
+        _ => (format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()), None),
     }
 }
 
@@ -74,7 +85,7 @@ impl TestApp {
             rand::random::<u32>()
         ));
         std::fs::create_dir_all(&data_dir).expect("temp dir");
-        let url = database_url(&data_dir).await;
+        let (url, pg_database) = fresh_database(&data_dir).await;
         let mut settings = Settings::for_database(&url, &data_dir);
         settings.instance.login_attempts_per_minute = 1000;
         adjust(&mut settings);
@@ -87,7 +98,7 @@ impl TestApp {
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
         });
-        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), state, data_dir }
+        TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), state, data_dir, pg_database }
     }
 
     /// Statements run so far (see `Db::statements`).
@@ -185,6 +196,22 @@ impl TestApp {
         self.request(Method::GET, path, token, None).await
     }
 
+    /// Send a raw body of `content_type` with a token.
+    pub async fn send_raw(&self, method: Method, path: &str, token: &str, content_type: &str, body: &str) -> Reply {
+        let req = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body.to_string());
+        Reply::from(req.send().await.expect("request")).await
+    }
+
+    /// PATCH with a token and a JSON body.
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.request(Method::PATCH, path, Some(token), Some(body)).await
+    }
+
     /// A GraphQL request with a token.
     pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let reply = self
@@ -198,6 +225,33 @@ impl TestApp {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         reply.body
     }
+}
+
+/// Send a request with HTTP Basic credentials.
+pub async fn basic(app: &TestApp, method: Method, path: &str, user: &str, password: &str) -> Reply {
+    let req = app.client.request(method, format!("{}{path}", app.base)).basic_auth(user, Some(password));
+    Reply::from(req.send().await.expect("request")).await
+}
+
+/// List users with HTTP Basic credentials: whether `password` signs `nickname` in.
+pub async fn sign_in(app: &TestApp, nickname: &str, password: &str) -> Reply {
+    basic(app, Method::GET, "/api/v1/pleroma/admin/users", nickname, password).await
+}
+
+/// How many OAuth tokens a user holds.
+pub async fn token_count(app: &TestApp, user: &user::Model) -> u64 {
+    oauth_token::Entity::find()
+        .filter(oauth_token::Column::UserId.eq(user.id.as_str()))
+        .count(&app.state.db.read)
+        .await
+        .expect("count tokens")
+}
+
+/// A 204 with an empty body and a JSON content type.
+pub fn assert_no_content(reply: &Reply) {
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
+    assert_eq!(reply.text, "");
+    assert_eq!(reply.headers[header::CONTENT_TYPE], "application/json");
 }
 
 impl Reply {
@@ -218,6 +272,19 @@ impl Reply {
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some((admin_url, name)) = self.pg_database.take() {
+            // Drop cannot await: remove the database from a thread with a runtime of its own.
+            // FORCE ends the connections the app's pools still hold.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                runtime.block_on(async {
+                    let admin = Database::connect(&admin_url).await.ok()?;
+                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()?;
+                    admin.close().await.ok()
+                })
+            })
+            .join();
+        }
     }
 }
 

@@ -1,11 +1,11 @@
 //! Admin credentials routes: editing account fields, reset links, forced resets, MFA, email
 //! confirmation (and the mails they send), on both prefixes, plus their GraphQL mutations.
-use entity::{email_confirmation_token, moderation_log, oauth_token, user};
+use entity::{email_confirmation_token, moderation_log, user};
 use reqwest::{header, Method, StatusCode};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder, Set};
 use serde_json::{json, Value};
 
-use crate::common::{both_prefixes, keys, Reply, TestApp, PASSWORD};
+use crate::common::{assert_no_content, basic, both_prefixes, keys, sign_in, token_count, Reply, TestApp, PASSWORD};
 
 /// One mail from the outbox.
 #[derive(Debug, Clone)]
@@ -59,27 +59,6 @@ pub async fn log(app: &TestApp) -> Vec<(String, String)> {
 /// A user row as stored now.
 pub async fn reload(app: &TestApp, nickname: &str) -> user::Model {
     pleroma_gateway::domain::users::find_by_nickname(&app.state.db.read, nickname).await.unwrap().unwrap()
-}
-
-/// How many OAuth tokens a user holds.
-pub async fn token_count(app: &TestApp, user: &user::Model) -> u64 {
-    oauth_token::Entity::find()
-        .filter(oauth_token::Column::UserId.eq(user.id.as_str()))
-        .count(&app.state.db.read)
-        .await
-        .unwrap()
-}
-
-/// Send a request with HTTP Basic credentials.
-pub async fn basic(app: &TestApp, method: Method, path: &str, user: &str, password: &str) -> Reply {
-    let req = app.client.request(method, format!("{}{path}", app.base)).basic_auth(user, Some(password));
-    Reply::from(req.send().await.unwrap()).await
-}
-
-fn assert_no_content(reply: &Reply) {
-    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
-    assert_eq!(reply.text, "");
-    assert_eq!(reply.headers[header::CONTENT_TYPE], "application/json");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,14 +160,7 @@ async fn update_credentials_from_a_form_and_removing_values() {
     assert!(!row.hide_favorites);
     assert_eq!((row.name, row.email, row.bio.as_str()), (None, None, "form bio"));
     // An empty object removes an image.
-    let reply = app
-        .request(
-            Method::PATCH,
-            "/api/v1/pleroma/admin/users/bob/credentials",
-            Some(&token),
-            Some(json!({"avatar": {}})),
-        )
-        .await;
+    let reply = app.patch("/api/v1/pleroma/admin/users/bob/credentials", &token, json!({"avatar": {}})).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reload(&app, "bob").await.avatar, None);
 }
@@ -202,11 +174,10 @@ async fn password_change_hashes_revokes_and_forces_a_reset() {
     assert_eq!(app.get("/api/v1/pleroma/admin/users", Some(&carol_token)).await.status, StatusCode::OK);
 
     let reply = app
-        .request(
-            Method::PATCH,
+        .patch(
             "/api/pleroma/admin/users/carol/credentials",
-            Some(&token),
-            Some(json!({"password": "brand-new-password", "email": "carol2@example.com", "name": "Carol"})),
+            &token,
+            json!({"password": "brand-new-password", "email": "carol2@example.com", "name": "Carol"}),
         )
         .await;
     assert_eq!((reply.status, reply.body), (StatusCode::OK, json!({"status": "success"})));
@@ -220,7 +191,7 @@ async fn password_change_hashes_revokes_and_forces_a_reset() {
     let reply = app.get("/api/v1/pleroma/admin/users", Some(&carol_token)).await;
     assert_eq!((reply.status, reply.body), (StatusCode::FORBIDDEN, json!({"error": "Invalid credentials."})));
     // The new password is right, but a reset is pending: not signed in.
-    let reply = basic(&app, Method::GET, "/api/v1/pleroma/admin/users", "carol", "brand-new-password").await;
+    let reply = sign_in(&app, "carol", "brand-new-password").await;
     assert_eq!((reply.status, reply.body), (StatusCode::FORBIDDEN, json!({"error": "Invalid credentials."})));
 
     assert_eq!(
@@ -287,11 +258,10 @@ async fn update_credentials_validation_errors() {
     assert!(log(&app).await.is_empty());
     // Keeping one's own email is no conflict; limits are inclusive.
     let reply = app
-        .request(
-            Method::PATCH,
+        .patch(
             "/api/v1/pleroma/admin/users/bob/credentials",
-            Some(&token),
-            Some(json!({"email": "bob@example.org", "name": long(100), "bio": long(5000)})),
+            &token,
+            json!({"email": "bob@example.org", "name": long(100), "bio": long(5000)}),
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
@@ -450,7 +420,7 @@ async fn force_password_reset() {
     assert!(!reload(&app, "dave").await.password_reset_pending);
     let reply = app.get("/api/v1/pleroma/admin/users", Some(&bob_token)).await;
     assert_eq!((reply.status, reply.body), (StatusCode::FORBIDDEN, json!({"error": "Invalid credentials."})));
-    let reply = basic(&app, Method::GET, "/api/v1/pleroma/admin/users", "bob", PASSWORD).await;
+    let reply = sign_in(&app, "bob", PASSWORD).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 
     // Query-string list form, on the legacy prefix; remote users too.
@@ -589,14 +559,7 @@ async fn resend_confirmation_email_and_the_link_it_mails() {
         .find(|w| w.starts_with("http://"))
         .unwrap()
         .replacen("http://localhost:4000", "", 1);
-    let reply = app
-        .request(
-            Method::PATCH,
-            "/api/v1/pleroma/admin/users/confirm_email",
-            Some(&token),
-            Some(json!({"nicknames": ["second"]})),
-        )
-        .await;
+    let reply = app.patch("/api/v1/pleroma/admin/users/confirm_email", &token, json!({"nicknames": ["second"]})).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(app.get(&second_link, None).await.status, StatusCode::BAD_REQUEST);
 }
@@ -656,14 +619,7 @@ async fn bulk_routes_refuse_unknown_nicknames() {
     unchanged().await;
 
     // Without the unknown nickname, the same lists go through.
-    let reply = app
-        .request(
-            Method::PATCH,
-            "/api/pleroma/admin/users/confirm_email",
-            Some(&token),
-            Some(json!({"nicknames": ["bob"]})),
-        )
-        .await;
+    let reply = app.patch("/api/pleroma/admin/users/confirm_email", &token, json!({"nicknames": ["bob"]})).await;
     assert_eq!((reply.status, reply.text.as_str()), (StatusCode::OK, "\"\""));
     assert!(reload(&app, "bob").await.is_confirmed);
 }

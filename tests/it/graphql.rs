@@ -2,7 +2,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::TestApp;
+use crate::common::{TestApp, FORM_URLENCODED};
 
 const USERS: &str = "query($first: Int, $after: String, $filter: UserFilter) {
   users(first: $first, after: $after, filter: $filter) {
@@ -142,15 +142,9 @@ async fn limits_and_csrf() {
     assert_eq!(reply.body.as_array().unwrap().len(), 2);
     // A cross-site form post is refused; GET serves GraphiQL and runs nothing.
     let form = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .bearer_auth(&token)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("query=%7Busers%7BtotalCount%7D%7D")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(form.status(), StatusCode::BAD_REQUEST);
+        .send_raw(reqwest::Method::POST, "/graphql", &token, FORM_URLENCODED, "query=%7Busers%7BtotalCount%7D%7D")
+        .await;
+    assert_eq!(form.status, StatusCode::BAD_REQUEST);
     let get = app.client.get(format!("{}/graphql?query=%7Busers%7BtotalCount%7D%7D", app.base)).send().await.unwrap();
     assert_eq!(get.status(), StatusCode::OK);
     assert!(get.text().await.unwrap().contains("graphiql"));

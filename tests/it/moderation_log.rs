@@ -158,14 +158,7 @@ async fn graphql_moderation_log_with_actors() {
     // An entry whose actor was deleted afterwards keeps its data but has no actor.
     let gone = app.admin("gone").await;
     let gone_token = app.token(&gone, "admin").await;
-    let reply = app
-        .request(
-            Method::PATCH,
-            "/api/v1/pleroma/admin/users/suggest",
-            Some(&gone_token),
-            Some(json!({"nicknames": ["bob"]})),
-        )
-        .await;
+    let reply = app.patch("/api/v1/pleroma/admin/users/suggest", &gone_token, json!({"nicknames": ["bob"]})).await;
     assert_eq!(reply.status, StatusCode::OK);
     let reply = app
         .request(

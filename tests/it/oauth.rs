@@ -9,6 +9,8 @@ use serde_json::{json, Value};
 use crate::common::{keys, Reply, TestApp, PASSWORD};
 
 const ADMIN_FE_SCOPES: &str = "read write follow push admin";
+/// The caller's own account.
+const VERIFY_CREDENTIALS: &str = "/api/v1/accounts/verify_credentials";
 
 async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
     let response = app.client.post(format!("{}{}", app.base, path)).form(fields).send().await.unwrap();
@@ -27,6 +29,14 @@ async fn register(app: &TestApp, scopes: &str) -> (String, String) {
     (reply.body["client_id"].as_str().unwrap().into(), reply.body["client_secret"].as_str().unwrap().into())
 }
 
+/// `POST /oauth/token` with `grant_type` and the client credentials in the body, plus `extra` fields.
+async fn token_request(app: &TestApp, grant_type: &str, client: &(String, String), extra: &[(&str, &str)]) -> Reply {
+    let mut fields =
+        vec![("grant_type", grant_type), ("client_id", client.0.as_str()), ("client_secret", client.1.as_str())];
+    fields.extend_from_slice(extra);
+    post_form(app, "/oauth/token", &fields).await
+}
+
 /// The password grant with client credentials in the body, plus `extra` fields.
 async fn password_grant(
     app: &TestApp,
@@ -35,15 +45,29 @@ async fn password_grant(
     password: &str,
     extra: &[(&str, &str)],
 ) -> Reply {
-    let mut fields = vec![
-        ("grant_type", "password"),
-        ("client_id", client.0.as_str()),
-        ("client_secret", client.1.as_str()),
-        ("username", username),
-        ("password", password),
-    ];
+    let mut fields = vec![("username", username), ("password", password)];
     fields.extend_from_slice(extra);
-    post_form(app, "/oauth/token", &fields).await
+    token_request(app, "password", client, &fields).await
+}
+
+/// The refresh-token grant with client credentials in the body.
+async fn refresh_grant(app: &TestApp, client: &(String, String), refresh_token: &str) -> Reply {
+    token_request(app, "refresh_token", client, &[("refresh_token", refresh_token)]).await
+}
+
+/// `POST /oauth/revoke` with client credentials in the body.
+async fn revoke(app: &TestApp, client: &(String, String), token: &str) -> Reply {
+    post_form(
+        app,
+        "/oauth/revoke",
+        &[("client_id", client.0.as_str()), ("client_secret", client.1.as_str()), ("token", token)],
+    )
+    .await
+}
+
+/// The access token of a token reply.
+fn access_token(reply: &Reply) -> String {
+    reply.body["access_token"].as_str().unwrap().to_string()
 }
 
 /// An access token for `nickname` through the password grant of a fresh admin-fe app.
@@ -52,11 +76,24 @@ async fn login(app: &TestApp, nickname: &str, scope: Option<&str>) -> String {
     let extra: Vec<(&str, &str)> = scope.map(|s| vec![("scope", s)]).unwrap_or_default();
     let reply = password_grant(app, &client, nickname, PASSWORD, &extra).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    reply.body["access_token"].as_str().unwrap().to_string()
+    access_token(&reply)
 }
 
 fn basic(user: &str, secret: &str) -> String {
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}")))
+}
+
+/// The password grant for bob, with client credentials sent as `authorization`.
+async fn password_grant_with_header(app: &TestApp, authorization: &str) -> Reply {
+    let response = app
+        .client
+        .post(format!("{}/oauth/token", app.base))
+        .header("Authorization", authorization)
+        .form(&[("grant_type", "password"), ("username", "bob"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    Reply::from(response).await
 }
 
 async fn get_with_header(app: &TestApp, path: &str, authorization: &str) -> Reply {
@@ -190,22 +227,16 @@ async fn apps_verify_credentials_takes_any_token() {
     let app = TestApp::new().await;
     app.user("bob").await;
     let client = register(&app, "read write").await;
-    let app_token = post_form(
-        &app,
-        "/oauth/token",
-        &[("grant_type", "client_credentials"), ("client_id", client.0.as_str()), ("client_secret", client.1.as_str())],
-    )
-    .await;
+    let app_token = token_request(&app, "client_credentials", &client, &[]).await;
     assert_eq!(app_token.status, StatusCode::OK, "{}", app_token.text);
     assert_token_body(&app_token.body, false);
-    let app_token = app_token.body["access_token"].as_str().unwrap().to_string();
+    let app_token = access_token(&app_token);
 
     let reply = app.get("/api/v1/apps/verify_credentials", Some(&app_token)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.body, json!({"name": "AdminFE_test", "website": null}));
 
-    let user_token = password_grant(&app, &client, "bob", PASSWORD, &[]).await;
-    let user_token = user_token.body["access_token"].as_str().unwrap().to_string();
+    let user_token = access_token(&password_grant(&app, &client, "bob", PASSWORD, &[]).await);
     let reply = app.get("/api/v1/apps/verify_credentials", Some(&user_token)).await;
     assert_eq!(reply.body, json!({"name": "AdminFE_test", "website": null}));
 
@@ -217,7 +248,7 @@ async fn apps_verify_credentials_takes_any_token() {
     assert_eq!(reply.body, json!({"error": "Invalid credentials."}));
 
     // An app-only token never satisfies a user route.
-    let reply = app.get("/api/v1/accounts/verify_credentials", Some(&app_token)).await;
+    let reply = app.get(VERIFY_CREDENTIALS, Some(&app_token)).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.body, json!({"error": "Invalid credentials."}));
 }
@@ -240,7 +271,7 @@ async fn admin_fe_login_flow() {
     assert!(expires_in <= lifetime && expires_in > lifetime - 60, "{expires_in}");
     let token = reply.body["access_token"].as_str().unwrap();
 
-    let me = app.get("/api/v1/accounts/verify_credentials", Some(token)).await;
+    let me = app.get(VERIFY_CREDENTIALS, Some(token)).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.text);
     assert_eq!(me.body["pleroma"]["is_admin"], true);
     assert_eq!(me.body["username"], "admin");
@@ -259,18 +290,7 @@ async fn admin_fe_login_flow() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    let reply = post_form(
-        &app,
-        "/oauth/token",
-        &[
-            ("grant_type", "password"),
-            ("client_id", client.0.as_str()),
-            ("client_secret", client.1.as_str()),
-            ("name", "admin"),
-            ("password", PASSWORD),
-        ],
-    )
-    .await;
+    let reply = token_request(&app, "password", &client, &[("name", "admin"), ("password", PASSWORD)]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
 }
 
@@ -279,27 +299,11 @@ async fn client_credentials_by_http_basic() {
     let app = TestApp::new().await;
     app.user("bob").await;
     let client = register(&app, "read").await;
-    let response = app
-        .client
-        .post(format!("{}/oauth/token", app.base))
-        .header("Authorization", basic(&client.0, &client.1))
-        .form(&[("grant_type", "password"), ("username", "bob"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    let reply = Reply::from(response).await;
+    let reply = password_grant_with_header(&app, &basic(&client.0, &client.1)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.body["scope"], "read");
 
-    let response = app
-        .client
-        .post(format!("{}/oauth/token", app.base))
-        .header("Authorization", basic(&client.0, "wrong"))
-        .form(&[("grant_type", "password"), ("username", "bob"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    let reply = Reply::from(response).await;
+    let reply = password_grant_with_header(&app, &basic(&client.0, "wrong")).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.body, json!({"error": "Invalid credentials"}));
 }
@@ -315,17 +319,7 @@ async fn password_grant_credential_errors() {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{username}");
         assert_eq!(reply.body, invalid);
     }
-    let reply = post_form(
-        &app,
-        "/oauth/token",
-        &[
-            ("grant_type", "password"),
-            ("client_id", client.0.as_str()),
-            ("client_secret", client.1.as_str()),
-            ("username", "bob"),
-        ],
-    )
-    .await;
+    let reply = token_request(&app, "password", &client, &[("username", "bob")]).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.body, invalid);
     let wrong_client = (client.0.clone(), "wrong".to_string());
@@ -354,25 +348,10 @@ async fn unknown_or_missing_grant_type() {
         assert_eq!(reply.body, bad);
     }
     // refresh_token without the token is a bad request; authorization_code has no valid code.
-    let reply = post_form(
-        &app,
-        "/oauth/token",
-        &[("grant_type", "refresh_token"), ("client_id", client.0.as_str()), ("client_secret", client.1.as_str())],
-    )
-    .await;
+    let reply = token_request(&app, "refresh_token", &client, &[]).await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(reply.body, bad);
-    let reply = post_form(
-        &app,
-        "/oauth/token",
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", client.0.as_str()),
-            ("client_secret", client.1.as_str()),
-            ("code", "x"),
-        ],
-    )
-    .await;
+    let reply = token_request(&app, "authorization_code", &client, &[("code", "x")]).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.body, json!({"error": "Invalid credentials"}));
 }
@@ -418,7 +397,7 @@ async fn mfa_users_get_a_challenge_and_basic_auth_is_refused() {
     assert!(reply.body["mfa_token"].as_str().is_some_and(|t| !t.is_empty()));
     assert_eq!(reply.body["supported_challenge_types"], "totp");
 
-    let reply = get_with_header(&app, "/api/v1/accounts/verify_credentials", &basic("carol", PASSWORD)).await;
+    let reply = get_with_header(&app, VERIFY_CREDENTIALS, &basic("carol", PASSWORD)).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.body, json!({"error": "Two-factor authentication enabled, you must use a access token."}));
 }
@@ -436,17 +415,7 @@ async fn requested_scopes_must_be_covered_by_the_app() {
     assert_eq!(reply.body["scope"], "read:accounts write:statuses");
     let reply = password_grant(&app, &client, "bob", PASSWORD, &[("scopes", "read")]).await;
     assert_eq!(reply.body["scope"], "read");
-    let reply = post_form(
-        &app,
-        "/oauth/token",
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", client.0.as_str()),
-            ("client_secret", client.1.as_str()),
-            ("scope", "follow"),
-        ],
-    )
-    .await;
+    let reply = token_request(&app, "client_credentials", &client, &[("scope", "follow")]).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.body, json!({"error": "Invalid credentials"}));
 }
@@ -476,13 +445,7 @@ async fn refresh_issues_a_new_pair_and_drops_the_old() {
     let first = password_grant(&app, &client, "bob", PASSWORD, &[("scope", "read")]).await.body;
     let (access, refresh) = (first["access_token"].as_str().unwrap(), first["refresh_token"].as_str().unwrap());
 
-    let fields = [
-        ("grant_type", "refresh_token"),
-        ("client_id", client.0.as_str()),
-        ("client_secret", client.1.as_str()),
-        ("refresh_token", refresh),
-    ];
-    let reply = post_form(&app, "/oauth/token", &fields).await;
+    let reply = refresh_grant(&app, &client, refresh).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_token_body(&reply.body, true);
     assert_eq!(reply.body["me"], bob.ap_id.as_str());
@@ -490,27 +453,17 @@ async fn refresh_issues_a_new_pair_and_drops_the_old() {
     assert_ne!(reply.body["access_token"], first["access_token"]);
     assert_ne!(reply.body["refresh_token"], first["refresh_token"]);
 
-    let old = app.get("/api/v1/accounts/verify_credentials", Some(access)).await;
+    let old = app.get(VERIFY_CREDENTIALS, Some(access)).await;
     assert_eq!(old.status, StatusCode::FORBIDDEN);
-    let new = app.get("/api/v1/accounts/verify_credentials", reply.body["access_token"].as_str()).await;
+    let new = app.get(VERIFY_CREDENTIALS, reply.body["access_token"].as_str()).await;
     assert_eq!(new.status, StatusCode::OK, "{}", new.text);
 
     // The old refresh token is spent; another app cannot use the new one.
-    let again = post_form(&app, "/oauth/token", &fields).await;
+    let again = refresh_grant(&app, &client, refresh).await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
     assert_eq!(again.body, json!({"error": "Invalid credentials"}));
     let other = register(&app, "read").await;
-    let reply = post_form(
-        &app,
-        "/oauth/token",
-        &[
-            ("grant_type", "refresh_token"),
-            ("client_id", other.0.as_str()),
-            ("client_secret", other.1.as_str()),
-            ("refresh_token", reply.body["refresh_token"].as_str().unwrap()),
-        ],
-    )
-    .await;
+    let reply = refresh_grant(&app, &other, reply.body["refresh_token"].as_str().unwrap()).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 }
 
@@ -519,39 +472,27 @@ async fn revoke_answers_empty_objects() {
     let app = TestApp::new().await;
     app.user("bob").await;
     let client = register(&app, "read").await;
-    let token =
-        password_grant(&app, &client, "bob", PASSWORD, &[]).await.body["access_token"].as_str().unwrap().to_string();
+    let token = access_token(&password_grant(&app, &client, "bob", PASSWORD, &[]).await);
 
     // Another app's credentials cannot revoke it.
     let other = register(&app, "read").await;
-    let reply = post_form(
-        &app,
-        "/oauth/revoke",
-        &[("client_id", other.0.as_str()), ("client_secret", other.1.as_str()), ("token", token.as_str())],
-    )
-    .await;
+    let reply = revoke(&app, &other, &token).await;
     assert_eq!((reply.status, reply.body), (StatusCode::OK, json!({})));
-    assert_eq!(app.get("/api/v1/accounts/verify_credentials", Some(&token)).await.status, StatusCode::OK);
+    assert_eq!(app.get(VERIFY_CREDENTIALS, Some(&token)).await.status, StatusCode::OK);
 
-    let reply = post_form(
-        &app,
-        "/oauth/revoke",
-        &[("client_id", client.0.as_str()), ("client_secret", client.1.as_str()), ("token", token.as_str())],
-    )
-    .await;
+    let reply = revoke(&app, &client, &token).await;
     assert_eq!((reply.status, reply.body), (StatusCode::OK, json!({})));
-    let after = app.get("/api/v1/accounts/verify_credentials", Some(&token)).await;
+    let after = app.get(VERIFY_CREDENTIALS, Some(&token)).await;
     assert_eq!(after.status, StatusCode::FORBIDDEN);
     assert_eq!(after.body, json!({"error": "Invalid credentials."}));
 
     // Unknown tokens: {} (RFC 7009). Without client credentials the token alone suffices.
     let reply = post_form(&app, "/oauth/revoke", &[("token", "unknown")]).await;
     assert_eq!((reply.status, reply.body), (StatusCode::OK, json!({})));
-    let second =
-        password_grant(&app, &client, "bob", PASSWORD, &[]).await.body["access_token"].as_str().unwrap().to_string();
+    let second = access_token(&password_grant(&app, &client, "bob", PASSWORD, &[]).await);
     let reply = app.request(Method::POST, "/oauth/revoke", None, Some(json!({"token": second}))).await;
     assert_eq!((reply.status, reply.body), (StatusCode::OK, json!({})));
-    assert_eq!(app.get("/api/v1/accounts/verify_credentials", Some(&second)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(VERIFY_CREDENTIALS, Some(&second)).await.status, StatusCode::FORBIDDEN);
 
     let reply = post_form(&app, "/oauth/revoke", &[("client_id", client.0.as_str())]).await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
@@ -566,12 +507,12 @@ async fn a_deactivated_users_token_stops_working_at_once() {
     let app = TestApp::new().await;
     app.user("bob").await;
     let token = login(&app, "bob", Some("read")).await;
-    assert_eq!(app.get("/api/v1/accounts/verify_credentials", Some(&token)).await.status, StatusCode::OK);
+    assert_eq!(app.get(VERIFY_CREDENTIALS, Some(&token)).await.status, StatusCode::OK);
     let bob = user::Entity::find().one(&app.state.db.read).await.unwrap().unwrap();
     let mut row = bob.into_active_model();
     row.is_active = Set(false);
     row.update(&app.state.db.write).await.unwrap();
-    let reply = app.get("/api/v1/accounts/verify_credentials", Some(&token)).await;
+    let reply = app.get(VERIFY_CREDENTIALS, Some(&token)).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.body, json!({"error": "Invalid credentials."}));
 }
@@ -589,8 +530,8 @@ async fn scope_hierarchy_on_admin_routes() {
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.body, json!({"error": "Insufficient permissions: admin:read:accounts."}));
     // `read` covers `read:accounts`; `admin:read` does not.
-    assert_eq!(app.get("/api/v1/accounts/verify_credentials", Some(&read)).await.status, StatusCode::OK);
-    let reply = app.get("/api/v1/accounts/verify_credentials", Some(&admin_read)).await;
+    assert_eq!(app.get(VERIFY_CREDENTIALS, Some(&read)).await.status, StatusCode::OK);
+    let reply = app.get(VERIFY_CREDENTIALS, Some(&admin_read)).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.body, json!({"error": "Insufficient permissions: read:accounts."}));
 }
@@ -691,7 +632,7 @@ async fn verify_credentials_shape() {
         .unwrap();
     }
     let token = login(&app, "admin", None).await;
-    let reply = app.get("/api/v1/accounts/verify_credentials", Some(&token)).await;
+    let reply = app.get(VERIFY_CREDENTIALS, Some(&token)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert!(reply.headers["content-type"].to_str().unwrap().starts_with("application/json"));
     let body = &reply.body;
@@ -744,11 +685,11 @@ async fn verify_credentials_shape() {
     // A moderator holds the moderator privileges; a plain user none.
     app.moderator("mod").await;
     let token = login(&app, "mod", None).await;
-    let reply = app.get("/api/v1/accounts/verify_credentials", Some(&token)).await;
+    let reply = app.get(VERIFY_CREDENTIALS, Some(&token)).await;
     assert_eq!(reply.body["pleroma"]["is_moderator"], true);
     assert_eq!(reply.body["pleroma"]["privileges"], json!(["messages_delete", "reports_manage_reports"]));
     let token = login(&app, "bob", None).await;
-    let reply = app.get("/api/v1/accounts/verify_credentials", Some(&token)).await;
+    let reply = app.get(VERIFY_CREDENTIALS, Some(&token)).await;
     assert_eq!(reply.body["pleroma"]["is_admin"], false);
     assert_eq!(reply.body["pleroma"]["privileges"], json!([]));
     assert_eq!(reply.body["following_count"], 1);
@@ -759,25 +700,25 @@ async fn verify_credentials_with_bearer_and_basic() {
     let app = TestApp::new().await;
     app.user("bob").await;
     let bearer = login(&app, "bob", Some("read:accounts")).await;
-    let by_bearer = app.get("/api/v1/accounts/verify_credentials", Some(&bearer)).await;
+    let by_bearer = app.get(VERIFY_CREDENTIALS, Some(&bearer)).await;
     assert_eq!(by_bearer.status, StatusCode::OK, "{}", by_bearer.text);
-    let by_basic = get_with_header(&app, "/api/v1/accounts/verify_credentials", &basic("bob", PASSWORD)).await;
+    let by_basic = get_with_header(&app, VERIFY_CREDENTIALS, &basic("bob", PASSWORD)).await;
     assert_eq!(by_basic.status, StatusCode::OK, "{}", by_basic.text);
     assert_eq!(by_basic.body, by_bearer.body);
     // `Bearer:` and the access_token parameter work too.
-    let reply = get_with_header(&app, "/api/v1/accounts/verify_credentials", &format!("Bearer: {bearer}")).await;
+    let reply = get_with_header(&app, VERIFY_CREDENTIALS, &format!("Bearer: {bearer}")).await;
     assert_eq!(reply.status, StatusCode::OK);
-    let reply = app.get(&format!("/api/v1/accounts/verify_credentials?access_token={bearer}"), None).await;
+    let reply = app.get(&format!("{VERIFY_CREDENTIALS}?access_token={bearer}"), None).await;
     assert_eq!(reply.status, StatusCode::OK);
 
-    let reply = get_with_header(&app, "/api/v1/accounts/verify_credentials", &basic("bob", "wrong")).await;
+    let reply = get_with_header(&app, VERIFY_CREDENTIALS, &basic("bob", "wrong")).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.body, json!({"error": "Invalid credentials."}));
-    let reply = app.get("/api/v1/accounts/verify_credentials", None).await;
+    let reply = app.get(VERIFY_CREDENTIALS, None).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.body, json!({"error": "Invalid credentials."}));
     let write = login(&app, "bob", Some("write")).await;
-    let reply = app.get("/api/v1/accounts/verify_credentials", Some(&write)).await;
+    let reply = app.get(VERIFY_CREDENTIALS, Some(&write)).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.body, json!({"error": "Insufficient permissions: read:accounts."}));
 }

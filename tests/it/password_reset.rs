@@ -7,9 +7,12 @@ use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;
 
 use crate::{
-    common::{both_prefixes, Reply, TestApp, PASSWORD},
-    credentials::{basic, outbox, reload, token_count},
+    common::{both_prefixes, sign_in, token_count, Reply, TestApp, PASSWORD},
+    credentials::{outbox, reload},
 };
+
+/// The reset form's path (the one the page posts to).
+const FORM: &str = "/api/v1/pleroma/password_reset";
 
 /// Ask the admin API for a reset token for `nickname`.
 async fn reset_token(app: &TestApp, admin_token: &str, nickname: &str) -> String {
@@ -28,6 +31,24 @@ async fn submit(app: &TestApp, path: &str, token: &str, password: &str, confirma
         .await
         .unwrap();
     Reply::from(reply).await
+}
+
+/// Submit the reset form at `FORM` with the same new password typed twice.
+async fn reset_to(app: &TestApp, token: &str, password: &str) -> Reply {
+    submit(app, FORM, token, password, password).await
+}
+
+/// Move a reset token's creation `hours` into the past.
+async fn age_token(app: &TestApp, token: &str, hours: i64) {
+    let row = password_reset_token::Entity::find_by_id(token).one(&app.state.db.read).await.unwrap().unwrap();
+    let mut old = row.into_active_model();
+    old.inserted_at = Set(Utc::now() - Duration::hours(hours));
+    old.update(&app.state.db.write).await.unwrap();
+}
+
+/// Force a password reset for `nickname` through the admin API.
+async fn force_reset(app: &TestApp, admin_token: &str, nickname: &str) -> Reply {
+    app.patch("/api/v1/pleroma/admin/users/force_password_reset", admin_token, json!({"nicknames": [nickname]})).await
 }
 
 fn assert_html(reply: &Reply, contains: &str) {
@@ -71,9 +92,9 @@ async fn full_round_trip_on_both_prefixes() {
         assert_eq!(token_count(&app, &carol).await, 0);
         let reply = app.get("/api/v1/pleroma/admin/users", Some(&carol_token)).await;
         assert_eq!((reply.status, reply.body), (StatusCode::FORBIDDEN, json!({"error": "Invalid credentials."})));
-        let reply = basic(&app, Method::GET, "/api/v1/pleroma/admin/users", &nickname, &new_password).await;
+        let reply = sign_in(&app, &nickname, &new_password).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-        let reply = basic(&app, Method::GET, "/api/v1/pleroma/admin/users", &nickname, PASSWORD).await;
+        let reply = sign_in(&app, &nickname, PASSWORD).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
         let row = reload(&app, &nickname).await;
         assert!(row.password_hash.as_deref().unwrap().starts_with("$argon2id$"));
@@ -84,7 +105,7 @@ async fn full_round_trip_on_both_prefixes() {
         assert!(stored.used);
         assert_html(&app.get(&format!("{page}{token}"), None).await, INVALID);
         assert_html(&submit(&app, &form, &token, "third-password", "third-password").await, FAILED);
-        let reply = basic(&app, Method::GET, "/api/v1/pleroma/admin/users", &nickname, &new_password).await;
+        let reply = sign_in(&app, &nickname, &new_password).await;
         assert_eq!(reply.status, StatusCode::OK);
     }
 }
@@ -95,25 +116,19 @@ async fn expired_and_unknown_tokens() {
     let admin_token = app.admin_token().await;
     let bob = app.admin("bob").await;
     let token = reset_token(&app, &admin_token, "bob").await;
-    let row = password_reset_token::Entity::find_by_id(token.clone()).one(&app.state.db.read).await.unwrap().unwrap();
-    let mut old = row.into_active_model();
-    old.inserted_at = Set(Utc::now() - Duration::hours(25));
-    old.update(&app.state.db.write).await.unwrap();
+    age_token(&app, &token, 25).await;
 
     for path in both_prefixes(&format!("/api/v1/pleroma/password_reset/{token}")) {
         assert_html(&app.get(&path, None).await, INVALID);
     }
-    assert_html(&submit(&app, "/api/v1/pleroma/password_reset", &token, "new-password", "new-password").await, FAILED);
+    assert_html(&reset_to(&app, &token, "new-password").await, FAILED);
     assert_eq!(reload(&app, "bob").await.password_hash, bob.password_hash);
-    let reply = basic(&app, Method::GET, "/api/v1/pleroma/admin/users", "bob", PASSWORD).await;
+    let reply = sign_in(&app, "bob", PASSWORD).await;
     assert_eq!(reply.status, StatusCode::OK);
 
     // Just inside the 24 hours it still works.
     let token = reset_token(&app, &admin_token, "bob").await;
-    let row = password_reset_token::Entity::find_by_id(token.clone()).one(&app.state.db.read).await.unwrap().unwrap();
-    let mut old = row.into_active_model();
-    old.inserted_at = Set(Utc::now() - Duration::hours(23));
-    old.update(&app.state.db.write).await.unwrap();
+    age_token(&app, &token, 23).await;
     assert_html(&app.get(&format!("/api/pleroma/password_reset/{token}"), None).await, "Password Reset for bob");
 
     for path in both_prefixes("/api/v1/pleroma/password_reset/no-such-token") {
@@ -128,24 +143,21 @@ async fn bad_passwords_keep_the_token_usable() {
     let admin_token = app.admin_token().await;
     let bob = app.admin("bob").await;
     let token = reset_token(&app, &admin_token, "bob").await;
-    assert_html(&submit(&app, "/api/v1/pleroma/password_reset", &token, "one-password", "another").await, FAILED);
-    assert_html(&submit(&app, "/api/v1/pleroma/password_reset", &token, "", "").await, FAILED);
+    assert_html(&submit(&app, FORM, &token, "one-password", "another").await, FAILED);
+    assert_html(&reset_to(&app, &token, "").await, FAILED);
     assert_eq!(reload(&app, "bob").await.password_hash, bob.password_hash);
 
     // JSON bodies work too, nested under `data` or flat.
     let reply = app
         .request(
             Method::POST,
-            "/api/v1/pleroma/password_reset",
+            FORM,
             None,
             Some(json!({"data": {"token": token, "password": "json-password", "password_confirmation": "json-password"}})),
         )
         .await;
     assert_html(&reply, SUCCESS);
-    assert_eq!(
-        basic(&app, Method::GET, "/api/v1/pleroma/admin/users", "bob", "json-password").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(sign_in(&app, "bob", "json-password").await.status, StatusCode::OK);
     let token = reset_token(&app, &admin_token, "bob").await;
     let reply = app
         .request(
@@ -156,10 +168,7 @@ async fn bad_passwords_keep_the_token_usable() {
         )
         .await;
     assert_html(&reply, SUCCESS);
-    assert_eq!(
-        basic(&app, Method::GET, "/api/v1/pleroma/admin/users", "bob", "flat-password").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(sign_in(&app, "bob", "flat-password").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -167,30 +176,14 @@ async fn a_reset_clears_a_forced_reset() {
     let app = TestApp::new().await;
     let admin_token = app.admin_token().await;
     app.admin("bob").await;
-    let reply = app
-        .request(
-            Method::PATCH,
-            "/api/v1/pleroma/admin/users/force_password_reset",
-            Some(&admin_token),
-            Some(json!({"nicknames": ["bob"]})),
-        )
-        .await;
+    let reply = force_reset(&app, &admin_token, "bob").await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        basic(&app, Method::GET, "/api/v1/pleroma/admin/users", "bob", PASSWORD).await.status,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(sign_in(&app, "bob", PASSWORD).await.status, StatusCode::FORBIDDEN);
 
     let token = reset_token(&app, &admin_token, "bob").await;
-    assert_html(
-        &submit(&app, "/api/v1/pleroma/password_reset", &token, "fresh-password", "fresh-password").await,
-        SUCCESS,
-    );
+    assert_html(&reset_to(&app, &token, "fresh-password").await, SUCCESS);
     assert!(!reload(&app, "bob").await.password_reset_pending);
-    assert_eq!(
-        basic(&app, Method::GET, "/api/v1/pleroma/admin/users", "bob", "fresh-password").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(sign_in(&app, "bob", "fresh-password").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -232,14 +225,8 @@ async fn reset_mail_request() {
     let token = link.strip_prefix("http://localhost:4000/api/v1/pleroma/password_reset/").unwrap();
 
     assert_html(&app.get(&format!("/api/v1/pleroma/password_reset/{token}"), None).await, "Password Reset for bob");
-    assert_html(
-        &submit(&app, "/api/v1/pleroma/password_reset", token, "mailed-password", "mailed-password").await,
-        SUCCESS,
-    );
-    assert_eq!(
-        basic(&app, Method::GET, "/api/v1/pleroma/admin/users", "bob", "mailed-password").await.status,
-        StatusCode::OK
-    );
+    assert_html(&reset_to(&app, token, "mailed-password").await, SUCCESS);
+    assert_eq!(sign_in(&app, "bob", "mailed-password").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -266,14 +253,7 @@ async fn password_grant_after_a_reset() {
         async move { app.request(Method::POST, "/oauth/token", None, Some(body)).await }
     };
 
-    let reply = app
-        .request(
-            Method::PATCH,
-            "/api/v1/pleroma/admin/users/force_password_reset",
-            Some(&admin_token),
-            Some(json!({"nicknames": ["bob"]})),
-        )
-        .await;
+    let reply = force_reset(&app, &admin_token, "bob").await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     let reply = grant(PASSWORD).await;
     assert_eq!(
@@ -285,10 +265,7 @@ async fn password_grant_after_a_reset() {
     );
 
     let token = reset_token(&app, &admin_token, "bob").await;
-    assert_html(
-        &submit(&app, "/api/v1/pleroma/password_reset", &token, "granted-password", "granted-password").await,
-        SUCCESS,
-    );
+    assert_html(&reset_to(&app, &token, "granted-password").await, SUCCESS);
     let reply = grant("granted-password").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let access = reply.body["access_token"].as_str().unwrap().to_string();

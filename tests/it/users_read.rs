@@ -3,7 +3,7 @@ use reqwest::{Method, StatusCode};
 use sea_orm::Set;
 use serde_json::{json, Value};
 
-use crate::common::{both_prefixes, keys, TestApp};
+use crate::common::{both_prefixes, keys, TestApp, FORM_URLENCODED};
 
 const ADMIN_USER_KEYS: &[&str] = &[
     "actor_type",
@@ -179,16 +179,7 @@ async fn list_users_reads_every_parameter_source() {
         &app.request(Method::GET, path, Some(&token), Some(json!({"filters": "local", "tags": ["force_nsfw"]}))).await,
     );
     // Form body.
-    let form = app
-        .client
-        .get(format!("{}{path}", app.base))
-        .bearer_auth(&token)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("filters=local&tags%5B%5D=force_nsfw")
-        .send()
-        .await
-        .unwrap();
-    expect(&crate::common::Reply::from(form).await);
+    expect(&app.send_raw(Method::GET, path, &token, FORM_URLENCODED, "filters=local&tags%5B%5D=force_nsfw").await);
     // Multipart body.
     let multipart = reqwest::multipart::Form::new().text("filters", "local").text("tags[]", "force_nsfw");
     let reply =
@@ -208,16 +199,7 @@ async fn bad_parameters_are_400_not_500() {
     );
     let reply = app.get("/api/v1/pleroma/admin/users?page_size=-5", Some(&token)).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    let reply = app
-        .client
-        .get(format!("{}/api/v1/pleroma/admin/users", app.base))
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    let reply = crate::common::Reply::from(reply).await;
+    let reply = app.send_raw(Method::GET, "/api/v1/pleroma/admin/users", &token, "application/json", "{not json").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.body["error"].as_str().unwrap().starts_with("Malformed JSON body"));
 }

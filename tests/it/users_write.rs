@@ -3,12 +3,12 @@
 //! back through `GET /moderation_log`), its refusals, and under concurrent admins.
 use std::collections::BTreeSet;
 
-use entity::{follow, oauth_token, user_tag};
-use reqwest::{header, Method, StatusCode};
+use entity::{follow, user_tag};
+use reqwest::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 
-use crate::common::{both_prefixes, keys, Reply, TestApp};
+use crate::common::{assert_no_content, both_prefixes, keys, sign_in, token_count, Reply, TestApp, FORM_URLENCODED};
 
 const V1: &str = "/api/v1/pleroma/admin";
 
@@ -28,11 +28,10 @@ async fn last_entry(app: &TestApp, token: &str) -> Value {
 
 /// A request with a form-encoded body (or none) and a raw query string.
 async fn form(app: &TestApp, method: Method, path: &str, token: &str, body: &str) -> Reply {
-    let mut req = app.client.request(method, format!("{}{}", app.base, path)).bearer_auth(token);
-    if !body.is_empty() {
-        req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(body.to_string());
+    if body.is_empty() {
+        return app.request(method, path, Some(token), None).await;
     }
-    Reply::from(req.send().await.unwrap()).await
+    app.send_raw(method, path, token, FORM_URLENCODED, body).await
 }
 
 async fn user_row(app: &TestApp, nickname: &str) -> Option<entity::user::Model> {
@@ -67,20 +66,6 @@ async fn follows(app: &TestApp, follower: &entity::user::Model, followed: &entit
         .await
         .unwrap()
         .is_some()
-}
-
-async fn token_count(app: &TestApp, user: &entity::user::Model) -> u64 {
-    oauth_token::Entity::find()
-        .filter(oauth_token::Column::UserId.eq(user.id.as_str()))
-        .count(&app.state.db.read)
-        .await
-        .unwrap()
-}
-
-fn assert_no_content(reply: &Reply) {
-    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
-    assert_eq!(reply.text, "");
-    assert_eq!(reply.headers[header::CONTENT_TYPE], "application/json");
 }
 
 fn not_found() -> (StatusCode, Value) {
@@ -129,14 +114,7 @@ async fn create_users_on_both_prefixes() {
         assert_eq!(entry["data"]["subjects"][0]["type"], "user");
         assert_eq!(entry["data"]["subjects"][0]["id"], row.id);
         // The new account can sign in with its password.
-        let basic = app
-            .client
-            .get(format!("{}/api/v1/pleroma/admin/users", app.base))
-            .basic_auth(&a, Some("test"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(Reply::from(basic).await.body, json!({"error": "User is not a staff member."}));
+        assert_eq!(sign_in(&app, &a, "test").await.body, json!({"error": "User is not a staff member."}));
     }
 }
 
