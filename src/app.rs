@@ -6,14 +6,16 @@ use std::{
 };
 
 use axum::{
+    body::Body,
     extract::Request,
-    http::{Method, StatusCode},
+    http::{header, Method, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
-use serde_json::json;
+use serde_json::{json, Value};
+use tower::Layer;
 use tower_http::normalize_path::NormalizePath;
 
 use crate::{graphql, rest, state::AppState};
@@ -34,8 +36,38 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_request))
         .with_state(state);
-    // Phoenix ignores a trailing slash; so do we.
+    // Before routing, as Phoenix does: honour `_method` overrides and ignore a trailing slash.
+    let api = middleware::from_fn(method_override).layer(api);
     Router::new().fallback_service(NormalizePath::trim_trailing_slash(api))
+}
+
+/// Phoenix's `Plug.MethodOverride`: a POST whose form or JSON body carries `_method` = PUT,
+/// PATCH or DELETE is routed as that method.
+async fn method_override(request: Request, next: Next) -> Response {
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    let json = content_type.starts_with("application/json");
+    if request.method() != Method::POST || !(form || json) {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, rest::params::BODY_LIMIT).await else {
+        return rest::RestError::bad_request("Request body too large or unreadable").into_response();
+    };
+    let mentioned = bytes.windows(7).any(|w| w == b"_method");
+    let wanted = if !mentioned {
+        None
+    } else if form {
+        url::form_urlencoded::parse(&bytes).find(|(k, _)| k == "_method").map(|(_, v)| v.into_owned())
+    } else {
+        serde_json::from_slice::<Value>(&bytes).ok().and_then(|v| v.get("_method")?.as_str().map(String::from))
+    };
+    if let Some(method) = wanted.and_then(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok()) {
+        if [Method::PUT, Method::PATCH, Method::DELETE].contains(&method) {
+            parts.method = method;
+        }
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 async fn not_found(method: Method, request: Request) -> Response {

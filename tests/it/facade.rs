@@ -113,3 +113,37 @@ async fn every_admin_route_refuses_the_unauthorized() {
     }
     assert!(checked >= 60, "only {checked} admin route paths checked");
 }
+
+/// Phoenix's method override: a POST carrying `_method` in a form or JSON body is that method.
+#[tokio::test]
+async fn method_override_in_form_and_json_bodies() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    app.user("bob").await;
+    let form = app
+        .send_raw(
+            Method::POST,
+            "/api/pleroma/admin/users/tag",
+            &token,
+            crate::common::FORM_URLENCODED,
+            "_method=PUT&nicknames[]=bob&tags[]=force_nsfw",
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::NO_CONTENT, "{}", form.text);
+    let bob = app.get("/api/v1/pleroma/admin/users/bob", Some(&token)).await;
+    assert_eq!(bob.body["tags"], json!(["force_nsfw"]));
+    let reply = app
+        .request(
+            Method::POST,
+            "/api/v1/pleroma/admin/users/tag",
+            Some(&token),
+            Some(json!({"_method": "delete", "nicknames": ["bob"], "tags": ["force_nsfw"]})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
+    let bob = app.get("/api/v1/pleroma/admin/users/bob", Some(&token)).await;
+    assert_eq!(bob.body["tags"], json!([]));
+    // Without an override a POST stays a POST.
+    let reply = app.request(Method::POST, "/api/v1/pleroma/admin/users/tag", Some(&token), Some(json!({}))).await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+}
