@@ -29,17 +29,32 @@ const GRAPHQL: &str = r#"query { users(pageSize: 50, filter: {query: "ali", stat
     is_approved: isApproved approval_pending: approvalPending is_suggested: isSuggested url
     registration_reason: registrationReason actor_type: actorType created_at: createdAt } } }"#;
 
-struct Stats {
-    p50: Duration,
-    p99: Duration,
-    throughput: f64,
+/// Latencies and wall time of one or more runs of one mode.
+#[derive(Default)]
+struct Samples {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
 }
 
+impl Samples {
+    fn at(&self, q: f64) -> Duration {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+    }
+
+    fn throughput(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// `requests` requests from `clients` concurrent clients, added to `samples`.
 async fn run(
+    samples: &mut Samples,
     clients: usize,
     requests: usize,
     make: impl Fn() -> reqwest::RequestBuilder + Clone + Send + 'static,
-) -> Stats {
+) {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -58,14 +73,10 @@ async fn run(
             latencies
         }));
     }
-    let mut all = Vec::with_capacity(requests);
     for task in tasks {
-        all.extend(task.await.expect("client"));
+        samples.latencies.extend(task.await.expect("client"));
     }
-    let elapsed = started.elapsed();
-    all.sort();
-    let at = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
-    Stats { p50: at(0.50), p99: at(0.99), throughput: all.len() as f64 / elapsed.as_secs_f64() }
+    samples.elapsed += started.elapsed();
 }
 
 #[tokio::main]
@@ -148,18 +159,23 @@ async fn main() {
     let b: serde_json::Value = graphql().send().await.unwrap().json().await.unwrap();
     assert_eq!(a, b["data"]["users"], "REST and GraphQL disagree");
     println!("{backend}: {users} users, {} matches for `{QUERY}`; {clients} clients x {requests} requests", a["count"]);
-    run(clients, requests / 10, rest.clone()).await; // warm-up
-    run(clients, requests / 10, graphql.clone()).await;
-    let r = run(clients, requests, rest).await;
-    let g = run(clients, requests, graphql).await;
+    let mut warm_up = Samples::default();
+    run(&mut warm_up, clients, requests / 10, rest.clone()).await;
+    run(&mut warm_up, clients, requests / 10, graphql.clone()).await;
+    // ABBA order, each mode's halves pooled, so that drift (caches warming, other load) favours neither.
+    let (mut r, mut g) = (Samples::default(), Samples::default());
+    run(&mut r, clients, requests / 2, rest.clone()).await;
+    run(&mut g, clients, requests / 2, graphql.clone()).await;
+    run(&mut g, clients, requests / 2, graphql).await;
+    run(&mut r, clients, requests / 2, rest).await;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("| mode | p50 ms | p99 ms | req/s |\n| --- | ---: | ---: | ---: |");
-    println!("| REST facade | {:.2} | {:.2} | {:.0} |", ms(r.p50), ms(r.p99), r.throughput);
-    println!("| direct GraphQL | {:.2} | {:.2} | {:.0} |", ms(g.p50), ms(g.p99), g.throughput);
+    println!("| REST facade | {:.2} | {:.2} | {:.0} |", ms(r.at(0.5)), ms(r.at(0.99)), r.throughput());
+    println!("| direct GraphQL | {:.2} | {:.2} | {:.0} |", ms(g.at(0.5)), ms(g.at(0.99)), g.throughput());
     println!(
         "REST/GraphQL: p50 {:.3}, p99 {:.3}, throughput {:.3}",
-        ms(r.p50) / ms(g.p50),
-        ms(r.p99) / ms(g.p99),
-        r.throughput / g.throughput
+        ms(r.at(0.5)) / ms(g.at(0.5)),
+        ms(r.at(0.99)) / ms(g.at(0.99)),
+        r.throughput() / g.throughput()
     );
 }

@@ -2,7 +2,10 @@
 //! turns each request into its operation's variables and the result into Pleroma's body.
 use std::collections::HashMap;
 
-use async_graphql::parser::types::{ExecutableDocument, Type};
+use async_graphql::{
+    parser::types::{ExecutableDocument, Type},
+    Value as ConstValue,
+};
 use axum::{
     extract::{RawPathParams, Request, State},
     http::{header, HeaderValue, StatusCode},
@@ -202,28 +205,45 @@ async fn execute(
         let error = serde_json::to_value(error).unwrap_or(Value::Null);
         return Err(RestError::from_graphql(&error, style));
     }
-    let data = response.data.into_json().unwrap_or(Value::Null);
-    let field = data.as_object().and_then(|o| o.values().next().cloned()).unwrap_or(Value::Null);
+    // Serialise the root field's value straight from the GraphQL result (no intermediate tree).
+    let field = match response.data {
+        ConstValue::Object(map) => map.into_iter().next().map(|(_, value)| value).unwrap_or(ConstValue::Null),
+        _ => ConstValue::Null,
+    };
     Ok(match compiled.route.success {
         Success::Field => json_response(StatusCode::OK, &field),
-        Success::FieldOr404 if field.is_null() => {
+        Success::FieldOr404 if field == ConstValue::Null => {
             return Err(RestError::from_app(crate::error::AppError::not_found(), style))
         }
         Success::FieldOr404 => json_response(StatusCode::OK, &field),
-        Success::At(key) => json_response(StatusCode::OK, field.get(key).unwrap_or(&Value::Null)),
+        Success::At(key) => match &field {
+            ConstValue::Object(map) => json_response(StatusCode::OK, map.get(key).unwrap_or(&ConstValue::Null)),
+            _ => json_response(StatusCode::OK, &ConstValue::Null),
+        },
         Success::NoContent => {
             let mut response = StatusCode::NO_CONTENT.into_response();
             response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             response
         }
-        Success::Literal(text) => json_response(StatusCode::OK, &serde_json::from_str(text).unwrap_or(Value::Null)),
+        Success::Literal(text) => {
+            let mut response = (StatusCode::OK, text).into_response();
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+            response
+        }
     })
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut response = (status, body.to_string()).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-    response
+const JSON_UTF8: &str = "application/json; charset=utf-8";
+
+fn json_response(status: StatusCode, body: &ConstValue) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => {
+            let mut response = (status, bytes).into_response();
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+            response
+        }
+        Err(err) => RestError::from(crate::error::AppError::internal(err)).into_response(),
+    }
 }
 
 impl Route {
