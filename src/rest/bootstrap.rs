@@ -23,13 +23,12 @@ use crate::{
 
 /// The bootstrap routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let router = Router::new()
         .route("/api/v1/instance", get(instance))
         .route("/api/v1/instance/peers", get(peers))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
-        .route("/nodeinfo/{version}", get(nodeinfo))
-        .route("/api/v1/pleroma/healthcheck", get(healthcheck))
-        .route("/api/pleroma/healthcheck", get(healthcheck))
+        .route("/nodeinfo/{version}", get(nodeinfo));
+    super::route_with_alias(router, "/api/v1/pleroma/healthcheck", get(healthcheck))
 }
 
 fn json_response(status: StatusCode, body: &Value, content_type: &'static str) -> Response {

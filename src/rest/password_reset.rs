@@ -17,13 +17,11 @@ use crate::{domain::credentials, error::AppError, state::AppState};
 
 /// Routes of this module, under both API prefixes where Pleroma has both.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/pleroma/password_reset/{token}", get(reset_form))
-        .route("/api/pleroma/password_reset/{token}", get(reset_form))
-        .route("/api/v1/pleroma/password_reset", post(do_reset))
-        .route("/api/pleroma/password_reset", post(do_reset))
+    let router = Router::new()
         .route("/api/account/confirm_email/{user_id}/{token}", get(confirm_email))
-        .route("/auth/password", post(request_reset))
+        .route("/auth/password", post(request_reset));
+    let router = super::route_with_alias(router, "/api/v1/pleroma/password_reset/{token}", get(reset_form));
+    super::route_with_alias(router, "/api/v1/pleroma/password_reset", post(do_reset))
 }
 
 /// `GET /api/v1/pleroma/password_reset/:token`: the reset form, or Pleroma's "Invalid Token"
