@@ -24,9 +24,9 @@ const QUERY: &str = "query=ali&filters=local,active&page_size=50";
 
 const GRAPHQL: &str = r#"query { users(pageSize: 50, filter: {query: "ali", states: [LOCAL, ACTIVE]}) {
   page_size: pageSize count: totalCount
-  users: nodes { id email avatar nickname display_name: displayName is_active: isActive deactivated local
-    roles { admin moderator } tags is_confirmed: isConfirmed confirmation_pending: confirmationPending
-    is_approved: isApproved approval_pending: approvalPending is_suggested: isSuggested url
+  users: nodes { id email avatar nickname display_name: displayName is_active: isActive local
+    roles { admin moderator } tags is_confirmed: isConfirmed
+    is_approved: isApproved is_suggested: isSuggested url
     registration_reason: registrationReason actor_type: actorType created_at: createdAt } } }"#;
 
 /// Latencies and wall time of one or more runs of one mode.

@@ -29,9 +29,7 @@ pub struct LoggedUser(pub Arc<Mutex<Option<String>>>);
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::graphql_handler))
-        .route("/api/openapi", get(rest::openapi::serve))
-        .merge(rest::protocol_routes())
-        .merge(state.facade.router())
+        .merge(state.facade.router(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_request))
@@ -42,7 +40,8 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Phoenix's `Plug.MethodOverride`: a POST whose form or JSON body carries `_method` = PUT,
-/// PATCH or DELETE is routed as that method.
+/// PATCH or DELETE is routed as that method. Only bodies within the ordinary rows' limit are
+/// read here (uploads are multipart and never overridden).
 async fn method_override(request: Request, next: Next) -> Response {
     let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let form = content_type.starts_with("application/x-www-form-urlencoded");
@@ -51,8 +50,12 @@ async fn method_override(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, rest::params::BODY_LIMIT).await else {
-        return rest::RestError::bad_request("Request body too large or unreadable").into_response();
+    let Ok(bytes) = axum::body::to_bytes(body, rest::SMALL_BODY).await else {
+        return rest::RestError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            body: json!({ "error": "Request body too large or unreadable" }),
+        }
+        .into_response();
     };
     let mentioned = bytes.windows(7).any(|w| w == b"_method");
     let wanted = if !mentioned {

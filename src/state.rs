@@ -20,7 +20,7 @@ impl AppState {
         let settings = Arc::new(settings);
         let mailer = Arc::new(Mailer::new(&settings)?);
         let schema = crate::graphql::schema(db.clone(), settings.clone(), mailer.clone());
-        let facade = Arc::new(Facade::new(&schema)?);
+        let facade = Arc::new(crate::rest::facade(&schema)?);
         Ok(AppState {
             rate_limits: Arc::new(RateLimits::new(settings.instance.login_attempts_per_minute)),
             db,

@@ -94,10 +94,13 @@ pub struct InstanceInfo {
     pub restricted_nicknames: Vec<String>,
 }
 
+/// Pleroma feature flags this server honours. Add `shareable_emoji_packs` with the emoji-pack
+/// area: Pleroma's admin-fe imports remote packs only when it is set.
+pub const FEATURES: &[&str] = &["pleroma_api", "mastodon_api"];
+
 impl InstanceInfo {
-    /// The facts under these settings. `features` are the Pleroma feature flags this server
-    /// can honour (the caller knows which routes are served).
-    pub fn new(settings: &Settings, mailer_enabled: bool, features: Vec<String>) -> InstanceInfo {
+    /// The facts under these settings.
+    pub fn new(settings: &Settings, mailer_enabled: bool) -> InstanceInfo {
         let instance = &settings.instance;
         InstanceInfo {
             host: settings.host(),
@@ -138,7 +141,7 @@ impl InstanceInfo {
             post_formats: ["text/plain", "text/html", "text/markdown", "text/bbcode", "text/x.misskeymarkdown"]
                 .map(String::from)
                 .to_vec(),
-            features,
+            features: FEATURES.iter().map(|f| f.to_string()).collect(),
             restricted_nicknames: super::users::RESTRICTED_NICKNAMES.iter().map(|s| s.to_string()).collect(),
         }
     }

@@ -120,10 +120,6 @@ pub struct UpdateUserCredentialsPayload {
 /// The result of `updateUserCredentials`.
 #[Object]
 impl UpdateUserCredentialsPayload {
-    /// Always `success` (what Pleroma answers).
-    async fn status(&self) -> &str {
-        "success"
-    }
     /// The user as changed.
     async fn user(&self) -> User {
         User(self.user.clone())

@@ -27,15 +27,19 @@ impl ErrorExtensions for AppError {
     }
 }
 
+/// The domain error stays the GraphQL error's source, so the REST facade reads it back typed.
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
-        err.extend()
+        let extensions = err.extend().extensions;
+        let mut error = async_graphql::Error::new_with_source(err);
+        error.extensions = extensions;
+        error
     }
 }
 
 /// The error as a server error at a path (used by extensions).
 pub fn server_error(err: AppError, path: Vec<async_graphql::PathSegment>) -> ServerError {
-    let mut server = err.extend().into_server_error(async_graphql::Pos::default());
+    let mut server = async_graphql::Error::from(err).into_server_error(async_graphql::Pos::default());
     server.locations.clear();
     server.path = path;
     server

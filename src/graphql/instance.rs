@@ -1,37 +1,16 @@
 //! The instance as clients discover it (`/api/v1/instance`, nodeinfo) and its health
 //! (`/api/v1/pleroma/healthcheck`).
-use std::sync::LazyLock;
-
 use async_graphql::{Context, Json, Object, SimpleObject};
 
 use super::{ContextExt, FieldRule};
 use crate::{
     auth::{Access, Privilege},
-    config::Settings,
     domain::instance::{self as domain, InstanceInfo},
     error::AppError,
 };
 
 /// Access rules of this area's fields.
 pub const ACCESS: &[FieldRule] = &[("Query", "instance", Access::Public), ("Query", "health", Access::Public)];
-
-/// Pleroma feature flags this server honours: the two APIs, plus `shareable_emoji_packs` once the
-/// emoji-pack routes are served (Pleroma's admin-fe imports remote packs only when it is set).
-pub fn features() -> Vec<String> {
-    static FEATURES: LazyLock<Vec<String>> = LazyLock::new(|| {
-        let mut features = vec!["pleroma_api".to_string(), "mastodon_api".to_string()];
-        if crate::rest::route_table().iter().any(|r| r.path.starts_with("/api/v1/pleroma/emoji/packs")) {
-            features.push("shareable_emoji_packs".into());
-        }
-        features
-    });
-    FEATURES.clone()
-}
-
-/// The instance facts under these settings.
-pub fn info(settings: &Settings, mailer_enabled: bool) -> InstanceInfo {
-    InstanceInfo::new(settings, mailer_enabled, features())
-}
 
 /// Limits on polls.
 #[derive(SimpleObject)]
@@ -325,7 +304,7 @@ pub struct InstanceQuery;
 impl InstanceQuery {
     /// This instance.
     async fn instance(&self, ctx: &Context<'_>) -> Instance {
-        Instance(info(ctx.settings(), ctx.mailer().enabled()))
+        Instance(InstanceInfo::new(ctx.settings(), ctx.mailer().enabled()))
     }
 
     /// Database pool, memory and health figures; refused when `[instance] healthcheck` is off.

@@ -69,9 +69,10 @@ pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySc
         .finish()
 }
 
-/// The schema's SDL, as kept in `schema.graphql`.
+/// The schema's SDL, as kept in `schema.graphql`: fields and enum values sorted, so that areas
+/// added side by side do not reorder each other's lines.
 pub fn sdl() -> String {
-    builder().finish().sdl()
+    builder().finish().sdl_with_options(async_graphql::SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }
 
 /// A request's per-request data: the viewer and a fresh DataLoader.

@@ -30,8 +30,7 @@ const WRITE_FOLLOWS: &[&str] = &["admin:write:follows"];
 pub const ACCESS: &[FieldRule] = &[
     ("Query", "users", Access::Staff(Privilege::UsersRead, READ_ACCOUNTS)),
     ("Query", "user", Access::Staff(Privilege::UsersRead, READ_ACCOUNTS)),
-    ("Query", "userCredentials", Access::Staff(Privilege::UsersManageCredentials, READ_ACCOUNTS)),
-    ("Query", "permissionGroups", Access::Admin(READ_ACCOUNTS)),
+    ("User", "credentials", Access::Staff(Privilege::UsersManageCredentials, READ_ACCOUNTS)),
     ("Mutation", "createUsers", Access::Admin(WRITE_ACCOUNTS)),
     ("Mutation", "deleteUsers", Access::Staff(Privilege::UsersDelete, WRITE_ACCOUNTS)),
     ("Mutation", "followUser", Access::Admin(WRITE_FOLLOWS)),
@@ -94,10 +93,6 @@ impl User {
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
-    /// The opposite of `isActive` (older Admin API docs).
-    async fn deactivated(&self) -> bool {
-        !self.0.is_active
-    }
     /// Whether the account lives on this instance.
     async fn local(&self) -> bool {
         self.0.local
@@ -126,17 +121,9 @@ impl User {
     async fn is_confirmed(&self) -> bool {
         self.0.is_confirmed
     }
-    /// The opposite of `isConfirmed` (older Admin API docs).
-    async fn confirmation_pending(&self) -> bool {
-        !self.0.is_confirmed
-    }
     /// Whether the registration is approved.
     async fn is_approved(&self) -> bool {
         self.0.is_approved
-    }
-    /// The opposite of `isApproved` (older Admin API docs).
-    async fn approval_pending(&self) -> bool {
-        !self.0.is_approved
     }
     /// Whether the account is among the follow suggestions.
     async fn is_suggested(&self) -> bool {
@@ -165,6 +152,10 @@ impl User {
     /// When the account was created.
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.inserted_at)
+    }
+    /// The editable account fields (never the password).
+    async fn credentials(&self) -> Credentials {
+        Credentials(self.0.clone())
     }
 }
 
@@ -285,15 +276,6 @@ impl Credentials {
     }
 }
 
-/// A user's staff flags.
-#[derive(SimpleObject)]
-pub struct PermissionGroups {
-    /// Admin flag.
-    pub is_admin: bool,
-    /// Moderator flag.
-    pub is_moderator: bool,
-}
-
 /// What to search users by; all criteria combine.
 #[derive(InputObject, Default)]
 pub struct UserFilter {
@@ -364,31 +346,6 @@ impl UsersQuery {
         };
         Ok(domain::find_by_nickname_or_id(&ctx.db().read, &key).await?.map(User))
     }
-
-    /// A user's editable account fields, by nickname or id.
-    async fn user_credentials(
-        &self,
-        ctx: &Context<'_>,
-        nickname: String,
-    ) -> async_graphql::Result<Option<Credentials>> {
-        Ok(domain::find_by_nickname_or_id(&ctx.db().read, &nickname).await?.map(Credentials))
-    }
-
-    /// A user's admin and moderator flags, by nickname or id; `null` for an unknown user, or
-    /// when `group` is given and is neither `admin` nor `moderator`.
-    async fn permission_groups(
-        &self,
-        ctx: &Context<'_>,
-        nickname: String,
-        group: Option<String>,
-    ) -> async_graphql::Result<Option<PermissionGroups>> {
-        if group.as_deref().is_some_and(|g| g != "admin" && g != "moderator") {
-            return Ok(None);
-        }
-        Ok(domain::find_by_nickname_or_id(&ctx.db().read, &nickname)
-            .await?
-            .map(|u| PermissionGroups { is_admin: u.is_admin, is_moderator: u.is_moderator }))
-    }
 }
 
 // ---- User-changing admin actions -------------------------------------------------------------
@@ -422,45 +379,11 @@ pub struct CreateUsersInput {
     pub users: Vec<CreateUserInput>,
 }
 
-/// The nickname and email of a created account.
-#[derive(SimpleObject)]
-pub struct CreatedUserData {
-    /// Nickname.
-    pub nickname: String,
-    /// Email address.
-    pub email: Option<String>,
-}
-
-/// One account `createUsers` created, in Pleroma's per-entry shape plus the account itself.
-pub struct CreatedUser(user::Model);
-
-/// One account `createUsers` created, in Pleroma's per-entry shape plus the account itself.
-#[Object]
-impl CreatedUser {
-    /// Always `success`.
-    #[graphql(name = "type")]
-    async fn result_type(&self) -> &str {
-        "success"
-    }
-    /// Always `200`.
-    async fn code(&self) -> i32 {
-        200
-    }
-    /// The account's nickname and email.
-    async fn data(&self) -> CreatedUserData {
-        CreatedUserData { nickname: self.0.nickname.clone(), email: self.0.email.clone() }
-    }
-    /// The new account.
-    async fn user(&self) -> User {
-        User(self.0.clone())
-    }
-}
-
 /// The result of `createUsers`.
 #[derive(SimpleObject)]
 pub struct CreateUsersPayload {
-    /// One entry per account, in request order, in Pleroma's per-entry shape.
-    pub results: Vec<CreatedUser>,
+    /// The new accounts, in request order.
+    pub users: Vec<User>,
 }
 
 /// Accounts to delete.
@@ -661,7 +584,7 @@ impl UsersMutation {
             .map(|u| NewAccount { nickname: u.nickname, email: u.email, password: u.password })
             .collect();
         let created = admin::create_users(ctx.db(), ctx.settings(), &actor, &accounts).await?;
-        Ok(CreateUsersPayload { results: created.into_iter().map(CreatedUser).collect() })
+        Ok(CreateUsersPayload { users: to_users(created) })
     }
 
     /// Delete accounts (with their tokens, tags and follows); returns the nicknames as given.

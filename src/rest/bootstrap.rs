@@ -5,44 +5,78 @@
 //! on private instances, as in Pleroma.
 use axum::{
     extract::{Path, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderValue, Method, StatusCode},
     response::{IntoResponse, Response},
-    routing::get,
-    Router,
+    routing::on,
 };
 use serde_json::{json, Value};
 
-use super::RestError;
+use super::{json, RestError, Route};
 use crate::{
-    auth::Privilege,
+    auth::{Access, Privilege},
     domain::instance::{self as domain, InstanceInfo},
     error::AppError,
-    graphql::instance::info,
     state::AppState,
 };
 
-/// The bootstrap routes.
-pub fn routes() -> Router<AppState> {
-    let router = Router::new()
-        .route("/api/v1/instance", get(instance))
-        .route("/api/v1/instance/peers", get(peers))
-        .route("/.well-known/nodeinfo", get(nodeinfo_links))
-        .route("/nodeinfo/{version}", get(nodeinfo));
-    super::route_with_alias(router, "/api/v1/pleroma/healthcheck", get(healthcheck))
+/// The bootstrap rows.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::native(
+            Method::GET,
+            "/api/v1/instance",
+            "The instance (Mastodon v1 entity with Pleroma's extensions)",
+            Access::Public,
+            |m| on(m, instance),
+            &[(200, "The instance")],
+        ),
+        Route::native(
+            Method::GET,
+            "/api/v1/instance/peers",
+            "Hosts of known remote accounts",
+            Access::Public,
+            |m| on(m, peers),
+            &[(200, "Host names, sorted")],
+        ),
+        Route::native(
+            Method::GET,
+            "/.well-known/nodeinfo",
+            "Where the NodeInfo documents are",
+            Access::Public,
+            |m| on(m, nodeinfo_links),
+            &[(200, "Links to NodeInfo 2.0 and 2.1")],
+        ),
+        Route::native(
+            Method::GET,
+            "/nodeinfo/{version}",
+            "NodeInfo 2.0 or 2.1 (with or without .json)",
+            Access::Public,
+            |m| on(m, nodeinfo),
+            &[(200, "The NodeInfo document"), (404, "Unknown schema version")],
+        ),
+        Route::native(
+            Method::GET,
+            "/api/v1/pleroma/healthcheck",
+            "Healthcheck",
+            Access::Public,
+            |m| on(m, healthcheck),
+            &[(200, "Healthy"), (503, "The database does not answer, or the healthcheck is disabled")],
+        ),
+    ]
 }
 
 fn json_response(status: StatusCode, body: &Value, content_type: &'static str) -> Response {
-    let mut response = (status, body.to_string()).into_response();
+    let mut response = json(status, body);
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
 fn ok(body: &Value) -> Response {
-    json_response(StatusCode::OK, body, "application/json; charset=utf-8")
+    json(StatusCode::OK, body)
 }
 
 fn instance_info(state: &AppState) -> InstanceInfo {
-    info(&state.settings, state.mailer.enabled())
+    InstanceInfo::new(&state.settings, state.mailer.enabled())
 }
 
 /// `GET /api/v1/instance` — Mastodon's v1 instance entity with Pleroma's extensions.
@@ -167,13 +201,7 @@ async fn nodeinfo(State(state): State<AppState>, Path(version): Path<String>) ->
     let (version, content_type) = match version.trim_end_matches(".json") {
         "2.0" => ("2.0", "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.0#\""),
         "2.1" => ("2.1", "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\""),
-        _ => {
-            return json_response(
-                StatusCode::NOT_FOUND,
-                &json!({ "error": "Nodeinfo schema version not handled" }),
-                "application/json; charset=utf-8",
-            )
-        }
+        _ => return json(StatusCode::NOT_FOUND, &json!({ "error": "Nodeinfo schema version not handled" })),
     };
     match nodeinfo_json(&state, version).await {
         Ok(body) => json_response(StatusCode::OK, &body, content_type),
@@ -253,11 +281,7 @@ async fn nodeinfo_json(state: &AppState, version: &str) -> Result<Value, AppErro
 async fn healthcheck(State(state): State<AppState>) -> Response {
     let unavailable = StatusCode::SERVICE_UNAVAILABLE;
     if !state.settings.instance.healthcheck {
-        return json_response(
-            unavailable,
-            &json!({ "error": "Healthcheck disabled" }),
-            "application/json; charset=utf-8",
-        );
+        return json(unavailable, &json!({ "error": "Healthcheck disabled" }));
     }
     let health = domain::health(&state.db).await;
     let body = json!({
@@ -268,5 +292,5 @@ async fn healthcheck(State(state): State<AppState>) -> Response {
         "healthy": health.healthy,
         "job_queue_stats": {},
     });
-    json_response(if health.healthy { StatusCode::OK } else { unavailable }, &body, "application/json; charset=utf-8")
+    json(if health.healthy { StatusCode::OK } else { unavailable }, &body)
 }

@@ -1,32 +1,56 @@
-//! The REST compatibility facade: a table of Pleroma routes, each running one GraphQL
-//! operation, plus the protocol endpoints that are not GraphQL (OAuth, discovery).
-mod error;
-mod facade;
-pub mod openapi;
-pub mod params;
-mod routes;
-mod schema_index;
+//! The REST compatibility facade: the engine (`engine/`) and one file of rows per area. Every
+//! route is a row — GraphQL operations and native handlers alike — so each gets both prefixes,
+//! an OpenAPI entry and a place in the refusal test from the same table.
+mod engine;
 
-pub use error::{ErrorStyle, RestError};
-pub use facade::{Facade, Success};
-pub use routes::{route_table, Route};
-pub use schema_index::SchemaIndex;
+mod accounts;
 mod bootstrap;
+mod credentials;
+mod moderation_log;
 mod oauth;
 mod password_reset;
+mod users;
 
-/// Route `path` (an `/api/v1/pleroma/...` path) and its legacy `/api/pleroma/...` alias, as the
-/// facade does for its rows.
-pub(crate) fn route_with_alias(
-    router: axum::Router<crate::state::AppState>,
-    path: &str,
-    method_router: axum::routing::MethodRouter<crate::state::AppState>,
-) -> axum::Router<crate::state::AppState> {
-    let legacy = path.replacen("/api/v1/pleroma/", "/api/pleroma/", 1);
-    router.route(path, method_router.clone()).route(&legacy, method_router)
+pub use engine::*;
+
+/// `operation!("area/name")`: the name and text of `operations/area/name.graphql`.
+macro_rules! operation {
+    ($name:literal) => {
+        ($name, include_str!(concat!("operations/", $name, ".graphql")))
+    };
+}
+pub(crate) use operation;
+
+/// Every route, area by area (each area's rows in the order of the Pleroma docs).
+pub fn route_table() -> Vec<Route> {
+    [
+        users::routes(),
+        credentials::routes(),
+        moderation_log::routes(),
+        accounts::routes(),
+        oauth::routes(),
+        bootstrap::routes(),
+        password_reset::routes(),
+        vec![Route::native(
+            axum::http::Method::GET,
+            "/api/openapi",
+            "This document",
+            crate::auth::Access::Public,
+            |m| axum::routing::on(m, openapi::serve),
+            &[(200, "The OpenAPI document")],
+        )],
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
-/// The protocol endpoints that are not GraphQL operations: OAuth and client bootstrap.
-pub fn protocol_routes() -> axum::Router<crate::state::AppState> {
-    axum::Router::new().merge(oauth::routes()).merge(bootstrap::routes()).merge(password_reset::routes())
+/// The facade over the gateway's schema.
+pub fn facade(schema: &crate::graphql::GatewaySchema) -> Result<Facade, String> {
+    let executor = schema.clone();
+    let execute: Execute = std::sync::Arc::new(move |request| {
+        let executor = executor.clone();
+        Box::pin(async move { executor.execute(request).await })
+    });
+    Facade::compile(&schema.sdl(), &crate::graphql::field_rules(), route_table(), execute)
 }

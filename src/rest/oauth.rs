@@ -7,10 +7,9 @@ use std::net::SocketAddr;
 
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::{header, request::Parts, StatusCode},
+    http::{header, request::Parts, Method, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post},
-    Json, Router,
+    routing::on,
 };
 use base64::Engine;
 use chrono::Utc;
@@ -18,7 +17,7 @@ use entity::{oauth_app, oauth_token, user};
 use sea_orm::EntityTrait;
 use serde_json::{json, Map, Value};
 
-use super::{params, RestError};
+use super::{json, params, RestError, Route};
 use crate::{
     auth::{authorize, password, scopes, Access, Viewer},
     domain::{self, oauth::NewApp},
@@ -26,13 +25,52 @@ use crate::{
     state::AppState,
 };
 
-/// The OAuth routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/apps", post(create_app))
-        .route("/api/v1/apps/verify_credentials", get(verify_app))
-        .route("/oauth/token", post(token))
-        .route("/oauth/revoke", post(revoke))
+/// The OAuth rows.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::native(
+            Method::POST,
+            "/api/v1/apps",
+            "Register a client app",
+            Access::Public,
+            |m| on(m, create_app),
+            &[
+                (200, "The app with its client id and secret"),
+                (400, "Missing client_name or redirect_uris"),
+                (422, "Blank client_name or redirect_uris"),
+            ],
+        ),
+        Route::native(
+            Method::GET,
+            "/api/v1/apps/verify_credentials",
+            "The app behind the caller's token",
+            Access::App,
+            |m| on(m, verify_app),
+            &[(200, "The app's name and website"), (403, "No token")],
+        ),
+        Route::native(
+            Method::POST,
+            "/oauth/token",
+            "Obtain a token (password, client_credentials or refresh_token grant)",
+            Access::Public,
+            |m| on(m, token),
+            &[
+                (200, "The token"),
+                (400, "Invalid credentials"),
+                (403, "The account may not sign in"),
+                (429, "Throttled"),
+                (500, "Unknown grant or missing parameters (Pleroma's answer)"),
+            ],
+        ),
+        Route::native(
+            Method::POST,
+            "/oauth/revoke",
+            "Revoke a token",
+            Access::Public,
+            |m| on(m, revoke),
+            &[(200, "Always {}"), (500, "No token given (Pleroma's answer)")],
+        ),
+    ]
 }
 
 /// A parameter as a string (numbers and booleans are stringified; `null` is absent).
@@ -74,17 +112,9 @@ fn bad_request() -> RestError {
     error(StatusCode::INTERNAL_SERVER_ERROR, "Bad request")
 }
 
-fn json_ok(body: Value) -> Response {
-    let mut response = Json(body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json; charset=utf-8"));
-    response
-}
-
 fn respond(result: Result<Value, RestError>) -> Response {
     match result {
-        Ok(body) => json_ok(body),
+        Ok(body) => json(StatusCode::OK, &body),
         Err(err) => err.into_response(),
     }
 }

@@ -5,23 +5,51 @@
 //! /auth/password`.
 use axum::{
     extract::{Path, Request, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{Method, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post},
-    Router,
+    routing::on,
 };
 use serde_json::{Map, Value};
 
-use super::{params, RestError};
-use crate::{domain::credentials, error::AppError, state::AppState};
+use super::{params, Answer, RestError, Route};
+use crate::{auth::Access, domain::credentials, error::AppError, state::AppState};
 
-/// Routes of this module, under both API prefixes where Pleroma has both.
-pub fn routes() -> Router<AppState> {
-    let router = Router::new()
-        .route("/api/account/confirm_email/{user_id}/{token}", get(confirm_email))
-        .route("/auth/password", post(request_reset));
-    let router = super::route_with_alias(router, "/api/v1/pleroma/password_reset/{token}", get(reset_form));
-    super::route_with_alias(router, "/api/v1/pleroma/password_reset", post(do_reset))
+/// The rows of this module (the `/api/v1/pleroma` ones also under `/api/pleroma`).
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::native(
+            Method::GET,
+            "/api/v1/pleroma/password_reset/{token}",
+            "The password-reset form (HTML)",
+            Access::Public,
+            |m| on(m, reset_form),
+            &[(200, "The form, or the invalid-token page (HTML)")],
+        ),
+        Route::native(
+            Method::POST,
+            "/api/v1/pleroma/password_reset",
+            "Submit the password-reset form",
+            Access::Public,
+            |m| on(m, do_reset),
+            &[(200, "The success or failure page (HTML)"), (400, "Malformed body")],
+        ),
+        Route::native(
+            Method::GET,
+            "/api/account/confirm_email/{user_id}/{token}",
+            "Confirm an email address (the mailed link)",
+            Access::Public,
+            |m| on(m, confirm_email),
+            &[(302, "Confirmed; redirect to /"), (400, "Invalid token")],
+        ),
+        Route::native(
+            Method::POST,
+            "/auth/password",
+            "Mail a password-reset link",
+            Access::Public,
+            |m| on(m, request_reset),
+            &[(204, "Always, whether or not the user exists"), (400, "Malformed body")],
+        ),
+    ]
 }
 
 /// `GET /api/v1/pleroma/password_reset/:token`: the reset form, or Pleroma's "Invalid Token"
@@ -91,13 +119,7 @@ fn form_field(params: &Map<String, Value>, name: &str) -> Option<String> {
 /// answers 400 `{"error": "Invalid token"}`.
 async fn confirm_email(State(state): State<AppState>, Path((user_id, token)): Path<(String, String)>) -> Response {
     match credentials::confirm_by_token(&state.db, &user_id, &token).await {
-        // Phoenix's `redirect/2`: 302 with a tiny HTML body.
-        Ok(_) => (
-            StatusCode::FOUND,
-            [(header::LOCATION, "/"), (header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            "<html><body>You are being <a href=\"/\">redirected</a>.</body></html>",
-        )
-            .into_response(),
+        Ok(_) => Answer::redirect("/").into_response(),
         Err(err) => RestError::from(err).into_response(),
     }
 }
@@ -115,9 +137,7 @@ async fn request_reset(State(state): State<AppState>, request: Request) -> Respo
             return RestError::from(err).into_response();
         }
     }
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
+    Answer::empty(StatusCode::NO_CONTENT).into_response()
 }
 
 /// A page in a minimal version of Pleroma's static-page layout.
@@ -129,9 +149,7 @@ fn html(state: &AppState, content: &str) -> Response {
          <title>{title}</title>\n</head>\n<body>\n<div class=\"instance-header\"><h1>{title}</h1></div>\n\
          <div class=\"container\">\n{content}\n</div>\n</body>\n</html>\n"
     );
-    let mut response = (StatusCode::OK, page).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    response
+    Answer::bytes("text/html; charset=utf-8", page.into_bytes()).into_response()
 }
 
 /// Escape text for HTML content and attribute values.

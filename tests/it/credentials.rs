@@ -637,20 +637,17 @@ async fn graphql_mutations() {
         .graphql(
             Some(&token),
             r#"mutation($input: UpdateUserCredentialsInput!) {
-                updateUserCredentials(input: $input) { status user { nickname actorType } }
+                updateUserCredentials(input: $input) { user { nickname actorType } }
             }"#,
             json!({"input": {"nickname": "bob", "actorType": "Service", "isLocked": true}}),
         )
         .await;
-    assert_eq!(
-        data,
-        json!({"data": {"updateUserCredentials": {"status": "success", "user": {"nickname": "bob", "actorType": "Service"}}}})
-    );
+    assert_eq!(data, json!({"data": {"updateUserCredentials": {"user": {"nickname": "bob", "actorType": "Service"}}}}));
 
     let data = app
         .graphql(
             Some(&token),
-            r#"mutation { updateUserCredentials(input: {nickname: "bob", actorType: "Group", email: "x"}) { status } }"#,
+            r#"mutation { updateUserCredentials(input: {nickname: "bob", actorType: "Group", email: "x"}) { user { id } } }"#,
             json!({}),
         )
         .await;
@@ -686,7 +683,7 @@ async fn graphql_mutations() {
     let data = app
         .graphql(
             Some(&token),
-            r#"mutation { updateUserCredentials(input: {nickname: "ghost"}) { status } }"#,
+            r#"mutation { updateUserCredentials(input: {nickname: "ghost"}) { user { id } } }"#,
             json!({}),
         )
         .await;

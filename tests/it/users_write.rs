@@ -854,14 +854,11 @@ async fn graphql_mutations() {
     assert_eq!(reply["errors"][0]["extensions"]["code"], "NOT_FOUND");
 
     let create = "mutation($input: CreateUsersInput!) {
-        createUsers(input: $input) { results { type code user { nickname isConfirmed } } }
+        createUsers(input: $input) { users { nickname isConfirmed } }
     }";
     let input = json!({"input": {"users": [{"nickname": "new", "email": "new@example.org", "password": "pw"}]}});
     let reply = app.graphql(Some(&token), create, input.clone()).await;
-    assert_eq!(
-        reply["data"]["createUsers"],
-        json!({"results": [{"type": "success", "code": 200, "user": {"nickname": "new", "isConfirmed": true}}]})
-    );
+    assert_eq!(reply["data"]["createUsers"], json!({"users": [{"nickname": "new", "isConfirmed": true}]}));
     let reply = app.graphql(Some(&token), create, input).await;
     assert_eq!(reply["errors"][0]["extensions"]["code"], "CONFLICT");
     assert_eq!(reply["errors"][0]["message"], "nickname has already been taken");
@@ -923,7 +920,7 @@ async fn graphql_payload_objects() {
         result("/api/v1/pleroma/admin/users/{nickname}/toggle_activation", "patch"),
         "toggleUserActivation.user"
     );
-    assert_eq!(result("/api/pleroma/admin/users", "post"), "createUsers.results");
+    assert_eq!(result("/api/pleroma/admin/users", "post"), "createUsers.users");
     assert_eq!(result("/api/v1/pleroma/admin/users", "delete"), "deleteUsers.nicknames");
     assert_eq!(result("/api/v1/pleroma/admin/users/disable_mfa", "put"), "disableMfa.nickname");
     assert_eq!(result("/api/v1/pleroma/admin/users", "get"), "users");

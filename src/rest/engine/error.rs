@@ -42,7 +42,12 @@ impl RestError {
 
     /// Render a typed error in a route's style.
     pub fn from_app(err: AppError, style: ErrorStyle) -> RestError {
-        let (status, body) = match (&err, style) {
+        RestError::of(&err, style)
+    }
+
+    /// Render a typed error in a route's style.
+    pub fn of(err: &AppError, style: ErrorStyle) -> RestError {
+        let (status, body) = match (err, style) {
             (AppError::Unauthenticated(m) | AppError::Forbidden(m), _) => {
                 (StatusCode::FORBIDDEN, json!({ "error": m }))
             }
@@ -62,29 +67,13 @@ impl RestError {
         RestError { status, body }
     }
 
-    /// Rebuild the typed error from a GraphQL error's `extensions` (code, fields, details).
-    pub fn from_graphql(error: &Value, style: ErrorStyle) -> RestError {
-        let message = error["message"].as_str().unwrap_or("Something went wrong").to_string();
-        let ext = &error["extensions"];
-        let app = match ext["code"].as_str().unwrap_or("") {
-            crate::error::code::UNAUTHENTICATED => AppError::Unauthenticated(message),
-            crate::error::code::FORBIDDEN => AppError::Forbidden(message),
-            crate::error::code::NOT_FOUND => AppError::NotFound(message),
-            crate::error::code::VALIDATION_FAILED => AppError::Invalid(
-                ext["fields"]
-                    .as_object()
-                    .map(|m| {
-                        m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("is invalid").to_string())).collect()
-                    })
-                    .unwrap_or_default(),
-            ),
-            crate::error::code::CONFLICT => AppError::Conflict { message, details: ext["details"].clone() },
-            crate::error::code::RATE_LIMITED => AppError::RateLimited,
-            crate::error::code::INTERNAL => AppError::Internal(message),
-            // Bad input and GraphQL's own validation errors.
-            _ => AppError::BadRequest(message),
-        };
-        RestError::from_app(app, style)
+    /// A GraphQL error back as the typed error it carries (its source); errors without one come
+    /// from GraphQL itself (validation, limits) and are bad requests.
+    pub fn from_server_error(error: async_graphql::ServerError, style: ErrorStyle) -> RestError {
+        match error.source::<AppError>() {
+            Some(err) => RestError::of(err, style),
+            None => RestError::of(&AppError::BadRequest(error.message), style),
+        }
     }
 }
 

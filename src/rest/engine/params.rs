@@ -10,8 +10,48 @@ use serde_json::{Map, Value};
 use super::{schema_index::SchemaIndex, RestError};
 use async_graphql::parser::types::{BaseType, Type};
 
-/// Largest accepted request body.
-pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// A file part of a multipart body, kept in an anonymous temporary file until the operation
+/// has read it.
+pub struct FilePart {
+    /// The form field's name (`file`, `files[]` → `files`).
+    pub name: String,
+    pub filename: String,
+    pub content_type: Option<String>,
+    pub file: std::fs::File,
+}
+
+impl FilePart {
+    /// As an `Upload` variable's value.
+    pub fn upload(&self) -> Result<async_graphql::UploadValue, ParamError> {
+        let content =
+            self.file.try_clone().map_err(|e| ParamError { field: self.name.clone(), message: e.to_string() })?;
+        Ok(async_graphql::UploadValue {
+            filename: self.filename.clone(),
+            content_type: self.content_type.clone(),
+            content,
+        })
+    }
+}
+
+/// A request's parameters and its file parts.
+pub type Decoded = (Map<String, Value>, Vec<FilePart>);
+
+fn malformed(e: impl std::fmt::Display) -> RestError {
+    RestError::bad_request(&format!("Malformed multipart body: {e}"))
+}
+
+/// Stream one file part to a temporary file.
+async fn save_file(mut field: axum::extract::multipart::Field<'_>, name: String) -> Result<FilePart, RestError> {
+    use std::io::{Seek, Write};
+    let filename = field.file_name().unwrap_or_default().to_string();
+    let content_type = field.content_type().map(String::from);
+    let mut file = tempfile::tempfile().map_err(|e| RestError::from(crate::error::AppError::internal(e)))?;
+    while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+        file.write_all(&chunk).map_err(|e| RestError::from(crate::error::AppError::internal(e)))?;
+    }
+    file.rewind().map_err(|e| RestError::from(crate::error::AppError::internal(e)))?;
+    Ok(FilePart { name, filename, content_type, file })
+}
 
 /// Decode `a=1&tags[]=x&tags[]=y` into a JSON object (`name[]` and repeated keys make arrays).
 pub fn decode_form(input: &str) -> Map<String, Value> {
@@ -40,64 +80,60 @@ pub fn decode_form(input: &str) -> Map<String, Value> {
 }
 
 /// Parse a request body by its content type.
-pub async fn decode_body(
-    headers: &HeaderMap,
-    request: axum::extract::Request,
-) -> Result<Map<String, Value>, RestError> {
+pub async fn decode_body(headers: &HeaderMap, request: axum::extract::Request) -> Result<Decoded, RestError> {
     let content_type =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
-        let mut multipart = Multipart::from_request(request, &())
-            .await
-            .map_err(|e| RestError::bad_request(&format!("Malformed multipart body: {e}")))?;
+        let mut multipart = Multipart::from_request(request, &()).await.map_err(malformed)?;
         let mut fields = String::new();
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|e| RestError::bad_request(&format!("Malformed multipart body: {e}")))?
-        {
+        let mut files = Vec::new();
+        while let Some(field) = multipart.next_field().await.map_err(malformed)? {
             let Some(name) = field.name().map(String::from) else { continue };
             if field.file_name().is_some() {
-                // Files are taken by the routes that upload them.
+                let name = name.strip_suffix("[]").unwrap_or(&name).to_string();
+                files.push(save_file(field, name).await?);
                 continue;
             }
-            let text =
-                field.text().await.map_err(|e| RestError::bad_request(&format!("Malformed multipart body: {e}")))?;
+            let text = field.text().await.map_err(malformed)?;
             if !fields.is_empty() {
                 fields.push('&');
             }
             fields.push_str(&url::form_urlencoded::Serializer::new(String::new()).append_pair(&name, &text).finish());
         }
-        return Ok(decode_form(&fields));
+        return Ok((decode_form(&fields), files));
     }
-    let bytes: Bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
-        .await
-        .map_err(|_| RestError::bad_request("Request body too large or unreadable"))?;
+    // The extractor honours the row's body limit (`DefaultBodyLimit`).
+    let bytes = Bytes::from_request(request, &()).await.map_err(|e| RestError {
+        status: e.status(),
+        body: serde_json::json!({ "error": "Request body too large or unreadable" }),
+    })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
+        return Ok((Map::new(), Vec::new()));
     }
     if content_type.starts_with("application/json") || content_type.contains("+json") {
         return match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(map),
+            Ok(Value::Object(map)) => Ok((map, Vec::new())),
             // Pleroma puts a non-object JSON body under `_json`.
-            Ok(other) => Ok(Map::from_iter([("_json".to_string(), other)])),
+            Ok(other) => Ok((Map::from_iter([("_json".to_string(), other)]), Vec::new())),
             Err(e) => Err(RestError::bad_request(&format!("Malformed JSON body: {e}"))),
         };
     }
-    Ok(decode_form(&String::from_utf8_lossy(&bytes)))
+    Ok((decode_form(&String::from_utf8_lossy(&bytes)), Vec::new()))
 }
 
-/// The query string and the body merged as Pleroma merges them: body over query string.
-pub async fn merge(parts: &Parts, body: Body) -> Result<Map<String, Value>, RestError> {
+/// The query string and the body merged as Pleroma merges them: body over query string; with
+/// the body's file parts.
+pub async fn merge(parts: &Parts, body: Body) -> Result<Decoded, RestError> {
     let mut merged = parts.uri.query().map(decode_form).unwrap_or_default();
-    merged.extend(decode_body(&parts.headers, Request::from_parts(parts.clone(), body)).await?);
-    Ok(merged)
+    let (body, files) = decode_body(&parts.headers, Request::from_parts(parts.clone(), body)).await?;
+    merged.extend(body);
+    Ok((merged, files))
 }
 
-/// A request's parameters (see [`merge`]), with the request's parts.
+/// A request's parameters (see [`merge`]) with the request's parts, for native rows.
 pub async fn request_params(request: Request) -> Result<(Parts, Map<String, Value>), RestError> {
     let (parts, body) = request.into_parts();
-    let merged = merge(&parts, body).await?;
+    let (merged, _) = merge(&parts, body).await?;
     Ok((parts, merged))
 }
 

@@ -1,0 +1,187 @@
+//! Compiling the route table at start-up: every operation is parsed and checked against the
+//! schema, every shape against its operation, every method and literal for what it is. A row that
+//! does not fit is a start-up error, never a silent wrong answer.
+use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc};
+
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet, Type};
+use axum::routing::MethodFilter;
+
+use super::{
+    route::{Action, Route, Shape},
+    SchemaIndex,
+};
+use crate::auth::Access;
+
+/// Runs a GraphQL request (the gateway's schema, or a test schema in the engine's tests).
+pub type Execute =
+    Arc<dyn Fn(async_graphql::Request) -> Pin<Box<dyn Future<Output = async_graphql::Response> + Send>> + Send + Sync>;
+
+/// A row, compiled.
+pub struct CompiledRoute {
+    pub route: Route,
+    pub method: MethodFilter,
+    /// The operation, for operation rows.
+    pub operation: Option<CompiledOperation>,
+    /// Every access rule the row is subject to: the root field's first, then those of nested
+    /// guarded fields it selects (a native row's own rule).
+    pub access: Vec<Access>,
+}
+
+/// An operation, parsed and checked.
+pub struct CompiledOperation {
+    /// The operation's text, fragments included.
+    pub text: String,
+    pub document: ExecutableDocument,
+    /// Variables in declaration order with their types.
+    pub variables: Vec<(String, Type)>,
+}
+
+/// The compiled route table, what it needs of the schema, and the executor.
+pub struct Facade {
+    pub routes: Vec<CompiledRoute>,
+    pub index: SchemaIndex,
+    pub execute: Execute,
+}
+
+const FRAGMENTS: &str = include_str!("../operations/fragments.graphql");
+
+/// Fragment definitions by name, from `operations/fragments.graphql`.
+fn fragments() -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for chunk in FRAGMENTS.split("\nfragment ").map(|c| c.trim_start_matches("fragment ")) {
+        if let Some(name) = chunk.split_whitespace().next() {
+            if !name.starts_with('#') && !chunk.trim().is_empty() {
+                out.insert(name.to_string(), format!("fragment {}", chunk.trim_end()));
+            }
+        }
+    }
+    out
+}
+
+/// The operation's text with every fragment it spreads, transitively.
+fn with_fragments(source: &str, all: &HashMap<String, String>) -> String {
+    let mut text = source.to_string();
+    let mut included: Vec<String> = Vec::new();
+    loop {
+        let wanted: Vec<String> = text
+            .match_indices("...")
+            .filter_map(|(i, _)| {
+                let name: String = text[i + 3..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                (!name.is_empty() && name != "on" && !included.contains(&name) && all.contains_key(&name))
+                    .then_some(name)
+            })
+            .collect();
+        if wanted.is_empty() {
+            return text;
+        }
+        for name in wanted {
+            if !included.contains(&name) {
+                text.push('\n');
+                text.push_str(&all[&name]);
+                included.push(name);
+            }
+        }
+    }
+}
+
+impl Facade {
+    /// Compile `table` against the schema described by `sdl`, with the schema's field rules.
+    pub fn compile(
+        sdl: &str,
+        rules: &[(&'static str, &'static str, Access)],
+        table: Vec<Route>,
+        execute: Execute,
+    ) -> Result<Facade, String> {
+        let index = SchemaIndex::from_sdl(sdl)?;
+        let rules: HashMap<(&str, &str), Access> = rules.iter().map(|(t, f, a)| ((*t, *f), *a)).collect();
+        let fragments = fragments();
+        let mut routes = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for route in table {
+            let fail = |e: String| format!("{} {} ({}): {e}", route.method, route.path, route.name());
+            let method = MethodFilter::try_from(route.method.clone()).map_err(|e| fail(e.to_string()))?;
+            for path in route.paths() {
+                if !seen.insert((route.method.clone(), path.clone())) {
+                    return Err(fail(format!("{path} is routed twice")));
+                }
+            }
+            let (operation, access) = match &route.action {
+                Action::Native(native) => (None, vec![native.access]),
+                Action::Operation(op) => {
+                    let text = with_fragments(op.text, &fragments);
+                    let document = async_graphql::parser::parse_query(&text).map_err(|e| fail(e.to_string()))?;
+                    let roots = index.check_operation(&document).map_err(&fail)?;
+                    if roots.len() != 1 {
+                        return Err(fail(format!("selects {} root fields; a row runs one", roots.len())));
+                    }
+                    let (root_type, selection) = root_of(&document).ok_or_else(|| fail("no operation".into()))?;
+                    let root_rule = rules
+                        .get(&(root_type, roots[0].as_str()))
+                        .copied()
+                        .ok_or_else(|| fail("its root field has no access rule".into()))?;
+                    // The route's own rule, the root field's, then nested guarded fields', once each.
+                    let mut access: Vec<Access> = op.require.into_iter().collect();
+                    let nested = index.fields_used(&document);
+                    let nested = nested.iter().filter_map(|(ty, field)| rules.get(&(ty.as_str(), field.as_str())));
+                    for rule in std::iter::once(&root_rule).chain(nested) {
+                        if !access.contains(rule) {
+                            access.push(*rule);
+                        }
+                    }
+                    check_shape(&op.shape, &document, selection).map_err(&fail)?;
+                    let variables = document
+                        .operations
+                        .iter()
+                        .flat_map(|(_, op)| {
+                            op.node
+                                .variable_definitions
+                                .iter()
+                                .map(|v| (v.node.name.node.to_string(), v.node.var_type.node.clone()))
+                        })
+                        .collect();
+                    (Some(CompiledOperation { text, document, variables }), access)
+                }
+            };
+            routes.push(CompiledRoute { route, method, operation, access });
+        }
+        Ok(Facade { routes, index, execute })
+    }
+}
+
+/// The operation's root type and the root field's selection set.
+fn root_of(document: &ExecutableDocument) -> Option<(&'static str, &SelectionSet)> {
+    let (_, op) = document.operations.iter().next()?;
+    let root_type = match op.node.ty {
+        OperationType::Query => "Query",
+        OperationType::Mutation => "Mutation",
+        OperationType::Subscription => "Subscription",
+    };
+    let field = op.node.selection_set.node.items.iter().find_map(|item| match &item.node {
+        Selection::Field(field) => Some(field),
+        _ => None,
+    })?;
+    Some((root_type, &field.node.selection_set.node))
+}
+
+/// A literal must be JSON, a key must be selected under the root field.
+fn check_shape(shape: &Shape, document: &ExecutableDocument, root: &SelectionSet) -> Result<(), String> {
+    if let Shape::Literal(text) = shape {
+        serde_json::from_str::<serde_json::Value>(text).map_err(|e| format!("literal {text} is not JSON: {e}"))?;
+    }
+    match shape.key() {
+        Some(key) if !selects(document, root, key) => Err(format!("the shape reads `{key}`, which is not selected")),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `set` has a field answering under `key` (directly or through fragments).
+fn selects(document: &ExecutableDocument, set: &SelectionSet, key: &str) -> bool {
+    set.items.iter().any(|item| match &item.node {
+        Selection::Field(field) => field.node.response_key().node.as_str() == key,
+        Selection::InlineFragment(fragment) => selects(document, &fragment.node.selection_set.node, key),
+        Selection::FragmentSpread(spread) => document
+            .fragments
+            .get(&spread.node.fragment_name.node)
+            .is_some_and(|f| selects(document, &f.node.selection_set.node, key)),
+    })
+}

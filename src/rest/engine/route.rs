@@ -1,0 +1,215 @@
+//! A row of the route table: method, path, what runs and what the client receives.
+use async_graphql::Value as ConstValue;
+use axum::{
+    http::{Method, StatusCode, Uri},
+    routing::{MethodFilter, MethodRouter},
+};
+use serde_json::{Map, Value};
+
+use super::{Answer, ErrorStyle};
+use crate::{auth::Access, error::AppError, state::AppState};
+
+/// Body limit of ordinary rows (JSON and form parameters).
+pub const SMALL_BODY: usize = 1024 * 1024;
+/// Body limit of upload and archive rows: Pleroma's default `:instance, :upload_limit`.
+pub const UPLOAD_BODY: usize = 16_000_000;
+
+/// One route: both prefixes, its OpenAPI entry and its access rule come from this row.
+pub struct Route {
+    pub method: Method,
+    /// Canonical path (`/api/v1/pleroma/...`), axum syntax for parameters (`{nickname}`).
+    pub path: &'static str,
+    /// Also serve `/api/pleroma/...`.
+    pub legacy_alias: bool,
+    /// What the route does (the doc's heading).
+    pub summary: &'static str,
+    pub action: Action,
+    /// Largest request body accepted.
+    pub body_limit: usize,
+}
+
+/// What a row runs.
+pub enum Action {
+    /// One GraphQL operation: its variables are the route's parameters.
+    Operation(Operation),
+    /// A handler of its own, for what is not one GraphQL operation (OAuth, HTML forms,
+    /// discovery, streaming downloads). The engine checks `access` before the handler runs.
+    Native(Native),
+}
+
+/// A GraphQL operation and how its result becomes the answer.
+pub struct Operation {
+    /// `area/name`, the file under `rest/operations/`.
+    pub name: &'static str,
+    pub text: &'static str,
+    pub shape: Shape,
+    pub errors: ErrorStyle,
+    /// A rule the route adds to its fields' rules (Pleroma guards some routes more strictly
+    /// than the data they show); checked first.
+    pub require: Option<Access>,
+}
+
+/// A native row's handler and what the OpenAPI document says of it.
+pub struct Native {
+    pub access: Access,
+    /// Builds the handler for the row's method.
+    pub handler: fn(MethodFilter) -> MethodRouter<AppState>,
+    /// Every status the handler answers, with a description.
+    pub responses: &'static [(u16, &'static str)],
+}
+
+/// What a conversion function sees of the request besides the result.
+pub struct Call<'a> {
+    /// The merged parameters (path, body, query string).
+    pub params: &'a Map<String, Value>,
+    pub uri: &'a Uri,
+}
+
+/// A typed conversion for what aliases cannot express: the root field's value in, the answer out.
+pub type Convert = fn(ConstValue, &Call<'_>) -> Result<Answer, AppError>;
+
+/// How a successful result becomes the answer. Keys (`at`) are response keys inside the root
+/// field's value, checked at start-up to be selected by the operation.
+#[derive(Clone, Copy)]
+pub enum Shape {
+    /// The root field's value, or the value of one of its keys, as JSON; `null` may mean 404;
+    /// `map` rewrites the value for the wire (keys Pleroma derives, constants it adds).
+    Json { at: Option<&'static str>, null_is_404: bool, map: Option<fn(ConstValue) -> ConstValue> },
+    /// A fixed JSON body (parsed at start-up).
+    Literal(&'static str),
+    /// No body, this status, JSON content type (Pleroma's 204 and 201 answers).
+    Empty(StatusCode),
+    /// A string field sent as the body, with this content type (iCalendar, HTML, CSV).
+    Text { at: Option<&'static str>, content_type: &'static str },
+    /// A base64 string field sent decoded, with this content type (images, archives).
+    Binary { at: Option<&'static str>, content_type: &'static str },
+    /// `302 Found` to the URL in a string field.
+    Redirect { at: Option<&'static str> },
+    /// A conversion function.
+    Convert(Convert),
+}
+
+impl Shape {
+    /// The root field's value.
+    pub const FIELD: Shape = Shape::Json { at: None, null_is_404: false, map: None };
+    /// The root field's value; `null` is a 404.
+    pub const FIELD_OR_404: Shape = Shape::Json { at: None, null_is_404: true, map: None };
+    /// `204 No Content`.
+    pub const NO_CONTENT: Shape = Shape::Empty(StatusCode::NO_CONTENT);
+
+    /// The value of `key` inside the root field's value (a mutation payload's field).
+    pub const fn at(key: &'static str) -> Shape {
+        Shape::Json { at: Some(key), null_is_404: false, map: None }
+    }
+
+    /// The same JSON shape, its value rewritten by `map`.
+    pub const fn mapped(self, map: fn(ConstValue) -> ConstValue) -> Shape {
+        match self {
+            Shape::Json { at, null_is_404, .. } => Shape::Json { at, null_is_404, map: Some(map) },
+            other => other,
+        }
+    }
+
+    /// The same JSON shape, `null` answered with 404.
+    pub const fn or_404(self) -> Shape {
+        match self {
+            Shape::Json { at, map, .. } => Shape::Json { at, null_is_404: true, map },
+            other => other,
+        }
+    }
+
+    /// The key this shape reads, if any.
+    pub fn key(&self) -> Option<&'static str> {
+        match self {
+            Shape::Json { at, .. } | Shape::Text { at, .. } | Shape::Binary { at, .. } | Shape::Redirect { at } => *at,
+            _ => None,
+        }
+    }
+}
+
+impl Route {
+    /// An Admin API row running `operation`, `{"error": …}` errors, both prefixes.
+    pub fn admin(
+        method: Method,
+        path: &'static str,
+        summary: &'static str,
+        operation: (&'static str, &'static str),
+        shape: Shape,
+    ) -> Route {
+        let (name, text) = operation;
+        Route {
+            method,
+            path,
+            legacy_alias: path.starts_with("/api/v1/pleroma/"),
+            summary,
+            action: Action::Operation(Operation { name, text, shape, errors: ErrorStyle::Admin, require: None }),
+            body_limit: SMALL_BODY,
+        }
+    }
+
+    /// A native row; `/api/v1/pleroma/...` paths get their `/api/pleroma/...` alias.
+    pub fn native(
+        method: Method,
+        path: &'static str,
+        summary: &'static str,
+        access: Access,
+        handler: fn(MethodFilter) -> MethodRouter<AppState>,
+        responses: &'static [(u16, &'static str)],
+    ) -> Route {
+        Route {
+            method,
+            path,
+            legacy_alias: path.starts_with("/api/v1/pleroma/"),
+            summary,
+            action: Action::Native(Native { access, handler, responses }),
+            body_limit: SMALL_BODY,
+        }
+    }
+
+    /// Errors as bare JSON strings (the older Akkoma 003 doc's routes).
+    pub fn legacy_errors(mut self) -> Route {
+        if let Action::Operation(op) = &mut self.action {
+            op.errors = ErrorStyle::Legacy;
+        }
+        self
+    }
+
+    /// Check `access` before the operation's own rules.
+    pub fn require(mut self, access: Access) -> Route {
+        if let Action::Operation(op) = &mut self.action {
+            op.require = Some(access);
+        }
+        self
+    }
+
+    /// Serve the canonical path only (Mastodon paths have no `/api/pleroma` alias).
+    pub fn without_alias(mut self) -> Route {
+        self.legacy_alias = false;
+        self
+    }
+
+    /// Accept bodies up to `limit` bytes (uploads, archives).
+    pub fn body_limit(mut self, limit: usize) -> Route {
+        self.body_limit = limit;
+        self
+    }
+
+    /// The paths this route answers on: the `/api/v1/pleroma` path and its `/api/pleroma` alias.
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths = vec![self.path.to_string()];
+        if self.legacy_alias {
+            if let Some(rest) = self.path.strip_prefix("/api/v1/pleroma/") {
+                paths.push(format!("/api/pleroma/{rest}"));
+            }
+        }
+        paths
+    }
+
+    /// The operation's `area/name`, or `native`.
+    pub fn name(&self) -> &'static str {
+        match &self.action {
+            Action::Operation(op) => op.name,
+            Action::Native(_) => "native",
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Serving a request through its row: access first (Pleroma authorizes before it validates),
+//! then parameters → variables, the operation, and the shape → the answer.
+use async_graphql::{parser::types::BaseType, UploadValue, Value as ConstValue};
+use axum::{
+    extract::{DefaultBodyLimit, RawPathParams, Request, State},
+    http::StatusCode,
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::on,
+    Router,
+};
+use base64::Engine;
+use serde_json::{Map, Value};
+
+use super::{
+    compile::{CompiledRoute, Facade},
+    params::{self, coerce, FilePart},
+    route::{Action, Call, Shape},
+    Answer, ErrorStyle, RestError,
+};
+use crate::{
+    auth::{authorize, Access, Viewer},
+    error::AppError,
+    graphql::request_data,
+    state::AppState,
+};
+
+impl Facade {
+    /// Every row under each of its paths, with its body limit and, for native rows, its guard.
+    pub fn router(&self, state: &AppState) -> Router<AppState> {
+        let mut router = Router::new();
+        for (i, compiled) in self.routes.iter().enumerate() {
+            let limit = DefaultBodyLimit::max(compiled.route.body_limit);
+            let method_router = match &compiled.route.action {
+                Action::Operation(_) => on(
+                    compiled.method,
+                    move |State(state): State<AppState>, path: RawPathParams, request: Request| async move {
+                        let path: Vec<(String, String)> =
+                            path.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                        match execute(&state, i, path, request).await {
+                            Ok(answer) => answer.into_response(),
+                            Err(err) => err.into_response(),
+                        }
+                    },
+                ),
+                Action::Native(native) => {
+                    let handler = (native.handler)(compiled.method);
+                    match native.access {
+                        Access::Public => handler,
+                        access => handler.route_layer(middleware::from_fn_with_state(
+                            state.clone(),
+                            move |State(state): State<AppState>, request: Request, next: Next| {
+                                guard(state, access, request, next)
+                            },
+                        )),
+                    }
+                }
+            };
+            let method_router = method_router.layer(limit);
+            for path in compiled.route.paths() {
+                router = router.route(&path, method_router.clone());
+            }
+        }
+        router
+    }
+}
+
+/// A native row's access check; the viewer it found is handed to the handler.
+async fn guard(state: AppState, access: Access, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let viewer = match Viewer::from_request(&parts, &state).await {
+        Ok(viewer) => viewer,
+        Err(err) => return RestError::from(err).into_response(),
+    };
+    if let Err(err) = authorize(&viewer, access, &state.settings.instance) {
+        return RestError::from(err).into_response();
+    }
+    parts.extensions.insert(viewer);
+    next.run(Request::from_parts(parts, body)).await
+}
+
+fn render(err: AppError, style: ErrorStyle) -> RestError {
+    RestError::from_app(err, style)
+}
+
+async fn execute(
+    state: &AppState,
+    index: usize,
+    path: Vec<(String, String)>,
+    request: Request,
+) -> Result<Answer, RestError> {
+    let compiled: &CompiledRoute = &state.facade.routes[index];
+    let (Action::Operation(row), Some(operation)) = (&compiled.route.action, &compiled.operation) else {
+        return Err(AppError::internal("an operation row without its operation").into());
+    };
+    let style = row.errors;
+    let (parts, body) = request.into_parts();
+    let viewer = Viewer::from_request(&parts, state).await.map_err(|e| render(e, style))?;
+    for access in &compiled.access {
+        authorize(&viewer, *access, &state.settings.instance).map_err(|e| render(e, style))?;
+    }
+
+    let (mut merged, files) = params::merge(&parts, body).await?;
+    merged.extend(path.into_iter().map(|(k, v)| (k, Value::String(v))));
+
+    let mut variables = Map::new();
+    let mut uploads: Vec<(String, UploadValue)> = Vec::new();
+    for (name, ty) in &operation.variables {
+        if super::schema_index::named(ty) == "Upload" {
+            uploads.extend(upload_variables(name, ty, &files, &mut variables).map_err(|e| invalid(e, style))?);
+            continue;
+        }
+        let value = coerce(&state.facade.index, name, ty, merged.get(name.as_str())).map_err(|e| invalid(e, style))?;
+        if let Some(value) = value {
+            variables.insert(name.clone(), value);
+        }
+    }
+
+    let mut request = async_graphql::Request::new(operation.text.clone())
+        .variables(async_graphql::Variables::from_json(Value::Object(variables)));
+    for (path, upload) in uploads {
+        request.set_upload(&path, upload);
+    }
+    request.set_parsed_query(operation.document.clone());
+    let response = (state.facade.execute)(request_data(request, viewer, &state.db)).await;
+    if let Some(error) = response.errors.into_iter().next() {
+        return Err(RestError::from_server_error(error, style));
+    }
+    // The root field's value, straight from the GraphQL result (no intermediate tree).
+    let field = match response.data {
+        ConstValue::Object(map) => map.into_iter().next().map(|(_, value)| value).unwrap_or(ConstValue::Null),
+        _ => ConstValue::Null,
+    };
+    shape_answer(row.shape, field, &Call { params: &merged, uri: &parts.uri }).map_err(|e| render(e, style))
+}
+
+fn invalid(e: params::ParamError, style: ErrorStyle) -> RestError {
+    match style {
+        ErrorStyle::Legacy => {
+            RestError { status: StatusCode::BAD_REQUEST, body: Value::String("Invalid parameters".into()) }
+        }
+        ErrorStyle::Admin => RestError::validation(&e.field, &e.message),
+    }
+}
+
+/// Bind the multipart file parts named `name` (or `name[]`) to an `Upload` / `[Upload]`
+/// variable; returns the upload paths for the request.
+fn upload_variables(
+    name: &str,
+    ty: &async_graphql::parser::types::Type,
+    files: &[FilePart],
+    variables: &mut Map<String, Value>,
+) -> Result<Vec<(String, UploadValue)>, params::ParamError> {
+    let mut parts: Vec<&FilePart> = files.iter().filter(|f| f.name == name).collect();
+    let missing = || params::ParamError { field: name.to_string(), message: format!("Missing field: {name}.") };
+    let mut uploads = Vec::new();
+    match &ty.base {
+        BaseType::List(_) => {
+            variables.insert(name.to_string(), Value::Array(vec![Value::Null; parts.len()]));
+            for (i, part) in parts.into_iter().enumerate() {
+                uploads.push((format!("variables.{name}.{i}"), part.upload()?));
+            }
+        }
+        BaseType::Named(_) => match parts.pop() {
+            Some(part) => {
+                variables.insert(name.to_string(), Value::Null);
+                uploads.push((format!("variables.{name}"), part.upload()?));
+            }
+            None if ty.nullable => {}
+            None => return Err(missing()),
+        },
+    }
+    if uploads.is_empty() && !ty.nullable {
+        return Err(missing());
+    }
+    Ok(uploads)
+}
+
+/// The answer a shape makes of the root field's value.
+fn shape_answer(shape: Shape, field: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
+    let pick = |value: ConstValue, at: Option<&str>| match (value, at) {
+        (value, None) => value,
+        (ConstValue::Object(mut map), Some(key)) => map.shift_remove(key).unwrap_or(ConstValue::Null),
+        (_, Some(_)) => ConstValue::Null,
+    };
+    let string = |value: ConstValue| match value {
+        ConstValue::String(s) => Ok(s),
+        _ => Err(AppError::not_found()),
+    };
+    Ok(match shape {
+        Shape::Json { at, null_is_404, map } => {
+            let value = pick(field, at);
+            if null_is_404 && value == ConstValue::Null {
+                return Err(AppError::not_found());
+            }
+            Answer::json(match map {
+                Some(map) => map(value),
+                None => value,
+            })
+        }
+        Shape::Literal(text) => Answer::raw_json(text),
+        Shape::Empty(status) => Answer::empty(status),
+        Shape::Text { at, content_type } => Answer::bytes(content_type, string(pick(field, at))?.into_bytes()),
+        Shape::Binary { at, content_type } => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(string(pick(field, at))?)
+                .map_err(|e| AppError::internal(format!("binary field is not base64: {e}")))?;
+            Answer::bytes(content_type, bytes)
+        }
+        Shape::Redirect { at } => Answer::redirect(&string(pick(field, at))?),
+        Shape::Convert(convert) => convert(field, call)?,
+    })
+}

@@ -1,0 +1,225 @@
+//! Admin API — users and permission groups (`shared/spec/ROUTES.md` §4, §5), in the docs' order.
+use async_graphql::{Name, Value as ConstValue};
+use axum::http::Method;
+use serde_json::Value;
+
+use super::{operation, Answer, Call, Route, Shape};
+use crate::{auth::Access, error::AppError};
+
+/// Pleroma serves the permission-group reads to admins only, though staff see roles elsewhere.
+const ADMIN_READ: Access = Access::Admin(&["admin:read:accounts"]);
+
+/// The rows of this area.
+pub fn routes() -> Vec<Route> {
+    use Method as M;
+    vec![
+        // GET /users: list and search users.
+        Route::admin(M::GET, "/api/v1/pleroma/admin/users", "List and search users", operation!("users/list"), USERS),
+        // DELETE /users: by `nicknames` (JSON body on DELETE) or the deprecated `nickname` query
+        // form; answers the nicknames as an array either way.
+        Route::admin(
+            M::DELETE,
+            "/api/v1/pleroma/admin/users",
+            "Delete one or more users",
+            operation!("users/delete"),
+            Shape::at("nicknames"),
+        ),
+        // POST /users: create local users, all or none; 409 with every entry on failure.
+        Route::admin(
+            M::POST,
+            "/api/v1/pleroma/admin/users",
+            "Create one or more local users",
+            operation!("users/create"),
+            Shape::at("users").mapped(success_entries),
+        ),
+        // POST /users/follow and /users/unfollow: always "ok".
+        Route::admin(
+            M::POST,
+            "/api/v1/pleroma/admin/users/follow",
+            "Make a user follow another user",
+            operation!("users/follow"),
+            Shape::Literal("\"ok\""),
+        ),
+        Route::admin(
+            M::POST,
+            "/api/v1/pleroma/admin/users/unfollow",
+            "Make a user unfollow another user",
+            operation!("users/unfollow"),
+            Shape::Literal("\"ok\""),
+        ),
+        // PATCH /users/:nickname/toggle_activation: the user after the toggle.
+        Route::admin(
+            M::PATCH,
+            "/api/v1/pleroma/admin/users/{nickname}/toggle_activation",
+            "Toggle a user's activation",
+            operation!("users/toggle_activation"),
+            USER_AT_USER,
+        ),
+        // PUT and DELETE /users/tag: 204; JSON body on DELETE.
+        Route::admin(
+            M::PUT,
+            "/api/v1/pleroma/admin/users/tag",
+            "Tag users",
+            operation!("users/tag"),
+            Shape::NO_CONTENT,
+        ),
+        Route::admin(
+            M::DELETE,
+            "/api/v1/pleroma/admin/users/tag",
+            "Remove tags from users",
+            operation!("users/untag"),
+            Shape::NO_CONTENT,
+        ),
+        // PATCH /users/{activate,deactivate,approve,suggest,unsuggest}: {"users": [AdminUser]}.
+        Route::admin(
+            M::PATCH,
+            "/api/v1/pleroma/admin/users/activate",
+            "Activate users",
+            operation!("users/activate"),
+            USERS,
+        ),
+        Route::admin(
+            M::PATCH,
+            "/api/v1/pleroma/admin/users/deactivate",
+            "Deactivate users",
+            operation!("users/deactivate"),
+            USERS,
+        ),
+        Route::admin(
+            M::PATCH,
+            "/api/v1/pleroma/admin/users/approve",
+            "Approve users awaiting approval",
+            operation!("users/approve"),
+            USERS,
+        ),
+        Route::admin(
+            M::PATCH,
+            "/api/v1/pleroma/admin/users/suggest",
+            "Add users to follow suggestions",
+            operation!("users/suggest"),
+            USERS,
+        ),
+        Route::admin(
+            M::PATCH,
+            "/api/v1/pleroma/admin/users/unsuggest",
+            "Remove users from follow suggestions",
+            operation!("users/unsuggest"),
+            USERS,
+        ),
+        // GET /users/:nickname: one user by nickname or id.
+        Route::admin(
+            M::GET,
+            "/api/v1/pleroma/admin/users/{nickname}",
+            "Show one user by nickname or id",
+            operation!("users/show"),
+            USER_OR_404,
+        ),
+        // PUT /users/:nickname/activation_status (older Akkoma doc 003): 204; bare-string errors.
+        Route::admin(
+            M::PUT,
+            "/api/v1/pleroma/admin/users/{nickname}/activation_status",
+            "Set activation status (legacy Akkoma route)",
+            operation!("users/activation_status"),
+            Shape::NO_CONTENT,
+        )
+        .legacy_errors(),
+        // Permission groups (§5): reads answer the user's flags; writes the changed flag.
+        Route::admin(
+            M::GET,
+            "/api/v1/pleroma/admin/users/{nickname}/permission_group",
+            "Get a user's admin/moderator flags",
+            operation!("users/permission_show"),
+            Shape::FIELD_OR_404,
+        )
+        .require(ADMIN_READ),
+        Route::admin(
+            M::GET,
+            "/api/v1/pleroma/admin/users/{nickname}/permission_group/{permission_group}",
+            "Get a user's flags (per-group form)",
+            operation!("users/permission_show_group"),
+            Shape::Convert(flags_of_known_group),
+        )
+        .require(ADMIN_READ),
+        // POST/DELETE /users/:nickname/permission_group/:permission_group (deprecated).
+        Route::admin(
+            M::POST,
+            "/api/v1/pleroma/admin/users/{nickname}/permission_group/{permission_group}",
+            "Grant admin or moderator to one user",
+            operation!("users/permission_grant_user"),
+            Shape::FIELD,
+        ),
+        Route::admin(
+            M::DELETE,
+            "/api/v1/pleroma/admin/users/{nickname}/permission_group/{permission_group}",
+            "Revoke admin or moderator from one user",
+            operation!("users/permission_revoke_user"),
+            Shape::FIELD,
+        ),
+        // POST/DELETE /users/permission_group/:permission_group; JSON body on DELETE.
+        Route::admin(
+            M::POST,
+            "/api/v1/pleroma/admin/users/permission_group/{permission_group}",
+            "Grant admin or moderator to many users",
+            operation!("users/permission_grant"),
+            Shape::FIELD,
+        ),
+        Route::admin(
+            M::DELETE,
+            "/api/v1/pleroma/admin/users/permission_group/{permission_group}",
+            "Revoke admin or moderator from many users",
+            operation!("users/permission_revoke"),
+            Shape::FIELD,
+        ),
+    ]
+}
+
+/// An object holding AdminUsers (a page, a payload's `users`) with their inverse flags.
+const USERS: Shape = Shape::FIELD.mapped(with_inverse_flags);
+/// One AdminUser; `null` is a 404.
+const USER_OR_404: Shape = Shape::FIELD_OR_404.mapped(with_inverse_flags);
+/// A payload's `user`.
+const USER_AT_USER: Shape = Shape::at("user").mapped(with_inverse_flags);
+
+/// Older Admin API docs name the opposites of three flags; Pleroma still sends both.
+const INVERSE_FLAGS: [(&str, &str); 3] =
+    [("deactivated", "is_active"), ("confirmation_pending", "is_confirmed"), ("approval_pending", "is_approved")];
+
+/// Add the inverse flags to every AdminUser (an object with `is_active`) in `value`.
+pub fn with_inverse_flags(value: ConstValue) -> ConstValue {
+    match value {
+        ConstValue::List(items) => ConstValue::List(items.into_iter().map(with_inverse_flags).collect()),
+        ConstValue::Object(map) => {
+            let mut map: async_graphql::indexmap::IndexMap<Name, ConstValue> =
+                map.into_iter().map(|(k, v)| (k, with_inverse_flags(v))).collect();
+            for (inverse, flag) in INVERSE_FLAGS {
+                if let Some(ConstValue::Boolean(on)) = map.get(flag) {
+                    let off = !on;
+                    map.insert(Name::new(inverse), ConstValue::Boolean(off));
+                }
+            }
+            ConstValue::Object(map)
+        }
+        other => other,
+    }
+}
+
+/// Pleroma's per-entry answer to `POST /users`: `{"type": "success", "code": 200, "data": {…}}`.
+fn success_entries(users: ConstValue) -> ConstValue {
+    let entry = |data| {
+        let fields = [("type", ConstValue::from("success")), ("code", ConstValue::from(200)), ("data", data)];
+        ConstValue::Object(fields.into_iter().map(|(k, v)| (Name::new(k), v)).collect())
+    };
+    match users {
+        ConstValue::List(users) => ConstValue::List(users.into_iter().map(entry).collect()),
+        other => other,
+    }
+}
+
+/// The flags, when the path names a group that exists (`admin` or `moderator`); else 404.
+fn flags_of_known_group(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
+    let known = matches!(call.params.get("permission_group").and_then(Value::as_str), Some("admin" | "moderator"));
+    if !known || value == ConstValue::Null {
+        return Err(AppError::not_found());
+    }
+    Ok(Answer::json(value))
+}
