@@ -78,6 +78,15 @@ impl TestApp {
 
     /// A gateway whose settings `adjust` changes first.
     pub async fn with_settings(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        TestApp::build(adjust, None).await
+    }
+
+    /// A gateway serving another route table (the engine's own tests).
+    pub async fn with_facade(facade: pleroma_gateway::rest::Facade) -> TestApp {
+        TestApp::build(|_| {}, Some(facade)).await
+    }
+
+    async fn build(adjust: impl FnOnce(&mut Settings), facade: Option<pleroma_gateway::rest::Facade>) -> TestApp {
         let data_dir = std::env::temp_dir().join(format!(
             "gw-test-{}-{}-{}",
             std::process::id(),
@@ -91,7 +100,10 @@ impl TestApp {
         adjust(&mut settings);
         let db = Db::connect(&url).await.expect("connect");
         db.migrate().await.expect("migrate");
-        let state = AppState::new(db, settings).expect("state");
+        let mut state = AppState::new(db, settings).expect("state");
+        if let Some(facade) = facade {
+            state.facade = std::sync::Arc::new(facade);
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let app = pleroma_gateway::app(state.clone());

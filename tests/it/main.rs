@@ -6,6 +6,7 @@ mod common;
 mod bootstrap;
 mod cli;
 mod credentials;
+mod engine;
 mod facade;
 mod graphql;
 mod moderation_log;

@@ -63,6 +63,8 @@ pub struct Call<'a> {
     /// The merged parameters (path, body, query string).
     pub params: &'a Map<String, Value>,
     pub uri: &'a Uri,
+    /// The instance's public URL, for absolute links (`Link` headers).
+    pub instance_url: &'a str,
 }
 
 /// A typed conversion for what aliases cannot express: the root field's value in, the answer out.

@@ -131,7 +131,12 @@ async fn execute(
         ConstValue::Object(map) => map.into_iter().next().map(|(_, value)| value).unwrap_or(ConstValue::Null),
         _ => ConstValue::Null,
     };
-    shape_answer(row.shape, field, &Call { params: &merged, uri: &parts.uri }).map_err(|e| render(e, style))
+    shape_answer(
+        row.shape,
+        field,
+        &Call { params: &merged, uri: &parts.uri, instance_url: &state.settings.instance_url },
+    )
+    .map_err(|e| render(e, style))
 }
 
 fn invalid(e: params::ParamError, style: ErrorStyle) -> RestError {
