@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 /// An error a request can end with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     /// No usable credentials (403 in Pleroma, which never answers 401 here).
     #[error("{0}")]
@@ -25,6 +25,10 @@ pub enum AppError {
     /// A uniqueness or state conflict; `details` carries what the route renders (409).
     #[error("{message}")]
     Conflict { message: String, details: Value },
+    /// A unique constraint refused a write (409); the database's detail names the constraint
+    /// and is logged, never shown.
+    #[error("has already been taken")]
+    Unique(String),
     /// Too many attempts (429).
     #[error("Throttled")]
     RateLimited,
@@ -54,7 +58,7 @@ impl AppError {
             AppError::NotFound(_) => code::NOT_FOUND,
             AppError::BadRequest(_) => code::BAD_REQUEST,
             AppError::Invalid(_) => code::VALIDATION_FAILED,
-            AppError::Conflict { .. } => code::CONFLICT,
+            AppError::Conflict { .. } | AppError::Unique(_) => code::CONFLICT,
             AppError::RateLimited => code::RATE_LIMITED,
             AppError::Internal(_) => code::INTERNAL,
         }
@@ -80,6 +84,11 @@ impl AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
+        // The error's kind, as the driver reports it (SQLite's and PostgreSQL's codes).
+        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
+            tracing::info!(%detail, "unique constraint violation");
+            return AppError::Unique(detail);
+        }
         AppError::internal(err)
     }
 }

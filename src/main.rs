@@ -8,7 +8,6 @@ use pleroma_gateway::{
     domain::users::{self, NewUser},
     seed, AppState,
 };
-use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 
 #[derive(Parser)]
 #[command(name = "pleroma-gateway", version, about = "GraphQL-first admin gateway for the Pleroma Admin API")]
@@ -138,29 +137,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::User(UserCommand::Set { nickname, admin, no_admin, moderator, no_moderator, active, no_active }) => {
-            let user = users::find_by_nickname(&db.read, &nickname)
-                .await
-                .map_err(describe)?
-                .ok_or_else(|| format!("No local user {nickname}"))?;
-            let mut row = user.into_active_model();
-            if let Some(v) = flag(admin, no_admin) {
-                row.is_admin = Set(v);
+            if users::find_by_nickname(&db.read, &nickname).await.map_err(describe)?.is_none() {
+                return Err(format!("No local user {nickname}"));
             }
-            if let Some(v) = flag(moderator, no_moderator) {
-                row.is_moderator = Set(v);
-            }
-            if let Some(v) = flag(active, no_active) {
-                row.is_active = Set(v);
-            }
-            row.updated_at = Set(chrono::Utc::now());
-            let txn = db.begin().await.map_err(|e| e.to_string())?;
-            let user = row.update(&txn).await.map_err(|e| e.to_string())?;
-            if !user.is_active {
-                pleroma_gateway::domain::oauth::revoke_user_tokens(&txn, std::slice::from_ref(&user.id))
-                    .await
-                    .map_err(describe)?;
-            }
-            txn.commit().await.map_err(|e| e.to_string())?;
+            let user = pleroma_gateway::domain::user_admin::set_by_operator(
+                &db,
+                &nickname,
+                flag(admin, no_admin),
+                flag(moderator, no_moderator),
+                flag(active, no_active),
+            )
+            .await
+            .map_err(describe)?;
             println!(
                 "User {}: admin={} moderator={} active={}",
                 user.nickname, user.is_admin, user.is_moderator, user.is_active

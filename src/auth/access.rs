@@ -5,7 +5,7 @@ use super::{scopes, Viewer};
 use crate::{config::Instance, error::AppError};
 
 /// Pleroma's `admin_privileges`: what a staff member may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Privilege {
     UsersRead,

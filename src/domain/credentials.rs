@@ -508,21 +508,6 @@ pub fn awaits_confirmation(user: &user::Model) -> bool {
     user.local && !user.is_confirmed && user.email.as_deref().is_some_and(|e| !e.is_empty())
 }
 
-/// Send the confirmation mail to a user awaiting confirmation (registration, resend); does
-/// nothing for anyone else. Returns whether a mail went out.
-pub async fn send_confirmation_email(
-    db: &Db,
-    settings: &Settings,
-    mailer: &Mailer,
-    user: &user::Model,
-) -> Result<bool, AppError> {
-    let Some(address) = user.email.clone().filter(|_| awaits_confirmation(user)) else { return Ok(false) };
-    let txn = db.begin().await?;
-    let token = confirmation_token(&txn, &user.id).await?;
-    txn.commit().await?;
-    Ok(deliver(mailer, confirmation_email(settings, &address, &user.id, &token)).await)
-}
-
 /// Mark users confirmed and drop their confirmation tokens (`User.confirm`).
 async fn confirm<C: ConnectionTrait>(conn: &C, ids: &[String]) -> Result<(), AppError> {
     if ids.is_empty() {

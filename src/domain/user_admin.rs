@@ -128,12 +128,8 @@ fn create_conflict(accounts: &[NewAccount], errors: &[String]) -> AppError {
 /// The field a unique-constraint failure names (`nickname` for the nickname and the ActivityPub
 /// id, as Pleroma reports both), when `err` is one.
 fn unique_violation(err: &AppError) -> Option<&'static str> {
-    let AppError::Internal(detail) = err else { return None };
-    let detail = detail.to_lowercase();
-    if !(detail.contains("unique") || detail.contains("duplicate key")) {
-        return None;
-    }
-    Some(if detail.contains("email") { "email" } else { "nickname" })
+    let AppError::Unique(detail) = err else { return None };
+    Some(if detail.to_lowercase().contains("email") { "email" } else { "nickname" })
 }
 
 /// Create local accounts, all or none (Pleroma's `POST /admin/users`): confirmed, approved,
@@ -294,6 +290,33 @@ async fn apply_activation<C: ConnectionTrait>(
     let action = if active { Action::Activate { subjects } } else { Action::Deactivate { subjects } };
     record(conn, actor, &action).await?;
     reload(conn, users).await
+}
+
+/// Roles and activation changed by the server's operator (`pleroma-gateway user set`): no
+/// actor, so no moderation-log entry, as Pleroma's `mix pleroma.user` tasks; deactivation revokes
+/// the user's tokens, as everywhere else.
+pub async fn set_by_operator(
+    db: &Db,
+    nickname: &str,
+    admin: Option<bool>,
+    moderator: Option<bool>,
+    active: Option<bool>,
+) -> AppResult<user::Model> {
+    let txn = db.begin().await?;
+    let users = users::require_by_nicknames(&txn, &[nickname.to_string()]).await?;
+    let changes =
+        [(user::Column::IsAdmin, admin), (user::Column::IsModerator, moderator), (user::Column::IsActive, active)];
+    for (column, value) in changes {
+        if let Some(value) = value {
+            set_flag(&txn, &users, column, value).await?;
+        }
+    }
+    if active == Some(false) {
+        oauth::revoke_user_tokens(&txn, &user_ids(&users)).await?;
+    }
+    let mut updated = reload(&txn, &users).await?;
+    txn.commit().await?;
+    updated.pop().ok_or_else(AppError::not_found)
 }
 
 /// Flip one user's activation; logs `activate` when the user was inactive, else `deactivate`.
@@ -496,14 +519,14 @@ mod tests {
 
     #[test]
     fn unique_violations_name_their_field() {
-        let err = |m: &str| AppError::Internal(m.into());
+        let err = |m: &str| AppError::Unique(m.into());
         assert_eq!(unique_violation(&err("UNIQUE constraint failed: users.email")), Some("email"));
         assert_eq!(
             unique_violation(&err("duplicate key value violates unique constraint \"users_nickname_key\"")),
             Some("nickname")
         );
         assert_eq!(unique_violation(&err("UNIQUE constraint failed: users.ap_id")), Some("nickname"));
-        assert_eq!(unique_violation(&err("connection reset")), None);
+        assert_eq!(unique_violation(&AppError::Internal("connection reset".into())), None);
         assert_eq!(unique_violation(&AppError::not_found()), None);
     }
 }

@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::{config::Settings, error::AppError, ids};
 
 /// Account states of Pleroma's `filters` list on `GET /admin/users`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UserState {
     /// Local accounts.
     Local,
@@ -36,23 +36,6 @@ pub enum UserState {
     IsAdmin,
     /// Moderators.
     IsModerator,
-}
-
-impl UserState {
-    /// Parse Pleroma's name (`need_approval`); unknown names give `None`.
-    pub fn from_pleroma(name: &str) -> Option<Self> {
-        Some(match name.trim() {
-            "local" => UserState::Local,
-            "external" => UserState::External,
-            "active" => UserState::Active,
-            "deactivated" => UserState::Deactivated,
-            "need_approval" => UserState::NeedApproval,
-            "unconfirmed" => UserState::Unconfirmed,
-            "is_admin" => UserState::IsAdmin,
-            "is_moderator" => UserState::IsModerator,
-            _ => return None,
-        })
-    }
 }
 
 /// The admin user search (all criteria combine with AND).
@@ -444,11 +427,34 @@ pub async fn insert_local<C: ConnectionTrait>(
 }
 
 /// Followers and followings counts of one user.
-pub async fn follow_counts<C: ConnectionTrait>(conn: &C, user_id: &str) -> Result<(u64, u64), AppError> {
-    use entity::follow;
-    let followers = follow::Entity::find().filter(follow::Column::FollowingId.eq(user_id)).count(conn).await?;
-    let following = follow::Entity::find().filter(follow::Column::FollowerId.eq(user_id)).count(conn).await?;
-    Ok((followers, following))
+/// `(followers, following)` of each of these users, in two grouped queries.
+pub async fn follow_counts_of<C: ConnectionTrait>(
+    conn: &C,
+    user_ids: &[String],
+) -> Result<HashMap<String, (u64, u64)>, AppError> {
+    use entity::follow::{Column, Entity};
+    use sea_orm::{QuerySelect, Select};
+    let mut out: HashMap<String, (u64, u64)> = user_ids.iter().map(|id| (id.clone(), (0, 0))).collect();
+    if user_ids.is_empty() {
+        return Ok(out);
+    }
+    let grouped = |by: Column| -> Select<Entity> {
+        Entity::find()
+            .select_only()
+            .column(by)
+            .column_as(Column::FollowerId.count(), "n")
+            .filter(by.is_in(user_ids.to_vec()))
+            .group_by(by)
+    };
+    let followers: Vec<(String, i64)> = grouped(Column::FollowingId).into_tuple().all(conn).await?;
+    let following: Vec<(String, i64)> = grouped(Column::FollowerId).into_tuple().all(conn).await?;
+    for (id, n) in followers {
+        out.entry(id).or_default().0 = u64::try_from(n).unwrap_or(0);
+    }
+    for (id, n) in following {
+        out.entry(id).or_default().1 = u64::try_from(n).unwrap_or(0);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

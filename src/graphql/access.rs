@@ -24,7 +24,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::viewer::ACCESS,
         super::users::ACCESS,
         super::credentials::ACCESS,
-        super::moderation::ACCESS,
+        super::moderation_log::ACCESS,
         super::accounts::ACCESS,
         super::instance::ACCESS,
     ]

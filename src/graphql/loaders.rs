@@ -1,50 +1,13 @@
-//! DataLoaders: every related read is batched into one query per kind per request.
-use std::collections::HashMap;
+//! The request's DataLoader: every related read is batched into one query per kind per request.
+//! Each area implements `Loader<Key>` for [`DbLoader`] beside its types (`<area>/loaders.rs`).
+use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
-use entity::user;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
-use crate::{db::Db, domain};
+use crate::{db::Db, error::AppError};
 
 /// Loads related rows for a request.
 pub struct DbLoader {
     pub db: Db,
 }
 
-/// Key: the tags of a user (by user id).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TagsOf(pub String);
-
-/// Key: a user by id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct UserById(pub String);
-
-impl Loader<TagsOf> for DbLoader {
-    type Value = Vec<String>;
-    type Error = String;
-
-    async fn load(&self, keys: &[TagsOf]) -> Result<HashMap<TagsOf, Vec<String>>, String> {
-        let ids: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
-        let mut tags = domain::users::tags_of(&self.db.read, &ids).await.map_err(|e| e.to_string())?;
-        Ok(keys.iter().map(|k| (k.clone(), tags.remove(&k.0).unwrap_or_default())).collect())
-    }
-}
-
-impl Loader<UserById> for DbLoader {
-    type Value = user::Model;
-    type Error = String;
-
-    async fn load(&self, keys: &[UserById]) -> Result<HashMap<UserById, user::Model>, String> {
-        if keys.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let ids: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
-        let users = user::Entity::find()
-            .filter(user::Column::Id.is_in(ids))
-            .all(&self.db.read)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(users.into_iter().map(|u| (UserById(u.id.clone()), u)).collect())
-    }
-}
+/// A loader's failure: the typed error, shared by every key of the batch that failed.
+pub type LoadError = Arc<AppError>;

@@ -3,11 +3,10 @@ mod access;
 pub mod accounts;
 pub mod credentials;
 pub mod errors;
-mod handler;
 pub mod instance;
 mod limits;
 pub mod loaders;
-pub mod moderation;
+pub mod moderation_log;
 pub mod pagination;
 pub mod scalars;
 pub mod users;
@@ -18,7 +17,6 @@ use std::sync::Arc;
 use async_graphql::{dataloader::DataLoader, Context, EmptySubscription, MergedObject, Schema};
 
 pub use access::{field_rules, FieldRule};
-pub use handler::{graphiql, graphql_handler};
 
 use crate::{auth::Viewer, config::Settings, db::Db, domain::mail::Mailer, error::AppError};
 
@@ -27,7 +25,7 @@ use crate::{auth::Viewer, config::Settings, db::Db, domain::mail::Mailer, error:
 pub struct Query(
     viewer::ViewerQuery,
     users::UsersQuery,
-    moderation::ModerationQuery,
+    moderation_log::ModerationQuery,
     accounts::AccountsQuery,
     instance::InstanceQuery,
 );
@@ -49,7 +47,7 @@ pub const MAX_BATCH: usize = 10;
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .override_output_type_description::<users::UserConnection>("A page of users, with the total count.")
-        .override_output_type_description::<moderation::LogConnection>(
+        .override_output_type_description::<moderation_log::LogConnection>(
             "A page of moderation-log entries, with the total count.",
         )
 }
@@ -113,6 +111,6 @@ impl ContextExt for Context<'_> {
 }
 
 /// A loader failure as a GraphQL error.
-pub fn load_error(err: String) -> async_graphql::Error {
-    AppError::internal(err).into()
+pub fn load_error(err: loaders::LoadError) -> async_graphql::Error {
+    AppError::clone(&err).into()
 }

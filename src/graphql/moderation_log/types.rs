@@ -1,30 +1,15 @@
-//! The moderation log: what admins and moderators did, newest first.
+//! Types of the moderation log area.
 use async_graphql::{
     connection::{Connection, EmptyFields, OpaqueCursor},
     Context, InputObject, Json, Object, ID,
 };
 use entity::moderation_log;
 
-use super::{
-    load_error,
-    loaders::UserById,
-    pagination::{ListMeta, Window},
-    scalars::DateTime,
-    users::User,
-    ContextExt, FieldRule,
-};
-use crate::{
-    auth::{Access, Privilege},
-    domain::moderation_log::{self as domain, LogFilter},
-    error::AppError,
-};
-
-/// Access rules of this area's fields.
-pub const ACCESS: &[FieldRule] =
-    &[("Query", "moderationLog", Access::Staff(Privilege::ModerationLogRead, &["admin:read"]))];
+use crate::domain::moderation_log::LogFilter;
+use crate::graphql::{load_error, pagination::ListMeta, scalars::DateTime, users::User, users::UserById, ContextExt};
 
 /// One moderation-log entry.
-pub struct LogEntry(moderation_log::Model);
+pub struct LogEntry(pub moderation_log::Model);
 
 /// One moderation-log entry: who did what, when, in Pleroma's words.
 #[Object]
@@ -86,28 +71,3 @@ impl From<ModerationLogFilter> for LogFilter {
 
 /// A page of log entries.
 pub type LogConnection = Connection<OpaqueCursor<u64>, LogEntry, ListMeta, EmptyFields>;
-
-/// Moderation-log reads.
-#[derive(Default)]
-pub struct ModerationQuery;
-
-#[Object]
-impl ModerationQuery {
-    /// The moderation log, newest first. Page with `first`/`after`, or with `page`/`pageSize`
-    /// (default 50).
-    async fn moderation_log(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ModerationLogFilter>,
-        first: Option<i32>,
-        after: Option<String>,
-        page: Option<i32>,
-        page_size: Option<i32>,
-    ) -> async_graphql::Result<LogConnection> {
-        let window = Window::resolve(first, after, page, page_size, 50)?;
-        let filter = LogFilter::from(filter.unwrap_or_default());
-        let (items, total) =
-            domain::list(&ctx.db().read, &filter, window.offset, window.limit).await.map_err(AppError::from)?;
-        Ok(window.connection(items.into_iter().map(LogEntry).collect(), total))
-    }
-}

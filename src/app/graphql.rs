@@ -8,8 +8,12 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 
-use super::{request_data, MAX_BATCH};
-use crate::{auth::Viewer, rest::RestError, state::AppState};
+use crate::{
+    auth::Viewer,
+    graphql::{request_data, MAX_BATCH},
+    rest::RestError,
+    state::AppState,
+};
 
 /// Run a GraphQL request or batch.
 pub async fn graphql_handler(

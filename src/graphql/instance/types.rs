@@ -1,16 +1,8 @@
-//! The instance as clients discover it (`/api/v1/instance`, nodeinfo) and its health
-//! (`/api/v1/pleroma/healthcheck`).
+//! Types of the instance area.
 use async_graphql::{Context, Json, Object, SimpleObject};
 
-use super::{ContextExt, FieldRule};
-use crate::{
-    auth::{Access, Privilege},
-    domain::instance::{self as domain, InstanceInfo},
-    error::AppError,
-};
-
-/// Access rules of this area's fields.
-pub const ACCESS: &[FieldRule] = &[("Query", "instance", Access::Public), ("Query", "health", Access::Public)];
+use crate::domain::instance::{self as domain, InstanceInfo};
+use crate::graphql::ContextExt;
 
 /// Limits on polls.
 #[derive(SimpleObject)]
@@ -55,9 +47,9 @@ pub struct FieldsLimits {
 #[derive(SimpleObject)]
 pub struct StaffRoles {
     /// Privileges of admins.
-    pub admin: Vec<Privilege>,
+    pub admin: Vec<crate::graphql::viewer::Privilege>,
     /// Privileges of moderators.
-    pub moderator: Vec<Privilege>,
+    pub moderator: Vec<crate::graphql::viewer::Privilege>,
 }
 
 /// Instance statistics.
@@ -76,7 +68,7 @@ pub struct InstanceStats {
 }
 
 /// This instance: identity, software, registration policy, limits and statistics.
-pub struct Instance(InstanceInfo);
+pub struct Instance(pub InstanceInfo);
 
 /// This instance: name, limits, features, staff and statistics.
 #[Object]
@@ -241,7 +233,10 @@ impl Instance {
     /// Privileges of each staff role.
     async fn roles(&self, ctx: &Context<'_>) -> StaffRoles {
         let instance = &ctx.settings().instance;
-        StaffRoles { admin: instance.admin_privileges.clone(), moderator: instance.moderator_privileges.clone() }
+        StaffRoles {
+            admin: crate::graphql::viewer::privileges(&instance.admin_privileges),
+            moderator: crate::graphql::viewer::privileges(&instance.moderator_privileges),
+        }
     }
     /// ActivityPub ids of the local admins and moderators.
     async fn staff_accounts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
@@ -293,25 +288,5 @@ impl From<domain::Health> for Health {
             memory_used: h.memory_used,
             job_queue_stats: Json(serde_json::json!({})),
         }
-    }
-}
-
-/// Instance discovery and health.
-#[derive(Default)]
-pub struct InstanceQuery;
-
-#[Object]
-impl InstanceQuery {
-    /// This instance.
-    async fn instance(&self, ctx: &Context<'_>) -> Instance {
-        Instance(InstanceInfo::new(ctx.settings(), ctx.mailer().enabled()))
-    }
-
-    /// Database pool, memory and health figures; refused when `[instance] healthcheck` is off.
-    async fn health(&self, ctx: &Context<'_>) -> async_graphql::Result<Health> {
-        if !ctx.settings().instance.healthcheck {
-            return Err(AppError::Forbidden("Healthcheck disabled".into()).into());
-        }
-        Ok(domain::health(ctx.db()).await.into())
     }
 }

@@ -1,5 +1,7 @@
-//! The HTTP application: GraphQL, the REST facade, the protocol endpoints, fallbacks and the
-//! request log.
+//! The HTTP application: the GraphQL endpoint, the REST facade's rows, fallbacks, the method
+//! override and the request log.
+mod graphql;
+
 use std::{
     sync::{Arc, Mutex},
     time::Instant,
@@ -18,7 +20,7 @@ use serde_json::{json, Value};
 use tower::Layer;
 use tower_http::normalize_path::NormalizePath;
 
-use crate::{graphql, rest, state::AppState};
+use crate::{rest, state::AppState};
 
 /// The nickname of the authenticated caller, filled in by whoever authenticates the request,
 /// so that the request log can name them.

@@ -1,40 +1,37 @@
-//! Accounts as Mastodon clients see them (Pleroma's `AccountView`), and the caller's own account
-//! (`GET /api/v1/accounts/verify_credentials`).
+//! Types of the accounts area.
 use async_graphql::{Context, Json, Object, SimpleObject, ID};
 use entity::user;
-use tokio::sync::OnceCell;
 
-use super::{
-    load_error, loaders::TagsOf, scalars::DateTime, users::avatar_url, users::ProfileField, ContextExt, FieldRule,
+use crate::auth::Privilege;
+use crate::graphql::{
+    load_error,
+    scalars::DateTime,
+    users::avatar_url,
+    users::ProfileField,
+    users::{FollowCountsOf, TagsOf},
+    ContextExt,
 };
-use crate::{
-    auth::{Access, Privilege},
-    domain,
-};
-
-/// Access rules of this area's fields.
-pub const ACCESS: &[FieldRule] = &[("Query", "myAccount", Access::User(&["read:accounts"]))];
 
 /// A Mastodon account entity with Pleroma's extensions. Fields that only the account's owner may
 /// see (`source.privacy`, `pleroma.email`, …) are `null` for anyone else.
 pub struct Account {
     user: user::Model,
-    counts: OnceCell<(u64, u64)>,
 }
 
 impl Account {
     /// Wrap a user row.
     pub fn new(user: user::Model) -> Self {
-        Account { user, counts: OnceCell::new() }
+        Account { user }
     }
 
     fn is_self(&self, ctx: &Context<'_>) -> bool {
         ctx.viewer().user.as_ref().is_some_and(|v| v.id == self.user.id)
     }
 
-    /// `(followers, following)`, read once per account.
+    /// `(followers, following)`, batched across the accounts of a request.
     async fn counts(&self, ctx: &Context<'_>) -> async_graphql::Result<(u64, u64)> {
-        Ok(*self.counts.get_or_try_init(|| domain::users::follow_counts(&ctx.db().read, &self.user.id)).await?)
+        let counts = ctx.loader().load_one(FollowCountsOf(self.user.id.clone())).await.map_err(load_error)?;
+        Ok(counts.unwrap_or_default())
     }
 }
 
@@ -355,16 +352,4 @@ impl Account {
 
 fn banner_url(ctx: &Context<'_>, user: &user::Model) -> String {
     user.banner.clone().unwrap_or_else(|| format!("{}/images/banner.png", ctx.settings().instance_url))
-}
-
-/// The caller's own account.
-#[derive(Default)]
-pub struct AccountsQuery;
-
-#[Object]
-impl AccountsQuery {
-    /// The authenticated user's own account, with the fields only its owner sees.
-    async fn my_account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        Ok(Account::new(ctx.viewer().require_user()?.clone()))
-    }
 }

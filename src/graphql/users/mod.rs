@@ -1,0 +1,269 @@
+//! Users: the admin view of an account, the user search, credentials and permission groups.
+mod loaders;
+mod types;
+
+pub use loaders::*;
+
+use async_graphql::{Context, Object, ID};
+pub use types::*;
+
+use super::{pagination::Window, ContextExt, FieldRule};
+use crate::{
+    auth::{Access, Privilege},
+    domain::{
+        moderation_log::Actor,
+        user_admin::{self as admin, NewAccount, RevokeForm},
+        users::{self as domain, UserSearch},
+    },
+    error::AppError,
+};
+
+const READ_ACCOUNTS: &[&str] = &["admin:read:accounts"];
+
+const WRITE_ACCOUNTS: &[&str] = &["admin:write:accounts"];
+
+const WRITE_FOLLOWS: &[&str] = &["admin:write:follows"];
+
+/// Access rules of this area's fields.
+pub const ACCESS: &[FieldRule] = &[
+    ("Query", "users", Access::Staff(Privilege::UsersRead, READ_ACCOUNTS)),
+    ("Query", "user", Access::Staff(Privilege::UsersRead, READ_ACCOUNTS)),
+    ("User", "credentials", Access::Staff(Privilege::UsersManageCredentials, READ_ACCOUNTS)),
+    ("Mutation", "createUsers", Access::Admin(WRITE_ACCOUNTS)),
+    ("Mutation", "deleteUsers", Access::Staff(Privilege::UsersDelete, WRITE_ACCOUNTS)),
+    ("Mutation", "followUser", Access::Admin(WRITE_FOLLOWS)),
+    ("Mutation", "unfollowUser", Access::Admin(WRITE_FOLLOWS)),
+    ("Mutation", "toggleUserActivation", Access::Staff(Privilege::UsersManageActivationState, WRITE_ACCOUNTS)),
+    ("Mutation", "setUserActivation", Access::Staff(Privilege::UsersManageActivationState, WRITE_ACCOUNTS)),
+    ("Mutation", "activateUsers", Access::Staff(Privilege::UsersManageActivationState, WRITE_ACCOUNTS)),
+    ("Mutation", "deactivateUsers", Access::Staff(Privilege::UsersManageActivationState, WRITE_ACCOUNTS)),
+    ("Mutation", "approveUsers", Access::Staff(Privilege::UsersManageInvites, WRITE_ACCOUNTS)),
+    ("Mutation", "suggestUsers", Access::Admin(WRITE_ACCOUNTS)),
+    ("Mutation", "unsuggestUsers", Access::Admin(WRITE_ACCOUNTS)),
+    ("Mutation", "tagUsers", Access::Staff(Privilege::UsersManageTags, WRITE_ACCOUNTS)),
+    ("Mutation", "untagUsers", Access::Staff(Privilege::UsersManageTags, WRITE_ACCOUNTS)),
+    ("Mutation", "grantPermissionGroup", Access::Admin(WRITE_ACCOUNTS)),
+    ("Mutation", "revokePermissionGroup", Access::Admin(WRITE_ACCOUNTS)),
+    ("Mutation", "revokeUserPermissionGroup", Access::Admin(WRITE_ACCOUNTS)),
+];
+
+/// User reads.
+#[derive(Default)]
+pub struct UsersQuery;
+
+#[Object]
+impl UsersQuery {
+    /// Search users, newest first. Page with `first`/`after`, or with `page`/`pageSize` (default 50).
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<UserFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        page: Option<i32>,
+        page_size: Option<i32>,
+    ) -> async_graphql::Result<UserConnection> {
+        let window = Window::resolve(first, after, page, page_size, 50)?;
+        let search = UserSearch::from(filter.unwrap_or_default());
+        let db = &ctx.db().read;
+        let (nodes, total) = tokio::try_join!(search.page(db, window.offset, window.limit), search.count(db))?;
+        Ok(window.connection(nodes.into_iter().map(User).collect(), total))
+    }
+
+    /// One user, by id or nickname (`null` when there is none).
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        nickname: Option<String>,
+    ) -> async_graphql::Result<Option<User>> {
+        let key = match (id, nickname) {
+            (Some(id), _) => id.0,
+            (None, Some(nickname)) => nickname,
+            (None, None) => return Err(AppError::BadRequest("Give an id or a nickname.".into()).into()),
+        };
+        Ok(domain::find_by_nickname_or_id(&ctx.db().read, &key).await?.map(User))
+    }
+}
+
+// ---- User-changing admin actions -------------------------------------------------------------
+
+/// The caller as the moderation log names them.
+pub(crate) fn log_actor(ctx: &Context<'_>) -> Result<Actor, AppError> {
+    Ok(Actor::from(ctx.viewer().require_user()?))
+}
+
+/// User-changing admin actions. Each runs in one transaction with its moderation-log entry.
+#[derive(Default)]
+pub struct UsersMutation;
+
+#[Object]
+impl UsersMutation {
+    /// Create local accounts, all or none: confirmed, approved, display name = nickname, bio
+    /// `.`. Logged as `create`. Invalid accounts fail with `CONFLICT`.
+    async fn create_users(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUsersInput,
+    ) -> async_graphql::Result<CreateUsersPayload> {
+        let actor = log_actor(ctx)?;
+        let accounts: Vec<NewAccount> = input
+            .users
+            .into_iter()
+            .map(|u| NewAccount { nickname: u.nickname, email: u.email, password: u.password })
+            .collect();
+        let created = admin::create_users(ctx.db(), ctx.settings(), &actor, &accounts).await?;
+        Ok(CreateUsersPayload { users: to_users(created) })
+    }
+
+    /// Delete accounts (with their tokens, tags and follows); returns the nicknames as given.
+    /// Logged as `delete`.
+    async fn delete_users(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteUsersInput,
+    ) -> async_graphql::Result<DeleteUsersPayload> {
+        let actor = log_actor(ctx)?;
+        let nicknames = admin::delete_users(ctx.db(), &actor, input.nicknames, input.nickname).await?;
+        Ok(DeleteUsersPayload { nicknames })
+    }
+
+    /// Make one user follow another. Unknown nicknames: nothing happens. Logged as `follow`.
+    async fn follow_user(&self, ctx: &Context<'_>, input: UserFollowInput) -> async_graphql::Result<UserFollowPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(UserFollowPayload(admin::follow(ctx.db(), &actor, &input.follower, &input.followed).await?))
+    }
+
+    /// Make one user stop following another. Unknown nicknames: nothing happens. Logged as
+    /// `unfollow`.
+    async fn unfollow_user(
+        &self,
+        ctx: &Context<'_>,
+        input: UserFollowInput,
+    ) -> async_graphql::Result<UserFollowPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(UserFollowPayload(admin::unfollow(ctx.db(), &actor, &input.follower, &input.followed).await?))
+    }
+
+    /// Flip a user's activation and return the user; deactivation revokes their tokens.
+    /// Logged as `activate` or `deactivate`.
+    async fn toggle_user_activation(
+        &self,
+        ctx: &Context<'_>,
+        input: UserNicknameInput,
+    ) -> async_graphql::Result<ToggleUserActivationPayload> {
+        let actor = log_actor(ctx)?;
+        let user = User(admin::toggle_activation(ctx.db(), &actor, &input.nickname).await?);
+        Ok(ToggleUserActivationPayload { user })
+    }
+
+    /// Activate or deactivate one user and return them; deactivation revokes their tokens.
+    /// Logged as `activate` or `deactivate`.
+    async fn set_user_activation(
+        &self,
+        ctx: &Context<'_>,
+        input: SetUserActivationInput,
+    ) -> async_graphql::Result<SetUserActivationPayload> {
+        let actor = log_actor(ctx)?;
+        let mut users = admin::set_activation(ctx.db(), &actor, &[input.nickname], input.active).await?;
+        Ok(SetUserActivationPayload { user: User(users.pop().ok_or_else(AppError::not_found)?) })
+    }
+
+    /// Activate users. Logged as `activate`.
+    async fn activate_users(
+        &self,
+        ctx: &Context<'_>,
+        input: UserBatchInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::set_activation(ctx.db(), &actor, &input.nicknames, true).await?))
+    }
+
+    /// Deactivate users and revoke their tokens. Logged as `deactivate`.
+    async fn deactivate_users(
+        &self,
+        ctx: &Context<'_>,
+        input: UserBatchInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::set_activation(ctx.db(), &actor, &input.nicknames, false).await?))
+    }
+
+    /// Approve registrations awaiting approval. Logged as `approve`.
+    async fn approve_users(
+        &self,
+        ctx: &Context<'_>,
+        input: UserBatchInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::approve(ctx.db(), &actor, &input.nicknames).await?))
+    }
+
+    /// Add users to the follow suggestions. Logged as `add_suggestion`.
+    async fn suggest_users(
+        &self,
+        ctx: &Context<'_>,
+        input: UserBatchInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::set_suggested(ctx.db(), &actor, &input.nicknames, true).await?))
+    }
+
+    /// Remove users from the follow suggestions. Logged as `remove_suggestion`.
+    async fn unsuggest_users(
+        &self,
+        ctx: &Context<'_>,
+        input: UserBatchInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::set_suggested(ctx.db(), &actor, &input.nicknames, false).await?))
+    }
+
+    /// Add tags to users. Logged as `tag`.
+    async fn tag_users(&self, ctx: &Context<'_>, input: TagUsersInput) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::set_tags(ctx.db(), &actor, &input.nicknames, &input.tags, true).await?))
+    }
+
+    /// Remove tags from users. Logged as `untag`.
+    async fn untag_users(&self, ctx: &Context<'_>, input: TagUsersInput) -> async_graphql::Result<ChangedUsersPayload> {
+        let actor = log_actor(ctx)?;
+        Ok(ChangedUsersPayload(admin::set_tags(ctx.db(), &actor, &input.nicknames, &input.tags, false).await?))
+    }
+
+    /// Grant `admin` or `moderator` to users. Logged as `grant`.
+    async fn grant_permission_group(
+        &self,
+        ctx: &Context<'_>,
+        input: PermissionGroupInput,
+    ) -> async_graphql::Result<PermissionGroupPayload> {
+        let actor = log_actor(ctx)?;
+        let changed = admin::grant(ctx.db(), &actor, &input.nicknames, &input.group).await?;
+        Ok(group_payload(changed, true))
+    }
+
+    /// Revoke `admin` or `moderator` from users. The caller cannot be among them (`FORBIDDEN`:
+    /// "You can't revoke your own admin/moderator status."). Logged as `revoke`.
+    async fn revoke_permission_group(
+        &self,
+        ctx: &Context<'_>,
+        input: PermissionGroupInput,
+    ) -> async_graphql::Result<PermissionGroupPayload> {
+        let actor = log_actor(ctx)?;
+        let changed = admin::revoke(ctx.db(), &actor, &input.nicknames, &input.group, RevokeForm::Multi).await?;
+        Ok(group_payload(changed, false))
+    }
+
+    /// Revoke `admin` or `moderator` from one user (Pleroma's single-user form). The caller
+    /// cannot name themself (`FORBIDDEN`: "You can't revoke your own admin status."), whatever
+    /// the group. Logged as `revoke`.
+    async fn revoke_user_permission_group(
+        &self,
+        ctx: &Context<'_>,
+        input: UserPermissionGroupInput,
+    ) -> async_graphql::Result<PermissionGroupPayload> {
+        let actor = log_actor(ctx)?;
+        let changed = admin::revoke(ctx.db(), &actor, &[input.nickname], &input.group, RevokeForm::Single).await?;
+        Ok(group_payload(changed, false))
+    }
+}

@@ -1,0 +1,98 @@
+//! Arrows point only downward: rest (with the HTTP state) → graphql → auth → domain (with the
+//! settings it reads) → base (error, db, ids), with the application (app, main, seed) on top. A
+//! module that imports one above its own layer fails this test.
+use std::{collections::BTreeSet, path::Path};
+
+/// Layers from the bottom; a module may import its own layer and any below it.
+const LAYERS: &[&[&str]] = &[
+    &["error", "db", "ids"],
+    &["domain", "config"],
+    &["auth"],
+    &["graphql"],
+    &["rest", "state"],
+    &["app", "seed", "main", "lib"],
+];
+
+fn layer_of(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|layer| layer.contains(&module))
+}
+
+/// The top-level modules a source file names through `crate::` (also inside `use crate::{…}`
+/// groups), and through `super::` where `super` is the crate root.
+fn imported_modules(text: &str, super_is_root: bool) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let prefixes: &[&str] = if super_is_root { &["crate::", "super::"] } else { &["crate::"] };
+    for prefix in prefixes {
+        for (at, _) in text.match_indices(prefix) {
+            let rest = &text[at + prefix.len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                // Top-level names of the group: those at brace depth 0 after the opening brace.
+                let (mut depth, mut name, mut at_start) = (0, String::new(), true);
+                for c in group.chars() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => break,
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => at_start = true,
+                        c if depth == 0 && at_start && (c.is_alphanumeric() || c == '_') => name.push(c),
+                        _ if depth == 0 && !name.is_empty() => {
+                            out.insert(std::mem::take(&mut name));
+                            at_start = false;
+                        }
+                        _ => {}
+                    }
+                }
+                if !name.is_empty() {
+                    out.insert(name);
+                }
+            } else {
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+fn visit(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            visit(&path, files);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_layer_imports_a_higher_one() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    visit(&src, &mut files);
+    let mut violations = Vec::new();
+    for file in &files {
+        let relative = file.strip_prefix(&src).unwrap();
+        let module = relative.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        let own = layer_of(&module).unwrap_or_else(|| panic!("{module} is in no layer: add it to LAYERS"));
+        // `super::` names the crate root in `src/<module>/mod.rs`.
+        let super_is_root = relative.components().count() == 2 && relative.ends_with("mod.rs");
+        let text = std::fs::read_to_string(file).unwrap();
+        for imported in imported_modules(&text, super_is_root) {
+            if let Some(theirs) = layer_of(&imported) {
+                if theirs > own {
+                    violations.push(format!("{} imports {imported}", relative.display()));
+                }
+            }
+        }
+    }
+    assert!(violations.is_empty(), "upward imports:\n{}", violations.join("\n"));
+}
+
+#[test]
+fn the_scanner_reads_grouped_imports() {
+    let names = imported_modules("use crate::{auth::{A, B}, rest::X,\n    state::AppState};", false);
+    assert_eq!(names.into_iter().collect::<Vec<_>>(), ["auth", "rest", "state"]);
+    let names = imported_modules("let x = crate::graphql::sdl(); use super::error;", true);
+    assert_eq!(names.into_iter().collect::<Vec<_>>(), ["error", "graphql"]);
+}
