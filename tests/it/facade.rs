@@ -156,3 +156,56 @@ async fn method_override_in_form_and_json_bodies() {
     let reply = app.request(Method::POST, "/api/v1/pleroma/admin/users/tag", Some(&token), Some(json!({}))).await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+/// The longest array anywhere in a body.
+fn longest_list(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::Array(items) => items.len().max(items.iter().map(longest_list).max().unwrap_or(0)),
+        serde_json::Value::Object(map) => map.values().map(longest_list).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Every list route in the table (a GET operation with `page_size`) runs as many statements for
+/// a page of 20 as for a page of 1: an N+1 in any area, present or future, fails here.
+#[tokio::test]
+async fn every_list_route_runs_a_constant_number_of_statements() {
+    use pleroma_gateway::rest::Action;
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    for i in 0..25 {
+        app.user(&format!("user{i}")).await;
+        // Tags and moderation-log entries to list.
+        let tag = json!({"nicknames": [format!("user{i}")], "tags": ["x", format!("t{i}")]});
+        let reply = app.request(Method::PUT, "/api/v1/pleroma/admin/users/tag", Some(&token), Some(tag)).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    }
+    let param = regex::Regex::new(r"\{[a-z_]+\}").unwrap();
+    let mut checked = Vec::new();
+    for compiled in &app.state.facade.routes {
+        let (Action::Operation(_), Some(operation)) = (&compiled.route.action, &compiled.operation) else { continue };
+        if compiled.route.method != axum::http::Method::GET
+            || !operation.variables.iter().any(|(n, _)| n == "page_size")
+        {
+            continue;
+        }
+        let path = param.replace_all(compiled.route.path, "user0").to_string();
+        let run = |size: usize| {
+            let (app, token, path) = (&app, token.clone(), path.clone());
+            async move {
+                let url = format!("{path}?page_size={size}");
+                app.get(&url, Some(&token)).await; // warm-up
+                let before = app.statements();
+                let reply = app.get(&url, Some(&token)).await;
+                assert_eq!(reply.status, StatusCode::OK, "{url}: {}", reply.text);
+                (app.statements() - before, longest_list(&reply.body))
+            }
+        };
+        let (one, _) = run(1).await;
+        let (twenty, len) = run(20).await;
+        assert_eq!(len, 20, "{path}: the page of 20 should list 20 items");
+        assert_eq!(one, twenty, "{path}: statements for a page of 1 vs 20");
+        checked.push(path);
+    }
+    assert!(checked.len() >= 2, "list routes checked: {checked:?}");
+}

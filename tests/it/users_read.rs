@@ -397,3 +397,46 @@ async fn statement_count_does_not_grow_with_page_size() {
     assert_eq!(fifty, one, "statements for 50 users vs 1 user");
     assert!(fifty <= 4, "token lookup, page, count, tags: {fifty}");
 }
+
+/// The whole AdminUser body as Pleroma's `AdminAPI.AccountView` renders it (id and time redacted).
+#[tokio::test]
+async fn admin_user_body() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    app.user_with("bob", |u| u.is_confirmed = Set(false)).await;
+    let tag = json!({"nicknames": ["bob"], "tags": ["force_nsfw"]});
+    app.request(reqwest::Method::PUT, "/api/v1/pleroma/admin/users/tag", Some(&token), Some(tag)).await;
+    let reply = app.get("/api/v1/pleroma/admin/users/bob", Some(&token)).await;
+    insta::assert_json_snapshot!(
+        reply.body,
+        { ".id" => "[id]", ".created_at" => "[time]", ".avatar" => "[url]", ".url" => "[url]" },
+        @r#"
+    {
+      "actor_type": "Person",
+      "approval_pending": false,
+      "avatar": "[url]",
+      "confirmation_pending": true,
+      "created_at": "[time]",
+      "deactivated": false,
+      "display_name": "bob",
+      "email": "bob@example.org",
+      "id": "[id]",
+      "is_active": true,
+      "is_approved": true,
+      "is_confirmed": false,
+      "is_suggested": false,
+      "local": true,
+      "nickname": "bob",
+      "registration_reason": null,
+      "roles": {
+        "admin": false,
+        "moderator": false
+      },
+      "tags": [
+        "force_nsfw"
+      ],
+      "url": "[url]"
+    }
+    "#
+    );
+}
