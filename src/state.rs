@@ -22,7 +22,7 @@ impl AppState {
         let schema = crate::graphql::schema(db.clone(), settings.clone(), mailer.clone());
         let facade = Arc::new(Facade::new(&schema)?);
         Ok(AppState {
-            rate_limits: Arc::new(RateLimits::new(settings.instance.login_attempts_per_minute)),
+            rate_limits: Arc::new(RateLimits::new(settings.rate_limit.clone())),
             db,
             settings,
             schema,

@@ -27,3 +27,23 @@ pub async fn verify(password: String, stored: String) -> bool {
     .await
     .unwrap_or(false)
 }
+
+/// A hash of a random password, verified against when the account is unknown or has no
+/// password, so that a login takes as long whether or not the nickname exists.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let random: [u8; 16] = rand::random();
+    hash_blocking(&format!("{random:?}")).unwrap_or_default()
+});
+
+/// Whether `password` matches `stored`; without a stored hash, a dummy verification of the
+/// same cost, which never matches.
+pub async fn verify_or_dummy(password: String, stored: Option<String>) -> bool {
+    match stored {
+        Some(stored) => verify(password, stored).await,
+        None => {
+            let dummy = tokio::task::spawn_blocking(|| DUMMY_HASH.clone()).await.unwrap_or_default();
+            verify(password, dummy).await;
+            false
+        }
+    }
+}

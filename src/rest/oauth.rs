@@ -3,16 +3,13 @@
 //! (`POST /oauth/token`: password, client_credentials, refresh_token) and revocation.
 //! These are protocol endpoints, not GraphQL operations: they issue the credentials GraphQL runs
 //! with. Parameters come from the query string, form, JSON or multipart bodies alike.
-use std::net::SocketAddr;
-
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{Request, State},
     http::{header, request::Parts, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
-use base64::Engine;
 use chrono::Utc;
 use entity::{oauth_app, oauth_token, user};
 use sea_orm::EntityTrait;
@@ -20,7 +17,7 @@ use serde_json::{json, Map, Value};
 
 use super::{params, RestError};
 use crate::{
-    auth::{authorize, password, scopes, Access, Viewer},
+    auth::{self, authorize, scopes, Access, Caller, LimitName, Viewer},
     domain::{self, oauth::NewApp},
     error::AppError,
     state::AppState,
@@ -100,6 +97,13 @@ async fn create_app(State(state): State<AppState>, request: Request) -> Response
 
 async fn create_app_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
     let (parts, params) = params::request_params(request).await?;
+    let viewer = Viewer::from_request(&parts, state).await.ok();
+    // Pleroma: `RateLimiter` `:oauth_app_creation` on `AppController.create`, per user or address.
+    let caller = match &viewer {
+        Some(viewer) => Caller::of(viewer),
+        None => Caller::address(auth::remote_ip::client_address(&parts, &state.settings.remote_ip)),
+    };
+    state.rate_limits.check(LimitName::OauthAppCreation, &caller)?;
     let client_name = text(&params, "client_name");
     let redirect_uris = match params.get("redirect_uris") {
         // Pleroma joins a list of URIs with newlines.
@@ -127,10 +131,7 @@ async fn create_app_inner(state: &AppState, request: Request) -> Result<Value, R
     if blank > 0 {
         return Err(error(StatusCode::UNPROCESSABLE_ENTITY, &vec!["can't be blank"; blank].join(", ")));
     }
-    let owner = match Viewer::from_request(&parts, state).await {
-        Ok(viewer) => viewer.user.map(|u| u.id),
-        Err(_) => None,
-    };
+    let owner = viewer.and_then(|v| v.user).map(|u| u.id);
     let new = NewApp {
         client_name,
         redirect_uris,
@@ -187,10 +188,8 @@ async fn verify_app_inner(state: &AppState, request: Request) -> Result<Value, R
 /// Client credentials: HTTP Basic `client_id:client_secret` (preferred by RFC 6749), else the
 /// `client_id` and `client_secret` parameters.
 fn client_credentials(parts: &Parts, params: &Map<String, Value>) -> Option<(String, String)> {
-    let basic = parts.headers.get_all(header::AUTHORIZATION).iter().find_map(|value| {
-        let encoded = value.to_str().ok()?.trim().strip_prefix("Basic ")?;
-        let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
-        let decoded = String::from_utf8(decoded).ok()?;
+    let basic = auth::authorization(parts).into_iter().find_map(|found| {
+        let auth::Authorization::Basic(decoded) = found else { return None };
         let mut pieces = decoded.split(':');
         let (id, secret) = (pieces.next()?, pieces.next()?);
         if pieces.next().is_some() {
@@ -284,16 +283,8 @@ async fn password_grant(state: &AppState, parts: &Parts, params: &Map<String, Va
     else {
         return Err(invalid_credentials());
     };
-    let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
-    if !state.rate_limits.attempt(&login, address) {
-        return Err(AppError::RateLimited.into());
-    }
-    let account = domain::users::find_by_login(&state.db.read, &login).await?;
-    let verified = match account.as_ref().and_then(|a| a.password_hash.clone()) {
-        Some(hash) => password::verify(secret, hash).await,
-        None => false,
-    };
-    let Some(account) = account.filter(|_| verified) else {
+    let address = auth::remote_ip::client_address(parts, &state.settings.remote_ip);
+    let Some(account) = auth::viewer_login(state, address, &login, secret).await? else {
         return Err(invalid_credentials());
     };
     let app = fetch_app(state, parts, params).await?.ok_or_else(invalid_credentials)?;
@@ -312,7 +303,7 @@ async fn password_grant(state: &AppState, parts: &Parts, params: &Map<String, Va
             }),
         });
     }
-    let expires_in = state.settings.instance.token_expires_in;
+    let expires_in = state.settings.oauth2.token_expires_in;
     let token =
         domain::oauth::issue_token(&state.db.write, &app, Some(account.id.clone()), &scopes, expires_in).await?;
     Ok(token_json(&token, Some(&account)))
@@ -325,7 +316,7 @@ async fn client_credentials_grant(
 ) -> Result<Value, RestError> {
     let app = fetch_app(state, parts, params).await?.ok_or_else(invalid_credentials)?;
     let scopes = grant_scopes(&app, params).ok_or_else(invalid_credentials)?;
-    let expires_in = state.settings.instance.token_expires_in;
+    let expires_in = state.settings.oauth2.token_expires_in;
     let token = domain::oauth::issue_token(&state.db.write, &app, None, &scopes, expires_in).await?;
     Ok(token_json(&token, None))
 }
@@ -344,7 +335,7 @@ async fn refresh_grant(state: &AppState, parts: &Parts, params: &Map<String, Val
         None => None,
     };
     let scopes = scopes::parse(&old.scopes);
-    let expires_in = state.settings.instance.token_expires_in;
+    let expires_in = state.settings.oauth2.token_expires_in;
     let token = domain::oauth::issue_token(&txn, &app, old.user_id.clone(), &scopes, expires_in).await?;
     domain::oauth::delete_token(&txn, old.id).await?;
     txn.commit().await.map_err(AppError::from)?;

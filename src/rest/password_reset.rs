@@ -13,7 +13,12 @@ use axum::{
 use serde_json::{Map, Value};
 
 use super::{params, RestError};
-use crate::{domain::credentials, error::AppError, state::AppState};
+use crate::{
+    auth::{remote_ip::client_address, Caller, LimitName, Viewer},
+    domain::credentials,
+    error::AppError,
+    state::AppState,
+};
 
 /// Routes of this module, under both API prefixes where Pleroma has both.
 pub fn routes() -> Router<AppState> {
@@ -105,10 +110,19 @@ async fn confirm_email(State(state): State<AppState>, Path((user_id, token)): Pa
 /// `POST /auth/password` (`email` or `nickname`): mail a password-reset link. Always 204 with
 /// an empty body (JSON content type), whether or not such a user exists.
 async fn request_reset(State(state): State<AppState>, request: Request) -> Response {
-    let merged = match params::request_params(request).await {
-        Ok((_, merged)) => merged,
+    let (parts, merged) = match params::request_params(request).await {
+        Ok(found) => found,
         Err(err) => return err.into_response(),
     };
+    // Pleroma: `RateLimiter` `:password_reset` on `AuthController.password_reset`, keyed by the
+    // signed-in user or else the client address (not by the account asked about).
+    let caller = match Viewer::from_request(&parts, &state).await {
+        Ok(viewer) => Caller::of(&viewer),
+        Err(_) => Caller::address(client_address(&parts, &state.settings.remote_ip)),
+    };
+    if let Err(err) = state.rate_limits.check(LimitName::PasswordReset, &caller) {
+        return RestError::from(err).into_response();
+    }
     let login = ["email", "nickname"].iter().find_map(|k| merged.get(*k).and_then(Value::as_str).map(str::to_string));
     if let Some(login) = login.filter(|l| !l.is_empty()) {
         if let Err(err) = credentials::request_password_reset(&state.db, &state.settings, &state.mailer, &login).await {

@@ -87,7 +87,6 @@ impl TestApp {
         std::fs::create_dir_all(&data_dir).expect("temp dir");
         let (url, pg_database) = fresh_database(&data_dir).await;
         let mut settings = Settings::for_database(&url, &data_dir);
-        settings.instance.login_attempts_per_minute = 1000;
         adjust(&mut settings);
         let db = Db::connect(&url).await.expect("connect");
         db.migrate().await.expect("migrate");

@@ -2,6 +2,7 @@
 //! account (`GET /api/v1/accounts/verify_credentials`) reached with Bearer and Basic credentials.
 use base64::Engine;
 use entity::{follow, oauth_app, user};
+use pleroma_gateway::config::Limit;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::{json, Value};
@@ -15,6 +16,36 @@ const VERIFY_CREDENTIALS: &str = "/api/v1/accounts/verify_credentials";
 async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
     let response = app.client.post(format!("{}{}", app.base, path)).form(fields).send().await.unwrap();
     Reply::from(response).await
+}
+
+/// `post_form` as a client at `address` behind the (loopback) proxy the tests run through.
+async fn post_form_from(app: &TestApp, address: &str, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let request = app.client.post(format!("{}{}", app.base, path)).header("x-forwarded-for", address);
+    Reply::from(request.form(fields).send().await.unwrap()).await
+}
+
+/// The password grant for `username` from `address`.
+async fn password_grant_from(
+    app: &TestApp,
+    address: &str,
+    client: &(String, String),
+    username: &str,
+    password: &str,
+) -> Reply {
+    let fields = [
+        ("grant_type", "password"),
+        ("client_id", client.0.as_str()),
+        ("client_secret", client.1.as_str()),
+        ("username", username),
+        ("password", password),
+    ];
+    post_form_from(app, address, "/oauth/token", &fields).await
+}
+
+/// A GET with an `Authorization` header from `address`.
+async fn get_from(app: &TestApp, address: &str, path: &str, authorization: &str) -> Reply {
+    let request = app.client.get(format!("{}{}", app.base, path)).header("x-forwarded-for", address);
+    Reply::from(request.header("Authorization", authorization).send().await.unwrap()).await
 }
 
 /// Register an app the way admin-fe does; returns `(client_id, client_secret)`.
@@ -267,7 +298,7 @@ async fn admin_fe_login_flow() {
     assert_eq!(reply.body["scope"], ADMIN_FE_SCOPES);
     assert_eq!(reply.body["me"], admin.ap_id.as_str());
     let expires_in = reply.body["expires_in"].as_i64().unwrap();
-    let lifetime = app.state.settings.instance.token_expires_in;
+    let lifetime = app.state.settings.oauth2.token_expires_in;
     assert!(expires_in <= lifetime && expires_in > lifetime - 60, "{expires_in}");
     let token = reply.body["access_token"].as_str().unwrap();
 
@@ -422,7 +453,12 @@ async fn requested_scopes_must_be_covered_by_the_app() {
 
 #[tokio::test]
 async fn password_attempts_are_throttled() {
-    let app = TestApp::with_settings(|s| s.instance.login_attempts_per_minute = 3).await;
+    // Without reserved ranges loopback is an ordinary client address, so the limiter applies.
+    let app = TestApp::with_settings(|s| {
+        s.rate_limit.authentication = Limit::Both([60_000, 3]);
+        s.remote_ip.reserved = vec![];
+    })
+    .await;
     app.user("bob").await;
     let client = register(&app, "read").await;
     for _ in 0..3 {
@@ -432,6 +468,108 @@ async fn password_attempts_are_throttled() {
     let reply = password_grant(&app, &client, "bob", PASSWORD, &[]).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.body, json!({"error": "Throttled"}));
+}
+
+/// Issue 13: only failures count, so scripts signing in many times a minute are never throttled.
+#[tokio::test]
+async fn successful_logins_are_not_throttled() {
+    let app = TestApp::new().await;
+    app.user("bob").await;
+    let client = register(&app, "read").await;
+    for n in 0..50 {
+        let reply = password_grant_from(&app, "203.0.113.1", &client, "bob", PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::OK, "login {n}: {}", reply.text);
+    }
+}
+
+/// Issue 13: HTTP Basic spends nothing when the password is right (`curl -u` scripts).
+#[tokio::test]
+async fn basic_requests_are_not_throttled() {
+    let app = TestApp::new().await;
+    app.user("bob").await;
+    for n in 0..100 {
+        let reply = get_from(&app, "203.0.113.1", VERIFY_CREDENTIALS, &basic("bob", PASSWORD)).await;
+        assert_eq!(reply.status, StatusCode::OK, "request {n}: {}", reply.text);
+    }
+}
+
+/// Issue 13: failures are counted per client address (Pleroma's `:authentication` limiter,
+/// 15 a minute): the failing address gets 429, another address still signs in.
+#[tokio::test]
+async fn failures_throttle_only_the_failing_address() {
+    let app = TestApp::new().await;
+    app.admin("admin").await;
+    let client = register(&app, "read").await;
+    let attacker = "198.51.100.66";
+    for n in 0..15 {
+        let reply = password_grant_from(&app, attacker, &client, "admin", "guess").await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "attempt {n}");
+    }
+    for reply in [
+        password_grant_from(&app, attacker, &client, "admin", PASSWORD).await,
+        get_from(&app, attacker, VERIFY_CREDENTIALS, &basic("admin", PASSWORD)).await,
+    ] {
+        assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(reply.body, json!({"error": "Throttled"}));
+        assert!(reply.headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    }
+    // The account is not locked: its owner, elsewhere, signs in both ways.
+    let reply = password_grant_from(&app, "203.0.113.5", &client, "admin", PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let reply = get_from(&app, "203.0.113.5", VERIFY_CREDENTIALS, &basic("admin", PASSWORD)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    // Basic failures count too; local tooling (loopback, nothing forwarded) is never limited.
+    for _ in 0..15 {
+        get_from(&app, "203.0.113.6", VERIFY_CREDENTIALS, &basic("nobody", "x")).await;
+    }
+    let reply = password_grant_from(&app, "203.0.113.6", &client, "admin", PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    for _ in 0..20 {
+        password_grant(&app, &client, "admin", "guess", &[]).await;
+    }
+    assert_eq!(password_grant(&app, &client, "admin", PASSWORD, &[]).await.status, StatusCode::OK);
+}
+
+/// Pleroma's `:oauth_app_creation` limiter: 5 apps per 15 minutes per address (or user).
+#[tokio::test]
+async fn app_registration_is_throttled_per_address() {
+    let app = TestApp::new().await;
+    let fields = [("client_name", "x"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob")];
+    for _ in 0..5 {
+        assert_eq!(post_form_from(&app, "203.0.113.1", "/api/v1/apps", &fields).await.status, StatusCode::OK);
+    }
+    let reply = post_form_from(&app, "203.0.113.1", "/api/v1/apps", &fields).await;
+    assert_eq!((reply.status, reply.body), (StatusCode::TOO_MANY_REQUESTS, json!({"error": "Throttled"})));
+    assert_eq!(post_form_from(&app, "203.0.113.2", "/api/v1/apps", &fields).await.status, StatusCode::OK);
+    // A proxy that forwards no address: limiters are off (Pleroma's `remote_ip_found` rule).
+    for _ in 0..10 {
+        assert_eq!(post_form(&app, "/api/v1/apps", &fields).await.status, StatusCode::OK);
+    }
+}
+
+/// Issue 13: an unknown nickname costs a (dummy) password verification too.
+#[tokio::test]
+async fn unknown_nicknames_take_as_long_as_wrong_passwords() {
+    let app = TestApp::new().await;
+    app.user("bob").await;
+    let client = register(&app, "read").await;
+    let timings = |user: &'static str| {
+        let (app, client) = (&app, &client);
+        async move {
+            let mut times = Vec::new();
+            for _ in 0..5 {
+                let started = std::time::Instant::now();
+                let reply = password_grant(app, client, user, "wrong", &[]).await;
+                times.push(started.elapsed());
+                assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+            }
+            times.sort();
+            times[2]
+        }
+    };
+    let known = timings("bob").await;
+    let unknown = timings("nobody-here").await;
+    assert!(unknown * 3 >= known, "unknown {unknown:?} vs known {known:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -708,6 +846,13 @@ async fn verify_credentials_with_bearer_and_basic() {
     // `Bearer:` and the access_token parameter work too.
     let reply = get_with_header(&app, VERIFY_CREDENTIALS, &format!("Bearer: {bearer}")).await;
     assert_eq!(reply.status, StatusCode::OK);
+    // Schemes are case-insensitive (issue 13).
+    for authorization in
+        [format!("bearer {bearer}"), format!("BEARER {bearer}"), basic("bob", PASSWORD).replacen("Basic", "basic", 1)]
+    {
+        let reply = get_with_header(&app, VERIFY_CREDENTIALS, &authorization).await;
+        assert_eq!(reply.status, StatusCode::OK, "{authorization}: {}", reply.text);
+    }
     let reply = app.get(&format!("{VERIFY_CREDENTIALS}?access_token={bearer}"), None).await;
     assert_eq!(reply.status, StatusCode::OK);
 

@@ -272,3 +272,25 @@ async fn password_grant_after_a_reset() {
     assert_eq!(app.get("/api/v1/pleroma/admin/users", Some(&access)).await.status, StatusCode::OK);
     assert_eq!(grant(PASSWORD).await.status, StatusCode::BAD_REQUEST);
 }
+
+/// Issue 13: `POST /auth/password` is throttled per client address as Pleroma's
+/// `:password_reset` limiter does (5 per 30 minutes); throttled requests write no mail.
+#[tokio::test]
+async fn reset_requests_are_throttled_per_address() {
+    let app = TestApp::new().await;
+    app.user("bob").await;
+    let ask = |address: &'static str| {
+        let request = app.client.post(format!("{}/auth/password", app.base)).header("x-forwarded-for", address);
+        async move { Reply::from(request.form(&[("nickname", "bob")]).send().await.unwrap()).await }
+    };
+    for _ in 0..5 {
+        assert_eq!(ask("203.0.113.1").await.status, StatusCode::NO_CONTENT);
+    }
+    for _ in 0..25 {
+        let reply = ask("203.0.113.1").await;
+        assert_eq!((reply.status, reply.body), (StatusCode::TOO_MANY_REQUESTS, json!({"error": "Throttled"})));
+    }
+    assert_eq!(outbox(&app).len(), 5);
+    assert_eq!(ask("203.0.113.2").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(outbox(&app).len(), 6);
+}
