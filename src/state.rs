@@ -31,3 +31,31 @@ impl AppState {
         })
     }
 }
+
+impl AppState {
+    /// One round of housekeeping: forget expired rate-limit windows, delete spent or expired
+    /// password-reset tokens, and — with `clean_expired_tokens` (Pleroma's `PurgeExpiredToken`)
+    /// — OAuth tokens past their validity.
+    pub async fn housekeeping(&self) -> Result<(), crate::error::AppError> {
+        self.rate_limits.prune();
+        crate::domain::credentials::delete_stale_reset_tokens(&self.db.write).await?;
+        if self.settings.oauth2.clean_expired_tokens {
+            crate::domain::oauth::delete_expired_tokens(&self.db.write).await?;
+        }
+        Ok(())
+    }
+
+    /// Run [`AppState::housekeeping`] every minute, for as long as the runtime lives.
+    pub fn spawn_housekeeping(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                if let Err(err) = state.housekeeping().await {
+                    tracing::warn!(error = %err, "housekeeping failed");
+                }
+            }
+        })
+    }
+}

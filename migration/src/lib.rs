@@ -5,6 +5,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_moderation;
 mod m20261123_000003_email_confirmation;
 mod m20261123_000004_user_search;
+mod m20261130_000005_secret_digests;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_moderation::Migration),
             Box::new(m20261123_000003_email_confirmation::Migration),
             Box::new(m20261123_000004_user_search::Migration),
+            Box::new(m20261130_000005_secret_digests::Migration),
         ]
     }
 }

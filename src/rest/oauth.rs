@@ -11,7 +11,7 @@ use axum::{
     Json, Router,
 };
 use chrono::Utc;
-use entity::{oauth_app, oauth_token, user};
+use entity::{oauth_app, user};
 use sea_orm::EntityTrait;
 use serde_json::{json, Map, Value};
 
@@ -139,12 +139,12 @@ async fn create_app_inner(state: &AppState, request: Request) -> Result<Value, R
         website: text(&params, "website"),
         user_id: owner,
     };
-    let app = domain::oauth::create_app(&state.db.write, new).await?;
+    let (app, client_secret) = domain::oauth::create_app(&state.db.write, new).await?;
     Ok(json!({
         "id": app.id.to_string(),
         "name": app.client_name,
         "client_id": app.client_id,
-        "client_secret": app.client_secret,
+        "client_secret": client_secret,
         "redirect_uri": app.redirect_uris,
         "website": app.website,
     }))
@@ -235,12 +235,13 @@ async fn token_inner(state: &AppState, request: Request) -> Result<Value, RestEr
 }
 
 /// The token body of Pleroma's `OAuthView`.
-fn token_json(token: &oauth_token::Model, user: Option<&user::Model>) -> Value {
+fn token_json(issued: &domain::oauth::Issued, user: Option<&user::Model>) -> Value {
+    let token = &issued.row;
     let mut body = json!({
         "id": token.id,
         "token_type": "Bearer",
-        "access_token": token.token,
-        "refresh_token": token.refresh_token,
+        "access_token": issued.token,
+        "refresh_token": issued.refresh_token,
         "expires_in": (token.valid_until - Utc::now()).num_seconds().max(0),
         "scope": token.scopes,
         "created_at": token.inserted_at.timestamp(),
@@ -325,7 +326,8 @@ async fn refresh_grant(state: &AppState, parts: &Parts, params: &Map<String, Val
     let refresh_token = text(params, "refresh_token").ok_or_else(invalid_credentials)?;
     let app = fetch_app(state, parts, params).await?.ok_or_else(invalid_credentials)?;
     let txn = state.db.begin().await.map_err(AppError::from)?;
-    let old = domain::oauth::find_refresh(&txn, &app, &refresh_token).await?.ok_or_else(invalid_credentials)?;
+    // Redeemed first, atomically: a concurrent redemption finds nothing and is refused.
+    let old = domain::oauth::redeem_refresh(&txn, &app, &refresh_token).await?.ok_or_else(invalid_credentials)?;
     let account = match &old.user_id {
         Some(id) => {
             let found = user::Entity::find_by_id(id.clone()).one(&txn).await.map_err(AppError::from)?;
@@ -337,7 +339,6 @@ async fn refresh_grant(state: &AppState, parts: &Parts, params: &Map<String, Val
     let scopes = scopes::parse(&old.scopes);
     let expires_in = state.settings.oauth2.token_expires_in;
     let token = domain::oauth::issue_token(&txn, &app, old.user_id.clone(), &scopes, expires_in).await?;
-    domain::oauth::delete_token(&txn, old.id).await?;
     txn.commit().await.map_err(AppError::from)?;
     Ok(token_json(&token, account.as_ref()))
 }

@@ -33,7 +33,7 @@ pub fn routes() -> Router<AppState> {
 /// page (still 200) for an unknown, used or expired token.
 async fn reset_form(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     match credentials::usable_reset_token(&state.db.read, &token).await {
-        Ok(Some((row, user))) => html(
+        Ok(Some((_, user))) => html(
             &state,
             &format!(
                 "<h2>Password Reset for {nickname}</h2>\n\
@@ -50,7 +50,7 @@ async fn reset_form(State(state): State<AppState>, Path(token): Path<String>) ->
                  <button type=\"submit\">Reset</button>\n\
                  </form>",
                 nickname = escape(&user.nickname),
-                token = escape(&row.token),
+                token = escape(&token),
             ),
         ),
         Ok(None) => html(&state, "<h2>Invalid Token</h2>"),

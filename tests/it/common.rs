@@ -51,7 +51,7 @@ pub const PASSWORD: &str = "test-password";
 
 /// A fresh database: a SQLite file in `data_dir`, or a new PostgreSQL database created through
 /// `TEST_DATABASE_URL`. Returns its URL and, for PostgreSQL, what `Drop` needs to remove it.
-async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<(String, String)>) {
+pub async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<(String, String)>) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let name = format!(
@@ -153,7 +153,7 @@ impl TestApp {
 
     /// A token for `user` with `scopes`, issued directly (OAuth flows have their own tests).
     pub async fn token(&self, user: &user::Model, scopes: &str) -> String {
-        let app = domain::oauth::create_app(
+        let (app, _) = domain::oauth::create_app(
             &self.state.db.write,
             domain::oauth::NewApp {
                 client_name: "test".into(),

@@ -637,6 +637,136 @@ async fn revoke_answers_empty_objects() {
     assert_eq!(reply.body, json!({"error": "Bad request"}));
 }
 
+/// Issue 13: concurrent redemptions of one refresh token yield exactly one new token (it
+/// matters on PostgreSQL, where they really run in parallel).
+#[tokio::test]
+async fn a_refresh_token_is_redeemed_once_under_concurrency() {
+    let app = TestApp::new().await;
+    let bob = app.user("bob").await;
+    let client = register(&app, "read").await;
+    let first = password_grant(&app, &client, "bob", PASSWORD, &[]).await.body;
+    let refresh = first["refresh_token"].as_str().unwrap().to_string();
+    let attempts = (0..16).map(|_| refresh_grant(&app, &client, &refresh));
+    let replies = futures_util::future::join_all(attempts).await;
+    let ok: Vec<&Reply> = replies.iter().filter(|r| r.status == StatusCode::OK).collect();
+    assert_eq!(ok.len(), 1, "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    for reply in replies.iter().filter(|r| r.status != StatusCode::OK) {
+        assert_eq!((reply.status, &reply.body), (StatusCode::BAD_REQUEST, &json!({"error": "Invalid credentials"})));
+    }
+    assert_eq!(crate::common::token_count(&app, &bob).await, 1);
+    assert_eq!(app.get(VERIFY_CREDENTIALS, ok[0].body["access_token"].as_str()).await.status, StatusCode::OK);
+}
+
+/// Issue 13: tokens and client secrets are stored as SHA-256 digests, shown only when issued.
+#[tokio::test]
+async fn secrets_are_stored_as_digests() {
+    use pleroma_gateway::auth::secret::digest;
+    let app = TestApp::new().await;
+    app.user("bob").await;
+    let client = register(&app, "read").await;
+    let row = oauth_app::Entity::find().one(&app.state.db.read).await.unwrap().unwrap();
+    assert_eq!(row.client_secret, digest(&client.1));
+    let reply = password_grant(&app, &client, "bob", PASSWORD, &[]).await;
+    let token = entity::oauth_token::Entity::find().one(&app.state.db.read).await.unwrap().unwrap();
+    assert_eq!(token.token, digest(reply.body["access_token"].as_str().unwrap()));
+    assert_eq!(token.refresh_token, digest(reply.body["refresh_token"].as_str().unwrap()));
+    // The digest itself is no credential.
+    assert_eq!(app.get(VERIFY_CREDENTIALS, Some(&token.token)).await.status, StatusCode::FORBIDDEN);
+    let by_digest = (client.0.clone(), row.client_secret.clone());
+    assert_eq!(password_grant(&app, &by_digest, "bob", PASSWORD, &[]).await.status, StatusCode::BAD_REQUEST);
+}
+
+/// Issue 13: the migration replaces plain secrets of existing rows by their digests, and the
+/// secrets keep working.
+#[tokio::test]
+async fn existing_plain_secrets_are_migrated_to_digests() {
+    use migration::MigratorTrait;
+    use pleroma_gateway::{auth::secret::digest, db::Db};
+    let dir = std::env::temp_dir().join(format!("gw-migrate-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (url, pg) = crate::common::fresh_database(&dir).await;
+    let db = Db::connect(&url).await.unwrap();
+    migration::Migrator::up(&db.write, Some(4)).await.unwrap();
+    let now = chrono::Utc::now();
+    let app_row = oauth_app::ActiveModel {
+        client_name: Set("old".into()),
+        redirect_uris: Set("urn:ietf:wg:oauth:2.0:oob".into()),
+        scopes: Set("read".into()),
+        website: Set(None),
+        client_id: Set("old-client".into()),
+        client_secret: Set("old-secret".into()),
+        trusted: Set(false),
+        user_id: Set(None),
+        inserted_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db.write)
+    .await
+    .unwrap();
+    entity::oauth_token::ActiveModel {
+        token: Set("old-access".into()),
+        refresh_token: Set("old-refresh".into()),
+        app_id: Set(app_row.id),
+        user_id: Set(None),
+        scopes: Set("read".into()),
+        valid_until: Set(now + chrono::Duration::hours(1)),
+        inserted_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db.write)
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    let app = oauth_app::Entity::find().one(&db.read).await.unwrap().unwrap();
+    assert_eq!(app.client_secret, digest("old-secret"));
+    let found = pleroma_gateway::domain::oauth::find_app(&db.read, "old-client", "old-secret").await.unwrap();
+    assert_eq!(found.map(|a| a.id), Some(app.id));
+    let (token, _) = pleroma_gateway::domain::oauth::find_token(&db.read, "old-access").await.unwrap().unwrap();
+    assert_eq!(token.refresh_token, digest("old-refresh"));
+    db.read.close_by_ref().await.ok();
+    db.write.close_by_ref().await.ok();
+    if let Some((admin, name)) = pg {
+        let admin = sea_orm::Database::connect(&admin).await.unwrap();
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &admin,
+            &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+        )
+        .await
+        .ok();
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Issue 13: an expired token is refused, and `clean_expired_tokens` deletes it.
+#[tokio::test]
+async fn expired_tokens_are_refused_and_cleaned_up() {
+    let app = TestApp::with_settings(|s| s.oauth2.clean_expired_tokens = true).await;
+    let bob = app.user("bob").await;
+    let (client, _) = pleroma_gateway::domain::oauth::create_app(
+        &app.state.db.write,
+        pleroma_gateway::domain::oauth::NewApp {
+            client_name: "t".into(),
+            redirect_uris: "urn:ietf:wg:oauth:2.0:oob".into(),
+            scopes: vec!["read".into()],
+            website: None,
+            user_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let scopes = ["read".to_string()];
+    let expired =
+        pleroma_gateway::domain::oauth::issue_token(&app.state.db.write, &client, Some(bob.id.clone()), &scopes, -1)
+            .await
+            .unwrap();
+    let live = app.token(&bob, "read").await;
+    assert_eq!(app.get(VERIFY_CREDENTIALS, Some(&expired.token)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(crate::common::token_count(&app, &bob).await, 2);
+    app.state.housekeeping().await.unwrap();
+    assert_eq!(crate::common::token_count(&app, &bob).await, 1);
+    assert_eq!(app.get(VERIFY_CREDENTIALS, Some(&live)).await.status, StatusCode::OK);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tokens at work: deactivation, scope hierarchy, the enforce toggle
 
