@@ -125,7 +125,7 @@ pub async fn validate_changes<C: ConnectionTrait>(
     let mut error = |field: &str, message: &str| {
         errors.entry(field.to_string()).or_insert_with(|| message.to_string());
     };
-    if let Some(email) = changes.email.as_deref().filter(|e| !e.is_empty()) {
+    if let Some(email) = changes.email.as_deref().filter(|e| !e.is_empty() && Some(*e) != user.email.as_deref()) {
         if !users::valid_email(email) {
             error("email", "has invalid format");
         }
@@ -170,7 +170,7 @@ pub async fn validate_changes<C: ConnectionTrait>(
     }
     if let Some(email) = changes.email.as_deref().filter(|e| !e.is_empty() && Some(*e) != user.email.as_deref()) {
         let taken = user::Entity::find()
-            .filter(user::Column::Email.eq(email))
+            .filter(users::same_text(user::Column::Email, email))
             .filter(user::Column::Id.ne(user.id.as_str()))
             .one(conn)
             .await?
@@ -410,7 +410,7 @@ pub async fn request_password_reset(
 ) -> Result<(), AppError> {
     let found = match users::find_by_nickname(&db.read, nickname_or_email).await? {
         Some(user) => Some(user),
-        None => user::Entity::find().filter(user::Column::Email.eq(nickname_or_email)).one(&db.read).await?,
+        None => users::find_by_email(&db.read, nickname_or_email).await?,
     };
     let Some(user) = found.filter(|u| u.local && u.is_active) else { return Ok(()) };
     let Some(address) = user.email.clone() else { return Ok(()) };

@@ -9,6 +9,7 @@ mod credentials;
 mod facade;
 mod graphql;
 mod moderation_log;
+mod nicknames;
 mod oauth;
 mod password_reset;
 mod users_read;
