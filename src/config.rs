@@ -139,7 +139,7 @@ impl Default for OAuth2 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum Limit {
-    /// `false` switches the limiter off (`true` is refused as meaningless).
+    /// `false` switches the limiter off (`true` is refused at load: it names no limit).
     Off(bool),
     /// The same limit for everyone: `[scale_ms, limit]`.
     Both([u64; 2]),
@@ -187,6 +187,39 @@ pub struct RateLimit {
     pub ap_routes: Limit,
     /// Most keys a limiter remembers; beyond it, the oldest windows are forgotten first.
     pub max_keys: usize,
+}
+
+impl RateLimit {
+    /// Refuse settings that name no limit: `true`, or a zero scale or count.
+    fn validate(&self) -> Result<(), String> {
+        let all = [
+            ("authentication", self.authentication),
+            ("timeline", self.timeline),
+            ("search", self.search),
+            ("app_account_creation", self.app_account_creation),
+            ("oauth_app_creation", self.oauth_app_creation),
+            ("relations_actions", self.relations_actions),
+            ("relation_id_action", self.relation_id_action),
+            ("statuses_actions", self.statuses_actions),
+            ("status_id_action", self.status_id_action),
+            ("password_reset", self.password_reset),
+            ("account_confirmation_resend", self.account_confirmation_resend),
+            ("ap_routes", self.ap_routes),
+        ];
+        for (name, limit) in all {
+            let valid = match limit {
+                Limit::Off(on) => !on,
+                _ => limit.for_mode(false).is_some() && limit.for_mode(true).is_some(),
+            };
+            if !valid {
+                return Err(format!(
+                    "rate_limit.{name}: expected [scale_ms, limit], [[scale_ms, limit], [scale_ms, limit]] with \
+                     positive numbers, or false"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for RateLimit {
@@ -252,6 +285,7 @@ impl Settings {
             .trim_end_matches('/')
             .to_string();
         url::Url::parse(&instance_url).map_err(|e| format!("invalid instance URL {instance_url}: {e}"))?;
+        file.rate_limit.validate()?;
         Ok(Settings {
             listen: overrides.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 4000))),
             database_url,
@@ -342,6 +376,28 @@ mod tests {
             let defaults = Settings::load(&cli.overrides).unwrap();
             assert_eq!(defaults.listen.to_string(), "127.0.0.1:4000");
             assert_eq!(defaults.database_url, "sqlite://./data/gateway.db?mode=rwc");
+        }
+
+        // Pleroma's :rate_limit and RemoteIp settings.
+        std::fs::write(
+            &file,
+            "[rate_limit]\nauthentication = [1000, 3]\nsearch = [[1000, 1], [1000, 2]]\npassword_reset = false\n\
+             [remote_ip]\nproxies = [\"203.0.113.0/24\"]\nreserved = []\n[oauth2]\nclean_expired_tokens = true\n",
+        )
+        .unwrap();
+        let cli = Cli::parse_from(["gw", "--config", file.to_str().unwrap()]);
+        let settings = Settings::load(&cli.overrides).unwrap();
+        assert_eq!(settings.rate_limit.authentication.for_mode(false), Some((1000, 3)));
+        assert_eq!(settings.rate_limit.search.for_mode(true), Some((1000, 2)));
+        assert_eq!(settings.rate_limit.password_reset.for_mode(false), None);
+        assert_eq!(settings.rate_limit.oauth_app_creation, Limit::Both([900_000, 5])); // default
+        assert_eq!(settings.remote_ip.proxies.len(), 1);
+        assert!(settings.remote_ip.reserved.is_empty());
+        assert!(settings.oauth2.clean_expired_tokens);
+        for bad in ["authentication = true", "authentication = [0, 5]", "authentication = [1000]"] {
+            std::fs::write(&file, format!("[rate_limit]\n{bad}\n")).unwrap();
+            let cli = Cli::parse_from(["gw", "--config", file.to_str().unwrap()]);
+            assert!(Settings::load(&cli.overrides).is_err(), "{bad}");
         }
 
         std::fs::write(&file, "no_such_key = 1\n").unwrap();
