@@ -21,6 +21,7 @@ impl AppState {
         let mailer = Arc::new(Mailer::new(&settings)?);
         let schema = crate::graphql::schema(db.clone(), settings.clone(), mailer.clone());
         let facade = Arc::new(Facade::new(&schema)?);
+        std::thread::spawn(crate::auth::password::prepare_dummy);
         Ok(AppState {
             rate_limits: Arc::new(RateLimits::new(settings.rate_limit.clone())),
             db,

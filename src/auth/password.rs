@@ -79,6 +79,12 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     hash_blocking(&format!("{random:?}")).unwrap_or_default()
 });
 
+/// Compute the dummy hash ahead of the first unknown login (which would otherwise take one
+/// hash longer than the others).
+pub fn prepare_dummy() {
+    std::sync::LazyLock::force(&DUMMY_HASH);
+}
+
 /// Whether `password` matches `stored`; without a stored hash, a dummy verification of the
 /// same cost, which never matches.
 pub async fn verify_or_dummy(password: String, stored: Option<String>) -> bool {
