@@ -70,6 +70,17 @@ pub async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<(Stri
     }
 }
 
+/// Remove a database made by [`fresh_database`] (PostgreSQL; SQLite files go with their
+/// directory).
+pub async fn drop_database(pg_database: Option<(String, String)>) {
+    if let Some((admin_url, name)) = pg_database {
+        if let Ok(admin) = Database::connect(&admin_url).await {
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok();
+            admin.close().await.ok();
+        }
+    }
+}
+
 impl TestApp {
     /// A gateway with default settings.
     pub async fn new() -> TestApp {

@@ -69,3 +69,27 @@ async fn lookups_ignore_case() {
         assert_eq!(reply.body, json!({"error": "User is not a staff member."}), "{login}");
     }
 }
+
+/// A database already holding case variants is refused by the migration, naming them, instead
+/// of failing on the index with an opaque error.
+#[tokio::test]
+async fn existing_case_duplicates_stop_the_migration() {
+    use migration::MigratorTrait;
+    use pleroma_gateway::{config::Settings, db::Db, domain::users};
+    let dir = std::env::temp_dir().join(format!("gw-case-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (url, pg) = crate::common::fresh_database(&dir).await;
+    let db = Db::connect(&url).await.unwrap();
+    migration::Migrator::up(&db.write, Some(5)).await.unwrap();
+    let settings = Settings::for_database(&url, &dir);
+    for (nickname, email) in [("admin", "a@example.org"), ("ADMIN", "b@example.org")] {
+        let new = users::NewUser { nickname: nickname.into(), email: email.into(), ..Default::default() };
+        users::insert_local(&db.write, &settings, &new, "x".into()).await.unwrap();
+    }
+    let err = db.migrate().await.unwrap_err().to_string();
+    assert!(err.contains("differ only in the case of their nickname: admin"), "{err}");
+    db.read.close_by_ref().await.ok();
+    db.write.close_by_ref().await.ok();
+    crate::common::drop_database(pg).await;
+    std::fs::remove_dir_all(dir).ok();
+}
