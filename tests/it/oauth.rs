@@ -725,15 +725,7 @@ async fn existing_plain_secrets_are_migrated_to_digests() {
     assert_eq!(token.refresh_token, digest("old-refresh"));
     db.read.close_by_ref().await.ok();
     db.write.close_by_ref().await.ok();
-    if let Some((admin, name)) = pg {
-        let admin = sea_orm::Database::connect(&admin).await.unwrap();
-        sea_orm::ConnectionTrait::execute_unprepared(
-            &admin,
-            &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
-        )
-        .await
-        .ok();
-    }
+    crate::common::drop_database(pg).await;
     std::fs::remove_dir_all(dir).ok();
 }
 
