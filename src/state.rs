@@ -21,13 +21,42 @@ impl AppState {
         let mailer = Arc::new(Mailer::new(&settings)?);
         let schema = crate::graphql::schema(db.clone(), settings.clone(), mailer.clone());
         let facade = Arc::new(crate::rest::facade(&schema)?);
+        std::thread::spawn(crate::auth::password::prepare_dummy);
         Ok(AppState {
-            rate_limits: Arc::new(RateLimits::new(settings.instance.login_attempts_per_minute)),
+            rate_limits: Arc::new(RateLimits::new(settings.rate_limit.clone())),
             db,
             settings,
             schema,
             facade,
             mailer,
+        })
+    }
+}
+
+impl AppState {
+    /// One round of housekeeping: forget expired rate-limit windows, delete spent or expired
+    /// password-reset tokens, and — with `clean_expired_tokens` (Pleroma's `PurgeExpiredToken`)
+    /// — OAuth tokens past their validity.
+    pub async fn housekeeping(&self) -> Result<(), crate::error::AppError> {
+        self.rate_limits.prune();
+        crate::domain::credentials::delete_stale_reset_tokens(&self.db.write).await?;
+        if self.settings.oauth2.clean_expired_tokens {
+            crate::domain::oauth::delete_expired_tokens(&self.db.write).await?;
+        }
+        Ok(())
+    }
+
+    /// Run [`AppState::housekeeping`] every minute, for as long as the runtime lives.
+    pub fn spawn_housekeeping(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                if let Err(err) = state.housekeeping().await {
+                    tracing::warn!(error = %err, "housekeeping failed");
+                }
+            }
         })
     }
 }

@@ -3,9 +3,12 @@
 mod access;
 pub mod password;
 mod rate_limit;
+pub mod remote_ip;
 pub mod scopes;
+pub mod secret;
 mod viewer;
 
 pub use access::{authorize, Access, Privilege};
-pub use rate_limit::RateLimits;
-pub use viewer::{AuthMethod, Viewer};
+pub use rate_limit::{Caller, LimitName, RateLimits};
+pub use remote_ip::ClientAddress;
+pub use viewer::{authorization, login as viewer_login, AuthMethod, Authorization, Viewer};

@@ -94,7 +94,7 @@ impl UserSearch {
             cond = cond.add(contains(backend, user::Column::Name, name));
         }
         if let Some(email) = self.email.as_deref().filter(|q| !q.is_empty()) {
-            cond = cond.add(user::Column::Email.eq(email));
+            cond = cond.add(same_text(user::Column::Email, email));
         }
         if !self.tags.is_empty() {
             cond = cond.add(
@@ -186,18 +186,31 @@ impl AccountStatus {
     }
 }
 
+/// `lower(column) = lower(value)`: nicknames and emails compare case-insensitively, as Pleroma's
+/// `citext` columns do; the unique indexes on `lower(nickname)` and `lower(email)` (migration 6)
+/// serve it.
+pub fn same_text(column: user::Column, value: &str) -> Expr {
+    use sea_orm::sea_query::{ExprTrait, Func};
+    Expr::expr(Func::lower(Expr::col(column))).eq(Func::lower(Expr::val(value)))
+}
+
 /// A user by nickname, or by flake id.
 pub async fn find_by_nickname_or_id<C: ConnectionTrait>(conn: &C, key: &str) -> Result<Option<user::Model>, AppError> {
-    let mut cond = Condition::any().add(user::Column::Nickname.eq(key));
+    let mut cond = Condition::any().add(same_text(user::Column::Nickname, key));
     if ids::is_flake_id(key) {
         cond = cond.add(user::Column::Id.eq(key));
     }
     Ok(user::Entity::find().filter(cond).one(conn).await?)
 }
 
-/// A user by exact nickname.
+/// A user by nickname, in any case.
 pub async fn find_by_nickname<C: ConnectionTrait>(conn: &C, nickname: &str) -> Result<Option<user::Model>, AppError> {
-    Ok(user::Entity::find().filter(user::Column::Nickname.eq(nickname)).one(conn).await?)
+    Ok(user::Entity::find().filter(same_text(user::Column::Nickname, nickname)).one(conn).await?)
+}
+
+/// A user by email, in any case.
+pub async fn find_by_email<C: ConnectionTrait>(conn: &C, email: &str) -> Result<Option<user::Model>, AppError> {
+    Ok(user::Entity::find().filter(same_text(user::Column::Email, email)).one(conn).await?)
 }
 
 /// The users' ids, in the same order.
@@ -205,10 +218,10 @@ pub fn user_ids(users: &[user::Model]) -> Vec<String> {
     users.iter().map(|u| u.id.clone()).collect()
 }
 
-/// The nicknames once each, in request order.
+/// The nicknames once each (whatever their case), in request order.
 fn distinct(nicknames: &[String]) -> Vec<String> {
     let mut seen = HashSet::new();
-    nicknames.iter().filter(|n| seen.insert(n.as_str())).cloned().collect()
+    nicknames.iter().filter(|n| seen.insert(n.to_lowercase())).cloned().collect()
 }
 
 /// Read the users with these nicknames for a change, in request order (each once); `Ok(None)`
@@ -224,14 +237,12 @@ pub async fn lock_by_nicknames<C: ConnectionTrait>(
     if wanted.is_empty() {
         return Ok(Some(Vec::new()));
     }
-    let rows = user::Entity::find()
-        .filter(user::Column::Nickname.is_in(wanted.clone()))
-        .order_by_asc(user::Column::Id)
-        .lock(LockType::NoKeyUpdate)
-        .all(conn)
-        .await?;
-    let mut by_nickname: HashMap<String, user::Model> = rows.into_iter().map(|u| (u.nickname.clone(), u)).collect();
-    Ok(wanted.iter().map(|n| by_nickname.remove(n)).collect())
+    let any = wanted.iter().fold(Condition::any(), |cond, n| cond.add(same_text(user::Column::Nickname, n)));
+    let rows =
+        user::Entity::find().filter(any).order_by_asc(user::Column::Id).lock(LockType::NoKeyUpdate).all(conn).await?;
+    let mut by_nickname: HashMap<String, user::Model> =
+        rows.into_iter().map(|u| (u.nickname.to_lowercase(), u)).collect();
+    Ok(wanted.iter().map(|n| by_nickname.remove(&n.to_lowercase())).collect())
 }
 
 /// The users a bulk admin action names, read as [`lock_by_nicknames`] does; any unknown
@@ -247,9 +258,9 @@ pub async fn require_by_nicknames<C: ConnectionTrait>(
 /// A local user by nickname or email, for password logins.
 pub async fn find_by_login<C: ConnectionTrait>(conn: &C, login: &str) -> Result<Option<user::Model>, AppError> {
     let cond = if login.contains('@') {
-        Condition::any().add(user::Column::Email.eq(login)).add(user::Column::Nickname.eq(login))
+        Condition::any().add(same_text(user::Column::Email, login)).add(same_text(user::Column::Nickname, login))
     } else {
-        Condition::all().add(user::Column::Nickname.eq(login))
+        Condition::all().add(same_text(user::Column::Nickname, login))
     };
     Ok(user::Entity::find().filter(cond).filter(user::Column::Local.eq(true)).one(conn).await?)
 }
@@ -356,7 +367,7 @@ pub async fn validate_new<C: ConnectionTrait>(conn: &C, new: &NewUser) -> Result
         errors.insert("email".into(), "can't be blank".into());
     } else if !valid_email(&new.email) {
         errors.insert("email".into(), "has invalid format".into());
-    } else if user::Entity::find().filter(user::Column::Email.eq(new.email.as_str())).one(conn).await?.is_some() {
+    } else if find_by_email(conn, &new.email).await?.is_some() {
         errors.insert("email".into(), "has already been taken".into());
     }
     if new.password.is_empty() {

@@ -10,6 +10,7 @@ mod engine;
 mod facade;
 mod graphql;
 mod moderation_log;
+mod nicknames;
 mod oauth;
 mod password_reset;
 mod users_read;
