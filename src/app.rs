@@ -2,7 +2,7 @@
 //! request log.
 use std::{
     sync::{Arc, Mutex},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use axum::{
@@ -16,7 +16,10 @@ use axum::{
 };
 use serde_json::{json, Value};
 use tower::Layer;
-use tower_http::normalize_path::NormalizePath;
+use tower_http::{
+    cors::{Any, CorsLayer},
+    normalize_path::NormalizePath,
+};
 
 use crate::{graphql, rest, state::AppState};
 
@@ -38,7 +41,94 @@ pub fn app(state: AppState) -> Router {
         .with_state(state);
     // Before routing, as Phoenix does: honour `_method` overrides and ignore a trailing slash.
     let api = middleware::from_fn(method_override).layer(api);
-    Router::new().fallback_service(NormalizePath::trim_trailing_slash(api))
+    let api = middleware::from_fn(reject_nul).layer(api);
+    Router::new().fallback_service(NormalizePath::trim_trailing_slash(api)).layer(cors())
+}
+
+/// CORS as Pleroma's `cors_plug` settings give it (methods, allowed and exposed headers, a day's
+/// max age); preflights are answered here, before routing. Any origin, without credentials:
+/// clients authenticate with an explicit `Authorization` header, and a foreign page must not
+/// ride on credentials the browser keeps (HTTP Basic) — Pleroma's `credentials: true` would echo
+/// any origin with them allowed.
+fn cors() -> CorsLayer {
+    use axum::http::HeaderName;
+    let idempotency = HeaderName::from_static("idempotency-key");
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::POST, Method::PUT, Method::DELETE, Method::GET, Method::PATCH, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, idempotency.clone()])
+        .expose_headers([
+            header::LINK,
+            HeaderName::from_static("x-ratelimit-reset"),
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-request-id"),
+            idempotency,
+        ])
+        .max_age(Duration::from_secs(86_400))
+}
+
+/// The 400 for a NUL character, in the route's error style.
+fn nul_refused(path: &str) -> Response {
+    // The one legacy-style facade route answers bare strings.
+    if path.ends_with("/activation_status") {
+        return (StatusCode::BAD_REQUEST, Json(json!("Invalid parameters"))).into_response();
+    }
+    rest::RestError::bad_request(NUL_MESSAGE).into_response()
+}
+
+const NUL_MESSAGE: &str = "Parameters must not contain NUL characters.";
+
+fn json_has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(json_has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
+        _ => false,
+    }
+}
+
+/// Whether HTTP Basic credentials decode to text with a NUL.
+fn basic_has_nul(request: &Request) -> bool {
+    use base64::Engine;
+    let Some(encoded) = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let Some(encoded) = encoded.strip_prefix("Basic ") else { return false };
+    base64::engine::general_purpose::STANDARD.decode(encoded.trim()).is_ok_and(|bytes| bytes.contains(&0))
+}
+
+/// NUL characters are refused once, where parameters enter: PostgreSQL cannot store them in
+/// text (every such query would fail with a 500) and SQLite's FTS5 rejects them. Checked: the
+/// path and query string (`%00`; a raw NUL cannot appear in a URI), HTTP Basic credentials, and
+/// JSON and form bodies. Multipart fields are checked where they are decoded (`rest::params`).
+async fn reject_nul(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let percent_nul = |s: &str| s.contains("%00");
+    if percent_nul(&path) || request.uri().query().is_some_and(percent_nul) || basic_has_nul(&request) {
+        return nul_refused(&path);
+    }
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    let json = content_type.starts_with("application/json") || content_type.contains("+json");
+    if !(form || json) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, rest::params::BODY_LIMIT).await else {
+        return rest::RestError::bad_request("Request body too large or unreadable").into_response();
+    };
+    let has_nul = if json {
+        // Only a `\u0000` escape can put a NUL in valid JSON; parse only then.
+        bytes.windows(6).any(|w| w == b"\\u0000")
+            && serde_json::from_slice::<Value>(&bytes).is_ok_and(|v| json_has_nul(&v))
+    } else {
+        bytes.contains(&0) || bytes.windows(3).any(|w| w == b"%00")
+    };
+    if has_nul {
+        return nul_refused(&path);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 /// Phoenix's `Plug.MethodOverride`: a POST whose form or JSON body carries `_method` = PUT,

@@ -3,7 +3,6 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use entity::user;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{db::Db, domain};
 
@@ -40,11 +39,7 @@ impl Loader<UserById> for DbLoader {
             return Ok(HashMap::new());
         }
         let ids: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
-        let users = user::Entity::find()
-            .filter(user::Column::Id.is_in(ids))
-            .all(&self.db.read)
-            .await
-            .map_err(|e| e.to_string())?;
+        let users = domain::users::by_ids(&self.db.read, &ids).await.map_err(|e| e.to_string())?;
         Ok(users.into_iter().map(|u| (UserById(u.id.clone()), u)).collect())
     }
 }

@@ -63,6 +63,10 @@ pub async fn decode_body(
             }
             let text =
                 field.text().await.map_err(|e| RestError::bad_request(&format!("Malformed multipart body: {e}")))?;
+            // NUL cannot be stored in text on PostgreSQL (JSON and form bodies are checked in `app`).
+            if text.contains('\0') || name.contains('\0') {
+                return Err(RestError::bad_request("Parameters must not contain NUL characters."));
+            }
             if !fields.is_empty() {
                 fields.push('&');
             }

@@ -8,6 +8,7 @@ mod cli;
 mod credentials;
 mod facade;
 mod graphql;
+mod hardening;
 mod moderation_log;
 mod oauth;
 mod password_reset;
