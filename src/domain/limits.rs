@@ -2,8 +2,9 @@
 //! it, elsewhere the number is ours and bounds work and the size of what is stored.
 use crate::error::AppError;
 
-/// Longest tag. Pleroma stores `users.tags` as `{:array, :string}`, which Ecto makes
-/// `character varying(255)[]` on PostgreSQL: a longer tag fails there.
+/// Longest tag. Pleroma stores `users.tags` as `{:array, :string}` (migration
+/// `20181206125616_add_tags_to_users`), which Ecto makes `character varying(255)[]` on
+/// PostgreSQL: a longer tag fails there.
 pub const MAX_TAG_CHARS: usize = 255;
 /// Most nicknames or tags one bulk action or search names. Pleroma sets none; one page of
 /// users (`MAX_PAGE_SIZE`) is the largest set an admin UI selects at once, and it keeps every
