@@ -94,7 +94,11 @@ fn basic_has_nul(request: &Request) -> bool {
     let Some(encoded) = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let Some(encoded) = encoded.strip_prefix("Basic ") else { return false };
+    // Auth schemes are case-insensitive.
+    let Some((scheme, encoded)) = encoded.split_once(' ') else { return false };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return false;
+    }
     base64::engine::general_purpose::STANDARD.decode(encoded.trim()).is_ok_and(|bytes| bytes.contains(&0))
 }
 

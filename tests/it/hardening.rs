@@ -238,6 +238,15 @@ async fn nul_bytes_are_refused_at_the_edge() {
     // HTTP Basic credentials.
     is_400(&basic(&app, Method::GET, "/api/v1/pleroma/admin/users", "a\u{0}b", "pw").await, "basic user");
     is_400(&basic(&app, Method::GET, "/api/v1/pleroma/admin/users", "admin", "p\u{0}w").await, "basic password");
+    // Auth schemes are case-insensitive: `basic` is checked too.
+    let lower = app
+        .client
+        .get(format!("{}/api/v1/pleroma/admin/users", app.base))
+        .header(header::AUTHORIZATION, "basic YQBiOnB3") // "a\0b:pw"
+        .send()
+        .await
+        .unwrap();
+    is_400(&Reply::from(lower).await, "lower-case basic");
     // GraphQL variables and literals.
     let reply = app.request(
         Method::POST,
