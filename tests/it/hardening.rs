@@ -49,6 +49,13 @@ async fn deep_documents_are_refused_without_crashing() {
         "]".repeat(5000)
     );
     assert_bad_request_graphql(&post_graphql(&app, None, variables).await);
+    // Variables just under that limit are validated without trouble.
+    let variables = format!(
+        r#"{{"query": "query($v: JSON) {{ instance {{ title }} }}", "variables": {{"v": {}1{}}}}}"#,
+        "[".repeat(120),
+        "]".repeat(120)
+    );
+    assert_ne!(post_graphql(&app, None, variables).await.status, StatusCode::INTERNAL_SERVER_ERROR);
     // Brackets inside a string are text, not nesting.
     let quoted = format!("{{ instance {{ title }} }} # {}", "[".repeat(5000));
     let reply = post_graphql(&app, None, json!({ "query": quoted }).to_string()).await;
