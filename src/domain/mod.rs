@@ -2,6 +2,7 @@
 //! nothing of HTTP or GraphQL.
 pub mod credentials;
 pub mod instance;
+pub mod limits;
 pub mod mail;
 pub mod moderation_log;
 pub mod oauth;

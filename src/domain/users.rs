@@ -15,6 +15,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use super::limits;
 use crate::{config::Settings, error::AppError, ids};
 
 /// Account states of Pleroma's `filters` list on `GET /admin/users`.
@@ -85,6 +86,18 @@ fn contains(backend: DbBackend, column: user::Column, term: &str) -> Expr {
 }
 
 impl UserSearch {
+    /// Refuse search terms and lists too long to be meant (see [`limits`]).
+    fn check(&self) -> Result<(), AppError> {
+        for (field, term) in [("query", &self.query), ("name", &self.name), ("email", &self.email)] {
+            if let Some(term) = term {
+                limits::check_chars(field, term, limits::MAX_SEARCH_CHARS)?;
+            }
+        }
+        limits::check_tags(&self.tags)?;
+        limits::check_count("actor_types", &self.actor_types, limits::MAX_LIST_ITEMS)?;
+        self.actor_types.iter().try_for_each(|t| limits::check_chars("actor_types", t, limits::MAX_SEARCH_CHARS))
+    }
+
     fn condition(&self, backend: DbBackend) -> Condition {
         let mut cond = Condition::all().add(user::Column::Nickname.not_like("internal.%"));
         if let Some(q) = self.query.as_deref().filter(|q| !q.is_empty()) {
@@ -144,6 +157,7 @@ impl UserSearch {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<user::Model>, AppError> {
+        self.check()?;
         Ok(user::Entity::find()
             .filter(self.condition(conn.get_database_backend()))
             .order_by_desc(user::Column::Id)
@@ -155,6 +169,7 @@ impl UserSearch {
 
     /// How many users match.
     pub async fn count<C: ConnectionTrait>(&self, conn: &C) -> Result<u64, AppError> {
+        self.check()?;
         Ok(user::Entity::find().filter(self.condition(conn.get_database_backend())).count(conn).await?)
     }
 }
@@ -233,6 +248,7 @@ pub async fn lock_by_nicknames<C: ConnectionTrait>(
     conn: &C,
     nicknames: &[String],
 ) -> Result<Option<Vec<user::Model>>, AppError> {
+    limits::check_nicknames(nicknames)?;
     let wanted = distinct(nicknames);
     if wanted.is_empty() {
         return Ok(Some(Vec::new()));
@@ -265,22 +281,34 @@ pub async fn find_by_login<C: ConnectionTrait>(conn: &C, login: &str) -> Result<
     Ok(user::Entity::find().filter(cond).filter(user::Column::Local.eq(true)).one(conn).await?)
 }
 
-/// Tags of each of these users, in one query.
+/// Most values bound in one `IN (…)` list (SQLite allows 32,766 variables per statement).
+pub const IN_CHUNK: usize = 500;
+
+/// Users by id, in any order, `IN_CHUNK` ids per query.
+pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[String]) -> Result<Vec<user::Model>, AppError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        out.extend(user::Entity::find().filter(user::Column::Id.is_in(chunk.to_vec())).all(conn).await?);
+    }
+    Ok(out)
+}
+
+/// Tags of each of these users, in one query per `IN_CHUNK` users.
 pub async fn tags_of<C: ConnectionTrait>(
     conn: &C,
     user_ids: &[String],
 ) -> Result<HashMap<String, Vec<String>>, AppError> {
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
-    if user_ids.is_empty() {
-        return Ok(out);
-    }
-    let rows = user_tag::Entity::find()
-        .filter(user_tag::Column::UserId.is_in(user_ids.to_vec()))
-        .order_by_asc(user_tag::Column::Tag)
-        .all(conn)
-        .await?;
-    for row in rows {
-        out.entry(row.user_id).or_default().push(row.tag);
+    // In chunks: a long batch must stay under the database's bind-variable limit.
+    for chunk in user_ids.chunks(IN_CHUNK) {
+        let rows = user_tag::Entity::find()
+            .filter(user_tag::Column::UserId.is_in(chunk.to_vec()))
+            .order_by_asc(user_tag::Column::Tag)
+            .all(conn)
+            .await?;
+        for row in rows {
+            out.entry(row.user_id).or_default().push(row.tag);
+        }
     }
     Ok(out)
 }

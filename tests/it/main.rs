@@ -9,6 +9,7 @@ mod credentials;
 mod engine;
 mod facade;
 mod graphql;
+mod hardening;
 mod moderation_log;
 mod nicknames;
 mod oauth;

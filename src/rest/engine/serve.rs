@@ -100,7 +100,10 @@ async fn execute(
         authorize(&viewer, *access, &state.settings.instance).map_err(|e| render(e, style))?;
     }
 
-    let (mut merged, files) = params::merge(&parts, body).await?;
+    let (mut merged, files) = params::merge(&parts, body).await.map_err(|e| match style {
+        ErrorStyle::Legacy if e.status == StatusCode::BAD_REQUEST => legacy_invalid(),
+        _ => e,
+    })?;
     merged.extend(path.into_iter().map(|(k, v)| (k, Value::String(v))));
 
     let mut variables = Map::new();
@@ -139,11 +142,13 @@ async fn execute(
     .map_err(|e| render(e, style))
 }
 
+fn legacy_invalid() -> RestError {
+    RestError { status: StatusCode::BAD_REQUEST, body: Value::String("Invalid parameters".into()) }
+}
+
 fn invalid(e: params::ParamError, style: ErrorStyle) -> RestError {
     match style {
-        ErrorStyle::Legacy => {
-            RestError { status: StatusCode::BAD_REQUEST, body: Value::String("Invalid parameters".into()) }
-        }
+        ErrorStyle::Legacy => legacy_invalid(),
         ErrorStyle::Admin => RestError::validation(&e.field, &e.message),
     }
 }
