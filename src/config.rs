@@ -6,7 +6,7 @@ use std::{
 
 use serde::Deserialize;
 
-use crate::auth::Privilege;
+use crate::domain::privileges::Privilege;
 
 /// Values given on the command line or in the environment (clap fills both).
 #[derive(Debug, Default, Clone, clap::Args)]

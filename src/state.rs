@@ -60,3 +60,25 @@ impl AppState {
         })
     }
 }
+
+impl AppState {
+    /// What authenticating a request needs.
+    pub fn auth(&self) -> crate::auth::AuthContext<'_> {
+        crate::auth::AuthContext { db: &self.db, settings: &self.settings, rate_limits: &self.rate_limits }
+    }
+}
+
+/// Handlers take the caller as an extractor; a native row's guard has already resolved it.
+impl axum::extract::FromRequestParts<AppState> for crate::auth::Viewer {
+    type Rejection = crate::rest::RestError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(viewer) = parts.extensions.get::<crate::auth::Viewer>() {
+            return Ok(viewer.clone());
+        }
+        crate::auth::Viewer::from_request(parts, &state.auth()).await.map_err(crate::rest::RestError::from)
+    }
+}

@@ -2,10 +2,7 @@
 //! override and the request log.
 mod graphql;
 
-use std::{
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use axum::{
     body::Body,
@@ -24,11 +21,6 @@ use tower_http::{
 };
 
 use crate::{rest, state::AppState};
-
-/// The nickname of the authenticated caller, filled in by whoever authenticates the request,
-/// so that the request log can name them.
-#[derive(Clone, Default)]
-pub struct LoggedUser(pub Arc<Mutex<Option<String>>>);
 
 /// The whole application over a state. Tests and `main` build the same router.
 pub fn app(state: AppState) -> Router {
@@ -154,7 +146,7 @@ async fn log_request(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
-    let user = LoggedUser::default();
+    let user = crate::auth::LoggedUser::default();
     request.extensions_mut().insert(user.clone());
     let response = next.run(request).await;
     let nickname = user.0.lock().ok().and_then(|n| n.clone()).unwrap_or_else(|| "-".into());

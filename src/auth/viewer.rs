@@ -1,14 +1,16 @@
 //! The authenticated caller, taken from `Authorization: Bearer`, an `access_token` parameter,
 //! or HTTP Basic `nickname:password`.
-use axum::{
-    extract::FromRequestParts,
-    http::{header, request::Parts},
-};
+use axum::http::{header, request::Parts};
 use base64::Engine;
 use entity::user;
 
-use super::{password, rate_limit::Caller, remote_ip::ClientAddress, scopes, LimitName};
-use crate::{config::Instance, domain, error::AppError, state::AppState};
+use super::{password, rate_limit::Caller, remote_ip::ClientAddress, scopes, LimitName, RateLimits};
+use crate::{
+    config::{Instance, Settings},
+    db::Db,
+    domain,
+    error::AppError,
+};
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +21,18 @@ pub enum AuthMethod {
     /// HTTP Basic with a password: skips OAuth scope checks.
     Basic,
 }
+
+/// What authenticating a request needs: the database, the settings and the limiters.
+pub struct AuthContext<'a> {
+    pub db: &'a Db,
+    pub settings: &'a Settings,
+    pub rate_limits: &'a RateLimits,
+}
+
+/// The nickname of the authenticated caller, filled in by whoever authenticates the request,
+/// so that the request log can name them.
+#[derive(Clone, Default)]
+pub struct LoggedUser(pub std::sync::Arc<std::sync::Mutex<Option<String>>>);
 
 /// Who is calling.
 #[derive(Debug, Clone)]
@@ -61,22 +75,22 @@ impl Viewer {
     }
 
     /// Resolve the caller of a request.
-    pub async fn from_request(parts: &Parts, state: &AppState) -> Result<Viewer, AppError> {
-        let address = super::remote_ip::client_address(parts, &state.settings.remote_ip);
+    pub async fn from_request(parts: &Parts, auth: &AuthContext<'_>) -> Result<Viewer, AppError> {
+        let address = super::remote_ip::client_address(parts, &auth.settings.remote_ip);
         let mut viewer = Viewer { address, ..Viewer::anonymous() };
         match credentials(parts) {
             Credentials::None => {}
             Credentials::Bearer(token) => {
-                if let Some((token, user)) = domain::oauth::find_token(&state.db.read, &token).await? {
+                if let Some((token, user)) = domain::oauth::find_token(&auth.db.read, &token).await? {
                     viewer.method = AuthMethod::Token;
                     viewer.scopes = Some(scopes::parse(&token.scopes));
                     viewer.token_id = Some(token.id);
                     viewer.app_id = Some(token.app_id);
-                    viewer.user = user.filter(|u| may_sign_in(u, &state.settings.instance));
+                    viewer.user = user.filter(|u| may_sign_in(u, &auth.settings.instance));
                 }
             }
             Credentials::Basic(name, secret) => {
-                let user = login(state, address, &name, secret).await?;
+                let user = login(auth, address, &name, secret).await?;
                 if let Some(user) = user {
                     if user.mfa_enabled {
                         return Err(AppError::Forbidden(
@@ -84,11 +98,11 @@ impl Viewer {
                         ));
                     }
                     viewer.method = AuthMethod::Basic;
-                    viewer.user = Some(user).filter(|u| may_sign_in(u, &state.settings.instance));
+                    viewer.user = Some(user).filter(|u| may_sign_in(u, &auth.settings.instance));
                 }
             }
         }
-        if let (Some(user), Some(slot)) = (&viewer.user, parts.extensions.get::<crate::app::LoggedUser>()) {
+        if let (Some(user), Some(slot)) = (&viewer.user, parts.extensions.get::<LoggedUser>()) {
             if let Ok(mut name) = slot.0.lock() {
                 *name = Some(user.nickname.clone());
             }
@@ -104,21 +118,21 @@ impl Viewer {
 /// `RateLimiter` `:authentication`). Unknown accounts cost a dummy verification, so the answer
 /// takes as long whether or not the nickname exists.
 pub async fn login(
-    state: &AppState,
+    auth: &AuthContext<'_>,
     address: ClientAddress,
     name: &str,
     secret: String,
 ) -> Result<Option<user::Model>, AppError> {
     let caller = Caller::address(address);
-    if state.rate_limits.exceeded(LimitName::Authentication, &caller) {
+    if auth.rate_limits.exceeded(LimitName::Authentication, &caller) {
         return Err(AppError::RateLimited);
     }
-    let account = domain::users::find_by_login(&state.db.read, name).await?;
+    let account = domain::users::find_by_login(&auth.db.read, name).await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
     if password::verify_or_dummy(secret, stored).await {
         Ok(account)
     } else {
-        state.rate_limits.record(LimitName::Authentication, &caller);
+        auth.rate_limits.record(LimitName::Authentication, &caller);
         Ok(None)
     }
 }
@@ -179,14 +193,6 @@ fn credentials(parts: &Parts) -> Credentials {
         url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned())
     });
     token.map_or(Credentials::None, Credentials::Bearer)
-}
-
-impl FromRequestParts<AppState> for Viewer {
-    type Rejection = crate::rest::RestError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Viewer::from_request(parts, state).await.map_err(crate::rest::RestError::from)
-    }
 }
 
 #[cfg(test)]

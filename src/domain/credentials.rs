@@ -20,14 +20,11 @@ use serde_json::{json, Value};
 use super::{
     mail::{Email, Mailer},
     moderation_log::{self, subjects, Action, Actor},
-    oauth, users,
+    oauth, password,
+    secret::digest,
+    users,
 };
-use crate::{
-    auth::{password, secret::digest},
-    config::Settings,
-    db::Db,
-    error::AppError,
-};
+use crate::{config::Settings, db::Db, error::AppError};
 
 /// How long a password-reset token stays valid (Pleroma's `password_reset_token_validity`).
 pub const RESET_TOKEN_VALIDITY: Duration = Duration::hours(24);

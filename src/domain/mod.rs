@@ -6,5 +6,8 @@ pub mod limits;
 pub mod mail;
 pub mod moderation_log;
 pub mod oauth;
+pub mod password;
+pub mod privileges;
+pub mod secret;
 pub mod user_admin;
 pub mod users;

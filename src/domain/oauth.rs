@@ -4,7 +4,8 @@ use chrono::{Duration, Utc};
 use entity::{oauth_app, oauth_token, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use crate::{auth::secret::digest, error::AppError};
+use super::secret::digest;
+use crate::error::AppError;
 
 /// A random URL-safe secret (32 bytes of entropy).
 pub fn random_secret() -> String {

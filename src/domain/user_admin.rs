@@ -23,11 +23,10 @@ use serde_json::{json, Value};
 use super::{
     limits,
     moderation_log::{record, subjects, Action, Actor, Permission, Subject},
-    oauth,
+    oauth, password,
     users::{self, user_ids, NewUser},
 };
 use crate::{
-    auth::password,
     config::Settings,
     db::Db,
     error::{AppError, AppResult},

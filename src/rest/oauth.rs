@@ -127,7 +127,7 @@ async fn create_app(State(state): State<AppState>, request: Request) -> Response
 
 async fn create_app_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
     let (parts, params) = params::request_params(request).await?;
-    let viewer = Viewer::from_request(&parts, state).await.ok();
+    let viewer = Viewer::from_request(&parts, &state.auth()).await.ok();
     // Pleroma: `RateLimiter` `:oauth_app_creation` on `AppController.create`, per user or address.
     let caller = match &viewer {
         Some(viewer) => Caller::of(viewer),
@@ -202,7 +202,7 @@ async fn verify_app(State(state): State<AppState>, request: Request) -> Response
 
 async fn verify_app_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
     let (parts, _) = request.into_parts();
-    let viewer = Viewer::from_request(&parts, state).await?;
+    let viewer = Viewer::from_request(&parts, &state.auth()).await?;
     authorize(&viewer, Access::App, &state.settings.instance)?;
     // HTTP Basic carries no app (Pleroma crashes here); refuse like an anonymous call.
     let app_id = viewer.app_id.ok_or_else(|| AppError::Unauthenticated("Invalid credentials.".into()))?;
@@ -315,7 +315,7 @@ async fn password_grant(state: &AppState, parts: &Parts, params: &Map<String, Va
         return Err(invalid_credentials());
     };
     let address = auth::remote_ip::client_address(parts, &state.settings.remote_ip);
-    let Some(account) = auth::viewer_login(state, address, &login, secret).await? else {
+    let Some(account) = auth::viewer_login(&state.auth(), address, &login, secret).await? else {
         return Err(invalid_credentials());
     };
     let app = fetch_app(state, parts, params).await?.ok_or_else(invalid_credentials)?;

@@ -138,7 +138,7 @@ async fn request_reset(State(state): State<AppState>, request: Request) -> Respo
     };
     // Pleroma: `RateLimiter` `:password_reset` on `AuthController.password_reset`, keyed by the
     // signed-in user or else the client address (not by the account asked about).
-    let caller = match Viewer::from_request(&parts, &state).await {
+    let caller = match Viewer::from_request(&parts, &state.auth()).await {
         Ok(viewer) => Caller::of(&viewer),
         Err(_) => Caller::address(client_address(&parts, &state.settings.remote_ip)),
     };

@@ -10,6 +10,7 @@ mod engine;
 mod facade;
 mod graphql;
 mod hardening;
+mod layers;
 mod moderation_log;
 mod nicknames;
 mod oauth;

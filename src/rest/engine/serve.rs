@@ -68,7 +68,7 @@ impl Facade {
 /// A native row's access check; the viewer it found is handed to the handler.
 async fn guard(state: AppState, access: Access, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    let viewer = match Viewer::from_request(&parts, &state).await {
+    let viewer = match Viewer::from_request(&parts, &state.auth()).await {
         Ok(viewer) => viewer,
         Err(err) => return RestError::from(err).into_response(),
     };
@@ -95,7 +95,7 @@ async fn execute(
     };
     let style = row.errors;
     let (parts, body) = request.into_parts();
-    let viewer = Viewer::from_request(&parts, state).await.map_err(|e| render(e, style))?;
+    let viewer = Viewer::from_request(&parts, &state.auth()).await.map_err(|e| render(e, style))?;
     for access in &compiled.access {
         authorize(&viewer, *access, &state.settings.instance).map_err(|e| render(e, style))?;
     }
