@@ -84,6 +84,16 @@ async fn every_admin_route_refuses_the_unauthorized() {
     let mut checked = 0;
     for compiled in &app.state.facade.routes {
         if !compiled.access.iter().any(|a| matches!(a, Access::Admin(_) | Access::Staff(..))) {
+            // Rows for any signed-in user or any token refuse anonymous callers alike.
+            if compiled.access.iter().any(|a| *a != Access::Public) {
+                for path in compiled.route.paths() {
+                    let path = param.replace_all(&path, "plain").to_string();
+                    let method = reqwest::Method::from_bytes(compiled.route.method.as_str().as_bytes()).unwrap();
+                    let reply = app.request(method.clone(), &path, None, None).await;
+                    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method} {path}: {}", reply.text);
+                    assert_eq!(reply.body, json!({ "error": "Invalid credentials." }), "{method} {path}");
+                }
+            }
             continue;
         }
         let admin_only = compiled.access.iter().any(|a| matches!(a, Access::Admin(_)));

@@ -1,7 +1,7 @@
 //! `GET /api/openapi`: an OpenAPI 3 document of every route in the table, generated from the rows,
 //! the operations' variables and selections, and the shapes (never written by hand).
 use async_graphql::parser::types::{BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type};
-use axum::{extract::State, Json};
+use axum::extract::State;
 use serde_json::{json, Map, Value};
 
 use super::{
@@ -340,6 +340,6 @@ pub fn document(state: &AppState) -> Value {
 }
 
 /// Serve the document.
-pub async fn serve(State(state): State<AppState>) -> Json<Value> {
-    Json(document(&state))
+pub async fn serve(State(state): State<AppState>) -> axum::response::Response {
+    super::json(axum::http::StatusCode::OK, &document(&state))
 }
