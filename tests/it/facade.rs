@@ -53,6 +53,12 @@ async fn openapi_document_lists_every_route() {
             if compiled.access.iter().any(|a| *a != pleroma_gateway::auth::Access::Public) {
                 assert!(op["responses"]["403"].is_object(), "{path}");
             }
+            // Every path segment parameter is declared (OpenAPI requires it).
+            for segment in path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')) {
+                let declared =
+                    op["parameters"].as_array().unwrap().iter().any(|p| p["name"] == segment && p["in"] == "path");
+                assert!(declared, "{path}: path parameter {segment} undeclared");
+            }
         }
     }
     let list = &doc["paths"]["/api/pleroma/admin/users"]["get"];
