@@ -222,3 +222,58 @@ async fn graphql_moderation_log_with_actors() {
     assert_eq!(reply["errors"][0]["message"], "User isn't privileged.");
     assert_eq!(reply["errors"][0]["extensions"]["code"], "FORBIDDEN");
 }
+
+/// A whole log entry as Pleroma's `ModerationLogView` renders it (ids and times redacted).
+#[tokio::test]
+async fn log_entry_body() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    app.user("bob").await;
+    let reply = app
+        .request(
+            reqwest::Method::PATCH,
+            "/api/v1/pleroma/admin/users/deactivate",
+            Some(&token),
+            Some(json!({"nicknames": ["bob"]})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let reply = app.get("/api/v1/pleroma/admin/moderation_log", Some(&token)).await;
+    insta::assert_json_snapshot!(
+        reply.body,
+        {
+            ".items[].id" => "[id]",
+            ".items[].time" => "[time]",
+            ".items[].data.actor.id" => "[id]",
+            ".items[].data.subject[].id" => "[id]",
+        },
+        @r#"
+    {
+      "items": [
+        {
+          "data": {
+            "action": "deactivate",
+            "actor": {
+              "id": "[id]",
+              "nickname": "admin",
+              "type": "user"
+            },
+            "message": "@admin deactivated users: @bob",
+            "subject": [
+              {
+                "id": "[id]",
+                "nickname": "bob",
+                "type": "user"
+              }
+            ]
+          },
+          "id": "[id]",
+          "message": "@admin deactivated users: @bob",
+          "time": "[time]"
+        }
+      ],
+      "total": 1
+    }
+    "#
+    );
+}

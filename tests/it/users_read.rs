@@ -440,3 +440,44 @@ async fn admin_user_body() {
     "#
     );
 }
+
+/// The whole credentials body of `GET /users/:nickname/credentials` (id and URLs redacted).
+#[tokio::test]
+async fn credentials_body() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    app.user_with("alice", |u| u.name = Set(Some("Alice".into()))).await;
+    let reply = app.get("/api/pleroma/admin/users/alice/credentials", Some(&token)).await;
+    insta::assert_json_snapshot!(
+        reply.body,
+        { ".id" => "[id]", ".avatar" => "[url]", ".banner" => "[url]" },
+        @r#"
+    {
+      "actor_type": "Person",
+      "allow_following_move": true,
+      "avatar": "[url]",
+      "background": null,
+      "banner": "[url]",
+      "bio": ".",
+      "default_scope": "public",
+      "email": "alice@example.org",
+      "fields": [],
+      "hide_favorites": true,
+      "hide_followers": false,
+      "hide_followers_count": false,
+      "hide_follows": false,
+      "hide_follows_count": false,
+      "id": "[id]",
+      "is_discoverable": false,
+      "is_locked": false,
+      "name": "Alice",
+      "nickname": "alice",
+      "no_rich_text": false,
+      "pleroma_settings_store": {},
+      "raw_fields": [],
+      "show_role": true,
+      "skip_thread_containment": false
+    }
+    "#
+    );
+}
