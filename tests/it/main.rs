@@ -8,6 +8,7 @@ mod cli;
 mod credentials;
 mod engine;
 mod facade;
+mod graphiql;
 mod graphql;
 mod moderation_log;
 mod oauth;
