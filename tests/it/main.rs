@@ -13,5 +13,6 @@ mod graphql;
 mod moderation_log;
 mod oauth;
 mod password_reset;
+mod readme;
 mod users_read;
 mod users_write;
