@@ -101,11 +101,22 @@ fn parameters(op: &Value, out: &mut String) {
     out.push_str("</table>");
 }
 
+/// Media types and their schemas; types that share a schema (JSON, form and multipart bodies
+/// usually do) are listed together over one copy of it.
 fn content(body: &Value, out: &mut String) {
     let Some(content) = body.get("content").and_then(Value::as_object) else { return };
+    let mut groups: Vec<(Vec<&str>, Option<&Value>)> = Vec::new();
     for (media_type, media) in content {
-        let _ = write!(out, "<div><code>{}</code></div>", escape(media_type));
-        if let Some(schema) = media.get("schema") {
+        let schema = media.get("schema");
+        match groups.iter_mut().find(|(_, s)| *s == schema) {
+            Some((types, _)) => types.push(media_type),
+            None => groups.push((vec![media_type], schema)),
+        }
+    }
+    for (types, schema) in groups {
+        let names: Vec<String> = types.iter().map(|t| escape(t)).collect();
+        let _ = write!(out, "<div><code>{}</code></div>", names.join("</code>, <code>"));
+        if let Some(schema) = schema {
             out.push_str(&schema_block(schema));
         }
     }
@@ -136,7 +147,7 @@ fn operation(method: &str, path: &str, op: &Value, out: &mut String) {
     if !access.is_empty() || !scopes.is_empty() {
         let _ = write!(out, "<p><b>Access:</b> {}", escape(access));
         if !scopes.is_empty() {
-            let _ = write!(out, " — scopes <code>{}</code>", scopes.join("</code>, <code>"));
+            let _ = write!(out, "<br><b>OAuth scopes:</b> <code>{}</code>", scopes.join("</code>, <code>"));
         }
         out.push_str("</p>");
     }
@@ -238,8 +249,12 @@ mod tests {
                 "summary": "Do <b>it</b>",
                 "security": [{ "oAuth": ["admin:write"] }],
                 "x-access": "admin",
+
                 "parameters": [{ "name": "x", "in": "path", "required": true, "schema": { "type": "string" } }],
-                "requestBody": { "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Body" } } } },
+                "requestBody": { "content": {
+                    "application/json": { "schema": { "$ref": "#/components/schemas/Body" } },
+                    "multipart/form-data": { "schema": { "$ref": "#/components/schemas/Body" } },
+                } },
                 "responses": { "200": { "description": "OK \"quoted\"" }, "403": { "description": "Refused" } },
             }}},
             "components": { "schemas": { "Body": { "type": "object", "properties": { "<k>": { "type": "string" } } } } },
@@ -248,6 +263,9 @@ mod tests {
         assert!(html.contains("<title>T&lt;&amp;&gt; — REST reference</title>"), "{html}");
         assert!(html.contains("Do &lt;b&gt;it&lt;/b&gt;"));
         assert!(html.contains("<code>admin:write</code>"));
+        // One copy of a schema the media types share.
+        assert!(html.contains("<code>application/json</code>, <code>multipart/form-data</code>"));
+        assert_eq!(html.matches("<a href=\"#schema-Body\">").count(), 1);
         assert!(html.contains("<td><code>x</code></td><td>path</td><td>yes</td>"));
         assert!(html.contains("<a href=\"#schema-Body\">Body</a>"));
         assert!(html.contains("<h3 id=\"schema-Body\">Body</h3>"));
