@@ -120,7 +120,7 @@ async fn main() {
             domain::users::insert_local(&db.write, &settings, &new, hash).await.unwrap()
         }
     };
-    let app = domain::oauth::create_app(
+    let (app, _) = domain::oauth::create_app(
         &db.write,
         domain::oauth::NewApp {
             client_name: "bench".into(),

@@ -6,7 +6,7 @@ use std::{
 
 use serde::Deserialize;
 
-use crate::auth::Privilege;
+use crate::domain::privileges::Privilege;
 
 /// Values given on the command line or in the environment (clap fills both).
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -38,6 +38,9 @@ struct FileConfig {
     instance_url: Option<String>,
     instance: Instance,
     mailer: Mailer,
+    oauth2: OAuth2,
+    rate_limit: RateLimit,
+    remote_ip: RemoteIp,
 }
 
 /// Resolved settings.
@@ -50,6 +53,9 @@ pub struct Settings {
     pub instance_url: String,
     pub instance: Instance,
     pub mailer: Mailer,
+    pub oauth2: OAuth2,
+    pub rate_limit: RateLimit,
+    pub remote_ip: RemoteIp,
 }
 
 /// Pleroma's `[:instance]`-style settings.
@@ -72,10 +78,6 @@ pub struct Instance {
     pub moderator_privileges: Vec<Privilege>,
     /// Admin routes demand admin scopes in the token (Pleroma's default, and its only mode since 2.3).
     pub enforce_oauth_admin_scope_usage: bool,
-    /// Access-token lifetime in seconds.
-    pub token_expires_in: i64,
-    /// Password attempts allowed per account and per address each minute.
-    pub login_attempts_per_minute: u32,
     pub limit: usize,
 }
 
@@ -94,8 +96,6 @@ impl Default for Instance {
             admin_privileges: Privilege::ALL.to_vec(),
             moderator_privileges: vec![Privilege::MessagesDelete, Privilege::ReportsManageReports],
             enforce_oauth_admin_scope_usage: true,
-            token_expires_in: 3600 * 24 * 365 * 100,
-            login_attempts_per_minute: 15,
             limit: 5000,
         }
     }
@@ -114,6 +114,156 @@ pub struct Mailer {
 impl Default for Mailer {
     fn default() -> Self {
         Mailer { enabled: true, smtp_url: None, from: "noreply@localhost".into() }
+    }
+}
+
+/// Pleroma's `:oauth2` settings (`config/config.exs`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OAuth2 {
+    /// Access-token lifetime in seconds (Pleroma: 100 years). A refresh token lives as long as
+    /// its token row: Pleroma has no separate refresh lifetime.
+    pub token_expires_in: i64,
+    /// Delete tokens once they expire (Pleroma's `PurgeExpiredToken`; off by default there).
+    pub clean_expired_tokens: bool,
+}
+
+impl Default for OAuth2 {
+    fn default() -> Self {
+        OAuth2 { token_expires_in: 3600 * 24 * 365 * 100, clean_expired_tokens: false }
+    }
+}
+
+/// One limiter of Pleroma's `:rate_limit`: `[scale_ms, limit]`, `[[anonymous], [signed in]]`
+/// or `false` (off; Pleroma's `nil`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Limit {
+    /// `false` switches the limiter off (`true` is refused at load: it names no limit).
+    Off(bool),
+    /// The same limit for everyone: `[scale_ms, limit]`.
+    Both([u64; 2]),
+    /// Anonymous callers (by address) and signed-in ones (by user): `[[ms, n], [ms, n]]`.
+    Split([[u64; 2]; 2]),
+}
+
+impl Limit {
+    /// `(scale_ms, limit)` for anonymous or signed-in callers; `None` when off or invalid.
+    pub fn for_mode(&self, signed_in: bool) -> Option<(u64, u64)> {
+        let [scale, limit] = match self {
+            Limit::Off(_) => return None,
+            Limit::Both(pair) => *pair,
+            Limit::Split([anonymous, user]) => {
+                if signed_in {
+                    *user
+                } else {
+                    *anonymous
+                }
+            }
+        };
+        (scale >= 1 && limit >= 1).then_some((scale, limit))
+    }
+}
+
+/// Pleroma's `:rate_limit` with its defaults (`config/config.exs`). Limiters of routes the
+/// gateway does not serve yet are kept so a Pleroma configuration carries over.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimit {
+    /// Failed password logins per address (`/oauth/token` password grant, HTTP Basic).
+    pub authentication: Limit,
+    pub timeline: Limit,
+    pub search: Limit,
+    pub app_account_creation: Limit,
+    /// `POST /api/v1/apps`.
+    pub oauth_app_creation: Limit,
+    pub relations_actions: Limit,
+    pub relation_id_action: Limit,
+    pub statuses_actions: Limit,
+    pub status_id_action: Limit,
+    /// `POST /auth/password`.
+    pub password_reset: Limit,
+    pub account_confirmation_resend: Limit,
+    pub ap_routes: Limit,
+    /// Most keys a limiter remembers; beyond it, the oldest windows are forgotten first.
+    pub max_keys: usize,
+}
+
+impl RateLimit {
+    /// Refuse settings that name no limit: `true`, or a zero scale or count.
+    fn validate(&self) -> Result<(), String> {
+        let all = [
+            ("authentication", self.authentication),
+            ("timeline", self.timeline),
+            ("search", self.search),
+            ("app_account_creation", self.app_account_creation),
+            ("oauth_app_creation", self.oauth_app_creation),
+            ("relations_actions", self.relations_actions),
+            ("relation_id_action", self.relation_id_action),
+            ("statuses_actions", self.statuses_actions),
+            ("status_id_action", self.status_id_action),
+            ("password_reset", self.password_reset),
+            ("account_confirmation_resend", self.account_confirmation_resend),
+            ("ap_routes", self.ap_routes),
+        ];
+        for (name, limit) in all {
+            let valid = match limit {
+                Limit::Off(on) => !on,
+                _ => limit.for_mode(false).is_some() && limit.for_mode(true).is_some(),
+            };
+            if !valid {
+                return Err(format!(
+                    "rate_limit.{name}: expected [scale_ms, limit], [[scale_ms, limit], [scale_ms, limit]] with \
+                     positive numbers, or false"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit {
+            authentication: Limit::Both([60_000, 15]),
+            timeline: Limit::Both([500, 3]),
+            search: Limit::Split([[1000, 10], [1000, 30]]),
+            app_account_creation: Limit::Both([1_800_000, 25]),
+            oauth_app_creation: Limit::Both([900_000, 5]),
+            relations_actions: Limit::Both([10_000, 10]),
+            relation_id_action: Limit::Both([60_000, 2]),
+            statuses_actions: Limit::Both([10_000, 15]),
+            status_id_action: Limit::Both([60_000, 3]),
+            password_reset: Limit::Both([1_800_000, 5]),
+            account_confirmation_resend: Limit::Both([8_640_000, 5]),
+            ap_routes: Limit::Both([60_000, 15]),
+            max_keys: 100_000,
+        }
+    }
+}
+
+/// Pleroma's `Pleroma.Web.Plugs.RemoteIp`: which peer may name the client address in a header.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemoteIp {
+    pub enabled: bool,
+    /// Headers carrying the forwarded chain (lower case).
+    pub headers: Vec<String>,
+    /// Known proxies (CIDR), trusted besides `reserved`.
+    pub proxies: Vec<ipnet::IpNet>,
+    /// Reserved ranges: trusted as proxies and never taken as the client address.
+    pub reserved: Vec<ipnet::IpNet>,
+}
+
+impl Default for RemoteIp {
+    fn default() -> Self {
+        let reserved = ["127.0.0.0/8", "::1/128", "fc00::/7", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+        RemoteIp {
+            enabled: true,
+            headers: vec!["x-forwarded-for".into()],
+            proxies: vec![],
+            reserved: reserved.iter().filter_map(|r| r.parse().ok()).collect(),
+        }
     }
 }
 
@@ -137,7 +287,18 @@ impl Settings {
             .trim_end_matches('/')
             .to_string();
         url::Url::parse(&instance_url).map_err(|e| format!("invalid instance URL {instance_url}: {e}"))?;
-        Ok(Settings { listen, database_url, data_dir, instance_url, instance: file.instance, mailer: file.mailer })
+        file.rate_limit.validate()?;
+        Ok(Settings {
+            listen,
+            database_url,
+            data_dir,
+            instance_url,
+            instance: file.instance,
+            mailer: file.mailer,
+            oauth2: file.oauth2,
+            rate_limit: file.rate_limit,
+            remote_ip: file.remote_ip,
+        })
     }
 
     /// Settings for tests and tools: defaults around a database URL and data directory.
@@ -149,6 +310,9 @@ impl Settings {
             instance_url: "http://localhost:4000".into(),
             instance: Instance::default(),
             mailer: Mailer::default(),
+            oauth2: OAuth2::default(),
+            rate_limit: RateLimit::default(),
+            remote_ip: RemoteIp::default(),
         }
     }
 
@@ -224,6 +388,28 @@ mod tests {
             let defaults = Settings::load(&cli.overrides).unwrap();
             assert_eq!(defaults.listen.to_string(), "127.0.0.1:4000");
             assert_eq!(defaults.database_url, "sqlite://./data/gateway.db?mode=rwc");
+        }
+
+        // Pleroma's :rate_limit and RemoteIp settings.
+        std::fs::write(
+            &file,
+            "[rate_limit]\nauthentication = [1000, 3]\nsearch = [[1000, 1], [1000, 2]]\npassword_reset = false\n\
+             [remote_ip]\nproxies = [\"203.0.113.0/24\"]\nreserved = []\n[oauth2]\nclean_expired_tokens = true\n",
+        )
+        .unwrap();
+        let cli = Cli::parse_from(["gw", "--config", file.to_str().unwrap()]);
+        let settings = Settings::load(&cli.overrides).unwrap();
+        assert_eq!(settings.rate_limit.authentication.for_mode(false), Some((1000, 3)));
+        assert_eq!(settings.rate_limit.search.for_mode(true), Some((1000, 2)));
+        assert_eq!(settings.rate_limit.password_reset.for_mode(false), None);
+        assert_eq!(settings.rate_limit.oauth_app_creation, Limit::Both([900_000, 5])); // default
+        assert_eq!(settings.remote_ip.proxies.len(), 1);
+        assert!(settings.remote_ip.reserved.is_empty());
+        assert!(settings.oauth2.clean_expired_tokens);
+        for bad in ["authentication = true", "authentication = [0, 5]", "authentication = [1000]"] {
+            std::fs::write(&file, format!("[rate_limit]\n{bad}\n")).unwrap();
+            let cli = Cli::parse_from(["gw", "--config", file.to_str().unwrap()]);
+            assert!(Settings::load(&cli.overrides).is_err(), "{bad}");
         }
 
         std::fs::write(&file, "no_such_key = 1\n").unwrap();

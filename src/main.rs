@@ -300,6 +300,7 @@ fn describe(err: pleroma_gateway::error::AppError) -> String {
 async fn serve(db: Db, settings: Settings) -> Result<(), String> {
     let listen = settings.listen;
     let state = AppState::new(db, settings)?;
+    state.spawn_housekeeping();
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
     tracing::info!(%listen, "pleroma-gateway listening");
     axum::serve(listener, pleroma_gateway::app(state).into_make_service_with_connect_info::<SocketAddr>())

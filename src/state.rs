@@ -21,13 +21,64 @@ impl AppState {
         let mailer = Arc::new(Mailer::new(&settings)?);
         let schema = crate::graphql::schema(db.clone(), settings.clone(), mailer.clone());
         let facade = Arc::new(crate::rest::facade(&schema)?);
+        std::thread::spawn(crate::auth::password::prepare_dummy);
         Ok(AppState {
-            rate_limits: Arc::new(RateLimits::new(settings.instance.login_attempts_per_minute)),
+            rate_limits: Arc::new(RateLimits::new(settings.rate_limit.clone())),
             db,
             settings,
             schema,
             facade,
             mailer,
         })
+    }
+}
+
+impl AppState {
+    /// One round of housekeeping: forget expired rate-limit windows, delete spent or expired
+    /// password-reset tokens, and — with `clean_expired_tokens` (Pleroma's `PurgeExpiredToken`)
+    /// — OAuth tokens past their validity.
+    pub async fn housekeeping(&self) -> Result<(), crate::error::AppError> {
+        self.rate_limits.prune();
+        crate::domain::credentials::delete_stale_reset_tokens(&self.db.write).await?;
+        if self.settings.oauth2.clean_expired_tokens {
+            crate::domain::oauth::delete_expired_tokens(&self.db.write).await?;
+        }
+        Ok(())
+    }
+
+    /// Run [`AppState::housekeeping`] every minute, for as long as the runtime lives.
+    pub fn spawn_housekeeping(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                if let Err(err) = state.housekeeping().await {
+                    tracing::warn!(error = %err, "housekeeping failed");
+                }
+            }
+        })
+    }
+}
+
+impl AppState {
+    /// What authenticating a request needs.
+    pub fn auth(&self) -> crate::auth::AuthContext<'_> {
+        crate::auth::AuthContext { db: &self.db, settings: &self.settings, rate_limits: &self.rate_limits }
+    }
+}
+
+/// Handlers take the caller as an extractor; a native row's guard has already resolved it.
+impl axum::extract::FromRequestParts<AppState> for crate::auth::Viewer {
+    type Rejection = crate::rest::RestError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(viewer) = parts.extensions.get::<crate::auth::Viewer>() {
+            return Ok(viewer.clone());
+        }
+        crate::auth::Viewer::from_request(parts, &state.auth()).await.map_err(crate::rest::RestError::from)
     }
 }

@@ -7,6 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: String,
+    /// SHA-256 (hex) of the token in the link.
     pub token: String,
     pub inserted_at: DateTimeUtc,
 }

@@ -14,6 +14,7 @@ pub struct Model {
     pub website: Option<String>,
     #[sea_orm(unique)]
     pub client_id: String,
+    /// SHA-256 (hex) of the client secret, which `POST /api/v1/apps` shows once.
     pub client_secret: String,
     pub trusted: bool,
     pub user_id: Option<String>,

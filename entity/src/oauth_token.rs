@@ -6,8 +6,10 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// SHA-256 (hex) of the access token; the token itself is shown once, when issued.
     #[sea_orm(unique)]
     pub token: String,
+    /// SHA-256 (hex) of the refresh token.
     #[sea_orm(unique)]
     pub refresh_token: String,
     pub app_id: i64,

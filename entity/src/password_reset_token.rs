@@ -4,6 +4,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "password_reset_tokens")]
 pub struct Model {
+    /// SHA-256 (hex) of the token in the link.
     #[sea_orm(primary_key, auto_increment = false)]
     pub token: String,
     pub user_id: String,

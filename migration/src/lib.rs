@@ -5,6 +5,8 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_moderation;
 mod m20261123_000003_email_confirmation;
 mod m20261123_000004_user_search;
+mod m20261130_000005_secret_digests;
+mod m20261130_000006_case_insensitive_users;
 
 pub struct Migrator;
 
@@ -16,6 +18,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_moderation::Migration),
             Box::new(m20261123_000003_email_confirmation::Migration),
             Box::new(m20261123_000004_user_search::Migration),
+            Box::new(m20261130_000005_secret_digests::Migration),
+            Box::new(m20261130_000006_case_insensitive_users::Migration),
         ]
     }
 }

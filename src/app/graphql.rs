@@ -1,26 +1,35 @@
 //! `POST /graphql` (JSON only: a cross-site form cannot post JSON without a preflight) and
 //! `GET /graphql` (GraphiQL; operations are never run over GET).
 use async_graphql::BatchRequest;
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use async_graphql_axum::{rejection::GraphQLRejection, GraphQLBatchRequest, GraphQLResponse};
 use axum::{
     extract::State,
-    http::{header, HeaderMap},
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
+    Json,
 };
+use serde_json::json;
 
 use crate::{
     auth::Viewer,
-    graphql::{request_data, MAX_BATCH},
+    graphql::{limits, request_data_in, WorkBudget, MAX_BATCH, MAX_COMPLEXITY, MAX_NESTING},
     rest::RestError,
     state::AppState,
 };
+
+/// A 400 carrying one GraphQL error with code `BAD_REQUEST`, for requests refused before any
+/// operation runs.
+fn refuse(status: StatusCode, message: &str) -> Response {
+    let body = json!({ "data": null, "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+    (status, Json(body)).into_response()
+}
 
 /// Run a GraphQL request or batch.
 pub async fn graphql_handler(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
-    request: GraphQLBatchRequest,
+    request: Result<GraphQLBatchRequest, GraphQLRejection>,
 ) -> Response {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let json =
@@ -31,15 +40,30 @@ pub async fn graphql_handler(
         )
         .into_response();
     }
-    let batch = match request.into_inner() {
-        BatchRequest::Single(single) => BatchRequest::Single(request_data(single, viewer, &state.db)),
+    // Malformed JSON (including variables nested past serde_json's recursion limit of 128).
+    let request = match request {
+        Ok(request) => request,
+        Err(GraphQLRejection(async_graphql::ParseRequestError::PayloadTooLarge)) => {
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.")
+        }
+        Err(GraphQLRejection(err)) => return refuse(StatusCode::BAD_REQUEST, &format!("Malformed request: {err}")),
+    };
+    let request = request.into_inner();
+    // The parser recurses per bracket: refuse deep documents before any is parsed.
+    if request.iter().any(|r| limits::nesting_exceeds(&r.query, MAX_NESTING)) {
+        return refuse(StatusCode::BAD_REQUEST, &limits::too_deep());
+    }
+    // One complexity budget for the whole HTTP request, batch included.
+    let budget = WorkBudget::new(MAX_COMPLEXITY);
+    let batch = match request {
+        BatchRequest::Single(single) => BatchRequest::Single(request_data_in(single, viewer, &state.db, &budget)),
         BatchRequest::Batch(list) if list.len() > MAX_BATCH => {
             return RestError::bad_request(&format!("A batch may hold at most {MAX_BATCH} operations."))
                 .into_response();
         }
-        BatchRequest::Batch(list) => {
-            BatchRequest::Batch(list.into_iter().map(|r| request_data(r, viewer.clone(), &state.db)).collect())
-        }
+        BatchRequest::Batch(list) => BatchRequest::Batch(
+            list.into_iter().map(|r| request_data_in(r, viewer.clone(), &state.db, &budget)).collect(),
+        ),
     };
     GraphQLResponse::from(state.schema.execute_batch(batch).await).into_response()
 }

@@ -3,10 +3,7 @@
 mod graphiql;
 mod graphql;
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Instant,
-};
+use std::time::{Duration, Instant};
 
 use axum::{
     body::Body,
@@ -19,14 +16,12 @@ use axum::{
 };
 use serde_json::{json, Value};
 use tower::Layer;
-use tower_http::normalize_path::NormalizePath;
+use tower_http::{
+    cors::{Any, CorsLayer},
+    normalize_path::NormalizePath,
+};
 
 use crate::{rest, state::AppState};
-
-/// The nickname of the authenticated caller, filled in by whoever authenticates the request,
-/// so that the request log can name them.
-#[derive(Clone, Default)]
-pub struct LoggedUser(pub Arc<Mutex<Option<String>>>);
 
 /// The whole application over a state. Tests and `main` build the same router.
 pub fn app(state: AppState) -> Router {
@@ -40,26 +35,84 @@ pub fn app(state: AppState) -> Router {
         .with_state(state);
     // Before routing, as Phoenix does: honour `_method` overrides and ignore a trailing slash.
     let api = middleware::from_fn(method_override).layer(api);
-    Router::new().fallback_service(NormalizePath::trim_trailing_slash(api))
+    let api = middleware::from_fn(reject_nul).layer(api);
+    Router::new().fallback_service(NormalizePath::trim_trailing_slash(api)).layer(cors())
+}
+
+/// CORS as Pleroma's `cors_plug` settings give it (methods, allowed and exposed headers, a day's
+/// max age); preflights are answered here, before routing. Any origin, without credentials:
+/// clients authenticate with an explicit `Authorization` header, and a foreign page must not
+/// ride on credentials the browser keeps (HTTP Basic) — Pleroma's `credentials: true` would echo
+/// any origin with them allowed.
+fn cors() -> CorsLayer {
+    use axum::http::HeaderName;
+    let idempotency = HeaderName::from_static("idempotency-key");
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::POST, Method::PUT, Method::DELETE, Method::GET, Method::PATCH, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, idempotency.clone()])
+        .expose_headers([
+            header::LINK,
+            HeaderName::from_static("x-ratelimit-reset"),
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-request-id"),
+            idempotency,
+        ])
+        .max_age(Duration::from_secs(86_400))
+}
+
+/// The 400 for a NUL character, in the route's error style.
+fn nul_refused(path: &str) -> Response {
+    // The one legacy-style facade route answers bare strings.
+    if path.ends_with("/activation_status") {
+        return (StatusCode::BAD_REQUEST, Json(json!("Invalid parameters"))).into_response();
+    }
+    rest::RestError::bad_request(rest::params::NUL_MESSAGE).into_response()
+}
+
+/// Whether HTTP Basic credentials decode to text with a NUL.
+fn basic_has_nul(request: &Request) -> bool {
+    use base64::Engine;
+    let Some(encoded) = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    // Auth schemes are case-insensitive.
+    let Some((scheme, encoded)) = encoded.split_once(' ') else { return false };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return false;
+    }
+    base64::engine::general_purpose::STANDARD.decode(encoded.trim()).is_ok_and(|bytes| bytes.contains(&0))
+}
+
+/// NUL characters are refused where parameters enter: PostgreSQL cannot store them in text
+/// (every such query would fail with a 500) and SQLite's FTS5 rejects them. Checked here: the
+/// path and query string (`%00`; a raw NUL cannot appear in a URI) and HTTP Basic credentials.
+/// Bodies are checked where they are decoded (`rest::params` for every row, the GraphQL input
+/// guard for `/graphql`), within each row's own body limit.
+async fn reject_nul(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let percent_nul = |s: &str| s.contains("%00");
+    if percent_nul(&path) || request.uri().query().is_some_and(percent_nul) || basic_has_nul(&request) {
+        return nul_refused(&path);
+    }
+    next.run(request).await
 }
 
 /// Phoenix's `Plug.MethodOverride`: a POST whose form or JSON body carries `_method` = PUT,
-/// PATCH or DELETE is routed as that method. Only bodies within the ordinary rows' limit are
-/// read here (uploads are multipart and never overridden).
+/// PATCH or DELETE is routed as that method. Only bodies of a declared length within the
+/// ordinary rows' limit are read here; larger ones go on untouched to their row's own limit.
 async fn method_override(request: Request, next: Next) -> Response {
     let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let form = content_type.starts_with("application/x-www-form-urlencoded");
     let json = content_type.starts_with("application/json");
-    if request.method() != Method::POST || !(form || json) {
+    let length = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if request.method() != Method::POST || !(form || json) || length.is_none_or(|n| n > rest::SMALL_BODY) {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, rest::SMALL_BODY).await else {
-        return rest::RestError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            body: json!({ "error": "Request body too large or unreadable" }),
-        }
-        .into_response();
+        return rest::RestError::bad_request("Request body unreadable").into_response();
     };
     let mentioned = bytes.windows(7).any(|w| w == b"_method");
     let wanted = if !mentioned {
@@ -95,7 +148,7 @@ async fn log_request(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
-    let user = LoggedUser::default();
+    let user = crate::auth::LoggedUser::default();
     request.extensions_mut().insert(user.clone());
     let response = next.run(request).await;
     let nickname = user.0.lock().ok().and_then(|n| n.clone()).unwrap_or_else(|| "-".into());

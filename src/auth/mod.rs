@@ -1,11 +1,13 @@
 //! Authentication and authorization: who is calling (the [`Viewer`]), with which token scopes,
 //! and the one check every admin field and route goes through ([`authorize`]).
 mod access;
-pub mod password;
 mod rate_limit;
+pub mod remote_ip;
 pub mod scopes;
 mod viewer;
 
+pub use crate::domain::{password, secret};
 pub use access::{authorize, Access, Privilege};
-pub use rate_limit::RateLimits;
-pub use viewer::{AuthMethod, Viewer};
+pub use rate_limit::{Caller, LimitName, RateLimits};
+pub use remote_ip::ClientAddress;
+pub use viewer::{authorization, login as viewer_login, AuthContext, AuthMethod, Authorization, LoggedUser, Viewer};

@@ -1,16 +1,16 @@
 //! The authenticated caller, taken from `Authorization: Bearer`, an `access_token` parameter,
 //! or HTTP Basic `nickname:password`.
-use std::net::{IpAddr, SocketAddr};
-
-use axum::{
-    extract::{ConnectInfo, FromRequestParts},
-    http::{header, request::Parts},
-};
+use axum::http::{header, request::Parts};
 use base64::Engine;
 use entity::user;
 
-use super::{password, scopes};
-use crate::{config::Instance, domain, error::AppError, state::AppState};
+use super::{password, rate_limit::Caller, remote_ip::ClientAddress, scopes, LimitName, RateLimits};
+use crate::{
+    config::{Instance, Settings},
+    db::Db,
+    domain,
+    error::AppError,
+};
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,18 @@ pub enum AuthMethod {
     /// HTTP Basic with a password: skips OAuth scope checks.
     Basic,
 }
+
+/// What authenticating a request needs: the database, the settings and the limiters.
+pub struct AuthContext<'a> {
+    pub db: &'a Db,
+    pub settings: &'a Settings,
+    pub rate_limits: &'a RateLimits,
+}
+
+/// The nickname of the authenticated caller, filled in by whoever authenticates the request,
+/// so that the request log can name them.
+#[derive(Clone, Default)]
+pub struct LoggedUser(pub std::sync::Arc<std::sync::Mutex<Option<String>>>);
 
 /// Who is calling.
 #[derive(Debug, Clone)]
@@ -35,13 +47,20 @@ pub struct Viewer {
     /// The token's OAuth app.
     pub app_id: Option<i64>,
     /// The client address, for rate limiting.
-    pub address: Option<IpAddr>,
+    pub address: ClientAddress,
 }
 
 impl Viewer {
     /// Nobody.
     pub fn anonymous() -> Self {
-        Viewer { method: AuthMethod::Anonymous, user: None, scopes: None, token_id: None, app_id: None, address: None }
+        Viewer {
+            method: AuthMethod::Anonymous,
+            user: None,
+            scopes: None,
+            token_id: None,
+            app_id: None,
+            address: ClientAddress::Unknown,
+        }
     }
 
     /// A shared anonymous viewer, for contexts that carry none.
@@ -56,47 +75,65 @@ impl Viewer {
     }
 
     /// Resolve the caller of a request.
-    pub async fn from_request(parts: &Parts, state: &AppState) -> Result<Viewer, AppError> {
-        let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    pub async fn from_request(parts: &Parts, auth: &AuthContext<'_>) -> Result<Viewer, AppError> {
+        let address = super::remote_ip::client_address(parts, &auth.settings.remote_ip);
         let mut viewer = Viewer { address, ..Viewer::anonymous() };
         match credentials(parts) {
             Credentials::None => {}
             Credentials::Bearer(token) => {
-                if let Some((token, user)) = domain::oauth::find_token(&state.db.read, &token).await? {
+                if let Some((token, user)) = domain::oauth::find_token(&auth.db.read, &token).await? {
                     viewer.method = AuthMethod::Token;
                     viewer.scopes = Some(scopes::parse(&token.scopes));
                     viewer.token_id = Some(token.id);
                     viewer.app_id = Some(token.app_id);
-                    viewer.user = user.filter(|u| may_sign_in(u, &state.settings.instance));
+                    viewer.user = user.filter(|u| may_sign_in(u, &auth.settings.instance));
                 }
             }
             Credentials::Basic(name, secret) => {
-                if !state.rate_limits.attempt(&name, address) {
-                    return Err(AppError::RateLimited);
-                }
-                if let Some(user) = domain::users::find_by_login(&state.db.read, &name).await? {
-                    let ok = match user.password_hash.clone() {
-                        Some(hash) => password::verify(secret, hash).await,
-                        None => false,
-                    };
-                    if ok {
-                        if user.mfa_enabled {
-                            return Err(AppError::Forbidden(
-                                "Two-factor authentication enabled, you must use a access token.".into(),
-                            ));
-                        }
-                        viewer.method = AuthMethod::Basic;
-                        viewer.user = Some(user).filter(|u| may_sign_in(u, &state.settings.instance));
+                let user = login(auth, address, &name, secret).await?;
+                if let Some(user) = user {
+                    if user.mfa_enabled {
+                        return Err(AppError::Forbidden(
+                            "Two-factor authentication enabled, you must use a access token.".into(),
+                        ));
                     }
+                    viewer.method = AuthMethod::Basic;
+                    viewer.user = Some(user).filter(|u| may_sign_in(u, &auth.settings.instance));
                 }
             }
         }
-        if let (Some(user), Some(slot)) = (&viewer.user, parts.extensions.get::<crate::app::LoggedUser>()) {
+        if let (Some(user), Some(slot)) = (&viewer.user, parts.extensions.get::<LoggedUser>()) {
             if let Ok(mut name) = slot.0.lock() {
                 *name = Some(user.nickname.clone());
             }
         }
         Ok(viewer)
+    }
+}
+
+/// A password login (password grant, HTTP Basic): the local account `name` (nickname or email)
+/// when `secret` is its password. Only failures count against the client address's
+/// `authentication` limit, so scripts signing in correctly are never throttled and an address
+/// that has not failed is never locked out (Pleroma throttles its login form per address, by
+/// `RateLimiter` `:authentication`). Unknown accounts cost a dummy verification, so the answer
+/// takes as long whether or not the nickname exists.
+pub async fn login(
+    auth: &AuthContext<'_>,
+    address: ClientAddress,
+    name: &str,
+    secret: String,
+) -> Result<Option<user::Model>, AppError> {
+    let caller = Caller::address(address);
+    if auth.rate_limits.exceeded(LimitName::Authentication, &caller) {
+        return Err(AppError::RateLimited);
+    }
+    let account = domain::users::find_by_login(&auth.db.read, name).await?;
+    let stored = account.as_ref().and_then(|a| a.password_hash.clone());
+    if password::verify_or_dummy(secret, stored).await {
+        Ok(account)
+    } else {
+        auth.rate_limits.record(LimitName::Authentication, &caller);
+        Ok(None)
     }
 }
 
@@ -112,20 +149,43 @@ enum Credentials {
     Basic(String, String),
 }
 
+/// An `Authorization` header's credentials. Schemes are case-insensitive (RFC 9110); Pleroma
+/// also takes `Bearer: token`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authorization {
+    Bearer(String),
+    /// The decoded `user:secret` text.
+    Basic(String),
+}
+
+/// The `Authorization` headers of a request that parse, in order.
+pub fn authorization(parts: &Parts) -> Vec<Authorization> {
+    parts.headers.get_all(header::AUTHORIZATION).iter().filter_map(|v| parse_authorization(v.to_str().ok()?)).collect()
+}
+
+fn parse_authorization(value: &str) -> Option<Authorization> {
+    let value = value.trim();
+    let split = value.find(|c: char| c == ':' || c.is_whitespace())?;
+    let (scheme, rest) = value.split_at(split);
+    if scheme.eq_ignore_ascii_case("bearer") {
+        let token = rest.strip_prefix(':').unwrap_or(rest).trim();
+        return (!token.is_empty()).then(|| Authorization::Bearer(token.to_string()));
+    }
+    if scheme.eq_ignore_ascii_case("basic") && rest.starts_with(char::is_whitespace) {
+        let bytes = base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok()?;
+        return String::from_utf8(bytes).ok().map(Authorization::Basic);
+    }
+    None
+}
+
 fn credentials(parts: &Parts) -> Credentials {
-    for value in parts.headers.get_all(header::AUTHORIZATION) {
-        let Ok(value) = value.to_str() else { continue };
-        let value = value.trim();
-        if let Some(token) = value.strip_prefix("Bearer:").or_else(|| value.strip_prefix("Bearer ")) {
-            return Credentials::Bearer(token.trim().to_string());
-        }
-        if let Some(encoded) = value.strip_prefix("Basic ") {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(encoded.trim())
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok());
-            if let Some((name, secret)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
-                return Credentials::Basic(name.to_string(), secret.to_string());
+    for found in authorization(parts) {
+        match found {
+            Authorization::Bearer(token) => return Credentials::Bearer(token),
+            Authorization::Basic(decoded) => {
+                if let Some((name, secret)) = decoded.split_once(':') {
+                    return Credentials::Basic(name.to_string(), secret.to_string());
+                }
             }
         }
     }
@@ -135,10 +195,22 @@ fn credentials(parts: &Parts) -> Credentials {
     token.map_or(Credentials::None, Credentials::Bearer)
 }
 
-impl FromRequestParts<AppState> for Viewer {
-    type Rejection = crate::rest::RestError;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Viewer::from_request(parts, state).await.map_err(crate::rest::RestError::from)
+    #[test]
+    fn schemes_are_case_insensitive() {
+        let basic = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        for value in ["Bearer abc", "bearer abc", "BEARER  abc ", "Bearer: abc", "bearer:abc"] {
+            assert_eq!(parse_authorization(value), Some(Authorization::Bearer("abc".into())), "{value}");
+        }
+        for scheme in ["Basic", "basic", "BASIC"] {
+            let value = format!("{scheme} {}", basic("bob:pw"));
+            assert_eq!(parse_authorization(&value), Some(Authorization::Basic("bob:pw".into())), "{value}");
+        }
+        for value in ["Bearer", "Bearerabc", "Token abc", "Basic !!!", "Basic:x", ""] {
+            assert_eq!(parse_authorization(value), None, "{value}");
+        }
     }
 }

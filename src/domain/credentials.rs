@@ -20,9 +20,11 @@ use serde_json::{json, Value};
 use super::{
     mail::{Email, Mailer},
     moderation_log::{self, subjects, Action, Actor},
-    oauth, users,
+    oauth, password,
+    secret::digest,
+    users,
 };
-use crate::{auth::password, config::Settings, db::Db, error::AppError};
+use crate::{config::Settings, db::Db, error::AppError};
 
 /// How long a password-reset token stays valid (Pleroma's `password_reset_token_validity`).
 pub const RESET_TOKEN_VALIDITY: Duration = Duration::hours(24);
@@ -120,7 +122,7 @@ pub async fn validate_changes<C: ConnectionTrait>(
     let mut error = |field: &str, message: &str| {
         errors.entry(field.to_string()).or_insert_with(|| message.to_string());
     };
-    if let Some(email) = changes.email.as_deref().filter(|e| !e.is_empty()) {
+    if let Some(email) = changes.email.as_deref().filter(|e| !e.is_empty() && Some(*e) != user.email.as_deref()) {
         if !users::valid_email(email) {
             error("email", "has invalid format");
         }
@@ -165,7 +167,7 @@ pub async fn validate_changes<C: ConnectionTrait>(
     }
     if let Some(email) = changes.email.as_deref().filter(|e| !e.is_empty() && Some(*e) != user.email.as_deref()) {
         let taken = user::Entity::find()
-            .filter(user::Column::Email.eq(email))
+            .filter(users::same_text(user::Column::Email, email))
             .filter(user::Column::Id.ne(user.id.as_str()))
             .one(conn)
             .await?
@@ -281,11 +283,11 @@ pub async fn update_credentials(
 // ---------------------------------------------------------------------------------------------
 // Password resets
 
-/// A fresh single-use reset token for a user.
+/// A fresh single-use reset token for a user (only its digest is stored).
 pub async fn create_reset_token<C: ConnectionTrait>(conn: &C, user_id: &str) -> Result<String, AppError> {
     let token = random_token();
     password_reset_token::ActiveModel {
-        token: Set(token.clone()),
+        token: Set(digest(&token)),
         user_id: Set(user_id.to_string()),
         used: Set(false),
         inserted_at: Set(Utc::now()),
@@ -311,6 +313,19 @@ pub async fn admin_reset_link(db: &Db, settings: &Settings, nickname: &str) -> R
     Ok((token, link))
 }
 
+/// Delete reset tokens that can no longer be used: spent or past their validity.
+pub async fn delete_stale_reset_tokens<C: ConnectionTrait>(conn: &C) -> Result<u64, AppError> {
+    let done = password_reset_token::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(password_reset_token::Column::Used.eq(true))
+                .add(password_reset_token::Column::InsertedAt.lt(Utc::now() - RESET_TOKEN_VALIDITY)),
+        )
+        .exec(conn)
+        .await?;
+    Ok(done.rows_affected)
+}
+
 /// Whether a reset token is past its validity (Pleroma: strictly more than 24 hours old).
 pub fn expired(token: &password_reset_token::Model) -> bool {
     Utc::now() - token.inserted_at > RESET_TOKEN_VALIDITY
@@ -321,7 +336,7 @@ pub async fn usable_reset_token<C: ConnectionTrait>(
     conn: &C,
     token: &str,
 ) -> Result<Option<(password_reset_token::Model, user::Model)>, AppError> {
-    let Some(row) = password_reset_token::Entity::find_by_id(token.to_string()).one(conn).await? else {
+    let Some(row) = password_reset_token::Entity::find_by_id(digest(token)).one(conn).await? else {
         return Ok(None);
     };
     if row.used || expired(&row) {
@@ -392,7 +407,7 @@ pub async fn request_password_reset(
 ) -> Result<(), AppError> {
     let found = match users::find_by_nickname(&db.read, nickname_or_email).await? {
         Some(user) => Some(user),
-        None => user::Entity::find().filter(user::Column::Email.eq(nickname_or_email)).one(&db.read).await?,
+        None => users::find_by_email(&db.read, nickname_or_email).await?,
     };
     let Some(user) = found.filter(|u| u.local && u.is_active) else { return Ok(()) };
     let Some(address) = user.email.clone() else { return Ok(()) };
@@ -467,25 +482,25 @@ pub fn confirmation_link(settings: &Settings, user_id: &str, token: &str) -> Str
     format!("{}/api/account/confirm_email/{user_id}/{token}", settings.instance_url)
 }
 
-/// The user's confirmation token, created when they have none.
+/// A fresh confirmation token for the user, replacing any earlier one. Only its digest is
+/// stored, so a pending token cannot be mailed again: each (re)send carries a new link and the
+/// previous link stops working (Pleroma, which stores the token in plain text, resends it).
 pub async fn confirmation_token<C: ConnectionTrait>(conn: &C, user_id: &str) -> Result<String, AppError> {
-    if let Some(row) = email_confirmation_token::Entity::find_by_id(user_id.to_string()).one(conn).await? {
-        return Ok(row.token);
-    }
+    use sea_orm::sea_query::OnConflict;
     let token = random_token();
     email_confirmation_token::Entity::insert(email_confirmation_token::ActiveModel {
         user_id: Set(user_id.to_string()),
-        token: Set(token.clone()),
+        token: Set(digest(&token)),
         inserted_at: Set(Utc::now()),
     })
-    .on_conflict_do_nothing_on([email_confirmation_token::Column::UserId])
+    .on_conflict(
+        OnConflict::column(email_confirmation_token::Column::UserId)
+            .update_columns([email_confirmation_token::Column::Token, email_confirmation_token::Column::InsertedAt])
+            .to_owned(),
+    )
     .exec(conn)
     .await?;
-    // Re-read: a concurrent request may have won the insert.
-    Ok(email_confirmation_token::Entity::find_by_id(user_id.to_string())
-        .one(conn)
-        .await?
-        .map_or(token, |row| row.token))
+    Ok(token)
 }
 
 /// Pleroma's account-confirmation mail (`UserEmail.account_confirmation_email`), as text.
@@ -591,7 +606,7 @@ pub async fn confirm_by_token(db: &Db, user_id: &str, token: &str) -> Result<use
     let txn = db.begin().await?;
     let user = user::Entity::find_by_id(user_id.to_string()).one(&txn).await?.ok_or_else(invalid)?;
     let stored = email_confirmation_token::Entity::find_by_id(user.id.clone()).one(&txn).await?;
-    let matches = stored.is_some_and(|row| !token.is_empty() && row.token == token);
+    let matches = stored.is_some_and(|row| !token.is_empty() && row.token == digest(token));
     if !user.local || user.is_confirmed || !matches {
         return Err(invalid());
     }

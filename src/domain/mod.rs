@@ -2,8 +2,12 @@
 //! nothing of HTTP or GraphQL.
 pub mod credentials;
 pub mod instance;
+pub mod limits;
 pub mod mail;
 pub mod moderation_log;
 pub mod oauth;
+pub mod password;
+pub mod privileges;
+pub mod secret;
 pub mod user_admin;
 pub mod users;

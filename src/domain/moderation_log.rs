@@ -424,6 +424,16 @@ pub struct LogFilter {
     pub search: Option<String>,
 }
 
+impl LogFilter {
+    /// Refuse a search term too long to be meant.
+    pub fn check(&self) -> Result<(), crate::error::AppError> {
+        match &self.search {
+            Some(search) => super::limits::check_chars("search", search, super::limits::MAX_SEARCH_CHARS),
+            None => Ok(()),
+        }
+    }
+}
+
 /// One page of log entries, newest first, and the number of entries matching `filter`.
 ///
 /// Pleroma pages with `page` (from 1) and `page_size` (default 50): pass

@@ -4,6 +4,7 @@ use chrono::{Duration, Utc};
 use entity::{oauth_app, oauth_token, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
+use super::secret::digest;
 use crate::error::AppError;
 
 /// A random URL-safe secret (32 bytes of entropy).
@@ -22,21 +23,23 @@ pub struct NewApp {
     pub user_id: Option<String>,
 }
 
-/// Register an app with fresh client credentials.
-pub async fn create_app<C: ConnectionTrait>(conn: &C, new: NewApp) -> Result<oauth_app::Model, AppError> {
+/// Register an app with fresh client credentials. Returns the row and the client secret, which
+/// is shown this once: only its digest is stored.
+pub async fn create_app<C: ConnectionTrait>(conn: &C, new: NewApp) -> Result<(oauth_app::Model, String), AppError> {
+    let secret = random_secret();
     let row = oauth_app::ActiveModel {
         client_name: Set(new.client_name),
         redirect_uris: Set(new.redirect_uris),
         scopes: Set(new.scopes.join(" ")),
         website: Set(new.website.filter(|w| !w.is_empty())),
         client_id: Set(random_secret()),
-        client_secret: Set(random_secret()),
+        client_secret: Set(digest(&secret)),
         trusted: Set(false),
         user_id: Set(new.user_id),
         inserted_at: Set(Utc::now()),
         ..Default::default()
     };
-    Ok(row.insert(conn).await?)
+    Ok((row.insert(conn).await?, secret))
 }
 
 /// The app with these client credentials.
@@ -47,7 +50,7 @@ pub async fn find_app<C: ConnectionTrait>(
 ) -> Result<Option<oauth_app::Model>, AppError> {
     Ok(oauth_app::Entity::find()
         .filter(oauth_app::Column::ClientId.eq(client_id))
-        .filter(oauth_app::Column::ClientSecret.eq(client_secret))
+        .filter(oauth_app::Column::ClientSecret.eq(digest(client_secret)))
         .one(conn)
         .await?)
 }
@@ -57,6 +60,14 @@ pub async fn app_by_id<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<o
     Ok(oauth_app::Entity::find_by_id(id).one(conn).await?)
 }
 
+/// A token just issued: its row (which holds digests) and the secrets, shown this once.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub row: oauth_token::Model,
+    pub token: String,
+    pub refresh_token: String,
+}
+
 /// Issue a token for `app` (and `user`, unless app-only) valid for `expires_in` seconds.
 pub async fn issue_token<C: ConnectionTrait>(
     conn: &C,
@@ -64,19 +75,23 @@ pub async fn issue_token<C: ConnectionTrait>(
     user_id: Option<String>,
     scopes: &[String],
     expires_in: i64,
-) -> Result<oauth_token::Model, AppError> {
+) -> Result<Issued, AppError> {
     let now = Utc::now();
+    let (token, refresh_token) = (random_secret(), random_secret());
     let row = oauth_token::ActiveModel {
-        token: Set(random_secret()),
-        refresh_token: Set(random_secret()),
+        token: Set(digest(&token)),
+        refresh_token: Set(digest(&refresh_token)),
         app_id: Set(app.id),
         user_id: Set(user_id),
         scopes: Set(scopes.join(" ")),
-        valid_until: Set(now + Duration::seconds(expires_in)),
+        // Saturating: a huge configured lifetime must not overflow the timestamp.
+        valid_until: Set(Duration::try_seconds(expires_in)
+            .and_then(|d| now.checked_add_signed(d))
+            .unwrap_or(chrono::DateTime::<Utc>::MAX_UTC)),
         inserted_at: Set(now),
         ..Default::default()
     };
-    Ok(row.insert(conn).await?)
+    Ok(Issued { row: row.insert(conn).await?, token, refresh_token })
 }
 
 /// A valid (unexpired) access token and its user.
@@ -85,29 +100,32 @@ pub async fn find_token<C: ConnectionTrait>(
     token: &str,
 ) -> Result<Option<(oauth_token::Model, Option<user::Model>)>, AppError> {
     let found = oauth_token::Entity::find()
-        .filter(oauth_token::Column::Token.eq(token))
+        .filter(oauth_token::Column::Token.eq(digest(token)))
         .find_also_related(user::Entity)
         .one(conn)
         .await?;
     Ok(found.filter(|(t, _)| t.valid_until > Utc::now()))
 }
 
-/// The token holding this refresh token, when it belongs to `app`.
-pub async fn find_refresh<C: ConnectionTrait>(
+/// Redeem a refresh token of `app`: delete its token and return the deleted row, in one
+/// statement (`DELETE … RETURNING`), so that of concurrent redemptions exactly one gets it.
+/// As in Pleroma, a refresh token lives as long as its token row.
+pub async fn redeem_refresh<C: ConnectionTrait>(
     conn: &C,
     app: &oauth_app::Model,
     refresh_token: &str,
 ) -> Result<Option<oauth_token::Model>, AppError> {
-    Ok(oauth_token::Entity::find()
-        .filter(oauth_token::Column::RefreshToken.eq(refresh_token))
+    let mut deleted = oauth_token::Entity::delete_many()
+        .filter(oauth_token::Column::RefreshToken.eq(digest(refresh_token)))
         .filter(oauth_token::Column::AppId.eq(app.id))
-        .one(conn)
-        .await?)
+        .exec_with_returning(conn)
+        .await?;
+    Ok(deleted.pop().filter(|_| deleted.is_empty()))
 }
 
 /// Delete a token by its access-token string; unknown tokens are ignored (RFC 7009).
 pub async fn revoke<C: ConnectionTrait>(conn: &C, token: &str) -> Result<(), AppError> {
-    oauth_token::Entity::delete_many().filter(oauth_token::Column::Token.eq(token)).exec(conn).await?;
+    oauth_token::Entity::delete_many().filter(oauth_token::Column::Token.eq(digest(token))).exec(conn).await?;
     Ok(())
 }
 
@@ -124,4 +142,11 @@ pub async fn revoke_user_tokens<C: ConnectionTrait>(conn: &C, user_ids: &[String
     }
     oauth_token::Entity::delete_many().filter(oauth_token::Column::UserId.is_in(user_ids.to_vec())).exec(conn).await?;
     Ok(())
+}
+
+/// Delete tokens past their validity (`clean_expired_tokens`, Pleroma's `PurgeExpiredToken`).
+pub async fn delete_expired_tokens<C: ConnectionTrait>(conn: &C) -> Result<u64, AppError> {
+    let done =
+        oauth_token::Entity::delete_many().filter(oauth_token::Column::ValidUntil.lte(Utc::now())).exec(conn).await?;
+    Ok(done.rows_affected)
 }

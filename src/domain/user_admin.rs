@@ -21,12 +21,12 @@ use sea_orm::{sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryF
 use serde_json::{json, Value};
 
 use super::{
+    limits,
     moderation_log::{record, subjects, Action, Actor, Permission, Subject},
-    oauth,
+    oauth, password,
     users::{self, user_ids, NewUser},
 };
 use crate::{
-    auth::password,
     config::Settings,
     db::Db,
     error::{AppError, AppResult},
@@ -71,7 +71,7 @@ async fn reload<C: ConnectionTrait>(conn: &C, before: &[user::Model]) -> AppResu
     if before.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = user::Entity::find().filter(user::Column::Id.is_in(user_ids(before))).all(conn).await?;
+    let rows = users::by_ids(conn, &user_ids(before)).await?;
     let mut by_id: HashMap<String, user::Model> = rows.into_iter().map(|u| (u.id.clone(), u)).collect();
     before.iter().map(|u| by_id.remove(&u.id).ok_or_else(AppError::not_found)).collect()
 }
@@ -141,6 +141,7 @@ pub async fn create_users(
     actor: &Actor,
     accounts: &[NewAccount],
 ) -> AppResult<Vec<user::Model>> {
+    limits::check_count("users", accounts, limits::MAX_NEW_ACCOUNTS)?;
     // Hash before the transaction: argon2 must not run while it holds the writer.
     let mut hashes = Vec::with_capacity(accounts.len());
     for account in accounts {
@@ -383,14 +384,21 @@ pub async fn set_tags(
     tags: &[String],
     add: bool,
 ) -> AppResult<Vec<user::Model>> {
+    limits::check_tags(tags)?;
     let txn = db.begin().await?;
     let users = users::require_by_nicknames(&txn, nicknames).await?;
     let normalized = normalize_tags(tags);
     if add {
-        let rows = users.iter().flat_map(|u| {
-            normalized.iter().map(|tag| user_tag::ActiveModel { user_id: Set(u.id.clone()), tag: Set(tag.clone()) })
-        });
-        user_tag::Entity::insert_many(rows).on_conflict_do_nothing().exec_without_returning(&txn).await?;
+        let rows: Vec<user_tag::ActiveModel> = users
+            .iter()
+            .flat_map(|u| {
+                normalized.iter().map(|tag| user_tag::ActiveModel { user_id: Set(u.id.clone()), tag: Set(tag.clone()) })
+            })
+            .collect();
+        // Users × tags rows, two values each: insert in chunks under the bind-variable limit.
+        for chunk in rows.chunks(users::IN_CHUNK) {
+            user_tag::Entity::insert_many(chunk.to_vec()).on_conflict_do_nothing().exec_without_returning(&txn).await?;
+        }
     } else if !users.is_empty() && !normalized.is_empty() {
         user_tag::Entity::delete_many()
             .filter(user_tag::Column::UserId.is_in(user_ids(&users)))

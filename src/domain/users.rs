@@ -15,6 +15,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use super::limits;
 use crate::{config::Settings, error::AppError, ids};
 
 /// Account states of Pleroma's `filters` list on `GET /admin/users`.
@@ -85,6 +86,18 @@ fn contains(backend: DbBackend, column: user::Column, term: &str) -> Expr {
 }
 
 impl UserSearch {
+    /// Refuse search terms and lists too long to be meant (see [`limits`]).
+    fn check(&self) -> Result<(), AppError> {
+        for (field, term) in [("query", &self.query), ("name", &self.name), ("email", &self.email)] {
+            if let Some(term) = term {
+                limits::check_chars(field, term, limits::MAX_SEARCH_CHARS)?;
+            }
+        }
+        limits::check_tags(&self.tags)?;
+        limits::check_count("actor_types", &self.actor_types, limits::MAX_LIST_ITEMS)?;
+        self.actor_types.iter().try_for_each(|t| limits::check_chars("actor_types", t, limits::MAX_SEARCH_CHARS))
+    }
+
     fn condition(&self, backend: DbBackend) -> Condition {
         let mut cond = Condition::all().add(user::Column::Nickname.not_like("internal.%"));
         if let Some(q) = self.query.as_deref().filter(|q| !q.is_empty()) {
@@ -94,7 +107,7 @@ impl UserSearch {
             cond = cond.add(contains(backend, user::Column::Name, name));
         }
         if let Some(email) = self.email.as_deref().filter(|q| !q.is_empty()) {
-            cond = cond.add(user::Column::Email.eq(email));
+            cond = cond.add(same_text(user::Column::Email, email));
         }
         if !self.tags.is_empty() {
             cond = cond.add(
@@ -144,6 +157,7 @@ impl UserSearch {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<user::Model>, AppError> {
+        self.check()?;
         Ok(user::Entity::find()
             .filter(self.condition(conn.get_database_backend()))
             .order_by_desc(user::Column::Id)
@@ -155,6 +169,7 @@ impl UserSearch {
 
     /// How many users match.
     pub async fn count<C: ConnectionTrait>(&self, conn: &C) -> Result<u64, AppError> {
+        self.check()?;
         Ok(user::Entity::find().filter(self.condition(conn.get_database_backend())).count(conn).await?)
     }
 }
@@ -186,18 +201,31 @@ impl AccountStatus {
     }
 }
 
+/// `lower(column) = lower(value)`: nicknames and emails compare case-insensitively, as Pleroma's
+/// `citext` columns do; the unique indexes on `lower(nickname)` and `lower(email)` (migration 6)
+/// serve it.
+pub fn same_text(column: user::Column, value: &str) -> Expr {
+    use sea_orm::sea_query::{ExprTrait, Func};
+    Expr::expr(Func::lower(Expr::col(column))).eq(Func::lower(Expr::val(value)))
+}
+
 /// A user by nickname, or by flake id.
 pub async fn find_by_nickname_or_id<C: ConnectionTrait>(conn: &C, key: &str) -> Result<Option<user::Model>, AppError> {
-    let mut cond = Condition::any().add(user::Column::Nickname.eq(key));
+    let mut cond = Condition::any().add(same_text(user::Column::Nickname, key));
     if ids::is_flake_id(key) {
         cond = cond.add(user::Column::Id.eq(key));
     }
     Ok(user::Entity::find().filter(cond).one(conn).await?)
 }
 
-/// A user by exact nickname.
+/// A user by nickname, in any case.
 pub async fn find_by_nickname<C: ConnectionTrait>(conn: &C, nickname: &str) -> Result<Option<user::Model>, AppError> {
-    Ok(user::Entity::find().filter(user::Column::Nickname.eq(nickname)).one(conn).await?)
+    Ok(user::Entity::find().filter(same_text(user::Column::Nickname, nickname)).one(conn).await?)
+}
+
+/// A user by email, in any case.
+pub async fn find_by_email<C: ConnectionTrait>(conn: &C, email: &str) -> Result<Option<user::Model>, AppError> {
+    Ok(user::Entity::find().filter(same_text(user::Column::Email, email)).one(conn).await?)
 }
 
 /// The users' ids, in the same order.
@@ -205,10 +233,10 @@ pub fn user_ids(users: &[user::Model]) -> Vec<String> {
     users.iter().map(|u| u.id.clone()).collect()
 }
 
-/// The nicknames once each, in request order.
+/// The nicknames once each (whatever their case), in request order.
 fn distinct(nicknames: &[String]) -> Vec<String> {
     let mut seen = HashSet::new();
-    nicknames.iter().filter(|n| seen.insert(n.as_str())).cloned().collect()
+    nicknames.iter().filter(|n| seen.insert(n.to_lowercase())).cloned().collect()
 }
 
 /// Read the users with these nicknames for a change, in request order (each once); `Ok(None)`
@@ -220,18 +248,17 @@ pub async fn lock_by_nicknames<C: ConnectionTrait>(
     conn: &C,
     nicknames: &[String],
 ) -> Result<Option<Vec<user::Model>>, AppError> {
+    limits::check_nicknames(nicknames)?;
     let wanted = distinct(nicknames);
     if wanted.is_empty() {
         return Ok(Some(Vec::new()));
     }
-    let rows = user::Entity::find()
-        .filter(user::Column::Nickname.is_in(wanted.clone()))
-        .order_by_asc(user::Column::Id)
-        .lock(LockType::NoKeyUpdate)
-        .all(conn)
-        .await?;
-    let mut by_nickname: HashMap<String, user::Model> = rows.into_iter().map(|u| (u.nickname.clone(), u)).collect();
-    Ok(wanted.iter().map(|n| by_nickname.remove(n)).collect())
+    let any = wanted.iter().fold(Condition::any(), |cond, n| cond.add(same_text(user::Column::Nickname, n)));
+    let rows =
+        user::Entity::find().filter(any).order_by_asc(user::Column::Id).lock(LockType::NoKeyUpdate).all(conn).await?;
+    let mut by_nickname: HashMap<String, user::Model> =
+        rows.into_iter().map(|u| (u.nickname.to_lowercase(), u)).collect();
+    Ok(wanted.iter().map(|n| by_nickname.remove(&n.to_lowercase())).collect())
 }
 
 /// The users a bulk admin action names, read as [`lock_by_nicknames`] does; any unknown
@@ -247,29 +274,41 @@ pub async fn require_by_nicknames<C: ConnectionTrait>(
 /// A local user by nickname or email, for password logins.
 pub async fn find_by_login<C: ConnectionTrait>(conn: &C, login: &str) -> Result<Option<user::Model>, AppError> {
     let cond = if login.contains('@') {
-        Condition::any().add(user::Column::Email.eq(login)).add(user::Column::Nickname.eq(login))
+        Condition::any().add(same_text(user::Column::Email, login)).add(same_text(user::Column::Nickname, login))
     } else {
-        Condition::all().add(user::Column::Nickname.eq(login))
+        Condition::all().add(same_text(user::Column::Nickname, login))
     };
     Ok(user::Entity::find().filter(cond).filter(user::Column::Local.eq(true)).one(conn).await?)
 }
 
-/// Tags of each of these users, in one query.
+/// Most values bound in one `IN (…)` list (SQLite allows 32,766 variables per statement).
+pub const IN_CHUNK: usize = 500;
+
+/// Users by id, in any order, `IN_CHUNK` ids per query.
+pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[String]) -> Result<Vec<user::Model>, AppError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        out.extend(user::Entity::find().filter(user::Column::Id.is_in(chunk.to_vec())).all(conn).await?);
+    }
+    Ok(out)
+}
+
+/// Tags of each of these users, in one query per `IN_CHUNK` users.
 pub async fn tags_of<C: ConnectionTrait>(
     conn: &C,
     user_ids: &[String],
 ) -> Result<HashMap<String, Vec<String>>, AppError> {
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
-    if user_ids.is_empty() {
-        return Ok(out);
-    }
-    let rows = user_tag::Entity::find()
-        .filter(user_tag::Column::UserId.is_in(user_ids.to_vec()))
-        .order_by_asc(user_tag::Column::Tag)
-        .all(conn)
-        .await?;
-    for row in rows {
-        out.entry(row.user_id).or_default().push(row.tag);
+    // In chunks: a long batch must stay under the database's bind-variable limit.
+    for chunk in user_ids.chunks(IN_CHUNK) {
+        let rows = user_tag::Entity::find()
+            .filter(user_tag::Column::UserId.is_in(chunk.to_vec()))
+            .order_by_asc(user_tag::Column::Tag)
+            .all(conn)
+            .await?;
+        for row in rows {
+            out.entry(row.user_id).or_default().push(row.tag);
+        }
     }
     Ok(out)
 }
@@ -356,7 +395,7 @@ pub async fn validate_new<C: ConnectionTrait>(conn: &C, new: &NewUser) -> Result
         errors.insert("email".into(), "can't be blank".into());
     } else if !valid_email(&new.email) {
         errors.insert("email".into(), "has invalid format".into());
-    } else if user::Entity::find().filter(user::Column::Email.eq(new.email.as_str())).one(conn).await?.is_some() {
+    } else if find_by_email(conn, &new.email).await?.is_some() {
         errors.insert("email".into(), "has already been taken".into());
     }
     if new.password.is_empty() {

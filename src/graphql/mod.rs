@@ -4,7 +4,7 @@ pub mod accounts;
 pub mod credentials;
 pub mod errors;
 pub mod instance;
-mod limits;
+pub mod limits;
 pub mod loaders;
 pub mod moderation_log;
 pub mod pagination;
@@ -39,9 +39,13 @@ pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Limits on what one request may ask for (async-graphql sets none by default).
 pub const MAX_DEPTH: usize = 16;
-pub const MAX_COMPLEXITY: usize = 2_000;
+/// Complexity counts every field once per item a list field may return (connections multiply
+/// their selection by the page size), so this is roughly "values resolved": the REST users list
+/// at its largest page (500 × ~26 fields) fits, twice that does not.
+pub const MAX_COMPLEXITY: usize = 20_000;
 pub const MAX_ALIASES: usize = 150;
 pub const MAX_BATCH: usize = 10;
+pub use limits::{nesting_exceeds, WorkBudget, MAX_NESTING};
 
 /// The schema's types, described (generated connection types carry no doc of their own).
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
@@ -58,8 +62,10 @@ pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySc
         .data(db)
         .data(settings)
         .data(mailer)
+        .extension(limits::InputGuard)
         .extension(access::AccessControl::new())
         .extension(limits::AliasLimit(MAX_ALIASES))
+        .extension(limits::BatchBudget)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(64)
@@ -73,9 +79,20 @@ pub fn sdl() -> String {
     builder().finish().sdl_with_options(async_graphql::SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }
 
-/// A request's per-request data: the viewer and a fresh DataLoader.
+/// A request's per-request data: the viewer and a fresh DataLoader. Operations of one HTTP
+/// request share a [`WorkBudget`]; see [`request_data_in`].
 pub fn request_data(request: async_graphql::Request, viewer: Viewer, db: &Db) -> async_graphql::Request {
-    request.data(viewer).data(DataLoader::new(loaders::DbLoader { db: db.clone() }, tokio::spawn))
+    request_data_in(request, viewer, db, &WorkBudget::new(MAX_COMPLEXITY))
+}
+
+/// [`request_data`], charging the operation's complexity to `budget`.
+pub fn request_data_in(
+    request: async_graphql::Request,
+    viewer: Viewer,
+    db: &Db,
+    budget: &WorkBudget,
+) -> async_graphql::Request {
+    request.data(viewer).data(budget.clone()).data(DataLoader::new(loaders::DbLoader { db: db.clone() }, tokio::spawn))
 }
 
 /// Typed access to the context's data, instead of `ctx.data().unwrap()`.

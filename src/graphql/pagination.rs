@@ -26,6 +26,19 @@ pub struct Window {
 /// Largest page size accepted.
 pub const MAX_PAGE_SIZE: u64 = 500;
 
+/// The complexity of a list field: its selection counted once per item of the largest page the
+/// arguments allow (at least one, at most [`MAX_PAGE_SIZE`]).
+pub fn page_complexity(
+    child_complexity: usize,
+    first: Option<i32>,
+    page_size: Option<i32>,
+    default_size: u64,
+) -> usize {
+    let size = first.or(page_size).map_or(default_size, |n| u64::try_from(n).unwrap_or(1));
+    let size = usize::try_from(size.clamp(1, MAX_PAGE_SIZE)).unwrap_or(1);
+    child_complexity.saturating_mul(size).saturating_add(1)
+}
+
 impl Window {
     /// Resolve cursor or page arguments (1-based `page`), with the list's default page size.
     pub fn resolve(

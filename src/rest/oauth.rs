@@ -3,23 +3,20 @@
 //! (`POST /oauth/token`: password, client_credentials, refresh_token) and revocation.
 //! These are protocol endpoints, not GraphQL operations: they issue the credentials GraphQL runs
 //! with. Parameters come from the query string, form, JSON or multipart bodies alike.
-use std::net::SocketAddr;
-
 use axum::{
-    extract::{ConnectInfo, Request, State},
-    http::{header, request::Parts, Method, StatusCode},
+    extract::{Request, State},
+    http::{request::Parts, Method, StatusCode},
     response::{IntoResponse, Response},
     routing::on,
 };
-use base64::Engine;
 use chrono::Utc;
-use entity::{oauth_app, oauth_token, user};
+use entity::{oauth_app, user};
 use sea_orm::EntityTrait;
 use serde_json::{json, Map, Value};
 
 use super::{json, params, RestError, Route};
 use crate::{
-    auth::{authorize, password, scopes, Access, Viewer},
+    auth::{self, authorize, scopes, Access, Caller, LimitName, Viewer},
     domain::{self, oauth::NewApp},
     error::AppError,
     state::AppState,
@@ -130,6 +127,13 @@ async fn create_app(State(state): State<AppState>, request: Request) -> Response
 
 async fn create_app_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
     let (parts, params) = params::request_params(request).await?;
+    let viewer = Viewer::from_request(&parts, &state.auth()).await.ok();
+    // Pleroma: `RateLimiter` `:oauth_app_creation` on `AppController.create`, per user or address.
+    let caller = match &viewer {
+        Some(viewer) => Caller::of(viewer),
+        None => Caller::address(auth::remote_ip::client_address(&parts, &state.settings.remote_ip)),
+    };
+    state.rate_limits.check(LimitName::OauthAppCreation, &caller)?;
     let client_name = text(&params, "client_name");
     let redirect_uris = match params.get("redirect_uris") {
         // Pleroma joins a list of URIs with newlines.
@@ -157,10 +161,7 @@ async fn create_app_inner(state: &AppState, request: Request) -> Result<Value, R
     if blank > 0 {
         return Err(error(StatusCode::UNPROCESSABLE_ENTITY, &vec!["can't be blank"; blank].join(", ")));
     }
-    let owner = match Viewer::from_request(&parts, state).await {
-        Ok(viewer) => viewer.user.map(|u| u.id),
-        Err(_) => None,
-    };
+    let owner = viewer.and_then(|v| v.user).map(|u| u.id);
     let new = NewApp {
         client_name,
         redirect_uris,
@@ -168,12 +169,12 @@ async fn create_app_inner(state: &AppState, request: Request) -> Result<Value, R
         website: text(&params, "website"),
         user_id: owner,
     };
-    let app = domain::oauth::create_app(&state.db.write, new).await?;
+    let (app, client_secret) = domain::oauth::create_app(&state.db.write, new).await?;
     Ok(json!({
         "id": app.id.to_string(),
         "name": app.client_name,
         "client_id": app.client_id,
-        "client_secret": app.client_secret,
+        "client_secret": client_secret,
         "redirect_uri": app.redirect_uris,
         "website": app.website,
     }))
@@ -201,7 +202,7 @@ async fn verify_app(State(state): State<AppState>, request: Request) -> Response
 
 async fn verify_app_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
     let (parts, _) = request.into_parts();
-    let viewer = Viewer::from_request(&parts, state).await?;
+    let viewer = Viewer::from_request(&parts, &state.auth()).await?;
     authorize(&viewer, Access::App, &state.settings.instance)?;
     // HTTP Basic carries no app (Pleroma crashes here); refuse like an anonymous call.
     let app_id = viewer.app_id.ok_or_else(|| AppError::Unauthenticated("Invalid credentials.".into()))?;
@@ -217,10 +218,8 @@ async fn verify_app_inner(state: &AppState, request: Request) -> Result<Value, R
 /// Client credentials: HTTP Basic `client_id:client_secret` (preferred by RFC 6749), else the
 /// `client_id` and `client_secret` parameters.
 fn client_credentials(parts: &Parts, params: &Map<String, Value>) -> Option<(String, String)> {
-    let basic = parts.headers.get_all(header::AUTHORIZATION).iter().find_map(|value| {
-        let encoded = value.to_str().ok()?.trim().strip_prefix("Basic ")?;
-        let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
-        let decoded = String::from_utf8(decoded).ok()?;
+    let basic = auth::authorization(parts).into_iter().find_map(|found| {
+        let auth::Authorization::Basic(decoded) = found else { return None };
         let mut pieces = decoded.split(':');
         let (id, secret) = (pieces.next()?, pieces.next()?);
         if pieces.next().is_some() {
@@ -266,12 +265,13 @@ async fn token_inner(state: &AppState, request: Request) -> Result<Value, RestEr
 }
 
 /// The token body of Pleroma's `OAuthView`.
-fn token_json(token: &oauth_token::Model, user: Option<&user::Model>) -> Value {
+fn token_json(issued: &domain::oauth::Issued, user: Option<&user::Model>) -> Value {
+    let token = &issued.row;
     let mut body = json!({
         "id": token.id,
         "token_type": "Bearer",
-        "access_token": token.token,
-        "refresh_token": token.refresh_token,
+        "access_token": issued.token,
+        "refresh_token": issued.refresh_token,
         "expires_in": (token.valid_until - Utc::now()).num_seconds().max(0),
         "scope": token.scopes,
         "created_at": token.inserted_at.timestamp(),
@@ -314,16 +314,8 @@ async fn password_grant(state: &AppState, parts: &Parts, params: &Map<String, Va
     else {
         return Err(invalid_credentials());
     };
-    let address = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
-    if !state.rate_limits.attempt(&login, address) {
-        return Err(AppError::RateLimited.into());
-    }
-    let account = domain::users::find_by_login(&state.db.read, &login).await?;
-    let verified = match account.as_ref().and_then(|a| a.password_hash.clone()) {
-        Some(hash) => password::verify(secret, hash).await,
-        None => false,
-    };
-    let Some(account) = account.filter(|_| verified) else {
+    let address = auth::remote_ip::client_address(parts, &state.settings.remote_ip);
+    let Some(account) = auth::viewer_login(&state.auth(), address, &login, secret).await? else {
         return Err(invalid_credentials());
     };
     let app = fetch_app(state, parts, params).await?.ok_or_else(invalid_credentials)?;
@@ -342,7 +334,7 @@ async fn password_grant(state: &AppState, parts: &Parts, params: &Map<String, Va
             }),
         });
     }
-    let expires_in = state.settings.instance.token_expires_in;
+    let expires_in = state.settings.oauth2.token_expires_in;
     let token =
         domain::oauth::issue_token(&state.db.write, &app, Some(account.id.clone()), &scopes, expires_in).await?;
     Ok(token_json(&token, Some(&account)))
@@ -355,7 +347,7 @@ async fn client_credentials_grant(
 ) -> Result<Value, RestError> {
     let app = fetch_app(state, parts, params).await?.ok_or_else(invalid_credentials)?;
     let scopes = grant_scopes(&app, params).ok_or_else(invalid_credentials)?;
-    let expires_in = state.settings.instance.token_expires_in;
+    let expires_in = state.settings.oauth2.token_expires_in;
     let token = domain::oauth::issue_token(&state.db.write, &app, None, &scopes, expires_in).await?;
     Ok(token_json(&token, None))
 }
@@ -364,7 +356,8 @@ async fn refresh_grant(state: &AppState, parts: &Parts, params: &Map<String, Val
     let refresh_token = text(params, "refresh_token").ok_or_else(invalid_credentials)?;
     let app = fetch_app(state, parts, params).await?.ok_or_else(invalid_credentials)?;
     let txn = state.db.begin().await.map_err(AppError::from)?;
-    let old = domain::oauth::find_refresh(&txn, &app, &refresh_token).await?.ok_or_else(invalid_credentials)?;
+    // Redeemed first, atomically: a concurrent redemption finds nothing and is refused.
+    let old = domain::oauth::redeem_refresh(&txn, &app, &refresh_token).await?.ok_or_else(invalid_credentials)?;
     let account = match &old.user_id {
         Some(id) => {
             let found = user::Entity::find_by_id(id.clone()).one(&txn).await.map_err(AppError::from)?;
@@ -374,9 +367,8 @@ async fn refresh_grant(state: &AppState, parts: &Parts, params: &Map<String, Val
         None => None,
     };
     let scopes = scopes::parse(&old.scopes);
-    let expires_in = state.settings.instance.token_expires_in;
+    let expires_in = state.settings.oauth2.token_expires_in;
     let token = domain::oauth::issue_token(&txn, &app, old.user_id.clone(), &scopes, expires_in).await?;
-    domain::oauth::delete_token(&txn, old.id).await?;
     txn.commit().await.map_err(AppError::from)?;
     Ok(token_json(&token, account.as_ref()))
 }

@@ -12,7 +12,12 @@ use axum::{
 use serde_json::{Map, Value};
 
 use super::{params, Answer, RestError, Route};
-use crate::{auth::Access, domain::credentials, error::AppError, state::AppState};
+use crate::{
+    auth::{remote_ip::client_address, Access, Caller, LimitName, Viewer},
+    domain::credentials,
+    error::AppError,
+    state::AppState,
+};
 
 /// The rows of this module (the `/api/v1/pleroma` ones also under `/api/pleroma`).
 pub fn routes() -> Vec<Route> {
@@ -56,7 +61,7 @@ pub fn routes() -> Vec<Route> {
 /// page (still 200) for an unknown, used or expired token.
 async fn reset_form(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     match credentials::usable_reset_token(&state.db.read, &token).await {
-        Ok(Some((row, user))) => html(
+        Ok(Some((_, user))) => html(
             &state,
             &format!(
                 "<h2>Password Reset for {nickname}</h2>\n\
@@ -73,7 +78,7 @@ async fn reset_form(State(state): State<AppState>, Path(token): Path<String>) ->
                  <button type=\"submit\">Reset</button>\n\
                  </form>",
                 nickname = escape(&user.nickname),
-                token = escape(&row.token),
+                token = escape(&token),
             ),
         ),
         Ok(None) => html(&state, "<h2>Invalid Token</h2>"),
@@ -127,10 +132,19 @@ async fn confirm_email(State(state): State<AppState>, Path((user_id, token)): Pa
 /// `POST /auth/password` (`email` or `nickname`): mail a password-reset link. Always 204 with
 /// an empty body (JSON content type), whether or not such a user exists.
 async fn request_reset(State(state): State<AppState>, request: Request) -> Response {
-    let merged = match params::request_params(request).await {
-        Ok((_, merged)) => merged,
+    let (parts, merged) = match params::request_params(request).await {
+        Ok(found) => found,
         Err(err) => return err.into_response(),
     };
+    // Pleroma: `RateLimiter` `:password_reset` on `AuthController.password_reset`, keyed by the
+    // signed-in user or else the client address (not by the account asked about).
+    let caller = match Viewer::from_request(&parts, &state.auth()).await {
+        Ok(viewer) => Caller::of(&viewer),
+        Err(_) => Caller::address(client_address(&parts, &state.settings.remote_ip)),
+    };
+    if let Err(err) = state.rate_limits.check(LimitName::PasswordReset, &caller) {
+        return RestError::from(err).into_response();
+    }
     let login = ["email", "nickname"].iter().find_map(|k| merged.get(*k).and_then(Value::as_str).map(str::to_string));
     if let Some(login) = login.filter(|l| !l.is_empty()) {
         if let Err(err) = credentials::request_password_reset(&state.db, &state.settings, &state.mailer, &login).await {

@@ -51,7 +51,7 @@ pub const PASSWORD: &str = "test-password";
 
 /// A fresh database: a SQLite file in `data_dir`, or a new PostgreSQL database created through
 /// `TEST_DATABASE_URL`. Returns its URL and, for PostgreSQL, what `Drop` needs to remove it.
-async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<(String, String)>) {
+pub async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<(String, String)>) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let name = format!(
@@ -67,6 +67,17 @@ async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<(String, 
             (format!("{base}/{name}"), Some((url, name)))
         }
         _ => (format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()), None),
+    }
+}
+
+/// Remove a database made by [`fresh_database`] (PostgreSQL; SQLite files go with their
+/// directory).
+pub async fn drop_database(pg_database: Option<(String, String)>) {
+    if let Some((admin_url, name)) = pg_database {
+        if let Ok(admin) = Database::connect(&admin_url).await {
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok();
+            admin.close().await.ok();
+        }
     }
 }
 
@@ -96,7 +107,6 @@ impl TestApp {
         std::fs::create_dir_all(&data_dir).expect("temp dir");
         let (url, pg_database) = fresh_database(&data_dir).await;
         let mut settings = Settings::for_database(&url, &data_dir);
-        settings.instance.login_attempts_per_minute = 1000;
         adjust(&mut settings);
         let db = Db::connect(&url).await.expect("connect");
         db.migrate().await.expect("migrate");
@@ -166,7 +176,7 @@ impl TestApp {
 
     /// A token for `user` with `scopes`, issued directly (OAuth flows have their own tests).
     pub async fn token(&self, user: &user::Model, scopes: &str) -> String {
-        let app = domain::oauth::create_app(
+        let (app, _) = domain::oauth::create_app(
             &self.state.db.write,
             domain::oauth::NewApp {
                 client_name: "test".into(),

@@ -73,7 +73,8 @@ fn no_layer_imports_a_higher_one() {
     let mut violations = Vec::new();
     for file in &files {
         let relative = file.strip_prefix(&src).unwrap();
-        let module = relative.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+        let module =
+            relative.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
         let own = layer_of(&module).unwrap_or_else(|| panic!("{module} is in no layer: add it to LAYERS"));
         // `super::` names the crate root in `src/<module>/mod.rs`.
         let super_is_root = relative.components().count() == 2 && relative.ends_with("mod.rs");

@@ -2,6 +2,7 @@
 //! account (`GET /api/v1/accounts/verify_credentials`) reached with Bearer and Basic credentials.
 use base64::Engine;
 use entity::{follow, oauth_app, user};
+use pleroma_gateway::config::Limit;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::{json, Value};
@@ -15,6 +16,36 @@ const VERIFY_CREDENTIALS: &str = "/api/v1/accounts/verify_credentials";
 async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
     let response = app.client.post(format!("{}{}", app.base, path)).form(fields).send().await.unwrap();
     Reply::from(response).await
+}
+
+/// `post_form` as a client at `address` behind the (loopback) proxy the tests run through.
+async fn post_form_from(app: &TestApp, address: &str, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let request = app.client.post(format!("{}{}", app.base, path)).header("x-forwarded-for", address);
+    Reply::from(request.form(fields).send().await.unwrap()).await
+}
+
+/// The password grant for `username` from `address`.
+async fn password_grant_from(
+    app: &TestApp,
+    address: &str,
+    client: &(String, String),
+    username: &str,
+    password: &str,
+) -> Reply {
+    let fields = [
+        ("grant_type", "password"),
+        ("client_id", client.0.as_str()),
+        ("client_secret", client.1.as_str()),
+        ("username", username),
+        ("password", password),
+    ];
+    post_form_from(app, address, "/oauth/token", &fields).await
+}
+
+/// A GET with an `Authorization` header from `address`.
+async fn get_from(app: &TestApp, address: &str, path: &str, authorization: &str) -> Reply {
+    let request = app.client.get(format!("{}{}", app.base, path)).header("x-forwarded-for", address);
+    Reply::from(request.header("Authorization", authorization).send().await.unwrap()).await
 }
 
 /// Register an app the way admin-fe does; returns `(client_id, client_secret)`.
@@ -267,7 +298,7 @@ async fn admin_fe_login_flow() {
     assert_eq!(reply.body["scope"], ADMIN_FE_SCOPES);
     assert_eq!(reply.body["me"], admin.ap_id.as_str());
     let expires_in = reply.body["expires_in"].as_i64().unwrap();
-    let lifetime = app.state.settings.instance.token_expires_in;
+    let lifetime = app.state.settings.oauth2.token_expires_in;
     assert!(expires_in <= lifetime && expires_in > lifetime - 60, "{expires_in}");
     let token = reply.body["access_token"].as_str().unwrap();
 
@@ -422,7 +453,12 @@ async fn requested_scopes_must_be_covered_by_the_app() {
 
 #[tokio::test]
 async fn password_attempts_are_throttled() {
-    let app = TestApp::with_settings(|s| s.instance.login_attempts_per_minute = 3).await;
+    // Without reserved ranges loopback is an ordinary client address, so the limiter applies.
+    let app = TestApp::with_settings(|s| {
+        s.rate_limit.authentication = Limit::Both([60_000, 3]);
+        s.remote_ip.reserved = vec![];
+    })
+    .await;
     app.user("bob").await;
     let client = register(&app, "read").await;
     for _ in 0..3 {
@@ -432,6 +468,108 @@ async fn password_attempts_are_throttled() {
     let reply = password_grant(&app, &client, "bob", PASSWORD, &[]).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.body, json!({"error": "Throttled"}));
+}
+
+/// Issue 13: only failures count, so scripts signing in many times a minute are never throttled.
+#[tokio::test]
+async fn successful_logins_are_not_throttled() {
+    let app = TestApp::new().await;
+    app.user("bob").await;
+    let client = register(&app, "read").await;
+    for n in 0..50 {
+        let reply = password_grant_from(&app, "203.0.113.1", &client, "bob", PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::OK, "login {n}: {}", reply.text);
+    }
+}
+
+/// Issue 13: HTTP Basic spends nothing when the password is right (`curl -u` scripts).
+#[tokio::test]
+async fn basic_requests_are_not_throttled() {
+    let app = TestApp::new().await;
+    app.user("bob").await;
+    for n in 0..100 {
+        let reply = get_from(&app, "203.0.113.1", VERIFY_CREDENTIALS, &basic("bob", PASSWORD)).await;
+        assert_eq!(reply.status, StatusCode::OK, "request {n}: {}", reply.text);
+    }
+}
+
+/// Issue 13: failures are counted per client address (Pleroma's `:authentication` limiter,
+/// 15 a minute): the failing address gets 429, another address still signs in.
+#[tokio::test]
+async fn failures_throttle_only_the_failing_address() {
+    let app = TestApp::new().await;
+    app.admin("admin").await;
+    let client = register(&app, "read").await;
+    let attacker = "198.51.100.66";
+    for n in 0..15 {
+        let reply = password_grant_from(&app, attacker, &client, "admin", "guess").await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "attempt {n}");
+    }
+    for reply in [
+        password_grant_from(&app, attacker, &client, "admin", PASSWORD).await,
+        get_from(&app, attacker, VERIFY_CREDENTIALS, &basic("admin", PASSWORD)).await,
+    ] {
+        assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(reply.body, json!({"error": "Throttled"}));
+        assert!(reply.headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    }
+    // The account is not locked: its owner, elsewhere, signs in both ways.
+    let reply = password_grant_from(&app, "203.0.113.5", &client, "admin", PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let reply = get_from(&app, "203.0.113.5", VERIFY_CREDENTIALS, &basic("admin", PASSWORD)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    // Basic failures count too; local tooling (loopback, nothing forwarded) is never limited.
+    for _ in 0..15 {
+        get_from(&app, "203.0.113.6", VERIFY_CREDENTIALS, &basic("nobody", "x")).await;
+    }
+    let reply = password_grant_from(&app, "203.0.113.6", &client, "admin", PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    for _ in 0..20 {
+        password_grant(&app, &client, "admin", "guess", &[]).await;
+    }
+    assert_eq!(password_grant(&app, &client, "admin", PASSWORD, &[]).await.status, StatusCode::OK);
+}
+
+/// Pleroma's `:oauth_app_creation` limiter: 5 apps per 15 minutes per address (or user).
+#[tokio::test]
+async fn app_registration_is_throttled_per_address() {
+    let app = TestApp::new().await;
+    let fields = [("client_name", "x"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob")];
+    for _ in 0..5 {
+        assert_eq!(post_form_from(&app, "203.0.113.1", "/api/v1/apps", &fields).await.status, StatusCode::OK);
+    }
+    let reply = post_form_from(&app, "203.0.113.1", "/api/v1/apps", &fields).await;
+    assert_eq!((reply.status, reply.body), (StatusCode::TOO_MANY_REQUESTS, json!({"error": "Throttled"})));
+    assert_eq!(post_form_from(&app, "203.0.113.2", "/api/v1/apps", &fields).await.status, StatusCode::OK);
+    // A proxy that forwards no address: limiters are off (Pleroma's `remote_ip_found` rule).
+    for _ in 0..10 {
+        assert_eq!(post_form(&app, "/api/v1/apps", &fields).await.status, StatusCode::OK);
+    }
+}
+
+/// Issue 13: an unknown nickname costs a (dummy) password verification too.
+#[tokio::test]
+async fn unknown_nicknames_take_as_long_as_wrong_passwords() {
+    let app = TestApp::new().await;
+    app.user("bob").await;
+    let client = register(&app, "read").await;
+    let timings = |user: &'static str| {
+        let (app, client) = (&app, &client);
+        async move {
+            let mut times = Vec::new();
+            for _ in 0..5 {
+                let started = std::time::Instant::now();
+                let reply = password_grant(app, client, user, "wrong", &[]).await;
+                times.push(started.elapsed());
+                assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+            }
+            times.sort();
+            times[2]
+        }
+    };
+    let known = timings("bob").await;
+    let unknown = timings("nobody-here").await;
+    assert!(unknown * 3 >= known, "unknown {unknown:?} vs known {known:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,6 +635,128 @@ async fn revoke_answers_empty_objects() {
     let reply = post_form(&app, "/oauth/revoke", &[("client_id", client.0.as_str())]).await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(reply.body, json!({"error": "Bad request"}));
+}
+
+/// Issue 13: concurrent redemptions of one refresh token yield exactly one new token (it
+/// matters on PostgreSQL, where they really run in parallel).
+#[tokio::test]
+async fn a_refresh_token_is_redeemed_once_under_concurrency() {
+    let app = TestApp::new().await;
+    let bob = app.user("bob").await;
+    let client = register(&app, "read").await;
+    let first = password_grant(&app, &client, "bob", PASSWORD, &[]).await.body;
+    let refresh = first["refresh_token"].as_str().unwrap().to_string();
+    let attempts = (0..16).map(|_| refresh_grant(&app, &client, &refresh));
+    let replies = futures_util::future::join_all(attempts).await;
+    let ok: Vec<&Reply> = replies.iter().filter(|r| r.status == StatusCode::OK).collect();
+    assert_eq!(ok.len(), 1, "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    for reply in replies.iter().filter(|r| r.status != StatusCode::OK) {
+        assert_eq!((reply.status, &reply.body), (StatusCode::BAD_REQUEST, &json!({"error": "Invalid credentials"})));
+    }
+    assert_eq!(crate::common::token_count(&app, &bob).await, 1);
+    assert_eq!(app.get(VERIFY_CREDENTIALS, ok[0].body["access_token"].as_str()).await.status, StatusCode::OK);
+}
+
+/// Issue 13: tokens and client secrets are stored as SHA-256 digests, shown only when issued.
+#[tokio::test]
+async fn secrets_are_stored_as_digests() {
+    use pleroma_gateway::auth::secret::digest;
+    let app = TestApp::new().await;
+    app.user("bob").await;
+    let client = register(&app, "read").await;
+    let row = oauth_app::Entity::find().one(&app.state.db.read).await.unwrap().unwrap();
+    assert_eq!(row.client_secret, digest(&client.1));
+    let reply = password_grant(&app, &client, "bob", PASSWORD, &[]).await;
+    let token = entity::oauth_token::Entity::find().one(&app.state.db.read).await.unwrap().unwrap();
+    assert_eq!(token.token, digest(reply.body["access_token"].as_str().unwrap()));
+    assert_eq!(token.refresh_token, digest(reply.body["refresh_token"].as_str().unwrap()));
+    // The digest itself is no credential.
+    assert_eq!(app.get(VERIFY_CREDENTIALS, Some(&token.token)).await.status, StatusCode::FORBIDDEN);
+    let by_digest = (client.0.clone(), row.client_secret.clone());
+    assert_eq!(password_grant(&app, &by_digest, "bob", PASSWORD, &[]).await.status, StatusCode::BAD_REQUEST);
+}
+
+/// Issue 13: the migration replaces plain secrets of existing rows by their digests, and the
+/// secrets keep working.
+#[tokio::test]
+async fn existing_plain_secrets_are_migrated_to_digests() {
+    use migration::MigratorTrait;
+    use pleroma_gateway::{auth::secret::digest, db::Db};
+    let dir = std::env::temp_dir().join(format!("gw-migrate-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (url, pg) = crate::common::fresh_database(&dir).await;
+    let db = Db::connect(&url).await.unwrap();
+    migration::Migrator::up(&db.write, Some(4)).await.unwrap();
+    let now = chrono::Utc::now();
+    let app_row = oauth_app::ActiveModel {
+        client_name: Set("old".into()),
+        redirect_uris: Set("urn:ietf:wg:oauth:2.0:oob".into()),
+        scopes: Set("read".into()),
+        website: Set(None),
+        client_id: Set("old-client".into()),
+        client_secret: Set("old-secret".into()),
+        trusted: Set(false),
+        user_id: Set(None),
+        inserted_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db.write)
+    .await
+    .unwrap();
+    entity::oauth_token::ActiveModel {
+        token: Set("old-access".into()),
+        refresh_token: Set("old-refresh".into()),
+        app_id: Set(app_row.id),
+        user_id: Set(None),
+        scopes: Set("read".into()),
+        valid_until: Set(now + chrono::Duration::hours(1)),
+        inserted_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db.write)
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    let app = oauth_app::Entity::find().one(&db.read).await.unwrap().unwrap();
+    assert_eq!(app.client_secret, digest("old-secret"));
+    let found = pleroma_gateway::domain::oauth::find_app(&db.read, "old-client", "old-secret").await.unwrap();
+    assert_eq!(found.map(|a| a.id), Some(app.id));
+    let (token, _) = pleroma_gateway::domain::oauth::find_token(&db.read, "old-access").await.unwrap().unwrap();
+    assert_eq!(token.refresh_token, digest("old-refresh"));
+    db.read.close_by_ref().await.ok();
+    db.write.close_by_ref().await.ok();
+    crate::common::drop_database(pg).await;
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Issue 13: an expired token is refused, and `clean_expired_tokens` deletes it.
+#[tokio::test]
+async fn expired_tokens_are_refused_and_cleaned_up() {
+    let app = TestApp::with_settings(|s| s.oauth2.clean_expired_tokens = true).await;
+    let bob = app.user("bob").await;
+    let (client, _) = pleroma_gateway::domain::oauth::create_app(
+        &app.state.db.write,
+        pleroma_gateway::domain::oauth::NewApp {
+            client_name: "t".into(),
+            redirect_uris: "urn:ietf:wg:oauth:2.0:oob".into(),
+            scopes: vec!["read".into()],
+            website: None,
+            user_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let scopes = ["read".to_string()];
+    let expired =
+        pleroma_gateway::domain::oauth::issue_token(&app.state.db.write, &client, Some(bob.id.clone()), &scopes, -1)
+            .await
+            .unwrap();
+    let live = app.token(&bob, "read").await;
+    assert_eq!(app.get(VERIFY_CREDENTIALS, Some(&expired.token)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(crate::common::token_count(&app, &bob).await, 2);
+    app.state.housekeeping().await.unwrap();
+    assert_eq!(crate::common::token_count(&app, &bob).await, 1);
+    assert_eq!(app.get(VERIFY_CREDENTIALS, Some(&live)).await.status, StatusCode::OK);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -708,6 +968,13 @@ async fn verify_credentials_with_bearer_and_basic() {
     // `Bearer:` and the access_token parameter work too.
     let reply = get_with_header(&app, VERIFY_CREDENTIALS, &format!("Bearer: {bearer}")).await;
     assert_eq!(reply.status, StatusCode::OK);
+    // Schemes are case-insensitive (issue 13).
+    for authorization in
+        [format!("bearer {bearer}"), format!("BEARER {bearer}"), basic("bob", PASSWORD).replacen("Basic", "basic", 1)]
+    {
+        let reply = get_with_header(&app, VERIFY_CREDENTIALS, &authorization).await;
+        assert_eq!(reply.status, StatusCode::OK, "{authorization}: {}", reply.text);
+    }
     let reply = app.get(&format!("{VERIFY_CREDENTIALS}?access_token={bearer}"), None).await;
     assert_eq!(reply.status, StatusCode::OK);
 

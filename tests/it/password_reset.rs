@@ -2,6 +2,7 @@
 //! /api/v1/pleroma/password_reset`) and the reset-mail request `POST /auth/password`.
 use chrono::{Duration, Utc};
 use entity::password_reset_token;
+use pleroma_gateway::auth::secret::digest;
 use reqwest::{header, Method, StatusCode};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;
@@ -40,7 +41,7 @@ async fn reset_to(app: &TestApp, token: &str, password: &str) -> Reply {
 
 /// Move a reset token's creation `hours` into the past.
 async fn age_token(app: &TestApp, token: &str, hours: i64) {
-    let row = password_reset_token::Entity::find_by_id(token).one(&app.state.db.read).await.unwrap().unwrap();
+    let row = password_reset_token::Entity::find_by_id(digest(token)).one(&app.state.db.read).await.unwrap().unwrap();
     let mut old = row.into_active_model();
     old.inserted_at = Set(Utc::now() - Duration::hours(hours));
     old.update(&app.state.db.write).await.unwrap();
@@ -101,7 +102,7 @@ async fn full_round_trip_on_both_prefixes() {
 
         // The token is spent: the page says so and a second submission fails.
         let stored =
-            password_reset_token::Entity::find_by_id(token.clone()).one(&app.state.db.read).await.unwrap().unwrap();
+            password_reset_token::Entity::find_by_id(digest(&token)).one(&app.state.db.read).await.unwrap().unwrap();
         assert!(stored.used);
         assert_html(&app.get(&format!("{page}{token}"), None).await, INVALID);
         assert_html(&submit(&app, &form, &token, "third-password", "third-password").await, FAILED);
@@ -271,4 +272,26 @@ async fn password_grant_after_a_reset() {
     let access = reply.body["access_token"].as_str().unwrap().to_string();
     assert_eq!(app.get("/api/v1/pleroma/admin/users", Some(&access)).await.status, StatusCode::OK);
     assert_eq!(grant(PASSWORD).await.status, StatusCode::BAD_REQUEST);
+}
+
+/// Issue 13: `POST /auth/password` is throttled per client address as Pleroma's
+/// `:password_reset` limiter does (5 per 30 minutes); throttled requests write no mail.
+#[tokio::test]
+async fn reset_requests_are_throttled_per_address() {
+    let app = TestApp::new().await;
+    app.user("bob").await;
+    let ask = |address: &'static str| {
+        let request = app.client.post(format!("{}/auth/password", app.base)).header("x-forwarded-for", address);
+        async move { Reply::from(request.form(&[("nickname", "bob")]).send().await.unwrap()).await }
+    };
+    for _ in 0..5 {
+        assert_eq!(ask("203.0.113.1").await.status, StatusCode::NO_CONTENT);
+    }
+    for _ in 0..25 {
+        let reply = ask("203.0.113.1").await;
+        assert_eq!((reply.status, reply.body), (StatusCode::TOO_MANY_REQUESTS, json!({"error": "Throttled"})));
+    }
+    assert_eq!(outbox(&app).len(), 5);
+    assert_eq!(ask("203.0.113.2").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(outbox(&app).len(), 6);
 }

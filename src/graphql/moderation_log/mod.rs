@@ -23,6 +23,7 @@ pub struct ModerationQuery;
 impl ModerationQuery {
     /// The moderation log, newest first. Page with `first`/`after`, or with `page`/`pageSize`
     /// (default 50).
+    #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, page_size, 50)")]
     async fn moderation_log(
         &self,
         ctx: &Context<'_>,
@@ -34,6 +35,7 @@ impl ModerationQuery {
     ) -> async_graphql::Result<LogConnection> {
         let window = Window::resolve(first, after, page, page_size, 50)?;
         let filter = LogFilter::from(filter.unwrap_or_default());
+        filter.check()?;
         let (items, total) =
             domain::list(&ctx.db().read, &filter, window.offset, window.limit).await.map_err(AppError::from)?;
         Ok(window.connection(items.into_iter().map(LogEntry).collect(), total))

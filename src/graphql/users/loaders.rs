@@ -4,7 +4,6 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use entity::user;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::{
     domain,
@@ -48,11 +47,7 @@ impl Loader<UserById> for DbLoader {
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
-        let users = user::Entity::find()
-            .filter(user::Column::Id.is_in(ids(keys, |k| &k.0)))
-            .all(&self.db.read)
-            .await
-            .map_err(|e| Arc::new(e.into()))?;
+        let users = domain::users::by_ids(&self.db.read, &ids(keys, |k| &k.0)).await.map_err(Arc::new)?;
         Ok(users.into_iter().map(|u| (UserById(u.id.clone()), u)).collect())
     }
 }

@@ -54,6 +54,7 @@ pub struct UsersQuery;
 #[Object]
 impl UsersQuery {
     /// Search users, newest first. Page with `first`/`after`, or with `page`/`pageSize` (default 50).
+    #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, page_size, 50)")]
     async fn users(
         &self,
         ctx: &Context<'_>,

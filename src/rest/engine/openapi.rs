@@ -1,15 +1,17 @@
-//! `GET /api/openapi`: an OpenAPI 3 document of every facade route, generated from the route
-//! table and the operations' variables (never written by hand).
+//! `GET /api/openapi`: an OpenAPI 3 document of every route in the table, generated from the rows,
+//! the operations' variables and selections, and the shapes (never written by hand).
+use async_graphql::parser::types::{BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type};
 use axum::{extract::State, Json};
 use serde_json::{json, Map, Value};
 
 use super::{
     compile::{CompiledOperation, CompiledRoute},
     route::{Action, Native, Shape},
+    SchemaIndex,
 };
 use crate::{auth::Access, state::AppState};
 
-fn schema_of(index: &super::SchemaIndex, ty: &async_graphql::parser::types::Type) -> Value {
+fn schema_of(index: &SchemaIndex, ty: &Type) -> Value {
     use async_graphql::parser::types::BaseType;
     match &ty.base {
         BaseType::List(inner) => json!({ "type": "array", "items": schema_of(index, inner) }),
@@ -19,6 +21,7 @@ fn schema_of(index: &super::SchemaIndex, ty: &async_graphql::parser::types::Type
             "Boolean" => json!({ "type": "boolean" }),
             "String" | "ID" => json!({ "type": "string" }),
             "DateTime" => json!({ "type": "string", "format": "date-time" }),
+            "Upload" => json!({ "type": "string", "format": "binary" }),
             other if index.is_enum(other) => {
                 json!({ "type": "string", "description": format!("one of {other} (case-insensitive)") })
             }
@@ -32,10 +35,99 @@ fn schema_of(index: &super::SchemaIndex, ty: &async_graphql::parser::types::Type
     }
 }
 
+/// The JSON schema of a selection's result: `ty` selected with `set` (fragments resolved from
+/// `doc`), named by response keys, as the GraphQL result (and so the REST body) has it.
+fn output_schema(index: &SchemaIndex, doc: &ExecutableDocument, ty: &Type, set: &SelectionSet) -> Value {
+    let mut schema = match &ty.base {
+        BaseType::List(inner) => json!({ "type": "array", "items": output_schema(index, doc, inner, set) }),
+        BaseType::Named(name) => match name.as_str() {
+            "Int" => json!({ "type": "integer" }),
+            "Float" => json!({ "type": "number" }),
+            "Boolean" => json!({ "type": "boolean" }),
+            "String" | "ID" => json!({ "type": "string" }),
+            "DateTime" => json!({ "type": "string", "format": "date-time" }),
+            "JSON" => json!({ "description": "Any JSON value" }),
+            other if index.is_enum(other) => json!({ "type": "string" }),
+            other => {
+                let mut properties = Map::new();
+                collect_properties(index, doc, other, set, &mut properties);
+                json!({ "type": "object", "properties": properties })
+            }
+        },
+    };
+    if ty.nullable {
+        schema["nullable"] = Value::Bool(true);
+    }
+    schema
+}
+
+fn collect_properties(
+    index: &SchemaIndex,
+    doc: &ExecutableDocument,
+    object: &str,
+    set: &SelectionSet,
+    out: &mut Map<String, Value>,
+) {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => {
+                let key = field.node.response_key().node.to_string();
+                let name = field.node.name.node.as_str();
+                let schema = match index.field_type(object, name) {
+                    Some(ty) => output_schema(index, doc, ty, &field.node.selection_set.node),
+                    None => json!({ "type": "string" }), // `__typename`
+                };
+                out.insert(key, schema);
+            }
+            Selection::InlineFragment(fragment) => {
+                let on = fragment.node.type_condition.as_ref().map_or(object, |c| c.node.on.node.as_str());
+                collect_properties(index, doc, on, &fragment.node.selection_set.node, out);
+            }
+            Selection::FragmentSpread(spread) => {
+                if let Some(fragment) = doc.fragments.get(&spread.node.fragment_name.node) {
+                    let on = fragment.node.type_condition.node.on.node.as_str();
+                    collect_properties(index, doc, on, &fragment.node.selection_set.node, out);
+                }
+            }
+        }
+    }
+}
+
+/// The schema of an operation row's success body, from the root field's selection and the shape.
+fn success_schema(index: &SchemaIndex, operation: &CompiledOperation, shape: &Shape) -> Value {
+    let object = || json!({ "type": "object" });
+    let Some((_, op)) = operation.document.operations.iter().next() else { return object() };
+    let root = match op.node.ty {
+        OperationType::Query => "Query",
+        OperationType::Mutation => "Mutation",
+        OperationType::Subscription => "Subscription",
+    };
+    let field = op.node.selection_set.node.items.iter().find_map(|item| match &item.node {
+        Selection::Field(field) => Some(field),
+        _ => None,
+    });
+    let Some(field) = field else { return object() };
+    let Some(ty) = index.field_type(root, field.node.name.node.as_str()) else { return object() };
+    let mut schema = output_schema(index, &operation.document, ty, &field.node.selection_set.node);
+    if let Some(key) = shape.key() {
+        schema = schema["properties"][key].clone();
+    }
+    if let Shape::Json { null_is_404: true, .. } = shape {
+        // A null value is the 404.
+        if let Some(map) = schema.as_object_mut() {
+            map.remove("nullable");
+        }
+    }
+    if schema.is_null() {
+        object()
+    } else {
+        schema
+    }
+}
+
 /// Where the body comes from in the operation's `data`: the root field's response key, with the
 /// shape's key when it reads one.
 fn result_path(operation: &CompiledOperation, shape: &Shape) -> Option<String> {
-    use async_graphql::parser::types::Selection;
     let root = operation.document.operations.iter().next().and_then(|(_, op)| {
         op.node.selection_set.node.items.iter().find_map(|item| match &item.node {
             Selection::Field(field) => Some(field.node.response_key().node.to_string()),
@@ -53,7 +145,13 @@ fn describe(access: &[Access]) -> String {
 }
 
 fn scopes(access: &[Access]) -> Vec<&'static str> {
-    access.iter().flat_map(|a| a.scopes().iter().copied()).collect()
+    let mut scopes: Vec<&'static str> = Vec::new();
+    for scope in access.iter().flat_map(|a| a.scopes().iter().copied()) {
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    scopes
 }
 
 fn security(access: &[Access]) -> Value {
@@ -65,7 +163,24 @@ fn security(access: &[Access]) -> Value {
     }
 }
 
-fn operation(index: &super::SchemaIndex, compiled: &CompiledRoute, path: &str) -> Value {
+/// `{"error": …}` or a bare string, as Pleroma's error bodies are.
+fn error_content() -> Value {
+    json!({ "application/json": { "schema": {
+        "oneOf": [{ "type": "object", "properties": { "error": { "type": "string" } } }, { "type": "string" }]
+    } } })
+}
+
+/// The statuses every guarded row can answer: refused, and throttled Basic sign-ins.
+fn guarded_responses(access: &[Access], responses: &mut Map<String, Value>) {
+    if access.iter().any(|a| *a != Access::Public) {
+        let refused = json!({ "description": format!("Refused ({})", describe(access)), "content": error_content() });
+        responses.insert("403".into(), refused);
+        let throttled = json!({ "description": "Too many failed sign-ins", "content": error_content() });
+        responses.insert("429".into(), throttled);
+    }
+}
+
+fn operation(index: &SchemaIndex, compiled: &CompiledRoute, path: &str) -> Value {
     let route = &compiled.route;
     let (row, operation) = match (&route.action, &compiled.operation) {
         (Action::Operation(row), Some(operation)) => (row, operation),
@@ -86,7 +201,7 @@ fn operation(index: &super::SchemaIndex, compiled: &CompiledRoute, path: &str) -
                 required.push(name.clone());
             }
         } else {
-            let array = matches!(ty.base, async_graphql::parser::types::BaseType::List(_));
+            let array = matches!(ty.base, BaseType::List(_));
             parameters.push(json!({
                 "name": if array { format!("{name}[]") } else { name.clone() },
                 "in": "query",
@@ -95,19 +210,54 @@ fn operation(index: &super::SchemaIndex, compiled: &CompiledRoute, path: &str) -
             }));
         }
     }
-    let success = match row.shape {
-        Shape::Empty(status) => json!({ status.as_u16().to_string(): { "description": "No content" } }),
-        Shape::Redirect { .. } => json!({ "302": { "description": "Redirect" } }),
-        Shape::Text { content_type, .. } | Shape::Binary { content_type, .. } => {
-            json!({ "200": { "description": "Success", "content": { content_type: { "schema": { "type": "string" } } } } })
-        }
-        _ => json!({ "200": { "description": "Success", "content": { "application/json": { "schema": {} } } } }),
+    let json_success = || {
+        json!({ "description": "Success", "content": { "application/json": {
+        "schema": success_schema(index, operation, &row.shape)
+    } } })
     };
-    let mut responses = success.as_object().cloned().unwrap_or_default();
-    responses.insert("400".into(), json!({ "description": "Invalid parameters" }));
-    responses.insert("403".into(), json!({ "description": format!("Refused ({})", describe(&compiled.access)) }));
-    if matches!(row.shape, Shape::Json { null_is_404: true, .. } | Shape::Convert(_)) || compiled.access.len() > 1 {
-        responses.insert("404".into(), json!({ "description": "Not found" }));
+    let mut responses = Map::new();
+    match row.shape {
+        Shape::Empty(status) => {
+            responses.insert(status.as_u16().to_string(), json!({ "description": "No content" }));
+        }
+        Shape::Redirect { .. } => {
+            responses.insert("302".into(), json!({ "description": "Redirect to the URL in Location" }));
+        }
+        Shape::Text { content_type, .. } | Shape::Binary { content_type, .. } => {
+            let content = json!({ content_type: { "schema": { "type": "string", "format": "binary" } } });
+            responses.insert("200".into(), json!({ "description": "Success", "content": content }));
+        }
+        Shape::Literal(text) => {
+            let literal: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            let schema =
+                if literal.is_object() { literal.clone() } else { json!({ "type": "string", "enum": [literal] }) };
+            let schema = if literal.is_object() { json!({ "type": "object", "example": schema }) } else { schema };
+            responses.insert(
+                "200".into(),
+                json!({ "description": "Success", "content": { "application/json": { "schema": schema } } }),
+            );
+        }
+        Shape::Json { .. } | Shape::Convert(_) => {
+            responses.insert("200".into(), json_success());
+        }
+    }
+    responses.insert("400".into(), json!({ "description": "Invalid parameters", "content": error_content() }));
+    guarded_responses(&compiled.access, &mut responses);
+    // A write, or a read that names something (a required parameter), answers 404 when what it
+    // names does not exist; so does a shape that maps null to 404. Only the plain lists cannot.
+    let mutation =
+        matches!(operation.document.operations.iter().next(), Some((_, op)) if op.node.ty == OperationType::Mutation);
+    let names_something = operation.variables.iter().any(|(_, ty)| !ty.nullable);
+    if mutation || names_something || matches!(row.shape, Shape::Json { null_is_404: true, .. } | Shape::Convert(_)) {
+        responses.insert("404".into(), json!({ "description": "Not found", "content": error_content() }));
+    }
+    // Writes answer 409 for a conflict (a taken nickname, a race on a unique key).
+    if mutation {
+        let conflict = json!({ "oneOf": [{ "type": "object" }, { "type": "array", "items": { "type": "object" } }] });
+        responses.insert(
+            "409".into(),
+            json!({ "description": "Conflict", "content": { "application/json": { "schema": conflict } } }),
+        );
     }
     let mut op = json!({
         "summary": route.summary,
@@ -122,7 +272,11 @@ fn operation(index: &super::SchemaIndex, compiled: &CompiledRoute, path: &str) -
         op["x-graphql-result"] = Value::String(result);
     }
     if body_method && !body.is_empty() {
-        let schema = json!({ "type": "object", "properties": body, "required": required });
+        let mut schema = json!({ "type": "object", "properties": body });
+        // OpenAPI 3.0 forbids an empty `required`.
+        if !required.is_empty() {
+            schema["required"] = json!(required);
+        }
         op["requestBody"] = json!({ "content": {
             "application/json": { "schema": schema },
             "application/x-www-form-urlencoded": { "schema": schema },
@@ -145,9 +299,7 @@ fn native_operation(compiled: &CompiledRoute, native: &Native, path: &str) -> Va
         .iter()
         .map(|(status, description)| (status.to_string(), json!({ "description": description })))
         .collect();
-    if native.access != Access::Public {
-        responses.insert("403".into(), json!({ "description": format!("Refused ({})", describe(&compiled.access)) }));
-    }
+    guarded_responses(&compiled.access, &mut responses);
     json!({
         "summary": route.summary,
         "operationId": format!("{}:{}", route.method.as_str().to_lowercase(), path),
@@ -167,13 +319,21 @@ pub fn document(state: &AppState) -> Value {
             entry[compiled.route.method.as_str().to_lowercase()] = operation(&state.facade.index, compiled, &path);
         }
     }
+    // Every scope an operation requires, declared on the flow.
+    let scopes: Map<String, Value> = state
+        .facade
+        .routes
+        .iter()
+        .flat_map(|compiled| scopes(&compiled.access))
+        .map(|scope| (scope.to_string(), Value::String(format!("The `{scope}` scope"))))
+        .collect();
     json!({
         "openapi": "3.0.3",
         "info": { "title": "Pleroma API (pleroma-gateway)", "version": env!("CARGO_PKG_VERSION") },
         "servers": [{ "url": state.settings.instance_url }],
         "components": { "securitySchemes": { "oAuth": {
             "type": "oauth2",
-            "flows": { "password": { "tokenUrl": "/oauth/token", "scopes": {} } },
+            "flows": { "password": { "tokenUrl": "/oauth/token", "scopes": scopes } },
         }}},
         "paths": paths,
     })

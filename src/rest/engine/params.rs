@@ -95,6 +95,10 @@ pub async fn decode_body(headers: &HeaderMap, request: axum::extract::Request) -
                 continue;
             }
             let text = field.text().await.map_err(malformed)?;
+            // NUL cannot be stored in text on PostgreSQL (JSON and form bodies are checked in `app`).
+            if text.contains('\0') || name.contains('\0') {
+                return Err(RestError::bad_request(NUL_MESSAGE));
+            }
             if !fields.is_empty() {
                 fields.push('&');
             }
@@ -127,7 +131,23 @@ pub async fn merge(parts: &Parts, body: Body) -> Result<Decoded, RestError> {
     let mut merged = parts.uri.query().map(decode_form).unwrap_or_default();
     let (body, files) = decode_body(&parts.headers, Request::from_parts(parts.clone(), body)).await?;
     merged.extend(body);
+    // NUL cannot be stored in text on PostgreSQL; refused once, here, for every row.
+    if merged.iter().any(|(k, v)| k.contains('\0') || has_nul(v)) {
+        return Err(RestError::bad_request(NUL_MESSAGE));
+    }
     Ok((merged, files))
+}
+
+/// What a parameter carrying a NUL character is told.
+pub const NUL_MESSAGE: &str = "Parameters must not contain NUL characters.";
+
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
 }
 
 /// A request's parameters (see [`merge`]) with the request's parts, for native rows.

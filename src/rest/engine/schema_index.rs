@@ -65,6 +65,11 @@ impl SchemaIndex {
         self.inputs.get(name).map_or(&[], Vec::as_slice)
     }
 
+    /// The type of `object.field`, if both exist.
+    pub fn field_type(&self, object: &str, field: &str) -> Option<&Type> {
+        self.objects.get(object)?.get(field)
+    }
+
     /// Check that every selected field exists; returns the root field names.
     pub fn check_operation(&self, doc: &ExecutableDocument) -> Result<Vec<String>, String> {
         let mut roots = Vec::new();

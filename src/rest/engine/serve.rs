@@ -68,7 +68,7 @@ impl Facade {
 /// A native row's access check; the viewer it found is handed to the handler.
 async fn guard(state: AppState, access: Access, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    let viewer = match Viewer::from_request(&parts, &state).await {
+    let viewer = match Viewer::from_request(&parts, &state.auth()).await {
         Ok(viewer) => viewer,
         Err(err) => return RestError::from(err).into_response(),
     };
@@ -95,12 +95,15 @@ async fn execute(
     };
     let style = row.errors;
     let (parts, body) = request.into_parts();
-    let viewer = Viewer::from_request(&parts, state).await.map_err(|e| render(e, style))?;
+    let viewer = Viewer::from_request(&parts, &state.auth()).await.map_err(|e| render(e, style))?;
     for access in &compiled.access {
         authorize(&viewer, *access, &state.settings.instance).map_err(|e| render(e, style))?;
     }
 
-    let (mut merged, files) = params::merge(&parts, body).await?;
+    let (mut merged, files) = params::merge(&parts, body).await.map_err(|e| match style {
+        ErrorStyle::Legacy if e.status == StatusCode::BAD_REQUEST => legacy_invalid(),
+        _ => e,
+    })?;
     merged.extend(path.into_iter().map(|(k, v)| (k, Value::String(v))));
 
     let mut variables = Map::new();
@@ -139,11 +142,13 @@ async fn execute(
     .map_err(|e| render(e, style))
 }
 
+fn legacy_invalid() -> RestError {
+    RestError { status: StatusCode::BAD_REQUEST, body: Value::String("Invalid parameters".into()) }
+}
+
 fn invalid(e: params::ParamError, style: ErrorStyle) -> RestError {
     match style {
-        ErrorStyle::Legacy => {
-            RestError { status: StatusCode::BAD_REQUEST, body: Value::String("Invalid parameters".into()) }
-        }
+        ErrorStyle::Legacy => legacy_invalid(),
         ErrorStyle::Admin => RestError::validation(&e.field, &e.message),
     }
 }
