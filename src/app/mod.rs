@@ -12,7 +12,7 @@ use axum::{
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
-    Json, Router,
+    Router,
 };
 use serde_json::{json, Value};
 use tower::Layer;
@@ -66,7 +66,7 @@ fn cors() -> CorsLayer {
 fn nul_refused(path: &str) -> Response {
     // The one legacy-style facade route answers bare strings.
     if path.ends_with("/activation_status") {
-        return (StatusCode::BAD_REQUEST, Json(json!("Invalid parameters"))).into_response();
+        return rest::json(StatusCode::BAD_REQUEST, &json!("Invalid parameters"));
     }
     rest::RestError::bad_request(rest::params::NUL_MESSAGE).into_response()
 }
@@ -136,11 +136,11 @@ async fn not_found(method: Method, request: Request) -> Response {
     } else {
         json!({ "error": "Not found" })
     };
-    (StatusCode::NOT_FOUND, Json(body)).into_response()
+    rest::json(StatusCode::NOT_FOUND, &body)
 }
 
 async fn method_not_allowed() -> Response {
-    (StatusCode::METHOD_NOT_ALLOWED, Json(json!({ "error": "Method not allowed" }))).into_response()
+    rest::json(StatusCode::METHOD_NOT_ALLOWED, &json!({ "error": "Method not allowed" }))
 }
 
 /// One log line per request: method, path, status, latency and user.

@@ -275,9 +275,14 @@ async fn user_new_prompts_on_a_terminal_without_echo() {
             break;
         }
     };
+    // rpassword prints the prompt and then turns echo off: typing ahead of that is echoed by the
+    // terminal itself (in any program), so type as a person would, a moment after the prompt.
+    let pause = || std::thread::sleep(Duration::from_secs(1));
     wait_for("Password for tina: ");
+    pause();
     stdin.write_all(b"pw-tina\n").unwrap();
     wait_for("Repeat it: ");
+    pause();
     stdin.write_all(b"pw-tina\n").unwrap();
     let status = child.wait().unwrap();
     drop(stdin);

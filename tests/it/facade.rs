@@ -53,6 +53,12 @@ async fn openapi_document_lists_every_route() {
             if compiled.access.iter().any(|a| *a != pleroma_gateway::auth::Access::Public) {
                 assert!(op["responses"]["403"].is_object(), "{path}");
             }
+            // Every path segment parameter is declared (OpenAPI requires it).
+            for segment in path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')) {
+                let declared =
+                    op["parameters"].as_array().unwrap().iter().any(|p| p["name"] == segment && p["in"] == "path");
+                assert!(declared, "{path}: path parameter {segment} undeclared");
+            }
         }
     }
     let list = &doc["paths"]["/api/pleroma/admin/users"]["get"];
@@ -84,6 +90,16 @@ async fn every_admin_route_refuses_the_unauthorized() {
     let mut checked = 0;
     for compiled in &app.state.facade.routes {
         if !compiled.access.iter().any(|a| matches!(a, Access::Admin(_) | Access::Staff(..))) {
+            // Rows for any signed-in user or any token refuse anonymous callers alike.
+            if compiled.access.iter().any(|a| *a != Access::Public) {
+                for path in compiled.route.paths() {
+                    let path = param.replace_all(&path, "plain").to_string();
+                    let method = reqwest::Method::from_bytes(compiled.route.method.as_str().as_bytes()).unwrap();
+                    let reply = app.request(method.clone(), &path, None, None).await;
+                    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method} {path}: {}", reply.text);
+                    assert_eq!(reply.body, json!({ "error": "Invalid credentials." }), "{method} {path}");
+                }
+            }
             continue;
         }
         let admin_only = compiled.access.iter().any(|a| matches!(a, Access::Admin(_)));

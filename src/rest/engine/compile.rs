@@ -3,11 +3,12 @@
 //! does not fit is a start-up error, never a silent wrong answer.
 use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc};
 
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet, Type};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet, Type};
 use axum::routing::MethodFilter;
 
 use super::{
     route::{Action, Route, Shape},
+    schema_index::root_type_name,
     SchemaIndex,
 };
 use crate::auth::Access;
@@ -151,11 +152,7 @@ impl Facade {
 /// The operation's root type and the root field's selection set.
 fn root_of(document: &ExecutableDocument) -> Option<(&'static str, &SelectionSet)> {
     let (_, op) = document.operations.iter().next()?;
-    let root_type = match op.node.ty {
-        OperationType::Query => "Query",
-        OperationType::Mutation => "Mutation",
-        OperationType::Subscription => "Subscription",
-    };
+    let root_type = root_type_name(op.node.ty);
     let field = op.node.selection_set.node.items.iter().find_map(|item| match &item.node {
         Selection::Field(field) => Some(field),
         _ => None,

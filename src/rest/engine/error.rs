@@ -1,6 +1,6 @@
 //! Errors as Pleroma renders them.
 use axum::{
-    http::{header, HeaderValue, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde_json::{json, Value};
@@ -86,10 +86,6 @@ impl From<AppError> for RestError {
 
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(self.body)).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-        response
+        super::json(self.status, &self.body)
     }
 }

@@ -1,37 +1,45 @@
 //! `GET /api/openapi`: an OpenAPI 3 document of every route in the table, generated from the rows,
 //! the operations' variables and selections, and the shapes (never written by hand).
 use async_graphql::parser::types::{BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type};
-use axum::{extract::State, Json};
+use axum::extract::State;
 use serde_json::{json, Map, Value};
 
 use super::{
     compile::{CompiledOperation, CompiledRoute},
     route::{Action, Native, Shape},
+    schema_index::root_type_name,
     SchemaIndex,
 };
 use crate::{auth::Access, state::AppState};
 
+/// The schema of a built-in or custom scalar, when `name` is one.
+fn scalar_schema(name: &str) -> Option<Value> {
+    Some(match name {
+        "Int" => json!({ "type": "integer" }),
+        "Float" => json!({ "type": "number" }),
+        "Boolean" => json!({ "type": "boolean" }),
+        "String" | "ID" => json!({ "type": "string" }),
+        "DateTime" => json!({ "type": "string", "format": "date-time" }),
+        "Upload" => json!({ "type": "string", "format": "binary" }),
+        "JSON" => json!({ "description": "Any JSON value" }),
+        _ => return None,
+    })
+}
+
 fn schema_of(index: &SchemaIndex, ty: &Type) -> Value {
-    use async_graphql::parser::types::BaseType;
     match &ty.base {
         BaseType::List(inner) => json!({ "type": "array", "items": schema_of(index, inner) }),
-        BaseType::Named(name) => match name.as_str() {
-            "Int" => json!({ "type": "integer" }),
-            "Float" => json!({ "type": "number" }),
-            "Boolean" => json!({ "type": "boolean" }),
-            "String" | "ID" => json!({ "type": "string" }),
-            "DateTime" => json!({ "type": "string", "format": "date-time" }),
-            "Upload" => json!({ "type": "string", "format": "binary" }),
-            other if index.is_enum(other) => {
-                json!({ "type": "string", "description": format!("one of {other} (case-insensitive)") })
-            }
-            other if index.is_input(other) => {
+        BaseType::Named(name) => scalar_schema(name).unwrap_or_else(|| {
+            if index.is_enum(name) {
+                json!({ "type": "string", "description": format!("one of {name} (case-insensitive)") })
+            } else if index.is_input(name) {
                 let props: Map<String, Value> =
-                    index.input_fields(other).iter().map(|(n, t)| (n.clone(), schema_of(index, t))).collect();
+                    index.input_fields(name).iter().map(|(n, t)| (n.clone(), schema_of(index, t))).collect();
                 json!({ "type": "object", "properties": props })
+            } else {
+                json!({})
             }
-            _ => json!({}),
-        },
+        }),
     }
 }
 
@@ -40,20 +48,15 @@ fn schema_of(index: &SchemaIndex, ty: &Type) -> Value {
 fn output_schema(index: &SchemaIndex, doc: &ExecutableDocument, ty: &Type, set: &SelectionSet) -> Value {
     let mut schema = match &ty.base {
         BaseType::List(inner) => json!({ "type": "array", "items": output_schema(index, doc, inner, set) }),
-        BaseType::Named(name) => match name.as_str() {
-            "Int" => json!({ "type": "integer" }),
-            "Float" => json!({ "type": "number" }),
-            "Boolean" => json!({ "type": "boolean" }),
-            "String" | "ID" => json!({ "type": "string" }),
-            "DateTime" => json!({ "type": "string", "format": "date-time" }),
-            "JSON" => json!({ "description": "Any JSON value" }),
-            other if index.is_enum(other) => json!({ "type": "string" }),
-            other => {
+        BaseType::Named(name) => scalar_schema(name).unwrap_or_else(|| {
+            if index.is_enum(name) {
+                json!({ "type": "string" })
+            } else {
                 let mut properties = Map::new();
-                collect_properties(index, doc, other, set, &mut properties);
+                collect_properties(index, doc, name, set, &mut properties);
                 json!({ "type": "object", "properties": properties })
             }
-        },
+        }),
     };
     if ty.nullable {
         schema["nullable"] = Value::Bool(true);
@@ -97,11 +100,7 @@ fn collect_properties(
 fn success_schema(index: &SchemaIndex, operation: &CompiledOperation, shape: &Shape) -> Value {
     let object = || json!({ "type": "object" });
     let Some((_, op)) = operation.document.operations.iter().next() else { return object() };
-    let root = match op.node.ty {
-        OperationType::Query => "Query",
-        OperationType::Mutation => "Mutation",
-        OperationType::Subscription => "Subscription",
-    };
+    let root = root_type_name(op.node.ty);
     let field = op.node.selection_set.node.items.iter().find_map(|item| match &item.node {
         Selection::Field(field) => Some(field),
         _ => None,
@@ -189,7 +188,11 @@ fn operation(index: &SchemaIndex, compiled: &CompiledRoute, path: &str) -> Value
     };
     let in_path = |name: &str| path.contains(&format!("{{{name}}}"));
     let body_method = !matches!(route.method.as_str(), "GET" | "HEAD");
-    let mut parameters = Vec::new();
+    // Path segments the shape reads rather than the operation (a group name checked by the row).
+    let mut parameters: Vec<Value> = path_parameters(path)
+        .filter(|name| !operation.variables.iter().any(|(v, _)| v == name))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .collect();
     let mut body = Map::new();
     let mut required = Vec::new();
     for (name, ty) in &operation.variables {
@@ -286,12 +289,15 @@ fn operation(index: &SchemaIndex, compiled: &CompiledRoute, path: &str) -> Value
     op
 }
 
+/// The `{name}` segments of a path.
+fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+}
+
 /// A native row: its declared answers, path parameters and access.
 fn native_operation(compiled: &CompiledRoute, native: &Native, path: &str) -> Value {
     let route = &compiled.route;
-    let parameters: Vec<Value> = path
-        .split('/')
-        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+    let parameters: Vec<Value> = path_parameters(path)
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
         .collect();
     let mut responses: Map<String, Value> = native
@@ -340,6 +346,6 @@ pub fn document(state: &AppState) -> Value {
 }
 
 /// Serve the document.
-pub async fn serve(State(state): State<AppState>) -> Json<Value> {
-    Json(document(&state))
+pub async fn serve(State(state): State<AppState>) -> axum::response::Response {
+    super::json(axum::http::StatusCode::OK, &document(&state))
 }

@@ -74,11 +74,7 @@ impl SchemaIndex {
     pub fn check_operation(&self, doc: &ExecutableDocument) -> Result<Vec<String>, String> {
         let mut roots = Vec::new();
         for (_, op) in doc.operations.iter() {
-            let root = match op.node.ty {
-                async_graphql::parser::types::OperationType::Query => "Query",
-                async_graphql::parser::types::OperationType::Mutation => "Mutation",
-                async_graphql::parser::types::OperationType::Subscription => "Subscription",
-            };
+            let root = root_type_name(op.node.ty);
             for item in &op.node.selection_set.node.items {
                 if let Selection::Field(f) = &item.node {
                     roots.push(f.node.name.node.to_string());
@@ -104,11 +100,7 @@ impl SchemaIndex {
     pub fn fields_used(&self, doc: &ExecutableDocument) -> Vec<(String, String)> {
         let mut out = Vec::new();
         for (_, op) in doc.operations.iter() {
-            let root = match op.node.ty {
-                async_graphql::parser::types::OperationType::Query => "Query",
-                async_graphql::parser::types::OperationType::Mutation => "Mutation",
-                async_graphql::parser::types::OperationType::Subscription => "Subscription",
-            };
+            let root = root_type_name(op.node.ty);
             self.collect(doc, root, &op.node.selection_set.node, &mut out);
         }
         out
@@ -179,5 +171,15 @@ pub fn named(ty: &Type) -> &str {
     match &ty.base {
         BaseType::Named(name) => name.as_str(),
         BaseType::List(inner) => named(inner),
+    }
+}
+
+/// The root type an operation of this kind starts from.
+pub fn root_type_name(ty: async_graphql::parser::types::OperationType) -> &'static str {
+    use async_graphql::parser::types::OperationType;
+    match ty {
+        OperationType::Query => "Query",
+        OperationType::Mutation => "Mutation",
+        OperationType::Subscription => "Subscription",
     }
 }
