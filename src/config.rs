@@ -20,7 +20,7 @@ pub struct Overrides {
     /// Directory for the SQLite database, the mail outbox and uploads.
     #[arg(long, env = "GATEWAY_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
-    /// Public base URL, used in links and ActivityPub ids.
+    /// Public base URL, used in links and ActivityPub ids [default: http://<listen address>].
     #[arg(long, env = "GATEWAY_INSTANCE_URL", global = true)]
     pub instance_url: Option<String>,
     /// TOML configuration file.
@@ -277,17 +277,19 @@ impl Settings {
         let data_dir = overrides.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("./data"));
         let database_url =
             overrides.database_url.clone().or(file.database_url).unwrap_or_else(|| default_sqlite_url(&data_dir));
+        let listen = overrides.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 4000)));
+        // Without an instance URL, links point at the server that made them.
         let instance_url = overrides
             .instance_url
             .clone()
             .or(file.instance_url)
-            .unwrap_or_else(|| "http://localhost:4000".into())
+            .unwrap_or_else(|| default_instance_url(listen))
             .trim_end_matches('/')
             .to_string();
         url::Url::parse(&instance_url).map_err(|e| format!("invalid instance URL {instance_url}: {e}"))?;
         file.rate_limit.validate()?;
         Ok(Settings {
-            listen: overrides.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 4000))),
+            listen,
             database_url,
             data_dir,
             instance_url,
@@ -331,6 +333,16 @@ impl Settings {
 fn read_file(path: &Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `http://<listen address>`; an unspecified address (`0.0.0.0`, `[::]`) is not one a client
+/// can reach, so `localhost` stands in for it.
+fn default_instance_url(listen: SocketAddr) -> String {
+    if listen.ip().is_unspecified() {
+        format!("http://localhost:{}", listen.port())
+    } else {
+        format!("http://{listen}")
+    }
 }
 
 fn default_sqlite_url(data_dir: &Path) -> String {
@@ -404,5 +416,24 @@ mod tests {
         let cli = Cli::parse_from(["gw", "--config", file.to_str().unwrap()]);
         assert!(Settings::load(&cli.overrides).unwrap_err().contains("no_such_key"));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn instance_url_follows_listen_unless_given() {
+        if std::env::var_os("GATEWAY_INSTANCE_URL").is_some() || std::env::var_os("GATEWAY_LISTEN").is_some() {
+            return;
+        }
+        let load = |args: &[&str]| {
+            let cli = Cli::parse_from([&["gw"], args].concat());
+            Settings::load(&cli.overrides).unwrap().instance_url
+        };
+        assert_eq!(load(&[]), "http://127.0.0.1:4000");
+        assert_eq!(load(&["--listen", "127.0.0.1:4100"]), "http://127.0.0.1:4100");
+        assert_eq!(load(&["--listen", "[::1]:4100"]), "http://[::1]:4100");
+        assert_eq!(load(&["--listen", "0.0.0.0:4100"]), "http://localhost:4100");
+        assert_eq!(
+            load(&["--listen", "127.0.0.1:4100", "--instance-url", "https://social.example/"]),
+            "https://social.example"
+        );
     }
 }

@@ -31,18 +31,30 @@ impl Db {
     pub async fn connect(url: &str) -> Result<Db, DbErr> {
         let statements = Arc::new(AtomicU64::new(0));
         if url.starts_with("sqlite:") {
+            // Errors name the path: SQLite's own say only "unable to open database file".
             if let Some(dir) = sqlite_dir(url) {
-                std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(e.to_string()))?;
+                std::fs::create_dir_all(&dir).map_err(|e| {
+                    message(format!("cannot create the data directory {}: {e} (see --data-dir)", dir.display()))
+                })?;
             }
-            let mut read = Database::connect(sqlite_options(url, 8)).await?;
-            let mut write = Database::connect(sqlite_options(url, 1)).await?;
+            let cannot_open =
+                |e: DbErr| message(format!("cannot open the SQLite database {}: {}", sqlite_path(url), error_text(&e)));
+            let mut read = Database::connect(sqlite_options(url, 8)).await.map_err(cannot_open)?;
+            let mut write = Database::connect(sqlite_options(url, 1)).await.map_err(cannot_open)?;
             count_statements(&mut read, &statements);
             count_statements(&mut write, &statements);
             Ok(Db { read, write, statements })
         } else {
+            probe_server(url).await?;
             let mut options = ConnectOptions::new(url);
-            options.max_connections(16).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
-            let mut pool = Database::connect(options).await?;
+            options
+                .max_connections(16)
+                .connect_timeout(Duration::from_secs(5))
+                .acquire_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            let mut pool = Database::connect(options)
+                .await
+                .map_err(|e| message(format!("database {}: {}", server_address(url), error_text(&e))))?;
             count_statements(&mut pool, &statements);
             Ok(Db { read: pool.clone(), write: pool, statements })
         }
@@ -108,11 +120,81 @@ fn sqlite_options(url: &str, connections: u32) -> ConnectOptions {
     options
 }
 
-fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
+/// A database error for people: without the wrapper's and the driver's prefixes, the driver's
+/// source locations (`(sqlx_postgres::connection::tls:95)`) and PostgreSQL's own source line
+/// (`... does not exist at line 768`), none of which helps whoever reads it.
+pub fn error_text(err: &DbErr) -> String {
+    static NOISE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r" at line \d+\b| \([a-z0-9_]+(?:::[a-z0-9_]+)+:\d+\)|Connection Error: |Execution Error: |Query Error: |error returned from database: ").ok()
+    });
+    let text = err.to_string();
+    match NOISE.as_ref() {
+        Some(noise) => noise.replace_all(&text, "").into_owned(),
+        None => text,
+    }
+}
+
+/// `host:port` of a server URL, for messages.
+fn server_address(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| format!("{h}:{}", u.port().unwrap_or(5432))))
+        .unwrap_or_else(|| "(from the URL)".into())
+}
+
+/// A connection error whose text is the whole message (`DbErr::Custom` would prefix "Custom Error").
+fn message(text: String) -> DbErr {
+    DbErr::Conn(sea_orm::RuntimeErr::Internal(text))
+}
+
+/// Try a TCP connection to the server's host and port first, so that a server that is down is
+/// reported at once as "connection refused at host:port" rather than after the pool's timeout.
+/// URLs without a TCP host (a Unix socket in `?host=`) are left to the driver.
+async fn probe_server(url: &str) -> Result<(), DbErr> {
+    let Ok(parsed) = url::Url::parse(url) else { return Ok(()) };
+    let Some(host) = parsed.host_str().filter(|h| !h.is_empty()) else { return Ok(()) };
+    let port = parsed.port().unwrap_or(5432);
+    let at = format!("{host}:{port}");
+    match tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect((host, port))).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Err(message(format!("cannot connect to the database: connection refused at {at} (is the server running?)")))
+        }
+        Ok(Err(e)) => Err(message(format!("cannot connect to the database at {at}: {e}"))),
+        Err(_) => Err(message(format!("cannot connect to the database: no answer from {at} within 5 seconds"))),
+    }
+}
+
+/// The file named by a SQLite URL, for messages.
+fn sqlite_path(url: &str) -> &str {
     let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-    let path = path.split('?').next()?;
+    path.split('?').next().unwrap_or(path)
+}
+
+fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
+    let path = sqlite_path(url);
     if path.is_empty() || path.starts_with(":memory:") {
         return None;
     }
     std::path::Path::new(path).parent().map(|p| p.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_text_drops_source_locations_and_prefixes() {
+        let err = DbErr::Conn(sea_orm::RuntimeErr::Internal(
+            "error returned from database: role \"nouser\" does not exist at line 768".into(),
+        ));
+        assert_eq!(error_text(&err), "role \"nouser\" does not exist");
+        let err = DbErr::Conn(sea_orm::RuntimeErr::Internal(
+            "encountered unexpected or invalid data: unexpected response from SSLRequest: 0x48 (sqlx_postgres::connection::tls:95)".into(),
+        ));
+        assert_eq!(
+            error_text(&err),
+            "encountered unexpected or invalid data: unexpected response from SSLRequest: 0x48"
+        );
+    }
 }

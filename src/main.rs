@@ -1,7 +1,11 @@
 //! The `pleroma-gateway` command: serve (the default), migrate, export-schema, user, seed.
-use std::{net::SocketAddr, process::ExitCode};
+use std::{
+    io::{BufRead, IsTerminal},
+    net::SocketAddr,
+    process::ExitCode,
+};
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use pleroma_gateway::{
     config::{Overrides, Settings},
     db::Db,
@@ -12,10 +16,20 @@ use pleroma_gateway::{
 #[derive(Parser)]
 #[command(name = "pleroma-gateway", version, about = "GraphQL-first admin gateway for the Pleroma Admin API")]
 struct Cli {
-    #[command(flatten)]
+    // Listed under their own heading in every subcommand's help, apart from its own options.
+    #[command(flatten, next_help_heading = "Global options")]
     overrides: Overrides,
+    /// Log format: `text` (coloured only on a terminal) or `json` (one object per line, for log shippers).
+    #[arg(long, env = "GATEWAY_LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -29,7 +43,7 @@ enum Command {
     /// Manage users (like `pleroma_ctl user`).
     #[command(subcommand)]
     User(UserCommand),
-    /// Generate realistic test users.
+    /// Generate realistic test users (local users' password is "password").
     Seed {
         /// How many users.
         #[arg(long)]
@@ -45,18 +59,29 @@ enum Command {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Create a local user.
+    /// Create a local user. Without --password or --password-stdin, asks for the password on
+    /// the terminal (without echo).
     New {
+        /// Nickname (letters, digits, `_` and `-`).
         nickname: String,
+        /// Email address.
         email: String,
+        /// Password; visible in `ps` and shell history, prefer the prompt or --password-stdin.
+        #[arg(long, conflicts_with = "password_stdin")]
+        password: Option<String>,
+        /// Read the password from the first line of standard input (for scripts).
         #[arg(long)]
-        password: String,
+        password_stdin: bool,
+        /// Display name (default: the nickname).
         #[arg(long)]
         name: Option<String>,
+        /// Profile text.
         #[arg(long)]
         bio: Option<String>,
+        /// Make the user an admin.
         #[arg(long)]
         admin: bool,
+        /// Make the user a moderator.
         #[arg(long)]
         moderator: bool,
         /// Do not ask for confirmation (there is nothing to confirm; accepted for pleroma_ctl compatibility).
@@ -65,17 +90,24 @@ enum UserCommand {
     },
     /// Change a user's roles or activation.
     Set {
+        /// Nickname of a local user.
         nickname: String,
+        /// Grant the admin role.
         #[arg(long, overrides_with = "no_admin")]
         admin: bool,
+        /// Revoke the admin role.
         #[arg(long)]
         no_admin: bool,
+        /// Grant the moderator role.
         #[arg(long, overrides_with = "no_moderator")]
         moderator: bool,
+        /// Revoke the moderator role.
         #[arg(long)]
         no_moderator: bool,
+        /// Activate the account.
         #[arg(long, overrides_with = "no_active")]
         active: bool,
+        /// Deactivate the account (ends its sessions at once).
         #[arg(long)]
         no_active: bool,
     },
@@ -91,15 +123,61 @@ fn flag(on: bool, off: bool) -> Option<bool> {
     }
 }
 
+/// Logs go to standard error, so that a command's output (`export-schema > schema.graphql`)
+/// stays clean. Colours only when standard error is a terminal (and `NO_COLOR` is unset), so a
+/// log file holds plain text.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => {
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            builder.with_ansi(colour).init()
+        }
+    }
+}
+
+/// The new user's password: `--password`, one line of standard input with `--password-stdin`,
+/// or asked for twice on the terminal without echo (`rpassword`).
+fn new_password(nickname: &str, given: Option<String>, from_stdin: bool) -> Result<String, String> {
+    if let Some(password) = given {
+        return Ok(password);
+    }
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("reading the password from standard input: {e}"))?;
+        let password = line.trim_end_matches(['\n', '\r']);
+        if password.is_empty() {
+            return Err("--password-stdin: standard input held no password (expected one line)".into());
+        }
+        return Ok(password.to_string());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err("no password given and standard input is not a terminal to ask for one: \
+                    pipe it in with --password-stdin (e.g. `printf '%s\\n' \"$PW\" | pleroma-gateway user new ... --password-stdin`)"
+            .into());
+    }
+    let password = rpassword::prompt_password(format!("Password for {nickname}: "))
+        .map_err(|e| format!("reading the password: {e}"))?;
+    if password.is_empty() {
+        return Err("the password must not be empty".into());
+    }
+    let again = rpassword::prompt_password("Repeat it: ").map_err(|e| format!("reading the password: {e}"))?;
+    if again != password {
+        return Err("the passwords did not match; nothing was created".into());
+    }
+    Ok(password)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
-        )
-        .init();
     let cli = Cli::parse();
+    init_logging(cli.log_format);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -110,14 +188,19 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let command = cli.command.unwrap_or(Command::Serve);
+    let mut command = cli.command.unwrap_or(Command::Serve);
+    // Ask before connecting: a missing password fails at once, and nobody types into a prompt
+    // that a database error then throws away.
+    if let Command::User(UserCommand::New { nickname, password, password_stdin, .. }) = &mut command {
+        *password = Some(new_password(nickname, password.take(), *password_stdin)?);
+    }
     if let Command::ExportSchema = command {
         print!("{}", pleroma_gateway::graphql::sdl());
         return Ok(());
     }
     let settings = Settings::load(&cli.overrides)?;
-    let db = Db::connect(&settings.database_url).await.map_err(|e| format!("database: {e}"))?;
-    db.migrate().await.map_err(|e| format!("migrations: {e}"))?;
+    let db = Db::connect(&settings.database_url).await.map_err(database_error)?;
+    db.migrate().await.map_err(|e| format!("migrations: {}", pleroma_gateway::db::error_text(&e)))?;
     match command {
         Command::Serve => serve(db, settings).await,
         Command::Migrate => {
@@ -125,7 +208,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::ExportSchema => Ok(()),
-        Command::User(UserCommand::New { nickname, email, password, name, bio, admin, moderator, yes: _ }) => {
+        Command::User(UserCommand::New {
+            nickname,
+            email,
+            password,
+            password_stdin: _,
+            name,
+            bio,
+            admin,
+            moderator,
+            yes: _,
+        }) => {
+            let Some(password) = password else { return Err("no password".into()) };
             let new = NewUser { nickname, email, password, name, bio, is_admin: admin, is_moderator: moderator };
             // Hash before the transaction: argon2 must not run while it holds the writer.
             let hash = pleroma_gateway::auth::password::hash(new.password.clone()).await.map_err(describe)?;
@@ -185,6 +279,15 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// A database error as a sentence: the gateway's own connection messages (which name the path
+/// or address) as they are, the driver's behind "database: ".
+fn database_error(err: sea_orm::DbErr) -> String {
+    match err {
+        sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(text)) => text,
+        other => format!("database: {}", pleroma_gateway::db::error_text(&other)),
+    }
+}
+
 fn describe(err: pleroma_gateway::error::AppError) -> String {
     match err {
         pleroma_gateway::error::AppError::Invalid(fields) => {
@@ -223,4 +326,33 @@ async fn shutdown() {
         () = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every argument and flag of every command says what it is for.
+    #[test]
+    fn every_argument_has_help() {
+        fn check(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                if arg.get_help().is_none() && !["help", "version"].contains(&arg.get_id().as_str()) {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {} (no about)", sub.get_name()));
+                }
+                check(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        check(&Cli::command(), "pleroma-gateway", &mut missing);
+        assert!(missing.is_empty(), "without help: {missing:?}");
+        Cli::command().debug_assert();
+    }
 }

@@ -1,11 +1,11 @@
 //! `POST /graphql` (JSON only: a cross-site form cannot post JSON without a preflight) and
 //! `GET /graphql` (GraphiQL; operations are never run over GET).
-use async_graphql::{http::GraphiQLSource, BatchRequest};
+use async_graphql::BatchRequest;
 use async_graphql_axum::{rejection::GraphQLRejection, GraphQLBatchRequest, GraphQLResponse};
 use axum::{
     extract::State,
     http::{header, HeaderMap, StatusCode},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     Json,
 };
 use serde_json::json;
@@ -68,7 +68,7 @@ pub async fn graphql_handler(
     GraphQLResponse::from(state.schema.execute_batch(batch).await).into_response()
 }
 
-/// The GraphiQL IDE.
-pub async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+/// The GraphiQL IDE, served offline from the binary.
+pub async fn graphiql() -> Response {
+    super::graphiql::page().await
 }

@@ -1,5 +1,6 @@
 //! The HTTP application: the GraphQL endpoint, the REST facade's rows, fallbacks, the method
 //! override and the request log.
+mod graphiql;
 mod graphql;
 
 use std::time::{Duration, Instant};
@@ -26,6 +27,7 @@ use crate::{rest, state::AppState};
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::graphql_handler))
+        .route("/graphql/assets/{file}", get(graphiql::asset))
         .merge(state.facade.router(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -9,6 +9,7 @@ mod credentials;
 mod moderation_log;
 mod oauth;
 mod password_reset;
+mod reference;
 mod users;
 
 pub use engine::*;
@@ -31,14 +32,24 @@ pub fn route_table() -> Vec<Route> {
         oauth::routes(),
         bootstrap::routes(),
         password_reset::routes(),
-        vec![Route::native(
-            axum::http::Method::GET,
-            "/api/openapi",
-            "This document",
-            crate::auth::Access::Public,
-            |m| axum::routing::on(m, openapi::serve),
-            &[(200, "The OpenAPI document")],
-        )],
+        vec![
+            Route::native(
+                axum::http::Method::GET,
+                "/api/openapi",
+                "This document",
+                crate::auth::Access::Public,
+                |m| axum::routing::on(m, openapi::serve),
+                &[(200, "The OpenAPI document")],
+            ),
+            Route::native(
+                axum::http::Method::GET,
+                "/api/openapi.html",
+                "This document as a page to read (no scripts, served offline)",
+                crate::auth::Access::Public,
+                |m| axum::routing::on(m, reference::serve),
+                &[(200, "An HTML page")],
+            ),
+        ],
     ]
     .into_iter()
     .flatten()

@@ -157,3 +157,248 @@ fn export_schema_prints_the_sdl() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8(out.stdout).unwrap(), pleroma_gateway::graphql::sdl());
 }
+
+/// Run the binary with `args` only (no database flags), standard input closed.
+fn bare(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .env_remove("GATEWAY_DATA_DIR")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the CLI")
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+async fn signs_in(app: &TestApp, nickname: &str, password: &str) -> bool {
+    let reply = app
+        .client
+        .get(format!("{}/api/v1/accounts/verify_credentials", app.base))
+        .basic_auth(nickname, Some(password))
+        .send()
+        .await
+        .unwrap();
+    reply.status() == StatusCode::OK
+}
+
+#[tokio::test]
+async fn user_new_reads_the_password_from_stdin_and_refuses_to_guess_without_a_terminal() {
+    let app = TestApp::new().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
+        .args(["--database-url", &app.state.settings.database_url, "--data-dir"])
+        .arg(&app.data_dir)
+        .args(["user", "new", "dave", "dave@example.org", "--password-stdin"])
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        // One line is read; what follows it is not part of the password.
+        child.stdin.take().unwrap().write_all(b"pw dave\nignored\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(signs_in(&app, "dave", "pw dave").await);
+
+    // Empty standard input: no password, a message, nothing created.
+    let out = Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
+        .args(["--database-url", &app.state.settings.database_url, "--data-dir"])
+        .arg(&app.data_dir)
+        .args(["user", "new", "erin", "erin@example.org", "--password-stdin"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("standard input held no password"), "{}", stderr(&out));
+
+    // Neither flag and no terminal to prompt on: a clear error naming the way out, at once.
+    let started = std::time::Instant::now();
+    let out = cli(&app, &["user", "new", "erin", "erin@example.org"]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(message.contains("no password given and standard input is not a terminal"), "{message}");
+    assert!(message.contains("--password-stdin"), "{message}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let reply = app.get("/api/v1/pleroma/admin/users/erin", Some(&app.admin_token().await)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+
+    // Both at once is a usage error.
+    let out = cli(&app, &["user", "new", "erin", "erin@example.org", "--password", "x", "--password-stdin"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+/// On a terminal (a pseudo-terminal from util-linux `script`), `user new` asks twice and does
+/// not echo what is typed.
+#[tokio::test]
+async fn user_new_prompts_on_a_terminal_without_echo() {
+    use std::io::{Read, Write};
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let app = TestApp::new().await;
+    let command = format!(
+        "{} --database-url '{}' --data-dir '{}' user new tina tina@example.org",
+        env!("CARGO_BIN_EXE_pleroma-gateway"),
+        app.state.settings.database_url,
+        app.data_dir.display()
+    );
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut byte = [0u8; 1];
+        while let Ok(1) = stdout.read(&mut byte) {
+            all.push(byte[0]);
+            let _ = seen_tx.send(String::from_utf8_lossy(&all).into_owned());
+        }
+        String::from_utf8_lossy(&all).into_owned()
+    });
+    let wait_for = |needle: &str| loop {
+        let text = seen_rx.recv_timeout(Duration::from_secs(20)).expect("prompt");
+        if text.contains(needle) {
+            break;
+        }
+    };
+    // rpassword prints the prompt and then turns echo off: typing ahead of that is echoed by the
+    // terminal itself (in any program), so type as a person would, a moment after the prompt.
+    let pause = || std::thread::sleep(Duration::from_secs(1));
+    wait_for("Password for tina: ");
+    pause();
+    stdin.write_all(b"pw-tina\n").unwrap();
+    wait_for("Repeat it: ");
+    pause();
+    stdin.write_all(b"pw-tina\n").unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    let output = reader.join().unwrap();
+    assert!(status.success(), "{output}");
+    assert!(output.contains("User tina created"), "{output}");
+    assert!(!output.contains("pw-tina"), "the password was echoed: {output}");
+    assert!(signs_in(&app, "tina", "pw-tina").await);
+}
+
+#[test]
+fn help_lists_subcommand_options_apart_from_the_global_ones() {
+    let out = bare(&["user", "new", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (own, global) = help.split_once("Global options:").expect("a Global options heading");
+    assert!(own.contains("--password-stdin") && own.contains("--admin"), "{help}");
+    assert!(!own.contains("--database-url"), "{help}");
+    assert!(global.contains("--database-url") && global.contains("--log-format"), "{help}");
+    assert!(!global.contains("--password"), "{help}");
+}
+
+#[test]
+fn errors_name_the_path_that_could_not_be_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    // --data-dir is a file.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let data_dir = file.join("data");
+    let out = bare(&["--data-dir", data_dir.to_str().unwrap(), "migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(message.contains(&format!("cannot create the data directory {}", data_dir.display())), "{message}");
+    assert!(message.contains("--data-dir"), "{message}");
+
+    // The SQLite file is not a database.
+    let garbage = dir.path().join("gateway.db");
+    std::fs::write(&garbage, vec![7u8; 4096]).unwrap();
+    let out = bare(&["--data-dir", dir.path().to_str().unwrap(), "migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(message.contains(&format!("cannot open the SQLite database {}", garbage.display())), "{message}");
+    assert!(message.contains("file is not a database"), "{message}");
+}
+
+#[test]
+fn a_database_server_that_is_down_is_named_at_once() {
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let started = std::time::Instant::now();
+    let out = bare(&["--database-url", &format!("postgres://postgres@127.0.0.1:{port}/gateway"), "migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(message.contains(&format!("connection refused at 127.0.0.1:{port}")), "{message}");
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+}
+
+/// PostgreSQL's messages carry the server's own source line ("does not exist at line 768");
+/// the CLI drops it and names the server instead. Needs a PostgreSQL server (`TEST_DATABASE_URL`).
+#[test]
+fn postgres_errors_carry_no_internal_line_numbers() {
+    let Ok(url) = std::env::var("TEST_DATABASE_URL") else { return };
+    if !url.starts_with("postgres") {
+        return;
+    }
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let out = bare(&["--database-url", &format!("{base}/gw_no_such_database_{}", std::process::id()), "migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(message.contains("does not exist"), "{message}");
+    assert!(!message.contains("at line"), "{message}");
+    assert!(!message.contains("Connection Error"), "{message}");
+}
+
+/// Serve, answer one request, stop; return what was logged.
+async fn serve_log(app: &TestApp, extra: &[&str]) -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log = app.data_dir.join(format!("log-{port}.txt"));
+    let child = Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
+        .args(["--database-url", &app.state.settings.database_url, "--data-dir"])
+        .arg(&app.data_dir)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .arg("serve")
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/api/v1/pleroma/healthcheck");
+    let mut up = false;
+    for _ in 0..100 {
+        if app.client.get(&url).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server did not come up");
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let mut child = child;
+    tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    std::fs::read_to_string(log).unwrap()
+}
+
+#[tokio::test]
+async fn logs_are_plain_text_in_a_file_and_json_on_request() {
+    let app = TestApp::new().await;
+    let text = serve_log(&app, &[]).await;
+    assert!(text.contains("pleroma-gateway listening"), "{text}");
+    assert!(text.contains("/api/v1/pleroma/healthcheck"), "{text}");
+    assert!(!text.contains('\u{1b}'), "colour codes in a file: {text:?}");
+
+    let json = serve_log(&app, &["--log-format", "json"]).await;
+    let lines: Vec<serde_json::Value> =
+        json.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))).collect();
+    assert!(lines.iter().any(|l| l["message"] == "pleroma-gateway listening" && l["level"] == "INFO"), "{json}");
+    assert!(lines.iter().any(|l| l["path"] == "/api/v1/pleroma/healthcheck" && l["status"] == 200), "{json}");
+}

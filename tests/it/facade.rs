@@ -225,3 +225,37 @@ async fn every_list_route_runs_a_constant_number_of_statements() {
     }
     assert!(checked.len() >= 2, "list routes checked: {checked:?}");
 }
+
+/// The readable reference beside the document: every route of the document on one offline page.
+#[tokio::test]
+async fn openapi_reference_page_lists_every_route() {
+    let app = TestApp::new().await;
+    let doc = app.get("/api/openapi", None).await.body;
+    let page = app.client.get(format!("{}/api/openapi.html", app.base)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(page.headers()["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
+    let html = page.text().await.unwrap();
+    // Offline: nothing to load, and every link stays on the page or the gateway.
+    assert!(!html.contains("<script") && !html.contains("<link") && !html.contains("src="), "offline");
+    for link in html.split("href=\"").skip(1) {
+        assert!(link.starts_with('#') || link.starts_with('/'), "{}", &link[..40.min(link.len())]);
+    }
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = format!("{method}-{path}").replace(['{', '}', '.'], "-");
+            assert!(html.contains(&format!("id=\"{id}\"")), "{method} {path} missing");
+            let summary = op["summary"]
+                .as_str()
+                .unwrap()
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\'', "&#39;");
+            assert!(html.contains(&summary), "{method} {path}: {summary}");
+        }
+    }
+    assert!(html.contains("<code>admin:read:accounts</code>"));
+    assert!(html.contains("<code>nickname</code></td><td>path</td><td>yes</td>"));
+}
