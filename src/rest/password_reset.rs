@@ -11,7 +11,7 @@ use axum::{
 };
 use serde_json::{Map, Value};
 
-use super::{params, Answer, RestError, Route};
+use super::{escape_html as escape, params, Answer, RestError, Route};
 use crate::{
     auth::{remote_ip::client_address, Access, Caller, LimitName, Viewer},
     domain::credentials,
@@ -164,22 +164,6 @@ fn html(state: &AppState, content: &str) -> Response {
          <div class=\"container\">\n{content}\n</div>\n</body>\n</html>\n"
     );
     Answer::bytes("text/html; charset=utf-8", page.into_bytes()).into_response()
-}
-
-/// Escape text for HTML content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

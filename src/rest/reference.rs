@@ -11,6 +11,7 @@ use axum::{
 };
 use serde_json::{Map, Value};
 
+use super::escape_html as escape;
 use crate::state::AppState;
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -25,22 +26,6 @@ section.op{border-top:1px solid #ddd;padding:.5rem 0}h3{margin:.4rem 0;font-size
 .method{display:inline-block;min-width:4.2rem;font-weight:700;text-transform:uppercase}\
 table{border-collapse:collapse;margin:.25rem 0}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}\
 nav li{list-style:none}nav ul{padding-left:0;columns:2}.muted{color:#666}";
-
-/// Escape text for HTML element content and double-quoted attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// An anchor id for an operation (`get-/api/v1/...` with unsafe characters replaced).
 fn anchor(method: &str, path: &str) -> String {

@@ -77,7 +77,7 @@ impl Answer {
 
     /// `302 Found` to `location`, with the tiny HTML body of Phoenix's `redirect/2`.
     pub fn redirect(location: &str) -> Answer {
-        let href = location.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+        let href = escape_html(location);
         let page = format!("<html><body>You are being <a href=\"{href}\">redirected</a>.</body></html>");
         Answer::bytes("text/html; charset=utf-8", page.into_bytes())
             .status(StatusCode::FOUND)
@@ -138,4 +138,20 @@ pub fn page_links(base_url: &str, uri: &axum::http::Uri, page: u64, has_next: bo
         links.push(link(page - 1, "prev"));
     }
     (!links.is_empty()).then(|| links.join(", "))
+}
+
+/// Escape text for HTML content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

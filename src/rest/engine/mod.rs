@@ -12,7 +12,7 @@ mod route;
 mod schema_index;
 mod serve;
 
-pub use answer::{json, page_links, Answer, AnswerBody, JSON_UTF8};
+pub use answer::{escape_html, json, page_links, Answer, AnswerBody, JSON_UTF8};
 pub use compile::{CompiledOperation, CompiledRoute, Execute, Facade};
 pub use error::{ErrorStyle, RestError};
 pub use route::{Action, Call, Convert, Native, Operation, Route, Shape, SMALL_BODY, UPLOAD_BODY};
