@@ -79,10 +79,6 @@ async fn guard(state: AppState, access: Access, request: Request, next: Next) ->
     next.run(Request::from_parts(parts, body)).await
 }
 
-fn render(err: AppError, style: ErrorStyle) -> RestError {
-    RestError::from_app(err, style)
-}
-
 async fn execute(
     state: &AppState,
     index: usize,
@@ -95,9 +91,9 @@ async fn execute(
     };
     let style = row.errors;
     let (parts, body) = request.into_parts();
-    let viewer = Viewer::from_request(&parts, &state.auth()).await.map_err(|e| render(e, style))?;
+    let viewer = Viewer::from_request(&parts, &state.auth()).await.map_err(|e| RestError::from_app(e, style))?;
     for access in &compiled.access {
-        authorize(&viewer, *access, &state.settings.instance).map_err(|e| render(e, style))?;
+        authorize(&viewer, *access, &state.settings.instance).map_err(|e| RestError::from_app(e, style))?;
     }
 
     let (mut merged, files) = params::merge(&parts, body).await.map_err(|e| match style {
@@ -139,7 +135,7 @@ async fn execute(
         field,
         &Call { params: &merged, uri: &parts.uri, instance_url: &state.settings.instance_url },
     )
-    .map_err(|e| render(e, style))
+    .map_err(|e| RestError::from_app(e, style))
 }
 
 fn legacy_invalid() -> RestError {
