@@ -7,6 +7,7 @@ mod m20261123_000003_email_confirmation;
 mod m20261123_000004_user_search;
 mod m20261130_000005_secret_digests;
 mod m20261130_000006_case_insensitive_users;
+mod m20261201_000007_auth_generation;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_user_search::Migration),
             Box::new(m20261130_000005_secret_digests::Migration),
             Box::new(m20261130_000006_case_insensitive_users::Migration),
+            Box::new(m20261201_000007_auth_generation::Migration),
         ]
     }
 }

@@ -15,5 +15,6 @@ mod moderation_log;
 mod nicknames;
 mod oauth;
 mod password_reset;
+mod token_cache;
 mod users_read;
 mod users_write;
