@@ -1,5 +1,5 @@
 //! The hot, cheap routes: `GET /api/v1/instance`, `GET /nodeinfo/2.1.json`, and `{ __typename }`
-//! over GraphQL without and with a bearer token, by concurrent clients on loopback against an
+//! over GraphQL without and with a bearer token, and the admin user list at page 1 and page 1000, by concurrent clients on loopback against an
 //! in-process server over a seeded database.
 //!
 //! cargo bench --bench hot_routes                       # SQLite, 100k users
@@ -142,6 +142,8 @@ async fn main() {
         ("GET /nodeinfo/2.1.json", requests),
         ("{ __typename } anonymous", requests),
         ("{ __typename } with a bearer token", requests),
+        ("GET /admin/users?page_size=50&page=1", requests / 10),
+        ("GET /admin/users?page_size=50&page=1000", requests / 10),
     ] {
         let (p50, p99, rate) = match name {
             "GET /api/v1/instance" => {
@@ -156,13 +158,22 @@ async fn main() {
                 run(clients, requests / 10, typename(None)).await;
                 run(clients, requests, typename(None)).await
             }
-            _ => {
+            "{ __typename } with a bearer token" => {
                 run(clients, requests / 10, typename(Some(token.clone()))).await;
                 run(clients, requests, typename(Some(token.clone()))).await
+            }
+            _ => {
+                let page = name.rsplit('=').next().unwrap_or("1");
+                let (client, token) = (client.clone(), token.clone());
+                let url = format!("http://{addr}/api/v1/pleroma/admin/users?page_size=50&page={page}");
+                let list = move || client.get(&url).bearer_auth(&token);
+                run(clients, requests / 10, list.clone()).await;
+                run(clients, requests, list).await
             }
         };
         println!("| {name} | {:.2} | {:.2} | {rate:.0} |", ms(p50), ms(p99));
         figures.push(rate);
     }
     println!("anonymous / authenticated throughput: {:.2}", figures[2] / figures[3]);
+    println!("page 1000 / page 1 p50 cost: {:.2}", figures[4] / figures[5]);
 }

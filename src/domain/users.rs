@@ -42,6 +42,9 @@ pub enum UserState {
 /// SQLite's index of the `users` primary key (`id`, declared first in migration 1).
 pub const SQLITE_ID_INDEX: &str = "sqlite_autoindex_users_1";
 
+/// SQLite's covering index of the list's id walk (migration 8).
+pub const SQLITE_LIST_INDEX: &str = "idx_users_id_nickname";
+
 /// The admin user search (all criteria combine with AND).
 #[derive(Debug, Clone, Default)]
 pub struct UserSearch {
@@ -165,30 +168,39 @@ impl UserSearch {
         Ok(user::Entity::find().from_raw_sql(statement).all(conn).await?)
     }
 
-    /// The statement [`UserSearch::page`] runs. On SQLite the table is read `INDEXED BY` its
-    /// primary-key index, walked backwards for the default order: with bound parameters the
-    /// planner would otherwise pick a filter index (or skip-scan) and sort every match in a
-    /// temporary B-tree, which costs in proportion to the matches where the walk stops after
-    /// one page of them.
+    /// The statement [`UserSearch::page`] runs. On SQLite, a deferred join: the ids of the page
+    /// first, read `INDEXED BY` the covering `(id, nickname)` index walked backwards for the
+    /// default order, then the rows of those ids. With bound parameters the planner would
+    /// otherwise pick a filter index (or skip-scan) and sort every match in a temporary B-tree,
+    /// which costs in proportion to the matches where the walk stops after one page of them;
+    /// and a deep `OFFSET` skips index entries instead of table rows.
     pub fn page_statement(&self, backend: DbBackend, offset: u64, limit: u64) -> sea_orm::Statement {
         use sea_orm::QueryTrait;
-        let mut statement = user::Entity::find()
-            .filter(self.condition(backend))
+        let condition = self.condition(backend);
+        // An exact email matches at most one user (unique index on `lower(email)`): that index
+        // stays the better path.
+        let exact = self.email.as_deref().is_some_and(|e| !e.is_empty());
+        if backend != DbBackend::Sqlite || exact {
+            return user::Entity::find()
+                .filter(condition)
+                .order_by_desc(user::Column::Id)
+                .offset(offset)
+                .limit(limit)
+                .build(backend);
+        }
+        let ids = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(condition)
             .order_by_desc(user::Column::Id)
             .offset(offset)
             .limit(limit)
             .build(backend);
-        // An exact email matches at most one user (unique index on `lower(email)`): that index
-        // stays the better path.
-        let exact = self.email.as_deref().is_some_and(|e| !e.is_empty());
-        if backend == DbBackend::Sqlite && !exact {
-            statement.sql = statement.sql.replacen(
-                r#"FROM "users""#,
-                &format!(r#"FROM "users" INDEXED BY "{SQLITE_ID_INDEX}""#),
-                1,
-            );
-        }
-        statement
+        let ids_sql =
+            ids.sql.replacen(r#"FROM "users""#, &format!(r#"FROM "users" INDEXED BY "{SQLITE_LIST_INDEX}""#), 1);
+        let rows = user::Entity::find().order_by_desc(user::Column::Id).build(backend);
+        let sql = rows.sql.replacen(" ORDER BY ", &format!(r#" WHERE "users"."id" IN ({ids_sql}) ORDER BY "#), 1);
+        sea_orm::Statement { sql, ..ids }
     }
 
     /// How many users match.

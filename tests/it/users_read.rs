@@ -471,13 +471,14 @@ async fn total_count_runs_only_when_selected() {
     assert_eq!(last["pageInfo"]["hasNextPage"], false);
 }
 
-/// On SQLite the list query walks the primary-key index backwards for the default order,
-/// whatever the filters: no temporary B-tree sort (which costs in proportion to the matches).
+/// On SQLite the list query walks the covering `(id, nickname)` index backwards for the default
+/// order, whatever the filters, then reads the page's rows by id (a deferred join): no temporary
+/// B-tree sort (which costs in proportion to the matches).
 /// A REST page costs four statements: the token's auth generation, the page, the count and
 /// the tags.
 #[tokio::test]
 async fn the_list_query_plan_walks_the_id_index() {
-    use pleroma_gateway::domain::users::{UserSearch, UserState, SQLITE_ID_INDEX};
+    use pleroma_gateway::domain::users::{UserSearch, UserState, SQLITE_ID_INDEX, SQLITE_LIST_INDEX};
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let app = TestApp::new().await;
     let token = app.admin_token().await;
@@ -530,5 +531,6 @@ async fn the_list_query_plan_walks_the_id_index() {
             .collect();
         assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE")), "{s:?}: {plan:?}");
         assert!(plan.iter().any(|d| d.contains(&format!("users USING INDEX {SQLITE_ID_INDEX}"))), "{s:?}: {plan:?}");
+        assert!(plan.iter().any(|d| d.contains(SQLITE_LIST_INDEX)), "ids first: {s:?}: {plan:?}");
     }
 }
