@@ -59,6 +59,9 @@ pub struct UserSearch {
     /// Users of any of these actor types.
     pub actor_types: Vec<String>,
     pub states: Vec<UserState>,
+    /// Only users whose id sorts before this one (keyset pagination: the last id of the previous
+    /// page, newest first).
+    pub before_id: Option<String>,
 }
 
 /// `%term%` for a case-insensitive LIKE, with LIKE's wildcards escaped.
@@ -106,6 +109,9 @@ impl UserSearch {
 
     fn condition(&self, backend: DbBackend) -> Condition {
         let mut cond = Condition::all().add(user::Column::Nickname.not_like("internal.%"));
+        if let Some(before) = &self.before_id {
+            cond = cond.add(user::Column::Id.lt(before.as_str()));
+        }
         if let Some(q) = self.query.as_deref().filter(|q| !q.is_empty()) {
             cond = cond.add(contains(backend, user::Column::SearchText, q));
         }

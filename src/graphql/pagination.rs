@@ -64,19 +64,6 @@ impl Window {
         Ok(Window { offset, limit })
     }
 
-    /// Wrap one page of nodes as a connection when the total was not counted: `nodes` holds up
-    /// to one more item than the page, which tells whether a next page exists and is dropped.
-    /// `totalCount` is then the end of this page (the field was not selected).
-    pub fn connection_uncounted<N: OutputType>(
-        self,
-        mut nodes: Vec<N>,
-    ) -> Connection<OpaqueCursor<u64>, N, ListMeta, EmptyFields> {
-        let more = nodes.len() as u64 > self.limit;
-        nodes.truncate(usize::try_from(self.limit).unwrap_or(usize::MAX));
-        let end = self.offset + nodes.len() as u64;
-        self.connection(nodes, end + u64::from(more))
-    }
-
     /// Wrap one page of nodes as a connection.
     pub fn connection<N: OutputType>(
         self,

@@ -534,3 +534,33 @@ async fn the_list_query_plan_walks_the_id_index() {
         assert!(plan.iter().any(|d| d.contains(SQLITE_LIST_INDEX)), "ids first: {s:?}: {plan:?}");
     }
 }
+
+/// GraphQL cursors carry the last user's id (keyset pagination): a user created between two
+/// pages does not shift the next page, as an offset would.
+#[tokio::test]
+async fn cursors_are_keyset() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    for i in 0..5 {
+        app.user(&format!("user{i}")).await;
+    }
+    let query = "query($after: String) { users(first: 2, after: $after, filter: {query: \"user\"}) {
+        pageInfo { hasNextPage hasPreviousPage endCursor } nodes { nickname } } }";
+    let mut after = Value::Null;
+    let mut seen = Vec::new();
+    for round in 0..3 {
+        let body = app.graphql(Some(&token), query, json!({"after": after})).await;
+        assert!(body["errors"].is_null(), "{body}");
+        let users = &body["data"]["users"];
+        seen.extend(users["nodes"].as_array().unwrap().iter().map(|n| n["nickname"].as_str().unwrap().to_string()));
+        assert_eq!(users["pageInfo"]["hasPreviousPage"], round > 0);
+        assert_eq!(users["pageInfo"]["hasNextPage"], round < 2);
+        after = users["pageInfo"]["endCursor"].clone();
+        if round == 0 {
+            app.user("user9").await; // newest: before the cursor, so not on later pages
+        }
+    }
+    assert_eq!(seen, ["user4", "user3", "user2", "user1", "user0"]);
+    let body = app.graphql(Some(&token), query, json!({"after": "not a cursor"})).await;
+    assert!(!body["errors"].is_null(), "{body}");
+}
