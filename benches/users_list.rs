@@ -155,10 +155,22 @@ async fn main() {
         move || client.post(&url).bearer_auth(&token).json(&json!({ "query": GRAPHQL }))
     };
     // Same answer both ways.
-    let a: serde_json::Value = rest().send().await.unwrap().json().await.unwrap();
+    let mut a: serde_json::Value = rest().send().await.unwrap().json().await.unwrap();
+    let rest_body = a.clone();
+    // The facade adds the inverse flags older clients read; the rest is the same selection.
+    for user in a["users"].as_array_mut().into_iter().flatten() {
+        if let Some(user) = user.as_object_mut() {
+            for key in ["deactivated", "confirmation_pending", "approval_pending"] {
+                user.remove(key);
+            }
+        }
+    }
     let b: serde_json::Value = graphql().send().await.unwrap().json().await.unwrap();
     assert_eq!(a, b["data"]["users"], "REST and GraphQL disagree");
-    println!("{backend}: {users} users, {} matches for `{QUERY}`; {clients} clients x {requests} requests", a["count"]);
+    println!(
+        "{backend}: {users} users, {} matches for `{QUERY}`; {clients} clients x {requests} requests",
+        rest_body["count"]
+    );
     let mut warm_up = Samples::default();
     run(&mut warm_up, clients, requests / 10, rest.clone()).await;
     run(&mut warm_up, clients, requests / 10, graphql.clone()).await;

@@ -12,6 +12,10 @@ pub struct AppState {
     pub facade: Arc<Facade>,
     pub mailer: Arc<Mailer>,
     pub rate_limits: Arc<RateLimits>,
+    /// Token lookups cached by this process (`auth::token_cache`).
+    pub token_cache: Arc<crate::auth::TokenCache>,
+    /// `GET /api/v1/instance` and nodeinfo figures, refreshed in the background.
+    pub instance_stats: Arc<crate::domain::instance::StatsCache>,
 }
 
 impl AppState {
@@ -24,6 +28,8 @@ impl AppState {
         std::thread::spawn(crate::auth::password::prepare_dummy);
         Ok(AppState {
             rate_limits: Arc::new(RateLimits::new(settings.rate_limit.clone())),
+            token_cache: Arc::default(),
+            instance_stats: Arc::default(),
             db,
             settings,
             schema,
@@ -64,7 +70,12 @@ impl AppState {
 impl AppState {
     /// What authenticating a request needs.
     pub fn auth(&self) -> crate::auth::AuthContext<'_> {
-        crate::auth::AuthContext { db: &self.db, settings: &self.settings, rate_limits: &self.rate_limits }
+        crate::auth::AuthContext {
+            db: &self.db,
+            settings: &self.settings,
+            rate_limits: &self.rate_limits,
+            token_cache: &self.token_cache,
+        }
     }
 }
 

@@ -7,6 +7,8 @@ mod m20261123_000003_email_confirmation;
 mod m20261123_000004_user_search;
 mod m20261130_000005_secret_digests;
 mod m20261130_000006_case_insensitive_users;
+mod m20261201_000007_auth_generation;
+mod m20261201_000008_users_id_nickname;
 
 pub struct Migrator;
 
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_user_search::Migration),
             Box::new(m20261130_000005_secret_digests::Migration),
             Box::new(m20261130_000006_case_insensitive_users::Migration),
+            Box::new(m20261201_000007_auth_generation::Migration),
+            Box::new(m20261201_000008_users_id_nickname::Migration),
         ]
     }
 }

@@ -4,10 +4,12 @@ mod access;
 mod rate_limit;
 pub mod remote_ip;
 pub mod scopes;
+pub mod token_cache;
 mod viewer;
 
 pub use crate::domain::{password, secret};
 pub use access::{authorize, Access, Privilege};
 pub use rate_limit::{Caller, LimitName, RateLimits};
 pub use remote_ip::ClientAddress;
+pub use token_cache::TokenCache;
 pub use viewer::{authorization, login as viewer_login, AuthContext, AuthMethod, Authorization, LoggedUser, Viewer};

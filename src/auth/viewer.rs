@@ -27,6 +27,8 @@ pub struct AuthContext<'a> {
     pub db: &'a Db,
     pub settings: &'a Settings,
     pub rate_limits: &'a RateLimits,
+    /// Token lookups of this process.
+    pub token_cache: &'a super::TokenCache,
 }
 
 /// The nickname of the authenticated caller, filled in by whoever authenticates the request,
@@ -81,7 +83,7 @@ impl Viewer {
         match credentials(parts) {
             Credentials::None => {}
             Credentials::Bearer(token) => {
-                if let Some((token, user)) = domain::oauth::find_token(&auth.db.read, &token).await? {
+                if let Some((token, user)) = find_token(auth, &token).await? {
                     viewer.method = AuthMethod::Token;
                     viewer.scopes = Some(scopes::parse(&token.scopes));
                     viewer.token_id = Some(token.id);
@@ -109,6 +111,30 @@ impl Viewer {
         }
         Ok(viewer)
     }
+}
+
+/// A valid (unexpired) access token and its user, from this process's cache while the
+/// database's auth generation is the one the cached lookup was taken at (see `token_cache`).
+async fn find_token(
+    auth: &AuthContext<'_>,
+    token: &str,
+) -> Result<Option<(entity::oauth_token::Model, Option<user::Model>)>, AppError> {
+    let db = &auth.db.read;
+    let digest = domain::secret::digest(token);
+    let found = match domain::oauth::auth_generation(db).await? {
+        Some(generation) => match auth.token_cache.get(&digest, generation) {
+            Some(found) => Some(found),
+            None => {
+                let found = domain::oauth::find_token_by_digest(db, &digest).await?;
+                if let Some((token, user)) = &found {
+                    auth.token_cache.put(digest, generation, token.clone(), user.clone());
+                }
+                found
+            }
+        },
+        None => domain::oauth::find_token_by_digest(db, &digest).await?,
+    };
+    Ok(found.filter(|(t, _)| t.valid_until > chrono::Utc::now()))
 }
 
 /// A password login (password grant, HTTP Basic): the local account `name` (nickname or email)

@@ -244,6 +244,109 @@ pub async fn active_user_count<C: ConnectionTrait>(conn: &C, days: i64) -> Resul
     Ok(user::Entity::find().filter(counted_users()).filter(user::Column::Id.in_subquery(signed_in)).count(conn).await?)
 }
 
+/// How often the cached statistics are refreshed: Pleroma's `Pleroma.Stats` recomputes its
+/// user, status and domain counts every 60 seconds.
+pub const STATS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The figures `GET /api/v1/instance` and nodeinfo show, taken together.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// When the figures were read.
+    pub taken: std::time::Instant,
+    pub stats: Stats,
+    /// Active users of the last 30 days (`pleroma.stats.mau`, nodeinfo's `activeMonth`).
+    pub active_month: u64,
+    /// Active users of the last 180 days (nodeinfo's `activeHalfyear`).
+    pub active_halfyear: u64,
+    /// nodeinfo's `staffAccounts`.
+    pub staff: Vec<String>,
+}
+
+impl Snapshot {
+    /// Read every figure now.
+    pub async fn read<C: ConnectionTrait>(conn: &C) -> Result<Snapshot, AppError> {
+        let (stats, active_month, active_halfyear, staff) = tokio::try_join!(
+            stats(conn),
+            active_user_count(conn, 30),
+            active_user_count(conn, 180),
+            staff_ap_ids(conn),
+        )?;
+        Ok(Snapshot { taken: std::time::Instant::now(), stats, active_month, active_halfyear, staff })
+    }
+}
+
+/// The instance figures cached per process, as Pleroma's `Pleroma.Stats` GenServer keeps them:
+/// read on first use, then served from memory and refreshed in the background once older than
+/// the interval (the stale figures are served meanwhile, so no request waits for the counts).
+#[derive(Debug)]
+pub struct StatsCache {
+    interval: std::time::Duration,
+    current: std::sync::RwLock<Option<std::sync::Arc<Snapshot>>>,
+    /// Held while the first snapshot is read, so concurrent first requests read it once.
+    first: tokio::sync::Mutex<()>,
+    /// Set while a background refresh runs.
+    refreshing: std::sync::atomic::AtomicBool,
+}
+
+impl Default for StatsCache {
+    fn default() -> Self {
+        StatsCache::new(STATS_INTERVAL)
+    }
+}
+
+impl StatsCache {
+    /// A cache refreshed every `interval`.
+    pub fn new(interval: std::time::Duration) -> StatsCache {
+        StatsCache {
+            interval,
+            current: std::sync::RwLock::new(None),
+            first: tokio::sync::Mutex::new(()),
+            refreshing: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn current(&self) -> Option<std::sync::Arc<Snapshot>> {
+        self.current.read().ok().and_then(|s| s.clone())
+    }
+
+    fn store(&self, snapshot: Snapshot) -> std::sync::Arc<Snapshot> {
+        let snapshot = std::sync::Arc::new(snapshot);
+        if let Ok(mut current) = self.current.write() {
+            *current = Some(snapshot.clone());
+        }
+        snapshot
+    }
+
+    /// The cached figures; read from `conn` the first time, refreshed in the background when
+    /// older than the interval.
+    pub async fn get(
+        self: &std::sync::Arc<Self>,
+        conn: &sea_orm::DatabaseConnection,
+    ) -> Result<std::sync::Arc<Snapshot>, AppError> {
+        use std::sync::atomic::Ordering;
+        if let Some(snapshot) = self.current() {
+            if snapshot.taken.elapsed() >= self.interval && !self.refreshing.swap(true, Ordering::AcqRel) {
+                let (cache, conn) = (self.clone(), conn.clone());
+                tokio::spawn(async move {
+                    match Snapshot::read(&conn).await {
+                        Ok(fresh) => {
+                            cache.store(fresh);
+                        }
+                        Err(err) => tracing::warn!(error = %err, "refreshing the instance statistics failed"),
+                    }
+                    cache.refreshing.store(false, Ordering::Release);
+                });
+            }
+            return Ok(snapshot);
+        }
+        let _first = self.first.lock().await;
+        if let Some(snapshot) = self.current() {
+            return Ok(snapshot);
+        }
+        Ok(self.store(Snapshot::read(conn).await?))
+    }
+}
+
 /// What the healthcheck reports.
 #[derive(Debug, Clone, Copy)]
 pub struct Health {

@@ -99,12 +99,31 @@ pub async fn find_token<C: ConnectionTrait>(
     conn: &C,
     token: &str,
 ) -> Result<Option<(oauth_token::Model, Option<user::Model>)>, AppError> {
-    let found = oauth_token::Entity::find()
-        .filter(oauth_token::Column::Token.eq(digest(token)))
+    let found = find_token_by_digest(conn, &digest(token)).await?;
+    Ok(found.filter(|(t, _)| t.valid_until > Utc::now()))
+}
+
+/// The access token stored under this digest and its user, expired or not.
+pub async fn find_token_by_digest<C: ConnectionTrait>(
+    conn: &C,
+    digest: &str,
+) -> Result<Option<(oauth_token::Model, Option<user::Model>)>, AppError> {
+    Ok(oauth_token::Entity::find()
+        .filter(oauth_token::Column::Token.eq(digest))
         .find_also_related(user::Entity)
         .one(conn)
-        .await?;
-    Ok(found.filter(|(t, _)| t.valid_until > Utc::now()))
+        .await?)
+}
+
+/// The database's auth generation (migration 7): bumped in the same transaction as any update
+/// or deletion of a user or a token. `None` if the counter row is missing.
+pub async fn auth_generation<C: ConnectionTrait>(conn: &C) -> Result<Option<i64>, AppError> {
+    let statement = sea_orm::Statement::from_string(
+        conn.get_database_backend(),
+        "SELECT generation FROM auth_generation WHERE id = 1",
+    );
+    let row = conn.query_one_raw(statement).await?;
+    Ok(row.and_then(|r| r.try_get::<i64>("", "generation").ok()))
 }
 
 /// Redeem a refresh token of `app`: delete its token and return the deleted row, in one

@@ -39,6 +39,12 @@ pub enum UserState {
     IsModerator,
 }
 
+/// SQLite's index of the `users` primary key (`id`, declared first in migration 1).
+pub const SQLITE_ID_INDEX: &str = "sqlite_autoindex_users_1";
+
+/// SQLite's covering index of the list's id walk (migration 8).
+pub const SQLITE_LIST_INDEX: &str = "idx_users_id_nickname";
+
 /// The admin user search (all criteria combine with AND).
 #[derive(Debug, Clone, Default)]
 pub struct UserSearch {
@@ -53,6 +59,9 @@ pub struct UserSearch {
     /// Users of any of these actor types.
     pub actor_types: Vec<String>,
     pub states: Vec<UserState>,
+    /// Only users whose id sorts before this one (keyset pagination: the last id of the previous
+    /// page, newest first).
+    pub before_id: Option<String>,
 }
 
 /// `%term%` for a case-insensitive LIKE, with LIKE's wildcards escaped.
@@ -100,6 +109,9 @@ impl UserSearch {
 
     fn condition(&self, backend: DbBackend) -> Condition {
         let mut cond = Condition::all().add(user::Column::Nickname.not_like("internal.%"));
+        if let Some(before) = &self.before_id {
+            cond = cond.add(user::Column::Id.lt(before.as_str()));
+        }
         if let Some(q) = self.query.as_deref().filter(|q| !q.is_empty()) {
             cond = cond.add(contains(backend, user::Column::SearchText, q));
         }
@@ -158,13 +170,43 @@ impl UserSearch {
         limit: u64,
     ) -> Result<Vec<user::Model>, AppError> {
         self.check()?;
-        Ok(user::Entity::find()
-            .filter(self.condition(conn.get_database_backend()))
+        let statement = self.page_statement(conn.get_database_backend(), offset, limit);
+        Ok(user::Entity::find().from_raw_sql(statement).all(conn).await?)
+    }
+
+    /// The statement [`UserSearch::page`] runs. On SQLite, a deferred join: the ids of the page
+    /// first, read `INDEXED BY` the covering `(id, nickname)` index walked backwards for the
+    /// default order, then the rows of those ids. With bound parameters the planner would
+    /// otherwise pick a filter index (or skip-scan) and sort every match in a temporary B-tree,
+    /// which costs in proportion to the matches where the walk stops after one page of them;
+    /// and a deep `OFFSET` skips index entries instead of table rows.
+    pub fn page_statement(&self, backend: DbBackend, offset: u64, limit: u64) -> sea_orm::Statement {
+        use sea_orm::QueryTrait;
+        let condition = self.condition(backend);
+        // An exact email matches at most one user (unique index on `lower(email)`): that index
+        // stays the better path.
+        let exact = self.email.as_deref().is_some_and(|e| !e.is_empty());
+        if backend != DbBackend::Sqlite || exact {
+            return user::Entity::find()
+                .filter(condition)
+                .order_by_desc(user::Column::Id)
+                .offset(offset)
+                .limit(limit)
+                .build(backend);
+        }
+        let ids = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(condition)
             .order_by_desc(user::Column::Id)
             .offset(offset)
             .limit(limit)
-            .all(conn)
-            .await?)
+            .build(backend);
+        let ids_sql =
+            ids.sql.replacen(r#"FROM "users""#, &format!(r#"FROM "users" INDEXED BY "{SQLITE_LIST_INDEX}""#), 1);
+        let rows = user::Entity::find().order_by_desc(user::Column::Id).build(backend);
+        let sql = rows.sql.replacen(" ORDER BY ", &format!(r#" WHERE "users"."id" IN ({ids_sql}) ORDER BY "#), 1);
+        sea_orm::Statement { sql, ..ids }
     }
 
     /// How many users match.

@@ -1,7 +1,9 @@
 //! Client bootstrap endpoints (ROUTES.md, "Supporting endpoints real clients need", and §30
 //! Healthcheck): `GET /api/v1/instance`, `/api/v1/instance/peers`, NodeInfo discovery and
 //! documents, and the healthcheck. They answer with Pleroma's exact shapes, built from the same
-//! domain reads as `Query.instance` and `Query.health` (`domain::instance`). Auth is skipped, even
+//! domain reads as `Query.instance` and `Query.health` (`domain::instance`); the instance and
+//! nodeinfo figures come from a per-process cache refreshed in the background every 60 s, as
+//! Pleroma's `Pleroma.Stats` does. Auth is skipped, even
 //! on private instances, as in Pleroma.
 use axum::{
     extract::{Path, State},
@@ -88,9 +90,9 @@ async fn instance(State(state): State<AppState>) -> Response {
 }
 
 async fn instance_json(state: &AppState) -> Result<Value, AppError> {
-    let db = &state.db.read;
     let info = instance_info(state);
-    let (stats, mau) = tokio::try_join!(domain::stats(db), domain::active_user_count(db, 30))?;
+    let snapshot = state.instance_stats.get(&state.db.read).await?;
+    let (stats, mau) = (snapshot.stats, snapshot.active_month);
     let poll = info.poll_limits;
     let uploads = info.upload_limits;
     let fields = info.fields_limits;
@@ -214,14 +216,10 @@ fn privilege_names(privileges: &[Privilege]) -> Vec<&'static str> {
 }
 
 async fn nodeinfo_json(state: &AppState, version: &str) -> Result<Value, AppError> {
-    let db = &state.db.read;
     let info = instance_info(state);
-    let (stats, active_month, active_halfyear, staff) = tokio::try_join!(
-        domain::stats(db),
-        domain::active_user_count(db, 30),
-        domain::active_user_count(db, 180),
-        domain::staff_ap_ids(db),
-    )?;
+    let snapshot = state.instance_stats.get(&state.db.read).await?;
+    let (stats, active_month, active_halfyear) = (snapshot.stats, snapshot.active_month, snapshot.active_halfyear);
+    let staff = &snapshot.staff;
     let mut software = json!({ "name": "pleroma", "version": domain::software_version() });
     if version == "2.1" {
         if let (Some(map), Some(repository)) = (software.as_object_mut(), domain::repository()) {

@@ -308,3 +308,44 @@ async fn instance_and_health_in_graphql() {
     assert_eq!(body["data"]["health"]["healthy"], true);
     assert_eq!(body["data"]["health"]["jobQueueStats"], json!({}));
 }
+
+/// `GET /api/v1/instance` and nodeinfo are served from the cached figures: after the first
+/// request they run no statement, and a new user shows only once the figures are refreshed.
+#[tokio::test]
+async fn instance_figures_are_cached() {
+    let app = TestApp::new().await;
+    population(&app).await;
+    let reply = app.get("/api/v1/instance", None).await;
+    assert_eq!(reply.body["stats"]["user_count"], 3);
+    app.user("carol").await;
+    let before = app.statements();
+    let reply = app.get("/api/v1/instance", None).await;
+    let nodeinfo = app.get("/nodeinfo/2.1.json", None).await;
+    assert_eq!(app.statements() - before, 0, "served from the cache");
+    assert_eq!(reply.body["stats"]["user_count"], 3);
+    assert_eq!(nodeinfo.body["usage"]["users"]["total"], 3);
+    assert_eq!(nodeinfo.body["metadata"]["staffAccounts"].as_array().unwrap().len(), 2);
+}
+
+/// A stale snapshot is served while a background refresh reads the new figures.
+#[tokio::test]
+async fn instance_figures_refresh_in_the_background() {
+    use pleroma_gateway::domain::instance::StatsCache;
+    let app = TestApp::new().await;
+    population(&app).await;
+    let cache = std::sync::Arc::new(StatsCache::new(std::time::Duration::from_secs(2)));
+    let db = &app.state.db.read;
+    assert_eq!(cache.get(db).await.unwrap().stats.user_count, 3);
+    app.user("carol").await;
+    assert_eq!(cache.get(db).await.unwrap().stats.user_count, 3, "fresh enough");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(cache.get(db).await.unwrap().stats.user_count, 3, "stale, served while refreshing");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if cache.get(db).await.unwrap().stats.user_count == 4 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the refresh never landed");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}

@@ -17,5 +17,6 @@ mod nicknames;
 mod oauth;
 mod password_reset;
 mod readme;
+mod token_cache;
 mod users_read;
 mod users_write;

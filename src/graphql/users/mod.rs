@@ -4,10 +4,16 @@ mod types;
 
 pub use loaders::*;
 
-use async_graphql::{Context, Object, ID};
+use async_graphql::{
+    connection::{Connection, CursorType, Edge, OpaqueCursor},
+    Context, Object, ID,
+};
 pub use types::*;
 
-use super::{pagination::Window, ContextExt, FieldRule};
+use super::{
+    pagination::{ListMeta, Window},
+    ContextExt, FieldRule,
+};
 use crate::{
     auth::{Access, Privilege},
     domain::{
@@ -64,11 +70,39 @@ impl UsersQuery {
         page: Option<i32>,
         page_size: Option<i32>,
     ) -> async_graphql::Result<UserConnection> {
-        let window = Window::resolve(first, after, page, page_size, 50)?;
-        let search = UserSearch::from(filter.unwrap_or_default());
+        // Cursors carry the last user's id (keyset pagination); `page`/`pageSize` keep their
+        // offset, as the REST API pages.
+        let before_id = match &after {
+            Some(cursor) => Some(
+                OpaqueCursor::<String>::decode_cursor(cursor)
+                    .map_err(|_| AppError::BadRequest("invalid cursor".into()))?
+                    .0,
+            ),
+            None => None,
+        };
+        let window = Window::resolve(first, None, page.filter(|_| before_id.is_none()), page_size, 50)?;
+        let filter = UserSearch::from(filter.unwrap_or_default());
+        let search = UserSearch { before_id: before_id.clone(), ..filter.clone() };
         let db = &ctx.db().read;
-        let (nodes, total) = tokio::try_join!(search.page(db, window.offset, window.limit), search.count(db))?;
-        Ok(window.connection(nodes.into_iter().map(User).collect(), total))
+        // One more row than the page tells whether there is a next page. The count costs in
+        // proportion to the matches: it runs only when `totalCount` is asked for, and counts
+        // every match of the filter, wherever the cursor stands.
+        let page_rows = search.page(db, window.offset, window.limit.saturating_add(1));
+        let (mut nodes, total) = if ctx.look_ahead().field("totalCount").exists() {
+            let (nodes, total) = tokio::try_join!(page_rows, filter.count(db))?;
+            (nodes, total)
+        } else {
+            (page_rows.await?, 0)
+        };
+        let more = nodes.len() as u64 > window.limit;
+        nodes.truncate(usize::try_from(window.limit).unwrap_or(usize::MAX));
+        let mut connection = Connection::with_additional_fields(
+            window.offset > 0 || before_id.is_some(),
+            more,
+            ListMeta { total_count: total, page_size: window.limit },
+        );
+        connection.edges.extend(nodes.into_iter().map(|node| Edge::new(OpaqueCursor(node.id.clone()), User(node))));
+        Ok(connection)
     }
 
     /// One user, by id or nickname (`null` when there is none).

@@ -287,12 +287,14 @@ impl From<UserFilter> for UserSearch {
             tags: f.tags.unwrap_or_default(),
             actor_types: f.actor_types.unwrap_or_default(),
             states: f.states.unwrap_or_default().into_iter().map(Into::into).collect(),
+            before_id: None,
         }
     }
 }
 
-/// A page of users.
-pub type UserConnection = Connection<OpaqueCursor<u64>, User, ListMeta, EmptyFields>;
+/// A page of users. Each cursor carries its user's id (keyset pagination): the next page is
+/// the users before it, newest first, however deep.
+pub type UserConnection = Connection<OpaqueCursor<String>, User, ListMeta, EmptyFields>;
 
 pub(super) fn to_users(models: Vec<user::Model>) -> Vec<User> {
     models.into_iter().map(User).collect()
