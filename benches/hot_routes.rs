@@ -8,18 +8,13 @@
 //! Knobs: BENCH_USERS (100000), BENCH_CLIENTS (4), BENCH_REQUESTS (4000 per mode).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::{
-    net::SocketAddr,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
-use pleroma_gateway::{config::Settings, db::Db, domain, seed, AppState};
-use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+mod common;
+
+use common::{env, serve_seeded, BenchServer};
 
 /// `requests` requests from `clients` concurrent clients: (p50, p99, requests per second).
 async fn run(
@@ -59,65 +54,7 @@ async fn main() {
     let users = env("BENCH_USERS", 100_000);
     let clients = env("BENCH_CLIENTS", 4);
     let requests = env("BENCH_REQUESTS", 4000);
-    let dir = std::env::temp_dir().join("pleroma-gateway-bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}?mode=rwc", dir.join(format!("bench-{users}.db")).display()));
-    let db = Db::connect(&url).await.expect("connect");
-    db.migrate().await.expect("migrate");
-    let settings = Settings::for_database(&url, &dir);
-    let existing = entity::user::Entity::find().count(&db.read).await.unwrap();
-    if existing < users as u64 {
-        let started = Instant::now();
-        let hash = pleroma_gateway::auth::password::hash_blocking("password").unwrap();
-        let opts = seed::SeedOptions {
-            users: users - existing as usize,
-            remote_share: 0.3,
-            seed: 7 + existing,
-            instance_host: settings.host(),
-            instance_url: settings.instance_url.clone(),
-        };
-        seed::seed_users(&db.write, &opts, &hash).await.expect("seed");
-        println!("seeded {} users in {:.1}s", opts.users, started.elapsed().as_secs_f64());
-    }
-    let backend = format!("{:?}", db.backend());
-    let admin = match domain::users::find_by_nickname(&db.read, "benchadmin").await.unwrap() {
-        Some(admin) => admin,
-        None => {
-            let new = domain::users::NewUser {
-                nickname: "benchadmin".into(),
-                email: "benchadmin@example.org".into(),
-                password: "password".into(),
-                is_admin: true,
-                ..Default::default()
-            };
-            let hash = pleroma_gateway::auth::password::hash(new.password.clone()).await.unwrap();
-            domain::users::insert_local(&db.write, &settings, &new, hash).await.unwrap()
-        }
-    };
-    let (app, _) = domain::oauth::create_app(
-        &db.write,
-        domain::oauth::NewApp {
-            client_name: "bench".into(),
-            redirect_uris: "urn:ietf:wg:oauth:2.0:oob".into(),
-            scopes: vec!["admin".into()],
-            website: None,
-            user_id: None,
-        },
-    )
-    .await
-    .unwrap();
-    let token =
-        domain::oauth::issue_token(&db.write, &app, Some(admin.id), &["admin".into()], 3600).await.unwrap().token;
-
-    let state = AppState::new(db, settings).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, pleroma_gateway::app(state).into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .ok();
-    });
+    let BenchServer { addr, token, backend } = serve_seeded(users).await;
     let client = reqwest::Client::new();
     let get = |path: &str| {
         let (client, url) = (client.clone(), format!("http://{addr}{path}"));

@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 use super::{json, params, RestError, Route};
 use crate::{
-    auth::{self, authorize, scopes, Access, Caller, LimitName, Viewer},
+    auth::{self, scopes, Access, Caller, LimitName, Viewer},
     domain::{self, oauth::NewApp},
     error::AppError,
     state::AppState,
@@ -196,14 +196,12 @@ fn missing_fields(fields: &[&str]) -> RestError {
 
 /// `GET /api/v1/apps/verify_credentials` — the app behind the caller's token (any token, even
 /// an app-only one).
-async fn verify_app(State(state): State<AppState>, request: Request) -> Response {
-    respond(verify_app_inner(&state, request).await)
+/// The row's guard has authenticated the caller and checked `Access::App`.
+async fn verify_app(State(state): State<AppState>, viewer: Viewer) -> Response {
+    respond(verify_app_inner(&state, viewer).await)
 }
 
-async fn verify_app_inner(state: &AppState, request: Request) -> Result<Value, RestError> {
-    let (parts, _) = request.into_parts();
-    let viewer = Viewer::from_request(&parts, &state.auth()).await?;
-    authorize(&viewer, Access::App, &state.settings.instance)?;
+async fn verify_app_inner(state: &AppState, viewer: Viewer) -> Result<Value, RestError> {
     // HTTP Basic carries no app (Pleroma crashes here); refuse like an anonymous call.
     let app_id = viewer.app_id.ok_or_else(|| AppError::Unauthenticated("Invalid credentials.".into()))?;
     let app = domain::oauth::app_by_id(&state.db.read, app_id)
