@@ -436,6 +436,8 @@ fn generate_follows(rng: &mut StdRng, users: &[user::Model], anchor: DateTime<Ut
                 follower_id: follower.id.clone(),
                 following_id: target.id.clone(),
                 inserted_at: at,
+                show_reblogs: true,
+                notify: false,
             });
         }
     }

@@ -9,6 +9,10 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub following_id: String,
     pub inserted_at: DateTimeUtc,
+    /// Whether the follower sees the followed account's reblogs.
+    pub show_reblogs: bool,
+    /// Whether the follower is notified of the followed account's posts.
+    pub notify: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

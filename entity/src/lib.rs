@@ -1,10 +1,19 @@
 //! sea-orm entities, one file per table. These are storage rows only: GraphQL types and
 //! Pleroma wire shapes are separate types built from them.
+pub mod block;
 pub mod email_confirmation_token;
 pub mod follow;
+pub mod job;
+pub mod media_attachment;
+pub mod mention;
 pub mod moderation_log;
+pub mod mute;
 pub mod oauth_app;
 pub mod oauth_token;
 pub mod password_reset_token;
+pub mod report;
+pub mod report_note;
+pub mod report_status;
+pub mod status;
 pub mod user;
 pub mod user_tag;

@@ -9,6 +9,7 @@ mod m20261130_000005_secret_digests;
 mod m20261130_000006_case_insensitive_users;
 mod m20261201_000007_auth_generation;
 mod m20261201_000008_users_id_nickname;
+mod m20261201_000009_content;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_case_insensitive_users::Migration),
             Box::new(m20261201_000007_auth_generation::Migration),
             Box::new(m20261201_000008_users_id_nickname::Migration),
+            Box::new(m20261201_000009_content::Migration),
         ]
     }
 }

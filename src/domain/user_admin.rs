@@ -247,6 +247,7 @@ pub async fn follow(db: &Db, actor: &Actor, follower: &str, followed: &str) -> A
             follower_id: Set(pair.follower.id.clone()),
             following_id: Set(pair.followed.id.clone()),
             inserted_at: Set(Utc::now()),
+            ..Default::default()
         })
         .on_conflict_do_nothing()
         .exec_without_returning(&txn)

@@ -886,6 +886,7 @@ async fn verify_credentials_shape() {
             follower_id: Set(follower.id.clone()),
             following_id: Set(following.id.clone()),
             inserted_at: Set(chrono::Utc::now()),
+            ..Default::default()
         }
         .insert(&app.state.db.write)
         .await
