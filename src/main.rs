@@ -301,12 +301,21 @@ async fn serve(db: Db, settings: Settings) -> Result<(), String> {
     let listen = settings.listen;
     let state = AppState::new(db, settings)?;
     state.spawn_housekeeping();
+    let mut job_options = pleroma_gateway::jobs::RunnerOptions::default();
+    // How long a claimed job is held before another process may take it over (seconds).
+    if let Some(secs) = std::env::var("GATEWAY_JOB_LEASE").ok().and_then(|s| s.parse::<u64>().ok()) {
+        job_options.lease = std::time::Duration::from_secs(secs.max(1));
+    }
+    let jobs = state.spawn_jobs(job_options);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
     tracing::info!(%listen, "pleroma-gateway listening");
     axum::serve(listener, pleroma_gateway::app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    // The job in hand finishes (or its lease lets another process take it over).
+    jobs.stop().await;
+    Ok(())
 }
 
 async fn shutdown() {

@@ -9,6 +9,7 @@ mod credentials;
 mod moderation_log;
 mod oauth;
 mod password_reset;
+mod purge;
 mod reference;
 mod users;
 
@@ -32,6 +33,7 @@ pub fn route_table() -> Vec<Route> {
         oauth::routes(),
         bootstrap::routes(),
         password_reset::routes(),
+        purge::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

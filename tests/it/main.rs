@@ -16,6 +16,7 @@ mod moderation_log;
 mod nicknames;
 mod oauth;
 mod password_reset;
+mod purge;
 mod readme;
 mod token_cache;
 mod users_read;
