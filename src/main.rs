@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pleroma_gateway::{
     config::{Overrides, Settings},
     db::Db,
-    domain::users::{self, NewUser},
+    domain::users,
     seed, AppState,
 };
 
@@ -84,6 +84,15 @@ enum UserCommand {
         /// Make the user a moderator.
         #[arg(long)]
         moderator: bool,
+        /// Leave the email unconfirmed (a confirmation mail is sent, as on registration).
+        #[arg(long)]
+        unconfirmed: bool,
+        /// Leave the account awaiting approval (give --reason for the admins).
+        #[arg(long)]
+        unapproved: bool,
+        /// Why the user joins, kept for the admins (with --unapproved).
+        #[arg(long, requires = "unapproved")]
+        reason: Option<String>,
         /// Do not ask for confirmation (there is nothing to confirm; accepted for pleroma_ctl compatibility).
         #[arg(short = 'y', long = "assume-yes")]
         yes: bool,
@@ -217,16 +226,28 @@ async fn run(cli: Cli) -> Result<(), String> {
             bio,
             admin,
             moderator,
+            unconfirmed,
+            unapproved,
+            reason,
             yes: _,
         }) => {
+            use pleroma_gateway::domain::registration::{self, Registration, StartState};
             let Some(password) = password else { return Err("no password".into()) };
-            let new = NewUser { nickname, email, password, name, bio, is_admin: admin, is_moderator: moderator };
+            let new = Registration {
+                nickname,
+                email: Some(email),
+                password,
+                name,
+                bio,
+                reason,
+                is_admin: admin,
+                is_moderator: moderator,
+            };
             // Hash before the transaction: argon2 must not run while it holds the writer.
             let hash = pleroma_gateway::auth::password::hash(new.password.clone()).await.map_err(describe)?;
-            let txn = db.begin().await.map_err(|e| e.to_string())?;
-            users::validate_new(&txn, &new).await.map_err(describe)?;
-            let user = users::insert_local(&txn, &settings, &new, hash).await.map_err(describe)?;
-            txn.commit().await.map_err(|e| e.to_string())?;
+            let mailer = pleroma_gateway::domain::mail::Mailer::new(&settings)?;
+            let start = StartState { confirmed: !unconfirmed, approved: !unapproved };
+            let user = registration::register(&db, &settings, &mailer, &new, hash, start).await.map_err(describe)?;
             println!("User {} created (id {})", user.nickname, user.id);
             Ok(())
         }

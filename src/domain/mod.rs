@@ -9,6 +9,7 @@ pub mod oauth;
 pub mod password;
 pub mod privileges;
 pub mod purge;
+pub mod registration;
 pub mod secret;
 pub mod user_admin;
 pub mod users;

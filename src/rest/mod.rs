@@ -11,6 +11,7 @@ mod oauth;
 mod password_reset;
 mod purge;
 mod reference;
+mod registration;
 mod users;
 
 pub use engine::*;
@@ -34,6 +35,7 @@ pub fn route_table() -> Vec<Route> {
         bootstrap::routes(),
         password_reset::routes(),
         purge::routes(),
+        registration::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

@@ -18,6 +18,7 @@ mod oauth;
 mod password_reset;
 mod purge;
 mod readme;
+mod registration;
 mod token_cache;
 mod users_read;
 mod users_write;
