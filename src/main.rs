@@ -43,6 +43,12 @@ enum Command {
     /// Manage users (like `pleroma_ctl user`).
     #[command(subcommand)]
     User(UserCommand),
+    /// Load remote actors, their statuses, follows and reports from a JSON document (see the
+    /// README, "Importing remote actors"); `-` reads standard input. All or nothing per file.
+    Import {
+        /// The document's path, or `-`.
+        file: String,
+    },
     /// Generate realistic test users (local users' password is "password").
     Seed {
         /// How many users.
@@ -267,6 +273,23 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!(
                 "User {}: admin={} moderator={} active={}",
                 user.nickname, user.is_admin, user.is_moderator, user.is_active
+            );
+            Ok(())
+        }
+        Command::Import { file } => {
+            let text = if file == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    .map_err(|e| format!("reading standard input: {e}"))?;
+                text
+            } else {
+                std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?
+            };
+            let doc = pleroma_gateway::domain::import::parse(&text).map_err(describe)?;
+            let done = pleroma_gateway::domain::import::import(&db, &doc).await.map_err(describe)?;
+            println!(
+                "imported {} actors, {} statuses, {} follows, {} reports",
+                done.actors, done.statuses, done.follows, done.reports
             );
             Ok(())
         }

@@ -11,6 +11,7 @@ mod facade;
 mod graphiql;
 mod graphql;
 mod hardening;
+mod import;
 mod layers;
 mod moderation_log;
 mod nicknames;
