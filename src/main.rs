@@ -52,8 +52,14 @@ enum Command {
     /// Generate realistic test users (local users' password is "password").
     Seed {
         /// How many users.
-        #[arg(long)]
+        #[arg(long, default_value_t = 0)]
         users: usize,
+        /// How many statuses (a fifth replies, a tenth reblogs), over all users in the database.
+        #[arg(long, default_value_t = 0)]
+        statuses: usize,
+        /// How many reports, each citing up to three statuses of the reported account.
+        #[arg(long, default_value_t = 0)]
+        reports: usize,
         /// Share of remote users (0 to 1).
         #[arg(long, default_value_t = 0.3)]
         remote_share: f64,
@@ -293,7 +299,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Seed { users, remote_share, seed } => {
+        Command::Seed { users, remote_share, seed, statuses, reports } => {
             let hash = pleroma_gateway::auth::password::hash_blocking("password").map_err(describe)?;
             let started = std::time::Instant::now();
             let report = seed::seed_users(
@@ -318,6 +324,20 @@ async fn run(cli: Cli) -> Result<(), String> {
                 report.follows,
                 started.elapsed().as_secs_f64()
             );
+            if statuses > 0 || reports > 0 {
+                let started = std::time::Instant::now();
+                let options =
+                    seed::ContentOptions { statuses, reports, seed, instance_url: settings.instance_url.clone() };
+                let content = seed::seed_content(&db.write, &options).await.map_err(|e| e.to_string())?;
+                println!(
+                    "seeded {} statuses ({} replies, {} reblogs) and {} reports in {:.1}s",
+                    content.statuses,
+                    content.replies,
+                    content.reblogs,
+                    content.reports,
+                    started.elapsed().as_secs_f64()
+                );
+            }
             Ok(())
         }
     }

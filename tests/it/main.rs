@@ -20,6 +20,7 @@ mod password_reset;
 mod purge;
 mod readme;
 mod registration;
+mod seed;
 mod token_cache;
 mod users_read;
 mod users_write;
