@@ -66,7 +66,7 @@ pub async fn tombstone<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -> App
         .col_expr(user::Column::IsDiscoverable, Expr::value(false))
         .col_expr(user::Column::AlsoKnownAs, Expr::value(json!([])))
         // Search finds a tombstone by its nickname only.
-        .col_expr(user::Column::SearchText, Expr::col(user::Column::Nickname).into())
+        .col_expr(user::Column::SearchText, Expr::col(user::Column::Nickname))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(user::Column::Id.is_in(user_ids.to_vec()))
         .exec(conn)
@@ -188,7 +188,7 @@ pub async fn perform_delete_user(db: &Db, uploads: &Path, user_id: &str) -> AppR
     let Some(found) = user::Entity::find_by_id(user_id.to_string()).one(&db.write).await? else { return Ok(()) };
     {
         let txn = db.begin().await?;
-        tombstone(&txn, &[found.id.clone()]).await?;
+        tombstone(&txn, std::slice::from_ref(&found.id)).await?;
         txn.commit().await?;
     }
     delete_content(db, uploads, user_id).await?;

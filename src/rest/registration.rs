@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 use super::{json, params, RestError, Route};
 use crate::{
-    auth::{Access, Viewer},
+    auth::{Access, Caller, LimitName, Viewer},
     domain::{
         self,
         registration::{Registration, StartState},
@@ -60,6 +60,8 @@ async fn create(State(state): State<AppState>, viewer: Viewer, request: Request)
 }
 
 async fn create_inner(state: &AppState, viewer: Viewer, request: Request) -> Result<Value, RestError> {
+    // Pleroma: `RateLimiter` `:app_account_creation`, before anything else.
+    state.rate_limits.check(LimitName::AppAccountCreation, &Caller::of(&viewer))?;
     // Pleroma assigns `app` only for a token without a user.
     let app_id = match (&viewer.user, viewer.app_id) {
         (None, Some(id)) => id,

@@ -237,3 +237,26 @@ async fn user_new_unconfirmed_and_unapproved() {
     let out = run(&["user", "new", "finn", "finn@example.org", "--password", "x", "--reason", "why"]);
     assert!(!out.status.success());
 }
+
+#[tokio::test]
+async fn registration_is_throttled_per_address() {
+    let app = TestApp::with_settings(|s| {
+        s.rate_limit.app_account_creation = pleroma_gateway::config::Limit::Both([60_000, 2]);
+    })
+    .await;
+    let (_, _, token) = app_token(&app).await;
+    let send = |nickname: &'static str, address: &'static str| {
+        let request = app
+            .client
+            .post(format!("{}/api/v1/accounts", app.base))
+            .bearer_auth(&token)
+            .header("x-forwarded-for", address)
+            .json(&body(nickname));
+        async move { crate::common::Reply::from(request.send().await.unwrap()).await }
+    };
+    assert_eq!(send("a1", "203.0.113.1").await.status, StatusCode::OK);
+    assert_eq!(send("a2", "203.0.113.1").await.status, StatusCode::OK);
+    let reply = send("a3", "203.0.113.1").await;
+    assert_eq!((reply.status, reply.body), (StatusCode::TOO_MANY_REQUESTS, json!({"error": "Throttled"})));
+    assert_eq!(send("a4", "203.0.113.2").await.status, StatusCode::OK);
+}
