@@ -146,8 +146,10 @@ async fn delete_content(db: &Db, uploads: &Path, user_id: &str) -> AppResult<()>
         if ids.is_empty() {
             break;
         }
-        // Mentions cascade; reports keep their snapshot of the status.
+        // Mentions cascade; reports keep their snapshot of the status. Reblogs of a deleted
+        // status go with it (Pleroma's `Object.delete` deletes every activity of the object).
         let txn = db.begin().await?;
+        status::Entity::delete_many().filter(status::Column::ReblogOfId.is_in(ids.clone())).exec(&txn).await?;
         status::Entity::delete_many().filter(status::Column::Id.is_in(ids)).exec(&txn).await?;
         txn.commit().await?;
     }

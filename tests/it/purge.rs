@@ -111,6 +111,18 @@ async fn delete_instance_answers_the_host_and_a_job_purges_its_users_and_statuse
         .await
         .unwrap();
 
+        // The local user reblogs one of Mario's statuses: the reblog goes with it.
+        let marios =
+            status::Entity::find().filter(status::Column::UserId.eq(mario.id.as_str())).one(&app.state.db.read);
+        let marios = marios.await.unwrap().unwrap();
+        let mut reblog = status::ActiveModel::from(marios.clone()).reset_all();
+        let reblog_id = pleroma_gateway::ids::flake_id();
+        reblog.ap_id = Set(format!("{}/reblogs/{reblog_id}", local.ap_id));
+        reblog.id = Set(reblog_id.clone());
+        reblog.user_id = Set(local.id.clone());
+        reblog.reblog_of_id = Set(Some(marios.id.clone()));
+        status::Entity::insert(reblog).exec(&app.state.db.write).await.unwrap();
+
         let reply = app.request(Method::DELETE, &path, Some(&token), None).await;
         assert_eq!((reply.status, reply.body), (StatusCode::OK, json!(host)));
         assert_eq!(reply.headers["content-type"], "application/json; charset=utf-8");
@@ -125,6 +137,10 @@ async fn delete_instance_answers_the_host_and_a_job_purges_its_users_and_statuse
         assert!(!uploads.join(&file).exists());
         assert_eq!(media_attachment::Entity::find().count(&app.state.db.read).await.unwrap(), 0);
         assert_eq!(follow::Entity::find().count(&app.state.db.read).await.unwrap(), 0);
+        assert!(status::Entity::find_by_id(reblog_id).one(&app.state.db.read).await.unwrap().is_none());
+        let locals =
+            status::Entity::find().filter(status::Column::UserId.eq(local.id.as_str())).count(&app.state.db.read);
+        assert_eq!(locals.await.unwrap(), 3 * (i as u64 + 1));
         // Another host and local users are untouched.
         assert_eq!(statuses_by_host(&app, "greedville.biz").await, 3 * (i as u64 + 1));
         assert_eq!(active_users_of(&app, "greedville.biz").await, i as u64 + 1);
