@@ -178,6 +178,17 @@ pub async fn pending(db: &Db, kind: Option<&str>) -> Result<u64, DbErr> {
     query.count(&db.read).await
 }
 
+/// Delete completed jobs finished more than `age` ago (failed ones stay for inspection).
+pub async fn prune_completed(db: &Db, age: Duration) -> Result<u64, DbErr> {
+    let before = Utc::now() - chrono::Duration::from_std(age).unwrap_or(chrono::Duration::days(7));
+    let done = job::Entity::delete_many()
+        .filter(job::Column::State.eq(state::COMPLETED))
+        .filter(job::Column::CompletedAt.lt(before))
+        .exec(&db.write)
+        .await?;
+    Ok(done.rows_affected)
+}
+
 /// What a runner does with a claimed job: `Err` is a failed attempt (retried with backoff).
 pub type Handler = Arc<dyn Fn(job::Model) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
 

@@ -259,6 +259,20 @@ async fn the_queue_claims_once_reclaims_expired_leases_and_backs_off() {
     assert!(runner.run_once().await.unwrap());
     let row = job::Entity::find_by_id(id).one(&db.read).await.unwrap().unwrap();
     assert_eq!((row.state.as_str(), row.attempts), ("failed", 2));
+
+    // Housekeeping forgets completed jobs after a week; failed ones stay.
+    job::Entity::update_many()
+        .col_expr(
+            job::Column::CompletedAt,
+            sea_orm::sea_query::Expr::value(Some(Utc::now() - chrono::Duration::days(8))),
+        )
+        .filter(job::Column::State.eq("completed"))
+        .exec(&db.write)
+        .await
+        .unwrap();
+    app.state.housekeeping().await.unwrap();
+    let left = job::Entity::find().all(&db.read).await.unwrap();
+    assert_eq!(left.iter().map(|j| j.state.as_str()).collect::<Vec<_>>(), ["failed"]);
 }
 
 /// A `serve` process of the real binary over the app's database, with a short job lease.
