@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod ids;
+pub mod jobs;
 pub mod rest;
 pub mod seed;
 pub mod state;

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pleroma_gateway::{
     config::{Overrides, Settings},
     db::Db,
-    domain::users::{self, NewUser},
+    domain::users,
     seed, AppState,
 };
 
@@ -43,11 +43,23 @@ enum Command {
     /// Manage users (like `pleroma_ctl user`).
     #[command(subcommand)]
     User(UserCommand),
+    /// Load remote actors, their statuses, follows and reports from a JSON document (see the
+    /// README, "Importing remote actors"); `-` reads standard input. All or nothing per file.
+    Import {
+        /// The document's path, or `-`.
+        file: String,
+    },
     /// Generate realistic test users (local users' password is "password").
     Seed {
         /// How many users.
-        #[arg(long)]
+        #[arg(long, default_value_t = 0)]
         users: usize,
+        /// How many statuses (a fifth replies, a tenth reblogs), over all users in the database.
+        #[arg(long, default_value_t = 0)]
+        statuses: usize,
+        /// How many reports, each citing up to three statuses of the reported account.
+        #[arg(long, default_value_t = 0)]
+        reports: usize,
         /// Share of remote users (0 to 1).
         #[arg(long, default_value_t = 0.3)]
         remote_share: f64,
@@ -84,6 +96,15 @@ enum UserCommand {
         /// Make the user a moderator.
         #[arg(long)]
         moderator: bool,
+        /// Leave the email unconfirmed (a confirmation mail is sent, as on registration).
+        #[arg(long)]
+        unconfirmed: bool,
+        /// Leave the account awaiting approval (give --reason for the admins).
+        #[arg(long)]
+        unapproved: bool,
+        /// Why the user joins, kept for the admins (with --unapproved).
+        #[arg(long, requires = "unapproved")]
+        reason: Option<String>,
         /// Do not ask for confirmation (there is nothing to confirm; accepted for pleroma_ctl compatibility).
         #[arg(short = 'y', long = "assume-yes")]
         yes: bool,
@@ -217,16 +238,28 @@ async fn run(cli: Cli) -> Result<(), String> {
             bio,
             admin,
             moderator,
+            unconfirmed,
+            unapproved,
+            reason,
             yes: _,
         }) => {
+            use pleroma_gateway::domain::registration::{self, Registration, StartState};
             let Some(password) = password else { return Err("no password".into()) };
-            let new = NewUser { nickname, email, password, name, bio, is_admin: admin, is_moderator: moderator };
+            let new = Registration {
+                nickname,
+                email: Some(email),
+                password,
+                name,
+                bio,
+                reason,
+                is_admin: admin,
+                is_moderator: moderator,
+            };
             // Hash before the transaction: argon2 must not run while it holds the writer.
             let hash = pleroma_gateway::auth::password::hash(new.password.clone()).await.map_err(describe)?;
-            let txn = db.begin().await.map_err(|e| e.to_string())?;
-            users::validate_new(&txn, &new).await.map_err(describe)?;
-            let user = users::insert_local(&txn, &settings, &new, hash).await.map_err(describe)?;
-            txn.commit().await.map_err(|e| e.to_string())?;
+            let mailer = pleroma_gateway::domain::mail::Mailer::new(&settings)?;
+            let start = StartState { confirmed: !unconfirmed, approved: !unapproved };
+            let user = registration::register(&db, &settings, &mailer, &new, hash, start).await.map_err(describe)?;
             println!("User {} created (id {})", user.nickname, user.id);
             Ok(())
         }
@@ -249,7 +282,24 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Seed { users, remote_share, seed } => {
+        Command::Import { file } => {
+            let text = if file == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    .map_err(|e| format!("reading standard input: {e}"))?;
+                text
+            } else {
+                std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?
+            };
+            let doc = pleroma_gateway::domain::import::parse(&text).map_err(describe)?;
+            let done = pleroma_gateway::domain::import::import(&db, &doc).await.map_err(describe)?;
+            println!(
+                "imported {} actors, {} statuses, {} follows, {} reports",
+                done.actors, done.statuses, done.follows, done.reports
+            );
+            Ok(())
+        }
+        Command::Seed { users, remote_share, seed, statuses, reports } => {
             let hash = pleroma_gateway::auth::password::hash_blocking("password").map_err(describe)?;
             let started = std::time::Instant::now();
             let report = seed::seed_users(
@@ -274,6 +324,20 @@ async fn run(cli: Cli) -> Result<(), String> {
                 report.follows,
                 started.elapsed().as_secs_f64()
             );
+            if statuses > 0 || reports > 0 {
+                let started = std::time::Instant::now();
+                let options =
+                    seed::ContentOptions { statuses, reports, seed, instance_url: settings.instance_url.clone() };
+                let content = seed::seed_content(&db.write, &options).await.map_err(|e| e.to_string())?;
+                println!(
+                    "seeded {} statuses ({} replies, {} reblogs) and {} reports in {:.1}s",
+                    content.statuses,
+                    content.replies,
+                    content.reblogs,
+                    content.reports,
+                    started.elapsed().as_secs_f64()
+                );
+            }
             Ok(())
         }
     }
@@ -301,12 +365,21 @@ async fn serve(db: Db, settings: Settings) -> Result<(), String> {
     let listen = settings.listen;
     let state = AppState::new(db, settings)?;
     state.spawn_housekeeping();
+    let mut job_options = pleroma_gateway::jobs::RunnerOptions::default();
+    // How long a claimed job is held before another process may take it over (seconds).
+    if let Some(secs) = std::env::var("GATEWAY_JOB_LEASE").ok().and_then(|s| s.parse::<u64>().ok()) {
+        job_options.lease = std::time::Duration::from_secs(secs.max(1));
+    }
+    let jobs = state.spawn_jobs(job_options);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
     tracing::info!(%listen, "pleroma-gateway listening");
     axum::serve(listener, pleroma_gateway::app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    // The job in hand finishes (or its lease lets another process take it over).
+    jobs.stop().await;
+    Ok(())
 }
 
 async fn shutdown() {

@@ -10,6 +10,10 @@
 //! [`seed_users`] steers clear of ids, nicknames, emails and ap_ids already in the database, so it
 //! can add users to a non-empty instance (on an empty one its rows are exactly [`generate`]'s).
 
+mod content;
+
+pub use content::{seed_content, ContentOptions, ContentReport};
+
 use std::collections::HashSet;
 use std::fmt::Write as _;
 

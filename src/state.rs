@@ -41,11 +41,13 @@ impl AppState {
 
 impl AppState {
     /// One round of housekeeping: forget expired rate-limit windows, delete spent or expired
-    /// password-reset tokens, and — with `clean_expired_tokens` (Pleroma's `PurgeExpiredToken`)
+    /// password-reset tokens and jobs completed over a week ago, and — with `clean_expired_tokens` (Pleroma's `PurgeExpiredToken`)
     /// — OAuth tokens past their validity.
     pub async fn housekeeping(&self) -> Result<(), crate::error::AppError> {
         self.rate_limits.prune();
         crate::domain::credentials::delete_stale_reset_tokens(&self.db.write).await?;
+        // Completed jobs are kept a week for inspection.
+        crate::jobs::prune_completed(&self.db, std::time::Duration::from_secs(7 * 24 * 3600)).await?;
         if self.settings.oauth2.clean_expired_tokens {
             crate::domain::oauth::delete_expired_tokens(&self.db.write).await?;
         }
@@ -64,6 +66,34 @@ impl AppState {
                 }
             }
         })
+    }
+}
+
+impl AppState {
+    /// The directory of uploaded files.
+    pub fn uploads_dir(&self) -> std::path::PathBuf {
+        self.settings.data_dir.join("uploads")
+    }
+
+    /// Start this process's job runner (`jobs`) with the domain's handlers; stop it with the
+    /// returned handle. Any number of processes may run one over the same database.
+    pub fn spawn_jobs(&self, options: crate::jobs::RunnerOptions) -> crate::jobs::RunnerHandle {
+        self.job_runner(options).spawn()
+    }
+
+    /// A job runner with the domain's handlers (tests drive it with `run_once`).
+    pub fn job_runner(&self, options: crate::jobs::RunnerOptions) -> crate::jobs::Runner {
+        let (db, uploads) = (self.db.clone(), self.uploads_dir());
+        let handler: crate::jobs::Handler = std::sync::Arc::new(move |job| {
+            let (db, uploads) = (db.clone(), uploads.clone());
+            Box::pin(async move {
+                crate::domain::purge::perform(&db, &uploads, &job.kind, &job.args).await.map_err(|e| match e {
+                    crate::error::AppError::Internal(detail) => detail,
+                    other => other.to_string(),
+                })
+            })
+        });
+        crate::jobs::Runner::new(self.db.clone(), handler, options)
     }
 }
 

@@ -409,7 +409,12 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("idx_jobs_state_run_at").table(Jobs::Table).col(Jobs::State).col(Jobs::RunAt).to_owned(),
+                Index::create()
+                    .name("idx_jobs_state_run_at")
+                    .table(Jobs::Table)
+                    .col(Jobs::State)
+                    .col(Jobs::RunAt)
+                    .to_owned(),
             )
             .await?;
         Ok(())

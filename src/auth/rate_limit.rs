@@ -31,6 +31,8 @@ pub enum LimitName {
     OauthAppCreation,
     /// `POST /auth/password` (`AuthController.password_reset`).
     PasswordReset,
+    /// `POST /api/v1/accounts` (`AccountController.create`).
+    AppAccountCreation,
 }
 
 impl LimitName {
@@ -39,6 +41,7 @@ impl LimitName {
             LimitName::Authentication => config.authentication,
             LimitName::OauthAppCreation => config.oauth_app_creation,
             LimitName::PasswordReset => config.password_reset,
+            LimitName::AppAccountCreation => config.app_account_creation,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Business rules, one module per area. Functions take a connection or a transaction and know
 //! nothing of HTTP or GraphQL.
 pub mod credentials;
+pub mod import;
 pub mod instance;
 pub mod limits;
 pub mod mail;
@@ -8,6 +9,8 @@ pub mod moderation_log;
 pub mod oauth;
 pub mod password;
 pub mod privileges;
+pub mod purge;
+pub mod registration;
 pub mod secret;
 pub mod user_admin;
 pub mod users;

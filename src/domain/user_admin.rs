@@ -197,9 +197,11 @@ pub async fn create_users(
     Ok(created)
 }
 
-/// Delete accounts (their rows; tokens, tags, follows and reset tokens cascade). `nickname`,
-/// the deprecated single form, wins over `nicknames`. Returns the nicknames as requested.
-/// Logs one `delete` entry.
+/// Delete accounts as Pleroma does ([`super::purge`]): each becomes a tombstone at once and a
+/// durable job deletes their content and relationships (and the row of a local account never
+/// confirmed or approved). `nickname`, the deprecated single form, wins over `nicknames`.
+/// Returns the nicknames as requested. Logs one `delete` entry, in the same transaction as the
+/// tombstones and the jobs.
 pub async fn delete_users(
     db: &Db,
     actor: &Actor,
@@ -214,7 +216,7 @@ pub async fn delete_users(
     let txn = db.begin().await?;
     let users = users::require_by_nicknames(&txn, &nicknames).await?;
     if !users.is_empty() {
-        user::Entity::delete_many().filter(user::Column::Id.is_in(user_ids(&users))).exec(&txn).await?;
+        super::purge::delete_users(&txn, &user_ids(&users)).await?;
     }
     record(&txn, actor, &Action::Delete { subjects: subjects(&users) }).await?;
     txn.commit().await?;

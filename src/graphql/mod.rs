@@ -8,6 +8,7 @@ pub mod limits;
 pub mod loaders;
 pub mod moderation_log;
 pub mod pagination;
+pub mod purge;
 pub mod scalars;
 pub mod users;
 pub mod viewer;
@@ -32,7 +33,7 @@ pub struct Query(
 
 /// Every mutation, one object per area.
 #[derive(MergedObject, Default)]
-pub struct Mutation(credentials::CredentialsMutation, users::UsersMutation);
+pub struct Mutation(credentials::CredentialsMutation, users::UsersMutation, purge::PurgeMutation);
 
 /// The gateway's schema type.
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

@@ -9,7 +9,9 @@ mod credentials;
 mod moderation_log;
 mod oauth;
 mod password_reset;
+mod purge;
 mod reference;
+mod registration;
 mod users;
 
 pub use engine::*;
@@ -32,6 +34,8 @@ pub fn route_table() -> Vec<Route> {
         oauth::routes(),
         bootstrap::routes(),
         password_reset::routes(),
+        purge::routes(),
+        registration::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

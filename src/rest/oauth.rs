@@ -263,7 +263,7 @@ async fn token_inner(state: &AppState, request: Request) -> Result<Value, RestEr
 }
 
 /// The token body of Pleroma's `OAuthView`.
-fn token_json(issued: &domain::oauth::Issued, user: Option<&user::Model>) -> Value {
+pub(super) fn token_json(issued: &domain::oauth::Issued, user: Option<&user::Model>) -> Value {
     let token = &issued.row;
     let mut body = json!({
         "id": token.id,

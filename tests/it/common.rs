@@ -123,6 +123,16 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), state, data_dir, pg_database }
     }
 
+    /// Run every due background job to the end, in this task; returns how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        let runner = self.state.job_runner(pleroma_gateway::jobs::RunnerOptions::default());
+        let mut ran = 0;
+        while runner.run_once().await.expect("run a job") {
+            ran += 1;
+        }
+        ran
+    }
+
     /// Statements run so far (see `Db::statements`).
     pub fn statements(&self) -> u64 {
         self.state.db.statements()

@@ -5,7 +5,7 @@ use std::{collections::BTreeSet, path::Path};
 
 /// Layers from the bottom; a module may import its own layer and any below it.
 const LAYERS: &[&[&str]] = &[
-    &["error", "db", "ids"],
+    &["error", "db", "ids", "jobs"],
     &["domain", "config"],
     &["auth"],
     &["graphql"],

@@ -227,19 +227,28 @@ async fn delete_users_with_a_json_body_and_the_deprecated_query_form() {
             last_entry(&app, &token).await["message"],
             format!("@admin deleted users: @{}, @{}", one.nickname, two.nickname)
         );
+        // Pleroma's purge: a tombstone stays at once (id, ap_id and nickname kept, deactivated,
+        // profile and email emptied), so the nickname cannot be registered again.
         for gone in [&one, &two] {
-            assert!(user_row(&app, &gone.nickname).await.is_none());
+            let row = user_row(&app, &gone.nickname).await.expect("tombstone");
+            assert_eq!((row.id.as_str(), row.ap_id.as_str()), (gone.id.as_str(), gone.ap_id.as_str()));
+            assert!(!row.is_active && !row.is_admin);
+            assert_eq!((row.email, row.name, row.password_hash, row.bio), (None, None, None, String::new()));
             let shown = app.get(&format!("{V1}/users/{}", gone.nickname), Some(&token)).await;
-            assert_eq!((shown.status, shown.body), not_found());
+            assert_eq!((shown.status, shown.body["is_active"].clone()), (StatusCode::OK, json!(false)));
             assert_eq!(token_count(&app, gone).await, 0);
         }
-        // Tokens, tags and follows go with the account.
+        // Tokens and tags go at once; follows with the background job.
         let reply = app.get("/api/v1/pleroma/admin/users", Some(&one_token)).await;
         assert_eq!(reply.body, json!({"error": "Invalid credentials."}));
         let tags =
             user_tag::Entity::find().filter(user_tag::Column::UserId.eq(one.id.as_str())).count(&app.state.db.read);
         assert_eq!(tags.await.unwrap(), 0);
+        assert!(follows(&app, &friend, &one).await);
+        assert_eq!(app.run_jobs().await, 2);
         assert!(!follows(&app, &friend, &one).await && !follows(&app, &one, &friend).await);
+        assert!(!follows(&app, &two, &friend).await);
+        assert!(user_row(&app, &one.nickname).await.is_some(), "a confirmed local user stays a tombstone");
 
         // The deprecated single form still answers an array.
         let three = app.user(&format!("three{i}")).await;
@@ -247,8 +256,18 @@ async fn delete_users_with_a_json_body_and_the_deprecated_query_form() {
             app.request(Method::DELETE, &format!("{path}?nickname={}", three.nickname), Some(&token), None).await;
         assert_eq!((reply.status, reply.body), (StatusCode::OK, json!([three.nickname])));
         assert_eq!(last_entry(&app, &token).await["message"], format!("@admin deleted users: @{}", three.nickname));
-        assert!(user_row(&app, &three.nickname).await.is_none());
+        app.run_jobs().await;
+        assert!(!user_row(&app, &three.nickname).await.expect("tombstone").is_active);
     }
+    // Local users who never confirmed or were never approved leave the table.
+    app.user_with("unconfirmed", |u| u.is_confirmed = Set(false)).await;
+    app.user_with("unapproved", |u| u.is_approved = Set(false)).await;
+    let body = json!({"nicknames": ["unconfirmed", "unapproved"]});
+    let reply = app.request(Method::DELETE, &format!("{V1}/users"), Some(&token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(user_row(&app, "unconfirmed").await.is_some());
+    assert_eq!(app.run_jobs().await, 2);
+    assert!(user_row(&app, "unconfirmed").await.is_none() && user_row(&app, "unapproved").await.is_none());
     // Form-encoded arrays work too.
     app.user("four").await;
     app.user("five").await;
@@ -906,7 +925,8 @@ async fn graphql_payload_objects() {
     let delete = "mutation { deleteUsers(input: {nicknames: [\"carol\"]}) { nicknames } }";
     let reply = app.graphql(Some(&token), delete, json!({})).await;
     assert_eq!(reply["data"]["deleteUsers"], json!({"nicknames": ["carol"]}));
-    let reply = app.graphql(Some(&token), delete, json!({})).await;
+    let missing = "mutation { deleteUsers(input: {nicknames: [\"nobody\"]}) { nicknames } }";
+    let reply = app.graphql(Some(&token), missing, json!({})).await;
     assert_eq!(reply["errors"][0]["extensions"]["code"], "NOT_FOUND");
 
     // Over REST the body is the payload's key, unwrapped.

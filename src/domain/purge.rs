@@ -1,0 +1,243 @@
+//! Pleroma's purge: deleting a user keeps a tombstone and removes their content in a durable
+//! job; deleting an instance purges every user of that host the same way.
+//!
+//! [`tombstone`] is Pleroma's `purge_user_changeset` applied at once, in the caller's
+//! transaction: the row keeps its id, ap_id and nickname (so the name cannot be registered
+//! again and impersonate the old actor to servers that cached its key), `is_active` becomes
+//! false, and profile, email, password, roles, tags and tokens go. The same transaction enqueues
+//! a `delete_user` job ([`DELETE_USER`]), which ([`perform_delete_user`]) deletes the user's
+//! statuses, media (rows and files), follows both ways, blocks, mutes and tokens, and finally
+//! the row itself for local users who never confirmed or were never approved (Pleroma's
+//! `maybe_delete_from_db`). `delete_instance` ([`perform_delete_instance`]) walks the users of
+//! a host in id order and does both for each.
+//!
+//! Every step is idempotent and commits on its own, in chunks, so a job interrupted by a
+//! crash is simply run again by the queue and finds what is already done gone.
+use std::path::Path;
+
+use chrono::Utc;
+use entity::{
+    block, email_confirmation_token, follow, media_attachment, mute, oauth_token, password_reset_token, status, user,
+    user_tag,
+};
+use sea_orm::{
+    sea_query::Expr, sea_query::ExprTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::json;
+
+use crate::{
+    db::Db,
+    error::{AppError, AppResult},
+    jobs,
+};
+
+/// Job kind: finish deleting one user (`{"user_id": …}`).
+pub const DELETE_USER: &str = "delete_user";
+/// Job kind: purge every user of a host (`{"host": …}`).
+pub const DELETE_INSTANCE: &str = "delete_instance";
+
+/// Rows deleted per statement (and per transaction) while purging.
+const CHUNK: u64 = 500;
+
+/// Apply Pleroma's `purge_user_changeset` to these users and revoke their tokens, on `conn`.
+pub async fn tombstone<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -> AppResult<()> {
+    if user_ids.is_empty() {
+        return Ok(());
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::Bio, Expr::value(""))
+        .col_expr(user::Column::Email, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::Name, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::PasswordHash, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::Avatar, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::Banner, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::Background, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::IsLocked, Expr::value(false))
+        .col_expr(user::Column::PasswordResetPending, Expr::value(false))
+        .col_expr(user::Column::RegistrationReason, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::IsActive, Expr::value(false))
+        .col_expr(user::Column::IsModerator, Expr::value(false))
+        .col_expr(user::Column::IsAdmin, Expr::value(false))
+        .col_expr(user::Column::IsSuggested, Expr::value(false))
+        .col_expr(user::Column::SettingsStore, Expr::value(json!({})))
+        .col_expr(user::Column::Fields, Expr::value(json!([])))
+        .col_expr(user::Column::RawFields, Expr::value(json!([])))
+        .col_expr(user::Column::IsDiscoverable, Expr::value(false))
+        .col_expr(user::Column::AlsoKnownAs, Expr::value(json!([])))
+        // Search finds a tombstone by its nickname only.
+        .col_expr(user::Column::SearchText, Expr::col(user::Column::Nickname))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.is_in(user_ids.to_vec()))
+        .exec(conn)
+        .await?;
+    user_tag::Entity::delete_many().filter(user_tag::Column::UserId.is_in(user_ids.to_vec())).exec(conn).await?;
+    super::oauth::revoke_user_tokens(conn, user_ids).await?;
+    Ok(())
+}
+
+/// Tombstone these users and enqueue the job that deletes their content, on `conn` (the
+/// caller's transaction).
+pub async fn delete_users<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -> AppResult<()> {
+    tombstone(conn, user_ids).await?;
+    for id in user_ids {
+        jobs::enqueue(conn, DELETE_USER, json!({ "user_id": id })).await?;
+    }
+    Ok(())
+}
+
+/// Enqueue the purge of every user and status of `host` (Pleroma's
+/// `Instance.delete_users_and_activities`).
+pub async fn delete_instance(db: &Db, host: &str) -> AppResult<()> {
+    jobs::enqueue(&db.write, DELETE_INSTANCE, json!({ "host": host })).await?;
+    Ok(())
+}
+
+/// Remove these uploaded files; a file already gone is fine.
+fn remove_files(uploads: &Path, names: &[String]) -> AppResult<()> {
+    for name in names {
+        // Names are ours (flake ids with an extension); never follow a path out of the directory.
+        if name.contains('/') || name.contains("..") || name.is_empty() {
+            continue;
+        }
+        match std::fs::remove_file(uploads.join(name)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(AppError::Internal(format!("removing upload {name}: {e}"))),
+        }
+    }
+    Ok(())
+}
+
+/// Delete the user's media (files first, then rows) and statuses, a chunk per transaction.
+async fn delete_content(db: &Db, uploads: &Path, user_id: &str) -> AppResult<()> {
+    loop {
+        let media: Vec<(String, String)> = media_attachment::Entity::find()
+            .select_only()
+            .column(media_attachment::Column::Id)
+            .column(media_attachment::Column::FileName)
+            .filter(media_attachment::Column::UserId.eq(user_id))
+            .order_by_asc(media_attachment::Column::Id)
+            .limit(CHUNK)
+            .into_tuple()
+            .all(&db.write)
+            .await?;
+        if media.is_empty() {
+            break;
+        }
+        let names: Vec<String> = media.iter().map(|(_, name)| name.clone()).collect();
+        let uploads = uploads.to_path_buf();
+        tokio::task::spawn_blocking(move || remove_files(&uploads, &names))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let ids: Vec<String> = media.into_iter().map(|(id, _)| id).collect();
+        media_attachment::Entity::delete_many().filter(media_attachment::Column::Id.is_in(ids)).exec(&db.write).await?;
+    }
+    loop {
+        let ids: Vec<String> = status::Entity::find()
+            .select_only()
+            .column(status::Column::Id)
+            .filter(status::Column::UserId.eq(user_id))
+            .order_by_asc(status::Column::Id)
+            .limit(CHUNK)
+            .into_tuple()
+            .all(&db.write)
+            .await?;
+        if ids.is_empty() {
+            break;
+        }
+        // Mentions cascade; reports keep their snapshot of the status. Reblogs of a deleted
+        // status go with it (Pleroma's `Object.delete` deletes every activity of the object).
+        let txn = db.begin().await?;
+        status::Entity::delete_many().filter(status::Column::ReblogOfId.is_in(ids.clone())).exec(&txn).await?;
+        status::Entity::delete_many().filter(status::Column::Id.is_in(ids)).exec(&txn).await?;
+        txn.commit().await?;
+    }
+    Ok(())
+}
+
+/// Delete the user's relationships and tokens.
+async fn delete_relationships(db: &Db, user_id: &str) -> AppResult<()> {
+    let txn = db.begin().await?;
+    follow::Entity::delete_many()
+        .filter(follow::Column::FollowerId.eq(user_id).or(follow::Column::FollowingId.eq(user_id)))
+        .exec(&txn)
+        .await?;
+    block::Entity::delete_many()
+        .filter(block::Column::BlockerId.eq(user_id).or(block::Column::BlockedId.eq(user_id)))
+        .exec(&txn)
+        .await?;
+    mute::Entity::delete_many()
+        .filter(mute::Column::MuterId.eq(user_id).or(mute::Column::MutedId.eq(user_id)))
+        .exec(&txn)
+        .await?;
+    oauth_token::Entity::delete_many().filter(oauth_token::Column::UserId.eq(user_id)).exec(&txn).await?;
+    password_reset_token::Entity::delete_many()
+        .filter(password_reset_token::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    email_confirmation_token::Entity::delete_many()
+        .filter(email_confirmation_token::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The `delete_user` job: purge again (in case), delete content and relationships, and drop the
+/// row of a local user who never confirmed or was never approved. A user already gone is done.
+pub async fn perform_delete_user(db: &Db, uploads: &Path, user_id: &str) -> AppResult<()> {
+    let Some(found) = user::Entity::find_by_id(user_id.to_string()).one(&db.write).await? else { return Ok(()) };
+    {
+        let txn = db.begin().await?;
+        tombstone(&txn, std::slice::from_ref(&found.id)).await?;
+        txn.commit().await?;
+    }
+    delete_content(db, uploads, user_id).await?;
+    delete_relationships(db, user_id).await?;
+    if found.local && (!found.is_confirmed || !found.is_approved) {
+        // Reports by or about them cascade with the row.
+        user::Entity::delete_by_id(user_id.to_string()).exec(&db.write).await?;
+    }
+    Ok(())
+}
+
+/// The `delete_instance` job: every user of `host`, in id order, a chunk at a time.
+pub async fn perform_delete_instance(db: &Db, uploads: &Path, host: &str) -> AppResult<()> {
+    let host = host.trim().to_lowercase();
+    let mut after = String::new();
+    loop {
+        let ids: Vec<String> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::Local.eq(false))
+            .filter(user::Column::Domain.eq(host.clone()))
+            .filter(user::Column::Id.gt(after.clone()))
+            .order_by_asc(user::Column::Id)
+            .limit(100)
+            .into_tuple()
+            .all(&db.write)
+            .await?;
+        let Some(last) = ids.last() else { break };
+        after = last.clone();
+        for id in &ids {
+            perform_delete_user(db, uploads, id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Run one job of this module's kinds; unknown kinds are an error (the job fails, visibly).
+pub async fn perform(db: &Db, uploads: &Path, kind: &str, args: &serde_json::Value) -> AppResult<()> {
+    let arg = |key: &str| {
+        args.get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| AppError::Internal(format!("job {kind}: missing argument {key}")))
+    };
+    match kind {
+        DELETE_USER => perform_delete_user(db, uploads, &arg("user_id")?).await,
+        DELETE_INSTANCE => perform_delete_instance(db, uploads, &arg("host")?).await,
+        other => Err(AppError::Internal(format!("unknown job kind {other}"))),
+    }
+}
