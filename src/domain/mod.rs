@@ -9,5 +9,6 @@ pub mod oauth;
 pub mod password;
 pub mod privileges;
 pub mod secret;
+pub mod statuses;
 pub mod user_admin;
 pub mod users;

@@ -9,6 +9,7 @@ pub mod loaders;
 pub mod moderation_log;
 pub mod pagination;
 pub mod scalars;
+pub mod statuses;
 pub mod users;
 pub mod viewer;
 
@@ -28,11 +29,12 @@ pub struct Query(
     moderation_log::ModerationQuery,
     accounts::AccountsQuery,
     instance::InstanceQuery,
+    statuses::StatusesQuery,
 );
 
 /// Every mutation, one object per area.
 #[derive(MergedObject, Default)]
-pub struct Mutation(credentials::CredentialsMutation, users::UsersMutation);
+pub struct Mutation(credentials::CredentialsMutation, users::UsersMutation, statuses::StatusesMutation);
 
 /// The gateway's schema type.
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

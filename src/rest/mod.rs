@@ -3,13 +3,14 @@
 //! an OpenAPI entry and a place in the refusal test from the same table.
 mod engine;
 
-mod accounts;
+pub mod accounts;
 mod bootstrap;
 mod credentials;
 mod moderation_log;
 mod oauth;
 mod password_reset;
 mod reference;
+mod statuses;
 mod users;
 
 pub use engine::*;
@@ -32,6 +33,7 @@ pub fn route_table() -> Vec<Route> {
         oauth::routes(),
         bootstrap::routes(),
         password_reset::routes(),
+        statuses::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,
