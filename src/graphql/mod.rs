@@ -56,6 +56,7 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         .override_output_type_description::<moderation_log::LogConnection>(
             "A page of moderation-log entries, with the total count.",
         )
+        .override_output_type_description::<statuses::StatusConnection>("A page of statuses, with the total count.")
 }
 
 /// Build the schema with its shared data, access control and limits.
