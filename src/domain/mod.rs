@@ -8,6 +8,7 @@ pub mod moderation_log;
 pub mod oauth;
 pub mod password;
 pub mod privileges;
+pub mod relationships;
 pub mod secret;
 pub mod statuses;
 pub mod user_admin;

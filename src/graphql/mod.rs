@@ -34,7 +34,12 @@ pub struct Query(
 
 /// Every mutation, one object per area.
 #[derive(MergedObject, Default)]
-pub struct Mutation(credentials::CredentialsMutation, users::UsersMutation, statuses::StatusesMutation);
+pub struct Mutation(
+    credentials::CredentialsMutation,
+    users::UsersMutation,
+    statuses::StatusesMutation,
+    accounts::AccountsMutation,
+);
 
 /// The gateway's schema type.
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

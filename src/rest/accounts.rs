@@ -8,13 +8,44 @@ use super::{operation, Route, Shape};
 pub fn routes() -> Vec<Route> {
     // The caller's own account (admin-fe checks pleroma.is_admin before it signs in). A Mastodon
     // path: no /api/pleroma alias.
-    vec![Route::admin(
-        Method::GET,
-        "/api/v1/accounts/verify_credentials",
-        "The authenticated user's own account",
-        operation!("accounts/verify_credentials"),
-        Shape::FIELD,
-    )]
+    let mut rows = vec![
+        Route::admin(
+            Method::GET,
+            "/api/v1/accounts/verify_credentials",
+            "The authenticated user's own account",
+            operation!("accounts/verify_credentials"),
+            Shape::FIELD,
+        ),
+        Route::admin(
+            Method::GET,
+            "/api/v1/accounts/relationships",
+            "The caller's relationships with accounts",
+            operation!("accounts/relationships"),
+            Shape::FIELD,
+        )
+        .mastodon_errors(),
+        Route::admin(
+            Method::GET,
+            "/api/v1/accounts/{id}",
+            "An account",
+            operation!("accounts/show"),
+            Shape::FIELD_OR_404.mapped(admin_accounts),
+        )
+        .mastodon_errors(),
+    ];
+    // Supporting endpoints: follows, blocks and mutes, each answering a Relationship.
+    let changes: [(&'static str, &'static str, (&'static str, &'static str)); 6] = [
+        ("/api/v1/accounts/{id}/follow", "Follow an account", operation!("accounts/follow")),
+        ("/api/v1/accounts/{id}/unfollow", "Unfollow an account", operation!("accounts/unfollow")),
+        ("/api/v1/accounts/{id}/block", "Block an account", operation!("accounts/block")),
+        ("/api/v1/accounts/{id}/unblock", "Unblock an account", operation!("accounts/unblock")),
+        ("/api/v1/accounts/{id}/mute", "Mute an account", operation!("accounts/mute")),
+        ("/api/v1/accounts/{id}/unmute", "Unmute an account", operation!("accounts/unmute")),
+    ];
+    for (path, summary, op) in changes {
+        rows.push(Route::admin(Method::POST, path, summary, op, Shape::at("relationship")).mastodon_errors());
+    }
+    rows
 }
 
 /// Keys of Pleroma's account view that appear only in some contexts (`[key]` in ROUTES.md

@@ -17,6 +17,7 @@ mod nicknames;
 mod oauth;
 mod password_reset;
 mod readme;
+mod relationships;
 mod statuses;
 mod token_cache;
 mod users_read;

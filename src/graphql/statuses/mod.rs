@@ -218,13 +218,13 @@ impl StatusesQuery {
         ctx: &Context<'_>,
         id: ID,
         #[graphql(default)] page: StatusPageInput,
-        #[graphql(default = false)] exclude_reblogs: bool,
+        exclude_reblogs: Option<bool>,
     ) -> async_graphql::Result<Vec<Status>> {
         let db = &ctx.db().read;
         let author = crate::domain::users::find_by_nickname_or_id(db, &id).await?.ok_or_else(not_found)?;
         let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
         let page = MastodonPage::from(page);
-        let rows = domain::by_author(db, &author.id, viewer, !exclude_reblogs, &page).await?;
+        let rows = domain::by_author(db, &author.id, viewer, !exclude_reblogs.unwrap_or(false), &page).await?;
         Ok(newest_first(&page, rows))
     }
 
