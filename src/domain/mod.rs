@@ -4,6 +4,7 @@ pub mod credentials;
 pub mod instance;
 pub mod limits;
 pub mod mail;
+pub mod media;
 pub mod moderation_log;
 pub mod oauth;
 pub mod password;

@@ -148,7 +148,10 @@ pub struct WrittenMention {
 
 fn mention_regex() -> Option<&'static regex::Regex> {
     static RE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(^|[^\w@/.:])@([A-Za-z0-9_-]+)(?:@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?))?").ok()
+        regex::Regex::new(
+            r"(^|[^\w@/.:])@([A-Za-z0-9_-]+)(?:@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?|[A-Za-z0-9-]+:\d+))?",
+        )
+        .ok()
     });
     RE.as_ref()
 }

@@ -3,8 +3,14 @@
 use async_graphql::{Name, Value as ConstValue};
 use axum::http::Method;
 
-use super::{accounts::merge_admin_accounts, operation, Answer, Call, Route, Shape};
-use crate::error::AppError;
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+
+use super::{accounts::merge_admin_accounts, operation, Answer, Call, RestError, Route, Shape, UPLOAD_BODY};
+use crate::{auth::Access, error::AppError, state::AppState};
 
 /// The rows of this area.
 pub fn routes() -> Vec<Route> {
@@ -58,6 +64,26 @@ pub fn routes() -> Vec<Route> {
             Shape::Convert(mastodon_list),
         )
         .mastodon_errors(),
+        // Supporting endpoint: uploads (admin-fe's settings images too), served back below.
+        Route::admin(
+            Method::POST,
+            "/api/v1/media",
+            "Upload a media attachment",
+            operation!("statuses/upload_media"),
+            Shape::at("attachment"),
+        )
+        .mastodon_errors()
+        // Room for the multipart envelope around a file at the upload limit, so that the limit
+        // answers Pleroma's 422 rather than a bare 413.
+        .body_limit(UPLOAD_BODY + 1024 * 1024),
+        Route::native(
+            Method::GET,
+            "/media/{file}",
+            "An uploaded file",
+            Access::Public,
+            |m| axum::routing::on(m, serve_media),
+            &[(200, "The file, with its content type"), (404, "No such upload")],
+        ),
         // §4 (users): one user's statuses, `{total, activities}`.
         Route::admin(
             Method::GET,
@@ -248,4 +274,30 @@ fn shape_statuses(value: &mut ConstValue) {
         ConstValue::List(items) => items.iter_mut().for_each(shape_statuses),
         _ => {}
     }
+}
+
+/// An upload, served with its content type; never sniffed, never run as a page.
+async fn serve_media(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let not_found = || RestError { status: StatusCode::NOT_FOUND, body: serde_json::json!({"error": "Not found"}) };
+    if file.contains('/') || file.contains("..") || file.contains('\\') {
+        return not_found().into_response();
+    }
+    let row = match crate::domain::media::by_file_name(&state.db.read, &file).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return not_found().into_response(),
+        Err(err) => return RestError::from(err).into_response(),
+    };
+    let path = crate::domain::statuses::uploads_dir(&state.settings).join(&row.file_name);
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(bytes) => bytes,
+        Err(_) => return not_found().into_response(),
+    };
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&row.content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
+    response
 }

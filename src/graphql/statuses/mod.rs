@@ -36,6 +36,7 @@ pub const ACCESS: &[FieldRule] = &[
     ("Mutation", "deleteStatus", Access::User(WRITE_STATUSES)),
     ("Mutation", "reblogStatus", Access::User(WRITE_STATUSES)),
     ("Mutation", "unreblogStatus", Access::User(WRITE_STATUSES)),
+    ("Mutation", "uploadMedia", Access::User(&["write:media"])),
     ("Mutation", "moderateStatus", Access::Staff(Privilege::MessagesDelete, ADMIN_WRITE_STATUSES)),
     ("Mutation", "deleteStatusAsAdmin", Access::Staff(Privilege::MessagesDelete, ADMIN_WRITE_STATUSES)),
 ];
@@ -321,13 +322,14 @@ impl StatusesMutation {
         Ok(CreateStatusPayload { status: Status::from_row(row) })
     }
 
-    /// Delete one of the caller's posts (with its reblogs and media); returns it as it was.
+    /// Delete one of the caller's posts (with its reblogs and media); returns it as it was, with
+    /// its source `text`.
     /// Someone else's post, or no such post: `NOT_FOUND`.
     async fn delete_status(&self, ctx: &Context<'_>, input: StatusIdInput) -> async_graphql::Result<StatusPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let by = Deleter { user: &user, privileged: false };
         let row = domain::delete(ctx.db(), ctx.settings(), by, &input.id).await.map_err(record_not_found)?;
-        Ok(StatusPayload { status: Status::from_row(row) })
+        Ok(StatusPayload { status: Status::with_source(row) })
     }
 
     /// Reblog a status the caller may see; reblogging twice gives the same reblog. Returns the
@@ -345,6 +347,25 @@ impl StatusesMutation {
         let user = ctx.viewer().require_user()?.clone();
         let row = domain::unreblog(ctx.db(), &user, &input.id).await.map_err(record_not_found)?;
         Ok(StatusPayload { status: Status::from_row(row) })
+    }
+
+    /// Upload a file for a status (the instance's upload limit applies; types that would run
+    /// script on this origin are refused). Refusals are `VALIDATION_FAILED`.
+    async fn upload_media(
+        &self,
+        ctx: &Context<'_>,
+        input: UploadMediaInput,
+    ) -> async_graphql::Result<UploadMediaPayload> {
+        let owner = ctx.viewer().require_user()?.clone();
+        let upload = input.file.value(ctx).map_err(|e| AppError::BadRequest(format!("Unreadable upload: {e}")))?;
+        let new = crate::domain::media::NewMedia {
+            filename: upload.filename,
+            content_type: upload.content_type,
+            file: upload.content,
+            description: input.description,
+        };
+        let row = crate::domain::media::store(ctx.db(), ctx.settings(), &owner, new).await?;
+        Ok(UploadMediaPayload { attachment: Attachment(row) })
     }
 
     /// Change a status's sensitivity and/or visibility. Logged as `status_update`.
@@ -408,6 +429,24 @@ pub struct ModerateStatusInput {
     /// New visibility: `public`, `unlisted`, `private` or `direct` (anything else:
     /// `BAD_REQUEST` "Unsupported visibility").
     pub visibility: Option<String>,
+}
+
+/// A file to upload.
+#[derive(InputObject)]
+pub struct UploadMediaInput {
+    /// The file (multipart).
+    pub file: async_graphql::Upload,
+    /// Alt text.
+    pub description: Option<String>,
+    /// Focal point `x,y` (accepted, not stored).
+    pub focus: Option<String>,
+}
+
+/// The stored upload.
+#[derive(SimpleObject)]
+pub struct UploadMediaPayload {
+    /// The attachment, to pass in `mediaIds` when posting.
+    pub attachment: Attachment,
 }
 
 /// The id of a deleted status.

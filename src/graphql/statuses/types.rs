@@ -12,12 +12,18 @@ use crate::{
 /// A status (post or reblog).
 pub struct Status {
     row: status::Model,
+    with_source: bool,
 }
 
 impl Status {
     /// Wrap a status row (a live one, or a report's snapshot of a deleted one).
     pub fn from_row(row: status::Model) -> Self {
-        Status { row }
+        Status { row, with_source: false }
+    }
+
+    /// Wrap a status row whose `text` shows the source (a deleted status, for redrafting).
+    pub fn with_source(row: status::Model) -> Self {
+        Status { row, with_source: true }
     }
 
     /// The row.
@@ -222,9 +228,10 @@ impl Status {
     async fn content(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         Ok(self.shown(ctx).await?.content)
     }
-    /// The text as typed, when `withSource` (otherwise `null`, as Pleroma renders statuses).
+    /// The text as typed, when `withSource` or for a status just deleted by its author
+    /// (otherwise `null`, as Pleroma renders statuses).
     async fn text(&self, #[graphql(default = false)] with_source: bool) -> Option<&str> {
-        if with_source {
+        if with_source || self.with_source {
             self.row.source.as_deref()
         } else {
             None
