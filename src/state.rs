@@ -72,7 +72,7 @@ impl AppState {
 impl AppState {
     /// The directory of uploaded files.
     pub fn uploads_dir(&self) -> std::path::PathBuf {
-        self.settings.data_dir.join("uploads")
+        crate::domain::statuses::uploads_dir(&self.settings)
     }
 
     /// Start this process's job runner (`jobs`) with the domain's handlers; stop it with the

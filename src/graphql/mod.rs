@@ -10,6 +10,7 @@ pub mod moderation_log;
 pub mod pagination;
 pub mod purge;
 pub mod scalars;
+pub mod statuses;
 pub mod users;
 pub mod viewer;
 
@@ -29,11 +30,18 @@ pub struct Query(
     moderation_log::ModerationQuery,
     accounts::AccountsQuery,
     instance::InstanceQuery,
+    statuses::StatusesQuery,
 );
 
 /// Every mutation, one object per area.
 #[derive(MergedObject, Default)]
-pub struct Mutation(credentials::CredentialsMutation, users::UsersMutation, purge::PurgeMutation);
+pub struct Mutation(
+    credentials::CredentialsMutation,
+    users::UsersMutation,
+    statuses::StatusesMutation,
+    accounts::AccountsMutation,
+    purge::PurgeMutation,
+);
 
 /// The gateway's schema type.
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
@@ -55,6 +63,7 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         .override_output_type_description::<moderation_log::LogConnection>(
             "A page of moderation-log entries, with the total count.",
         )
+        .override_output_type_description::<statuses::StatusConnection>("A page of statuses, with the total count.")
 }
 
 /// Build the schema with its shared data, access control and limits.

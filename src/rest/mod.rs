@@ -3,7 +3,7 @@
 //! an OpenAPI entry and a place in the refusal test from the same table.
 mod engine;
 
-mod accounts;
+pub mod accounts;
 mod bootstrap;
 mod credentials;
 mod moderation_log;
@@ -12,6 +12,7 @@ mod password_reset;
 mod purge;
 mod reference;
 mod registration;
+mod statuses;
 mod users;
 
 pub use engine::*;
@@ -36,6 +37,7 @@ pub fn route_table() -> Vec<Route> {
         password_reset::routes(),
         purge::routes(),
         registration::routes(),
+        statuses::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

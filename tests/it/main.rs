@@ -21,6 +21,8 @@ mod purge;
 mod readme;
 mod registration;
 mod seed;
+mod relationships;
+mod statuses;
 mod token_cache;
 mod users_read;
 mod users_write;

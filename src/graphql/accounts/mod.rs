@@ -1,24 +1,226 @@
-//! Accounts as Mastodon clients see them (Pleroma's `AccountView`), and the caller's own account
-//! (`GET /api/v1/accounts/verify_credentials`).
+//! Accounts as Mastodon clients see them (Pleroma's `AccountView`), the caller's own account
+//! (`GET /api/v1/accounts/verify_credentials`), and the caller's follows, blocks and mutes.
 mod types;
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 pub use types::*;
 
 use super::{ContextExt, FieldRule};
-use crate::auth::Access;
+use crate::{
+    auth::{Access, Privilege},
+    domain::relationships::{self as domain, Change},
+    error::AppError,
+};
+
+/// Staff who see the admin side of accounts: those who read statuses or handle reports. No scope
+/// of its own: the route or root field that embeds the account checks the token's.
+pub const ADMIN_USER: Access = Access::AnyStaff(&[Privilege::MessagesRead, Privilege::ReportsManageReports], &[]);
+
+const FOLLOWS: &[&str] = &["follow", "write:follows"];
+const BLOCKS: &[&str] = &["follow", "write:blocks"];
+const MUTES: &[&str] = &["follow", "write:mutes"];
 
 /// Access rules of this area's fields.
-pub const ACCESS: &[FieldRule] = &[("Query", "myAccount", Access::User(&["read:accounts"]))];
+pub const ACCESS: &[FieldRule] = &[
+    ("Query", "myAccount", Access::User(&["read:accounts"])),
+    ("Query", "account", Access::Public),
+    ("Query", "relationships", Access::User(&["read:follows"])),
+    ("Account", "adminUser", ADMIN_USER),
+    ("Mutation", "followAccount", Access::User(FOLLOWS)),
+    ("Mutation", "unfollowAccount", Access::User(FOLLOWS)),
+    ("Mutation", "blockAccount", Access::User(BLOCKS)),
+    ("Mutation", "unblockAccount", Access::User(BLOCKS)),
+    ("Mutation", "muteAccount", Access::User(MUTES)),
+    ("Mutation", "unmuteAccount", Access::User(MUTES)),
+];
 
-/// The caller's own account.
+/// How the caller stands with another account (Mastodon's Relationship).
+#[derive(SimpleObject)]
+pub struct Relationship {
+    /// The other account's id.
+    pub id: ID,
+    /// The caller follows it.
+    pub following: bool,
+    /// It follows the caller.
+    pub followed_by: bool,
+    /// The caller blocks it.
+    pub blocking: bool,
+    /// It blocks the caller.
+    pub blocked_by: bool,
+    /// The caller mutes it.
+    pub muting: bool,
+    /// The caller mutes its notifications too.
+    pub muting_notifications: bool,
+    /// The caller is notified of its posts (Pleroma's subscription).
+    pub subscribing: bool,
+    /// The caller is notified of its posts.
+    pub notifying: bool,
+    /// A follow request is pending (follows are accepted at once here: `false`).
+    pub requested: bool,
+    /// The caller blocks its domain (domain blocks are not recorded: `false`).
+    pub domain_blocking: bool,
+    /// The caller sees its reblogs.
+    pub showing_reblogs: bool,
+    /// The caller features it on their profile (`false`).
+    pub endorsed: bool,
+    /// The caller's private note on it (`""`).
+    pub note: String,
+}
+
+impl From<domain::Relationship> for Relationship {
+    fn from(r: domain::Relationship) -> Self {
+        Relationship {
+            id: ID(r.id),
+            following: r.following,
+            followed_by: r.followed_by,
+            blocking: r.blocking,
+            blocked_by: r.blocked_by,
+            muting: r.muting,
+            muting_notifications: r.muting_notifications,
+            subscribing: r.notifying,
+            notifying: r.notifying,
+            requested: false,
+            domain_blocking: false,
+            showing_reblogs: r.showing_reblogs,
+            endorsed: false,
+            note: String::new(),
+        }
+    }
+}
+
+/// Account reads.
 #[derive(Default)]
 pub struct AccountsQuery;
+
+fn record_not_found(err: AppError) -> AppError {
+    match err {
+        AppError::NotFound(_) => AppError::NotFound("Record not found".into()),
+        other => other,
+    }
+}
 
 #[Object]
 impl AccountsQuery {
     /// The authenticated user's own account, with the fields only its owner sees.
     async fn my_account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
         Ok(Account::new(ctx.viewer().require_user()?.clone()))
+    }
+
+    /// An account by id or nickname (`null` when there is none).
+    async fn account(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Account>> {
+        Ok(crate::domain::users::find_by_nickname_or_id(&ctx.db().read, &id).await?.map(Account::new))
+    }
+
+    /// The caller's relationships with these accounts, in the order given; unknown ids are
+    /// left out.
+    async fn relationships(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Relationship>> {
+        let viewer = ctx.viewer().require_user()?;
+        let ids: Vec<String> = ids.into_iter().map(|id| id.0).collect();
+        let db = &ctx.db().read;
+        let ids = domain::existing_ids(db, &ids).await?;
+        Ok(domain::of(db, &viewer.id, &ids).await?.into_iter().map(Relationship::from).collect())
+    }
+}
+
+/// A follow to make.
+#[derive(InputObject)]
+pub struct FollowAccountInput {
+    /// The account (id or nickname).
+    pub id: ID,
+    /// See its reblogs (default true; kept as it was for an existing follow).
+    pub reblogs: Option<bool>,
+    /// Be notified of its posts (default false).
+    pub notify: Option<bool>,
+}
+
+/// An account named by id or nickname.
+#[derive(InputObject)]
+pub struct AccountIdInput {
+    /// The account (id or nickname).
+    pub id: ID,
+}
+
+/// A mute to make.
+#[derive(InputObject)]
+pub struct MuteAccountInput {
+    /// The account (id or nickname).
+    pub id: ID,
+    /// Mute its notifications too (default true).
+    pub notifications: Option<bool>,
+}
+
+/// The relationship after a change.
+#[derive(SimpleObject)]
+pub struct RelationshipPayload {
+    /// How the caller now stands with the account.
+    pub relationship: Relationship,
+}
+
+async fn apply(ctx: &Context<'_>, id: &str, change: Change) -> async_graphql::Result<RelationshipPayload> {
+    let viewer = ctx.viewer().require_user()?.clone();
+    let target = domain::target(&ctx.db().read, id).await.map_err(record_not_found)?;
+    let relationship = domain::change(ctx.db(), &viewer, &target, change).await?;
+    Ok(RelationshipPayload { relationship: relationship.into() })
+}
+
+/// The caller's follows, blocks and mutes. Unknown accounts are `NOT_FOUND`.
+#[derive(Default)]
+pub struct AccountsMutation;
+
+#[Object]
+impl AccountsMutation {
+    /// Follow an account (accepted at once). Following oneself is `BAD_REQUEST` ("Can not
+    /// follow yourself"); a block either way is `FORBIDDEN`.
+    async fn follow_account(
+        &self,
+        ctx: &Context<'_>,
+        input: FollowAccountInput,
+    ) -> async_graphql::Result<RelationshipPayload> {
+        apply(ctx, &input.id, Change::Follow { reblogs: input.reblogs, notify: input.notify }).await
+    }
+
+    /// Stop following an account.
+    async fn unfollow_account(
+        &self,
+        ctx: &Context<'_>,
+        input: AccountIdInput,
+    ) -> async_graphql::Result<RelationshipPayload> {
+        apply(ctx, &input.id, Change::Unfollow).await
+    }
+
+    /// Block an account: follows in both directions end.
+    async fn block_account(
+        &self,
+        ctx: &Context<'_>,
+        input: AccountIdInput,
+    ) -> async_graphql::Result<RelationshipPayload> {
+        apply(ctx, &input.id, Change::Block).await
+    }
+
+    /// Unblock an account.
+    async fn unblock_account(
+        &self,
+        ctx: &Context<'_>,
+        input: AccountIdInput,
+    ) -> async_graphql::Result<RelationshipPayload> {
+        apply(ctx, &input.id, Change::Unblock).await
+    }
+
+    /// Mute an account (and its notifications, unless `notifications: false`).
+    async fn mute_account(
+        &self,
+        ctx: &Context<'_>,
+        input: MuteAccountInput,
+    ) -> async_graphql::Result<RelationshipPayload> {
+        apply(ctx, &input.id, Change::Mute { notifications: input.notifications }).await
+    }
+
+    /// Unmute an account.
+    async fn unmute_account(
+        &self,
+        ctx: &Context<'_>,
+        input: AccountIdInput,
+    ) -> async_graphql::Result<RelationshipPayload> {
+        apply(ctx, &input.id, Change::Unmute).await
     }
 }

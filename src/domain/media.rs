@@ -1,0 +1,122 @@
+//! Uploads (`POST /api/v1/media`): files stored under the data directory's `uploads/`, their
+//! rows in `media_attachments`, attached to a status when it is posted.
+use std::io::{Read, Write};
+
+use chrono::Utc;
+use entity::{media_attachment, user};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+use crate::{
+    config::Settings,
+    db::Db,
+    error::{AppError, AppResult},
+};
+
+/// Pleroma's `[:instance, :upload_limit]` (bytes).
+pub const UPLOAD_LIMIT: u64 = 16_000_000;
+/// Pleroma's `[:instance, :description_limit]` (characters).
+pub const DESCRIPTION_LIMIT: usize = 5000;
+
+/// The refusal of a file over the upload limit.
+pub const TOO_LARGE: &str = "File is too large";
+/// The refusal of an empty file.
+pub const EMPTY: &str = "Empty file";
+/// The refusal of an alt text over the limit.
+pub const DESCRIPTION_TOO_LONG: &str = "Description is too long";
+
+/// Types served from this origin only if they cannot run script in it.
+const REFUSED_TYPES: [&str; 4] = ["text/html", "application/xhtml+xml", "image/svg+xml", "application/xml"];
+
+/// An upload as received.
+pub struct NewMedia {
+    pub filename: String,
+    pub content_type: Option<String>,
+    pub file: std::fs::File,
+    pub description: Option<String>,
+}
+
+fn extension(filename: &str) -> String {
+    filename
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.chars().filter(char::is_ascii_alphanumeric).take(8).collect::<String>())
+        .filter(|e| !e.is_empty())
+        .map(|e| format!(".{}", e.to_ascii_lowercase()))
+        .unwrap_or_default()
+}
+
+/// The content type of a file: as declared, or guessed from its first bytes.
+fn content_type(declared: Option<&str>, head: &[u8]) -> String {
+    let declared = declared.map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    match declared.filter(|t| !t.is_empty() && t != "application/octet-stream") {
+        Some(t) => t,
+        None => match head {
+            [0x89, b'P', b'N', b'G', ..] => "image/png".into(),
+            [0xFF, 0xD8, 0xFF, ..] => "image/jpeg".into(),
+            [b'G', b'I', b'F', b'8', ..] => "image/gif".into(),
+            [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp".into(),
+            _ => "application/octet-stream".into(),
+        },
+    }
+}
+
+/// Store an upload of `owner`: size (the instance's upload limit), type (nothing that would run
+/// script on this origin) and description length checked; refusals are `VALIDATION_FAILED` with
+/// the reason.
+pub async fn store(
+    db: &Db,
+    settings: &Settings,
+    owner: &user::Model,
+    mut new: NewMedia,
+) -> AppResult<media_attachment::Model> {
+    if new.description.as_ref().is_some_and(|d| d.chars().count() > DESCRIPTION_LIMIT) {
+        return Err(AppError::invalid("description", DESCRIPTION_TOO_LONG));
+    }
+    let size = new.file.metadata().map_err(AppError::internal)?.len();
+    if size > UPLOAD_LIMIT {
+        return Err(AppError::invalid("file", TOO_LARGE));
+    }
+    if size == 0 {
+        return Err(AppError::invalid("file", EMPTY));
+    }
+    let mut head = [0u8; 16];
+    let read = new.file.read(&mut head).map_err(AppError::internal)?;
+    let content_type = content_type(new.content_type.as_deref(), &head[..read]);
+    if REFUSED_TYPES.contains(&content_type.as_str()) {
+        return Err(AppError::invalid("file", &format!("Unsupported file type: {content_type}")));
+    }
+    let id = crate::ids::flake_id();
+    let file_name = format!("{id}{}", extension(&new.filename));
+    let dir = super::statuses::uploads_dir(settings);
+    let path = dir.join(&file_name);
+    let mut source = new.file;
+    let copy = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use std::io::Seek;
+        std::fs::create_dir_all(&dir)?;
+        source.rewind()?;
+        let mut out = std::fs::File::create(&path)?;
+        std::io::copy(&mut source, &mut out)?;
+        out.flush()
+    });
+    copy.await.map_err(AppError::internal)?.map_err(AppError::internal)?;
+    let row = media_attachment::ActiveModel {
+        id: Set(id),
+        user_id: Set(owner.id.clone()),
+        status_id: Set(None),
+        file_name: Set(file_name),
+        content_type: Set(content_type),
+        size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
+        description: Set(new.description.take().filter(|d| !d.is_empty())),
+        remote_url: Set(None),
+        inserted_at: Set(Utc::now()),
+    };
+    Ok(row.insert(&db.write).await?)
+}
+
+/// The stored upload served under `file_name`, if any.
+pub async fn by_file_name<C: ConnectionTrait>(conn: &C, file_name: &str) -> AppResult<Option<media_attachment::Model>> {
+    Ok(media_attachment::Entity::find()
+        .filter(media_attachment::Column::FileName.eq(file_name))
+        .filter(media_attachment::Column::RemoteUrl.is_null())
+        .one(conn)
+        .await?)
+}

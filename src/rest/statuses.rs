@@ -1,0 +1,303 @@
+//! Statuses: posting and reading them (Mastodon API), and the Admin API's status routes
+//! (ROUTES.md §8, §9, §14).
+use async_graphql::{Name, Value as ConstValue};
+use axum::http::Method;
+
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+
+use super::{accounts::merge_admin_accounts, operation, Answer, Call, RestError, Route, Shape, UPLOAD_BODY};
+use crate::{auth::Access, error::AppError, state::AppState};
+
+/// The rows of this area.
+pub fn routes() -> Vec<Route> {
+    vec![
+        // Supporting endpoints: Mastodon paths, no /api/pleroma alias.
+        Route::admin(
+            Method::POST,
+            "/api/v1/statuses",
+            "Post a status",
+            operation!("statuses/create"),
+            Shape::at("status").mapped(wire_statuses),
+        )
+        .mastodon_errors(),
+        Route::admin(
+            Method::GET,
+            "/api/v1/statuses/{id}",
+            "A status the caller may see",
+            operation!("statuses/show"),
+            Shape::FIELD_OR_404.mapped(wire_statuses),
+        )
+        .mastodon_errors(),
+        Route::admin(
+            Method::DELETE,
+            "/api/v1/statuses/{id}",
+            "Delete one of the caller's statuses",
+            operation!("statuses/delete"),
+            Shape::at("status").mapped(wire_statuses),
+        )
+        .mastodon_errors(),
+        Route::admin(
+            Method::POST,
+            "/api/v1/statuses/{id}/reblog",
+            "Reblog a status",
+            operation!("statuses/reblog"),
+            Shape::at("status").mapped(wire_statuses),
+        )
+        .mastodon_errors(),
+        Route::admin(
+            Method::POST,
+            "/api/v1/statuses/{id}/unreblog",
+            "Undo a reblog",
+            operation!("statuses/unreblog"),
+            Shape::at("status").mapped(wire_statuses),
+        )
+        .mastodon_errors(),
+        Route::admin(
+            Method::GET,
+            "/api/v1/accounts/{id}/statuses",
+            "An account's statuses the caller may see",
+            operation!("statuses/account_statuses"),
+            Shape::Convert(mastodon_list),
+        )
+        .mastodon_errors(),
+        // Supporting endpoint: uploads (admin-fe's settings images too), served back below.
+        Route::admin(
+            Method::POST,
+            "/api/v1/media",
+            "Upload a media attachment",
+            operation!("statuses/upload_media"),
+            Shape::at("attachment"),
+        )
+        .mastodon_errors()
+        // Room for the multipart envelope around a file at the upload limit, so that the limit
+        // answers Pleroma's 422 rather than a bare 413.
+        .body_limit(UPLOAD_BODY + 1024 * 1024),
+        Route::native(
+            Method::GET,
+            "/media/{file}",
+            "An uploaded file",
+            Access::Public,
+            |m| axum::routing::on(m, serve_media),
+            &[(200, "The file, with its content type"), (404, "No such upload")],
+        ),
+        // §4 (users): one user's statuses, `{total, activities}`.
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/admin/users/{nickname}/statuses",
+            "Statuses of a user",
+            operation!("statuses/user_list"),
+            Shape::FIELD.mapped(wire_statuses),
+        ),
+        // §8.
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/admin/statuses",
+            "All statuses",
+            operation!("statuses/list"),
+            Shape::at("activities").mapped(wire_statuses),
+        ),
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/admin/statuses/{id}",
+            "Show a status",
+            operation!("statuses/admin_show"),
+            Shape::FIELD_OR_404.mapped(wire_statuses),
+        ),
+        Route::admin(
+            Method::PUT,
+            "/api/v1/pleroma/admin/statuses/{id}",
+            "Change a status's sensitivity or visibility",
+            operation!("statuses/update"),
+            Shape::at("status").mapped(wire_statuses),
+        ),
+        Route::admin(
+            Method::DELETE,
+            "/api/v1/pleroma/admin/statuses/{id}",
+            "Delete a status",
+            operation!("statuses/admin_delete"),
+            Shape::Literal("{}"),
+        ),
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/statuses/{id}/quotes",
+            "Statuses quoting a status",
+            operation!("statuses/quotes"),
+            Shape::Convert(mastodon_list),
+        )
+        .mastodon_errors(),
+        // §9.
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/admin/instances/{instance}/statuses",
+            "Latest statuses from a remote instance",
+            operation!("statuses/instance_list"),
+            Shape::FIELD.mapped(wire_statuses),
+        ),
+        // §14.
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/admin/stats",
+            "Status counts by visibility",
+            operation!("statuses/stats"),
+            Shape::FIELD.mapped(stats),
+        ),
+    ]
+}
+
+/// `{"status_visibility": {...}}`.
+fn stats(value: ConstValue) -> ConstValue {
+    let mut map = async_graphql::indexmap::IndexMap::new();
+    map.insert(Name::new("status_visibility"), value);
+    ConstValue::Object(map)
+}
+
+/// A Mastodon list of statuses with its `Link` header (`next`: older than the last, `prev`:
+/// newer than the first), as Pleroma's `add_link_headers` writes it.
+fn mastodon_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
+    let value = wire_statuses(value);
+    let ids: Vec<String> = match &value {
+        ConstValue::List(items) => items
+            .iter()
+            .filter_map(|item| match item {
+                ConstValue::Object(map) => match map.get("id") {
+                    Some(ConstValue::String(id)) => Some(id.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect(),
+        _ => vec![],
+    };
+    let mut answer = Answer::json(value);
+    if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
+        let others: Vec<(String, String)> = call
+            .uri
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .filter(|(k, _)| !matches!(k.as_ref(), "max_id" | "min_id" | "since_id"))
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let link = |key: &str, id: &str, rel: &str| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            query.extend_pairs(others.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            query.append_pair(key, id);
+            format!("<{}{}?{}>; rel=\"{rel}\"", call.instance_url, call.uri.path(), query.finish())
+        };
+        let header = format!("{}, {}", link("max_id", last, "next"), link("min_id", first, "prev"));
+        if let Ok(value) = axum::http::HeaderValue::from_str(&header) {
+            answer.headers.insert(axum::http::header::LINK, value);
+        }
+    }
+    Ok(answer)
+}
+
+/// Keys of Pleroma's view of a reblog (an `Announce`): fewer than a post's.
+const REBLOG_KEYS: [&str; 27] = [
+    "id",
+    "uri",
+    "url",
+    "account",
+    "in_reply_to_id",
+    "in_reply_to_account_id",
+    "reblog",
+    "content",
+    "created_at",
+    "reblogs_count",
+    "replies_count",
+    "favourites_count",
+    "reblogged",
+    "favourited",
+    "bookmarked",
+    "muted",
+    "pinned",
+    "sensitive",
+    "spoiler_text",
+    "visibility",
+    "media_attachments",
+    "mentions",
+    "tags",
+    "application",
+    "language",
+    "emojis",
+    "pleroma",
+];
+
+/// `pleroma` keys of a reblog.
+const REBLOG_PLEROMA_KEYS: [&str; 3] = ["local", "pinned_at", "bookmark_folder"];
+
+fn is_status(map: &async_graphql::indexmap::IndexMap<Name, ConstValue>) -> bool {
+    map.contains_key("uri") && map.contains_key("visibility") && map.contains_key("media_attachments")
+}
+
+/// Statuses on the wire, as Pleroma's `StatusView` renders them: a reblog keeps the keys of an
+/// `Announce`; a quoted status (rendered with `show_quote: false`) has `reblog` and
+/// `pleroma.quote` `null`; accounts get their admin side merged (`AdminAccount`).
+pub fn wire_statuses(mut value: ConstValue) -> ConstValue {
+    shape_statuses(&mut value);
+    merge_admin_accounts(&mut value);
+    value
+}
+
+fn shape_statuses(value: &mut ConstValue) {
+    match value {
+        ConstValue::Object(map) => {
+            for child in map.values_mut() {
+                shape_statuses(child);
+            }
+            if !is_status(map) {
+                return;
+            }
+            let reblog = matches!(map.get("reblog"), Some(ConstValue::Object(_)));
+            if reblog {
+                map.retain(|k, _| REBLOG_KEYS.contains(&k.as_str()));
+                if let Some(ConstValue::Object(pleroma)) = map.get_mut("pleroma") {
+                    pleroma.retain(|k, _| REBLOG_PLEROMA_KEYS.contains(&k.as_str()));
+                }
+            } else {
+                if !map.contains_key("reblog") {
+                    map.insert(Name::new("reblog"), ConstValue::Null);
+                }
+                if let Some(ConstValue::Object(pleroma)) = map.get_mut("pleroma") {
+                    if !pleroma.contains_key("quote") {
+                        pleroma.insert(Name::new("quote"), ConstValue::Null);
+                    }
+                }
+            }
+        }
+        ConstValue::List(items) => items.iter_mut().for_each(shape_statuses),
+        _ => {}
+    }
+}
+
+/// An upload, served with its content type; never sniffed, never run as a page.
+async fn serve_media(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let not_found = || RestError { status: StatusCode::NOT_FOUND, body: serde_json::json!({"error": "Not found"}) };
+    if file.contains('/') || file.contains("..") || file.contains('\\') {
+        return not_found().into_response();
+    }
+    let row = match crate::domain::media::by_file_name(&state.db.read, &file).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return not_found().into_response(),
+        Err(err) => return RestError::from(err).into_response(),
+    };
+    let path = crate::domain::statuses::uploads_dir(&state.settings).join(&row.file_name);
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(bytes) => bytes,
+        Err(_) => return not_found().into_response(),
+    };
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&row.content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
+    response
+}
