@@ -136,7 +136,7 @@ fn id(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col).string_len(32).not_null().to_owned()
 }
 
-fn user_fk(table: impl IntoIden + Clone, col: impl IntoIden) -> ForeignKeyCreateStatement {
+fn user_fk(table: impl IntoIden, col: impl IntoIden) -> ForeignKeyCreateStatement {
     ForeignKey::create().from(table, col).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::Cascade).to_owned()
 }
 
@@ -185,7 +185,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Statuses::IdempotencyKey).string_len(255).null())
                     .col(ColumnDef::new(Statuses::CreatedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(Statuses::EditedAt).timestamp_with_time_zone().null())
-                    .foreign_key(user_fk(Statuses::Table, Statuses::UserId))
+                    .foreign_key(&mut user_fk(Statuses::Table, Statuses::UserId))
                     .to_owned(),
             )
             .await?;
@@ -221,7 +221,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(MediaAttachments::Description).text().null())
                     .col(ColumnDef::new(MediaAttachments::RemoteUrl).text().null())
                     .col(ColumnDef::new(MediaAttachments::InsertedAt).timestamp_with_time_zone().not_null())
-                    .foreign_key(user_fk(MediaAttachments::Table, MediaAttachments::UserId))
+                    .foreign_key(&mut user_fk(MediaAttachments::Table, MediaAttachments::UserId))
                     .to_owned(),
             )
             .await?;
@@ -248,7 +248,7 @@ impl MigrationTrait for Migration {
                             .to(Statuses::Table, Statuses::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
-                    .foreign_key(user_fk(Mentions::Table, Mentions::UserId))
+                    .foreign_key(&mut user_fk(Mentions::Table, Mentions::UserId))
                     .to_owned(),
             )
             .await?;
@@ -271,8 +271,8 @@ impl MigrationTrait for Migration {
                     .col(id(Blocks::BlockedId))
                     .col(ColumnDef::new(Blocks::InsertedAt).timestamp_with_time_zone().not_null())
                     .primary_key(Index::create().col(Blocks::BlockerId).col(Blocks::BlockedId))
-                    .foreign_key(user_fk(Blocks::Table, Blocks::BlockerId))
-                    .foreign_key(user_fk(Blocks::Table, Blocks::BlockedId))
+                    .foreign_key(&mut user_fk(Blocks::Table, Blocks::BlockerId))
+                    .foreign_key(&mut user_fk(Blocks::Table, Blocks::BlockedId))
                     .to_owned(),
             )
             .await?;
@@ -290,8 +290,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Mutes::Notifications).boolean().not_null().default(true))
                     .col(ColumnDef::new(Mutes::InsertedAt).timestamp_with_time_zone().not_null())
                     .primary_key(Index::create().col(Mutes::MuterId).col(Mutes::MutedId))
-                    .foreign_key(user_fk(Mutes::Table, Mutes::MuterId))
-                    .foreign_key(user_fk(Mutes::Table, Mutes::MutedId))
+                    .foreign_key(&mut user_fk(Mutes::Table, Mutes::MuterId))
+                    .foreign_key(&mut user_fk(Mutes::Table, Mutes::MutedId))
                     .to_owned(),
             )
             .await?;
@@ -310,8 +310,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Reports::RuleIds).json().not_null())
                     .col(ColumnDef::new(Reports::CreatedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(Reports::UpdatedAt).timestamp_with_time_zone().not_null())
-                    .foreign_key(user_fk(Reports::Table, Reports::ActorId))
-                    .foreign_key(user_fk(Reports::Table, Reports::AccountId))
+                    .foreign_key(&mut user_fk(Reports::Table, Reports::ActorId))
+                    .foreign_key(&mut user_fk(Reports::Table, Reports::AccountId))
                     .to_owned(),
             )
             .await?;
@@ -371,7 +371,7 @@ impl MigrationTrait for Migration {
                             .to(Reports::Table, Reports::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
-                    .foreign_key(user_fk(ReportNotes::Table, ReportNotes::UserId))
+                    .foreign_key(&mut user_fk(ReportNotes::Table, ReportNotes::UserId))
                     .to_owned(),
             )
             .await?;
@@ -409,7 +409,12 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("idx_jobs_state_run_at").table(Jobs::Table).col(Jobs::State).col(Jobs::RunAt).to_owned(),
+                Index::create()
+                    .name("idx_jobs_state_run_at")
+                    .table(Jobs::Table)
+                    .col(Jobs::State)
+                    .col(Jobs::RunAt)
+                    .to_owned(),
             )
             .await?;
         Ok(())

@@ -8,6 +8,7 @@ pub mod moderation_log;
 pub mod oauth;
 pub mod password;
 pub mod privileges;
+pub mod reports;
 pub mod secret;
 pub mod user_admin;
 pub mod users;

@@ -8,13 +8,17 @@ pub mod limits;
 pub mod loaders;
 pub mod moderation_log;
 pub mod pagination;
+pub mod reports;
 pub mod scalars;
 pub mod users;
 pub mod viewer;
 
 use std::sync::Arc;
 
-use async_graphql::{dataloader::DataLoader, Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{
+    dataloader::{DataLoader, HashMapCache},
+    Context, EmptySubscription, MergedObject, Schema,
+};
 
 pub use access::{field_rules, FieldRule};
 
@@ -28,11 +32,12 @@ pub struct Query(
     moderation_log::ModerationQuery,
     accounts::AccountsQuery,
     instance::InstanceQuery,
+    reports::ReportsQuery,
 );
 
 /// Every mutation, one object per area.
 #[derive(MergedObject, Default)]
-pub struct Mutation(credentials::CredentialsMutation, users::UsersMutation);
+pub struct Mutation(credentials::CredentialsMutation, users::UsersMutation, reports::ReportsMutation);
 
 /// The gateway's schema type.
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
@@ -54,6 +59,7 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         .override_output_type_description::<moderation_log::LogConnection>(
             "A page of moderation-log entries, with the total count.",
         )
+        .override_output_type_description::<reports::ReportConnection>("A page of reports, with the total count.")
 }
 
 /// Build the schema with its shared data, access control and limits.
@@ -79,6 +85,11 @@ pub fn sdl() -> String {
     builder().finish().sdl_with_options(async_graphql::SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }
 
+/// A request's DataLoader. It keeps what it loaded for the rest of the request, so a list
+/// field can load everything its page needs up front (`feed_many`) and the nested fields find it
+/// there: the statements a page costs then do not depend on how resolution happens to batch.
+pub type RequestLoader = DataLoader<loaders::DbLoader, HashMapCache>;
+
 /// A request's per-request data: the viewer and a fresh DataLoader. Operations of one HTTP
 /// request share a [`WorkBudget`]; see [`request_data_in`].
 pub fn request_data(request: async_graphql::Request, viewer: Viewer, db: &Db) -> async_graphql::Request {
@@ -92,7 +103,8 @@ pub fn request_data_in(
     db: &Db,
     budget: &WorkBudget,
 ) -> async_graphql::Request {
-    request.data(viewer).data(budget.clone()).data(DataLoader::new(loaders::DbLoader { db: db.clone() }, tokio::spawn))
+    let loader = DataLoader::with_cache(loaders::DbLoader { db: db.clone() }, tokio::spawn, HashMapCache::default());
+    request.data(viewer).data(budget.clone()).data(loader)
 }
 
 /// Typed access to the context's data, instead of `ctx.data().unwrap()`.
@@ -106,7 +118,7 @@ pub trait ContextExt {
     /// The caller.
     fn viewer(&self) -> &Viewer;
     /// The request's DataLoader.
-    fn loader(&self) -> &DataLoader<loaders::DbLoader>;
+    fn loader(&self) -> &RequestLoader;
 }
 
 impl ContextExt for Context<'_> {
@@ -122,8 +134,8 @@ impl ContextExt for Context<'_> {
     fn viewer(&self) -> &Viewer {
         self.data_opt::<Viewer>().unwrap_or_else(|| Viewer::anonymous_ref())
     }
-    fn loader(&self) -> &DataLoader<loaders::DbLoader> {
-        self.data_unchecked::<DataLoader<loaders::DbLoader>>()
+    fn loader(&self) -> &RequestLoader {
+        self.data_unchecked::<RequestLoader>()
     }
 }
 

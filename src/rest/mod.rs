@@ -10,6 +10,7 @@ mod moderation_log;
 mod oauth;
 mod password_reset;
 mod reference;
+mod reports;
 mod users;
 
 pub use engine::*;
@@ -27,6 +28,7 @@ pub fn route_table() -> Vec<Route> {
     [
         users::routes(),
         credentials::routes(),
+        reports::routes(),
         moderation_log::routes(),
         accounts::routes(),
         oauth::routes(),

@@ -17,6 +17,7 @@ mod nicknames;
 mod oauth;
 mod password_reset;
 mod readme;
+mod reports;
 mod token_cache;
 mod users_read;
 mod users_write;

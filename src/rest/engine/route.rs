@@ -176,6 +176,14 @@ impl Route {
         self
     }
 
+    /// A refused action answers 400 `""` (Pleroma's report-note routes).
+    pub fn empty_string_errors(mut self) -> Route {
+        if let Action::Operation(op) = &mut self.action {
+            op.errors = ErrorStyle::EmptyString;
+        }
+        self
+    }
+
     /// Check `access` before the operation's own rules.
     pub fn require(mut self, access: Access) -> Route {
         if let Action::Operation(op) = &mut self.action {

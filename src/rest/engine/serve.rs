@@ -145,7 +145,7 @@ fn legacy_invalid() -> RestError {
 fn invalid(e: params::ParamError, style: ErrorStyle) -> RestError {
     match style {
         ErrorStyle::Legacy => legacy_invalid(),
-        ErrorStyle::Admin => RestError::validation(&e.field, &e.message),
+        ErrorStyle::Admin | ErrorStyle::EmptyString => RestError::validation(&e.field, &e.message),
     }
 }
 
