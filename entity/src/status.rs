@@ -2,7 +2,8 @@ use sea_orm::entity::prelude::*;
 
 /// A post (Pleroma's Note activity and object in one row). A reblog is a row whose
 /// `reblog_of_id` names the reblogged status and whose content is empty.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// Serialisable: a report keeps a deleted status as this row in JSON (`report_statuses.snapshot`).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "statuses")]
 pub struct Model {
     /// Flake id, base62; the string order is the time order.

@@ -10,5 +10,6 @@ pub mod password;
 pub mod privileges;
 pub mod reports;
 pub mod secret;
+pub mod statuses;
 pub mod user_admin;
 pub mod users;

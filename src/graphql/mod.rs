@@ -10,6 +10,7 @@ pub mod moderation_log;
 pub mod pagination;
 pub mod reports;
 pub mod scalars;
+pub mod statuses;
 pub mod users;
 pub mod viewer;
 
@@ -33,11 +34,17 @@ pub struct Query(
     accounts::AccountsQuery,
     instance::InstanceQuery,
     reports::ReportsQuery,
+    statuses::StatusesQuery,
 );
 
 /// Every mutation, one object per area.
 #[derive(MergedObject, Default)]
-pub struct Mutation(credentials::CredentialsMutation, users::UsersMutation, reports::ReportsMutation);
+pub struct Mutation(
+    credentials::CredentialsMutation,
+    users::UsersMutation,
+    reports::ReportsMutation,
+    statuses::StatusesMutation,
+);
 
 /// The gateway's schema type.
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;

@@ -1,4 +1,5 @@
 //! Mastodon accounts API routes that admin clients need.
+use async_graphql::Value as ConstValue;
 use axum::http::Method;
 
 use super::{operation, Route, Shape};
@@ -14,4 +15,46 @@ pub fn routes() -> Vec<Route> {
         operation!("accounts/verify_credentials"),
         Shape::FIELD,
     )]
+}
+
+/// Keys of Pleroma's account view that appear only in some contexts (`[key]` in ROUTES.md
+/// §2.8): absent, rather than `null`, when the context does not show them.
+const CONTEXTUAL_ACCOUNT_KEYS: [&str; 4] = ["is_admin", "is_moderator", "privileges", "deactivated"];
+
+/// Pleroma's `AdminAccount` on the wire: walks a response tree and merges every `admin_user`
+/// object (the `AdminUser` of the same account) into its parent — `AdminUser` keys win (`id`,
+/// `avatar`, `display_name`, `url`, `tags`, …) — removing the `admin_user` key. Contextual
+/// account keys that are `null` are dropped on the way.
+pub fn merge_admin_accounts(value: &mut ConstValue) {
+    match value {
+        ConstValue::Object(map) => {
+            for child in map.values_mut() {
+                merge_admin_accounts(child);
+            }
+            if let Some(ConstValue::Object(pleroma)) = map.get_mut("pleroma") {
+                if map_is_account_pleroma(pleroma) {
+                    pleroma.retain(|k, v| !(CONTEXTUAL_ACCOUNT_KEYS.contains(&k.as_str()) && *v == ConstValue::Null));
+                }
+            }
+            if let Some(admin) = map.shift_remove("admin_user") {
+                if let ConstValue::Object(admin) = admin {
+                    for (k, v) in admin {
+                        map.insert(k, v);
+                    }
+                }
+            }
+        }
+        ConstValue::List(items) => items.iter_mut().for_each(merge_admin_accounts),
+        _ => {}
+    }
+}
+
+fn map_is_account_pleroma(pleroma: &async_graphql::indexmap::IndexMap<async_graphql::Name, ConstValue>) -> bool {
+    pleroma.contains_key("ap_id") && pleroma.contains_key("hide_follows")
+}
+
+/// [`merge_admin_accounts`] as a Shape mapping.
+pub fn admin_accounts(mut value: ConstValue) -> ConstValue {
+    merge_admin_accounts(&mut value);
+    value
 }

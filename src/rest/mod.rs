@@ -3,7 +3,7 @@
 //! an OpenAPI entry and a place in the refusal test from the same table.
 mod engine;
 
-mod accounts;
+pub mod accounts;
 mod bootstrap;
 mod credentials;
 mod moderation_log;
@@ -11,6 +11,7 @@ mod oauth;
 mod password_reset;
 mod reference;
 mod reports;
+mod statuses;
 mod users;
 
 pub use engine::*;
@@ -34,6 +35,7 @@ pub fn route_table() -> Vec<Route> {
         oauth::routes(),
         bootstrap::routes(),
         password_reset::routes(),
+        statuses::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

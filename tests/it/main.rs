@@ -18,6 +18,7 @@ mod oauth;
 mod password_reset;
 mod readme;
 mod reports;
+mod statuses;
 mod token_cache;
 mod users_read;
 mod users_write;

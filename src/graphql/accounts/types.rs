@@ -8,7 +8,7 @@ use crate::graphql::{
     scalars::DateTime,
     users::avatar_url,
     users::ProfileField,
-    users::{FollowCountsOf, TagsOf},
+    users::{FollowCountsOf, TagsOf, User},
     ContextExt,
 };
 
@@ -26,6 +26,17 @@ impl Account {
 
     fn is_self(&self, ctx: &Context<'_>) -> bool {
         ctx.viewer().user.as_ref().is_some_and(|v| v.id == self.user.id)
+    }
+
+    /// The row.
+    pub fn row(&self) -> &user::Model {
+        &self.user
+    }
+
+    /// Post count and last post time, batched across the accounts of a request.
+    async fn author_stats(&self, ctx: &Context<'_>) -> async_graphql::Result<crate::domain::statuses::AuthorStats> {
+        let key = crate::graphql::statuses::AuthorStatsOf(self.user.id.clone());
+        Ok(ctx.loader().load_one(key).await.map_err(load_error)?.unwrap_or_default())
     }
 
     /// `(followers, following)`, batched across the accounts of a request.
@@ -284,9 +295,9 @@ impl Account {
         let hidden = self.user.hide_follows_count && self.user.hide_follows && !self.is_self(ctx);
         Ok(if hidden { 0 } else { self.counts(ctx).await?.1 })
     }
-    /// Posts (this gateway stores none yet: 0).
-    async fn statuses_count(&self) -> u64 {
-        0
+    /// Public and unlisted posts, reblogs excluded (Pleroma's `note_count`).
+    async fn statuses_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        Ok(self.author_stats(ctx).await?.statuses)
     }
     /// Bio (HTML).
     async fn note(&self) -> &str {
@@ -328,9 +339,15 @@ impl Account {
     async fn source(&self, ctx: &Context<'_>) -> AccountSource<'_> {
         AccountSource(self, self.is_self(ctx))
     }
-    /// Date of the last post (`null`: no posts are recorded).
-    async fn last_status_at(&self) -> Option<String> {
-        None
+    /// When the account last posted (`2019-04-23T17:32:04`, Pleroma's naive timestamp), `null`
+    /// before its first post.
+    async fn last_status_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(self.author_stats(ctx).await?.last_status_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string()))
+    }
+    /// The same account as staff see it (staff holding `messages_read` or
+    /// `reports_manage_reports`): the admin side of Pleroma's `AdminAccount`.
+    async fn admin_user(&self) -> User {
+        User(self.user.clone())
     }
     /// Fully qualified nickname (`alice@host`).
     async fn fqn(&self, ctx: &Context<'_>) -> String {

@@ -24,6 +24,10 @@ pub enum ErrorStyle {
     /// Report-note routes: a refused action (unknown report or note, blank content) is
     /// 400 with the JSON string `""`; access and parameter errors stay as in `Admin`.
     EmptyString,
+    /// Mastodon API controllers (Pleroma's `MastodonAPI.FallbackController`): 404
+    /// `{"error": "Record not found"}`, validation failures 422 `{"error": "<messages joined by
+    /// \", \">"}`, other refusals 400 `{"error": msg}`.
+    Mastodon,
 }
 
 impl RestError {
@@ -58,6 +62,14 @@ impl RestError {
                 (StatusCode::BAD_REQUEST, json!(""))
             }
             (AppError::NotFound(m), ErrorStyle::Admin) => (StatusCode::NOT_FOUND, json!({ "error": m })),
+            (AppError::NotFound(_), ErrorStyle::Mastodon) => {
+                (StatusCode::NOT_FOUND, json!({ "error": "Record not found" }))
+            }
+            (AppError::BadRequest(m), ErrorStyle::Mastodon) => (StatusCode::BAD_REQUEST, json!({ "error": m })),
+            (AppError::Invalid(fields), ErrorStyle::Mastodon) => {
+                let messages: Vec<&str> = fields.values().map(String::as_str).collect();
+                (StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": messages.join(", ") }))
+            }
             (AppError::NotFound(m), ErrorStyle::Legacy) => (StatusCode::NOT_FOUND, json!(m)),
             (AppError::BadRequest(m), ErrorStyle::Admin) => (StatusCode::BAD_REQUEST, json!({ "error": m })),
             (AppError::BadRequest(_), ErrorStyle::Legacy) => (StatusCode::BAD_REQUEST, json!("Invalid parameters")),

@@ -246,6 +246,14 @@ fn operation(index: &SchemaIndex, compiled: &CompiledRoute, path: &str) -> Value
     }
     responses.insert("400".into(), json!({ "description": "Invalid parameters", "content": error_content() }));
     guarded_responses(&compiled.access, &mut responses);
+    // Operation rows read the caller even when anyone may call them (optional sign-in): bad
+    // credentials are refused and failed Basic sign-ins throttled there too.
+    if !responses.contains_key("403") {
+        let refused = json!({ "description": "Refused (bad credentials)", "content": error_content() });
+        responses.insert("403".into(), refused);
+        let throttled = json!({ "description": "Too many failed sign-ins", "content": error_content() });
+        responses.insert("429".into(), throttled);
+    }
     // A write, or a read that names something (a required parameter), answers 404 when what it
     // names does not exist; so does a shape that maps null to 404. Only the plain lists cannot.
     let mutation =

@@ -184,6 +184,14 @@ impl Route {
         self
     }
 
+    /// Errors as Mastodon API controllers render them (`Record not found`, 422 validation).
+    pub fn mastodon_errors(mut self) -> Route {
+        if let Action::Operation(op) = &mut self.action {
+            op.errors = ErrorStyle::Mastodon;
+        }
+        self
+    }
+
     /// Check `access` before the operation's own rules.
     pub fn require(mut self, access: Access) -> Route {
         if let Action::Operation(op) = &mut self.action {

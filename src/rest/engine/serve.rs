@@ -101,6 +101,10 @@ async fn execute(
         _ => e,
     })?;
     merged.extend(path.into_iter().map(|(k, v)| (k, Value::String(v))));
+    // Headers Pleroma reads as parameters: the client's `Idempotency-Key` (status posting).
+    if let Some(key) = parts.headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        merged.entry("idempotency_key").or_insert_with(|| Value::String(key.to_string()));
+    }
 
     let mut variables = Map::new();
     let mut uploads: Vec<(String, UploadValue)> = Vec::new();
@@ -145,7 +149,7 @@ fn legacy_invalid() -> RestError {
 fn invalid(e: params::ParamError, style: ErrorStyle) -> RestError {
     match style {
         ErrorStyle::Legacy => legacy_invalid(),
-        ErrorStyle::Admin | ErrorStyle::EmptyString => RestError::validation(&e.field, &e.message),
+        ErrorStyle::Admin | ErrorStyle::EmptyString | ErrorStyle::Mastodon => RestError::validation(&e.field, &e.message),
     }
 }
 

@@ -1,0 +1,657 @@
+//! Statuses: posting (Pleroma's `CommonAPI.post` and `ActivityDraft`), reblogs, deletion, who
+//! may see a status (`activity_pub/visibility.ex`), and the batched reads the views need.
+//!
+//! Content is rendered as Pleroma renders it: `text/plain` is escaped and its line breaks become
+//! `<br/>`, `text/markdown` goes through pulldown-cmark, `text/html` is taken as written; then
+//! mentions are linked and the HTML is cleaned by ammonia (never by hand), so a `<script>` never
+//! survives.
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{follow, media_attachment, mention, status, user};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Query},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::users::IN_CHUNK;
+use crate::{
+    config::Settings,
+    db::Db,
+    error::{AppError, AppResult},
+};
+
+/// Visibilities Pleroma knows, most open first.
+pub const VISIBILITIES: [&str; 4] = ["public", "unlisted", "private", "direct"];
+
+/// Visibilities every reader may see (`Visibility.is_public?`).
+pub const PUBLIC: [&str; 2] = ["public", "unlisted"];
+
+/// Post formats accepted in `content_type` (Pleroma's `:instance, :allowed_post_formats`).
+pub const POST_FORMATS: [&str; 3] = ["text/plain", "text/markdown", "text/html"];
+
+/// Pleroma's message for a status with neither text nor media.
+pub const EMPTY_STATUS: &str = "Cannot post an empty status without attachments";
+/// Pleroma's message for a status longer than the instance's limit.
+pub const TOO_LONG: &str = "The status is over the character limit";
+/// Pleroma's message for a reply to a status that no longer exists.
+pub const REPLY_DELETED: &str = "The post being replied to was deleted";
+/// Pleroma's message for a reply to a direct message that is not direct itself.
+pub const MUST_BE_DIRECT: &str = "The message visibility must be direct";
+
+/// A status as its author asks for it (`POST /api/v1/statuses`).
+#[derive(Debug, Clone, Default)]
+pub struct NewStatus {
+    pub status: Option<String>,
+    pub media_ids: Vec<String>,
+    pub in_reply_to_id: Option<String>,
+    pub quote_id: Option<String>,
+    pub sensitive: Option<bool>,
+    pub spoiler_text: Option<String>,
+    /// `public`, `unlisted`, `private`, `direct`; by default the parent's for a reply, else
+    /// `public`.
+    pub visibility: Option<String>,
+    pub content_type: Option<String>,
+    pub language: Option<String>,
+    /// The client's `Idempotency-Key`: the same key from the same author gives the same status.
+    pub idempotency_key: Option<String>,
+}
+
+/// "May `viewer` see the status?" as a SQL condition on `statuses`, Pleroma's rule
+/// (`Visibility.visible_for_user?`): public and unlisted statuses to everyone; otherwise to the
+/// author, to mentioned users, and — for private statuses — to the author's followers.
+pub fn visible_to(viewer: Option<&str>) -> Condition {
+    let public = Condition::all().add(status::Column::Visibility.is_in(PUBLIC));
+    let Some(viewer) = viewer else { return public };
+    let mentioned = Query::select()
+        .column(mention::Column::StatusId)
+        .from(mention::Entity)
+        .and_where(mention::Column::UserId.eq(viewer))
+        .to_owned();
+    let followed = Query::select()
+        .column(follow::Column::FollowingId)
+        .from(follow::Entity)
+        .and_where(follow::Column::FollowerId.eq(viewer))
+        .to_owned();
+    Condition::any()
+        .add(status::Column::Visibility.is_in(PUBLIC))
+        .add(status::Column::UserId.eq(viewer))
+        .add(status::Column::Id.in_subquery(mentioned))
+        .add(
+            Condition::all()
+                .add(status::Column::Visibility.eq("private"))
+                .add(status::Column::UserId.in_subquery(followed)),
+        )
+}
+
+/// One status by id, when `viewer` may see it.
+pub async fn find_visible<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    viewer: Option<&str>,
+) -> AppResult<Option<status::Model>> {
+    Ok(status::Entity::find_by_id(id).filter(visible_to(viewer)).one(conn).await?)
+}
+
+/// One status by id, whoever may see it (staff views).
+pub async fn find<C: ConnectionTrait>(conn: &C, id: &str) -> AppResult<Option<status::Model>> {
+    Ok(status::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// A visibility Pleroma knows, or `None`.
+pub fn parse_visibility(value: &str) -> Option<&'static str> {
+    VISIBILITIES.iter().copied().find(|v| *v == value)
+}
+
+/// A random UUID (version 4) for ActivityPub ids, as Pleroma's `Utils.generate_object_id`.
+fn uuid_v4() -> String {
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// The ActivityPub id of a new object.
+pub fn object_id(settings: &Settings) -> String {
+    format!("{}/objects/{}", settings.instance_url, uuid_v4())
+}
+
+/// The context IRI of a new thread.
+pub fn context_id(settings: &Settings) -> String {
+    format!("{}/contexts/{}", settings.instance_url, uuid_v4())
+}
+
+/// Pleroma's `conversation_id`: the CRC-32 of the context, without its top bit.
+pub fn conversation_id(context: &str) -> i64 {
+    let mut crc: u32 = 0xFFFF_FFFF;
+    for byte in context.bytes() {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    i64::from(!crc & 0x7FFF_FFFF)
+}
+
+// ---- Content -----------------------------------------------------------------------------------
+
+/// A mention as written in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenMention {
+    /// `@bob` or `@bob@example.org`, as written.
+    pub written: String,
+    /// The nickname to look up: `bob` (local, or our own host) or `bob@example.org`.
+    pub nickname: String,
+}
+
+fn mention_regex() -> Option<&'static regex::Regex> {
+    static RE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(^|[^\w@/.:])@([A-Za-z0-9_-]+)(?:@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?))?").ok()
+    });
+    RE.as_ref()
+}
+
+/// The mentions written in `text`, in order, once each; `@nick@<our host>` is the local `nick`.
+pub fn written_mentions(text: &str, host: &str) -> Vec<WrittenMention> {
+    let Some(re) = mention_regex() else { return vec![] };
+    let mut out: Vec<WrittenMention> = Vec::new();
+    for caps in re.captures_iter(text) {
+        let (Some(nick), domain) = (caps.get(2), caps.get(3)) else { continue };
+        let written = match domain {
+            Some(d) => format!("@{}@{}", nick.as_str(), d.as_str()),
+            None => format!("@{}", nick.as_str()),
+        };
+        let nickname = match domain {
+            Some(d) if !d.as_str().eq_ignore_ascii_case(host) => format!("{}@{}", nick.as_str(), d.as_str()),
+            _ => nick.as_str().to_string(),
+        };
+        if !out.iter().any(|m| m.written == written) {
+            out.push(WrittenMention { written, nickname });
+        }
+    }
+    out
+}
+
+/// The sanitiser: Pleroma's default scrubber allows basic formatting, links and the microformat
+/// classes of mentions and hashtags.
+fn cleaner() -> ammonia::Builder<'static> {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .link_rel(None)
+        .add_tag_attributes("a", &["rel", "data-user"])
+        .add_allowed_classes("a", &["u-url", "mention", "hashtag"])
+        .add_allowed_classes("span", &["h-card"]);
+    builder
+}
+
+/// Clean untrusted HTML.
+pub fn sanitize(html: &str) -> String {
+    cleaner().clean(html).to_string().replace("<br>", "<br/>")
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whom a mention links to.
+#[derive(Debug, Clone)]
+pub struct MentionTarget {
+    pub id: String,
+    pub ap_id: String,
+    pub nickname: String,
+}
+
+impl From<&user::Model> for MentionTarget {
+    fn from(u: &user::Model) -> Self {
+        MentionTarget { id: u.id.clone(), ap_id: u.ap_id.clone(), nickname: u.nickname.clone() }
+    }
+}
+
+/// Render `text` of `content_type` to sanitised HTML, linking the resolved mentions (`written`
+/// form → user).
+pub fn render_content(text: &str, content_type: &str, mentions: &[(String, MentionTarget)]) -> String {
+    // Mentions become placeholders first, so that neither escaping nor Markdown touches them.
+    let mut source = text.to_string();
+    let mut ordered: Vec<&(String, MentionTarget)> = mentions.iter().collect();
+    ordered.sort_by_key(|(written, _)| std::cmp::Reverse(written.len()));
+    for (i, (written, _)) in ordered.iter().enumerate() {
+        if let Some(re) = regex::Regex::new(&format!(r"(^|[^\w@/.:]){}\b(?:[^@\w]|$)", regex::escape(written))).ok() {
+            let placeholder = format!("\u{E000}{i}\u{E001}");
+            // Replace only whole mentions (not a prefix of a longer one).
+            let mut out = String::with_capacity(source.len());
+            let mut last = 0;
+            for m in re.find_iter(&source) {
+                let Some(start) = source[m.start()..m.end()].find(written.as_str()).map(|o| m.start() + o) else {
+                    continue;
+                };
+                out.push_str(&source[last..start]);
+                out.push_str(&placeholder);
+                last = start + written.len();
+            }
+            out.push_str(&source[last..]);
+            source = out;
+        }
+    }
+    let html = match content_type {
+        "text/markdown" => {
+            let mut out = String::new();
+            pulldown_cmark::html::push_html(&mut out, pulldown_cmark::Parser::new(&source));
+            out.trim_end().to_string()
+        }
+        "text/html" => source,
+        _ => escape(&source).replace("\r\n", "\n").replace('\n', "<br/>"),
+    };
+    let mut linked = html;
+    for (i, (_, user)) in ordered.iter().enumerate() {
+        let local_part = user.nickname.split('@').next().unwrap_or(&user.nickname);
+        let link = format!(
+            "<span class=\"h-card\"><a class=\"u-url mention\" data-user=\"{}\" href=\"{}\" rel=\"ugc\">@<span>{}</span></a></span>",
+            escape(&user.id),
+            escape(&user.ap_id),
+            escape(local_part)
+        );
+        linked = linked.replace(&format!("\u{E000}{i}\u{E001}"), &link);
+    }
+    sanitize(&linked)
+}
+
+/// Plain text of sanitised HTML (Pleroma's `content: {"text/plain": …}`).
+pub fn plain_text(html: &str) -> String {
+    let with_breaks = html.replace("<br/>", "\n").replace("</p><p>", "\n\n");
+    let stripped = ammonia::Builder::empty().clean(&with_breaks).to_string();
+    stripped
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+// ---- Posting -----------------------------------------------------------------------------------
+
+/// Post a status as `author`. With an `Idempotency-Key` already used by the author, the status
+/// it made is returned instead.
+pub async fn create(db: &Db, settings: &Settings, author: &user::Model, new: NewStatus) -> AppResult<status::Model> {
+    if let Some(key) = new.idempotency_key.as_deref().filter(|k| !k.is_empty()) {
+        if let Some(existing) = by_idempotency_key(&db.write, &author.id, key).await? {
+            return Ok(existing);
+        }
+    }
+    let text = new.status.clone().unwrap_or_default();
+    if text.trim().is_empty() && new.media_ids.is_empty() {
+        return Err(AppError::invalid("status", EMPTY_STATUS));
+    }
+    if text.chars().count() > settings.instance.limit {
+        return Err(AppError::invalid("status", TOO_LONG));
+    }
+    let parent = match new.in_reply_to_id.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => match find_visible(&db.read, id, Some(&author.id)).await? {
+            Some(parent) => Some(parent),
+            None => return Err(AppError::invalid("in_reply_to_id", REPLY_DELETED)),
+        },
+        None => None,
+    };
+    let quoted = match new.quote_id.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => find_visible(&db.read, id, Some(&author.id)).await?,
+        None => None,
+    };
+    let visibility = match new.visibility.as_deref() {
+        Some(v) => parse_visibility(v).ok_or_else(|| AppError::invalid("visibility", "Invalid visibility"))?,
+        None => parent.as_ref().and_then(|p| parse_visibility(&p.visibility)).unwrap_or("public"),
+    };
+    if parent.as_ref().is_some_and(|p| p.visibility == "direct") && visibility != "direct" {
+        return Err(AppError::invalid("visibility", MUST_BE_DIRECT));
+    }
+    let content_type =
+        new.content_type.as_deref().filter(|t| POST_FORMATS.contains(t)).unwrap_or("text/plain").to_string();
+
+    let txn = db.begin().await?;
+    // Mentions: written ones that name a user, and the author of the status replied to.
+    let written = written_mentions(&text, &settings.host());
+    let nicknames: Vec<String> = written.iter().map(|m| m.nickname.to_lowercase()).collect();
+    let found = if nicknames.is_empty() {
+        vec![]
+    } else {
+        user::Entity::find()
+            .filter(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(user::Column::Nickname))).is_in(nicknames))
+            .all(&txn)
+            .await?
+    };
+    let resolved: Vec<(String, user::Model)> = written
+        .iter()
+        .filter_map(|m| {
+            found.iter().find(|u| u.nickname.eq_ignore_ascii_case(&m.nickname)).map(|u| (m.written.clone(), u.clone()))
+        })
+        .collect();
+    let mut mentioned: Vec<String> = Vec::new();
+    if let Some(parent) = &parent {
+        mentioned.push(parent.user_id.clone());
+    }
+    for (_, u) in &resolved {
+        if !mentioned.contains(&u.id) {
+            mentioned.push(u.id.clone());
+        }
+    }
+    let targets: Vec<(String, MentionTarget)> =
+        resolved.iter().map(|(w, u)| (w.clone(), MentionTarget::from(u))).collect();
+    let content = render_content(&text, &content_type, &targets);
+    let now = Utc::now();
+    let row = status::ActiveModel {
+        id: Set(crate::ids::flake_id()),
+        ap_id: Set(object_id(settings)),
+        user_id: Set(author.id.clone()),
+        content: Set(content),
+        source: Set(Some(text)),
+        content_type: Set(content_type),
+        visibility: Set(visibility.to_string()),
+        sensitive: Set(new.sensitive.unwrap_or(false)),
+        spoiler_text: Set(new.spoiler_text.unwrap_or_default()),
+        in_reply_to_id: Set(parent.as_ref().map(|p| p.id.clone())),
+        in_reply_to_user_id: Set(parent.as_ref().map(|p| p.user_id.clone())),
+        reblog_of_id: Set(None),
+        quote_of_id: Set(quoted.as_ref().map(|q| q.id.clone())),
+        context: Set(parent.as_ref().map_or_else(|| context_id(settings), |p| p.context.clone())),
+        language: Set(new.language.filter(|l| !l.is_empty())),
+        local: Set(true),
+        idempotency_key: Set(new.idempotency_key.clone().filter(|k| !k.is_empty())),
+        created_at: Set(now),
+        edited_at: Set(None),
+    };
+    let saved = match row.insert(&txn).await {
+        Ok(saved) => saved,
+        Err(err) => {
+            let err = AppError::from(err);
+            // The same key sent twice at once: the other request's status wins.
+            if let (AppError::Unique(_), Some(key)) = (&err, new.idempotency_key.as_deref()) {
+                drop(txn);
+                return by_idempotency_key(&db.write, &author.id, key).await?.ok_or(err);
+            }
+            return Err(err);
+        }
+    };
+    if !mentioned.is_empty() {
+        mention::Entity::insert_many(
+            mentioned
+                .iter()
+                .map(|uid| mention::ActiveModel { status_id: Set(saved.id.clone()), user_id: Set(uid.clone()) }),
+        )
+        .exec(&txn)
+        .await?;
+    }
+    if !new.media_ids.is_empty() {
+        media_attachment::Entity::update_many()
+            .col_expr(media_attachment::Column::StatusId, Expr::value(saved.id.clone()))
+            .filter(media_attachment::Column::Id.is_in(new.media_ids.clone()))
+            .filter(media_attachment::Column::UserId.eq(author.id.as_str()))
+            .filter(media_attachment::Column::StatusId.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(saved)
+}
+
+async fn by_idempotency_key<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+    key: &str,
+) -> AppResult<Option<status::Model>> {
+    Ok(status::Entity::find()
+        .filter(status::Column::UserId.eq(user_id))
+        .filter(status::Column::IdempotencyKey.eq(key))
+        .one(conn)
+        .await?)
+}
+
+// ---- Batched reads -----------------------------------------------------------------------------
+
+/// Statuses by id, in any order.
+pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[String]) -> AppResult<Vec<status::Model>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        out.extend(status::Entity::find().filter(status::Column::Id.is_in(chunk.to_vec())).all(conn).await?);
+    }
+    Ok(out)
+}
+
+/// The users each status mentions, in mention order.
+pub async fn mentioned_users<C: ConnectionTrait>(
+    conn: &C,
+    status_ids: &[String],
+) -> AppResult<HashMap<String, Vec<user::Model>>> {
+    let mut rows = Vec::new();
+    for chunk in status_ids.chunks(IN_CHUNK) {
+        rows.extend(mention::Entity::find().filter(mention::Column::StatusId.is_in(chunk.to_vec())).all(conn).await?);
+    }
+    let user_ids: Vec<String> = rows.iter().map(|m| m.user_id.clone()).collect::<HashSet<_>>().into_iter().collect();
+    let users: HashMap<String, user::Model> =
+        super::users::by_ids(conn, &user_ids).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
+    let mut out: HashMap<String, Vec<user::Model>> = HashMap::new();
+    for m in rows {
+        if let Some(u) = users.get(&m.user_id) {
+            out.entry(m.status_id).or_default().push(u.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// The media attached to each status, in upload order.
+pub async fn media_of<C: ConnectionTrait>(
+    conn: &C,
+    status_ids: &[String],
+) -> AppResult<HashMap<String, Vec<media_attachment::Model>>> {
+    let mut out: HashMap<String, Vec<media_attachment::Model>> = HashMap::new();
+    for chunk in status_ids.chunks(IN_CHUNK) {
+        let rows = media_attachment::Entity::find()
+            .filter(media_attachment::Column::StatusId.is_in(chunk.to_vec()))
+            .order_by_asc(media_attachment::Column::Id)
+            .all(conn)
+            .await?;
+        for row in rows {
+            if let Some(sid) = row.status_id.clone() {
+                out.entry(sid).or_default().push(row);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Counters of a status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Public and unlisted replies (Pleroma counts only those).
+    pub replies: u64,
+    pub reblogs: u64,
+    /// Public and unlisted quotes.
+    pub quotes: u64,
+}
+
+async fn grouped_count<C: ConnectionTrait>(
+    conn: &C,
+    by: status::Column,
+    ids: &[String],
+    public_only: bool,
+) -> AppResult<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let mut query = status::Entity::find()
+            .select_only()
+            .column(by)
+            .column_as(status::Column::Id.count(), "n")
+            .filter(by.is_in(chunk.to_vec()))
+            .group_by(by);
+        if public_only {
+            query = query.filter(status::Column::Visibility.is_in(PUBLIC));
+        }
+        out.extend(query.into_tuple::<(String, i64)>().all(conn).await?);
+    }
+    Ok(out)
+}
+
+/// Replies, reblogs and quotes of each status, in three grouped queries.
+pub async fn counts_of<C: ConnectionTrait>(conn: &C, ids: &[String]) -> AppResult<HashMap<String, Counts>> {
+    let mut out: HashMap<String, Counts> = ids.iter().map(|id| (id.clone(), Counts::default())).collect();
+    for (id, n) in grouped_count(conn, status::Column::InReplyToId, ids, true).await? {
+        out.entry(id).or_default().replies = u64::try_from(n).unwrap_or(0);
+    }
+    for (id, n) in grouped_count(conn, status::Column::ReblogOfId, ids, false).await? {
+        out.entry(id).or_default().reblogs = u64::try_from(n).unwrap_or(0);
+    }
+    for (id, n) in grouped_count(conn, status::Column::QuoteOfId, ids, true).await? {
+        out.entry(id).or_default().quotes = u64::try_from(n).unwrap_or(0);
+    }
+    Ok(out)
+}
+
+/// Which of these statuses `viewer` has reblogged.
+pub async fn reblogged_by<C: ConnectionTrait>(conn: &C, viewer: &str, ids: &[String]) -> AppResult<HashSet<String>> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows: Vec<Option<String>> = status::Entity::find()
+            .select_only()
+            .column(status::Column::ReblogOfId)
+            .filter(status::Column::UserId.eq(viewer))
+            .filter(status::Column::ReblogOfId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(rows.into_iter().flatten());
+    }
+    Ok(out)
+}
+
+/// Which of these statuses `viewer` may see.
+pub async fn visible_ids<C: ConnectionTrait>(
+    conn: &C,
+    viewer: Option<&str>,
+    ids: &[String],
+) -> AppResult<HashSet<String>> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows: Vec<String> = status::Entity::find()
+            .select_only()
+            .column(status::Column::Id)
+            .filter(status::Column::Id.is_in(chunk.to_vec()))
+            .filter(visible_to(viewer))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// What an account's view shows of its posts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AuthorStats {
+    /// Public and unlisted posts, reblogs excluded (Pleroma's `note_count`).
+    pub statuses: u64,
+    /// When the author last posted (reblogs included).
+    pub last_status_at: Option<DateTime<Utc>>,
+}
+
+/// The post count and last post time of each of these users, in two grouped queries.
+pub async fn author_stats<C: ConnectionTrait>(
+    conn: &C,
+    user_ids: &[String],
+) -> AppResult<HashMap<String, AuthorStats>> {
+    let mut out: HashMap<String, AuthorStats> = HashMap::new();
+    for chunk in user_ids.chunks(IN_CHUNK) {
+        let counted: Vec<(String, i64)> = status::Entity::find()
+            .select_only()
+            .column(status::Column::UserId)
+            .column_as(status::Column::Id.count(), "n")
+            .filter(status::Column::UserId.is_in(chunk.to_vec()))
+            .filter(status::Column::ReblogOfId.is_null())
+            .filter(status::Column::Visibility.is_in(PUBLIC))
+            .group_by(status::Column::UserId)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (id, n) in counted {
+            out.entry(id).or_default().statuses = u64::try_from(n).unwrap_or(0);
+        }
+        // The newest status of each author is its greatest id (ids are time-ordered); its time
+        // is read from the row rather than from an aggregate, which SQLite returns untyped.
+        let newest: Vec<Option<String>> = status::Entity::find()
+            .select_only()
+            .column_as(status::Column::Id.max(), "id")
+            .filter(status::Column::UserId.is_in(chunk.to_vec()))
+            .group_by(status::Column::UserId)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let newest: Vec<String> = newest.into_iter().flatten().collect();
+        if !newest.is_empty() {
+            let rows: Vec<(String, DateTime<Utc>)> = status::Entity::find()
+                .select_only()
+                .column(status::Column::UserId)
+                .column(status::Column::CreatedAt)
+                .filter(status::Column::Id.is_in(newest))
+                .into_tuple()
+                .all(conn)
+                .await?;
+            for (id, at) in rows {
+                out.entry(id).or_default().last_status_at = Some(at);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str, nickname: &str) -> MentionTarget {
+        MentionTarget { id: id.into(), nickname: nickname.into(), ap_id: format!("https://x.test/users/{nickname}") }
+    }
+
+    #[test]
+    fn mentions_are_found_once_with_their_host() {
+        let found = written_mentions("hi @bob and @carol@remote.example, @bob@x.test! mail a@b.c", "x.test");
+        let nicks: Vec<&str> = found.iter().map(|m| m.nickname.as_str()).collect();
+        assert_eq!(nicks, ["bob", "carol@remote.example", "bob"]);
+    }
+
+    #[test]
+    fn scripts_never_survive() {
+        let html = render_content("**b** <script>alert(1)</script>", "text/markdown", &[]);
+        assert!(!html.contains("<script"), "{html}");
+        assert!(html.contains("<strong>b</strong>"), "{html}");
+        let html = render_content("<b onclick=x>hi</b>\nthere", "text/html", &[]);
+        assert_eq!(html, "<b>hi</b>\nthere");
+        let plain = render_content("a < b\nc", "text/plain", &[]);
+        assert_eq!(plain, "a &lt; b<br/>c");
+    }
+
+    #[test]
+    fn mentions_are_linked() {
+        let bob = user("B1", "bob");
+        let html = render_content("hey @bob!", "text/plain", &[("@bob".into(), bob)]);
+        assert_eq!(
+            html,
+            "hey <span class=\"h-card\"><a class=\"u-url mention\" data-user=\"B1\" href=\"https://x.test/users/bob\" rel=\"ugc\">@<span>bob</span></a></span>!"
+        );
+    }
+
+    #[test]
+    fn conversation_id_is_crc32_without_top_bit() {
+        // crc32("hello") = 0x3610a686
+        assert_eq!(conversation_id("hello"), 0x3610_a686);
+    }
+}
