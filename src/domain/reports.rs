@@ -20,7 +20,7 @@
 //! Every admin action runs in one transaction with its moderation-log entries.
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{SubsecRound, Utc};
 use entity::{report, report_note, report_status, status, user};
 use sea_orm::{
     sea_query::{Expr, ExprTrait, LikeExpr},
@@ -86,57 +86,14 @@ pub fn plain_text_html(text: &str) -> String {
     out
 }
 
-/// A status row as JSON, kept in `report_statuses.snapshot`.
+/// A status row as JSON (`status::Model`'s fields), kept in `report_statuses.snapshot`.
 pub fn snapshot(status: &status::Model) -> Value {
-    json!({
-        "id": status.id,
-        "ap_id": status.ap_id,
-        "user_id": status.user_id,
-        "content": status.content,
-        "source": status.source,
-        "content_type": status.content_type,
-        "visibility": status.visibility,
-        "sensitive": status.sensitive,
-        "spoiler_text": status.spoiler_text,
-        "in_reply_to_id": status.in_reply_to_id,
-        "in_reply_to_user_id": status.in_reply_to_user_id,
-        "reblog_of_id": status.reblog_of_id,
-        "quote_of_id": status.quote_of_id,
-        "context": status.context,
-        "language": status.language,
-        "local": status.local,
-        "idempotency_key": status.idempotency_key,
-        "created_at": status.created_at.to_rfc3339(),
-        "edited_at": status.edited_at.map(|t| t.to_rfc3339()),
-    })
+    serde_json::to_value(status).unwrap_or(Value::Null)
 }
 
 /// A status row back from its snapshot (`None` when the snapshot is not one).
 pub fn from_snapshot(value: &Value) -> Option<status::Model> {
-    let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
-    let time = |key: &str| text(key).and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|t| t.with_timezone(&Utc));
-    let flag = |key: &str| value.get(key).and_then(Value::as_bool).unwrap_or(false);
-    Some(status::Model {
-        id: text("id")?,
-        ap_id: text("ap_id")?,
-        user_id: text("user_id")?,
-        content: text("content").unwrap_or_default(),
-        source: text("source"),
-        content_type: text("content_type").unwrap_or_else(|| "text/plain".into()),
-        visibility: text("visibility").unwrap_or_else(|| "public".into()),
-        sensitive: flag("sensitive"),
-        spoiler_text: text("spoiler_text").unwrap_or_default(),
-        in_reply_to_id: text("in_reply_to_id"),
-        in_reply_to_user_id: text("in_reply_to_user_id"),
-        reblog_of_id: text("reblog_of_id"),
-        quote_of_id: text("quote_of_id"),
-        context: text("context").unwrap_or_default(),
-        language: text("language"),
-        local: flag("local"),
-        idempotency_key: text("idempotency_key"),
-        created_at: time("created_at")?,
-        edited_at: time("edited_at"),
-    })
+    serde_json::from_value(value.clone()).ok()
 }
 
 /// File a report by `reporter` (Pleroma's `CommonAPI.report/2`).

@@ -71,6 +71,21 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
 
 /// Build the schema with its shared data, access control and limits.
 pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySchema {
+    schema_limited(db, settings, mailer, MAX_COMPLEXITY)
+}
+
+/// The REST facade's documents are fixed at start-up and only their page sizes vary (clamped to
+/// `pagination::MAX_PAGE_SIZE`), so the facade runs them under this larger complexity limit: a
+/// page of 50 reports, each with two AdminAccounts, three MastoStatuses and its notes, is some
+/// 40 000 points, and the largest page ten times that.
+pub const FACADE_MAX_COMPLEXITY: usize = 500_000;
+
+/// The schema the REST facade executes on ([`FACADE_MAX_COMPLEXITY`]).
+pub fn facade_schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySchema {
+    schema_limited(db, settings, mailer, FACADE_MAX_COMPLEXITY)
+}
+
+fn schema_limited(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>, complexity: usize) -> GatewaySchema {
     builder()
         .data(db)
         .data(settings)
@@ -80,7 +95,7 @@ pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySc
         .extension(limits::AliasLimit(MAX_ALIASES))
         .extension(limits::BatchBudget)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
+        .limit_complexity(complexity)
         .limit_recursive_depth(64)
         .limit_directives(8)
         .finish()

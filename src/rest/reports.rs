@@ -11,7 +11,7 @@ pub fn routes() -> Vec<Route> {
     use Method as M;
     vec![
         // GET /admin/reports: {"total", "reports"}; `state` outside the enum is the validation 400.
-        Route::admin(M::GET, "/api/v1/pleroma/admin/reports", "List reports", operation!("reports/list"), Shape::FIELD),
+        Route::admin(M::GET, "/api/v1/pleroma/admin/reports", "List reports", operation!("reports/list"), REPORTS),
         // GET /admin/grouped_reports (removed upstream in 2020; still in every doc).
         Route::admin(
             M::GET,
@@ -26,7 +26,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/reports/{id}",
             "Show one report",
             operation!("reports/show"),
-            Shape::FIELD_OR_404,
+            REPORTS.or_404(),
         ),
         // PATCH /admin/reports: 204, or 400 [{id, error}] (the other entries stay applied).
         Route::admin(
@@ -60,15 +60,17 @@ pub fn routes() -> Vec<Route> {
             "/api/v0/pleroma/reports",
             "Reports filed by the caller",
             operation!("reports/mine"),
-            Shape::FIELD,
-        ),
+            REPORTS,
+        )
+        .mastodon_errors(),
         Route::admin(
             M::GET,
             "/api/v0/pleroma/reports/{id}",
             "One report filed by the caller",
             operation!("reports/mine_show"),
-            Shape::FIELD,
-        ),
+            REPORTS,
+        )
+        .mastodon_errors(),
         // POST /api/v1/reports: {"id", "action_taken": false}; a Mastodon path (no alias).
         Route::admin(
             M::POST,
@@ -79,6 +81,9 @@ pub fn routes() -> Vec<Route> {
         ),
     ]
 }
+
+/// Reports (or a page of them): statuses and accounts as Pleroma renders them.
+const REPORTS: Shape = Shape::FIELD.mapped(super::statuses::wire_statuses);
 
 fn object(fields: impl IntoIterator<Item = (&'static str, ConstValue)>) -> ConstValue {
     ConstValue::Object(fields.into_iter().map(|(k, v)| (Name::new(k), v)).collect())
@@ -112,7 +117,7 @@ fn batch_errors(value: ConstValue, _: &Call<'_>) -> Result<Answer, AppError> {
 /// `{"reports": [group]}`, each group's `deleted` flag inside its status, as Pleroma's
 /// `status` + `{"deleted": bool}`.
 fn grouped(value: ConstValue, _: &Call<'_>) -> Result<Answer, AppError> {
-    let groups = match value {
+    let groups = match super::statuses::wire_statuses(value) {
         ConstValue::List(groups) => groups
             .into_iter()
             .map(|group| {

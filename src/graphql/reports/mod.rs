@@ -5,22 +5,12 @@ mod types;
 pub use loaders::*;
 pub use types::*;
 
-use std::collections::HashSet;
-
 use async_graphql::{Context, Object, ID};
-use entity::report;
 
-use super::{
-    pagination::Window,
-    users::{log_actor, FollowCountsOf, TagsOf, UserById},
-    ContextExt, FieldRule,
-};
+use super::{pagination::Window, users::log_actor, ContextExt, FieldRule};
 use crate::{
     auth::{Access, Privilege},
-    domain::{
-        reports::{self as domain, NewReport, ReportSearch, StateChange, StateOutcome},
-        users,
-    },
+    domain::reports::{self as domain, NewReport, ReportSearch, StateChange, StateOutcome},
     error::AppError,
 };
 
@@ -55,45 +45,8 @@ async fn page(ctx: &Context<'_>, search: ReportSearch, window: Window) -> async_
         let total = window.offset + rows.len() as u64;
         (rows, total)
     };
-    prefetch(ctx, &rows).await?;
+    loaders::prefetch(ctx, &rows).await?;
     Ok(window.connection(rows.into_iter().map(Report).collect(), total))
-}
-
-/// Load what a page of reports shows — statuses, notes, the accounts of reporters, reported
-/// users, authors and note writers, their tags and follow counts — in a fixed number of
-/// queries, into the request's loader, where the nested fields find it. A page of 50 then
-/// costs the statements of a page of 1, however resolution batches.
-async fn prefetch(ctx: &Context<'_>, reports: &[report::Model]) -> async_graphql::Result<()> {
-    if reports.is_empty() {
-        return Ok(());
-    }
-    let db = &ctx.db().read;
-    let ids: Vec<String> = reports.iter().map(|r| r.id.clone()).collect();
-    let (mut statuses, mut notes) = tokio::try_join!(domain::statuses_of(db, &ids), domain::notes_of(db, &ids))?;
-    let mut user_ids: HashSet<String> = HashSet::new();
-    for r in reports {
-        user_ids.insert(r.account_id.clone());
-        user_ids.insert(r.actor_id.clone());
-    }
-    user_ids.extend(statuses.values().flatten().map(|s| s.status.user_id.clone()));
-    user_ids.extend(notes.values().flatten().map(|n| n.user_id.clone()));
-    let user_ids: Vec<String> = user_ids.into_iter().collect();
-    let (found, mut tags, counts) = tokio::try_join!(
-        users::by_ids(db, &user_ids),
-        users::tags_of(db, &user_ids),
-        users::follow_counts_of(db, &user_ids)
-    )?;
-    let loader = ctx.loader();
-    loader
-        .feed_many(ids.iter().map(|id| (StatusesOfReport(id.clone()), statuses.remove(id).unwrap_or_default())))
-        .await;
-    loader.feed_many(ids.iter().map(|id| (NotesOfReport(id.clone()), notes.remove(id).unwrap_or_default()))).await;
-    loader.feed_many(user_ids.iter().map(|id| (TagsOf(id.clone()), tags.remove(id).unwrap_or_default()))).await;
-    loader
-        .feed_many(user_ids.iter().map(|id| (FollowCountsOf(id.clone()), counts.get(id).copied().unwrap_or_default())))
-        .await;
-    loader.feed_many(found.into_iter().map(|u| (UserById(u.id.clone()), u))).await;
-    Ok(())
 }
 
 /// Report reads.

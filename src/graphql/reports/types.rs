@@ -8,7 +8,10 @@ use entity::{report, report_note, user};
 use super::{NotesOfReport, StatusesOfReport};
 use crate::{
     domain::reports::{ReportSearch, ReportedStatus},
-    graphql::{accounts::Account, load_error, pagination::ListMeta, scalars::DateTime, users::UserById, ContextExt},
+    graphql::{
+        accounts::Account, load_error, pagination::ListMeta, scalars::DateTime, statuses::Status, users::UserById,
+        ContextExt,
+    },
 };
 
 /// The state of a report.
@@ -93,9 +96,9 @@ impl Report {
     }
     /// The reported statuses, in the reporter's order; a status deleted since is shown as it
     /// was when the report was filed.
-    async fn statuses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReportedStatusNode>> {
+    async fn statuses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Status>> {
         let found = ctx.loader().load_one(StatusesOfReport(self.0.id.clone())).await.map_err(load_error)?;
-        Ok(found.unwrap_or_default().into_iter().map(ReportedStatusNode).collect())
+        Ok(found.unwrap_or_default().into_iter().map(|s| Status::from_row(s.status)).collect())
     }
     /// Moderators' notes, oldest first (staff only).
     async fn notes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReportNote>> {
@@ -145,51 +148,6 @@ impl ReportNote {
     }
 }
 
-/// A status a report cites.
-pub struct ReportedStatusNode(pub ReportedStatus);
-
-/// A status a report cites: the status as it is, or as it was when the report was filed when
-/// its author has deleted it since.
-#[Object(name = "ReportedStatus")]
-impl ReportedStatusNode {
-    /// Flake id.
-    async fn id(&self) -> ID {
-        ID(self.0.status.id.clone())
-    }
-    /// ActivityPub id.
-    async fn uri(&self) -> &str {
-        &self.0.status.ap_id
-    }
-    /// HTML content.
-    async fn content(&self) -> &str {
-        &self.0.status.content
-    }
-    /// `public`, `unlisted`, `private` or `direct`.
-    async fn visibility(&self) -> &str {
-        &self.0.status.visibility
-    }
-    /// Whether the media are marked sensitive.
-    async fn sensitive(&self) -> bool {
-        self.0.status.sensitive
-    }
-    /// Content warning.
-    async fn spoiler_text(&self) -> &str {
-        &self.0.status.spoiler_text
-    }
-    /// When the status was posted.
-    async fn created_at(&self) -> DateTime {
-        DateTime(self.0.status.created_at)
-    }
-    /// The author.
-    async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
-        account_of(ctx, &self.0.status.user_id).await
-    }
-    /// Whether the status has been deleted since the report was filed.
-    async fn deleted(&self) -> bool {
-        self.0.deleted
-    }
-}
-
 /// A page of reports, newest first, with the total count.
 pub type ReportConnection = Connection<OpaqueCursor<u64>, Report, ListMeta, EmptyFields>;
 
@@ -226,8 +184,8 @@ impl ReportGroup {
         account_of(ctx, &self.status.status.user_id).await
     }
     /// The status, as it is or as it was reported.
-    async fn status(&self) -> ReportedStatusNode {
-        ReportedStatusNode(self.status.clone())
+    async fn status(&self) -> Status {
+        Status::from_row(self.status.status.clone())
     }
     /// Whether the status has been deleted since.
     async fn deleted(&self) -> bool {
