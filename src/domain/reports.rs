@@ -21,7 +21,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{SubsecRound, Utc};
-use entity::{report, report_note, report_status, status, user};
+use entity::{mention, report, report_note, report_status, status, user};
 use sea_orm::{
     sea_query::{Expr, ExprTrait, LikeExpr},
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -31,9 +31,11 @@ use serde_json::{json, Value};
 
 use super::{
     moderation_log::{record, Action, Actor, ReportRef, Subject},
+    statuses::{self, NewStatus},
     users::IN_CHUNK,
 };
 use crate::{
+    config::Settings,
     db::Db,
     error::{AppError, AppResult},
     ids,
@@ -406,6 +408,38 @@ pub async fn delete_note(db: &Db, actor: &Actor, report_id: &str, note_id: i64) 
     record(&txn, actor, &Action::ReportNoteDelete { report: report_ref, subject_actor, text: note.content }).await?;
     txn.commit().await?;
     Ok(report)
+}
+
+/// Answer a report with a direct status by `author` (the older `POST /admin/reports/:id/respond`,
+/// replaced by notes in Pleroma 2.0): the status is addressed to the reporter (Pleroma replied to
+/// the Flag, whose actor is the reporter) and logged as `report_response`. An unknown report is
+/// `NOT_FOUND`. The status is posted by `statuses::create` in its own transaction; the reporter's
+/// mention and the log entry follow in one more.
+pub async fn respond(
+    db: &Db,
+    settings: &Settings,
+    author: &user::Model,
+    report_id: &str,
+    text: &str,
+) -> AppResult<status::Model> {
+    let report = by_id(&db.read, report_id).await?.ok_or_else(AppError::not_found)?;
+    let new = NewStatus { status: Some(text.to_string()), visibility: Some("direct".into()), ..Default::default() };
+    let posted = statuses::create(db, settings, author, new).await?;
+    let txn = db.begin().await?;
+    let addressed = mention::Entity::find()
+        .filter(mention::Column::StatusId.eq(posted.id.clone()))
+        .filter(mention::Column::UserId.eq(report.actor_id.clone()))
+        .one(&txn)
+        .await?;
+    if addressed.is_none() && report.actor_id != author.id {
+        mention::ActiveModel { status_id: Set(posted.id.clone()), user_id: Set(report.actor_id.clone()) }
+            .insert(&txn)
+            .await?;
+    }
+    let report_ref = ReportRef { id: report.id.clone(), state: Some(report.state.clone()) };
+    record(&txn, &Actor::from(author), &Action::ReportResponse { report: report_ref, text: text.to_string() }).await?;
+    txn.commit().await?;
+    Ok(posted)
 }
 
 /// Reports grouped by the status they cite (the removed `GET /admin/grouped_reports`): for

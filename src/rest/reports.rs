@@ -54,6 +54,16 @@ pub fn routes() -> Vec<Route> {
             Shape::NO_CONTENT,
         )
         .empty_string_errors(),
+        // POST /admin/reports/:id/respond (older Akkoma doc 003): the direct status posted;
+        // bare-string errors ("Invalid parameters", "Not found").
+        Route::admin(
+            M::POST,
+            "/api/v1/pleroma/admin/reports/{id}/respond",
+            "Reply to a report with a direct status (legacy)",
+            operation!("reports/respond"),
+            Shape::at("status").mapped(super::statuses::wire_statuses),
+        )
+        .legacy_errors(),
         // GET /api/v0/pleroma/reports and /:id: the caller's own reports (no alias).
         Route::admin(
             M::GET,

@@ -41,6 +41,14 @@ async fn status_of(app: &TestApp, author: &user::Model, content: &str, minutes_a
     .expect("insert status")
 }
 
+/// MastoStatus keys, sorted (the statuses area's list).
+fn status_keys() -> Vec<String> {
+    let mut keys: Vec<String> = crate::statuses::STATUS_KEYS.iter().map(|k| k.to_string()).collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 /// File a report over HTTP; returns its id.
 async fn file(app: &TestApp, token: &str, body: Value) -> String {
     let reply = app.request(Method::POST, "/api/v1/reports", Some(token), Some(body)).await;
@@ -127,6 +135,130 @@ async fn filing_answers_the_id_and_shows_up_open() {
     assert_eq!(report["rules"], json!([]));
     // Filing is the user's act, not a moderation action.
     assert!(log_messages(&s.app).await.is_empty());
+}
+
+/// The Report shape (ROUTES.md §2.8): its keys and their types; AdminAccounts for the accounts
+/// (MastoAccount merged with AdminUser), MastoStatuses for the statuses.
+#[tokio::test]
+async fn report_shape_has_exact_keys_and_types() {
+    let s = scene().await;
+    let id = file(
+        &s.app,
+        &s.carol_token,
+        json!({"account_id": s.bob.id, "status_ids": [s.statuses[0].id], "comment": "why"}),
+    )
+    .await;
+    let note = json!({"content": "seen"});
+    s.app.request(Method::POST, &format!("{REPORTS}/{id}/notes"), Some(&s.token), Some(note)).await;
+    let report = s.app.get(&format!("{REPORTS}/{id}"), Some(&s.token)).await.body;
+    assert_eq!(
+        keys(&report),
+        ["account", "actor", "content", "created_at", "id", "notes", "rules", "state", "statuses"]
+    );
+    assert!(report["id"].is_string() && report["content"].is_string() && report["state"].is_string());
+    let created = report["created_at"].as_str().unwrap();
+    assert!(created.len() == 24 && created.ends_with('Z'), "{created}");
+    // AdminAccount: the AdminUser keys win over the Mastodon account's.
+    let admin_user_keys = [
+        "id",
+        "email",
+        "avatar",
+        "nickname",
+        "display_name",
+        "is_active",
+        "local",
+        "roles",
+        "tags",
+        "is_confirmed",
+        "is_approved",
+        "is_suggested",
+        "url",
+        "registration_reason",
+        "actor_type",
+        "created_at",
+    ];
+    let masto_keys = [
+        "username",
+        "acct",
+        "locked",
+        "followers_count",
+        "note",
+        "header",
+        "emojis",
+        "fields",
+        "bot",
+        "source",
+        "fqn",
+        "pleroma",
+    ];
+    for account in [&report["account"], &report["actor"], &report["notes"][0]["user"]] {
+        let have = keys(account);
+        for key in admin_user_keys.iter().chain(masto_keys.iter()) {
+            assert!(have.contains(&key.to_string()), "{key} missing from {have:?}");
+        }
+        assert!(!have.contains(&"admin_user".to_string()));
+        assert!(account["roles"]["admin"].is_boolean() && account["is_active"].is_boolean());
+        assert!(account["tags"].is_array() && account["pleroma"].is_object());
+    }
+    assert_eq!(report["account"]["nickname"], "bob");
+    assert_eq!(report["actor"]["nickname"], "carol");
+    assert_eq!(report["actor"]["email"], "carol@example.org");
+    assert_eq!(report["notes"][0]["user"]["roles"], json!({"admin": true, "moderator": false}));
+    // MastoStatus, with its author as a Mastodon account (no AdminUser keys).
+    let status = &report["statuses"][0];
+    assert_eq!(keys(status), status_keys());
+    assert_eq!(status["id"], s.statuses[0].id.as_str());
+    assert_eq!(status["visibility"], "public");
+    assert_eq!(status["account"]["id"], s.bob.id.as_str());
+    assert!(!keys(&status["account"]).contains(&"roles".to_string()));
+    let note = &report["notes"][0];
+    assert!(note["id"].is_i64() && note["content"] == "seen" && note["created_at"].is_string());
+}
+
+#[tokio::test]
+async fn respond_posts_a_direct_status_to_the_reporter() {
+    let s = scene().await;
+    let id = file(&s.app, &s.carol_token, json!({"account_id": s.bob.id})).await;
+    for (i, path) in both_prefixes(&format!("{REPORTS}/{id}/respond")).iter().enumerate() {
+        let text = format!("we looked {i}");
+        let reply = s.app.request(Method::POST, path, Some(&s.token), Some(json!({"status": text}))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        assert_eq!(keys(&reply.body), status_keys());
+        assert_eq!(reply.body["visibility"], "direct");
+        assert_eq!(reply.body["account"]["id"], s.admin.id.as_str());
+        assert!(reply.body["content"].as_str().unwrap().contains(&text));
+        // The reporter can read it.
+        let status_id = reply.body["id"].as_str().unwrap();
+        let seen = s.app.get(&format!("/api/v1/statuses/{status_id}"), Some(&s.carol_token)).await;
+        assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+    }
+    assert_eq!(
+        log_messages(&s.app).await,
+        [
+            format!("@admin responded with 'we looked 1' to report #{id}"),
+            format!("@admin responded with 'we looked 0' to report #{id}"),
+        ]
+    );
+    let entry = moderation_log::Entity::find().one(&s.app.state.db.read).await.unwrap().unwrap();
+    assert_eq!(entry.data["action"], "report_response");
+    assert_eq!(entry.data["subject"], json!({"type": "report", "id": id, "state": "open"}));
+    assert_eq!(entry.data["text"], "we looked 0");
+    // Legacy bare-string errors.
+    let missing =
+        s.app.request(Method::POST, &format!("{REPORTS}/{id}/respond"), Some(&s.token), Some(json!({}))).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    assert_eq!(missing.body, json!("Invalid parameters"));
+    let unknown = s
+        .app
+        .request(Method::POST, &format!("{REPORTS}/nope/respond"), Some(&s.token), Some(json!({"status": "x"})))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.body, json!("Not found"));
+    let carol = s
+        .app
+        .request(Method::POST, &format!("{REPORTS}/{id}/respond"), Some(&s.carol_token), Some(json!({"status": "x"})))
+        .await;
+    assert_eq!(carol.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

@@ -31,6 +31,7 @@ pub const ACCESS: &[FieldRule] = &[
     ("Mutation", "updateReports", Access::Staff(Privilege::ReportsManageReports, WRITE_REPORTS)),
     ("Mutation", "addReportNote", Access::Staff(Privilege::ReportsManageReports, WRITE_REPORTS)),
     ("Mutation", "deleteReportNote", Access::Staff(Privilege::ReportsManageReports, WRITE_REPORTS)),
+    ("Mutation", "respondToReport", Access::Staff(Privilege::ReportsManageReports, WRITE_REPORTS)),
 ];
 
 /// One page of reports matching `search`.
@@ -182,5 +183,18 @@ impl ReportsMutation {
         let actor = log_actor(ctx)?;
         let report = domain::delete_note(ctx.db(), &actor, &input.report_id, input.id).await?;
         Ok(DeleteReportNotePayload { report: Report(report) })
+    }
+
+    /// Answer a report with a direct status to the reporter (the older Admin API's
+    /// `respond`, replaced by notes in Pleroma 2.0). Logged as `report_response`. An unknown
+    /// report is `NOT_FOUND`.
+    async fn respond_to_report(
+        &self,
+        ctx: &Context<'_>,
+        input: RespondToReportInput,
+    ) -> async_graphql::Result<RespondToReportPayload> {
+        let author = ctx.viewer().require_user()?;
+        let status = domain::respond(ctx.db(), ctx.settings(), author, &input.report_id, &input.status).await?;
+        Ok(RespondToReportPayload { status: super::statuses::Status::from_row(status) })
     }
 }

@@ -297,3 +297,19 @@ pub struct DeleteReportNotePayload {
     /// The report the note belonged to.
     pub report: Report,
 }
+
+/// An answer to a report.
+#[derive(InputObject)]
+pub struct RespondToReportInput {
+    /// The report's id.
+    pub report_id: ID,
+    /// The text of the direct status sent to the reporter.
+    pub status: String,
+}
+
+/// The result of `respondToReport`.
+#[derive(SimpleObject)]
+pub struct RespondToReportPayload {
+    /// The direct status posted.
+    pub status: Status,
+}
