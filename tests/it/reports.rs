@@ -320,6 +320,10 @@ async fn list_filters_pages_and_validates_state_on_both_prefixes() {
         let page = s.app.get(&format!("{base}?page=2&page_size=1"), Some(&s.token)).await;
         assert_eq!(page.body["total"], 3);
         assert_eq!(ids(&page.body), [second.as_str()]);
+        // The largest page runs (the facade's documents have a larger complexity budget).
+        let largest = s.app.get(&format!("{base}?page_size=500"), Some(&s.token)).await;
+        assert_eq!(largest.status, StatusCode::OK, "{}", largest.text);
+        assert_eq!(ids(&largest.body).len(), 3);
         // `limit` is ignored, as Pleroma overrides it with page_size.
         let limited = s.app.get(&format!("{base}?limit=1"), Some(&s.token)).await;
         assert_eq!(ids(&limited.body).len(), 3);
@@ -670,4 +674,75 @@ async fn a_page_of_50_reports_costs_the_same_statements_as_a_page_of_1() {
         assert_eq!(count(1).await, one);
     }
     eprintln!("GET /admin/reports: {one} statements for a page of 1 and for a page of 50");
+}
+
+#[tokio::test]
+async fn graphql_file_read_note_and_respond() {
+    let s = scene().await;
+    let body = s
+        .app
+        .graphql(
+            Some(&s.carol_token),
+            "mutation($a: ID!, $s: [ID!]) { fileReport(input: {accountId: $a, statusIds: $s, comment: \"hm\", \
+             ruleIds: [\"2\"]}) { actionTaken report { id state content ruleIds forwarded account { acct } } } }",
+            json!({"a": s.bob.id, "s": [s.statuses[1].id]}),
+        )
+        .await;
+    let filed = &body["data"]["fileReport"];
+    assert_eq!(filed["actionTaken"], false, "{body}");
+    assert_eq!(filed["report"]["state"], "open");
+    assert_eq!(filed["report"]["content"], "hm");
+    assert_eq!(filed["report"]["ruleIds"], json!(["2"]));
+    assert_eq!(filed["report"]["forwarded"], false);
+    assert_eq!(filed["report"]["account"]["acct"], "bob");
+    let id = filed["report"]["id"].as_str().unwrap().to_string();
+
+    let body = s
+        .app
+        .graphql(
+            Some(&s.carol_token),
+            "query($id: ID!) { myReport(id: $id) { id statuses { id } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(body["data"]["myReport"]["statuses"][0]["id"], s.statuses[1].id.as_str(), "{body}");
+    let body = s.app.graphql(Some(&s.token), "query($id: ID!) { myReport(id: $id) { id } }", json!({"id": id})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND", "{body}");
+
+    let body = s
+        .app
+        .graphql(
+            Some(&s.token),
+            "mutation($id: ID!) { addReportNote(input: {reportId: $id, content: \"ok\"}) { note { id content reportId user { acct } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    let note = &body["data"]["addReportNote"]["note"];
+    assert_eq!(note["content"], "ok", "{body}");
+    assert_eq!(note["user"]["acct"], "admin");
+    let body = s
+        .app
+        .graphql(
+            Some(&s.token),
+            "mutation($r: ID!, $n: Int!) { deleteReportNote(input: {reportId: $r, id: $n}) { report { id notes { id } } } }",
+            json!({"r": id, "n": note["id"]}),
+        )
+        .await;
+    assert_eq!(body["data"]["deleteReportNote"]["report"], json!({"id": id, "notes": []}), "{body}");
+
+    let body = s
+        .app
+        .graphql(
+            Some(&s.token),
+            "mutation($id: ID!) { respondToReport(input: {reportId: $id, status: \"thanks\"}) { status { visibility } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(body["data"]["respondToReport"]["status"]["visibility"], "direct", "{body}");
+    let body =
+        s.app.graphql(Some(&s.token), "{ groupedReports { deleted status { id } reports { id } } }", json!({})).await;
+    assert_eq!(
+        body["data"]["groupedReports"],
+        json!([{"deleted": false, "status": {"id": s.statuses[1].id}, "reports": [{"id": id}]}])
+    );
 }
