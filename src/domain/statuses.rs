@@ -613,6 +613,347 @@ pub async fn author_stats<C: ConnectionTrait>(
     Ok(out)
 }
 
+// ---- Staff views and moderation -----------------------------------------------------------------
+
+/// What an admin status list shows (`ActivityPub.fetch_statuses` / `fetch_user_activities`).
+#[derive(Debug, Clone, Default)]
+pub struct StatusSearch {
+    /// Statuses of this author only.
+    pub author_id: Option<String>,
+    /// Statuses of accounts on this host only.
+    pub instance: Option<String>,
+    /// Local statuses only.
+    pub local_only: bool,
+    /// Show private and direct statuses too (without it only public and unlisted ones show).
+    pub godmode: bool,
+    /// Include reblogs.
+    pub with_reblogs: bool,
+    /// Keyset cursor: statuses older than this id.
+    pub before_id: Option<String>,
+}
+
+impl StatusSearch {
+    fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(author) = &self.author_id {
+            cond = cond.add(status::Column::UserId.eq(author.as_str()));
+        }
+        if let Some(host) = &self.instance {
+            let users = Query::select()
+                .column(user::Column::Id)
+                .from(user::Entity)
+                .and_where(user::Column::Domain.eq(host.as_str()))
+                .to_owned();
+            cond = cond.add(status::Column::UserId.in_subquery(users));
+        }
+        if self.local_only {
+            cond = cond.add(status::Column::Local.eq(true));
+        }
+        if !self.godmode {
+            cond = cond.add(status::Column::Visibility.is_in(PUBLIC));
+        }
+        if !self.with_reblogs {
+            cond = cond.add(status::Column::ReblogOfId.is_null());
+        }
+        if let Some(before) = &self.before_id {
+            cond = cond.add(status::Column::Id.lt(before.as_str()));
+        }
+        cond
+    }
+
+    /// A page, newest first.
+    pub async fn page<C: ConnectionTrait>(&self, conn: &C, offset: u64, limit: u64) -> AppResult<Vec<status::Model>> {
+        Ok(status::Entity::find()
+            .filter(self.condition())
+            .order_by_desc(status::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(conn)
+            .await?)
+    }
+
+    /// How many match (the cursor ignored).
+    pub async fn count<C: ConnectionTrait>(&self, conn: &C) -> AppResult<u64> {
+        use sea_orm::PaginatorTrait;
+        let all = StatusSearch { before_id: None, ..self.clone() };
+        Ok(status::Entity::find().filter(all.condition()).count(conn).await?)
+    }
+}
+
+/// Status counts by visibility (reblogs excluded), for the whole database or one host.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VisibilityCounts {
+    pub public: u64,
+    pub unlisted: u64,
+    pub private: u64,
+    pub direct: u64,
+}
+
+/// Pleroma's `Stats.get_status_visibility_count(instance)`.
+pub async fn visibility_counts<C: ConnectionTrait>(conn: &C, instance: Option<&str>) -> AppResult<VisibilityCounts> {
+    let search = StatusSearch {
+        instance: instance.filter(|h| !h.is_empty()).map(String::from),
+        godmode: true,
+        ..Default::default()
+    };
+    let rows: Vec<(String, i64)> = status::Entity::find()
+        .select_only()
+        .column(status::Column::Visibility)
+        .column_as(status::Column::Id.count(), "n")
+        .filter(search.condition())
+        .group_by(status::Column::Visibility)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut out = VisibilityCounts::default();
+    for (visibility, n) in rows {
+        let n = u64::try_from(n).unwrap_or(0);
+        match visibility.as_str() {
+            "public" => out.public = n,
+            "unlisted" => out.unlisted = n,
+            "private" => out.private = n,
+            "direct" => out.direct = n,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Pleroma's refusal of an unknown visibility in an admin update.
+pub const UNSUPPORTED_VISIBILITY: &str = "Unsupported visibility";
+
+/// An admin's change of a status's sensitivity and/or visibility (Pleroma's
+/// `CommonAPI.update_activity_scope`), logged as `status_update` in the same transaction.
+pub async fn moderate(
+    db: &Db,
+    actor: &super::moderation_log::Actor,
+    id: &str,
+    sensitive: Option<bool>,
+    visibility: Option<&str>,
+) -> AppResult<status::Model> {
+    let visibility = match visibility {
+        Some(v) => Some(parse_visibility(v).ok_or_else(|| AppError::BadRequest(UNSUPPORTED_VISIBILITY.into()))?),
+        None => None,
+    };
+    let txn = db.begin().await?;
+    let row = status::Entity::find_by_id(id)
+        .filter(status::Column::ReblogOfId.is_null())
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut active: status::ActiveModel = row.into();
+    if let Some(s) = sensitive {
+        active.sensitive = Set(s);
+    }
+    if let Some(v) = visibility {
+        active.visibility = Set(v.to_string());
+    }
+    let saved = active.update(&txn).await?;
+    super::moderation_log::record(
+        &txn,
+        actor,
+        &super::moderation_log::Action::StatusUpdate {
+            status_id: saved.id.clone(),
+            sensitive,
+            visibility: visibility.map(String::from),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Who asks for a deletion.
+pub struct Deleter<'a> {
+    pub user: &'a user::Model,
+    /// Holds `messages_delete` (may delete anyone's statuses).
+    pub privileged: bool,
+}
+
+/// Delete a post (not a reblog: unreblog those) with its reblogs and media files (Pleroma's
+/// `CommonAPI.delete`). Its author may, and so may staff holding `messages_delete`; their
+/// deletion of someone else's status is logged as `status_delete` in the same transaction.
+/// Replies stay. `NotFound` when there is no such post or the caller may not delete it.
+pub async fn delete(db: &Db, settings: &Settings, by: Deleter<'_>, id: &str) -> AppResult<status::Model> {
+    let txn = db.begin().await?;
+    let row = status::Entity::find_by_id(id)
+        .filter(status::Column::ReblogOfId.is_null())
+        .one(&txn)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let own = row.user_id == by.user.id;
+    if !own && !by.privileged {
+        return Err(AppError::not_found());
+    }
+    let media = media_attachment::Entity::find()
+        .filter(media_attachment::Column::StatusId.eq(row.id.as_str()))
+        .all(&txn)
+        .await?;
+    media_attachment::Entity::delete_many()
+        .filter(media_attachment::Column::StatusId.eq(row.id.as_str()))
+        .exec(&txn)
+        .await?;
+    status::Entity::delete_many().filter(status::Column::ReblogOfId.eq(row.id.as_str())).exec(&txn).await?;
+    status::Entity::delete_by_id(row.id.as_str()).exec(&txn).await?;
+    if !own {
+        let actor = super::moderation_log::Actor::from(by.user);
+        super::moderation_log::record(
+            &txn,
+            &actor,
+            &super::moderation_log::Action::StatusDelete { status_id: row.id.clone() },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    for m in media.iter().filter(|m| m.remote_url.is_none()) {
+        let _ = std::fs::remove_file(uploads_dir(settings).join(&m.file_name));
+    }
+    Ok(row)
+}
+
+/// Where uploads are stored.
+pub fn uploads_dir(settings: &Settings) -> std::path::PathBuf {
+    settings.data_dir.join("uploads")
+}
+
+/// Reblog a status the caller may see (Pleroma's `CommonAPI.repeat`): public and unlisted
+/// statuses, and the caller's own private ones. Reblogging twice gives the same reblog.
+pub async fn reblog(
+    db: &Db,
+    settings: &Settings,
+    by: &user::Model,
+    id: &str,
+    visibility: Option<&str>,
+) -> AppResult<status::Model> {
+    let original = find_visible(&db.read, id, Some(&by.id))
+        .await?
+        .filter(|s| s.reblog_of_id.is_none())
+        .ok_or_else(AppError::not_found)?;
+    let own_private = original.visibility == "private" && original.user_id == by.id;
+    if !PUBLIC.contains(&original.visibility.as_str()) && !own_private {
+        return Err(AppError::BadRequest("Could not repeat".into()));
+    }
+    if let Some(existing) = status::Entity::find()
+        .filter(status::Column::UserId.eq(by.id.as_str()))
+        .filter(status::Column::ReblogOfId.eq(original.id.as_str()))
+        .one(&db.read)
+        .await?
+    {
+        return Ok(existing);
+    }
+    let visibility = if own_private {
+        "private"
+    } else {
+        visibility.and_then(parse_visibility).filter(|v| PUBLIC.contains(v) || *v == "private").unwrap_or("public")
+    };
+    let txn = db.begin().await?;
+    let row = status::ActiveModel {
+        id: Set(crate::ids::flake_id()),
+        ap_id: Set(format!("{}/activities/{}", settings.instance_url, uuid_v4())),
+        user_id: Set(by.id.clone()),
+        content: Set(String::new()),
+        source: Set(None),
+        content_type: Set("text/plain".into()),
+        visibility: Set(visibility.to_string()),
+        sensitive: Set(false),
+        spoiler_text: Set(String::new()),
+        in_reply_to_id: Set(None),
+        in_reply_to_user_id: Set(None),
+        reblog_of_id: Set(Some(original.id.clone())),
+        quote_of_id: Set(None),
+        context: Set(original.context.clone()),
+        language: Set(None),
+        local: Set(true),
+        idempotency_key: Set(None),
+        created_at: Set(Utc::now()),
+        edited_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    mention::Entity::insert(mention::ActiveModel {
+        status_id: Set(row.id.clone()),
+        user_id: Set(original.user_id.clone()),
+    })
+    .exec(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Undo the caller's reblog of a status; returns the reblogged status.
+pub async fn unreblog(db: &Db, by: &user::Model, id: &str) -> AppResult<status::Model> {
+    let original = find_visible(&db.read, id, Some(&by.id)).await?.ok_or_else(AppError::not_found)?;
+    status::Entity::delete_many()
+        .filter(status::Column::UserId.eq(by.id.as_str()))
+        .filter(status::Column::ReblogOfId.eq(original.id.as_str()))
+        .exec(&db.write)
+        .await?;
+    Ok(original)
+}
+
+/// Visible statuses quoting a status, newest first (`GET /api/v1/pleroma/statuses/:id/quotes`).
+pub async fn quotes<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    viewer: Option<&str>,
+    page: &MastodonPage,
+) -> AppResult<Vec<status::Model>> {
+    let mut query = status::Entity::find().filter(status::Column::QuoteOfId.eq(id)).filter(visible_to(viewer));
+    query = page.apply(query);
+    Ok(query.all(conn).await?)
+}
+
+/// Statuses of an author the viewer may see, newest first (`GET /api/v1/accounts/:id/statuses`).
+pub async fn by_author<C: ConnectionTrait>(
+    conn: &C,
+    author_id: &str,
+    viewer: Option<&str>,
+    with_reblogs: bool,
+    page: &MastodonPage,
+) -> AppResult<Vec<status::Model>> {
+    let mut query = status::Entity::find().filter(status::Column::UserId.eq(author_id)).filter(visible_to(viewer));
+    if !with_reblogs {
+        query = query.filter(status::Column::ReblogOfId.is_null());
+    }
+    Ok(page.apply(query).all(conn).await?)
+}
+
+/// Mastodon-style paging: `max_id`, `since_id`, `min_id`, `offset`, `limit` (default 20, at most
+/// 40).
+#[derive(Debug, Clone, Default)]
+pub struct MastodonPage {
+    pub max_id: Option<String>,
+    pub since_id: Option<String>,
+    pub min_id: Option<String>,
+    pub offset: Option<u64>,
+    pub limit: Option<u64>,
+}
+
+impl MastodonPage {
+    /// The page size used.
+    pub fn size(&self) -> u64 {
+        self.limit.unwrap_or(20).clamp(1, 40)
+    }
+
+    fn apply(&self, mut query: sea_orm::Select<status::Entity>) -> sea_orm::Select<status::Entity> {
+        if let Some(max) = &self.max_id {
+            query = query.filter(status::Column::Id.lt(max.as_str()));
+        }
+        if let Some(since) = &self.since_id {
+            query = query.filter(status::Column::Id.gt(since.as_str()));
+        }
+        if let Some(min) = &self.min_id {
+            query = query.filter(status::Column::Id.gt(min.as_str()));
+        }
+        query = if self.min_id.is_some() {
+            query.order_by_asc(status::Column::Id)
+        } else {
+            query.order_by_desc(status::Column::Id)
+        };
+        query.offset(self.offset.unwrap_or(0)).limit(self.size())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

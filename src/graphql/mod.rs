@@ -67,6 +67,7 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
             "A page of moderation-log entries, with the total count.",
         )
         .override_output_type_description::<reports::ReportConnection>("A page of reports, with the total count.")
+        .override_output_type_description::<statuses::StatusConnection>("A page of statuses, with the total count.")
 }
 
 /// Build the schema with its shared data, access control and limits.

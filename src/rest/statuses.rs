@@ -3,8 +3,8 @@
 use async_graphql::{Name, Value as ConstValue};
 use axum::http::Method;
 
-use super::{accounts::merge_admin_accounts, operation, Route, Shape};
-use crate::auth::Access;
+use super::{accounts::merge_admin_accounts, operation, Answer, Call, Route, Shape};
+use crate::error::AppError;
 
 /// The rows of this area.
 pub fn routes() -> Vec<Route> {
@@ -26,7 +26,54 @@ pub fn routes() -> Vec<Route> {
             Shape::FIELD_OR_404.mapped(wire_statuses),
         )
         .mastodon_errors(),
-        // §8: the admin view of one status, whatever its visibility.
+        Route::admin(
+            Method::DELETE,
+            "/api/v1/statuses/{id}",
+            "Delete one of the caller's statuses",
+            operation!("statuses/delete"),
+            Shape::at("status").mapped(wire_statuses),
+        )
+        .mastodon_errors(),
+        Route::admin(
+            Method::POST,
+            "/api/v1/statuses/{id}/reblog",
+            "Reblog a status",
+            operation!("statuses/reblog"),
+            Shape::at("status").mapped(wire_statuses),
+        )
+        .mastodon_errors(),
+        Route::admin(
+            Method::POST,
+            "/api/v1/statuses/{id}/unreblog",
+            "Undo a reblog",
+            operation!("statuses/unreblog"),
+            Shape::at("status").mapped(wire_statuses),
+        )
+        .mastodon_errors(),
+        Route::admin(
+            Method::GET,
+            "/api/v1/accounts/{id}/statuses",
+            "An account's statuses the caller may see",
+            operation!("statuses/account_statuses"),
+            Shape::Convert(mastodon_list),
+        )
+        .mastodon_errors(),
+        // §4 (users): one user's statuses, `{total, activities}`.
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/admin/users/{nickname}/statuses",
+            "Statuses of a user",
+            operation!("statuses/user_list"),
+            Shape::FIELD.mapped(wire_statuses),
+        ),
+        // §8.
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/admin/statuses",
+            "All statuses",
+            operation!("statuses/list"),
+            Shape::at("activities").mapped(wire_statuses),
+        ),
         Route::admin(
             Method::GET,
             "/api/v1/pleroma/admin/statuses/{id}",
@@ -34,7 +81,95 @@ pub fn routes() -> Vec<Route> {
             operation!("statuses/admin_show"),
             Shape::FIELD_OR_404.mapped(wire_statuses),
         ),
+        Route::admin(
+            Method::PUT,
+            "/api/v1/pleroma/admin/statuses/{id}",
+            "Change a status's sensitivity or visibility",
+            operation!("statuses/update"),
+            Shape::at("status").mapped(wire_statuses),
+        ),
+        Route::admin(
+            Method::DELETE,
+            "/api/v1/pleroma/admin/statuses/{id}",
+            "Delete a status",
+            operation!("statuses/admin_delete"),
+            Shape::Literal("{}"),
+        ),
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/statuses/{id}/quotes",
+            "Statuses quoting a status",
+            operation!("statuses/quotes"),
+            Shape::Convert(mastodon_list),
+        )
+        .mastodon_errors(),
+        // §9.
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/admin/instances/{instance}/statuses",
+            "Latest statuses from a remote instance",
+            operation!("statuses/instance_list"),
+            Shape::FIELD.mapped(wire_statuses),
+        ),
+        // §14.
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/admin/stats",
+            "Status counts by visibility",
+            operation!("statuses/stats"),
+            Shape::FIELD.mapped(stats),
+        ),
     ]
+}
+
+/// `{"status_visibility": {...}}`.
+fn stats(value: ConstValue) -> ConstValue {
+    let mut map = async_graphql::indexmap::IndexMap::new();
+    map.insert(Name::new("status_visibility"), value);
+    ConstValue::Object(map)
+}
+
+/// A Mastodon list of statuses with its `Link` header (`next`: older than the last, `prev`:
+/// newer than the first), as Pleroma's `add_link_headers` writes it.
+fn mastodon_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
+    let value = wire_statuses(value);
+    let ids: Vec<String> = match &value {
+        ConstValue::List(items) => items
+            .iter()
+            .filter_map(|item| match item {
+                ConstValue::Object(map) => match map.get("id") {
+                    Some(ConstValue::String(id)) => Some(id.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect(),
+        _ => vec![],
+    };
+    let mut answer = Answer::json(value);
+    if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
+        let others: Vec<(String, String)> = call
+            .uri
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .filter(|(k, _)| !matches!(k.as_ref(), "max_id" | "min_id" | "since_id"))
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let link = |key: &str, id: &str, rel: &str| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            query.extend_pairs(others.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            query.append_pair(key, id);
+            format!("<{}{}?{}>; rel=\"{rel}\"", call.instance_url, call.uri.path(), query.finish())
+        };
+        let header = format!("{}, {}", link("max_id", last, "next"), link("min_id", first, "prev"));
+        if let Ok(value) = axum::http::HeaderValue::from_str(&header) {
+            answer.headers.insert(axum::http::header::LINK, value);
+        }
+    }
+    Ok(answer)
 }
 
 /// Keys of Pleroma's view of a reblog (an `Announce`): fewer than a post's.
@@ -114,6 +249,3 @@ fn shape_statuses(value: &mut ConstValue) {
         _ => {}
     }
 }
-
-#[allow(dead_code)]
-const USER_WRITE: Access = Access::User(&["write:statuses"]);

@@ -200,6 +200,15 @@ async fn every_list_route_runs_a_constant_number_of_statements() {
         let reply = app.request(Method::PUT, "/api/v1/pleroma/admin/users/tag", Some(&token), Some(tag)).await;
         assert_eq!(reply.status, StatusCode::NO_CONTENT);
     }
+    // Statuses to list: user0's, and a remote instance's.
+    let user0 = pleroma_gateway::domain::users::find_by_nickname(&app.state.db.read, "user0").await.unwrap().unwrap();
+    let remote = app.remote_user("carol", "remote.example").await;
+    for i in 0..25 {
+        let new =
+            pleroma_gateway::domain::statuses::NewStatus { status: Some(format!("post {i}")), ..Default::default() };
+        pleroma_gateway::domain::statuses::create(&app.state.db, &app.state.settings, &user0, new).await.unwrap();
+        crate::statuses::remote_status(&app, &remote, "public").await;
+    }
     let param = regex::Regex::new(r"\{[a-z_]+\}").unwrap();
     let mut checked = Vec::new();
     for compiled in &app.state.facade.routes {
@@ -209,7 +218,8 @@ async fn every_list_route_runs_a_constant_number_of_statements() {
         {
             continue;
         }
-        let path = param.replace_all(compiled.route.path, "user0").to_string();
+        let path = compiled.route.path.replace("{instance}", "remote.example");
+        let path = param.replace_all(&path, "user0").to_string();
         let run = |size: usize| {
             let (app, token, path) = (&app, token.clone(), path.clone());
             async move {

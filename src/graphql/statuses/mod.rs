@@ -2,26 +2,108 @@
 mod loaders;
 mod types;
 
-use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use async_graphql::{
+    connection::{Connection, CursorType, Edge, EmptyFields, OpaqueCursor},
+    Context, Enum, InputObject, Object, SimpleObject, ID,
+};
 pub use loaders::*;
 pub use types::*;
 
-use super::{ContextExt, FieldRule};
+use super::{
+    pagination::{ListMeta, Window},
+    users::log_actor,
+    ContextExt, FieldRule,
+};
 use crate::{
     auth::{Access, Privilege},
-    domain::statuses::{self as domain, NewStatus},
+    domain::statuses::{self as domain, Deleter, MastodonPage, NewStatus, StatusSearch},
     error::AppError,
 };
 
 const READ_STATUSES: &[&str] = &["admin:read:statuses"];
 const WRITE_STATUSES: &[&str] = &["write:statuses"];
+const ADMIN_WRITE_STATUSES: &[&str] = &["admin:write:statuses"];
 
 /// Access rules of this area's fields.
 pub const ACCESS: &[FieldRule] = &[
     ("Query", "status", Access::Public),
+    ("Query", "accountStatuses", Access::Public),
+    ("Query", "statusQuotes", Access::Public),
     ("Query", "adminStatus", Access::Staff(Privilege::MessagesRead, READ_STATUSES)),
+    ("Query", "statuses", Access::Staff(Privilege::MessagesRead, READ_STATUSES)),
+    ("Query", "statusVisibilityCounts", Access::Staff(Privilege::StatisticsRead, &["admin:read"])),
     ("Mutation", "createStatus", Access::User(WRITE_STATUSES)),
+    ("Mutation", "deleteStatus", Access::User(WRITE_STATUSES)),
+    ("Mutation", "reblogStatus", Access::User(WRITE_STATUSES)),
+    ("Mutation", "unreblogStatus", Access::User(WRITE_STATUSES)),
+    ("Mutation", "moderateStatus", Access::Staff(Privilege::MessagesDelete, ADMIN_WRITE_STATUSES)),
+    ("Mutation", "deleteStatusAsAdmin", Access::Staff(Privilege::MessagesDelete, ADMIN_WRITE_STATUSES)),
 ];
+
+/// A page of statuses, with the total count.
+pub type StatusConnection = Connection<OpaqueCursor<String>, Status, ListMeta, EmptyFields>;
+
+/// Which statuses a staff list shows.
+#[derive(InputObject, Default)]
+pub struct StatusFilter {
+    /// Statuses of this account only (nickname or id; an unknown account is `NOT_FOUND`).
+    pub account: Option<String>,
+    /// Statuses of accounts on this host only.
+    pub instance: Option<String>,
+    /// Local statuses only.
+    pub local_only: Option<bool>,
+    /// Show private and direct statuses too; without it only public and unlisted ones show.
+    pub godmode: Option<bool>,
+    /// Include reblogs.
+    pub with_reblogs: Option<bool>,
+}
+
+/// Status counts by visibility.
+#[derive(SimpleObject)]
+pub struct StatusVisibilityCounts {
+    /// Public statuses.
+    pub public: u64,
+    /// Unlisted statuses.
+    pub unlisted: u64,
+    /// Followers-only statuses.
+    pub private: u64,
+    /// Direct messages.
+    pub direct: u64,
+}
+
+/// Mastodon-style paging of a short list.
+#[derive(InputObject, Default)]
+pub struct StatusPageInput {
+    /// Statuses older than this id.
+    pub max_id: Option<ID>,
+    /// Statuses newer than this id (newest first).
+    pub since_id: Option<ID>,
+    /// Statuses just newer than this id.
+    pub min_id: Option<ID>,
+    /// Statuses skipped.
+    pub offset: Option<i32>,
+    /// Page size (default 20, at most 40).
+    pub limit: Option<i32>,
+}
+
+impl From<StatusPageInput> for MastodonPage {
+    fn from(p: StatusPageInput) -> Self {
+        MastodonPage {
+            max_id: p.max_id.map(|i| i.0),
+            since_id: p.since_id.map(|i| i.0),
+            min_id: p.min_id.map(|i| i.0),
+            offset: p.offset.and_then(|o| u64::try_from(o).ok()),
+            limit: p.limit.and_then(|l| u64::try_from(l).ok()),
+        }
+    }
+}
+
+fn newest_first(page: &MastodonPage, mut rows: Vec<entity::status::Model>) -> Vec<Status> {
+    if page.min_id.is_some() {
+        rows.reverse();
+    }
+    rows.into_iter().map(Status::from_row).collect()
+}
 
 /// Who may see a status.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -62,6 +144,106 @@ impl StatusesQuery {
         Ok(domain::find_visible(&ctx.db().read, &id, viewer).await?.map(Status::from_row))
     }
 
+    /// Statuses for staff, newest first: all of them, one account's or one host's. Without
+    /// `godmode` private and direct statuses are hidden, as in Pleroma. Page with
+    /// `first`/`after` or `page`/`pageSize` (default 50).
+    #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, page_size, 50)")]
+    async fn statuses(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<StatusFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        page: Option<i32>,
+        page_size: Option<i32>,
+    ) -> async_graphql::Result<StatusConnection> {
+        let filter = filter.unwrap_or_default();
+        let before_id = match &after {
+            Some(cursor) => Some(
+                OpaqueCursor::<String>::decode_cursor(cursor)
+                    .map_err(|_| AppError::BadRequest("invalid cursor".into()))?
+                    .0,
+            ),
+            None => None,
+        };
+        let db = &ctx.db().read;
+        let author_id = match &filter.account {
+            Some(key) => {
+                Some(crate::domain::users::find_by_nickname_or_id(db, key).await?.ok_or_else(AppError::not_found)?.id)
+            }
+            None => None,
+        };
+        let window = Window::resolve(first, None, page.filter(|_| before_id.is_none()), page_size, 50)?;
+        let search = StatusSearch {
+            author_id,
+            instance: filter.instance.filter(|h| !h.is_empty()),
+            local_only: filter.local_only.unwrap_or(false),
+            godmode: filter.godmode.unwrap_or(false),
+            with_reblogs: filter.with_reblogs.unwrap_or(false),
+            before_id: before_id.clone(),
+        };
+        let rows = search.page(db, window.offset, window.limit.saturating_add(1));
+        let (mut nodes, total) = if ctx.look_ahead().field("totalCount").exists() {
+            tokio::try_join!(rows, search.count(db))?
+        } else {
+            (rows.await?, 0)
+        };
+        let more = nodes.len() as u64 > window.limit;
+        nodes.truncate(usize::try_from(window.limit).unwrap_or(usize::MAX));
+        let mut connection = Connection::with_additional_fields(
+            window.offset > 0 || before_id.is_some(),
+            more,
+            ListMeta { total_count: total, page_size: window.limit },
+        );
+        connection
+            .edges
+            .extend(nodes.into_iter().map(|row| Edge::new(OpaqueCursor(row.id.clone()), Status::from_row(row))));
+        Ok(connection)
+    }
+
+    /// Status counts by visibility (reblogs excluded), of every account or of one host's.
+    async fn status_visibility_counts(
+        &self,
+        ctx: &Context<'_>,
+        instance: Option<String>,
+    ) -> async_graphql::Result<StatusVisibilityCounts> {
+        let c = domain::visibility_counts(&ctx.db().read, instance.as_deref()).await?;
+        Ok(StatusVisibilityCounts { public: c.public, unlisted: c.unlisted, private: c.private, direct: c.direct })
+    }
+
+    /// An account's statuses the caller may see, newest first (`NOT_FOUND` for an unknown
+    /// account).
+    async fn account_statuses(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default)] page: StatusPageInput,
+        #[graphql(default = false)] exclude_reblogs: bool,
+    ) -> async_graphql::Result<Vec<Status>> {
+        let db = &ctx.db().read;
+        let author = crate::domain::users::find_by_nickname_or_id(db, &id).await?.ok_or_else(not_found)?;
+        let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
+        let page = MastodonPage::from(page);
+        let rows = domain::by_author(db, &author.id, viewer, !exclude_reblogs, &page).await?;
+        Ok(newest_first(&page, rows))
+    }
+
+    /// Statuses quoting a status, those the caller may see, newest first (`NOT_FOUND` when the
+    /// status is unknown or hidden from the caller).
+    async fn status_quotes(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default)] page: StatusPageInput,
+    ) -> async_graphql::Result<Vec<Status>> {
+        let db = &ctx.db().read;
+        let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
+        let quoted = domain::find_visible(db, &id, viewer).await?.ok_or_else(not_found)?;
+        let page = MastodonPage::from(page);
+        let rows = domain::quotes(db, &quoted.id, viewer, &page).await?;
+        Ok(newest_first(&page, rows))
+    }
+
     /// One status whatever its visibility (staff), `null` when there is none.
     async fn admin_status(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Status>> {
         Ok(domain::find(&ctx.db().read, &id).await?.map(Status::from_row))
@@ -100,6 +282,14 @@ pub struct CreateStatusPayload {
     pub status: Status,
 }
 
+/// The Mastodon API's 404 for what the caller cannot see.
+fn record_not_found(err: AppError) -> AppError {
+    match err {
+        AppError::NotFound(_) => not_found(),
+        other => other,
+    }
+}
+
 /// Status-changing actions.
 #[derive(Default)]
 pub struct StatusesMutation;
@@ -130,9 +320,99 @@ impl StatusesMutation {
         let row = domain::create(ctx.db(), ctx.settings(), &author, new).await?;
         Ok(CreateStatusPayload { status: Status::from_row(row) })
     }
+
+    /// Delete one of the caller's posts (with its reblogs and media); returns it as it was.
+    /// Someone else's post, or no such post: `NOT_FOUND`.
+    async fn delete_status(&self, ctx: &Context<'_>, input: StatusIdInput) -> async_graphql::Result<StatusPayload> {
+        let user = ctx.viewer().require_user()?.clone();
+        let by = Deleter { user: &user, privileged: false };
+        let row = domain::delete(ctx.db(), ctx.settings(), by, &input.id).await.map_err(record_not_found)?;
+        Ok(StatusPayload { status: Status::from_row(row) })
+    }
+
+    /// Reblog a status the caller may see; reblogging twice gives the same reblog. Returns the
+    /// reblog (the reblogged status under `reblog`).
+    async fn reblog_status(&self, ctx: &Context<'_>, input: ReblogStatusInput) -> async_graphql::Result<StatusPayload> {
+        let user = ctx.viewer().require_user()?.clone();
+        let visibility = input.visibility.map(StatusVisibility::as_str);
+        let row =
+            domain::reblog(ctx.db(), ctx.settings(), &user, &input.id, visibility).await.map_err(record_not_found)?;
+        Ok(StatusPayload { status: Status::from_row(row) })
+    }
+
+    /// Undo the caller's reblog; returns the status once reblogged.
+    async fn unreblog_status(&self, ctx: &Context<'_>, input: StatusIdInput) -> async_graphql::Result<StatusPayload> {
+        let user = ctx.viewer().require_user()?.clone();
+        let row = domain::unreblog(ctx.db(), &user, &input.id).await.map_err(record_not_found)?;
+        Ok(StatusPayload { status: Status::from_row(row) })
+    }
+
+    /// Change a status's sensitivity and/or visibility. Logged as `status_update`.
+    async fn moderate_status(
+        &self,
+        ctx: &Context<'_>,
+        input: ModerateStatusInput,
+    ) -> async_graphql::Result<StatusPayload> {
+        let actor = log_actor(ctx)?;
+        let row = domain::moderate(ctx.db(), &actor, &input.id, input.sensitive, input.visibility.as_deref()).await?;
+        Ok(StatusPayload { status: Status::from_row(row) })
+    }
+
+    /// Delete anyone's post. Logged as `status_delete` when it is not the caller's own.
+    async fn delete_status_as_admin(
+        &self,
+        ctx: &Context<'_>,
+        input: StatusIdInput,
+    ) -> async_graphql::Result<DeleteStatusPayload> {
+        let user = ctx.viewer().require_user()?.clone();
+        let by = Deleter { user: &user, privileged: true };
+        let row = domain::delete(ctx.db(), ctx.settings(), by, &input.id).await?;
+        Ok(DeleteStatusPayload { id: ID(row.id) })
+    }
 }
 
-#[allow(dead_code)]
 fn not_found() -> AppError {
     AppError::NotFound("Record not found".into())
+}
+
+/// A status named by id.
+#[derive(InputObject)]
+pub struct StatusIdInput {
+    /// The status.
+    pub id: ID,
+}
+
+/// A reblog to make.
+#[derive(InputObject)]
+pub struct ReblogStatusInput {
+    /// The status to reblog.
+    pub id: ID,
+    /// The reblog's visibility: `PUBLIC` (default), `UNLISTED` or `PRIVATE`.
+    pub visibility: Option<StatusVisibility>,
+}
+
+/// A status, after an action.
+#[derive(SimpleObject)]
+pub struct StatusPayload {
+    /// The status (for a deletion: as it was; for an unreblog: the status once reblogged).
+    pub status: Status,
+}
+
+/// A staff change of a status.
+#[derive(InputObject)]
+pub struct ModerateStatusInput {
+    /// The status.
+    pub id: ID,
+    /// Mark it sensitive or not.
+    pub sensitive: Option<bool>,
+    /// New visibility: `public`, `unlisted`, `private` or `direct` (anything else:
+    /// `BAD_REQUEST` "Unsupported visibility").
+    pub visibility: Option<String>,
+}
+
+/// The id of a deleted status.
+#[derive(SimpleObject)]
+pub struct DeleteStatusPayload {
+    /// The deleted status's id.
+    pub id: ID,
 }
