@@ -24,7 +24,8 @@ impl AppState {
         let settings = Arc::new(settings);
         let mailer = Arc::new(Mailer::new(&settings)?);
         let schema = crate::graphql::schema(db.clone(), settings.clone(), mailer.clone());
-        let facade = Arc::new(crate::rest::facade(&schema)?);
+        let facade_schema = crate::graphql::facade_schema(db.clone(), settings.clone(), mailer.clone());
+        let facade = Arc::new(crate::rest::facade(&facade_schema)?);
         std::thread::spawn(crate::auth::password::prepare_dummy);
         Ok(AppState {
             rate_limits: Arc::new(RateLimits::new(settings.rate_limit.clone())),

@@ -13,6 +13,7 @@ pub mod privileges;
 pub mod purge;
 pub mod registration;
 pub mod relationships;
+pub mod reports;
 pub mod secret;
 pub mod statuses;
 pub mod user_admin;

@@ -143,6 +143,9 @@ pub enum Action {
     ReportNote { report: ReportRef, subject_actor: Option<Subject>, text: String },
     /// `report_note_delete`: a note removed from a report.
     ReportNoteDelete { report: ReportRef, subject_actor: Option<Subject>, text: String },
+    /// `report_response`: a direct status posted in answer to a report (the older
+    /// `POST /admin/reports/:id/respond`); `text` is the status text.
+    ReportResponse { report: ReportRef, text: String },
     /// `status_update`: a status's sensitivity and/or visibility changed.
     StatusUpdate { status_id: String, sensitive: Option<bool>, visibility: Option<String> },
     /// `status_delete`: someone else's status deleted by a privileged user.
@@ -180,6 +183,7 @@ impl Action {
             Action::ReportUnassigned { .. } => "report_unassigned",
             Action::ReportNote { .. } => "report_note",
             Action::ReportNoteDelete { .. } => "report_note_delete",
+            Action::ReportResponse { .. } => "report_response",
             Action::StatusUpdate { .. } => "status_update",
             Action::StatusDelete { .. } => "status_delete",
             Action::ChatMessageDelete { .. } => "chat_message_delete",
@@ -242,6 +246,10 @@ impl Action {
             Action::ReportNote { report, subject_actor, text }
             | Action::ReportNoteDelete { report, subject_actor, text } => {
                 insert_report(&mut data, report, subject_actor.as_ref());
+                data.insert("text".into(), text.as_str().into());
+            }
+            Action::ReportResponse { report, text } => {
+                insert_report(&mut data, report, None);
                 data.insert("text".into(), text.as_str().into());
             }
             Action::StatusUpdate { status_id, sensitive, visibility } => {
@@ -339,6 +347,9 @@ impl Action {
                 report.id,
                 on_user(subject_actor.as_ref(), " on user ", "")
             ),
+            Action::ReportResponse { report, text } => {
+                format!("@{a} responded with '{text}' to report #{}", report.id)
+            }
             Action::StatusUpdate { status_id, sensitive, visibility } => {
                 // Pleroma's clauses in order: a missing `sensitive` wins, even when
                 // `visibility` is missing too.

@@ -28,6 +28,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::accounts::ACCESS,
         super::instance::ACCESS,
         super::purge::ACCESS,
+        super::reports::ACCESS,
         super::statuses::ACCESS,
     ]
     .concat()

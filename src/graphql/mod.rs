@@ -9,6 +9,7 @@ pub mod loaders;
 pub mod moderation_log;
 pub mod pagination;
 pub mod purge;
+pub mod reports;
 pub mod scalars;
 pub mod statuses;
 pub mod users;
@@ -16,7 +17,10 @@ pub mod viewer;
 
 use std::sync::Arc;
 
-use async_graphql::{dataloader::DataLoader, Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{
+    dataloader::{DataLoader, HashMapCache},
+    Context, EmptySubscription, MergedObject, Schema,
+};
 
 pub use access::{field_rules, FieldRule};
 
@@ -30,6 +34,7 @@ pub struct Query(
     moderation_log::ModerationQuery,
     accounts::AccountsQuery,
     instance::InstanceQuery,
+    reports::ReportsQuery,
     statuses::StatusesQuery,
 );
 
@@ -41,6 +46,7 @@ pub struct Mutation(
     statuses::StatusesMutation,
     accounts::AccountsMutation,
     purge::PurgeMutation,
+    reports::ReportsMutation,
 );
 
 /// The gateway's schema type.
@@ -63,11 +69,27 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         .override_output_type_description::<moderation_log::LogConnection>(
             "A page of moderation-log entries, with the total count.",
         )
+        .override_output_type_description::<reports::ReportConnection>("A page of reports, with the total count.")
         .override_output_type_description::<statuses::StatusConnection>("A page of statuses, with the total count.")
 }
 
 /// Build the schema with its shared data, access control and limits.
 pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySchema {
+    schema_limited(db, settings, mailer, MAX_COMPLEXITY)
+}
+
+/// The REST facade's documents are fixed at start-up and only their page sizes vary (clamped to
+/// `pagination::MAX_PAGE_SIZE`), so the facade runs them under this larger complexity limit: a
+/// page of 50 reports, each with two AdminAccounts, three MastoStatuses and its notes, is some
+/// 40 000 points, and the largest page ten times that.
+pub const FACADE_MAX_COMPLEXITY: usize = 500_000;
+
+/// The schema the REST facade executes on ([`FACADE_MAX_COMPLEXITY`]).
+pub fn facade_schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySchema {
+    schema_limited(db, settings, mailer, FACADE_MAX_COMPLEXITY)
+}
+
+fn schema_limited(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>, complexity: usize) -> GatewaySchema {
     builder()
         .data(db)
         .data(settings)
@@ -77,7 +99,7 @@ pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySc
         .extension(limits::AliasLimit(MAX_ALIASES))
         .extension(limits::BatchBudget)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
+        .limit_complexity(complexity)
         .limit_recursive_depth(64)
         .limit_directives(8)
         .finish()
@@ -88,6 +110,11 @@ pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySc
 pub fn sdl() -> String {
     builder().finish().sdl_with_options(async_graphql::SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }
+
+/// A request's DataLoader. It keeps what it loaded for the rest of the request, so a list
+/// field can load everything its page needs up front (`feed_many`) and the nested fields find it
+/// there: the statements a page costs then do not depend on how resolution happens to batch.
+pub type RequestLoader = DataLoader<loaders::DbLoader, HashMapCache>;
 
 /// A request's per-request data: the viewer and a fresh DataLoader. Operations of one HTTP
 /// request share a [`WorkBudget`]; see [`request_data_in`].
@@ -102,7 +129,8 @@ pub fn request_data_in(
     db: &Db,
     budget: &WorkBudget,
 ) -> async_graphql::Request {
-    request.data(viewer).data(budget.clone()).data(DataLoader::new(loaders::DbLoader { db: db.clone() }, tokio::spawn))
+    let loader = DataLoader::with_cache(loaders::DbLoader { db: db.clone() }, tokio::spawn, HashMapCache::default());
+    request.data(viewer).data(budget.clone()).data(loader)
 }
 
 /// Typed access to the context's data, instead of `ctx.data().unwrap()`.
@@ -116,7 +144,7 @@ pub trait ContextExt {
     /// The caller.
     fn viewer(&self) -> &Viewer;
     /// The request's DataLoader.
-    fn loader(&self) -> &DataLoader<loaders::DbLoader>;
+    fn loader(&self) -> &RequestLoader;
 }
 
 impl ContextExt for Context<'_> {
@@ -132,8 +160,8 @@ impl ContextExt for Context<'_> {
     fn viewer(&self) -> &Viewer {
         self.data_opt::<Viewer>().unwrap_or_else(|| Viewer::anonymous_ref())
     }
-    fn loader(&self) -> &DataLoader<loaders::DbLoader> {
-        self.data_unchecked::<DataLoader<loaders::DbLoader>>()
+    fn loader(&self) -> &RequestLoader {
+        self.data_unchecked::<RequestLoader>()
     }
 }
 

@@ -12,6 +12,7 @@ mod password_reset;
 mod purge;
 mod reference;
 mod registration;
+mod reports;
 mod statuses;
 mod users;
 
@@ -30,6 +31,7 @@ pub fn route_table() -> Vec<Route> {
     [
         users::routes(),
         credentials::routes(),
+        reports::routes(),
         moderation_log::routes(),
         accounts::routes(),
         oauth::routes(),

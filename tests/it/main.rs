@@ -22,6 +22,7 @@ mod readme;
 mod registration;
 mod seed;
 mod relationships;
+mod reports;
 mod statuses;
 mod token_cache;
 mod users_read;

@@ -21,6 +21,9 @@ pub enum ErrorStyle {
     Admin,
     /// Routes of the older (Akkoma 003) doc: bare JSON strings (`"Not found"`).
     Legacy,
+    /// Report-note routes: a refused action (unknown report or note, blank content) is
+    /// 400 with the JSON string `""`; access and parameter errors stay as in `Admin`.
+    EmptyString,
     /// Mastodon API controllers (Pleroma's `MastodonAPI.FallbackController`): 404
     /// `{"error": "Record not found"}`, validation failures 422 `{"error": "<messages joined by
     /// \", \">"}`, other refusals 400 `{"error": msg}`.
@@ -54,6 +57,9 @@ impl RestError {
         let (status, body) = match (err, style) {
             (AppError::Unauthenticated(m) | AppError::Forbidden(m), _) => {
                 (StatusCode::FORBIDDEN, json!({ "error": m }))
+            }
+            (AppError::NotFound(_) | AppError::BadRequest(_) | AppError::Invalid(_), ErrorStyle::EmptyString) => {
+                (StatusCode::BAD_REQUEST, json!(""))
             }
             (AppError::NotFound(m), ErrorStyle::Admin) => (StatusCode::NOT_FOUND, json!({ "error": m })),
             (AppError::NotFound(_), ErrorStyle::Mastodon) => {

@@ -176,6 +176,14 @@ impl Route {
         self
     }
 
+    /// A refused action answers 400 `""` (Pleroma's report-note routes).
+    pub fn empty_string_errors(mut self) -> Route {
+        if let Action::Operation(op) = &mut self.action {
+            op.errors = ErrorStyle::EmptyString;
+        }
+        self
+    }
+
     /// Errors as Mastodon API controllers render them (`Record not found`, 422 validation).
     pub fn mastodon_errors(mut self) -> Route {
         if let Action::Operation(op) = &mut self.action {

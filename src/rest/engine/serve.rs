@@ -21,7 +21,7 @@ use super::{
 use crate::{
     auth::{authorize, Access, Viewer},
     error::AppError,
-    graphql::request_data,
+    graphql::request_data_in,
     state::AppState,
 };
 
@@ -125,7 +125,13 @@ async fn execute(
         request.set_upload(&path, upload);
     }
     request.set_parsed_query(operation.document.clone());
-    let response = (state.facade.execute)(request_data(request, viewer, &state.db)).await;
+    let response = (state.facade.execute)(request_data_in(
+        request,
+        viewer,
+        &state.db,
+        &crate::graphql::WorkBudget::new(crate::graphql::FACADE_MAX_COMPLEXITY),
+    ))
+    .await;
     if let Some(error) = response.errors.into_iter().next() {
         return Err(RestError::from_server_error(error, style));
     }
@@ -149,7 +155,9 @@ fn legacy_invalid() -> RestError {
 fn invalid(e: params::ParamError, style: ErrorStyle) -> RestError {
     match style {
         ErrorStyle::Legacy => legacy_invalid(),
-        ErrorStyle::Admin | ErrorStyle::Mastodon => RestError::validation(&e.field, &e.message),
+        ErrorStyle::Admin | ErrorStyle::EmptyString | ErrorStyle::Mastodon => {
+            RestError::validation(&e.field, &e.message)
+        }
     }
 }
 

@@ -1,0 +1,200 @@
+//! Reports: filing one, the admin list and actions (state, notes), and the caller's own reports.
+mod loaders;
+mod types;
+
+pub use loaders::*;
+pub use types::*;
+
+use async_graphql::{Context, Object, ID};
+
+use super::{pagination::Window, users::log_actor, ContextExt, FieldRule};
+use crate::{
+    auth::{Access, Privilege},
+    domain::reports::{self as domain, NewReport, ReportSearch, StateChange, StateOutcome},
+    error::AppError,
+};
+
+const READ_REPORTS: &[&str] = &["admin:read:reports"];
+const WRITE_REPORTS: &[&str] = &["admin:write:reports"];
+/// Reports a mutation returns are readable with either admin reports scope.
+const ANY_REPORTS: &[&str] = &["admin:read:reports", "admin:write:reports"];
+
+/// Access rules of this area's fields.
+pub const ACCESS: &[FieldRule] = &[
+    ("Query", "reports", Access::Staff(Privilege::ReportsManageReports, READ_REPORTS)),
+    ("Query", "report", Access::Staff(Privilege::ReportsManageReports, READ_REPORTS)),
+    ("Query", "groupedReports", Access::Staff(Privilege::ReportsManageReports, READ_REPORTS)),
+    ("Query", "myReports", Access::User(&["read:reports"])),
+    ("Query", "myReport", Access::User(&["read:reports"])),
+    ("Report", "notes", Access::Staff(Privilege::ReportsManageReports, ANY_REPORTS)),
+    ("Mutation", "fileReport", Access::User(&["write:reports"])),
+    ("Mutation", "updateReports", Access::Staff(Privilege::ReportsManageReports, WRITE_REPORTS)),
+    ("Mutation", "addReportNote", Access::Staff(Privilege::ReportsManageReports, WRITE_REPORTS)),
+    ("Mutation", "deleteReportNote", Access::Staff(Privilege::ReportsManageReports, WRITE_REPORTS)),
+    ("Mutation", "respondToReport", Access::Staff(Privilege::ReportsManageReports, WRITE_REPORTS)),
+];
+
+/// One page of reports matching `search`.
+async fn page(ctx: &Context<'_>, search: ReportSearch, window: Window) -> async_graphql::Result<ReportConnection> {
+    let db = &ctx.db().read;
+    let rows = search.page(db, window.offset, window.limit);
+    // The count runs only when `totalCount` is asked for.
+    let (rows, total) = if ctx.look_ahead().field("totalCount").exists() {
+        tokio::try_join!(rows, search.count(db))?
+    } else {
+        let rows = rows.await?;
+        let total = window.offset + rows.len() as u64;
+        (rows, total)
+    };
+    loaders::prefetch(ctx, &rows).await?;
+    Ok(window.connection(rows.into_iter().map(Report).collect(), total))
+}
+
+/// Report reads.
+#[derive(Default)]
+pub struct ReportsQuery;
+
+#[Object]
+impl ReportsQuery {
+    /// Reports, newest first. Page with `first`/`after`, or with `page`/`pageSize` (default 50).
+    #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, page_size, 50)")]
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ReportFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        page: Option<i32>,
+        page_size: Option<i32>,
+    ) -> async_graphql::Result<ReportConnection> {
+        let window = Window::resolve(first, after, page, page_size, 50)?;
+        self::page(ctx, filter.unwrap_or_default().into(), window).await
+    }
+
+    /// One report (`null` when there is none).
+    async fn report(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Report>> {
+        Ok(domain::by_id(&ctx.db().read, &id).await?.map(Report))
+    }
+
+    /// Reports grouped by the status they cite, the group of the latest report first.
+    async fn grouped_reports(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReportGroup>> {
+        let db = &ctx.db().read;
+        let groups = domain::grouped(db).await?;
+        let report_ids: Vec<String> = groups.iter().filter_map(|(_, r)| r.first().map(|r| r.id.clone())).collect();
+        let statuses = domain::statuses_of(db, &report_ids).await?;
+        Ok(groups
+            .into_iter()
+            .filter_map(|(status_id, reports)| {
+                let status = statuses.get(&reports.first()?.id)?.iter().find(|s| s.status.id == status_id)?.clone();
+                Some(ReportGroup { status, reports })
+            })
+            .collect())
+    }
+
+    /// Reports the caller filed, newest first. Page with `first`/`after`, or with
+    /// `page`/`pageSize` (default 20).
+    #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, page_size, 20)")]
+    async fn my_reports(
+        &self,
+        ctx: &Context<'_>,
+        state: Option<ReportState>,
+        first: Option<i32>,
+        after: Option<String>,
+        page: Option<i32>,
+        page_size: Option<i32>,
+    ) -> async_graphql::Result<ReportConnection> {
+        let me = ctx.viewer().require_user()?;
+        let window = Window::resolve(first, after, page, page_size, 20)?;
+        let search =
+            ReportSearch { state: state.map(|s| s.as_str().to_string()), rule_id: None, actor_id: Some(me.id.clone()) };
+        self::page(ctx, search, window).await
+    }
+
+    /// One report the caller filed; any other id is `NOT_FOUND` (`Record not found`).
+    async fn my_report(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Report> {
+        let me = ctx.viewer().require_user()?;
+        let report = domain::by_id(&ctx.db().read, &id).await?.filter(|r| r.actor_id == me.id);
+        report.map(Report).ok_or_else(|| AppError::NotFound("Record not found".into()).into())
+    }
+}
+
+/// Report actions: filing, and the moderators' state changes and notes. Each admin action runs
+/// in one transaction with its moderation-log entries.
+#[derive(Default)]
+pub struct ReportsMutation;
+
+#[Object]
+impl ReportsMutation {
+    /// File a report about an account (Mastodon's `POST /api/v1/reports`). An unknown account
+    /// is `BAD_REQUEST` (`Account not found`), as is a comment over 1000 characters.
+    async fn file_report(&self, ctx: &Context<'_>, input: FileReportInput) -> async_graphql::Result<FileReportPayload> {
+        let reporter = ctx.viewer().require_user()?;
+        let new = NewReport {
+            account_id: input.account_id.0,
+            status_ids: input.status_ids.unwrap_or_default().into_iter().map(|id| id.0).collect(),
+            comment: input.comment,
+            forward: input.forward.unwrap_or(false),
+            rule_ids: input.rule_ids.unwrap_or_default().into_iter().map(|id| id.0).collect(),
+        };
+        let report = domain::file(ctx.db(), &ctx.settings().instance_url, reporter, &new).await?;
+        Ok(FileReportPayload { report: Report(report), action_taken: false })
+    }
+
+    /// Change the state of reports, each entry on its own: a failing entry (`Unsupported
+    /// state`, `not_found`) changes nothing and is listed in `errors`; the others are applied,
+    /// each logged as `report_update`.
+    async fn update_reports(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateReportsInput,
+    ) -> async_graphql::Result<UpdateReportsPayload> {
+        let actor = log_actor(ctx)?;
+        let changes: Vec<StateChange> =
+            input.reports.into_iter().map(|c| StateChange { id: c.id.0, state: c.state }).collect();
+        let mut payload = UpdateReportsPayload { reports: Vec::new(), errors: Vec::new() };
+        for outcome in domain::update_states(ctx.db(), &actor, &changes).await? {
+            match outcome {
+                StateOutcome::Updated(report) => payload.reports.push(Report(report)),
+                StateOutcome::Failed { id, error } => payload.errors.push(ReportUpdateError { id: ID(id), error }),
+            }
+        }
+        Ok(payload)
+    }
+
+    /// Add a note to a report. Logged as `report_note`. An unknown report is `NOT_FOUND`,
+    /// blank content `BAD_REQUEST`.
+    async fn add_report_note(
+        &self,
+        ctx: &Context<'_>,
+        input: AddReportNoteInput,
+    ) -> async_graphql::Result<AddReportNotePayload> {
+        let actor = log_actor(ctx)?;
+        let note = domain::add_note(ctx.db(), &actor, &input.report_id, &input.content).await?;
+        Ok(AddReportNotePayload { note: ReportNote(note) })
+    }
+
+    /// Delete a note of a report. Logged as `report_note_delete`. A note that is not one of
+    /// the report's is `NOT_FOUND`.
+    async fn delete_report_note(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteReportNoteInput,
+    ) -> async_graphql::Result<DeleteReportNotePayload> {
+        let actor = log_actor(ctx)?;
+        let report = domain::delete_note(ctx.db(), &actor, &input.report_id, input.id).await?;
+        Ok(DeleteReportNotePayload { report: Report(report) })
+    }
+
+    /// Answer a report with a direct status to the reporter (the older Admin API's
+    /// `respond`, replaced by notes in Pleroma 2.0). Logged as `report_response`. An unknown
+    /// report is `NOT_FOUND`.
+    async fn respond_to_report(
+        &self,
+        ctx: &Context<'_>,
+        input: RespondToReportInput,
+    ) -> async_graphql::Result<RespondToReportPayload> {
+        let author = ctx.viewer().require_user()?;
+        let status = domain::respond(ctx.db(), ctx.settings(), author, &input.report_id, &input.status).await?;
+        Ok(RespondToReportPayload { status: super::statuses::Status::from_row(status) })
+    }
+}
