@@ -54,7 +54,7 @@ async fn main() {
     let users = env("BENCH_USERS", 100_000);
     let clients = env("BENCH_CLIENTS", 4);
     let requests = env("BENCH_REQUESTS", 4000);
-    let BenchServer { addr, token, backend } = serve_seeded(users).await;
+    let BenchServer { addr, token, backend, .. } = serve_seeded(users).await;
     let client = reqwest::Client::new();
     let get = |path: &str| {
         let (client, url) = (client.clone(), format!("http://{addr}{path}"));

@@ -79,7 +79,7 @@ async fn main() {
     let users = env("BENCH_USERS", 100_000);
     let clients = env("BENCH_CLIENTS", 4);
     let requests = env("BENCH_REQUESTS", 2000);
-    let BenchServer { addr, token, backend } = serve_seeded(users).await;
+    let BenchServer { addr, token, backend, .. } = serve_seeded(users).await;
     let client = reqwest::Client::new();
     let rest_url = format!("http://{addr}/api/v1/pleroma/admin/users?{QUERY}");
     let graphql_url = format!("http://{addr}/graphql");

@@ -3,8 +3,8 @@
 //! concurrent writers queue instead of failing with "database is locked".
 use std::{
     sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex,
     },
     time::Duration,
 };
@@ -13,7 +13,7 @@ use migration::MigratorTrait;
 use sea_orm::{
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
     AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 /// The gateway's database handles.
@@ -24,12 +24,21 @@ pub struct Db {
     /// For writes; the same pool as `read` on PostgreSQL.
     pub write: DatabaseConnection,
     statements: Arc<AtomicU64>,
+    recorder: Arc<Recorder>,
+}
+
+/// Statements captured while recording (benchmarks replay what a request sent, as raw SQL).
+#[derive(Default)]
+struct Recorder {
+    on: AtomicBool,
+    statements: Mutex<Vec<Statement>>,
 }
 
 impl Db {
     /// Connect to `url`, creating a SQLite file (and its directory) when missing.
     pub async fn connect(url: &str) -> Result<Db, DbErr> {
         let statements = Arc::new(AtomicU64::new(0));
+        let recorder = Arc::new(Recorder::default());
         if url.starts_with("sqlite:") {
             // Errors name the path: SQLite's own say only "unable to open database file".
             if let Some(dir) = sqlite_dir(url) {
@@ -41,9 +50,9 @@ impl Db {
                 |e: DbErr| message(format!("cannot open the SQLite database {}: {}", sqlite_path(url), error_text(&e)));
             let mut read = Database::connect(sqlite_options(url, 8)).await.map_err(cannot_open)?;
             let mut write = Database::connect(sqlite_options(url, 1)).await.map_err(cannot_open)?;
-            count_statements(&mut read, &statements);
-            count_statements(&mut write, &statements);
-            Ok(Db { read, write, statements })
+            count_statements(&mut read, &statements, &recorder);
+            count_statements(&mut write, &statements, &recorder);
+            Ok(Db { read, write, statements, recorder })
         } else {
             probe_server(url).await?;
             let mut options = ConnectOptions::new(url);
@@ -55,8 +64,8 @@ impl Db {
             let mut pool = Database::connect(options)
                 .await
                 .map_err(|e| message(format!("database {}: {}", server_address(url), error_text(&e))))?;
-            count_statements(&mut pool, &statements);
-            Ok(Db { read: pool.clone(), write: pool, statements })
+            count_statements(&mut pool, &statements, &recorder);
+            Ok(Db { read: pool.clone(), write: pool, statements, recorder })
         }
     }
 
@@ -81,6 +90,18 @@ impl Db {
         self.statements.load(Ordering::Relaxed)
     }
 
+    /// Start capturing every statement sent (with its bound values), dropping earlier ones.
+    pub fn record(&self) {
+        self.recorder.statements.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.recorder.on.store(true, Ordering::SeqCst);
+    }
+
+    /// Stop capturing; the statements sent since [`Db::record`], in order.
+    pub fn recorded(&self) -> Vec<Statement> {
+        self.recorder.on.store(false, Ordering::SeqCst);
+        std::mem::take(&mut *self.recorder.statements.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
         self.read.ping().await.is_ok()
@@ -92,10 +113,13 @@ impl Db {
     }
 }
 
-fn count_statements(conn: &mut DatabaseConnection, counter: &Arc<AtomicU64>) {
-    let counter = counter.clone();
-    conn.set_metric_callback(move |_| {
+fn count_statements(conn: &mut DatabaseConnection, counter: &Arc<AtomicU64>, recorder: &Arc<Recorder>) {
+    let (counter, recorder) = (counter.clone(), recorder.clone());
+    conn.set_metric_callback(move |info| {
         counter.fetch_add(1, Ordering::Relaxed);
+        if recorder.on.load(Ordering::Relaxed) {
+            recorder.statements.lock().unwrap_or_else(|e| e.into_inner()).push(info.statement.clone());
+        }
     });
 }
 

@@ -19,6 +19,10 @@ pub struct BenchServer {
     pub token: String,
     /// `Sqlite` or `Postgres`.
     pub backend: String,
+    /// The server's own database handles (statement recording sees the server's statements).
+    pub db: Db,
+    /// The server's compiled route table (benchmarks send a row's operation to `/graphql`).
+    pub facade: std::sync::Arc<pleroma_gateway::rest::Facade>,
 }
 
 /// Seed `users` users (once; the database is kept between runs) and serve on loopback.
@@ -74,7 +78,9 @@ pub async fn serve_seeded(users: usize) -> BenchServer {
     let token =
         domain::oauth::issue_token(&db.write, &app, Some(admin.id), &["admin".into()], 3600).await.unwrap().token;
 
+    let server_db = db.clone();
     let state = AppState::new(db, settings).unwrap();
+    let facade = state.facade.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -82,5 +88,5 @@ pub async fn serve_seeded(users: usize) -> BenchServer {
             .await
             .ok();
     });
-    BenchServer { addr, token, backend }
+    BenchServer { addr, token, backend, db: server_db, facade }
 }
