@@ -12,7 +12,9 @@ use entity::{report, report_status, status, user};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryOrder, QuerySelect, TransactionTrait,
+};
 use serde_json::json;
 
 use super::{chance, insert_rows, SEED_ANCHOR_UNIX};
@@ -102,10 +104,28 @@ pub async fn seed_content(db: &DatabaseConnection, opts: &ContentOptions) -> Res
         .into_tuple()
         .all(db)
         .await?;
-    let mut report_out = ContentReport::default();
     if users.len() < 2 {
-        return Ok(report_out);
+        return Ok(ContentReport::default());
     }
+    // Inserts land all over the statuses' indexes (author, context, ap_id): on SQLite, a page
+    // cache big enough to hold them keeps that in memory (the write pool is one connection).
+    let sqlite = db.get_database_backend() == DbBackend::Sqlite;
+    if sqlite {
+        db.execute_unprepared("PRAGMA cache_size = -524288").await?;
+    }
+    let result = write_content(db, opts, &users).await;
+    if sqlite {
+        db.execute_unprepared("PRAGMA cache_size = -16384").await?;
+    }
+    result
+}
+
+async fn write_content(
+    db: &DatabaseConnection,
+    opts: &ContentOptions,
+    users: &[(String, String, bool)],
+) -> Result<ContentReport, DbErr> {
+    let mut report_out = ContentReport::default();
     let mut rng = StdRng::seed_from_u64(opts.seed ^ 0x5eed_c0de);
     let salt = u64::from(rng.random::<u32>());
     let anchor = DateTime::<Utc>::from_timestamp(SEED_ANCHOR_UNIX, 0).unwrap_or_default();
