@@ -231,7 +231,7 @@ pub fn render_content(text: &str, content_type: &str, mentions: &[(String, Menti
     let mut ordered: Vec<&(String, MentionTarget)> = mentions.iter().collect();
     ordered.sort_by_key(|(written, _)| std::cmp::Reverse(written.len()));
     for (i, (written, _)) in ordered.iter().enumerate() {
-        if let Some(re) = regex::Regex::new(&format!(r"(^|[^\w@/.:]){}\b(?:[^@\w]|$)", regex::escape(written))).ok() {
+        if let Ok(re) = regex::Regex::new(&format!(r"(^|[^\w@/.:]){}\b(?:[^@\w]|$)", regex::escape(written))) {
             let placeholder = format!("\u{E000}{i}\u{E001}");
             // Replace only whole mentions (not a prefix of a longer one).
             let mut out = String::with_capacity(source.len());

@@ -67,11 +67,9 @@ pub fn merge_admin_accounts(value: &mut ConstValue) {
                     pleroma.retain(|k, v| !(CONTEXTUAL_ACCOUNT_KEYS.contains(&k.as_str()) && *v == ConstValue::Null));
                 }
             }
-            if let Some(admin) = map.shift_remove("admin_user") {
-                if let ConstValue::Object(admin) = admin {
-                    for (k, v) in admin {
-                        map.insert(k, v);
-                    }
+            if let Some(ConstValue::Object(admin)) = map.shift_remove("admin_user") {
+                for (k, v) in admin {
+                    map.insert(k, v);
                 }
             }
         }
