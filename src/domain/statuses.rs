@@ -537,6 +537,23 @@ pub async fn reblogged_by<C: ConnectionTrait>(conn: &C, viewer: &str, ids: &[Str
     Ok(out)
 }
 
+/// Which of these authors `viewer` mutes.
+pub async fn muted_by<C: ConnectionTrait>(conn: &C, viewer: &str, author_ids: &[String]) -> AppResult<HashSet<String>> {
+    let mut out = HashSet::new();
+    for chunk in author_ids.chunks(IN_CHUNK) {
+        let rows: Vec<String> = entity::mute::Entity::find()
+            .select_only()
+            .column(entity::mute::Column::MutedId)
+            .filter(entity::mute::Column::MuterId.eq(viewer))
+            .filter(entity::mute::Column::MutedId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// Which of these statuses `viewer` may see.
 pub async fn visible_ids<C: ConnectionTrait>(
     conn: &C,

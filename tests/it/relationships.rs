@@ -71,6 +71,11 @@ async fn follow_block_mute_and_relationships() {
 
     let rel = act(&app, &a, &bob.id, "mute", Some(json!({"notifications": false}))).await;
     assert_eq!((rel["muting"].clone(), rel["muting_notifications"].clone()), (json!(true), json!(false)));
+    // A muted author's statuses show `muted: true` to the muter.
+    let status = crate::statuses::post(&app, &b, json!({"status": "noise"})).await;
+    let path = format!("/api/v1/statuses/{}", status["id"].as_str().unwrap());
+    assert_eq!(app.get(&path, Some(&a)).await.body["muted"], true);
+    assert_eq!(app.get(&path, None).await.body["muted"], false);
     let rel = act(&app, &a, "bob", "unmute", None).await;
     assert_eq!(rel["muting"], false);
     let rel = act(&app, &a, &bob.id, "unfollow", None).await;

@@ -551,3 +551,49 @@ async fn reblog_unreblog_delete_and_quotes() {
     assert_eq!(quote.body["pleroma"]["quote"], Value::Null);
     assert_eq!(quote.body["pleroma"]["quote_visible"], false);
 }
+
+/// GraphQL first: the staff connection pages with keyset cursors and counts; the admin side
+/// of an account shows to staff who read statuses or handle reports, to no one else.
+#[tokio::test]
+async fn graphql_statuses_connection_and_admin_user_rule() {
+    let app = TestApp::new().await;
+    let admin = app.admin_token().await;
+    let (alice_token, ids) = four_statuses(&app).await;
+    let query = "query($after: String) { statuses(first: 1, after: $after, filter: {account: \"alice\", godmode: true}) {
+        totalCount pageInfo { hasNextPage endCursor } nodes { id visibility account { acct adminUser { nickname isActive } } } } }";
+    let first = app.graphql(Some(&admin), query, json!({})).await;
+    assert!(first["errors"].is_null(), "{first}");
+    let page = &first["data"]["statuses"];
+    assert_eq!(page["totalCount"], 4);
+    assert_eq!(page["nodes"][0]["id"], ids[3].as_str());
+    assert_eq!(page["nodes"][0]["account"]["adminUser"], json!({"nickname": "alice", "isActive": true}));
+    let next = app.graphql(Some(&admin), query, json!({"after": page["pageInfo"]["endCursor"]})).await;
+    assert_eq!(next["data"]["statuses"]["nodes"][0]["id"], ids[2].as_str());
+
+    // A moderator (reports_manage_reports by default) sees the admin side; a user does not.
+    let moderator = app.moderator("mod").await;
+    let mod_token = app.token(&moderator, "read write admin").await;
+    let show = format!("{{ status(id: \"{}\") {{ account {{ adminUser {{ nickname }} }} }} }}", ids[0]);
+    let reply = app.graphql(Some(&mod_token), &show, json!({})).await;
+    assert_eq!(reply["data"]["status"]["account"]["adminUser"]["nickname"], "alice", "{reply}");
+    let reply = app.graphql(Some(&alice_token), &show, json!({})).await;
+    assert_eq!(reply["errors"][0]["message"], "User is not a staff member.", "{reply}");
+    // Plain users cannot list statuses as staff.
+    let reply = app.graphql(Some(&alice_token), "{ statuses { totalCount } }", json!({})).await;
+    assert_eq!(reply["errors"][0]["extensions"]["code"], "FORBIDDEN", "{reply}");
+    // Mutations with inputs and payloads.
+    let reply = app
+        .graphql(
+            Some(&alice_token),
+            "mutation($s: String) { createStatus(input: {status: $s, visibility: UNLISTED}) { status { visibility content } } }",
+            json!({"s": "from graphql"}),
+        )
+        .await;
+    assert_eq!(reply["data"]["createStatus"]["status"], json!({"visibility": "unlisted", "content": "from graphql"}));
+    let counts =
+        app.graphql(Some(&admin), "{ statusVisibilityCounts { public unlisted private direct } }", json!({})).await;
+    assert_eq!(
+        counts["data"]["statusVisibilityCounts"],
+        json!({"public": 1, "unlisted": 2, "private": 1, "direct": 1})
+    );
+}

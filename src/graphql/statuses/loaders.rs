@@ -31,6 +31,31 @@ pub struct CountsOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RebloggedBy(pub String, pub String);
 
+/// Key: whether `viewer` (`.0`) mutes the author `.1`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MutedBy(pub String, pub String);
+
+impl Loader<MutedBy> for DbLoader {
+    type Value = bool;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[MutedBy]) -> Result<HashMap<MutedBy, bool>, LoadError> {
+        let mut by_viewer: HashMap<&str, Vec<String>> = HashMap::new();
+        for k in keys {
+            by_viewer.entry(k.0.as_str()).or_default().push(k.1.clone());
+        }
+        let mut out = HashMap::new();
+        for (viewer, ids) in by_viewer {
+            let found = domain::muted_by(&self.db.read, viewer, &ids).await.map_err(Arc::new)?;
+            for id in ids {
+                let yes = found.contains(&id);
+                out.insert(MutedBy(viewer.to_string(), id), yes);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Key: whether `viewer` (`.0`, `None` for anonymous) may see the status `.1`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VisibleTo(pub Option<String>, pub String);

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Json, Object, SimpleObject, ID};
 use entity::{media_attachment, status, user};
 
-use super::loaders::{CountsOf, MediaOf, MentionsOf, RebloggedBy, StatusById, VisibleTo};
+use super::loaders::{CountsOf, MediaOf, MentionsOf, MutedBy, RebloggedBy, StatusById, VisibleTo};
 use crate::{
     domain::statuses as domain,
     graphql::{accounts::Account, accounts::AccountEmoji, load_error, scalars::DateTime, users::UserById, ContextExt},
@@ -279,9 +279,14 @@ impl Status {
     async fn bookmarked(&self) -> bool {
         false
     }
-    /// Whether the caller muted its thread or author.
-    async fn muted(&self) -> bool {
-        false
+    /// Whether the caller muted its author (`false` for a reblog, as Pleroma renders one).
+    async fn muted(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let Some(viewer) = Self::viewer_id(ctx) else { return Ok(false) };
+        if self.is_reblog() {
+            return Ok(false);
+        }
+        let key = MutedBy(viewer.to_string(), self.row.user_id.clone());
+        Ok(ctx.loader().load_one(key).await.map_err(load_error)?.unwrap_or(false))
     }
     /// Whether it is pinned to its author's profile.
     async fn pinned(&self) -> bool {
