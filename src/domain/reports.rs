@@ -413,8 +413,7 @@ pub async fn delete_note(db: &Db, actor: &Actor, report_id: &str, note_id: i64) 
 /// Answer a report with a direct status by `author` (the older `POST /admin/reports/:id/respond`,
 /// replaced by notes in Pleroma 2.0): the status is addressed to the reporter (Pleroma replied to
 /// the Flag, whose actor is the reporter) and logged as `report_response`. An unknown report is
-/// `NOT_FOUND`. The status is posted by `statuses::create` in its own transaction; the reporter's
-/// mention and the log entry follow in one more.
+/// `NOT_FOUND`. The status, the reporter's mention and the log entry commit together.
 pub async fn respond(
     db: &Db,
     settings: &Settings,
@@ -424,8 +423,8 @@ pub async fn respond(
 ) -> AppResult<status::Model> {
     let report = by_id(&db.read, report_id).await?.ok_or_else(AppError::not_found)?;
     let new = NewStatus { status: Some(text.to_string()), visibility: Some("direct".into()), ..Default::default() };
-    let posted = statuses::create(db, settings, author, new).await?;
     let txn = db.begin().await?;
+    let posted = statuses::create_in(&txn, db, settings, author, new).await?;
     let addressed = mention::Entity::find()
         .filter(mention::Column::StatusId.eq(posted.id.clone()))
         .filter(mention::Column::UserId.eq(report.actor_id.clone()))

@@ -289,11 +289,37 @@ pub fn plain_text(html: &str) -> String {
 /// Post a status as `author`. With an `Idempotency-Key` already used by the author, the status
 /// it made is returned instead.
 pub async fn create(db: &Db, settings: &Settings, author: &user::Model, new: NewStatus) -> AppResult<status::Model> {
-    if let Some(key) = new.idempotency_key.as_deref().filter(|k| !k.is_empty()) {
+    let key = new.idempotency_key.clone().filter(|k| !k.is_empty());
+    if let Some(key) = &key {
         if let Some(existing) = by_idempotency_key(&db.write, &author.id, key).await? {
             return Ok(existing);
         }
     }
+    let txn = db.begin().await?;
+    match create_in(&txn, db, settings, author, new).await {
+        Ok(saved) => {
+            txn.commit().await?;
+            Ok(saved)
+        }
+        // The same key sent twice at once: the other request's status wins.
+        Err(err @ AppError::Unique(_)) if key.is_some() => {
+            drop(txn);
+            let key = key.unwrap_or_default();
+            by_idempotency_key(&db.write, &author.id, &key).await?.ok_or(err)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// [`create`] inside the caller's transaction `conn` (reads of other statuses go to `db`), so an
+/// action that posts a status commits it together with its own writes.
+pub async fn create_in<C: ConnectionTrait>(
+    conn: &C,
+    db: &Db,
+    settings: &Settings,
+    author: &user::Model,
+    new: NewStatus,
+) -> AppResult<status::Model> {
     let text = new.status.clone().unwrap_or_default();
     if text.trim().is_empty() && new.media_ids.is_empty() {
         return Err(AppError::invalid("status", EMPTY_STATUS));
@@ -322,7 +348,6 @@ pub async fn create(db: &Db, settings: &Settings, author: &user::Model, new: New
     let content_type =
         new.content_type.as_deref().filter(|t| POST_FORMATS.contains(t)).unwrap_or("text/plain").to_string();
 
-    let txn = db.begin().await?;
     // Mentions: written ones that name a user, and the author of the status replied to.
     let written = written_mentions(&text, &settings.host());
     let nicknames: Vec<String> = written.iter().map(|m| m.nickname.to_lowercase()).collect();
@@ -331,7 +356,7 @@ pub async fn create(db: &Db, settings: &Settings, author: &user::Model, new: New
     } else {
         user::Entity::find()
             .filter(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(user::Column::Nickname))).is_in(nicknames))
-            .all(&txn)
+            .all(conn)
             .await?
     };
     let resolved: Vec<(String, user::Model)> = written
@@ -374,25 +399,14 @@ pub async fn create(db: &Db, settings: &Settings, author: &user::Model, new: New
         created_at: Set(now),
         edited_at: Set(None),
     };
-    let saved = match row.insert(&txn).await {
-        Ok(saved) => saved,
-        Err(err) => {
-            let err = AppError::from(err);
-            // The same key sent twice at once: the other request's status wins.
-            if let (AppError::Unique(_), Some(key)) = (&err, new.idempotency_key.as_deref()) {
-                drop(txn);
-                return by_idempotency_key(&db.write, &author.id, key).await?.ok_or(err);
-            }
-            return Err(err);
-        }
-    };
+    let saved = row.insert(conn).await?;
     if !mentioned.is_empty() {
         mention::Entity::insert_many(
             mentioned
                 .iter()
                 .map(|uid| mention::ActiveModel { status_id: Set(saved.id.clone()), user_id: Set(uid.clone()) }),
         )
-        .exec(&txn)
+        .exec(conn)
         .await?;
     }
     if !new.media_ids.is_empty() {
@@ -401,10 +415,9 @@ pub async fn create(db: &Db, settings: &Settings, author: &user::Model, new: New
             .filter(media_attachment::Column::Id.is_in(new.media_ids.clone()))
             .filter(media_attachment::Column::UserId.eq(author.id.as_str()))
             .filter(media_attachment::Column::StatusId.is_null())
-            .exec(&txn)
+            .exec(conn)
             .await?;
     }
-    txn.commit().await?;
     Ok(saved)
 }
 
