@@ -84,11 +84,20 @@ impl AppState {
 
     /// A job runner with the domain's handlers (tests drive it with `run_once`).
     pub fn job_runner(&self, options: crate::jobs::RunnerOptions) -> crate::jobs::Runner {
-        let (db, uploads) = (self.db.clone(), self.uploads_dir());
+        let (db, settings, mailer) = (self.db.clone(), self.settings.clone(), self.mailer.clone());
         let handler: crate::jobs::Handler = std::sync::Arc::new(move |job| {
-            let (db, uploads) = (db.clone(), uploads.clone());
+            let (db, settings, mailer) = (db.clone(), settings.clone(), mailer.clone());
             Box::pin(async move {
-                crate::domain::purge::perform(&db, &uploads, &job.kind, &job.args).await.map_err(|e| match e {
+                use crate::domain::{backups, frontends, purge};
+                let result = match job.kind.as_str() {
+                    backups::PROCESS_BACKUP => backups::perform(&db, &settings, &mailer, &job.args).await,
+                    frontends::INSTALL_FRONTEND => frontends::perform_install(&settings, &job.args).await,
+                    kind => {
+                        let uploads = crate::domain::statuses::uploads_dir(&settings);
+                        purge::perform(&db, &uploads, kind, &job.args).await
+                    }
+                };
+                result.map_err(|e| match e {
                     crate::error::AppError::Internal(detail) => detail,
                     other => other.to_string(),
                 })
