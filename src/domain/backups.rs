@@ -77,7 +77,8 @@ pub fn limit_error(days: i64) -> String {
 /// Insert a backup row for `user` and enqueue its job, on `conn`.
 async fn create<C: ConnectionTrait>(conn: &C, user: &user::Model) -> AppResult<backup::Model> {
     let rand = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-    let now = Utc::now();
+    // Pleroma's `timestamps()` keep whole seconds.
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 0);
     let name = format!("archive-{}-{}-{rand}.zip", user.nickname, now.format("%Y%m%dT%H%M%S"));
     let row = backup::ActiveModel {
         user_id: Set(user.id.clone()),
