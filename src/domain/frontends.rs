@@ -216,9 +216,13 @@ pub async fn perform_install(settings: &Settings, args: &Value) -> AppResult<()>
     }
     let root = dir(settings);
     let tmp_parent = settings.data_dir.join("tmp");
-    tokio::task::spawn_blocking(move || install_archive(&archive, &tmp_parent, &root, &name, &git_ref, &build_dir))
-        .await
-        .map_err(AppError::internal)?
+    tokio::task::spawn_blocking(move || {
+        let target =
+            Target { tmp_parent: &tmp_parent, root: &root, name: &name, git_ref: &git_ref, build_dir: &build_dir };
+        install_archive(&archive, &target, MAX_UNPACKED)
+    })
+    .await
+    .map_err(AppError::internal)?
 }
 
 async fn read_file(file: &str) -> AppResult<Vec<u8>> {
@@ -246,16 +250,22 @@ async fn download(url: &str) -> AppResult<Vec<u8>> {
     Ok(body)
 }
 
-/// Check the whole archive, unpack it into a temporary directory under `tmp_parent`, and move
-/// its `build_dir` to `<root>/<name>/<ref>`.
-pub fn install_archive(
-    archive: &[u8],
-    tmp_parent: &Path,
-    root: &Path,
-    name: &str,
-    git_ref: &str,
-    build_dir: &str,
-) -> AppResult<()> {
+/// Where an archive goes.
+pub struct Target<'a> {
+    /// Parent of the private temporary directory.
+    pub tmp_parent: &'a Path,
+    /// The frontends directory.
+    pub root: &'a Path,
+    pub name: &'a str,
+    pub git_ref: &'a str,
+    /// The directory inside the archive to install.
+    pub build_dir: &'a str,
+}
+
+/// Check the whole archive (at most `max_unpacked` bytes unpacked), unpack it into a temporary
+/// directory under `tmp_parent`, and move its `build_dir` to `<root>/<name>/<ref>`.
+pub fn install_archive(archive: &[u8], target: &Target<'_>, max_unpacked: u64) -> AppResult<()> {
+    let Target { tmp_parent, root, name, git_ref, build_dir } = *target;
     let bad = |m: &str| AppError::BadRequest(m.to_string());
     let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(|e| bad(&format!("not a zip archive: {e}")))?;
     if zip.len() > MAX_ENTRIES {
@@ -277,7 +287,7 @@ pub fn install_archive(
             return Err(bad(&format!("entry outside the archive {raw}")));
         }
         declared = declared.saturating_add(entry.size());
-        if declared > MAX_UNPACKED {
+        if declared > max_unpacked {
             return Err(bad("the archive unpacks too large"));
         }
     }
@@ -297,11 +307,11 @@ pub fn install_archive(
         }
         let mut out = std::fs::File::create(&path).map_err(AppError::internal)?;
         // Read at most what is left of the budget (+1 to notice a lying header).
-        let budget = MAX_UNPACKED - written;
+        let budget = max_unpacked - written;
         let copied =
             std::io::copy(&mut (&mut entry).take(budget + 1), &mut out).map_err(|e| bad(&format!("unzip: {e}")))?;
         written += copied;
-        if written > MAX_UNPACKED {
+        if written > max_unpacked {
             return Err(bad("the archive unpacks too large"));
         }
     }
