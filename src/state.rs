@@ -42,13 +42,15 @@ impl AppState {
 
 impl AppState {
     /// One round of housekeeping: forget expired rate-limit windows, delete spent or expired
-    /// password-reset tokens and jobs completed over a week ago, and — with `clean_expired_tokens` (Pleroma's `PurgeExpiredToken`)
+    /// password-reset tokens, jobs completed over a week ago and expired backup archives, and — with `clean_expired_tokens` (Pleroma's `PurgeExpiredToken`)
     /// — OAuth tokens past their validity.
     pub async fn housekeeping(&self) -> Result<(), crate::error::AppError> {
         self.rate_limits.prune();
         crate::domain::credentials::delete_stale_reset_tokens(&self.db.write).await?;
         // Completed jobs are kept a week for inspection.
         crate::jobs::prune_completed(&self.db, std::time::Duration::from_secs(7 * 24 * 3600)).await?;
+        // Backup archives live `[backup] purge_after_days`.
+        crate::domain::backups::delete_expired(&self.db, &self.settings).await?;
         if self.settings.oauth2.clean_expired_tokens {
             crate::domain::oauth::delete_expired_tokens(&self.db.write).await?;
         }

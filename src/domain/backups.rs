@@ -387,3 +387,24 @@ async fn build(db: &Db, settings: &Settings, row: &backup::Model) -> AppResult<O
         .await?;
     Ok(Some(user))
 }
+
+/// Delete archives (files and rows) requested over `purge_after_days` ago (Pleroma's
+/// `schedule_delete`, which every processed backup gets); returns how many went.
+pub async fn delete_expired(db: &Db, settings: &Settings) -> AppResult<usize> {
+    let before = Utc::now() - chrono::Duration::days(settings.backup.purge_after_days);
+    let rows = backup::Entity::find()
+        .filter(backup::Column::InsertedAt.lt(before))
+        .filter(backup::Column::State.ne(state::RUNNING))
+        .limit(500)
+        .all(&db.write)
+        .await?;
+    let dir = dir(settings);
+    for row in &rows {
+        match tokio::fs::remove_file(dir.join(&row.file_name)).await {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(AppError::internal(err)),
+            _ => {}
+        }
+        backup::Entity::delete_by_id(row.id).exec(&db.write).await?;
+    }
+    Ok(rows.len())
+}

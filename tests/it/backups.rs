@@ -226,3 +226,24 @@ async fn admin_backup_for_a_user_is_logged_unlimited_and_refused_to_others() {
     let reply = app.request(Method::POST, ADMIN, Some(&wrong), Some(json!({"nickname": "bob"}))).await;
     assert_eq!(reply.body, json!({"error": "Insufficient permissions: admin:read:accounts."}));
 }
+
+#[tokio::test]
+async fn archives_past_purge_after_days_are_deleted_by_housekeeping() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, "read").await;
+    let reply = app.request(Method::POST, OWN, Some(&token), None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    app.run_jobs().await;
+    let row = backup::Entity::find().one(&app.state.db.write).await.unwrap().unwrap();
+    let file = app.data_dir.join("uploads/backups").join(&row.file_name);
+    assert!(file.exists());
+    app.state.housekeeping().await.unwrap();
+    assert!(file.exists(), "a fresh archive stays");
+    let mut old: backup::ActiveModel = row.into();
+    old.inserted_at = Set(Utc::now() - Duration::days(31));
+    old.update(&app.state.db.write).await.unwrap();
+    app.state.housekeeping().await.unwrap();
+    assert!(!file.exists());
+    assert_eq!(app.get(OWN, Some(&token)).await.body, json!([]));
+}
