@@ -247,3 +247,23 @@ async fn archives_past_purge_after_days_are_deleted_by_housekeeping() {
     assert!(!file.exists());
     assert_eq!(app.get(OWN, Some(&token)).await.body, json!([]));
 }
+
+#[tokio::test]
+async fn listing_backups_costs_the_same_statements_for_one_or_many() {
+    let app = TestApp::with_settings(|s| s.backup.limit_days = -1).await;
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, "read").await;
+    let mut costs = Vec::new();
+    for n in [1, 6] {
+        while app.get(OWN, Some(&token)).await.body.as_array().unwrap().len() < n {
+            assert_eq!(app.request(Method::POST, OWN, Some(&token), None).await.status, StatusCode::OK);
+        }
+        app.get(OWN, Some(&token)).await; // warm the token cache
+        let before = app.statements();
+        let reply = app.get(OWN, Some(&token)).await;
+        assert_eq!(reply.body.as_array().unwrap().len(), n);
+        costs.push(app.statements() - before);
+    }
+    assert_eq!(costs[0], costs[1], "{costs:?}");
+    assert!(costs[0] <= 2, "{costs:?}");
+}
