@@ -41,6 +41,8 @@ struct FileConfig {
     oauth2: OAuth2,
     rate_limit: RateLimit,
     remote_ip: RemoteIp,
+    backup: Backup,
+    frontends: Frontends,
 }
 
 /// Resolved settings.
@@ -56,6 +58,47 @@ pub struct Settings {
     pub oauth2: OAuth2,
     pub rate_limit: RateLimit,
     pub remote_ip: RemoteIp,
+    pub backup: Backup,
+    pub frontends: Frontends,
+}
+
+/// Pleroma's `Pleroma.User.Backup` settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Backup {
+    /// A user may request one archive per this many days (admins are not limited).
+    pub limit_days: i64,
+    /// Archives are deleted this many days after they were requested.
+    pub purge_after_days: i64,
+}
+
+impl Default for Backup {
+    fn default() -> Self {
+        Backup { limit_days: 7, purge_after_days: 30 }
+    }
+}
+
+/// Pleroma's `:frontends` settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Frontends {
+    /// The known frontends (`[[frontends.available]]`); without the key, Pleroma's defaults
+    /// (`config/config.exs` `:frontends, :available`).
+    pub available: Option<Vec<FrontendEntry>>,
+}
+
+/// One known frontend.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontendEntry {
+    pub name: String,
+    pub git: Option<String>,
+    /// Where its build is downloaded from; `${ref}` is replaced by the ref.
+    pub build_url: Option<String>,
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    /// The directory inside the build archive to install (default `dist`).
+    pub build_dir: Option<String>,
 }
 
 /// Pleroma's `[:instance]`-style settings.
@@ -298,6 +341,8 @@ impl Settings {
             oauth2: file.oauth2,
             rate_limit: file.rate_limit,
             remote_ip: file.remote_ip,
+            backup: file.backup,
+            frontends: file.frontends,
         })
     }
 
@@ -313,6 +358,8 @@ impl Settings {
             oauth2: OAuth2::default(),
             rate_limit: RateLimit::default(),
             remote_ip: RemoteIp::default(),
+            backup: Backup::default(),
+            frontends: Frontends::default(),
         }
     }
 

@@ -42,13 +42,15 @@ impl AppState {
 
 impl AppState {
     /// One round of housekeeping: forget expired rate-limit windows, delete spent or expired
-    /// password-reset tokens and jobs completed over a week ago, and — with `clean_expired_tokens` (Pleroma's `PurgeExpiredToken`)
+    /// password-reset tokens, jobs completed over a week ago and expired backup archives, and — with `clean_expired_tokens` (Pleroma's `PurgeExpiredToken`)
     /// — OAuth tokens past their validity.
     pub async fn housekeeping(&self) -> Result<(), crate::error::AppError> {
         self.rate_limits.prune();
         crate::domain::credentials::delete_stale_reset_tokens(&self.db.write).await?;
         // Completed jobs are kept a week for inspection.
         crate::jobs::prune_completed(&self.db, std::time::Duration::from_secs(7 * 24 * 3600)).await?;
+        // Backup archives live `[backup] purge_after_days`.
+        crate::domain::backups::delete_expired(&self.db, &self.settings).await?;
         if self.settings.oauth2.clean_expired_tokens {
             crate::domain::oauth::delete_expired_tokens(&self.db.write).await?;
         }
@@ -84,11 +86,20 @@ impl AppState {
 
     /// A job runner with the domain's handlers (tests drive it with `run_once`).
     pub fn job_runner(&self, options: crate::jobs::RunnerOptions) -> crate::jobs::Runner {
-        let (db, uploads) = (self.db.clone(), self.uploads_dir());
+        let (db, settings, mailer) = (self.db.clone(), self.settings.clone(), self.mailer.clone());
         let handler: crate::jobs::Handler = std::sync::Arc::new(move |job| {
-            let (db, uploads) = (db.clone(), uploads.clone());
+            let (db, settings, mailer) = (db.clone(), settings.clone(), mailer.clone());
             Box::pin(async move {
-                crate::domain::purge::perform(&db, &uploads, &job.kind, &job.args).await.map_err(|e| match e {
+                use crate::domain::{backups, frontends, purge};
+                let result = match job.kind.as_str() {
+                    backups::PROCESS_BACKUP => backups::perform(&db, &settings, &mailer, &job.args).await,
+                    frontends::INSTALL_FRONTEND => frontends::perform_install(&settings, &job.args).await,
+                    kind => {
+                        let uploads = crate::domain::statuses::uploads_dir(&settings);
+                        purge::perform(&db, &uploads, kind, &job.args).await
+                    }
+                };
+                result.map_err(|e| match e {
                     crate::error::AppError::Internal(detail) => detail,
                     other => other.to_string(),
                 })

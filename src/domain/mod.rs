@@ -1,6 +1,9 @@
 //! Business rules, one module per area. Functions take a connection or a transaction and know
 //! nothing of HTTP or GraphQL.
+pub mod backups;
 pub mod credentials;
+pub mod documents;
+pub mod frontends;
 pub mod import;
 pub mod instance;
 pub mod limits;

@@ -30,6 +30,9 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::purge::ACCESS,
         super::reports::ACCESS,
         super::statuses::ACCESS,
+        super::documents::ACCESS,
+        super::frontends::ACCESS,
+        super::backups::ACCESS,
     ]
     .concat()
 }

@@ -1,8 +1,11 @@
 //! The GraphQL API: schema, context accessors, access control, limits and the HTTP handler.
 mod access;
 pub mod accounts;
+pub mod backups;
 pub mod credentials;
+pub mod documents;
 pub mod errors;
+pub mod frontends;
 pub mod instance;
 pub mod limits;
 pub mod loaders;
@@ -36,6 +39,9 @@ pub struct Query(
     instance::InstanceQuery,
     reports::ReportsQuery,
     statuses::StatusesQuery,
+    documents::DocumentsQuery,
+    frontends::FrontendsQuery,
+    backups::BackupsQuery,
 );
 
 /// Every mutation, one object per area.
@@ -47,6 +53,9 @@ pub struct Mutation(
     accounts::AccountsMutation,
     purge::PurgeMutation,
     reports::ReportsMutation,
+    documents::DocumentsMutation,
+    frontends::FrontendsMutation,
+    backups::BackupsMutation,
 );
 
 /// The gateway's schema type.

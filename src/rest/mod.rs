@@ -4,8 +4,11 @@
 mod engine;
 
 pub mod accounts;
+mod backups;
 mod bootstrap;
 mod credentials;
+mod documents;
+mod frontends;
 mod moderation_log;
 mod oauth;
 mod password_reset;
@@ -40,6 +43,9 @@ pub fn route_table() -> Vec<Route> {
         purge::routes(),
         registration::routes(),
         statuses::routes(),
+        documents::routes(),
+        frontends::routes(),
+        backups::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

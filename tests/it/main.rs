@@ -3,11 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
+mod backups;
 mod bootstrap;
 mod cli;
 mod credentials;
+mod documents;
 mod engine;
 mod facade;
+mod frontends;
 mod graphiql;
 mod graphql;
 mod hardening;

@@ -1,0 +1,329 @@
+//! Frontends (Pleroma's `Pleroma.Frontend`): the known list, what is installed under
+//! `<static_dir>/frontends/<name>/<ref>`, and installing a build from a zip archive.
+//!
+//! Installing runs as a durable job ([`INSTALL_FRONTEND`]). The archive (downloaded from the
+//! build URL, or read from a server-side file) is checked as a whole before anything is
+//! written: every entry must be a plain file or directory with a relative name inside the
+//! archive (no `..`, no absolute paths, no symlinks), and the entries may not exceed
+//! [`MAX_ENTRIES`] nor unpack to more than [`MAX_UNPACKED`] bytes (each entry is read with that
+//! cap, whatever its header claims). It is unpacked into a private temporary directory, and the
+//! build directory inside it (`dist` unless told) is then moved into place.
+use std::{
+    io::{Cursor, Read},
+    path::{Component, Path, PathBuf},
+};
+
+use serde_json::{json, Value};
+
+use crate::{
+    config::{FrontendEntry, Settings},
+    error::{AppError, AppResult},
+};
+
+/// Job kind: install one frontend build (`{"name", "ref", "build_url", "build_dir", "file"}`).
+pub const INSTALL_FRONTEND: &str = "install_frontend";
+/// Pleroma's error text for a failed install.
+pub const INSTALL_FAILED: &str = "Could not download or unzip the frontend";
+/// Largest archive downloaded or read.
+pub const MAX_ARCHIVE: u64 = 100 * 1024 * 1024;
+/// Largest total size of an archive's unpacked entries.
+pub const MAX_UNPACKED: u64 = 500 * 1024 * 1024;
+/// Most entries in an archive.
+pub const MAX_ENTRIES: usize = 20_000;
+
+/// Pleroma's `config/config.exs` `:frontends, :available`, in its (key) order.
+fn pleroma_defaults() -> Vec<FrontendEntry> {
+    let entry = |name: &str, git: &str, job: &str, git_ref: &str, build_dir: Option<&str>| FrontendEntry {
+        name: name.into(),
+        git: Some(git.into()),
+        build_url: Some(format!("{git}/-/jobs/artifacts/${{ref}}/download?job={job}")),
+        git_ref: Some(git_ref.into()),
+        build_dir: build_dir.map(str::to_string),
+    };
+    vec![
+        entry("admin-fe", "https://git.pleroma.social/pleroma/admin-fe", "build", "develop", None),
+        entry("fedi-fe", "https://git.pleroma.social/pleroma/fedi-fe", "build_release", "master", None),
+        entry("glitch-lily", "https://lily-is.land/infra/glitch-lily", "build", "servant", Some("public")),
+        entry("kenoma", "https://git.pleroma.social/lambadalambda/kenoma", "build", "master", None),
+        entry("pleroma-fe", "https://git.pleroma.social/pleroma/pleroma-fe", "build", "develop", None),
+        entry("soapbox", "https://gitlab.com/soapbox-pub/soapbox", "build-production", "v3.0.0-beta.1", Some("static")),
+    ]
+}
+
+/// The known frontends: the configured list, or Pleroma's defaults.
+pub fn available(settings: &Settings) -> Vec<FrontendEntry> {
+    settings.frontends.available.clone().unwrap_or_else(pleroma_defaults)
+}
+
+/// Where frontends are installed.
+pub fn dir(settings: &Settings) -> PathBuf {
+    super::documents::static_dir(settings).join("frontends")
+}
+
+/// One frontend as the admin list shows it.
+#[derive(Debug, Clone)]
+pub struct Frontend {
+    pub name: String,
+    pub git: Option<String>,
+    pub build_url: Option<String>,
+    pub git_ref: Option<String>,
+    pub installed: bool,
+    pub installed_refs: Vec<String>,
+}
+
+fn list_dir(path: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(path)
+        .map(|entries| {
+            entries.filter_map(|e| e.ok()).filter_map(|e| e.file_name().to_str().map(str::to_string)).collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Pleroma's `FrontendController.index`: the known frontends first, then installed ones not
+/// among them.
+pub fn list(settings: &Settings) -> Vec<Frontend> {
+    let root = dir(settings);
+    let installed = list_dir(&root);
+    let refs = |name: &str| if installed.iter().any(|n| n == name) { list_dir(&root.join(name)) } else { vec![] };
+    let known = available(settings);
+    let mut out: Vec<Frontend> = known
+        .iter()
+        .map(|f| Frontend {
+            name: f.name.clone(),
+            git: f.git.clone(),
+            build_url: f.build_url.clone(),
+            git_ref: f.git_ref.clone(),
+            installed: installed.contains(&f.name),
+            installed_refs: refs(&f.name),
+        })
+        .collect();
+    for name in &installed {
+        if !known.iter().any(|f| &f.name == name) {
+            out.push(Frontend {
+                name: name.clone(),
+                git: None,
+                build_url: None,
+                git_ref: None,
+                installed: true,
+                installed_refs: refs(name),
+            });
+        }
+    }
+    out
+}
+
+/// What an install asks for.
+#[derive(Debug, Clone, Default)]
+pub struct InstallRequest {
+    pub name: String,
+    pub git_ref: Option<String>,
+    pub file: Option<String>,
+    pub build_url: Option<String>,
+    pub build_dir: Option<String>,
+}
+
+/// One path segment: no separators, not `.`/`..`, not empty.
+fn segment_ok(s: &str) -> bool {
+    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\', '\0'])
+}
+
+/// A relative path of normal components only.
+fn relative_ok(s: &str) -> bool {
+    !s.is_empty() && Path::new(s).components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// Check an install request against the configuration (Pleroma's merge: the request's values
+/// win over the configured ones) and enqueue its job on `conn`; returns the job id.
+pub async fn enqueue_install<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    settings: &Settings,
+    request: InstallRequest,
+) -> AppResult<i64> {
+    let configured = available(settings).into_iter().find(|f| f.name == request.name);
+    let git_ref =
+        request.git_ref.filter(|s| !s.is_empty()).or_else(|| configured.as_ref().and_then(|f| f.git_ref.clone()));
+    let Some(git_ref) = git_ref else { return Err(AppError::BadRequest("No ref given or configured".into())) };
+    let build_url = request.build_url.or_else(|| configured.as_ref().and_then(|f| f.build_url.clone()));
+    let build_dir = request.build_dir.or_else(|| configured.as_ref().and_then(|f| f.build_dir.clone()));
+    if !segment_ok(&request.name) {
+        return Err(AppError::BadRequest("Invalid frontend name".into()));
+    }
+    if !segment_ok(&git_ref) {
+        return Err(AppError::BadRequest("Invalid frontend ref".into()));
+    }
+    if build_dir.as_deref().is_some_and(|d| !relative_ok(d)) {
+        return Err(AppError::BadRequest("Invalid build_dir".into()));
+    }
+    let args = json!({
+        "name": request.name,
+        "ref": git_ref,
+        "build_url": build_url,
+        "build_dir": build_dir,
+        "file": request.file,
+    });
+    let id = crate::jobs::enqueue(conn, INSTALL_FRONTEND, args).await?;
+    // Pleroma tries an install once; a failure is reported, not retried.
+    use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+    entity::job::Entity::update_many()
+        .col_expr(entity::job::Column::MaxAttempts, Expr::value(1))
+        .filter(entity::job::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(id)
+}
+
+/// Wait (up to `timeout`) for job `id` to end; `Some(true)` completed, `Some(false)` failed,
+/// `None` still queued or running.
+pub async fn wait_for(db: &crate::db::Db, id: i64, timeout: std::time::Duration) -> AppResult<Option<bool>> {
+    use sea_orm::EntityTrait;
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let row = entity::job::Entity::find_by_id(id).one(&db.write).await?;
+        match row.as_ref().map(|j| j.state.as_str()) {
+            Some(crate::jobs::state::COMPLETED) | None => return Ok(Some(true)),
+            Some(crate::jobs::state::FAILED) => return Ok(Some(false)),
+            _ => {}
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(None);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Run an install job.
+pub async fn perform_install(settings: &Settings, args: &Value) -> AppResult<()> {
+    let text = |key: &str| args.get(key).and_then(Value::as_str).map(str::to_string);
+    let (Some(name), Some(git_ref)) = (text("name"), text("ref")) else {
+        return Err(AppError::Internal("install_frontend: missing name or ref".into()));
+    };
+    if !segment_ok(&name) || !segment_ok(&git_ref) {
+        return Err(AppError::Internal("install_frontend: invalid name or ref".into()));
+    }
+    let archive = match text("file") {
+        Some(file) => read_file(&file).await?,
+        None => {
+            let url =
+                text("build_url").ok_or_else(|| AppError::BadRequest("No build_url given or configured".into()))?;
+            download(&url.replace("${ref}", &git_ref)).await?
+        }
+    };
+    let build_dir = text("build_dir").unwrap_or_else(|| "dist".into());
+    if !relative_ok(&build_dir) {
+        return Err(AppError::BadRequest("Invalid build_dir".into()));
+    }
+    let root = dir(settings);
+    let tmp_parent = settings.data_dir.join("tmp");
+    tokio::task::spawn_blocking(move || {
+        let target =
+            Target { tmp_parent: &tmp_parent, root: &root, name: &name, git_ref: &git_ref, build_dir: &build_dir };
+        install_archive(&archive, &target, MAX_UNPACKED)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+async fn read_file(file: &str) -> AppResult<Vec<u8>> {
+    let meta = tokio::fs::metadata(file).await.map_err(|e| AppError::BadRequest(format!("{file}: {e}")))?;
+    if meta.len() > MAX_ARCHIVE {
+        return Err(AppError::BadRequest("The archive is too large".into()));
+    }
+    tokio::fs::read(file).await.map_err(|e| AppError::BadRequest(format!("{file}: {e}")))
+}
+
+async fn download(url: &str) -> AppResult<Vec<u8>> {
+    let client =
+        reqwest::Client::builder().timeout(std::time::Duration::from_secs(120)).build().map_err(AppError::internal)?;
+    let mut response = client.get(url).send().await.map_err(|e| AppError::BadRequest(format!("download: {e}")))?;
+    if response.status() != reqwest::StatusCode::OK {
+        return Err(AppError::BadRequest(format!("download: HTTP {}", response.status())));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| AppError::BadRequest(format!("download: {e}")))? {
+        body.extend_from_slice(&chunk);
+        if body.len() as u64 > MAX_ARCHIVE {
+            return Err(AppError::BadRequest("The archive is too large".into()));
+        }
+    }
+    Ok(body)
+}
+
+/// Where an archive goes.
+pub struct Target<'a> {
+    /// Parent of the private temporary directory.
+    pub tmp_parent: &'a Path,
+    /// The frontends directory.
+    pub root: &'a Path,
+    pub name: &'a str,
+    pub git_ref: &'a str,
+    /// The directory inside the archive to install.
+    pub build_dir: &'a str,
+}
+
+/// Check the whole archive (at most `max_unpacked` bytes unpacked), unpack it into a temporary
+/// directory under `tmp_parent`, and move its `build_dir` to `<root>/<name>/<ref>`.
+pub fn install_archive(archive: &[u8], target: &Target<'_>, max_unpacked: u64) -> AppResult<()> {
+    let Target { tmp_parent, root, name, git_ref, build_dir } = *target;
+    let bad = |m: &str| AppError::BadRequest(m.to_string());
+    let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(|e| bad(&format!("not a zip archive: {e}")))?;
+    if zip.len() > MAX_ENTRIES {
+        return Err(bad("too many entries"));
+    }
+    // Check every entry before writing anything.
+    let mut declared: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| bad(&format!("unreadable entry: {e}")))?;
+        let raw = entry.name().map_err(|e| bad(&format!("unreadable entry name: {e}")))?.to_string();
+        if entry.is_symlink() {
+            return Err(bad(&format!("symlink entry {raw}")));
+        }
+        if raw.starts_with('/') || raw.starts_with('\\') || raw.contains('\\') || raw.contains('\0') {
+            return Err(bad(&format!("absolute or unsafe entry {raw}")));
+        }
+        let ok = entry.enclosed_name().is_some_and(|p| p.components().all(|c| matches!(c, Component::Normal(_))));
+        if !ok || raw.split('/').any(|s| s == "..") {
+            return Err(bad(&format!("entry outside the archive {raw}")));
+        }
+        declared = declared.saturating_add(entry.size());
+        if declared > max_unpacked {
+            return Err(bad("the archive unpacks too large"));
+        }
+    }
+    std::fs::create_dir_all(tmp_parent).map_err(AppError::internal)?;
+    let tmp = tempfile::Builder::new().prefix("frontend-").tempdir_in(tmp_parent).map_err(AppError::internal)?;
+    let mut written: u64 = 0;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| bad(&format!("unreadable entry: {e}")))?;
+        let Some(rel) = entry.enclosed_name() else { return Err(bad("entry outside the archive")) };
+        let path = tmp.path().join(rel);
+        if entry.is_dir() {
+            std::fs::create_dir_all(&path).map_err(AppError::internal)?;
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(AppError::internal)?;
+        }
+        let mut out = std::fs::File::create(&path).map_err(AppError::internal)?;
+        // Read at most what is left of the budget (+1 to notice a lying header).
+        let budget = max_unpacked - written;
+        let copied =
+            std::io::copy(&mut (&mut entry).take(budget + 1), &mut out).map_err(|e| bad(&format!("unzip: {e}")))?;
+        written += copied;
+        if written > max_unpacked {
+            return Err(bad("the archive unpacks too large"));
+        }
+    }
+    let source = tmp.path().join(build_dir);
+    if !source.is_dir() {
+        return Err(bad(&format!("no {build_dir} directory in the archive")));
+    }
+    let dest = root.join(name).join(git_ref);
+    std::fs::create_dir_all(root.join(name)).map_err(AppError::internal)?;
+    if dest.exists() {
+        std::fs::remove_dir_all(&dest).map_err(AppError::internal)?;
+    }
+    std::fs::rename(&source, &dest).map_err(AppError::internal)?;
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! Frontends (ROUTES.md §19): the known list, installing a build served on loopback through the
+//! job queue, hostile archives refused with nothing written, errors and privileges.
+use std::{io::Write, time::Duration};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::common::{both_prefixes, keys, TestApp};
+
+const LIST: &str = "/api/v1/pleroma/admin/frontends";
+const INSTALL: &str = "/api/v1/pleroma/admin/frontends/install";
+const FAILED: &str = "Could not download or unzip the frontend";
+
+/// A zip of `(name, content)` entries.
+fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for (name, content) in entries {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// Serve `archives` (path → bytes) on a loopback port; returns its base URL.
+async fn serve(archives: Vec<(&'static str, Vec<u8>)>) -> String {
+    let mut router = axum::Router::new();
+    for (path, bytes) in archives {
+        router = router.route(path, axum::routing::get(move || async move { bytes.clone() }));
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}")
+}
+
+fn runner(app: &TestApp) -> pleroma_gateway::jobs::RunnerHandle {
+    app.state.spawn_jobs(pleroma_gateway::jobs::RunnerOptions {
+        lease: Duration::from_secs(30),
+        poll: Duration::from_millis(50),
+    })
+}
+
+fn find<'a>(list: &'a Value, name: &str) -> &'a Value {
+    list.as_array().unwrap().iter().find(|f| f["name"] == json!(name)).unwrap_or_else(|| panic!("{name} in {list}"))
+}
+
+/// Every file under `dir`, relative.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn frontends_list_pleroma_defaults_on_both_prefixes() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    for path in both_prefixes(LIST) {
+        let reply = app.get(&path, Some(&token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let names: Vec<&str> = reply.body.as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["admin-fe", "fedi-fe", "glitch-lily", "kenoma", "pleroma-fe", "soapbox"]);
+        let fe = find(&reply.body, "pleroma-fe");
+        assert_eq!(keys(fe), ["build_url", "git", "installed", "installed_refs", "name", "ref"]);
+        assert_eq!(
+            fe,
+            &json!({
+                "name": "pleroma-fe",
+                "git": "https://git.pleroma.social/pleroma/pleroma-fe",
+                "build_url": "https://git.pleroma.social/pleroma/pleroma-fe/-/jobs/artifacts/${ref}/download?job=build",
+                "ref": "develop",
+                "installed": false,
+                "installed_refs": [],
+            })
+        );
+    }
+}
+
+#[tokio::test]
+async fn frontend_installed_from_a_zip_served_on_loopback() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let build = zip_of(&[("dist/index.html", "<html>fe</html>"), ("dist/static/app.js", "app()"), ("README", "x")]);
+    let other = zip_of(&[("build/index.html", "<html>custom</html>")]);
+    let base = serve(vec![("/builds/stable.zip", build), ("/custom.zip", other)]).await;
+    let jobs = runner(&app);
+    let [v1, legacy] = both_prefixes(INSTALL);
+    let body = json!({"name": "pleroma-fe", "ref": "stable", "build_url": format!("{base}/builds/${{ref}}.zip")});
+    let reply = app.request(Method::POST, &v1, Some(&token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let fe = find(&reply.body, "pleroma-fe");
+    assert_eq!(fe["installed"], json!(true));
+    assert_eq!(fe["installed_refs"], json!(["stable"]));
+    let dir = app.data_dir.join("static/frontends/pleroma-fe/stable");
+    assert_eq!(files_under(&dir), ["index.html", "static/app.js"]);
+    assert_eq!(std::fs::read_to_string(dir.join("index.html")).unwrap(), "<html>fe</html>");
+
+    // A frontend the configuration does not know, with its own build_dir, on the old prefix:
+    // listed after the known ones with null git/build_url/ref.
+    let body =
+        json!({"name": "custom-fe", "ref": "v1", "build_url": format!("{base}/custom.zip"), "build_dir": "build"});
+    let reply = app.request(Method::POST, &legacy, Some(&token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let list = reply.body.as_array().unwrap();
+    assert_eq!(
+        list.last().unwrap(),
+        &json!({"name": "custom-fe", "git": null, "build_url": null, "ref": null, "installed": true, "installed_refs": ["v1"]})
+    );
+    let reply = app.get(LIST, Some(&token)).await;
+    assert_eq!(reply.body, Value::Array(list.clone()));
+
+    // From a server-side file, replacing the installed ref.
+    let file = app.data_dir.join("upload.zip");
+    std::fs::write(&file, zip_of(&[("dist/index.html", "<html>v2</html>")])).unwrap();
+    let body = json!({"name": "pleroma-fe", "ref": "stable", "file": file.display().to_string()});
+    let reply = app.request(Method::POST, INSTALL, Some(&token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(files_under(&dir), ["index.html"]);
+    assert_eq!(std::fs::read_to_string(dir.join("index.html")).unwrap(), "<html>v2</html>");
+    jobs.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_frontend_archives_are_refused_with_nothing_written() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let escape = zip_of(&[("dist/index.html", "ok"), ("../evil.txt", "escaped"), ("dist/../../evil2.txt", "x")]);
+    let absolute = zip_of(&[("dist/index.html", "ok"), ("/tmp/pleroma-gateway-evil.txt", "absolute")]);
+    let symlink = {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file("dist/index.html", options).unwrap();
+        zip.write_all(b"ok").unwrap();
+        zip.add_symlink("dist/passwd", "/etc/passwd", options).unwrap();
+        zip.finish().unwrap().into_inner()
+    };
+    let base = serve(vec![
+        ("/escape.zip", escape),
+        ("/absolute.zip", absolute),
+        ("/symlink.zip", symlink),
+        ("/garbage.zip", b"not a zip".to_vec()),
+    ])
+    .await;
+    let jobs = runner(&app);
+    for (i, name) in ["escape", "absolute", "symlink", "garbage", "missing"].iter().enumerate() {
+        let path = both_prefixes(INSTALL)[i % 2].clone();
+        let body = json!({"name": "pleroma-fe", "ref": "bad", "build_url": format!("{base}/{name}.zip")});
+        let reply = app.request(Method::POST, &path, Some(&token), Some(body)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name}: {}", reply.text);
+        assert_eq!(reply.body, json!({"error": FAILED}), "{name}");
+    }
+    jobs.stop().await;
+    // Nothing was written: no frontend, no escaped file, no leftovers.
+    assert_eq!(files_under(&app.data_dir.join("static")), Vec::<String>::new());
+    assert_eq!(files_under(&app.data_dir.join("tmp")), Vec::<String>::new());
+    assert!(!app.data_dir.join("evil.txt").exists());
+    assert!(!std::path::Path::new("/tmp/pleroma-gateway-evil.txt").exists());
+    let reply = app.get(LIST, Some(&token)).await;
+    assert_eq!(find(&reply.body, "pleroma-fe")["installed"], json!(false));
+}
+
+#[tokio::test]
+async fn frontend_install_errors_and_refusals() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    // No ref given or configured.
+    let reply = app.request(Method::POST, INSTALL, Some(&token), Some(json!({"name": "unknown-fe"}))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.body, json!({"error": "No ref given or configured"}));
+    // A name or ref that would leave the frontends directory.
+    let reply = app
+        .request(Method::POST, INSTALL, Some(&token), Some(json!({"name": "../x", "ref": "a", "file": "/x.zip"})))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let reply = app
+        .request(
+            Method::POST,
+            INSTALL,
+            Some(&token),
+            Some(json!({"name": "pleroma-fe", "ref": "..", "file": "/x.zip"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // Missing name: validation.
+    let reply = app.request(Method::POST, INSTALL, Some(&token), Some(json!({}))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    // Privileges and scopes.
+    let moderator = app.moderator("mod").await;
+    let mod_token = app.token(&moderator, "admin").await;
+    let reply = app.get(LIST, Some(&mod_token)).await;
+    assert_eq!(reply.body, json!({"error": "User is not an admin."}));
+    let admin = app.admin("boss").await;
+    let read_only = app.token(&admin, "admin:read").await;
+    assert_eq!(app.get(LIST, Some(&read_only)).await.status, StatusCode::OK);
+    let reply = app.request(Method::POST, INSTALL, Some(&read_only), Some(json!({"name": "pleroma-fe"}))).await;
+    assert_eq!(reply.body, json!({"error": "Insufficient permissions: admin:write."}));
+}
+
+#[tokio::test]
+async fn configured_frontends_replace_the_defaults() {
+    let app = TestApp::with_settings(|s| {
+        s.frontends.available = Some(vec![pleroma_gateway::config::FrontendEntry {
+            name: "mine".into(),
+            git: None,
+            build_url: Some("http://127.0.0.1:9/${ref}.zip".into()),
+            git_ref: Some("main".into()),
+            build_dir: None,
+        }])
+    })
+    .await;
+    let token = app.admin_token().await;
+    let reply = app.get(LIST, Some(&token)).await;
+    assert_eq!(
+        reply.body,
+        json!([{"name": "mine", "git": null, "build_url": "http://127.0.0.1:9/${ref}.zip", "ref": "main", "installed": false, "installed_refs": []}])
+    );
+    let body = app.graphql(Some(&token), "{ frontends { name ref installedRefs } }", json!({})).await;
+    assert_eq!(body["data"]["frontends"], json!([{"name": "mine", "ref": "main", "installedRefs": []}]));
+}
+
+#[tokio::test]
+async fn a_zip_bomb_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    // 4 MiB of zeros compress to a few KiB.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("dist/index.html", options).unwrap();
+    zip.write_all(b"ok").unwrap();
+    zip.start_file("dist/zeros.bin", options).unwrap();
+    zip.write_all(&vec![0u8; 4 << 20]).unwrap();
+    let bytes = zip.finish().unwrap().into_inner();
+    assert!(bytes.len() < 64 * 1024);
+    let (tmp, root) = (dir.path().join("tmp"), dir.path().join("frontends"));
+    let target = pleroma_gateway::domain::frontends::Target {
+        tmp_parent: &tmp,
+        root: &root,
+        name: "fe",
+        git_ref: "r",
+        build_dir: "dist",
+    };
+    let err = pleroma_gateway::domain::frontends::install_archive(&bytes, &target, 1 << 20).unwrap_err();
+    assert!(err.to_string().contains("too large"), "{err}");
+    assert_eq!(files_under(dir.path()), Vec::<String>::new());
+    // Under a cap it fits, it installs.
+    pleroma_gateway::domain::frontends::install_archive(&bytes, &target, 8 << 20).unwrap();
+    assert_eq!(files_under(&root), ["fe/r/index.html", "fe/r/zeros.bin"]);
+}
