@@ -133,12 +133,20 @@ pub fn request_data(request: async_graphql::Request, viewer: Viewer, db: &Db) ->
 
 /// [`request_data`], charging the operation's complexity to `budget`.
 pub fn request_data_in(
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     viewer: Viewer,
     db: &Db,
     budget: &WorkBudget,
 ) -> async_graphql::Request {
     let loader = DataLoader::with_cache(loaders::DbLoader { db: db.clone() }, tokio::spawn, HashMapCache::default());
+    // A mutation may change what an earlier field of the same document loaded (tags, counts…):
+    // documents with mutations keep nothing, so each field reads what is committed.
+    let mutates = request.parsed_query().is_ok_and(|document| {
+        document.operations.iter().any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation)
+    });
+    if mutates {
+        loader.enable_all_cache(false);
+    }
     request.data(viewer).data(budget.clone()).data(loader)
 }
 
