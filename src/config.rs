@@ -41,6 +41,7 @@ struct FileConfig {
     oauth2: OAuth2,
     rate_limit: RateLimit,
     remote_ip: RemoteIp,
+    media_proxy: MediaProxy,
 }
 
 /// Resolved settings.
@@ -56,6 +57,7 @@ pub struct Settings {
     pub oauth2: OAuth2,
     pub rate_limit: RateLimit,
     pub remote_ip: RemoteIp,
+    pub media_proxy: MediaProxy,
 }
 
 /// Pleroma's `[:instance]`-style settings.
@@ -97,6 +99,31 @@ impl Default for Instance {
             moderator_privileges: vec![Privilege::MessagesDelete, Privilege::ReportsManageReports],
             enforce_oauth_admin_scope_usage: true,
             limit: 5000,
+        }
+    }
+}
+
+/// Pleroma's `:media_proxy` settings: remote media served through signed `/proxy/...` links.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaProxy {
+    /// Serve `/proxy/...` (Pleroma: off by default; a disabled proxy answers 404).
+    pub enabled: bool,
+    /// Largest remote body fetched, in bytes (Pleroma's `proxy_opts: max_body_length`, 25 MB).
+    pub max_body_length: u64,
+    /// Seconds a remote fetch may take in all.
+    pub timeout_secs: u64,
+    /// Content-type prefixes served (anything else is refused with 415).
+    pub allowed_types: Vec<String>,
+}
+
+impl Default for MediaProxy {
+    fn default() -> Self {
+        MediaProxy {
+            enabled: false,
+            max_body_length: 25 * 1_048_576,
+            timeout_secs: 10,
+            allowed_types: vec!["image/".into(), "video/".into(), "audio/".into()],
         }
     }
 }
@@ -298,6 +325,7 @@ impl Settings {
             oauth2: file.oauth2,
             rate_limit: file.rate_limit,
             remote_ip: file.remote_ip,
+            media_proxy: file.media_proxy,
         })
     }
 
@@ -313,6 +341,7 @@ impl Settings {
             oauth2: OAuth2::default(),
             rate_limit: RateLimit::default(),
             remote_ip: RemoteIp::default(),
+            media_proxy: MediaProxy::default(),
         }
     }
 

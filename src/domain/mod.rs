@@ -3,9 +3,11 @@
 pub mod credentials;
 pub mod import;
 pub mod instance;
+pub mod instance_secrets;
 pub mod limits;
 pub mod mail;
 pub mod media;
+pub mod media_proxy;
 pub mod moderation_log;
 pub mod oauth;
 pub mod password;

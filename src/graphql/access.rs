@@ -30,6 +30,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::purge::ACCESS,
         super::reports::ACCESS,
         super::statuses::ACCESS,
+        super::media_proxy::ACCESS,
     ]
     .concat()
 }

@@ -6,6 +6,7 @@ pub mod errors;
 pub mod instance;
 pub mod limits;
 pub mod loaders;
+pub mod media_proxy;
 pub mod moderation_log;
 pub mod pagination;
 pub mod purge;
@@ -36,6 +37,7 @@ pub struct Query(
     instance::InstanceQuery,
     reports::ReportsQuery,
     statuses::StatusesQuery,
+    media_proxy::MediaProxyQuery,
 );
 
 /// Every mutation, one object per area.
@@ -47,6 +49,7 @@ pub struct Mutation(
     accounts::AccountsMutation,
     purge::PurgeMutation,
     reports::ReportsMutation,
+    media_proxy::MediaProxyMutation,
 );
 
 /// The gateway's schema type.
@@ -71,6 +74,9 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         )
         .override_output_type_description::<reports::ReportConnection>("A page of reports, with the total count.")
         .override_output_type_description::<statuses::StatusConnection>("A page of statuses, with the total count.")
+        .override_output_type_description::<media_proxy::BannedMediaUrlConnection>(
+            "A page of banned media-proxy URLs, with the total count.",
+        )
 }
 
 /// Build the schema with its shared data, access control and limits.

@@ -6,6 +6,7 @@ mod engine;
 pub mod accounts;
 mod bootstrap;
 mod credentials;
+mod media_proxy;
 mod moderation_log;
 mod oauth;
 mod password_reset;
@@ -40,6 +41,7 @@ pub fn route_table() -> Vec<Route> {
         purge::routes(),
         registration::routes(),
         statuses::routes(),
+        media_proxy::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

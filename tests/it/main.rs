@@ -13,6 +13,7 @@ mod graphql;
 mod hardening;
 mod import;
 mod layers;
+mod media_proxy;
 mod moderation_log;
 mod nicknames;
 mod oauth;
