@@ -84,10 +84,13 @@ impl AppState {
 
     /// A job runner with the domain's handlers (tests drive it with `run_once`).
     pub fn job_runner(&self, options: crate::jobs::RunnerOptions) -> crate::jobs::Runner {
-        let (db, uploads) = (self.db.clone(), self.uploads_dir());
+        let (db, uploads, base) = (self.db.clone(), self.uploads_dir(), self.settings.instance_url.clone());
         let handler: crate::jobs::Handler = std::sync::Arc::new(move |job| {
-            let (db, uploads) = (db.clone(), uploads.clone());
+            let (db, uploads, base) = (db.clone(), uploads.clone(), base.clone());
             Box::pin(async move {
+                if job.kind.starts_with("relay_") {
+                    return crate::domain::federation::relays::perform(&db, &base, &job).await;
+                }
                 crate::domain::purge::perform(&db, &uploads, &job.kind, &job.args).await.map_err(|e| match e {
                     crate::error::AppError::Internal(detail) => detail,
                     other => other.to_string(),

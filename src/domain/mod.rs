@@ -1,6 +1,7 @@
 //! Business rules, one module per area. Functions take a connection or a transaction and know
 //! nothing of HTTP or GraphQL.
 pub mod credentials;
+pub mod federation;
 pub mod import;
 pub mod instance;
 pub mod instance_secrets;

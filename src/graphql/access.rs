@@ -31,6 +31,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::reports::ACCESS,
         super::statuses::ACCESS,
         super::media_proxy::ACCESS,
+        super::relays::ACCESS,
     ]
     .concat()
 }

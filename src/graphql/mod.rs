@@ -10,6 +10,7 @@ pub mod media_proxy;
 pub mod moderation_log;
 pub mod pagination;
 pub mod purge;
+pub mod relays;
 pub mod reports;
 pub mod scalars;
 pub mod statuses;
@@ -38,6 +39,7 @@ pub struct Query(
     reports::ReportsQuery,
     statuses::StatusesQuery,
     media_proxy::MediaProxyQuery,
+    relays::RelaysQuery,
 );
 
 /// Every mutation, one object per area.
@@ -50,6 +52,7 @@ pub struct Mutation(
     purge::PurgeMutation,
     reports::ReportsMutation,
     media_proxy::MediaProxyMutation,
+    relays::RelaysMutation,
 );
 
 /// The gateway's schema type.

@@ -13,6 +13,7 @@ mod password_reset;
 mod purge;
 mod reference;
 mod registration;
+mod relays;
 mod reports;
 mod statuses;
 mod users;
@@ -42,6 +43,7 @@ pub fn route_table() -> Vec<Route> {
         registration::routes(),
         statuses::routes(),
         media_proxy::routes(),
+        relays::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

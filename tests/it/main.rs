@@ -22,6 +22,7 @@ mod purge;
 mod readme;
 mod registration;
 mod relationships;
+mod relays;
 mod reports;
 mod seed;
 mod statuses;
