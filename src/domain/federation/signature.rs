@@ -202,5 +202,11 @@ mod tests {
         // Another key: refused.
         let other = private_key(&generate_pem().unwrap()).unwrap();
         assert!(!verify(&public_pem(&other).unwrap(), &string, &parsed.signature));
+        // A day-old date, an unsigned request.
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
+        headers.insert("date", httpdate::fmt_http_date(old).parse().unwrap());
+        assert_eq!(prepare(&headers, "POST", "/inbox", body).unwrap_err(), Refusal::StaleDate);
+        headers.remove("signature");
+        assert_eq!(prepare(&headers, "POST", "/inbox", body).unwrap_err(), Refusal::Unsigned);
     }
 }
