@@ -302,3 +302,50 @@ async fn actor_documents_webfinger_and_host_meta() {
     let unsigned = client.post(format!("{}/inbox", app.base)).json(&json!({"type": "Like"})).send().await.unwrap();
     assert_eq!(unsigned.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn rejected_follows_and_activities_signed_by_another_actor() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let remote = remote_relay(&app).await;
+    let actor = format!("{}/actor", remote.base);
+    let reply = app.request(Method::POST, V1, Some(&token), Some(json!({"relay_url": actor}))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    app.run_jobs().await;
+    let (follow, _) = remote.received.lock().unwrap()[0].clone();
+
+    // Signed by the remote, but claiming another actor: refused, nothing changes.
+    let impostor = json!({"type": "Accept", "actor": "https://other.example/actor", "object": follow["id"]});
+    let reply = send_signed(&app, &remote, &remote.pem, "/inbox", &impostor).await;
+    assert_eq!(reply.status(), StatusCode::FORBIDDEN);
+    // The relay refuses.
+    let reject = json!({"type": "Reject", "actor": actor, "object": follow});
+    let reply = send_signed(&app, &remote, &remote.pem, "/relay/inbox", &reject).await;
+    assert_eq!(reply.status(), StatusCode::OK);
+    let body = app.graphql(Some(&token), "{ relays { state followedBack } }", json!({})).await;
+    assert_eq!(body["data"]["relays"], json!([{"state": "REJECTED", "followedBack": false}]));
+    assert_eq!(relays(&app, V1, &token).await, json!({"relays": [{"actor": actor, "followed_back": false}]}));
+
+    // Following again sends a new Follow.
+    let reply = app.request(Method::POST, V1, Some(&token), Some(json!({"relay_url": actor}))).await;
+    assert_eq!((reply.status, reply.body), (StatusCode::OK, json!({"actor": actor, "followed_back": false})));
+    app.run_jobs().await;
+    assert_eq!(remote.received.lock().unwrap().len(), 2);
+    let body = app.graphql(Some(&token), "{ relays { state } }", json!({})).await;
+    assert_eq!(body["data"]["relays"], json!([{"state": "PENDING"}]));
+}
+
+#[tokio::test]
+async fn inbox_refuses_a_body_that_does_not_match_its_digest() {
+    let app = TestApp::new().await;
+    let remote = remote_relay(&app).await;
+    let url = url::Url::parse(&format!("{}/inbox", app.base)).unwrap();
+    let key = signature::private_key(&remote.pem).unwrap();
+    let signed = br#"{"type":"Accept"}"#;
+    let mut request = reqwest::Client::new().post(url.clone()).header("content-type", "application/activity+json");
+    for (name, value) in signature::sign(&key, &format!("{}/actor#main-key", remote.base), "POST", &url, Some(signed)) {
+        request = request.header(name, value);
+    }
+    let reply = request.body(r#"{"type":"Reject"}"#).send().await.unwrap();
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+}
