@@ -43,6 +43,7 @@ struct FileConfig {
     remote_ip: RemoteIp,
     backup: Backup,
     frontends: Frontends,
+    media_proxy: MediaProxy,
 }
 
 /// Resolved settings.
@@ -60,6 +61,7 @@ pub struct Settings {
     pub remote_ip: RemoteIp,
     pub backup: Backup,
     pub frontends: Frontends,
+    pub media_proxy: MediaProxy,
 }
 
 /// Pleroma's `Pleroma.User.Backup` settings.
@@ -140,6 +142,31 @@ impl Default for Instance {
             moderator_privileges: vec![Privilege::MessagesDelete, Privilege::ReportsManageReports],
             enforce_oauth_admin_scope_usage: true,
             limit: 5000,
+        }
+    }
+}
+
+/// Pleroma's `:media_proxy` settings: remote media served through signed `/proxy/...` links.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaProxy {
+    /// Serve `/proxy/...` (Pleroma: off by default; a disabled proxy answers 404).
+    pub enabled: bool,
+    /// Largest remote body fetched, in bytes (Pleroma's `proxy_opts: max_body_length`, 25 MB).
+    pub max_body_length: u64,
+    /// Seconds a remote fetch may take in all.
+    pub timeout_secs: u64,
+    /// Content-type prefixes served (anything else is refused with 415).
+    pub allowed_types: Vec<String>,
+}
+
+impl Default for MediaProxy {
+    fn default() -> Self {
+        MediaProxy {
+            enabled: false,
+            max_body_length: 25 * 1_048_576,
+            timeout_secs: 10,
+            allowed_types: vec!["image/".into(), "video/".into(), "audio/".into()],
         }
     }
 }
@@ -343,6 +370,7 @@ impl Settings {
             remote_ip: file.remote_ip,
             backup: file.backup,
             frontends: file.frontends,
+            media_proxy: file.media_proxy,
         })
     }
 
@@ -360,6 +388,7 @@ impl Settings {
             remote_ip: RemoteIp::default(),
             backup: Backup::default(),
             frontends: Frontends::default(),
+            media_proxy: MediaProxy::default(),
         }
     }
 

@@ -90,7 +90,10 @@ impl AppState {
         let handler: crate::jobs::Handler = std::sync::Arc::new(move |job| {
             let (db, settings, mailer) = (db.clone(), settings.clone(), mailer.clone());
             Box::pin(async move {
-                use crate::domain::{backups, frontends, purge};
+                use crate::domain::{backups, federation, frontends, purge};
+                if job.kind.starts_with("relay_") {
+                    return federation::relays::perform(&db, &settings.instance_url, &job).await;
+                }
                 let result = match job.kind.as_str() {
                     backups::PROCESS_BACKUP => backups::perform(&db, &settings, &mailer, &job.args).await,
                     frontends::INSTALL_FRONTEND => frontends::perform_install(&settings, &job.args).await,

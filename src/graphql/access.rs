@@ -33,6 +33,8 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::documents::ACCESS,
         super::frontends::ACCESS,
         super::backups::ACCESS,
+        super::media_proxy::ACCESS,
+        super::relays::ACCESS,
     ]
     .concat()
 }

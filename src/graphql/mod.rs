@@ -9,9 +9,11 @@ pub mod frontends;
 pub mod instance;
 pub mod limits;
 pub mod loaders;
+pub mod media_proxy;
 pub mod moderation_log;
 pub mod pagination;
 pub mod purge;
+pub mod relays;
 pub mod reports;
 pub mod scalars;
 pub mod statuses;
@@ -42,6 +44,8 @@ pub struct Query(
     documents::DocumentsQuery,
     frontends::FrontendsQuery,
     backups::BackupsQuery,
+    media_proxy::MediaProxyQuery,
+    relays::RelaysQuery,
 );
 
 /// Every mutation, one object per area.
@@ -56,6 +60,8 @@ pub struct Mutation(
     documents::DocumentsMutation,
     frontends::FrontendsMutation,
     backups::BackupsMutation,
+    media_proxy::MediaProxyMutation,
+    relays::RelaysMutation,
 );
 
 /// The gateway's schema type.
@@ -80,6 +86,9 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         )
         .override_output_type_description::<reports::ReportConnection>("A page of reports, with the total count.")
         .override_output_type_description::<statuses::StatusConnection>("A page of statuses, with the total count.")
+        .override_output_type_description::<media_proxy::BannedMediaUrlConnection>(
+            "A page of banned media-proxy URLs, with the total count.",
+        )
 }
 
 /// Build the schema with its shared data, access control and limits.

@@ -9,12 +9,14 @@ mod bootstrap;
 mod credentials;
 mod documents;
 mod frontends;
+mod media_proxy;
 mod moderation_log;
 mod oauth;
 mod password_reset;
 mod purge;
 mod reference;
 mod registration;
+mod relays;
 mod reports;
 mod statuses;
 mod users;
@@ -46,6 +48,8 @@ pub fn route_table() -> Vec<Route> {
         documents::routes(),
         frontends::routes(),
         backups::routes(),
+        media_proxy::routes(),
+        relays::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

@@ -209,6 +209,9 @@ async fn every_list_route_runs_a_constant_number_of_statements() {
         pleroma_gateway::domain::statuses::create(&app.state.db, &app.state.settings, &user0, new).await.unwrap();
         crate::statuses::remote_status(&app, &remote, "public").await;
     }
+    // Banned media-proxy URLs to list.
+    let banned: Vec<String> = (0..25).map(|i| format!("https://media.example/{i}.png")).collect();
+    pleroma_gateway::domain::media_proxy::ban(&app.state.db.write, &banned).await.unwrap();
     let param = regex::Regex::new(r"\{[a-z_]+\}").unwrap();
     let mut checked = Vec::new();
     for compiled in &app.state.facade.routes {

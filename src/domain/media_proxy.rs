@@ -1,0 +1,235 @@
+//! The media proxy (Pleroma's `MediaProxy`): signed `/proxy/:sig/:url[/:filename]` links to
+//! remote media, fetched with size, type and time limits and cached under the data dir, and the
+//! list of banned URLs that are never fetched again.
+//!
+//! A link is `base64url(url)` signed with HMAC-SHA1 under the instance's secret, both unpadded,
+//! as Pleroma builds them (`MediaProxy.encode_url`).
+use std::path::{Path, PathBuf};
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::Utc;
+use entity::banned_media_url;
+use hmac::{Hmac, Mac};
+use sea_orm::{sea_query::OnConflict, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::{config::MediaProxy as Config, error::AppError};
+
+const SECRET: &str = "media_proxy";
+
+/// The instance's signing key for proxy links.
+pub async fn secret<C: ConnectionTrait>(conn: &C) -> Result<Vec<u8>, AppError> {
+    let value =
+        super::instance_secrets::get_or_create(conn, SECRET, || Ok(URL_SAFE_NO_PAD.encode(rand::random::<[u8; 48]>())))
+            .await?;
+    Ok(value.into_bytes())
+}
+
+/// HMAC-SHA1 of `data` (HMAC takes keys of any length, so the error arm never runs).
+fn sign(secret: &[u8], data: &str) -> Vec<u8> {
+    match Hmac::<sha1::Sha1>::new_from_slice(secret) {
+        Ok(mut mac) => {
+            mac.update(data.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+fn verify(secret: &[u8], data: &str, sig: &[u8]) -> bool {
+    match Hmac::<sha1::Sha1>::new_from_slice(secret) {
+        Ok(mut mac) => {
+            mac.update(data.as_bytes());
+            mac.verify_slice(sig).is_ok()
+        }
+        Err(_) => false,
+    }
+}
+
+/// The last path segment of `url`, if it has one (Pleroma's `MediaProxy.filename`).
+pub fn filename(url: &str) -> Option<String> {
+    let path = url::Url::parse(url).ok()?.path().to_string();
+    let base = path.rsplit('/').next()?.to_string();
+    (!base.is_empty()).then_some(base)
+}
+
+/// The proxy link of `url` under `base` (the instance URL).
+pub fn encode_url(secret: &[u8], base: &str, url: &str) -> String {
+    let url64 = URL_SAFE_NO_PAD.encode(url);
+    let sig64 = URL_SAFE_NO_PAD.encode(sign(secret, &url64));
+    match filename(url) {
+        Some(name) => format!("{base}/proxy/{sig64}/{url64}/{name}"),
+        None => format!("{base}/proxy/{sig64}/{url64}"),
+    }
+}
+
+/// The URL a link carries, if its signature is right.
+pub fn decode_url(secret: &[u8], sig64: &str, url64: &str) -> Option<String> {
+    let sig = URL_SAFE_NO_PAD.decode(sig64).ok()?;
+    if !verify(secret, url64, &sig) {
+        return None;
+    }
+    String::from_utf8(URL_SAFE_NO_PAD.decode(url64).ok()?).ok()
+}
+
+/// Whether `url` is banned.
+pub async fn is_banned<C: ConnectionTrait>(conn: &C, url: &str) -> Result<bool, AppError> {
+    Ok(banned_media_url::Entity::find_by_id(url.to_string()).one(conn).await?.is_some())
+}
+
+/// Ban `urls` (idempotent).
+pub async fn ban<C: ConnectionTrait>(conn: &C, urls: &[String]) -> Result<(), AppError> {
+    let now = Utc::now();
+    for url in unique(urls) {
+        let row = banned_media_url::ActiveModel { url: Set(url), inserted_at: Set(now) };
+        banned_media_url::Entity::insert(row)
+            .on_conflict(OnConflict::column(banned_media_url::Column::Url).do_nothing().to_owned())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Lift the ban on `urls` (unknown ones are ignored).
+pub async fn unban<C: ConnectionTrait>(conn: &C, urls: &[String]) -> Result<(), AppError> {
+    if urls.is_empty() {
+        return Ok(());
+    }
+    banned_media_url::Entity::delete_many()
+        .filter(banned_media_url::Column::Url.is_in(unique(urls)))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+fn unique(urls: &[String]) -> Vec<String> {
+    let mut urls: Vec<String> = urls.iter().map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect();
+    urls.sort();
+    urls.dedup();
+    urls
+}
+
+/// One page of banned URLs matching `query` (a case-insensitive regular expression, or a
+/// plain substring when it is not one, as Pleroma's `~r/#{query}/i`), and how many match.
+pub async fn list_banned<C: ConnectionTrait>(
+    conn: &C,
+    query: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<String>, u64), AppError> {
+    let all: Vec<String> = banned_media_url::Entity::find()
+        .order_by_asc(banned_media_url::Column::Url)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| row.url)
+        .collect();
+    let matching: Vec<String> = match query.filter(|q| !q.is_empty()) {
+        None => all,
+        Some(q) => match regex::RegexBuilder::new(q).case_insensitive(true).size_limit(1 << 20).build() {
+            Ok(re) => all.into_iter().filter(|u| re.is_match(u)).collect(),
+            Err(_) => {
+                let q = q.to_lowercase();
+                all.into_iter().filter(|u| u.to_lowercase().contains(&q)).collect()
+            }
+        },
+    };
+    let total = matching.len() as u64;
+    let page = matching
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    Ok((page, total))
+}
+
+/// Where the cache keeps `url`'s body (its content type sits beside it in `.type`).
+fn cache_path(data_dir: &Path, url: &str) -> PathBuf {
+    data_dir.join("media_proxy").join(super::secret::digest(url))
+}
+
+/// Drop `urls` from the cache (Pleroma's `MediaProxy.Invalidation.purge`).
+pub fn purge_cache(data_dir: &Path, urls: &[String]) {
+    for url in urls {
+        let path = cache_path(data_dir, url.trim());
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_file(path.with_extension("type"));
+    }
+}
+
+/// Why a fetch gave nothing to serve.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FetchError {
+    /// The remote answered with this status.
+    Upstream(u16),
+    /// Larger than `max_body_length`.
+    TooLarge,
+    /// Not an allowed content type.
+    Unsupported(String),
+    /// Unreachable, timed out, or not an http(s) URL.
+    Unreachable(String),
+}
+
+/// `url`'s content type and body, from the cache or fetched (and then cached).
+pub async fn fetch(config: &Config, data_dir: &Path, url: &str) -> Result<(String, Vec<u8>), FetchError> {
+    let path = cache_path(data_dir, url);
+    if let (Ok(body), Ok(kind)) =
+        (tokio::fs::read(&path).await, tokio::fs::read_to_string(path.with_extension("type")).await)
+    {
+        return Ok((kind, body));
+    }
+    let parsed = url::Url::parse(url).map_err(|e| FetchError::Unreachable(e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(FetchError::Unreachable("not an http(s) URL".into()));
+    }
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(config.timeout_secs))
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .build()
+        .map_err(|e| FetchError::Unreachable(e.to_string()))?;
+    let mut response = client.get(parsed).send().await.map_err(|e| FetchError::Unreachable(e.to_string()))?;
+    if !response.status().is_success() {
+        return Err(FetchError::Upstream(response.status().as_u16()));
+    }
+    if response.content_length().is_some_and(|n| n > config.max_body_length) {
+        return Err(FetchError::TooLarge);
+    }
+    let kind = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    if !config.allowed_types.iter().any(|prefix| kind.starts_with(prefix.as_str())) {
+        return Err(FetchError::Unsupported(kind));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| FetchError::Unreachable(e.to_string()))? {
+        body.extend_from_slice(&chunk);
+        if body.len() as u64 > config.max_body_length {
+            return Err(FetchError::TooLarge);
+        }
+    }
+    if let Some(dir) = path.parent() {
+        let _ = tokio::fs::create_dir_all(dir).await;
+    }
+    if tokio::fs::write(&path, &body).await.is_ok() {
+        let _ = tokio::fs::write(path.with_extension("type"), &kind).await;
+    }
+    Ok((kind, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_round_trip_and_refuse_forgeries() {
+        let secret = b"secret";
+        let link = encode_url(secret, "https://gw.example", "https://remote.example/media/cat.png");
+        let parts: Vec<&str> = link.trim_start_matches("https://gw.example/proxy/").split('/').collect();
+        assert_eq!(parts[2], "cat.png");
+        assert_eq!(decode_url(secret, parts[0], parts[1]).as_deref(), Some("https://remote.example/media/cat.png"));
+        assert_eq!(decode_url(b"other", parts[0], parts[1]), None);
+        assert_eq!(decode_url(secret, "AAAA", parts[1]), None);
+    }
+}

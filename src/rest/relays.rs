@@ -1,0 +1,243 @@
+//! Admin API — relays (ROUTES.md §10), and the ActivityPub surface relays need: the service
+//! actors (`/relay`, `/internal/fetch`), local users' actor documents, WebFinger, host-meta and
+//! the signature-checked inboxes.
+use async_graphql::{Name, Value as ConstValue};
+use axum::{
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri},
+    response::{IntoResponse, Response},
+    routing::on,
+};
+use serde_json::{json, Value};
+
+use super::{json, operation, Answer, Call, RestError, Route, Shape};
+use crate::{
+    auth::Access,
+    domain::federation::{self, LocalActor},
+    error::AppError,
+    state::AppState,
+};
+
+/// The rows of this area.
+pub fn routes() -> Vec<Route> {
+    vec![
+        // {"relays": [{"actor", "followed_back"}]}
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/admin/relay",
+            "List followed relays",
+            operation!("relays/list"),
+            Shape::FIELD.mapped(wrap_relays),
+        ),
+        // {"actor", "followed_back": false}; a refused follow is 500 with the URL as a JSON string.
+        Route::admin(
+            Method::POST,
+            "/api/v1/pleroma/admin/relay",
+            "Follow a relay",
+            operation!("relays/follow"),
+            Shape::Convert(followed),
+        ),
+        // The URL as a JSON string; a refused unfollow is 500 with the URL.
+        Route::admin(
+            Method::DELETE,
+            "/api/v1/pleroma/admin/relay",
+            "Unfollow a relay",
+            operation!("relays/unfollow"),
+            Shape::Convert(unfollowed),
+        ),
+        native(Method::GET, "/relay", "The relay actor (ActivityPub)", |m| on(m, relay_actor), ACTOR),
+        native(Method::GET, "/internal/fetch", "The instance actor (ActivityPub)", |m| on(m, internal_actor), ACTOR),
+        native(
+            Method::GET,
+            "/users/{nickname}",
+            "A local user's actor document (ActivityPub)",
+            |m| on(m, user_actor),
+            USER,
+        ),
+        native(Method::GET, "/.well-known/webfinger", "WebFinger (JRD)", |m| on(m, webfinger), WEBFINGER),
+        native(Method::GET, "/.well-known/host-meta", "host-meta (XRD)", |m| on(m, host_meta), &[(200, "XRD")]),
+        native(Method::POST, "/inbox", "The shared inbox (signed ActivityPub)", |m| on(m, inbox), INBOX),
+        native(Method::POST, "/relay/inbox", "The relay actor's inbox (signed ActivityPub)", |m| on(m, inbox), INBOX),
+        native(
+            Method::POST,
+            "/users/{nickname}/inbox",
+            "A local user's inbox (signed ActivityPub)",
+            |m| on(m, user_inbox),
+            INBOX,
+        ),
+    ]
+}
+
+const ACTOR: &[(u16, &str)] = &[(200, "The actor document")];
+const USER: &[(u16, &str)] = &[(200, "The actor document"), (404, "No such local user")];
+const WEBFINGER: &[(u16, &str)] = &[(200, "The JRD"), (400, "No resource given"), (404, "Couldn't find user")];
+const INBOX: &[(u16, &str)] =
+    &[(200, "Accepted"), (400, "Not an activity"), (401, "Unsigned or badly signed"), (403, "Signed by another actor")];
+
+fn native(
+    method: Method,
+    path: &'static str,
+    summary: &'static str,
+    handler: fn(axum::routing::MethodFilter) -> axum::routing::MethodRouter<AppState>,
+    responses: &'static [(u16, &'static str)],
+) -> Route {
+    Route::native(method, path, summary, Access::Public, handler, responses)
+}
+
+fn wrap_relays(value: ConstValue) -> ConstValue {
+    let mut map = async_graphql::indexmap::IndexMap::new();
+    map.insert(Name::new("relays"), value);
+    ConstValue::Object(map)
+}
+
+fn url_string(call: &Call<'_>) -> ConstValue {
+    ConstValue::String(call.params.get("relay_url").and_then(Value::as_str).unwrap_or_default().to_string())
+}
+
+fn followed(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
+    let ConstValue::Object(mut map) = value else { return Ok(Answer::json(ConstValue::Null)) };
+    match map.shift_remove("relay") {
+        Some(relay @ ConstValue::Object(_)) => Ok(Answer::json(relay)),
+        _ => Ok(Answer::json(url_string(call)).status(StatusCode::INTERNAL_SERVER_ERROR)),
+    }
+}
+
+fn unfollowed(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
+    let ok = matches!(&value, ConstValue::Object(map) if map.get("unfollowed") == Some(&ConstValue::Boolean(true)));
+    let answer = Answer::json(url_string(call));
+    Ok(if ok { answer } else { answer.status(StatusCode::INTERNAL_SERVER_ERROR) })
+}
+
+fn activity_json(body: &Value) -> Response {
+    let mut response = json(StatusCode::OK, body);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/activity+json; charset=utf-8"));
+    response
+}
+
+async fn local_actor(state: &AppState, actor: LocalActor) -> Response {
+    match federation::local_actor_document(&state.db, &state.settings.instance_url, actor).await {
+        Ok(document) => activity_json(&document),
+        Err(err) => RestError::from(err).into_response(),
+    }
+}
+
+async fn relay_actor(State(state): State<AppState>) -> Response {
+    local_actor(&state, LocalActor::Relay).await
+}
+
+async fn internal_actor(State(state): State<AppState>) -> Response {
+    local_actor(&state, LocalActor::Internal).await
+}
+
+async fn local_user(state: &AppState, nickname: &str) -> Result<Option<entity::user::Model>, AppError> {
+    let user = crate::domain::users::find_by_nickname(&state.db.read, nickname).await?;
+    Ok(user.filter(|u| u.local && u.is_active))
+}
+
+async fn user_actor(State(state): State<AppState>, Path(nickname): Path<String>) -> Response {
+    match local_user(&state, &nickname).await {
+        Ok(Some(user)) => match federation::user_document(&state.db, &state.settings.instance_url, &user).await {
+            Ok(document) => activity_json(&document),
+            Err(err) => RestError::from(err).into_response(),
+        },
+        Ok(None) => json(StatusCode::NOT_FOUND, &json!({"error": "Not found"})),
+        Err(err) => RestError::from(err).into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Resource {
+    resource: Option<String>,
+}
+
+/// Pleroma's `WebFinger.webfinger/2`: `acct:nick@host`, `nick@host` or the actor URL.
+async fn webfinger(State(state): State<AppState>, Query(query): Query<Resource>) -> Response {
+    let Some(resource) = query.resource.filter(|r| !r.is_empty()) else {
+        return (StatusCode::BAD_REQUEST, "Bad Request").into_response();
+    };
+    let host = state.settings.host();
+    let base = &state.settings.instance_url;
+    let nickname = if let Some(path) = resource.strip_prefix(&format!("{base}/users/")) {
+        Some(path.to_string())
+    } else {
+        let acct = resource.strip_prefix("acct:").unwrap_or(&resource);
+        acct.rsplit_once('@').filter(|(_, h)| h.eq_ignore_ascii_case(&host)).map(|(n, _)| n.to_string())
+    };
+    let user = match nickname {
+        Some(nickname) => local_user(&state, &nickname).await.ok().flatten(),
+        None => None,
+    };
+    let Some(user) = user else { return (StatusCode::NOT_FOUND, "Couldn't find user").into_response() };
+    let body = json!({
+        "subject": format!("acct:{}@{host}", user.nickname),
+        "aliases": [user.ap_id],
+        "links": [
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": user.ap_id},
+            {"rel": "self", "type": "application/activity+json", "href": user.ap_id},
+            {"rel": "self", "type": "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"", "href": user.ap_id},
+        ],
+    });
+    let mut response = json(StatusCode::OK, &body);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jrd+json; charset=utf-8"));
+    response
+}
+
+async fn host_meta(State(state): State<AppState>) -> Response {
+    let base = &state.settings.instance_url;
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\
+         <Link rel=\"lrdd\" type=\"application/xrd+xml\" template=\"{base}/.well-known/webfinger?resource={{uri}}\" /></XRD>"
+    );
+    ([(header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")], body).into_response()
+}
+
+async fn user_inbox(
+    State(state): State<AppState>,
+    Path(nickname): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match local_user(&state, &nickname).await {
+        Ok(Some(_)) => receive(&state, &uri, &headers, &body).await,
+        Ok(None) => json(StatusCode::NOT_FOUND, &json!({"error": "Not found"})),
+        Err(err) => RestError::from(err).into_response(),
+    }
+}
+
+async fn inbox(State(state): State<AppState>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    receive(&state, &uri, &headers, &body).await
+}
+
+/// Verify the signature (401 otherwise, nothing changed), then handle the activity.
+async fn receive(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
+    let target = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let signer = match federation::verify_request(
+        &state.db,
+        &state.settings.instance_url,
+        headers,
+        "POST",
+        target,
+        body,
+    )
+    .await
+    {
+        Ok(signer) => signer,
+        Err(reason) => {
+            tracing::info!(%reason, "inbox request refused");
+            return json(StatusCode::UNAUTHORIZED, &json!({"error": "Invalid HTTP Signature"}));
+        }
+    };
+    let Ok(activity) = serde_json::from_slice::<Value>(body) else {
+        return json(StatusCode::BAD_REQUEST, &json!({"error": "Invalid request."}));
+    };
+    match federation::receive(&state.db, &signer, &activity).await {
+        Ok(()) => json(StatusCode::OK, &json!("ok")),
+        Err(err) => RestError::from(err).into_response(),
+    }
+}
