@@ -1,5 +1,7 @@
 //! sea-orm entities, one file per table. These are storage rows only: GraphQL types and
 //! Pleroma wire shapes are separate types built from them.
+pub mod announcement;
+pub mod announcement_read;
 pub mod block;
 pub mod email_confirmation_token;
 pub mod follow;
@@ -14,6 +16,8 @@ pub mod password_reset_token;
 pub mod report;
 pub mod report_note;
 pub mod report_status;
+pub mod rule;
 pub mod status;
 pub mod user;
+pub mod user_invite_token;
 pub mod user_tag;

@@ -3,6 +3,7 @@
 pub mod credentials;
 pub mod import;
 pub mod instance;
+pub mod invites;
 pub mod limits;
 pub mod mail;
 pub mod media;

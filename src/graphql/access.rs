@@ -27,6 +27,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::moderation_log::ACCESS,
         super::accounts::ACCESS,
         super::instance::ACCESS,
+        super::invites::ACCESS,
         super::purge::ACCESS,
         super::reports::ACCESS,
         super::statuses::ACCESS,

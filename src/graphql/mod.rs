@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod credentials;
 pub mod errors;
 pub mod instance;
+pub mod invites;
 pub mod limits;
 pub mod loaders;
 pub mod moderation_log;
@@ -34,6 +35,7 @@ pub struct Query(
     moderation_log::ModerationQuery,
     accounts::AccountsQuery,
     instance::InstanceQuery,
+    invites::InvitesQuery,
     reports::ReportsQuery,
     statuses::StatusesQuery,
 );
@@ -47,6 +49,7 @@ pub struct Mutation(
     accounts::AccountsMutation,
     purge::PurgeMutation,
     reports::ReportsMutation,
+    invites::InvitesMutation,
 );
 
 /// The gateway's schema type.
@@ -71,6 +74,7 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         )
         .override_output_type_description::<reports::ReportConnection>("A page of reports, with the total count.")
         .override_output_type_description::<statuses::StatusConnection>("A page of statuses, with the total count.")
+        .override_output_type_description::<invites::InviteConnection>("A page of invites, with the total count.")
 }
 
 /// Build the schema with its shared data, access control and limits.

@@ -6,6 +6,7 @@ mod engine;
 pub mod accounts;
 mod bootstrap;
 mod credentials;
+mod invites;
 mod moderation_log;
 mod oauth;
 mod password_reset;
@@ -31,6 +32,7 @@ pub fn route_table() -> Vec<Route> {
     [
         users::routes(),
         credentials::routes(),
+        invites::routes(),
         reports::routes(),
         moderation_log::routes(),
         accounts::routes(),

@@ -12,6 +12,7 @@ mod graphiql;
 mod graphql;
 mod hardening;
 mod import;
+mod invites;
 mod layers;
 mod moderation_log;
 mod nicknames;
