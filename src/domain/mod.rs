@@ -15,6 +15,7 @@ pub mod purge;
 pub mod registration;
 pub mod relationships;
 pub mod reports;
+pub mod rules;
 pub mod secret;
 pub mod statuses;
 pub mod user_admin;

@@ -30,6 +30,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::invites::ACCESS,
         super::purge::ACCESS,
         super::reports::ACCESS,
+        super::rules::ACCESS,
         super::statuses::ACCESS,
     ]
     .concat()

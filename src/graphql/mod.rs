@@ -11,6 +11,7 @@ pub mod moderation_log;
 pub mod pagination;
 pub mod purge;
 pub mod reports;
+pub mod rules;
 pub mod scalars;
 pub mod statuses;
 pub mod users;
@@ -36,6 +37,7 @@ pub struct Query(
     accounts::AccountsQuery,
     instance::InstanceQuery,
     invites::InvitesQuery,
+    rules::RulesQuery,
     reports::ReportsQuery,
     statuses::StatusesQuery,
 );
@@ -50,6 +52,7 @@ pub struct Mutation(
     purge::PurgeMutation,
     reports::ReportsMutation,
     invites::InvitesMutation,
+    rules::RulesMutation,
 );
 
 /// The gateway's schema type.
@@ -75,6 +78,7 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         .override_output_type_description::<reports::ReportConnection>("A page of reports, with the total count.")
         .override_output_type_description::<statuses::StatusConnection>("A page of statuses, with the total count.")
         .override_output_type_description::<invites::InviteConnection>("A page of invites, with the total count.")
+        .override_output_type_description::<rules::RuleConnection>("A page of instance rules, with the total count.")
 }
 
 /// Build the schema with its shared data, access control and limits.

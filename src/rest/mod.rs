@@ -14,6 +14,7 @@ mod purge;
 mod reference;
 mod registration;
 mod reports;
+mod rules;
 mod statuses;
 mod users;
 
@@ -34,6 +35,7 @@ pub fn route_table() -> Vec<Route> {
         credentials::routes(),
         invites::routes(),
         reports::routes(),
+        rules::routes(),
         moderation_log::routes(),
         accounts::routes(),
         oauth::routes(),

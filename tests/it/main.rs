@@ -23,6 +23,7 @@ mod readme;
 mod registration;
 mod relationships;
 mod reports;
+mod rules;
 mod seed;
 mod statuses;
 mod token_cache;
