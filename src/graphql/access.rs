@@ -26,6 +26,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::credentials::ACCESS,
         super::moderation_log::ACCESS,
         super::accounts::ACCESS,
+        super::announcements::ACCESS,
         super::instance::ACCESS,
         super::invites::ACCESS,
         super::purge::ACCESS,

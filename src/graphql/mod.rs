@@ -1,6 +1,7 @@
 //! The GraphQL API: schema, context accessors, access control, limits and the HTTP handler.
 mod access;
 pub mod accounts;
+pub mod announcements;
 pub mod credentials;
 pub mod errors;
 pub mod instance;
@@ -38,6 +39,7 @@ pub struct Query(
     instance::InstanceQuery,
     invites::InvitesQuery,
     rules::RulesQuery,
+    announcements::AnnouncementsQuery,
     reports::ReportsQuery,
     statuses::StatusesQuery,
 );
@@ -53,6 +55,7 @@ pub struct Mutation(
     reports::ReportsMutation,
     invites::InvitesMutation,
     rules::RulesMutation,
+    announcements::AnnouncementsMutation,
 );
 
 /// The gateway's schema type.
@@ -79,6 +82,9 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         .override_output_type_description::<statuses::StatusConnection>("A page of statuses, with the total count.")
         .override_output_type_description::<invites::InviteConnection>("A page of invites, with the total count.")
         .override_output_type_description::<rules::RuleConnection>("A page of instance rules, with the total count.")
+        .override_output_type_description::<announcements::AnnouncementConnection>(
+            "A page of announcements, with the total count.",
+        )
 }
 
 /// Build the schema with its shared data, access control and limits.

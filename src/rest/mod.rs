@@ -4,6 +4,7 @@
 mod engine;
 
 pub mod accounts;
+mod announcements;
 mod bootstrap;
 mod credentials;
 mod invites;
@@ -36,6 +37,7 @@ pub fn route_table() -> Vec<Route> {
         invites::routes(),
         reports::routes(),
         rules::routes(),
+        announcements::routes(),
         moderation_log::routes(),
         accounts::routes(),
         oauth::routes(),
