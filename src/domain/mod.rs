@@ -10,6 +10,7 @@ pub mod mail;
 pub mod media;
 pub mod moderation_log;
 pub mod oauth;
+pub mod oauth_apps;
 pub mod password;
 pub mod privileges;
 pub mod purge;

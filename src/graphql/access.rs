@@ -25,6 +25,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::users::ACCESS,
         super::credentials::ACCESS,
         super::moderation_log::ACCESS,
+        super::oauth_apps::ACCESS,
         super::accounts::ACCESS,
         super::announcements::ACCESS,
         super::instance::ACCESS,

@@ -9,6 +9,7 @@ pub mod invites;
 pub mod limits;
 pub mod loaders;
 pub mod moderation_log;
+pub mod oauth_apps;
 pub mod pagination;
 pub mod purge;
 pub mod reports;
@@ -40,6 +41,7 @@ pub struct Query(
     invites::InvitesQuery,
     rules::RulesQuery,
     announcements::AnnouncementsQuery,
+    oauth_apps::OAuthAppsQuery,
     reports::ReportsQuery,
     statuses::StatusesQuery,
 );
@@ -56,6 +58,7 @@ pub struct Mutation(
     invites::InvitesMutation,
     rules::RulesMutation,
     announcements::AnnouncementsMutation,
+    oauth_apps::OAuthAppsMutation,
 );
 
 /// The gateway's schema type.
@@ -82,6 +85,7 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         .override_output_type_description::<statuses::StatusConnection>("A page of statuses, with the total count.")
         .override_output_type_description::<invites::InviteConnection>("A page of invites, with the total count.")
         .override_output_type_description::<rules::RuleConnection>("A page of instance rules, with the total count.")
+        .override_output_type_description::<oauth_apps::OAuthAppConnection>("A page of OAuth apps, with the counts.")
         .override_output_type_description::<announcements::AnnouncementConnection>(
             "A page of announcements, with the total count.",
         )

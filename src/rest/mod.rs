@@ -10,6 +10,7 @@ mod credentials;
 mod invites;
 mod moderation_log;
 mod oauth;
+mod oauth_apps;
 mod password_reset;
 mod purge;
 mod reference;
@@ -41,6 +42,7 @@ pub fn route_table() -> Vec<Route> {
         moderation_log::routes(),
         accounts::routes(),
         oauth::routes(),
+        oauth_apps::routes(),
         bootstrap::routes(),
         password_reset::routes(),
         purge::routes(),

@@ -18,6 +18,7 @@ mod layers;
 mod moderation_log;
 mod nicknames;
 mod oauth;
+mod oauth_apps;
 mod password_reset;
 mod purge;
 mod readme;
