@@ -42,7 +42,7 @@ async fn crud_ordered_by_priority_on_both_prefixes() {
         assert_eq!(list.body[0]["id"], late["id"]);
         let missing = app.patch(&format!("{base}/99999"), &token, json!({"text": "x"})).await;
         assert_eq!((missing.status, missing.body), (StatusCode::NOT_FOUND, json!({"error": "Not found"})));
-        let blank = app.request(Method::POST, &base, Some(&token), Some(json!({"hint": "no text"}))).await;
+        let blank = app.request(Method::POST, base, Some(&token), Some(json!({"hint": "no text"}))).await;
         assert_eq!(blank.status, StatusCode::BAD_REQUEST);
         assert_eq!(blank.body["error"], "Missing field: text.");
         // DELETE: {} and 404.
