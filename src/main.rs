@@ -254,6 +254,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 reason,
                 is_admin: admin,
                 is_moderator: moderator,
+                // The operator's command needs no invite.
+                ..Default::default()
             };
             // Hash before the transaction: argon2 must not run while it holds the writer.
             let hash = pleroma_gateway::auth::password::hash(new.password.clone()).await.map_err(describe)?;

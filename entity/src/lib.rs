@@ -1,5 +1,7 @@
 //! sea-orm entities, one file per table. These are storage rows only: GraphQL types and
 //! Pleroma wire shapes are separate types built from them.
+pub mod announcement;
+pub mod announcement_read;
 pub mod backup;
 pub mod banned_media_url;
 pub mod block;
@@ -19,6 +21,8 @@ pub mod remote_key;
 pub mod report;
 pub mod report_note;
 pub mod report_status;
+pub mod rule;
 pub mod status;
 pub mod user;
+pub mod user_invite_token;
 pub mod user_tag;

@@ -10,6 +10,7 @@ mod m20261130_000006_case_insensitive_users;
 mod m20261201_000007_auth_generation;
 mod m20261201_000008_users_id_nickname;
 mod m20261201_000009_content;
+mod m20261201_000013_instance_admin;
 mod m20261201_000014_federation;
 mod m20261201_000015_backups;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_auth_generation::Migration),
             Box::new(m20261201_000008_users_id_nickname::Migration),
             Box::new(m20261201_000009_content::Migration),
+            Box::new(m20261201_000013_instance_admin::Migration),
             Box::new(m20261201_000014_federation::Migration),
             Box::new(m20261201_000015_backups::Migration),
         ]

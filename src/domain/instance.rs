@@ -260,18 +260,22 @@ pub struct Snapshot {
     pub active_halfyear: u64,
     /// nodeinfo's `staffAccounts`.
     pub staff: Vec<String>,
+    /// The instance rules (`GET /api/v1/instance`'s `rules`; `/api/v1/instance/rules` reads
+    /// them fresh).
+    pub rules: Vec<entity::rule::Model>,
 }
 
 impl Snapshot {
     /// Read every figure now.
     pub async fn read<C: ConnectionTrait>(conn: &C) -> Result<Snapshot, AppError> {
-        let (stats, active_month, active_halfyear, staff) = tokio::try_join!(
+        let (stats, active_month, active_halfyear, staff, rules) = tokio::try_join!(
             stats(conn),
             active_user_count(conn, 30),
             active_user_count(conn, 180),
             staff_ap_ids(conn),
+            super::rules::list(conn),
         )?;
-        Ok(Snapshot { taken: std::time::Instant::now(), stats, active_month, active_halfyear, staff })
+        Ok(Snapshot { taken: std::time::Instant::now(), stats, active_month, active_halfyear, staff, rules })
     }
 }
 

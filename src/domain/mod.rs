@@ -1,25 +1,29 @@
 //! Business rules, one module per area. Functions take a connection or a transaction and know
 //! nothing of HTTP or GraphQL.
+pub mod announcements;
 pub mod backups;
 pub mod credentials;
 pub mod documents;
-pub mod frontends;
 pub mod federation;
+pub mod frontends;
 pub mod import;
 pub mod instance;
 pub mod instance_secrets;
+pub mod invites;
 pub mod limits;
 pub mod mail;
 pub mod media;
 pub mod media_proxy;
 pub mod moderation_log;
 pub mod oauth;
+pub mod oauth_apps;
 pub mod password;
 pub mod privileges;
 pub mod purge;
 pub mod registration;
 pub mod relationships;
 pub mod reports;
+pub mod rules;
 pub mod secret;
 pub mod statuses;
 pub mod user_admin;

@@ -30,6 +30,10 @@ pub struct Registration {
     pub reason: Option<String>,
     pub is_admin: bool,
     pub is_moderator: bool,
+    /// Registrations are closed: an invite `invite_token` must let the account in (Pleroma's
+    /// `create_user_with_invite`); its use is counted in the registration's transaction.
+    pub invite_required: bool,
+    pub invite_token: Option<String>,
 }
 
 /// Where the account starts.
@@ -78,6 +82,9 @@ pub async fn register(
         is_moderator: registration.is_moderator,
     };
     let txn = db.begin().await?;
+    if registration.invite_required {
+        super::invites::take(&txn, registration.invite_token.as_deref()).await?;
+    }
     if let Err(AppError::Invalid(mut fields)) = users::validate_new(&txn, &new).await {
         // The email is required only when the instance requires activation.
         if email.is_none() && !settings.instance.account_activation_required {

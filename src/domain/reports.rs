@@ -127,6 +127,8 @@ pub async fn file(db: &Db, instance_url: &str, reporter: &user::Model, new: &New
             rule_ids.push(id.clone());
         }
     }
+    // Pleroma's `get_report_rules`: ids that name no rule are dropped.
+    let rule_ids = super::rules::existing(&db.read, &rule_ids).await?;
 
     let txn = db.begin().await?;
     // Only statuses authored by the reported account count (Pleroma drops the others).

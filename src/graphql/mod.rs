@@ -1,20 +1,24 @@
 //! The GraphQL API: schema, context accessors, access control, limits and the HTTP handler.
 mod access;
 pub mod accounts;
+pub mod announcements;
 pub mod backups;
 pub mod credentials;
 pub mod documents;
 pub mod errors;
 pub mod frontends;
 pub mod instance;
+pub mod invites;
 pub mod limits;
 pub mod loaders;
 pub mod media_proxy;
 pub mod moderation_log;
+pub mod oauth_apps;
 pub mod pagination;
 pub mod purge;
 pub mod relays;
 pub mod reports;
+pub mod rules;
 pub mod scalars;
 pub mod statuses;
 pub mod users;
@@ -39,6 +43,10 @@ pub struct Query(
     moderation_log::ModerationQuery,
     accounts::AccountsQuery,
     instance::InstanceQuery,
+    invites::InvitesQuery,
+    rules::RulesQuery,
+    announcements::AnnouncementsQuery,
+    oauth_apps::OAuthAppsQuery,
     reports::ReportsQuery,
     statuses::StatusesQuery,
     documents::DocumentsQuery,
@@ -62,6 +70,10 @@ pub struct Mutation(
     backups::BackupsMutation,
     media_proxy::MediaProxyMutation,
     relays::RelaysMutation,
+    invites::InvitesMutation,
+    rules::RulesMutation,
+    announcements::AnnouncementsMutation,
+    oauth_apps::OAuthAppsMutation,
 );
 
 /// The gateway's schema type.
@@ -88,6 +100,12 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         .override_output_type_description::<statuses::StatusConnection>("A page of statuses, with the total count.")
         .override_output_type_description::<media_proxy::BannedMediaUrlConnection>(
             "A page of banned media-proxy URLs, with the total count.",
+        )
+        .override_output_type_description::<invites::InviteConnection>("A page of invites, with the total count.")
+        .override_output_type_description::<rules::RuleConnection>("A page of instance rules, with the total count.")
+        .override_output_type_description::<oauth_apps::OAuthAppConnection>("A page of OAuth apps, with the counts.")
+        .override_output_type_description::<announcements::AnnouncementConnection>(
+            "A page of announcements, with the total count.",
         )
 }
 

@@ -92,6 +92,12 @@ async fn instance(State(state): State<AppState>) -> Response {
 async fn instance_json(state: &AppState) -> Result<Value, AppError> {
     let info = instance_info(state);
     let snapshot = state.instance_stats.get(&state.db.read).await?;
+    // Mastodon's `rule.json`: {id, text, hint} with `hint` "" when unset; cached with the figures.
+    let rules: Vec<Value> = snapshot
+        .rules
+        .iter()
+        .map(|r| json!({ "id": r.id.to_string(), "text": r.text, "hint": r.hint.clone().unwrap_or_default() }))
+        .collect();
     let (stats, mau) = (snapshot.stats, snapshot.active_month);
     let poll = info.poll_limits;
     let uploads = info.upload_limits;
@@ -132,7 +138,7 @@ async fn instance_json(state: &AppState) -> Result<Value, AppError> {
                 "max_expiration": poll.max_expiration,
             },
         },
-        "rules": [],
+        "rules": rules,
         "max_toot_chars": info.max_toot_chars,
         "max_media_attachments": info.max_media_attachments,
         "poll_limits": poll_limits(&info),

@@ -4,20 +4,24 @@
 mod engine;
 
 pub mod accounts;
+mod announcements;
 mod backups;
 mod bootstrap;
 mod credentials;
 mod documents;
 mod frontends;
+mod invites;
 mod media_proxy;
 mod moderation_log;
 mod oauth;
+mod oauth_apps;
 mod password_reset;
 mod purge;
 mod reference;
 mod registration;
 mod relays;
 mod reports;
+mod rules;
 mod statuses;
 mod users;
 
@@ -36,10 +40,14 @@ pub fn route_table() -> Vec<Route> {
     [
         users::routes(),
         credentials::routes(),
+        invites::routes(),
         reports::routes(),
+        rules::routes(),
+        announcements::routes(),
         moderation_log::routes(),
         accounts::routes(),
         oauth::routes(),
+        oauth_apps::routes(),
         bootstrap::routes(),
         password_reset::routes(),
         purge::routes(),

@@ -88,10 +88,6 @@ async fn create_inner(state: &AppState, viewer: Viewer, request: Request) -> Res
     if email.is_none() && instance.account_activation_required {
         return Err(error(StatusCode::BAD_REQUEST, "Missing parameter: email"));
     }
-    if !instance.registrations_open {
-        // Closed registrations need an invite token; this gateway issues none yet.
-        return Err(error(StatusCode::BAD_REQUEST, "Invalid token"));
-    }
     let nickname = text(&params, "username").unwrap_or_default();
     let registration = Registration {
         name: text(&params, "fullname").filter(|n| !n.is_empty()),
@@ -100,6 +96,9 @@ async fn create_inner(state: &AppState, viewer: Viewer, request: Request) -> Res
         email,
         password: text(&params, "password").unwrap_or_default(),
         nickname,
+        // Closed registrations need a valid invite token (checked before the account's fields).
+        invite_required: !instance.registrations_open,
+        invite_token: text(&params, "token"),
         ..Default::default()
     };
     if registration.password.is_empty() {

@@ -200,6 +200,17 @@ async fn every_list_route_runs_a_constant_number_of_statements() {
         let reply = app.request(Method::PUT, "/api/v1/pleroma/admin/users/tag", Some(&token), Some(tag)).await;
         assert_eq!(reply.status, StatusCode::NO_CONTENT);
     }
+    // OAuth apps to list (untrusted: the admin list's default filter).
+    for i in 0..25 {
+        let new = pleroma_gateway::domain::oauth::NewApp {
+            client_name: format!("app{i}"),
+            redirect_uris: "urn:ietf:wg:oauth:2.0:oob".into(),
+            scopes: vec!["read".into()],
+            website: None,
+            user_id: None,
+        };
+        pleroma_gateway::domain::oauth::create_app(&app.state.db.write, new).await.unwrap();
+    }
     // Statuses to list: user0's, and a remote instance's.
     let user0 = pleroma_gateway::domain::users::find_by_nickname(&app.state.db.read, "user0").await.unwrap().unwrap();
     let remote = app.remote_user("carol", "remote.example").await;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
+mod announcements;
 mod backups;
 mod bootstrap;
 mod cli;
@@ -15,11 +16,13 @@ mod graphiql;
 mod graphql;
 mod hardening;
 mod import;
+mod invites;
 mod layers;
 mod media_proxy;
 mod moderation_log;
 mod nicknames;
 mod oauth;
+mod oauth_apps;
 mod password_reset;
 mod purge;
 mod readme;
@@ -27,6 +30,7 @@ mod registration;
 mod relationships;
 mod relays;
 mod reports;
+mod rules;
 mod seed;
 mod statuses;
 mod token_cache;

@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// An app and an app-only token (what the client credentials grant gives).
-async fn app_token(app: &TestApp) -> (entity::oauth_app::Model, String, String) {
+pub async fn app_token(app: &TestApp) -> (entity::oauth_app::Model, String, String) {
     let (client, secret) = domain::oauth::create_app(
         &app.state.db.write,
         domain::oauth::NewApp {
@@ -31,7 +31,7 @@ async fn app_token(app: &TestApp) -> (entity::oauth_app::Model, String, String) 
     (client, secret, token)
 }
 
-fn body(nickname: &str) -> Value {
+pub fn body(nickname: &str) -> Value {
     json!({
         "username": nickname,
         "email": format!("{nickname}@example.org"),

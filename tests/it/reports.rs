@@ -297,6 +297,7 @@ async fn filing_errors() {
 #[tokio::test]
 async fn list_filters_pages_and_validates_state_on_both_prefixes() {
     let s = scene().await;
+    rules_up_to(&s.app, 17).await;
     let first = file(&s.app, &s.carol_token, json!({"account_id": s.bob.id, "rule_ids": ["7"]})).await;
     let second = file(&s.app, &s.carol_token, json!({"account_id": s.bob.id, "comment": "again"})).await;
     let third = file(&s.app, &s.carol_token, json!({"account_id": s.bob.id, "rule_ids": ["17", "3"]})).await;
@@ -628,6 +629,7 @@ async fn graphql_reports_with_total_count_and_per_entry_errors() {
 #[tokio::test]
 async fn a_page_of_50_reports_costs_the_same_statements_as_a_page_of_1() {
     let app = TestApp::new().await;
+    rules_up_to(&app, 2).await;
     let admin = app.admin("admin").await;
     let token = app.token(&admin, ALL).await;
     for i in 0..50 {
@@ -638,7 +640,9 @@ async fn a_page_of_50_reports_costs_the_same_statements_as_a_page_of_1() {
         for j in 0..3 {
             ids.push(status_of(&app, &target, &format!("s{j}"), 3 - j).await.id);
         }
-        let id = file(&app, &reporter_token, json!({"account_id": target.id, "status_ids": ids})).await;
+        let id =
+            file(&app, &reporter_token, json!({"account_id": target.id, "status_ids": ids, "rule_ids": ["2", "1"]}))
+                .await;
         for n in 0..2 {
             let reply = app
                 .request(Method::POST, &format!("{REPORTS}/{id}/notes"), Some(&token), Some(json!({"content": n})))
@@ -660,6 +664,9 @@ async fn a_page_of_50_reports_costs_the_same_statements_as_a_page_of_1() {
             for report in reports {
                 assert_eq!(report["statuses"].as_array().unwrap().len(), 3);
                 assert_eq!(report["notes"].as_array().unwrap().len(), 2);
+                let rules: Vec<&str> =
+                    report["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+                assert_eq!(rules, ["2", "1"], "the cited rules, in the order cited");
                 assert!(report["account"]["id"].is_string() && report["actor"]["id"].is_string());
                 assert!(report["notes"][0]["user"]["id"].is_string());
             }
@@ -679,6 +686,7 @@ async fn a_page_of_50_reports_costs_the_same_statements_as_a_page_of_1() {
 #[tokio::test]
 async fn graphql_file_read_note_and_respond() {
     let s = scene().await;
+    rules_up_to(&s.app, 2).await;
     let body = s
         .app
         .graphql(
@@ -745,4 +753,12 @@ async fn graphql_file_read_note_and_respond() {
         body["data"]["groupedReports"],
         json!([{"deleted": false, "status": {"id": s.statuses[1].id}, "reports": [{"id": id}]}])
     );
+}
+
+/// Rules 1..=n (ids from 1 on a fresh database).
+pub async fn rules_up_to(app: &TestApp, n: i32) {
+    for i in 1..=n {
+        let new = pleroma_gateway::domain::rules::NewRule { text: format!("rule {i}"), ..Default::default() };
+        pleroma_gateway::domain::rules::create(&app.state.db.write, &new).await.unwrap();
+    }
 }

@@ -15,6 +15,7 @@ use crate::{
     },
     graphql::{
         loaders::{DbLoader, LoadError},
+        rules::RuleById,
         statuses::{AuthorStatsOf, CountsOf, MediaOf, MentionsOf, RebloggedBy, StatusById, VisibleTo},
         users::{FollowCountsOf, TagsOf, UserById},
         ContextExt,
@@ -73,7 +74,17 @@ pub async fn prefetch(ctx: &Context<'_>, page: &[report::Model]) -> async_graphq
     }
     let db = &ctx.db().read;
     let ids: Vec<String> = page.iter().map(|r| r.id.clone()).collect();
-    let (mut cited, mut notes) = tokio::try_join!(reports::statuses_of(db, &ids), reports::notes_of(db, &ids))?;
+    let rule_ids: Vec<String> = page
+        .iter()
+        .flat_map(|r| serde_json::from_value::<Vec<String>>(r.rule_ids.clone()).unwrap_or_default())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let (mut cited, mut notes, mut rules) = tokio::try_join!(
+        reports::statuses_of(db, &ids),
+        reports::notes_of(db, &ids),
+        crate::domain::rules::by_ids(db, &rule_ids)
+    )?;
 
     let rows: Vec<&entity::status::Model> = cited.values().flatten().map(|s| &s.status).collect();
     let status_ids: Vec<String> = rows.iter().map(|s| s.id.clone()).collect::<HashSet<_>>().into_iter().collect();
@@ -117,6 +128,7 @@ pub async fn prefetch(ctx: &Context<'_>, page: &[report::Model]) -> async_graphq
     loader.feed_many(ids.iter().map(|id| (StatusesOfReport(id.clone()), cited.remove(id).unwrap_or_default()))).await;
     loader.feed_many(ids.iter().map(|id| (NotesOfReport(id.clone()), notes.remove(id).unwrap_or_default()))).await;
     loader.feed_many(found.into_iter().map(|u| (UserById(u.id.clone()), u))).await;
+    loader.feed_many(rule_ids.iter().map(|id| (RuleById(id.clone()), rules.remove(id)))).await;
     loader.feed_many(user_ids.iter().map(|id| (TagsOf(id.clone()), tags.remove(id).unwrap_or_default()))).await;
     loader
         .feed_many(user_ids.iter().map(|id| (FollowCountsOf(id.clone()), follows.get(id).copied().unwrap_or_default())))

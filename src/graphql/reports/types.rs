@@ -9,7 +9,13 @@ use super::{NotesOfReport, StatusesOfReport};
 use crate::{
     domain::reports::{ReportSearch, ReportedStatus},
     graphql::{
-        accounts::Account, load_error, pagination::ListMeta, scalars::DateTime, statuses::Status, users::UserById,
+        accounts::Account,
+        load_error,
+        pagination::ListMeta,
+        rules::{Rule, RuleById},
+        scalars::DateTime,
+        statuses::Status,
+        users::UserById,
         ContextExt,
     },
 };
@@ -89,10 +95,12 @@ impl Report {
     async fn rule_ids(&self) -> Vec<String> {
         serde_json::from_value(self.0.rule_ids.clone()).unwrap_or_default()
     }
-    /// The instance rules the report cites. This gateway keeps no instance rules yet, so none
-    /// resolve and the list is empty (the cited ids are in `ruleIds`).
-    async fn rules(&self) -> Vec<Rule> {
-        Vec::new()
+    /// The instance rules the report cites that still exist, in the order cited.
+    async fn rules(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Rule>> {
+        let ids: Vec<String> = serde_json::from_value(self.0.rule_ids.clone()).unwrap_or_default();
+        let keys = ids.iter().map(|id| RuleById(id.clone()));
+        let found = ctx.loader().load_many(keys).await.map_err(load_error)?;
+        Ok(ids.into_iter().filter_map(|id| found.get(&RuleById(id)).cloned().flatten().map(Rule)).collect())
     }
     /// The reported statuses, in the reporter's order; a status deleted since is shown as it
     /// was when the report was filed.
@@ -105,19 +113,6 @@ impl Report {
         let found = ctx.loader().load_one(NotesOfReport(self.0.id.clone())).await.map_err(load_error)?;
         Ok(found.unwrap_or_default().into_iter().map(ReportNote).collect())
     }
-}
-
-/// An instance rule.
-#[derive(SimpleObject)]
-pub struct Rule {
-    /// Rule id.
-    pub id: ID,
-    /// Sort order (default 0).
-    pub priority: i32,
-    /// The rule.
-    pub text: String,
-    /// An explanation.
-    pub hint: Option<String>,
 }
 
 /// A moderator's note on a report.

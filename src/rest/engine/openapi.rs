@@ -20,6 +20,7 @@ fn scalar_schema(name: &str) -> Option<Value> {
         "Boolean" => json!({ "type": "boolean" }),
         "String" | "ID" => json!({ "type": "string" }),
         "DateTime" => json!({ "type": "string", "format": "date-time" }),
+        "NaiveDate" => json!({ "type": "string", "format": "date" }),
         "Upload" => json!({ "type": "string", "format": "binary" }),
         "JSON" => json!({ "description": "Any JSON value" }),
         _ => return None,

@@ -87,7 +87,7 @@ impl SchemaIndex {
                     && !self.is_enum(base)
                     && !self.is_input(base)
                     && !self.objects.contains_key(base)
-                    && !matches!(base, "DateTime" | "JSON" | "Upload")
+                    && !matches!(base, "DateTime" | "NaiveDate" | "JSON" | "Upload")
                 {
                     return Err(format!("unknown variable type {base}"));
                 }
