@@ -143,6 +143,21 @@ async fn main() {
         }
         raw.sort();
         let raw_p50 = ms(at(&raw, 0.5));
+        // Where the raw time goes: the slowest statements (best of five runs each).
+        let mut costs = Vec::new();
+        for statement in &sent {
+            let mut best = Duration::MAX;
+            for _ in 0..5 {
+                let t = Instant::now();
+                server.db.read.query_all_raw(statement.clone()).await.expect("raw statement");
+                best = best.min(t.elapsed());
+            }
+            costs.push((best, statement.sql.chars().take(160).collect::<String>()));
+        }
+        costs.sort_by(|a, b| b.0.cmp(&a.0));
+        for (cost, sql) in costs.iter().take(3) {
+            eprintln!("{name}: {:.2} ms  {sql}", ms(*cost));
+        }
         for (mode, latencies) in [("raw SQL", &raw), ("REST", &rest_latencies), ("GraphQL", &graphql_latencies)] {
             println!(
                 "| {name} | {mode} | {} | {:.2} | {:.2} | {:.2}x |",
