@@ -154,7 +154,7 @@ async fn main() {
             }
             costs.push((best, statement.sql.chars().take(160).collect::<String>()));
         }
-        costs.sort_by(|a, b| b.0.cmp(&a.0));
+        costs.sort_by_key(|c| std::cmp::Reverse(c.0));
         for (cost, sql) in costs.iter().take(3) {
             eprintln!("{name}: {:.2} ms  {sql}", ms(*cost));
         }
