@@ -597,3 +597,41 @@ async fn graphql_statuses_connection_and_admin_user_rule() {
         json!({"public": 1, "unlisted": 2, "private": 1, "direct": 1})
     );
 }
+
+/// The admin status list reads the newest page by walking the primary key backwards, whatever
+/// the filters, instead of sorting every match (SQLite with bound parameters would otherwise
+/// pick the visibility or reblog index and sort in a temporary B-tree).
+#[tokio::test]
+async fn the_status_list_plan_walks_the_primary_key() {
+    use pleroma_gateway::domain::statuses::StatusSearch;
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = TestApp::new().await;
+    let db = &app.state.db.read;
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    db.execute_unprepared("ANALYZE").await.unwrap();
+    let searches = [
+        StatusSearch::default(),
+        StatusSearch { godmode: true, ..Default::default() },
+        StatusSearch { local_only: true, with_reblogs: true, ..Default::default() },
+        StatusSearch { godmode: true, with_reblogs: true, ..Default::default() },
+        StatusSearch { before_id: Some("A".repeat(18)), ..Default::default() },
+    ];
+    for search in searches {
+        let page = search.page_statement(DbBackend::Sqlite, 100, 50);
+        let explain = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            format!("EXPLAIN QUERY PLAN {}", page.sql),
+            page.values.map(|v| v.0).unwrap_or_default(),
+        );
+        let plan: Vec<String> = db
+            .query_all_raw(explain)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String>("", "detail").unwrap())
+            .collect();
+        assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE")), "{search:?}: {plan:?}");
+    }
+}
