@@ -677,13 +677,6 @@ impl StatusSearch {
     /// stops after one page. An author's list keeps its `(user_id, id)` index.
     fn condition_for(&self, walk_id_on: Option<sea_orm::DbBackend>) -> Condition {
         let unindexed = walk_id_on == Some(sea_orm::DbBackend::Sqlite) && self.author_id.is_none();
-        let column = |name: &str| {
-            if unindexed {
-                format!(r#"+"statuses"."{name}""#)
-            } else {
-                format!(r#""statuses"."{name}""#)
-            }
-        };
         let mut cond = Condition::all();
         if let Some(author) = &self.author_id {
             cond = cond.add(status::Column::UserId.eq(author.as_str()));
@@ -696,14 +689,27 @@ impl StatusSearch {
                 .to_owned();
             cond = cond.add(status::Column::UserId.in_subquery(users));
         }
+        // SQLite's `?` placeholders: the `+column` forms are written for SQLite only.
         if self.local_only {
-            cond = cond.add(Expr::cust_with_values(format!("{} = ?", column("local")), [true]));
+            cond = cond.add(if unindexed {
+                Expr::cust_with_values(r#"+"statuses"."local" = ?"#, [true])
+            } else {
+                status::Column::Local.eq(true)
+            });
         }
         if !self.godmode {
-            cond = cond.add(Expr::cust_with_values(format!("{} IN (?, ?)", column("visibility")), PUBLIC));
+            cond = cond.add(if unindexed {
+                Expr::cust_with_values(r#"+"statuses"."visibility" IN (?, ?)"#, PUBLIC)
+            } else {
+                status::Column::Visibility.is_in(PUBLIC)
+            });
         }
         if !self.with_reblogs {
-            cond = cond.add(Expr::cust(format!("{} IS NULL", column("reblog_of_id"))));
+            cond = cond.add(if unindexed {
+                Expr::cust(r#"+"statuses"."reblog_of_id" IS NULL"#)
+            } else {
+                status::Column::ReblogOfId.is_null()
+            });
         }
         if let Some(before) = &self.before_id {
             cond = cond.add(status::Column::Id.lt(before.as_str()));
