@@ -30,7 +30,8 @@ pub fn routes() -> Vec<Route> {
             operation!("relays/list"),
             Shape::FIELD.mapped(wrap_relays),
         ),
-        // {"actor", "followed_back": false}; a refused follow is 500 with the URL as a JSON string.
+        // {"actor", "followed_back": false}; a refused follow is the URL as a JSON string, as in
+        // Pleroma, but with 400 where Pleroma answers 500 (bad input is never a server error here).
         Route::admin(
             Method::POST,
             "/api/v1/pleroma/admin/relay",
@@ -38,7 +39,7 @@ pub fn routes() -> Vec<Route> {
             operation!("relays/follow"),
             Shape::Convert(followed),
         ),
-        // The URL as a JSON string; a refused unfollow is 500 with the URL.
+        // The URL as a JSON string; a refused unfollow is 400 with the URL (Pleroma: 500).
         Route::admin(
             Method::DELETE,
             "/api/v1/pleroma/admin/relay",
@@ -99,14 +100,14 @@ fn followed(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
     let ConstValue::Object(mut map) = value else { return Ok(Answer::json(ConstValue::Null)) };
     match map.shift_remove("relay") {
         Some(relay @ ConstValue::Object(_)) => Ok(Answer::json(relay)),
-        _ => Ok(Answer::json(url_string(call)).status(StatusCode::INTERNAL_SERVER_ERROR)),
+        _ => Ok(Answer::json(url_string(call)).status(StatusCode::BAD_REQUEST)),
     }
 }
 
 fn unfollowed(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
     let ok = matches!(&value, ConstValue::Object(map) if map.get("unfollowed") == Some(&ConstValue::Boolean(true)));
     let answer = Answer::json(url_string(call));
-    Ok(if ok { answer } else { answer.status(StatusCode::INTERNAL_SERVER_ERROR) })
+    Ok(if ok { answer } else { answer.status(StatusCode::BAD_REQUEST) })
 }
 
 fn activity_json(body: &Value) -> Response {
