@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use entity::{follow, report, report_status, status, user};
 use sea_orm::{sea_query::OnConflict, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::{db::Db, error::AppError, ids};
 
@@ -159,31 +159,6 @@ async fn statuses_by_ap_id<C: ConnectionTrait>(
         }
     }
     Ok(out)
-}
-
-/// The `report_statuses.snapshot` of a status: its row as JSON.
-pub fn snapshot(status: &status::Model) -> Value {
-    json!({
-        "id": status.id,
-        "ap_id": status.ap_id,
-        "user_id": status.user_id,
-        "content": status.content,
-        "source": status.source,
-        "content_type": status.content_type,
-        "visibility": status.visibility,
-        "sensitive": status.sensitive,
-        "spoiler_text": status.spoiler_text,
-        "in_reply_to_id": status.in_reply_to_id,
-        "in_reply_to_user_id": status.in_reply_to_user_id,
-        "reblog_of_id": status.reblog_of_id,
-        "quote_of_id": status.quote_of_id,
-        "context": status.context,
-        "language": status.language,
-        "local": status.local,
-        "idempotency_key": status.idempotency_key,
-        "created_at": status.created_at.to_rfc3339(),
-        "edited_at": status.edited_at.map(|t| t.to_rfc3339()),
-    })
 }
 
 /// A new remote user row.
@@ -541,7 +516,7 @@ pub async fn import(db: &Db, doc: &Document) -> Result<ImportReport, AppError> {
                 report_id: Set(row.id.clone()),
                 status_id: Set(id.clone()),
                 position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-                snapshot: Set(snapshot(status)),
+                snapshot: Set(super::reports::snapshot(status)),
             })
             .exec_without_returning(&txn)
             .await?;
