@@ -2,6 +2,7 @@
 //! nothing of HTTP or GraphQL.
 pub mod announcements;
 pub mod backups;
+pub mod chats;
 pub mod credentials;
 pub mod documents;
 pub mod federation;

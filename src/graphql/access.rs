@@ -28,6 +28,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::oauth_apps::ACCESS,
         super::accounts::ACCESS,
         super::announcements::ACCESS,
+        super::chats::ACCESS,
         super::instance::ACCESS,
         super::invites::ACCESS,
         super::purge::ACCESS,

@@ -3,6 +3,7 @@ mod access;
 pub mod accounts;
 pub mod announcements;
 pub mod backups;
+pub mod chats;
 pub mod credentials;
 pub mod documents;
 pub mod errors;
@@ -54,6 +55,7 @@ pub struct Query(
     backups::BackupsQuery,
     media_proxy::MediaProxyQuery,
     relays::RelaysQuery,
+    chats::ChatsQuery,
 );
 
 /// Every mutation, one object per area.
@@ -74,6 +76,7 @@ pub struct Mutation(
     rules::RulesMutation,
     announcements::AnnouncementsMutation,
     oauth_apps::OAuthAppsMutation,
+    chats::ChatsMutation,
 );
 
 /// The gateway's schema type.

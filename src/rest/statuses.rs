@@ -155,11 +155,21 @@ fn stats(value: ConstValue) -> ConstValue {
     ConstValue::Object(map)
 }
 
-/// A Mastodon list of statuses with its `Link` header (`next`: older than the last, `prev`:
-/// newer than the first), as Pleroma's `add_link_headers` writes it.
+/// A Mastodon list of statuses with its `Link` header.
 fn mastodon_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
     let value = wire_statuses(value);
-    let ids: Vec<String> = match &value {
+    let link = link_header(&value, call);
+    let mut answer = Answer::json(value);
+    if let Some(link) = link {
+        answer.headers.insert(axum::http::header::LINK, link);
+    }
+    Ok(answer)
+}
+
+/// The `Link` header of a Mastodon list (`next`: older than the last item, `prev`: newer than the
+/// first), as Pleroma's `add_link_headers` writes it; `None` for an empty list.
+pub(super) fn link_header(value: &ConstValue, call: &Call<'_>) -> Option<axum::http::HeaderValue> {
+    let ids: Vec<String> = match value {
         ConstValue::List(items) => items
             .iter()
             .filter_map(|item| match item {
@@ -172,30 +182,25 @@ fn mastodon_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError>
             .collect(),
         _ => vec![],
     };
-    let mut answer = Answer::json(value);
-    if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
-        let others: Vec<(String, String)> = call
-            .uri
-            .query()
-            .map(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .filter(|(k, _)| !matches!(k.as_ref(), "max_id" | "min_id" | "since_id"))
-                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let link = |key: &str, id: &str, rel: &str| {
-            let mut query = url::form_urlencoded::Serializer::new(String::new());
-            query.extend_pairs(others.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            query.append_pair(key, id);
-            format!("<{}{}?{}>; rel=\"{rel}\"", call.instance_url, call.uri.path(), query.finish())
-        };
-        let header = format!("{}, {}", link("max_id", last, "next"), link("min_id", first, "prev"));
-        if let Ok(value) = axum::http::HeaderValue::from_str(&header) {
-            answer.headers.insert(axum::http::header::LINK, value);
-        }
-    }
-    Ok(answer)
+    let (first, last) = (ids.first()?, ids.last()?);
+    let others: Vec<(String, String)> = call
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .filter(|(k, _)| !matches!(k.as_ref(), "max_id" | "min_id" | "since_id"))
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let link = |key: &str, id: &str, rel: &str| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.extend_pairs(others.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        query.append_pair(key, id);
+        format!("<{}{}?{}>; rel=\"{rel}\"", call.instance_url, call.uri.path(), query.finish())
+    };
+    let header = format!("{}, {}", link("max_id", last, "next"), link("min_id", first, "prev"));
+    axum::http::HeaderValue::from_str(&header).ok()
 }
 
 /// Keys of Pleroma's view of a reblog (an `Announce`): fewer than a post's.

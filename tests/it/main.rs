@@ -6,6 +6,7 @@ mod common;
 mod announcements;
 mod backups;
 mod bootstrap;
+mod chats;
 mod cli;
 mod credentials;
 mod documents;

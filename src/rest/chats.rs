@@ -1,0 +1,148 @@
+//! Chats: the user's chat API (§40) and the staff view of anyone's chats (§17).
+use async_graphql::{Name, Value as ConstValue};
+use axum::http::Method;
+
+use super::{operation, statuses::link_header, Answer, Call, Route, Shape};
+use crate::error::AppError;
+
+/// The rows of this area.
+pub fn routes() -> Vec<Route> {
+    use Method as M;
+    let user = |method: Method, path: &'static str, summary: &'static str, op, shape| {
+        Route::admin(method, path, summary, op, shape).mastodon_errors()
+    };
+    vec![
+        // POST /chats/by-account-id/:id: the Chat; 404 "Record not found" for an unknown account.
+        user(
+            M::POST,
+            "/api/v1/pleroma/chats/by-account-id/{id}",
+            "The caller's chat with an account, created when there is none",
+            operation!("chats/create"),
+            Shape::at("chat").mapped(wire_chats),
+        ),
+        // GET /chats: [Chat], every chat (deprecated, unpaged).
+        user(
+            M::GET,
+            "/api/v1/pleroma/chats",
+            "The caller's chats (deprecated: unpaged)",
+            operation!("chats/list"),
+            Shape::FIELD.mapped(wire_chats),
+        ),
+        // GET /api/v2/pleroma/chats: [Chat] with a Link header (no legacy alias).
+        user(
+            M::GET,
+            "/api/v2/pleroma/chats",
+            "The caller's chats, a page at a time",
+            operation!("chats/list_paged"),
+            Shape::Convert(linked_list),
+        )
+        .without_alias(),
+        // GET /chats/:id: the Chat; 404 "Record not found" for anyone else's.
+        user(
+            M::GET,
+            "/api/v1/pleroma/chats/{id}",
+            "One of the caller's chats",
+            operation!("chats/show"),
+            Shape::FIELD.mapped(wire_chats),
+        ),
+        // GET /chats/:id/messages: [ChatMessage], newest first, with a Link header.
+        user(
+            M::GET,
+            "/api/v1/pleroma/chats/{id}/messages",
+            "Messages of one of the caller's chats",
+            operation!("chats/messages"),
+            Shape::Convert(linked_list),
+        ),
+        // POST /chats/:id/messages: the ChatMessage; 400 {"error": "no_content"} and Pleroma's
+        // other refusals.
+        user(
+            M::POST,
+            "/api/v1/pleroma/chats/{id}/messages",
+            "Post a message in one of the caller's chats",
+            operation!("chats/post"),
+            Shape::at("message").mapped(wire_chats),
+        ),
+        // DELETE /chats/:id/messages/:message_id: the ChatMessage; 400 "could_not_delete".
+        user(
+            M::DELETE,
+            "/api/v1/pleroma/chats/{id}/messages/{message_id}",
+            "Delete a message of one of the caller's chats",
+            operation!("chats/delete_message"),
+            Shape::at("message").mapped(wire_chats),
+        ),
+        // POST /chats/:id/read: the Chat.
+        user(
+            M::POST,
+            "/api/v1/pleroma/chats/{id}/read",
+            "Mark one of the caller's chats read up to a message",
+            operation!("chats/mark_read"),
+            Shape::at("chat").mapped(wire_chats),
+        ),
+        // POST /chats/:id/messages/:message_id/read: the ChatMessage.
+        user(
+            M::POST,
+            "/api/v1/pleroma/chats/{id}/messages/{message_id}/read",
+            "Mark one message of the caller's chat read",
+            operation!("chats/mark_message_read"),
+            Shape::at("message").mapped(wire_chats),
+        ),
+        // GET /admin/users/:nickname/chats: [AdminChat]; 404 "Not found".
+        Route::admin(
+            M::GET,
+            "/api/v1/pleroma/admin/users/{nickname}/chats",
+            "A user's chats",
+            operation!("chats/user_chats"),
+            Shape::FIELD.mapped(wire_chats),
+        ),
+        // GET /admin/chats/:id: the AdminChat; 404 "Not found".
+        Route::admin(
+            M::GET,
+            "/api/v1/pleroma/admin/chats/{id}",
+            "Any chat",
+            operation!("chats/admin_show"),
+            Shape::FIELD_OR_404.mapped(wire_chats),
+        ),
+        // GET /admin/chats/:id/messages: [ChatMessage]; 404 {"error": "not found"}.
+        Route::admin(
+            M::GET,
+            "/api/v1/pleroma/admin/chats/{id}/messages",
+            "Messages of any chat",
+            operation!("chats/admin_messages"),
+            Shape::FIELD.mapped(wire_chats),
+        ),
+        // DELETE /admin/chats/:id/messages/:message_id: the ChatMessage; 400 "could_not_delete".
+        Route::admin(
+            M::DELETE,
+            "/api/v1/pleroma/admin/chats/{id}/messages/{message_id}",
+            "Delete anyone's chat message",
+            operation!("chats/admin_delete_message"),
+            Shape::at("message").mapped(wire_chats),
+        ),
+    ]
+}
+
+/// Pleroma writes a message's `idempotency_key` only when it has one: drop the `null`s, at any
+/// depth (messages, chats' `last_message`, lists of either).
+pub fn wire_chats(value: ConstValue) -> ConstValue {
+    match value {
+        ConstValue::List(items) => ConstValue::List(items.into_iter().map(wire_chats).collect()),
+        ConstValue::Object(map) => ConstValue::Object(
+            map.into_iter()
+                .filter(|(key, value)| !(key == &Name::new("idempotency_key") && value == &ConstValue::Null))
+                .map(|(key, value)| (key, wire_chats(value)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A paged list with Pleroma's `Link` header.
+fn linked_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
+    let value = wire_chats(value);
+    let link = link_header(&value, call);
+    let mut answer = Answer::json(value);
+    if let Some(link) = link {
+        answer.headers.insert(axum::http::header::LINK, link);
+    }
+    Ok(answer)
+}
