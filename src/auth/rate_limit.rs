@@ -33,6 +33,8 @@ pub enum LimitName {
     PasswordReset,
     /// `POST /api/v1/accounts` (`AccountController.create`).
     AppAccountCreation,
+    /// `POST /api/v1/pleroma/accounts/confirmation_resend` (`AccountController.confirmation_resend`).
+    AccountConfirmationResend,
 }
 
 impl LimitName {
@@ -42,6 +44,7 @@ impl LimitName {
             LimitName::OauthAppCreation => config.oauth_app_creation,
             LimitName::PasswordReset => config.password_reset,
             LimitName::AppAccountCreation => config.app_account_creation,
+            LimitName::AccountConfirmationResend => config.account_confirmation_resend,
         }
     }
 }

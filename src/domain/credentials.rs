@@ -599,6 +599,20 @@ pub async fn resend_confirmation_emails(
     Ok(Resent { users: found, mailed })
 }
 
+/// Mail the confirmation link again to one user awaiting confirmation, at their own request
+/// (`POST /api/v1/pleroma/accounts/confirmation_resend`; not logged: no staff acted).
+pub async fn resend_own_confirmation(
+    db: &Db,
+    settings: &Settings,
+    mailer: &Mailer,
+    user: &user::Model,
+) -> Result<(), AppError> {
+    let token = confirmation_token(&db.write, &user.id).await?;
+    let address = user.email.clone().unwrap_or_default();
+    deliver(mailer, confirmation_email(settings, &address, &user.id, &token)).await;
+    Ok(())
+}
+
 /// `GET /api/account/confirm_email/:user_id/:token`: the link in the confirmation mail.
 /// Fails with `BadRequest` unless the user is local, unconfirmed and the token is theirs.
 pub async fn confirm_by_token(db: &Db, user_id: &str, token: &str) -> Result<user::Model, AppError> {

@@ -18,6 +18,7 @@ pub mod media_proxy;
 pub mod moderation_log;
 pub mod oauth;
 pub mod oauth_apps;
+pub mod own_account;
 pub mod password;
 pub mod privileges;
 pub mod purge;

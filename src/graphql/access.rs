@@ -29,6 +29,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::accounts::ACCESS,
         super::announcements::ACCESS,
         super::chats::ACCESS,
+        super::own_account::ACCESS,
         super::instance::ACCESS,
         super::invites::ACCESS,
         super::purge::ACCESS,

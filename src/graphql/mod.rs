@@ -15,6 +15,7 @@ pub mod loaders;
 pub mod media_proxy;
 pub mod moderation_log;
 pub mod oauth_apps;
+pub mod own_account;
 pub mod pagination;
 pub mod purge;
 pub mod relays;
@@ -56,6 +57,7 @@ pub struct Query(
     media_proxy::MediaProxyQuery,
     relays::RelaysQuery,
     chats::ChatsQuery,
+    own_account::OwnAccountQuery,
 );
 
 /// Every mutation, one object per area.
@@ -77,6 +79,7 @@ pub struct Mutation(
     announcements::AnnouncementsMutation,
     oauth_apps::OAuthAppsMutation,
     chats::ChatsMutation,
+    own_account::OwnAccountMutation,
 );
 
 /// The gateway's schema type.

@@ -16,6 +16,7 @@ mod media_proxy;
 mod moderation_log;
 mod oauth;
 mod oauth_apps;
+mod own_account;
 mod password_reset;
 mod purge;
 mod reference;
@@ -60,6 +61,7 @@ pub fn route_table() -> Vec<Route> {
         media_proxy::routes(),
         relays::routes(),
         chats::routes(),
+        own_account::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

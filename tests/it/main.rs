@@ -24,6 +24,7 @@ mod moderation_log;
 mod nicknames;
 mod oauth;
 mod oauth_apps;
+mod own_account;
 mod password_reset;
 mod purge;
 mod readme;

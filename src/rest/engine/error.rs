@@ -28,6 +28,10 @@ pub enum ErrorStyle {
     /// `{"error": "Record not found"}`, validation failures 422 `{"error": "<messages joined by
     /// \", \">"}`, other refusals 400 `{"error": msg}`.
     Mastodon,
+    /// `TwitterAPI.UtilController` (own-account routes): a refused change (`BadRequest`) is HTTP
+    /// 200 with `{"error": msg}`; not found is 404 `{"error": msg}`; credentials, scopes and
+    /// parameters fail as in `Admin`.
+    RefusalIsOk,
 }
 
 impl RestError {
@@ -61,7 +65,10 @@ impl RestError {
             (AppError::NotFound(_) | AppError::BadRequest(_) | AppError::Invalid(_), ErrorStyle::EmptyString) => {
                 (StatusCode::BAD_REQUEST, json!(""))
             }
-            (AppError::NotFound(m), ErrorStyle::Admin) => (StatusCode::NOT_FOUND, json!({ "error": m })),
+            (AppError::BadRequest(m), ErrorStyle::RefusalIsOk) => (StatusCode::OK, json!({ "error": m })),
+            (AppError::NotFound(m), ErrorStyle::Admin | ErrorStyle::RefusalIsOk) => {
+                (StatusCode::NOT_FOUND, json!({ "error": m }))
+            }
             (AppError::NotFound(_), ErrorStyle::Mastodon) => {
                 (StatusCode::NOT_FOUND, json!({ "error": "Record not found" }))
             }
@@ -91,6 +98,10 @@ impl RestError {
     pub fn from_server_error(error: async_graphql::ServerError, style: ErrorStyle) -> RestError {
         match error.source::<AppError>() {
             Some(err) => RestError::of(err, style),
+            // GraphQL's own refusals (a malformed variable) stay 4xx whatever the style.
+            None if style == ErrorStyle::RefusalIsOk => {
+                RestError::of(&AppError::BadRequest(error.message), ErrorStyle::Admin)
+            }
             None => RestError::of(&AppError::BadRequest(error.message), style),
         }
     }

@@ -192,6 +192,14 @@ impl Route {
         self
     }
 
+    /// Refusals as `TwitterAPI.UtilController` renders them: HTTP 200 `{"error": msg}`.
+    pub fn refusal_is_ok(mut self) -> Route {
+        if let Action::Operation(op) = &mut self.action {
+            op.errors = ErrorStyle::RefusalIsOk;
+        }
+        self
+    }
+
     /// Check `access` before the operation's own rules.
     pub fn require(mut self, access: Access) -> Route {
         if let Action::Operation(op) = &mut self.action {

@@ -155,7 +155,7 @@ fn legacy_invalid() -> RestError {
 fn invalid(e: params::ParamError, style: ErrorStyle) -> RestError {
     match style {
         ErrorStyle::Legacy => legacy_invalid(),
-        ErrorStyle::Admin | ErrorStyle::EmptyString | ErrorStyle::Mastodon => {
+        ErrorStyle::Admin | ErrorStyle::EmptyString | ErrorStyle::Mastodon | ErrorStyle::RefusalIsOk => {
             RestError::validation(&e.field, &e.message)
         }
     }
