@@ -29,6 +29,9 @@ pub enum AppError {
     /// and is logged, never shown.
     #[error("has already been taken")]
     Unique(String),
+    /// A file of a type the route does not take (415 `{"error": msg}`).
+    #[error("{0}")]
+    UnsupportedType(String),
     /// Too many attempts (429).
     #[error("Throttled")]
     RateLimited,
@@ -45,6 +48,7 @@ pub mod code {
     pub const BAD_REQUEST: &str = "BAD_REQUEST";
     pub const VALIDATION_FAILED: &str = "VALIDATION_FAILED";
     pub const CONFLICT: &str = "CONFLICT";
+    pub const UNSUPPORTED_TYPE: &str = "UNSUPPORTED_TYPE";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const INTERNAL: &str = "INTERNAL";
 }
@@ -59,6 +63,7 @@ impl AppError {
             AppError::BadRequest(_) => code::BAD_REQUEST,
             AppError::Invalid(_) => code::VALIDATION_FAILED,
             AppError::Conflict { .. } | AppError::Unique(_) => code::CONFLICT,
+            AppError::UnsupportedType(_) => code::UNSUPPORTED_TYPE,
             AppError::RateLimited => code::RATE_LIMITED,
             AppError::Internal(_) => code::INTERNAL,
         }

@@ -90,13 +90,14 @@ impl AppState {
         let handler: crate::jobs::Handler = std::sync::Arc::new(move |job| {
             let (db, settings, mailer) = (db.clone(), settings.clone(), mailer.clone());
             Box::pin(async move {
-                use crate::domain::{backups, federation, frontends, purge};
+                use crate::domain::{backups, federation, frontends, imports, purge};
                 if job.kind.starts_with("relay_") {
                     return federation::relays::perform(&db, &settings.instance_url, &job).await;
                 }
                 let result = match job.kind.as_str() {
                     backups::PROCESS_BACKUP => backups::perform(&db, &settings, &mailer, &job.args).await,
                     frontends::INSTALL_FRONTEND => frontends::perform_install(&settings, &job.args).await,
+                    imports::IMPORT => imports::perform(&db, &job.args).await,
                     kind => {
                         let uploads = crate::domain::statuses::uploads_dir(&settings);
                         purge::perform(&db, &uploads, kind, &job.args).await

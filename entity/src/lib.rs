@@ -12,6 +12,7 @@ pub mod email_confirmation_token;
 pub mod follow;
 pub mod instance_secret;
 pub mod job;
+pub mod mascot;
 pub mod media_attachment;
 pub mod mention;
 pub mod moderation_log;

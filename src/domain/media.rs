@@ -49,13 +49,18 @@ fn content_type(declared: Option<&str>, head: &[u8]) -> String {
     let declared = declared.map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
     match declared.filter(|t| !t.is_empty() && t != "application/octet-stream") {
         Some(t) => t,
-        None => match head {
-            [0x89, b'P', b'N', b'G', ..] => "image/png".into(),
-            [0xFF, 0xD8, 0xFF, ..] => "image/jpeg".into(),
-            [b'G', b'I', b'F', b'8', ..] => "image/gif".into(),
-            [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp".into(),
-            _ => "application/octet-stream".into(),
-        },
+        None => image_type(head).unwrap_or("application/octet-stream").into(),
+    }
+}
+
+/// The image type a file's first bytes show (PNG, JPEG, GIF, WebP), if any.
+pub fn image_type(head: &[u8]) -> Option<&'static str> {
+    match head {
+        [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [b'G', b'I', b'F', b'8', ..] => Some("image/gif"),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        _ => None,
     }
 }
 

@@ -8,6 +8,7 @@ pub mod documents;
 pub mod federation;
 pub mod frontends;
 pub mod import;
+pub mod imports;
 pub mod instance;
 pub mod instance_secrets;
 pub mod invites;

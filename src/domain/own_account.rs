@@ -284,3 +284,160 @@ pub async fn resend_confirmation(
     }
     Ok(())
 }
+
+/// One of the caller's OAuth sessions: a token and the app it was issued to.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: entity::oauth_token::Model,
+    pub app_name: String,
+}
+
+/// The caller's sessions, newest first (`GET /api/oauth_tokens`: tokens issued to an app).
+pub async fn sessions<C: ConnectionTrait>(conn: &C, user: &user::Model) -> AppResult<Vec<Session>> {
+    use entity::{oauth_app, oauth_token};
+    use sea_orm::QueryOrder;
+    let tokens = oauth_token::Entity::find()
+        .filter(oauth_token::Column::UserId.eq(user.id.as_str()))
+        .order_by_desc(oauth_token::Column::Id)
+        .all(conn)
+        .await?;
+    let app_ids: Vec<i64> = tokens.iter().map(|t| t.app_id).collect();
+    let apps = oauth_app::Entity::find().filter(oauth_app::Column::Id.is_in(app_ids)).all(conn).await?;
+    Ok(tokens
+        .into_iter()
+        .filter_map(|token| {
+            let app = apps.iter().find(|a| a.id == token.app_id)?;
+            Some(Session { app_name: app.client_name.clone(), token })
+        })
+        .collect())
+}
+
+/// Revoke one of the caller's sessions (`DELETE /api/oauth_tokens/:id`); another user's token or
+/// an unknown id changes nothing, as in Pleroma.
+pub async fn revoke_session(db: &Db, user: &user::Model, id: i64) -> AppResult<()> {
+    use entity::oauth_token;
+    oauth_token::Entity::delete_many()
+        .filter(oauth_token::Column::Id.eq(id))
+        .filter(oauth_token::Column::UserId.eq(user.id.as_str()))
+        .exec(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Largest stored settings object of one frontend, serialised (Pleroma has no limit; a user's
+/// row should not grow without bound).
+pub const MAX_FRONTEND_SETTINGS: usize = 256 * 1024;
+
+/// A frontend's synced settings (`pleroma_settings_store[app]`, `{}` when unset or not an object).
+pub fn frontend_settings(user: &user::Model, app: &str) -> Value {
+    match user.settings_store.get(app) {
+        Some(value @ Value::Object(_)) => value.clone(),
+        _ => Value::Object(Default::default()),
+    }
+}
+
+/// Pleroma's `merge_recursively`: objects merge key by key, `null` deletes a key, anything else
+/// replaces it.
+fn merge(old: Value, new: &serde_json::Map<String, Value>) -> Value {
+    let mut merged = match old {
+        Value::Object(map) => map,
+        _ => Default::default(),
+    };
+    for (key, value) in new {
+        match value {
+            Value::Null => {
+                merged.remove(key);
+            }
+            Value::Object(child) => {
+                let old = merged.remove(key).unwrap_or(Value::Null);
+                merged.insert(key.clone(), merge(old, child));
+            }
+            other => {
+                merged.insert(key.clone(), other.clone());
+            }
+        }
+    }
+    Value::Object(merged)
+}
+
+/// `PATCH /api/v1/pleroma/settings/:app`: merge `changes` into the frontend's settings; returns
+/// them merged.
+pub async fn update_frontend_settings(
+    db: &Db,
+    user: &user::Model,
+    app: &str,
+    changes: &serde_json::Map<String, Value>,
+) -> AppResult<Value> {
+    if app.is_empty() || app.len() > 255 {
+        return Err(AppError::BadRequest("Invalid app name".into()));
+    }
+    let txn = db.begin().await?;
+    let user = user::Entity::find_by_id(user.id.as_str()).one(&txn).await?.ok_or_else(AppError::not_found)?;
+    let settings = merge(frontend_settings(&user, app), changes);
+    if settings.to_string().len() > MAX_FRONTEND_SETTINGS {
+        return Err(AppError::BadRequest(format!("Settings may take at most {MAX_FRONTEND_SETTINGS} bytes")));
+    }
+    let mut store = match user.settings_store.clone() {
+        Value::Object(map) => map,
+        _ => Default::default(),
+    };
+    store.insert(app.to_string(), settings.clone());
+    let mut row = user.into_active_model();
+    row.settings_store = Set(Value::Object(store));
+    row.updated_at = Set(Utc::now());
+    row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(settings)
+}
+
+/// Pleroma's default mascot (`[:assets, :mascots, :pleroma_fox_tan]`), served from `/images/`.
+pub const DEFAULT_MASCOT_URL: &str = "/images/pleroma-fox-tan-smol.png";
+
+/// The caller's mascot upload, if they set one.
+pub async fn mascot<C: ConnectionTrait>(
+    conn: &C,
+    user: &user::Model,
+) -> AppResult<Option<entity::media_attachment::Model>> {
+    use entity::{mascot, media_attachment};
+    let Some(row) = mascot::Entity::find_by_id(user.id.as_str()).one(conn).await? else { return Ok(None) };
+    Ok(media_attachment::Entity::find_by_id(row.media_id).one(conn).await?)
+}
+
+/// `PUT /api/v1/pleroma/mascot`: an image upload becomes the caller's mascot. Anything but an
+/// image is refused with `UnsupportedType("mascots can only be images")` before it is stored.
+pub async fn set_mascot(
+    db: &Db,
+    settings: &Settings,
+    user: &user::Model,
+    file: super::media::NewMedia,
+) -> AppResult<entity::media_attachment::Model> {
+    use entity::mascot;
+    use sea_orm::sea_query::OnConflict;
+    // By content, as Pleroma's Majic plug: a declared type proves nothing.
+    let mut head = [0u8; 16];
+    let read = {
+        use std::io::{Read, Seek};
+        let mut source = file.file.try_clone().map_err(AppError::internal)?;
+        source.rewind().map_err(AppError::internal)?;
+        source.read(&mut head).map_err(AppError::internal)?
+    };
+    let Some(sniffed) = super::media::image_type(&head[..read]) else {
+        return Err(AppError::UnsupportedType("mascots can only be images".into()));
+    };
+    let file = super::media::NewMedia { content_type: Some(sniffed.to_string()), ..file };
+    let media = super::media::store(db, settings, user, file).await?;
+    let row = mascot::ActiveModel {
+        user_id: Set(user.id.clone()),
+        media_id: Set(media.id.clone()),
+        updated_at: Set(Utc::now()),
+    };
+    mascot::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(mascot::Column::UserId)
+                .update_columns([mascot::Column::MediaId, mascot::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(&db.write)
+        .await?;
+    Ok(media)
+}

@@ -11,6 +11,7 @@ mod chats;
 mod credentials;
 mod documents;
 mod frontends;
+mod images;
 mod invites;
 mod media_proxy;
 mod moderation_log;
@@ -62,6 +63,7 @@ pub fn route_table() -> Vec<Route> {
         relays::routes(),
         chats::routes(),
         own_account::routes(),
+        images::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

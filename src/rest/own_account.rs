@@ -3,7 +3,7 @@
 //! mail asked for again.
 use async_graphql::{indexmap::IndexMap, Name, Value as ConstValue};
 use axum::{
-    extract::{Request, State},
+    extract::{Path, Request, State},
     http::{Method, StatusCode},
     response::{IntoResponse, Response},
     routing::on,
@@ -18,6 +18,7 @@ use crate::{
 };
 
 const SUCCESS: &str = r#"{"status": "success"}"#;
+const JOBS_STARTED: &str = r#""jobs started""#;
 
 /// The rows of this area.
 pub fn routes() -> Vec<Route> {
@@ -90,6 +91,83 @@ pub fn routes() -> Vec<Route> {
             operation!("own_account/remove_alias"),
             Shape::Literal(SUCCESS),
         ),
+        // GET /api/oauth_tokens: [{id, app_name, valid_until}] (no scope, a signed-in user).
+        Route::admin(
+            M::GET,
+            "/api/oauth_tokens",
+            "The caller's OAuth sessions",
+            operation!("own_account/sessions"),
+            Shape::FIELD.mapped(naive_valid_until),
+        )
+        .without_alias(),
+        // DELETE /api/oauth_tokens/:id: 201, empty body, whether or not the id existed.
+        Route::admin(
+            M::DELETE,
+            "/api/oauth_tokens/{id}",
+            "Revoke one of the caller's sessions",
+            operation!("own_account/revoke_session"),
+            Shape::Empty(StatusCode::CREATED),
+        )
+        .without_alias(),
+        // GET /settings/:app: the stored object, {} by default.
+        Route::admin(
+            M::GET,
+            "/api/v1/pleroma/settings/{app}",
+            "A frontend's synced settings",
+            operation!("own_account/frontend_settings"),
+            Shape::FIELD,
+        ),
+        // PATCH /settings/:app: the body, deep-merged (null deletes a key); the merged object.
+        Route::native(
+            M::PATCH,
+            "/api/v1/pleroma/settings/{app}",
+            "Merge into a frontend's synced settings",
+            Access::User(&["write:accounts"]),
+            |m| on(m, update_frontend_settings),
+            &[(200, "The merged settings"), (400, "Not an object")],
+        ),
+        // GET /mascot: the caller's upload as an attachment, or the instance default.
+        Route::admin(
+            M::GET,
+            "/api/v1/pleroma/mascot",
+            "The caller's mascot",
+            operation!("own_account/mascot"),
+            Shape::FIELD.mapped(wire_mascot),
+        ),
+        // PUT /mascot (multipart `file`): the attachment; 415 {"error": "mascots can only be images"}.
+        Route::admin(
+            M::PUT,
+            "/api/v1/pleroma/mascot",
+            "Upload a new mascot image",
+            operation!("own_account/set_mascot"),
+            Shape::at("mascot").mapped(wire_mascot),
+        )
+        .body_limit(super::UPLOAD_BODY),
+        // POST /api/pleroma/{follow,blocks,mutes}_import: "jobs started".
+        util(
+            M::POST,
+            "/api/pleroma/follow_import",
+            "Import follows",
+            operation!("own_account/import_follows"),
+            Shape::Literal(JOBS_STARTED),
+        )
+        .body_limit(super::UPLOAD_BODY),
+        util(
+            M::POST,
+            "/api/pleroma/blocks_import",
+            "Import blocks",
+            operation!("own_account/import_blocks"),
+            Shape::Literal(JOBS_STARTED),
+        )
+        .body_limit(super::UPLOAD_BODY),
+        util(
+            M::POST,
+            "/api/pleroma/mutes_import",
+            "Import mutes",
+            operation!("own_account/import_mutes"),
+            Shape::Literal(JOBS_STARTED),
+        )
+        .body_limit(super::UPLOAD_BODY),
         Route::native(
             M::POST,
             "/api/v1/pleroma/accounts/confirmation_resend",
@@ -104,6 +182,73 @@ pub fn routes() -> Vec<Route> {
 /// `{"aliases": [...]}`.
 fn aliases(value: ConstValue) -> ConstValue {
     ConstValue::Object(IndexMap::from([(Name::new("aliases"), value)]))
+}
+
+/// Pleroma writes a session's expiry as a naive timestamp with microseconds
+/// (`2121-11-24T15:51:08.234000`).
+fn naive_valid_until(value: ConstValue) -> ConstValue {
+    let ConstValue::List(items) = value else { return value };
+    ConstValue::List(
+        items
+            .into_iter()
+            .map(|item| match item {
+                ConstValue::Object(mut map) => {
+                    if let Some(ConstValue::String(at)) = map.get("valid_until") {
+                        if let Some(t) = crate::graphql::scalars::parse_datetime(at) {
+                            let naive = t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+                            map.insert(Name::new("valid_until"), ConstValue::String(naive));
+                        }
+                    }
+                    ConstValue::Object(map)
+                }
+                other => other,
+            })
+            .collect(),
+    )
+}
+
+/// The mascot as Pleroma answers it: the upload's attachment, or the instance default
+/// (`id`, `url`, `preview_url`, `pleroma.mime_type`).
+fn wire_mascot(value: ConstValue) -> ConstValue {
+    let ConstValue::Object(mut map) = value else { return value };
+    match map.shift_remove("attachment") {
+        Some(attachment @ ConstValue::Object(_)) => attachment,
+        _ => {
+            let field = |map: &IndexMap<Name, ConstValue>, key: &str| map.get(key).cloned().unwrap_or(ConstValue::Null);
+            let url = field(&map, "url");
+            ConstValue::Object(IndexMap::from([
+                (Name::new("id"), field(&map, "id")),
+                (Name::new("url"), url.clone()),
+                (Name::new("preview_url"), url),
+                (
+                    Name::new("pleroma"),
+                    ConstValue::Object(IndexMap::from([(Name::new("mime_type"), field(&map, "mime_type"))])),
+                ),
+            ]))
+        }
+    }
+}
+
+/// `PATCH /settings/:app`: the whole body is the change (no named parameter), so this row reads
+/// it itself and calls the same domain function as `updateFrontendSettings`.
+async fn update_frontend_settings(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(app): Path<String>,
+    request: Request,
+) -> Response {
+    let Some(user) = viewer.user.as_ref() else {
+        return RestError::from(crate::error::AppError::Unauthenticated("Invalid credentials.".into())).into_response();
+    };
+    let headers = request.headers().clone();
+    let (body, _) = match params::decode_body(&headers, request).await {
+        Ok(found) => found,
+        Err(err) => return err.into_response(),
+    };
+    match own_account::update_frontend_settings(&state.db, user, &app, &body).await {
+        Ok(settings) => super::json(StatusCode::OK, &settings),
+        Err(err) => RestError::from(err).into_response(),
+    }
 }
 
 /// `POST /accounts/confirmation_resend` (`email` or `nickname`): 204 with an empty body, whether

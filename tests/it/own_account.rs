@@ -202,3 +202,148 @@ async fn confirmation_mail_again_without_telling_who_exists() {
     let throttled = ask().await;
     assert_eq!((throttled.status, throttled.body), (StatusCode::TOO_MANY_REQUESTS, json!({"error": "Throttled"})));
 }
+
+#[tokio::test]
+async fn sessions_are_listed_and_revoked() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let first = app.token(&alice, "read").await;
+    let second = app.token(&alice, "write").await;
+    let bobs = app.token(&bob, "read").await;
+    let list = app.get("/api/oauth_tokens", Some(&first)).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let sessions = list.body.as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(crate::common::keys(&sessions[0]), ["app_name", "id", "valid_until"]);
+    assert!(sessions[0]["id"].is_i64());
+    assert_eq!(sessions[0]["app_name"], "test");
+    let until = sessions[0]["valid_until"].as_str().unwrap();
+    assert!(until.len() == 26 && !until.ends_with('Z'), "naive with microseconds: {until}");
+
+    // Another user's token is left alone; the answer is the same 201.
+    let bob_id = app.get("/api/oauth_tokens", Some(&bobs)).await.body[0]["id"].as_i64().unwrap();
+    let other = app.request(Method::DELETE, &format!("/api/oauth_tokens/{bob_id}"), Some(&first), None).await;
+    assert_eq!((other.status, other.text.as_str()), (StatusCode::CREATED, ""));
+    assert_eq!(app.get("/api/oauth_tokens", Some(&bobs)).await.status, StatusCode::OK);
+    let own = sessions.iter().map(|s| s["id"].as_i64().unwrap()).max().unwrap();
+    let revoked = app.request(Method::DELETE, &format!("/api/oauth_tokens/{own}"), Some(&first), None).await;
+    assert_eq!(revoked.status, StatusCode::CREATED);
+    assert_eq!(app.get("/api/oauth_tokens", Some(&second)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/api/oauth_tokens", Some(&first)).await.body.as_array().unwrap().len(), 1);
+    assert_eq!(app.get("/api/oauth_tokens", None).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn frontend_settings_merge_deeply() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, "read write").await;
+    assert_eq!(app.get("/api/v1/pleroma/settings/pleroma-fe", Some(&token)).await.body, json!({}));
+    let first = json!({"theme": "dark", "nested": {"a": 1, "b": 2}, "gone": true});
+    let reply = app.patch("/api/v1/pleroma/settings/pleroma-fe", &token, first.clone()).await;
+    assert_eq!((reply.status, &reply.body), (StatusCode::OK, &first));
+    let reply = app
+        .patch("/api/pleroma/settings/pleroma-fe", &token, json!({"nested": {"b": null, "c": 3}, "gone": null}))
+        .await;
+    assert_eq!(reply.body, json!({"theme": "dark", "nested": {"a": 1, "c": 3}}));
+    let stored = app.get("/api/pleroma/settings/pleroma-fe", Some(&token)).await;
+    assert_eq!(stored.body, reply.body);
+    // Another app's settings are its own.
+    assert_eq!(app.get("/api/v1/pleroma/settings/soapbox", Some(&token)).await.body, json!({}));
+    let read_only = app.token(&alice, "read").await;
+    let refused = app.patch("/api/v1/pleroma/settings/pleroma-fe", &read_only, json!({"x": 1})).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let huge = json!({"blob": "x".repeat(300 * 1024)});
+    let refused = app.patch("/api/v1/pleroma/settings/pleroma-fe", &token, huge).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+}
+
+#[tokio::test]
+async fn mascots_and_default_images() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, "read write").await;
+    for path in ["/api/v1/pleroma/mascot", "/api/pleroma/mascot"] {
+        let reply = app.get(path, Some(&token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        assert_eq!(
+            reply.body,
+            json!({"id": "default-mascot", "url": "/images/pleroma-fox-tan-smol.png",
+                   "preview_url": "/images/pleroma-fox-tan-smol.png", "pleroma": {"mime_type": "image/png"}})
+        );
+    }
+    for image in ["pleroma-fox-tan-smol.png", "avi.png", "banner.png"] {
+        let served = app.client.get(format!("{}/images/{image}", app.base)).send().await.unwrap();
+        assert_eq!(served.status(), StatusCode::OK);
+        assert_eq!(served.headers()["content-type"], "image/png");
+        assert_eq!(&served.bytes().await.unwrap()[..4], b"\x89PNG");
+    }
+    assert_eq!(app.get("/images/nope.png", None).await.status, StatusCode::NOT_FOUND);
+
+    let put = |bytes: Vec<u8>, mime: &'static str| {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name("m.png").mime_str(mime).unwrap();
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let request = app.client.put(format!("{}/api/v1/pleroma/mascot", app.base)).bearer_auth(&token).multipart(form);
+        async move { Reply::from(request.send().await.unwrap()).await }
+    };
+    // Judged by content: a declared image/png that is text is refused, and nothing is stored.
+    let refused = put(b"<script>alert(1)</script>".to_vec(), "image/png").await;
+    assert_eq!(
+        (refused.status, refused.body),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, json!({"error": "mascots can only be images"}))
+    );
+    assert!(std::fs::read_dir(app.data_dir.join("uploads")).map_or(true, |d| d.count() == 0));
+    let png: Vec<u8> = [&[0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], &[7u8; 64][..]].concat();
+    let set = put(png, "application/octet-stream").await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    assert_eq!(set.body["type"], "image");
+    assert_eq!(set.body["pleroma"]["mime_type"], "image/png");
+    let shown = app.get("/api/v1/pleroma/mascot", Some(&token)).await;
+    assert_eq!(shown.body["id"], set.body["id"]);
+}
+
+#[tokio::test]
+async fn imports_follow_block_and_mute_in_the_background() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = app.user("carol").await;
+    let remote = app.remote_user("dave", "remote.example").await;
+    let token = app.token(&alice, "follow").await;
+
+    let csv = "Account address,Show boosts\n@bob,true\ndave@remote.example,false\nghost@nowhere.example,true\n";
+    let reply = app.request(Method::POST, "/api/pleroma/follow_import", Some(&token), Some(json!({"list": csv}))).await;
+    assert_eq!((reply.status, reply.body), (StatusCode::OK, json!("jobs started")));
+    // The list as a file works the same (Pleroma takes either).
+    let part =
+        reqwest::multipart::Part::bytes(b"@carol\n".to_vec()).file_name("mutes.txt").mime_str("text/plain").unwrap();
+    let form = reqwest::multipart::Form::new().part("list", part);
+    let request = app.client.post(format!("{}/api/pleroma/mutes_import", app.base)).bearer_auth(&token).multipart(form);
+    let reply = Reply::from(request.send().await.unwrap()).await;
+    assert_eq!((reply.status, reply.body), (StatusCode::OK, json!("jobs started")),);
+    let reply =
+        app.request(Method::POST, "/api/pleroma/blocks_import", Some(&token), Some(json!({"list": "carol"}))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(app.run_jobs().await, 3);
+
+    let follows = |followed: &entity::user::Model| {
+        let key = (alice.id.clone(), followed.id.clone());
+        let app = &app;
+        async move { entity::follow::Entity::find_by_id(key).one(&app.state.db.read).await.unwrap().is_some() }
+    };
+    assert!(follows(&bob).await && follows(&remote).await);
+    let muted =
+        entity::mute::Entity::find_by_id((alice.id.clone(), carol.id.clone())).one(&app.state.db.read).await.unwrap();
+    assert!(muted.is_some());
+    let blocked =
+        entity::block::Entity::find_by_id((alice.id.clone(), carol.id.clone())).one(&app.state.db.read).await.unwrap();
+    assert!(blocked.is_some());
+
+    let missing = app.request(Method::POST, "/api/pleroma/follow_import", Some(&token), Some(json!({}))).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    let read_only = app.token(&alice, "read").await;
+    let refused =
+        app.request(Method::POST, "/api/pleroma/blocks_import", Some(&read_only), Some(json!({"list": "x"}))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

@@ -1,9 +1,22 @@
 //! The caller's own account: password, email, deactivation, deletion, aliases and moving
 //! followers to another account. Every change but the aliases asks for the current password.
-use async_graphql::{Context, InputObject, Object, SimpleObject};
+use async_graphql::{Context, InputObject, Json, Object, SimpleObject, Upload, ID};
 
-use super::{accounts::Account, ContextExt, FieldRule};
-use crate::{auth::Access, domain::own_account as domain};
+use super::{
+    accounts::Account,
+    scalars::DateTime,
+    statuses::{media_url, Attachment},
+    ContextExt, FieldRule,
+};
+use crate::{
+    auth::Access,
+    domain::{
+        imports::{self, ImportKind},
+        media::NewMedia,
+        own_account as domain,
+    },
+    error::AppError,
+};
 
 const READ: &[&str] = &["read:accounts"];
 const WRITE: &[&str] = &["write:accounts"];
@@ -18,7 +31,64 @@ pub const ACCESS: &[FieldRule] = &[
     ("Mutation", "addOwnAlias", Access::User(WRITE)),
     ("Mutation", "removeOwnAlias", Access::User(WRITE)),
     ("Mutation", "moveOwnFollowers", Access::User(WRITE)),
+    // Pleroma checks no scope on its session list, only that a user signed in.
+    ("Query", "ownSessions", Access::User(&[])),
+    ("Mutation", "revokeOwnSession", Access::User(&[])),
+    ("Query", "frontendSettings", Access::User(READ)),
+    ("Mutation", "updateFrontendSettings", Access::User(WRITE)),
+    ("Query", "mascot", Access::User(READ)),
+    ("Mutation", "setMascot", Access::User(WRITE)),
+    ("Mutation", "importFollows", Access::User(&["follow", "write:follows"])),
+    ("Mutation", "importBlocks", Access::User(&["follow", "write:blocks"])),
+    ("Mutation", "importMutes", Access::User(&["follow", "write:mutes"])),
 ];
+
+/// One of the caller's OAuth sessions.
+pub struct OAuthSession(domain::Session);
+
+/// A token the caller holds, and the app it was issued to.
+#[Object]
+impl OAuthSession {
+    /// Token id (revoke it by this id).
+    async fn id(&self) -> i64 {
+        self.0.token.id
+    }
+    /// The app's name.
+    async fn app_name(&self) -> &str {
+        &self.0.app_name
+    }
+    /// When the token expires.
+    async fn valid_until(&self) -> DateTime {
+        DateTime(self.0.token.valid_until)
+    }
+}
+
+/// The caller's mascot: their upload, or the instance's default.
+pub struct Mascot(Option<entity::media_attachment::Model>);
+
+/// The image a frontend shows beside the caller's post form.
+#[Object]
+impl Mascot {
+    /// The upload's id, or `default-mascot`.
+    async fn id(&self) -> ID {
+        ID(self.0.as_ref().map_or_else(|| "default-mascot".to_string(), |m| m.id.clone()))
+    }
+    /// The image's URL.
+    async fn url(&self, ctx: &Context<'_>) -> String {
+        match &self.0 {
+            Some(m) => m.remote_url.clone().unwrap_or_else(|| media_url(&ctx.settings().instance_url, &m.file_name)),
+            None => domain::DEFAULT_MASCOT_URL.to_string(),
+        }
+    }
+    /// Its type.
+    async fn mime_type(&self) -> &str {
+        self.0.as_ref().map_or("image/png", |m| m.content_type.as_str())
+    }
+    /// The upload as an attachment; `null` for the instance's default.
+    async fn attachment(&self) -> Option<Attachment> {
+        self.0.clone().map(Attachment)
+    }
+}
 
 /// Reads of the caller's own account.
 #[derive(Default)]
@@ -31,6 +101,28 @@ impl OwnAccountQuery {
     async fn own_aliases(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
         let user = ctx.viewer().require_user()?;
         Ok(domain::aliases(&ctx.db().read, ctx.settings(), user).await?)
+    }
+
+    /// The caller's OAuth sessions (tokens issued to an app), newest first.
+    async fn own_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OAuthSession>> {
+        let user = ctx.viewer().require_user()?;
+        Ok(domain::sessions(&ctx.db().read, user).await?.into_iter().map(OAuthSession).collect())
+    }
+
+    /// A frontend's settings synced for the caller (`{}` when none are stored).
+    async fn frontend_settings(
+        &self,
+        ctx: &Context<'_>,
+        app: String,
+    ) -> async_graphql::Result<Json<serde_json::Value>> {
+        let user = ctx.viewer().require_user()?;
+        Ok(Json(domain::frontend_settings(user, &app)))
+    }
+
+    /// The caller's mascot.
+    async fn mascot(&self, ctx: &Context<'_>) -> async_graphql::Result<Mascot> {
+        let user = ctx.viewer().require_user()?;
+        Ok(Mascot(domain::mascot(&ctx.db().read, user).await?))
     }
 }
 
@@ -89,6 +181,20 @@ pub struct OwnAccountPayload {
 pub struct MoveOwnFollowersPayload {
     /// Local followers who now follow the target.
     pub moved: u64,
+}
+
+/// The mascot set.
+#[derive(SimpleObject)]
+pub struct MascotPayload {
+    /// The new mascot.
+    pub mascot: Mascot,
+}
+
+/// An import queued.
+#[derive(SimpleObject)]
+pub struct ImportPayload {
+    /// Accounts named in the list (unknown ones are skipped when the import runs).
+    pub accounts: u64,
 }
 
 /// Changes to the caller's own account. A wrong current password is `BAD_REQUEST`
@@ -178,4 +284,61 @@ impl OwnAccountMutation {
         let moved = domain::move_followers(ctx.db(), user, &input.password, &input.target_account).await?;
         Ok(MoveOwnFollowersPayload { moved })
     }
+
+    /// Revoke one of the caller's sessions; another user's token or an unknown id changes
+    /// nothing.
+    async fn revoke_own_session(&self, ctx: &Context<'_>, id: i64) -> async_graphql::Result<bool> {
+        let user = ctx.viewer().require_user()?;
+        domain::revoke_session(ctx.db(), user, id).await?;
+        Ok(true)
+    }
+
+    /// Merge changes into a frontend's synced settings (objects merge key by key, `null`
+    /// deletes a key); returns the settings merged.
+    async fn update_frontend_settings(
+        &self,
+        ctx: &Context<'_>,
+        app: String,
+        changes: Json<serde_json::Map<String, serde_json::Value>>,
+    ) -> async_graphql::Result<Json<serde_json::Value>> {
+        let user = ctx.viewer().require_user()?;
+        Ok(Json(domain::update_frontend_settings(ctx.db(), user, &app, &changes.0).await?))
+    }
+
+    /// Upload an image as the caller's mascot (`UNSUPPORTED_TYPE` "mascots can only be images").
+    async fn set_mascot(&self, ctx: &Context<'_>, file: Upload) -> async_graphql::Result<MascotPayload> {
+        let user = ctx.viewer().require_user()?.clone();
+        let upload = file.value(ctx).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let new = NewMedia {
+            filename: upload.filename,
+            content_type: upload.content_type,
+            file: upload.content,
+            description: None,
+        };
+        let media = domain::set_mascot(ctx.db(), ctx.settings(), &user, new).await?;
+        Ok(MascotPayload { mascot: Mascot(Some(media)) })
+    }
+
+    /// Follow every known account of a list: a Mastodon CSV export (first column) or one account
+    /// per line. Runs in the background.
+    async fn import_follows(&self, ctx: &Context<'_>, list: String) -> async_graphql::Result<ImportPayload> {
+        import(ctx, ImportKind::Follows, imports::follow_list(&list)).await
+    }
+
+    /// Block every known account of a white-space separated list. Runs in the background.
+    async fn import_blocks(&self, ctx: &Context<'_>, list: String) -> async_graphql::Result<ImportPayload> {
+        import(ctx, ImportKind::Blocks, imports::plain_list(&list)).await
+    }
+
+    /// Mute every known account of a white-space separated list. Runs in the background.
+    async fn import_mutes(&self, ctx: &Context<'_>, list: String) -> async_graphql::Result<ImportPayload> {
+        import(ctx, ImportKind::Mutes, imports::plain_list(&list)).await
+    }
+}
+
+async fn import(ctx: &Context<'_>, kind: ImportKind, accounts: Vec<String>) -> async_graphql::Result<ImportPayload> {
+    let user = ctx.viewer().require_user()?;
+    let count = accounts.len() as u64;
+    imports::start(ctx.db(), user, kind, accounts).await?;
+    Ok(ImportPayload { accounts: count })
 }

@@ -85,6 +85,7 @@ impl RestError {
                 (StatusCode::CONFLICT, if details.is_null() { json!({ "error": message }) } else { details.clone() })
             }
             (AppError::Unique(_), _) => (StatusCode::CONFLICT, json!({ "error": err.to_string() })),
+            (AppError::UnsupportedType(m), _) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, json!({ "error": m })),
             (AppError::RateLimited, _) => (StatusCode::TOO_MANY_REQUESTS, json!({ "error": "Throttled" })),
             (AppError::Internal(_), _) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "Something went wrong" }))

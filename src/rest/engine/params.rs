@@ -33,6 +33,20 @@ impl FilePart {
     }
 }
 
+impl FilePart {
+    /// The file's content as text, for a parameter that Pleroma takes as text or as a file
+    /// (`list` of the imports): `None` when it is not UTF-8.
+    pub fn text(&self) -> Result<Option<String>, ParamError> {
+        use std::io::{Read, Seek};
+        let failed = |e: std::io::Error| ParamError { field: self.name.clone(), message: e.to_string() };
+        let mut file = self.file.try_clone().map_err(failed)?;
+        file.rewind().map_err(failed)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(failed)?;
+        Ok(String::from_utf8(bytes).ok())
+    }
+}
+
 /// A request's parameters and its file parts.
 pub type Decoded = (Map<String, Value>, Vec<FilePart>);
 

@@ -113,6 +113,18 @@ async fn execute(
             uploads.extend(upload_variables(name, ty, &files, &mut variables).map_err(|e| invalid(e, style))?);
             continue;
         }
+        // A file part where text is expected is read as text (Pleroma's imports take either).
+        if !merged.contains_key(name.as_str()) && super::schema_index::named(ty) == "String" {
+            if let Some(part) = files.iter().find(|f| &f.name == name) {
+                let text = part.text().map_err(|e| invalid(e, style))?.ok_or_else(|| {
+                    invalid(
+                        params::ParamError { field: name.clone(), message: format!("{name}: not UTF-8 text") },
+                        style,
+                    )
+                })?;
+                merged.insert(name.clone(), Value::String(text));
+            }
+        }
         let value = coerce(&state.facade.index, name, ty, merged.get(name.as_str())).map_err(|e| invalid(e, style))?;
         if let Some(value) = value {
             variables.insert(name.clone(), value);
