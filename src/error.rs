@@ -29,6 +29,9 @@ pub enum AppError {
     /// and is logged, never shown.
     #[error("has already been taken")]
     Unique(String),
+    /// Another server failed or refused what this request needed (502 `{"error": msg}`).
+    #[error("{0}")]
+    Upstream(String),
     /// Too many attempts (429).
     #[error("Throttled")]
     RateLimited,
@@ -46,6 +49,7 @@ pub mod code {
     pub const VALIDATION_FAILED: &str = "VALIDATION_FAILED";
     pub const CONFLICT: &str = "CONFLICT";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const UPSTREAM: &str = "UPSTREAM";
     pub const INTERNAL: &str = "INTERNAL";
 }
 
@@ -60,6 +64,7 @@ impl AppError {
             AppError::Invalid(_) => code::VALIDATION_FAILED,
             AppError::Conflict { .. } | AppError::Unique(_) => code::CONFLICT,
             AppError::RateLimited => code::RATE_LIMITED,
+            AppError::Upstream(_) => code::UPSTREAM,
             AppError::Internal(_) => code::INTERNAL,
         }
     }

@@ -4,6 +4,7 @@ pub mod announcements;
 pub mod backups;
 pub mod credentials;
 pub mod documents;
+pub mod emoji;
 pub mod federation;
 pub mod frontends;
 pub mod import;

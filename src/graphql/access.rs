@@ -30,6 +30,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::announcements::ACCESS,
         super::instance::ACCESS,
         super::invites::ACCESS,
+        super::emoji::ACCESS,
         super::purge::ACCESS,
         super::reports::ACCESS,
         super::rules::ACCESS,

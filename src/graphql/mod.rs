@@ -5,6 +5,7 @@ pub mod announcements;
 pub mod backups;
 pub mod credentials;
 pub mod documents;
+pub mod emoji;
 pub mod errors;
 pub mod frontends;
 pub mod instance;
@@ -54,6 +55,7 @@ pub struct Query(
     backups::BackupsQuery,
     media_proxy::MediaProxyQuery,
     relays::RelaysQuery,
+    emoji::EmojiQuery,
 );
 
 /// Every mutation, one object per area.
@@ -74,6 +76,7 @@ pub struct Mutation(
     rules::RulesMutation,
     announcements::AnnouncementsMutation,
     oauth_apps::OAuthAppsMutation,
+    emoji::EmojiMutation,
 );
 
 /// The gateway's schema type.
@@ -107,6 +110,10 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         .override_output_type_description::<oauth_apps::OAuthAppConnection>("A page of OAuth apps, with the counts.")
         .override_output_type_description::<announcements::AnnouncementConnection>(
             "A page of announcements, with the total count.",
+        )
+        .override_output_type_description::<emoji::EmojiPackConnection>("A page of emoji packs, with the total count.")
+        .override_output_type_description::<emoji::EmojiFileConnection>(
+            "A page of a pack's emoji, with the total count.",
         )
 }
 

@@ -9,6 +9,7 @@ mod backups;
 mod bootstrap;
 mod credentials;
 mod documents;
+mod emoji;
 mod frontends;
 mod invites;
 mod media_proxy;
@@ -58,6 +59,7 @@ pub fn route_table() -> Vec<Route> {
         backups::routes(),
         media_proxy::routes(),
         relays::routes(),
+        emoji::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

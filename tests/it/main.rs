@@ -9,6 +9,7 @@ mod bootstrap;
 mod cli;
 mod credentials;
 mod documents;
+mod emoji;
 mod engine;
 mod facade;
 mod frontends;

@@ -28,6 +28,9 @@ pub enum ErrorStyle {
     /// `{"error": "Record not found"}`, validation failures 422 `{"error": "<messages joined by
     /// \", \">"}`, other refusals 400 `{"error": msg}`.
     Mastodon,
+    /// Pleroma's emoji controllers: `{"error": msg}` for every refusal, validation failures
+    /// 422 `{"error": "<messages joined by \", \">"}`.
+    Plain,
 }
 
 impl RestError {
@@ -61,12 +64,16 @@ impl RestError {
             (AppError::NotFound(_) | AppError::BadRequest(_) | AppError::Invalid(_), ErrorStyle::EmptyString) => {
                 (StatusCode::BAD_REQUEST, json!(""))
             }
-            (AppError::NotFound(m), ErrorStyle::Admin) => (StatusCode::NOT_FOUND, json!({ "error": m })),
+            (AppError::NotFound(m), ErrorStyle::Admin | ErrorStyle::Plain) => {
+                (StatusCode::NOT_FOUND, json!({ "error": m }))
+            }
             (AppError::NotFound(_), ErrorStyle::Mastodon) => {
                 (StatusCode::NOT_FOUND, json!({ "error": "Record not found" }))
             }
-            (AppError::BadRequest(m), ErrorStyle::Mastodon) => (StatusCode::BAD_REQUEST, json!({ "error": m })),
-            (AppError::Invalid(fields), ErrorStyle::Mastodon) => {
+            (AppError::BadRequest(m), ErrorStyle::Mastodon | ErrorStyle::Plain) => {
+                (StatusCode::BAD_REQUEST, json!({ "error": m }))
+            }
+            (AppError::Invalid(fields), ErrorStyle::Mastodon | ErrorStyle::Plain) => {
                 let messages: Vec<&str> = fields.values().map(String::as_str).collect();
                 (StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": messages.join(", ") }))
             }
@@ -78,6 +85,7 @@ impl RestError {
                 (StatusCode::CONFLICT, if details.is_null() { json!({ "error": message }) } else { details.clone() })
             }
             (AppError::Unique(_), _) => (StatusCode::CONFLICT, json!({ "error": err.to_string() })),
+            (AppError::Upstream(m), _) => (StatusCode::BAD_GATEWAY, json!({ "error": m })),
             (AppError::RateLimited, _) => (StatusCode::TOO_MANY_REQUESTS, json!({ "error": "Throttled" })),
             (AppError::Internal(_), _) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "Something went wrong" }))

@@ -227,7 +227,9 @@ fn operation(index: &SchemaIndex, compiled: &CompiledRoute, path: &str) -> Value
         Shape::Redirect { .. } => {
             responses.insert("302".into(), json!({ "description": "Redirect to the URL in Location" }));
         }
-        Shape::Text { content_type, .. } | Shape::Binary { content_type, .. } => {
+        Shape::Text { content_type, .. }
+        | Shape::Binary { content_type, .. }
+        | Shape::Attachment { content_type, .. } => {
             let content = json!({ content_type: { "schema": { "type": "string", "format": "binary" } } });
             responses.insert("200".into(), json!({ "description": "Success", "content": content }));
         }
