@@ -332,6 +332,8 @@ pub fn document(state: &AppState) -> Value {
     let mut paths: Map<String, Value> = Map::new();
     for compiled in &state.facade.routes {
         for path in compiled.route.paths() {
+            // axum's catch-all `{*rest}` is OpenAPI's `{rest}` (one parameter, slashes allowed).
+            let path = path.replace("{*", "{");
             let entry = paths.entry(path.clone()).or_insert_with(|| json!({}));
             entry[compiled.route.method.as_str().to_lowercase()] = operation(&state.facade.index, compiled, &path);
         }
