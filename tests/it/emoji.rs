@@ -256,7 +256,7 @@ async fn a_pack_is_made_filled_renamed_archived_and_deleted() {
     assert_eq!(reply.body["danker"], json!("sub/fetched.png"));
 
     // The index follows every change.
-    let list = app.get("/api/pleroma/emoji", None).await;
+    let list = app.get("/api/pleroma/emoji.json", None).await;
     assert_eq!(list.body["blank"], json!({"image_url": "/emoji/cofe/blank.png", "tags": ["pack:cofe"]}));
     assert!(list.body.get("dank").is_none());
     let mastodon = app.get("/api/v1/custom_emojis", None).await;
@@ -292,7 +292,7 @@ async fn a_pack_is_made_filled_renamed_archived_and_deleted() {
 
     // Listed with can-download and the archive's SHA-256.
     let [packs_v1, packs_legacy] = both_prefixes(PACKS);
-    let list = app.get(&packs_v1, None).await;
+    let list = app.get(&format!("{packs_v1}.json?page=1"), None).await;
     assert_eq!(list.body["count"], json!(1));
     let listed = &list.body["packs"]["cofe"];
     assert_eq!(listed["pack"]["can-download"], json!(true));
@@ -681,4 +681,30 @@ async fn graphql_has_every_capability_with_the_privilege() {
     let deleted =
         app.graphql(Some(&token), "mutation { deleteEmojiPack(input: {name: \"gq\"}) { name } }", json!({})).await;
     assert_eq!(deleted["data"]["deleteEmojiPack"]["name"], json!("gq"));
+}
+
+#[tokio::test]
+async fn local_statuses_show_the_emoji_they_name() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    app.request(Method::POST, &format!("{PACK}?name=st"), Some(&token), None).await;
+    upload(&app, &format!("{FILES}?name=st"), &token, image_form("blank.png", png(1), None)).await;
+    upload(&app, &format!("{FILES}?name=st"), &token, image_form("dank.gif", gif(), None)).await;
+    let author = app.user("author").await;
+    let new = pleroma_gateway::domain::statuses::NewStatus {
+        status: Some("hello :dank: :blank::blank: and :nope:".into()),
+        ..Default::default()
+    };
+    let status =
+        pleroma_gateway::domain::statuses::create(&app.state.db, &app.state.settings, &author, new).await.unwrap();
+    let reply = app.get(&format!("/api/v1/pleroma/admin/statuses/{}", status.id), Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let url = |file: &str| format!("http://localhost:4000/emoji/st/{file}");
+    assert_eq!(
+        reply.body["emojis"],
+        json!([
+            {"shortcode": "blank", "url": url("blank.png"), "static_url": url("blank.png"), "visible_in_picker": true},
+            {"shortcode": "dank", "url": url("dank.gif"), "static_url": url("dank.gif"), "visible_in_picker": true},
+        ])
+    );
 }

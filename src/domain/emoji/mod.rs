@@ -99,6 +99,32 @@ impl EmojiIndex {
         count
     }
 
+    /// The emoji `:shortcode:`s in `texts` name, by shortcode (Pleroma's
+    /// `Emoji.Formatter.get_emoji_map`, against the current index).
+    pub fn used_in(&self, texts: &[&str]) -> Vec<Emoji> {
+        static PATTERN: OnceLock<Option<regex::Regex>> = OnceLock::new();
+        let Some(pattern) = PATTERN.get_or_init(|| regex::Regex::new(r":([A-Za-z0-9_-]+):").ok()) else {
+            return Vec::new();
+        };
+        if !texts.iter().any(|t| t.contains(':')) {
+            return Vec::new();
+        }
+        let all = self.all();
+        let mut found = BTreeMap::new();
+        for text in texts {
+            // Overlapping matches (`:a:b:`) count each shortcode, as Pleroma's scan of `:`-pairs.
+            let mut start = 0;
+            while let Some(m) = pattern.captures_at(text, start) {
+                let (Some(whole), Some(code)) = (m.get(0), m.get(1)) else { break };
+                if let Some(emoji) = all.get(code.as_str()) {
+                    found.insert(emoji.shortcode.clone(), emoji.clone());
+                }
+                start = whole.end() - 1;
+            }
+        }
+        found.into_values().collect()
+    }
+
     pub(crate) fn cached_archive(&self, name: &str, fingerprint: &[u8; 32]) -> Option<Arc<BuiltArchive>> {
         let archives = self.archives.lock().unwrap_or_else(|e| e.into_inner());
         archives.get(name).filter(|(f, _)| f == fingerprint).map(|(_, a)| a.clone())
