@@ -51,6 +51,11 @@ fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Bytes that do not compress.
+fn rand_bytes(n: usize) -> Vec<u8> {
+    (0..n).map(|_| rand::random::<u8>()).collect()
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02X}")).collect()
@@ -498,6 +503,13 @@ async fn serve_fake(fake: Fake) -> String {
         .route("/api/v1/pleroma/emoji/pack", get(fake_pack))
         .route("/api/v1/pleroma/emoji/packs/archive", get(fake_archive))
         .route("/fallback.zip", get(fake_archive))
+        .route(
+            "/slow.zip",
+            get(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                "late"
+            }),
+        )
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -618,7 +630,11 @@ async fn a_second_gateway_downloads_a_shared_pack_and_refuses_tampered_ones() {
 
 #[tokio::test]
 async fn a_new_fallback_src_is_checked_and_its_sha256_stored() {
-    let app = TestApp::new().await;
+    let app = TestApp::with_settings(|s| {
+        s.emoji.fetch_timeout_secs = 1;
+        s.emoji.max_archive_size = 4096;
+    })
+    .await;
     let token = app.admin_token().await;
     app.request(Method::POST, &format!("{PACK}?name=fb"), Some(&token), None).await;
     upload(&app, &format!("{FILES}?name=fb"), &token, image_form("a.png", png(1), None)).await;
@@ -638,6 +654,20 @@ async fn a_new_fallback_src_is_checked_and_its_sha256_stored() {
     assert_eq!(reply.body, json!({"fallback-src": src, "fallback-src-sha256": sha256_hex(&archive)}));
     let reply = app.patch(&format!("{PACK}?name=nope"), &token, json!({"metadata": {}})).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
+
+    // Fetches are capped in time and size; neither changes the pack.
+    let started = std::time::Instant::now();
+    let slow = json!({"metadata": {"fallback-src": format!("{base}/slow.zip")}});
+    let reply = app.patch(&format!("{PACK}?name=fb"), &token, slow).await;
+    assert_eq!(reply.status, StatusCode::BAD_GATEWAY, "{}", reply.text);
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    *fake.archive.lock().unwrap() = zip_of(&[("a.png", &png(1)), ("pad.bin", &rand_bytes(8192))]);
+    let reply =
+        app.patch(&format!("{PACK}?name=fb"), &token, json!({"metadata": {"fallback-src": format!("{src}?2")}})).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    assert!(reply.body["error"].as_str().unwrap().contains("larger than the limit of 4096 bytes"), "{}", reply.text);
+    let shown = app.get(&format!("{PACK}?name=fb"), None).await;
+    assert_eq!(shown.body["pack"]["fallback-src-sha256"], json!(sha256_hex(&archive)));
 }
 
 #[tokio::test]

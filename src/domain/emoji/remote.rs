@@ -127,7 +127,7 @@ fn source(remote_pack: &Value, base: &url::Url, name: &str) -> Result<Source, Ap
 /// the pack; only those files are taken, checked like uploads.
 pub async fn download(
     config: &Config,
-    index: &EmojiIndex,
+    index: &std::sync::Arc<EmojiIndex>,
     base: &url::Url,
     name: &str,
     local_name: &str,
@@ -170,7 +170,10 @@ pub async fn download(
     metadata.remove("can-download");
     metadata.remove("download-sha256");
     let _guard = index.writes.lock().await;
-    pack::install(index, local_name, files, metadata, &contents, config.max_file_size)
+    let (index, local, max_file) = (index.clone(), local_name.to_string(), config.max_file_size);
+    tokio::task::spawn_blocking(move || pack::install(&index, &local, files, metadata, &contents, max_file))
+        .await
+        .map_err(AppError::internal)?
 }
 
 /// Pleroma's fallback-src check on PATCH: the archive must hold every file of the pack; its
