@@ -44,6 +44,7 @@ struct FileConfig {
     backup: Backup,
     frontends: Frontends,
     media_proxy: MediaProxy,
+    emoji: Emoji,
 }
 
 /// Resolved settings.
@@ -62,6 +63,7 @@ pub struct Settings {
     pub backup: Backup,
     pub frontends: Frontends,
     pub media_proxy: MediaProxy,
+    pub emoji: Emoji,
 }
 
 /// Pleroma's `Pleroma.User.Backup` settings.
@@ -167,6 +169,39 @@ impl Default for MediaProxy {
             max_body_length: 25 * 1_048_576,
             timeout_secs: 10,
             allowed_types: vec!["image/".into(), "video/".into(), "audio/".into()],
+        }
+    }
+}
+
+/// Custom emoji and emoji packs (`<data_dir>/static/emoji/<pack>/`): limits on what uploads,
+/// archives and fetches from other instances may bring.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Emoji {
+    /// Largest emoji image accepted, in bytes (uploads, URL fetches, archive entries).
+    pub max_file_size: u64,
+    /// Largest pack archive fetched from another instance or a fallback-src, in bytes.
+    pub max_archive_size: u64,
+    /// Most bytes one archive may unpack to.
+    pub max_unpacked_size: u64,
+    /// Most entries one archive may hold.
+    pub max_entries: usize,
+    /// Seconds a fetch from another instance may take in all.
+    pub fetch_timeout_secs: u64,
+    /// File extensions taken for emoji in a pack without pack.json or emoji.txt (Pleroma's
+    /// `[:emoji, :pack_extensions]`).
+    pub pack_extensions: Vec<String>,
+}
+
+impl Default for Emoji {
+    fn default() -> Self {
+        Emoji {
+            max_file_size: 1_048_576,
+            max_archive_size: 50 * 1_048_576,
+            max_unpacked_size: 100 * 1_048_576,
+            max_entries: 5_000,
+            fetch_timeout_secs: 30,
+            pack_extensions: vec![".png".into(), ".gif".into()],
         }
     }
 }
@@ -371,6 +406,7 @@ impl Settings {
             backup: file.backup,
             frontends: file.frontends,
             media_proxy: file.media_proxy,
+            emoji: file.emoji,
         })
     }
 
@@ -389,6 +425,7 @@ impl Settings {
             backup: Backup::default(),
             frontends: Frontends::default(),
             media_proxy: MediaProxy::default(),
+            emoji: Emoji::default(),
         }
     }
 

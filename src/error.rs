@@ -32,6 +32,9 @@ pub enum AppError {
     /// A file of a type the route does not take (415 `{"error": msg}`).
     #[error("{0}")]
     UnsupportedType(String),
+    /// Another server failed or refused what this request needed (502 `{"error": msg}`).
+    #[error("{0}")]
+    Upstream(String),
     /// Too many attempts (429).
     #[error("Throttled")]
     RateLimited,
@@ -50,6 +53,7 @@ pub mod code {
     pub const CONFLICT: &str = "CONFLICT";
     pub const UNSUPPORTED_TYPE: &str = "UNSUPPORTED_TYPE";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const UPSTREAM: &str = "UPSTREAM";
     pub const INTERNAL: &str = "INTERNAL";
 }
 
@@ -65,6 +69,7 @@ impl AppError {
             AppError::Conflict { .. } | AppError::Unique(_) => code::CONFLICT,
             AppError::UnsupportedType(_) => code::UNSUPPORTED_TYPE,
             AppError::RateLimited => code::RATE_LIMITED,
+            AppError::Upstream(_) => code::UPSTREAM,
             AppError::Internal(_) => code::INTERNAL,
         }
     }

@@ -27,6 +27,8 @@ impl AppState {
         let facade_schema = crate::graphql::facade_schema(db.clone(), settings.clone(), mailer.clone());
         let facade = Arc::new(crate::rest::facade(&facade_schema)?);
         std::thread::spawn(crate::auth::password::prepare_dummy);
+        // This process's emoji index, loaded from disk now rather than on the first request.
+        crate::domain::emoji::index(&settings);
         Ok(AppState {
             rate_limits: Arc::new(RateLimits::new(settings.rate_limit.clone())),
             token_cache: Arc::default(),

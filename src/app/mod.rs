@@ -35,6 +35,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state);
     // Before routing, as Phoenix does: honour `_method` overrides and ignore a trailing slash.
     let api = middleware::from_fn(method_override).layer(api);
+    let api = middleware::from_fn(strip_emoji_json).layer(api);
     let api = middleware::from_fn(reject_nul).layer(api);
     Router::new().fallback_service(NormalizePath::trim_trailing_slash(api)).layer(cors())
 }
@@ -95,6 +96,23 @@ async fn reject_nul(request: Request, next: Next) -> Response {
     let percent_nul = |s: &str| s.contains("%00");
     if percent_nul(&path) || request.uri().query().is_some_and(percent_nul) || basic_has_nul(&request) {
         return nul_refused(&path);
+    }
+    next.run(request).await
+}
+
+/// Pleroma's `:pleroma_api` routes under `/emoji` take a trailing `.json` (Phoenix's
+/// `trailing_format_plug`): `/api/pleroma/emoji.json` is `/api/pleroma/emoji`.
+async fn strip_emoji_json(mut request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let emoji = path.starts_with("/api/pleroma/emoji") || path.starts_with("/api/v1/pleroma/emoji");
+    if let Some(stripped) = path.strip_suffix(".json").filter(|_| emoji) {
+        let rebuilt = match request.uri().query() {
+            Some(query) => format!("{stripped}?{query}"),
+            None => stripped.to_string(),
+        };
+        if let Ok(uri) = rebuilt.parse() {
+            *request.uri_mut() = uri;
+        }
     }
     next.run(request).await
 }

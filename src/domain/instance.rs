@@ -96,7 +96,7 @@ pub struct InstanceInfo {
 
 /// Pleroma feature flags this server honours. Add `shareable_emoji_packs` with the emoji-pack
 /// area: Pleroma's admin-fe imports remote packs only when it is set.
-pub const FEATURES: &[&str] = &["pleroma_api", "mastodon_api"];
+pub const FEATURES: &[&str] = &["pleroma_api", "mastodon_api", "shareable_emoji_packs"];
 
 impl InstanceInfo {
     /// The facts under these settings.

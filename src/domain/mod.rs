@@ -5,6 +5,7 @@ pub mod backups;
 pub mod chats;
 pub mod credentials;
 pub mod documents;
+pub mod emoji;
 pub mod federation;
 pub mod frontends;
 pub mod import;

@@ -32,6 +32,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::own_account::ACCESS,
         super::instance::ACCESS,
         super::invites::ACCESS,
+        super::emoji::ACCESS,
         super::purge::ACCESS,
         super::reports::ACCESS,
         super::rules::ACCESS,

@@ -6,6 +6,7 @@ pub mod backups;
 pub mod chats;
 pub mod credentials;
 pub mod documents;
+pub mod emoji;
 pub mod errors;
 pub mod frontends;
 pub mod instance;
@@ -58,6 +59,7 @@ pub struct Query(
     relays::RelaysQuery,
     chats::ChatsQuery,
     own_account::OwnAccountQuery,
+    emoji::EmojiQuery,
 );
 
 /// Every mutation, one object per area.
@@ -80,6 +82,7 @@ pub struct Mutation(
     oauth_apps::OAuthAppsMutation,
     chats::ChatsMutation,
     own_account::OwnAccountMutation,
+    emoji::EmojiMutation,
 );
 
 /// The gateway's schema type.
@@ -113,6 +116,10 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         .override_output_type_description::<oauth_apps::OAuthAppConnection>("A page of OAuth apps, with the counts.")
         .override_output_type_description::<announcements::AnnouncementConnection>(
             "A page of announcements, with the total count.",
+        )
+        .override_output_type_description::<emoji::EmojiPackConnection>("A page of emoji packs, with the total count.")
+        .override_output_type_description::<emoji::EmojiFileConnection>(
+            "A page of a pack's emoji, with the total count.",
         )
 }
 

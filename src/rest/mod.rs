@@ -10,6 +10,7 @@ mod bootstrap;
 mod chats;
 mod credentials;
 mod documents;
+mod emoji;
 mod frontends;
 mod images;
 mod invites;
@@ -64,6 +65,7 @@ pub fn route_table() -> Vec<Route> {
         chats::routes(),
         own_account::routes(),
         images::routes(),
+        emoji::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

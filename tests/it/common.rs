@@ -97,7 +97,21 @@ impl TestApp {
         TestApp::build(|_| {}, Some(facade)).await
     }
 
+    /// A gateway whose instance URL is the address it listens on (links in its nodeinfo work,
+    /// for tests where another gateway talks to it).
+    pub async fn self_addressed(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        TestApp::build_at(adjust, None, true).await
+    }
+
     async fn build(adjust: impl FnOnce(&mut Settings), facade: Option<pleroma_gateway::rest::Facade>) -> TestApp {
+        TestApp::build_at(adjust, facade, false).await
+    }
+
+    async fn build_at(
+        adjust: impl FnOnce(&mut Settings),
+        facade: Option<pleroma_gateway::rest::Facade>,
+        own_url: bool,
+    ) -> TestApp {
         let data_dir = std::env::temp_dir().join(format!(
             "gw-test-{}-{}-{}",
             std::process::id(),
@@ -107,6 +121,11 @@ impl TestApp {
         std::fs::create_dir_all(&data_dir).expect("temp dir");
         let (url, pg_database) = fresh_database(&data_dir).await;
         let mut settings = Settings::for_database(&url, &data_dir);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        if own_url {
+            settings.instance_url = format!("http://{addr}");
+        }
         adjust(&mut settings);
         let db = Db::connect(&url).await.expect("connect");
         db.migrate().await.expect("migrate");
@@ -114,8 +133,6 @@ impl TestApp {
         if let Some(facade) = facade {
             state.facade = std::sync::Arc::new(facade);
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
         let app = pleroma_gateway::app(state.clone());
         tokio::spawn(async move {
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.ok();

@@ -47,6 +47,8 @@ async fn openapi_document_lists_every_route() {
     assert_eq!(doc["openapi"], "3.0.3");
     for compiled in &app.state.facade.routes {
         for path in compiled.route.paths() {
+            // A catch-all `{*rest}` is documented as `{rest}`.
+            let path = path.replace("{*", "{");
             let op = &doc["paths"][&path][compiled.route.method.as_str().to_lowercase()];
             assert!(op.is_object(), "{} {path} missing", compiled.route.method);
             assert_eq!(op["summary"], compiled.route.summary);
@@ -230,6 +232,11 @@ async fn every_list_route_runs_a_constant_number_of_statements() {
         if compiled.route.method != axum::http::Method::GET
             || !operation.variables.iter().any(|(n, _)| n == "page_size")
         {
+            continue;
+        }
+        // Emoji pack lists are read from the emoji directory, not the database (no statements at
+        // all); their paging is checked in tests/it/emoji.rs.
+        if compiled.route.path.starts_with("/api/v1/pleroma/emoji/") {
             continue;
         }
         let path = compiled.route.path.replace("{instance}", "remote.example");

@@ -10,6 +10,7 @@ mod chats;
 mod cli;
 mod credentials;
 mod documents;
+mod emoji;
 mod engine;
 mod facade;
 mod frontends;

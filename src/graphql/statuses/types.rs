@@ -339,9 +339,23 @@ impl Status {
     async fn language(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         Ok(self.shown(ctx).await?.language)
     }
-    /// Custom emoji used in it (none are recorded: `[]`).
-    async fn emojis(&self) -> Vec<AccountEmoji> {
-        vec![]
+    /// This instance's custom emoji its text and content warning name as `:shortcode:`, by
+    /// shortcode (local statuses; remote ones carry no emoji here: `[]`).
+    async fn emojis(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AccountEmoji>> {
+        if !self.row.local {
+            return Ok(vec![]);
+        }
+        let shown = self.shown(ctx).await?;
+        let base = &ctx.settings().instance_url;
+        let index = crate::domain::emoji::index(ctx.settings());
+        Ok(index
+            .used_in(&[&shown.content, &self.row.spoiler_text])
+            .into_iter()
+            .map(|emoji| {
+                let url = format!("{base}{}", emoji.file);
+                AccountEmoji { shortcode: emoji.shortcode, static_url: url.clone(), url, visible_in_picker: true }
+            })
+            .collect())
     }
     /// Pleroma's additions.
     async fn pleroma(&self) -> StatusPleroma<'_> {

@@ -165,10 +165,10 @@ fn check_shape(shape: &Shape, document: &ExecutableDocument, root: &SelectionSet
     if let Shape::Literal(text) = shape {
         serde_json::from_str::<serde_json::Value>(text).map_err(|e| format!("literal {text} is not JSON: {e}"))?;
     }
-    match shape.key() {
-        Some(key) if !selects(document, root, key) => Err(format!("the shape reads `{key}`, which is not selected")),
-        _ => Ok(()),
+    if let Some(key) = shape.keys().into_iter().find(|key| !selects(document, root, key)) {
+        return Err(format!("the shape reads `{key}`, which is not selected"));
     }
+    Ok(())
 }
 
 /// Whether `set` has a field answering under `key` (directly or through fragments).

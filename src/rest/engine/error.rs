@@ -32,6 +32,9 @@ pub enum ErrorStyle {
     /// 200 with `{"error": msg}`; not found is 404 `{"error": msg}`; credentials, scopes and
     /// parameters fail as in `Admin`.
     RefusalIsOk,
+    /// Pleroma's emoji controllers: `{"error": msg}` for every refusal, validation failures
+    /// 422 `{"error": "<messages joined by \", \">"}`.
+    Plain,
 }
 
 impl RestError {
@@ -66,14 +69,16 @@ impl RestError {
                 (StatusCode::BAD_REQUEST, json!(""))
             }
             (AppError::BadRequest(m), ErrorStyle::RefusalIsOk) => (StatusCode::OK, json!({ "error": m })),
-            (AppError::NotFound(m), ErrorStyle::Admin | ErrorStyle::RefusalIsOk) => {
+            (AppError::NotFound(m), ErrorStyle::Admin | ErrorStyle::RefusalIsOk | ErrorStyle::Plain) => {
                 (StatusCode::NOT_FOUND, json!({ "error": m }))
             }
             (AppError::NotFound(_), ErrorStyle::Mastodon) => {
                 (StatusCode::NOT_FOUND, json!({ "error": "Record not found" }))
             }
-            (AppError::BadRequest(m), ErrorStyle::Mastodon) => (StatusCode::BAD_REQUEST, json!({ "error": m })),
-            (AppError::Invalid(fields), ErrorStyle::Mastodon) => {
+            (AppError::BadRequest(m), ErrorStyle::Mastodon | ErrorStyle::Plain) => {
+                (StatusCode::BAD_REQUEST, json!({ "error": m }))
+            }
+            (AppError::Invalid(fields), ErrorStyle::Mastodon | ErrorStyle::Plain) => {
                 let messages: Vec<&str> = fields.values().map(String::as_str).collect();
                 (StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": messages.join(", ") }))
             }
@@ -86,6 +91,7 @@ impl RestError {
             }
             (AppError::Unique(_), _) => (StatusCode::CONFLICT, json!({ "error": err.to_string() })),
             (AppError::UnsupportedType(m), _) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, json!({ "error": m })),
+            (AppError::Upstream(m), _) => (StatusCode::BAD_GATEWAY, json!({ "error": m })),
             (AppError::RateLimited, _) => (StatusCode::TOO_MANY_REQUESTS, json!({ "error": "Throttled" })),
             (AppError::Internal(_), _) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "Something went wrong" }))

@@ -227,7 +227,9 @@ fn operation(index: &SchemaIndex, compiled: &CompiledRoute, path: &str) -> Value
         Shape::Redirect { .. } => {
             responses.insert("302".into(), json!({ "description": "Redirect to the URL in Location" }));
         }
-        Shape::Text { content_type, .. } | Shape::Binary { content_type, .. } => {
+        Shape::Text { content_type, .. }
+        | Shape::Binary { content_type, .. }
+        | Shape::Attachment { content_type, .. } => {
             let content = json!({ content_type: { "schema": { "type": "string", "format": "binary" } } });
             responses.insert("200".into(), json!({ "description": "Success", "content": content }));
         }
@@ -330,6 +332,8 @@ pub fn document(state: &AppState) -> Value {
     let mut paths: Map<String, Value> = Map::new();
     for compiled in &state.facade.routes {
         for path in compiled.route.paths() {
+            // axum's catch-all `{*rest}` is OpenAPI's `{rest}` (one parameter, slashes allowed).
+            let path = path.replace("{*", "{");
             let entry = paths.entry(path.clone()).or_insert_with(|| json!({}));
             entry[compiled.route.method.as_str().to_lowercase()] = operation(&state.facade.index, compiled, &path);
         }

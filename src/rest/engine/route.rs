@@ -26,6 +26,9 @@ pub struct Route {
     pub action: Action,
     /// Largest request body accepted.
     pub body_limit: usize,
+    /// Request parameters also offered under another variable name (`("file", "file_url")`:
+    /// a `file` sent as text is the `$file_url` variable, a `file` part stays `$file`).
+    pub param_aliases: &'static [(&'static str, &'static str)],
 }
 
 /// What a row runs.
@@ -85,6 +88,9 @@ pub enum Shape {
     Text { at: Option<&'static str>, content_type: &'static str },
     /// A base64 string field sent decoded, with this content type (images, archives).
     Binary { at: Option<&'static str>, content_type: &'static str },
+    /// A download: the base64 string at `data` sent decoded with this content type, and
+    /// `Content-Disposition: attachment; filename="<the string at filename>"`.
+    Attachment { data: &'static str, filename: &'static str, content_type: &'static str },
     /// `302 Found` to the URL in a string field.
     Redirect { at: Option<&'static str> },
     /// A conversion function.
@@ -124,7 +130,16 @@ impl Shape {
     pub fn key(&self) -> Option<&'static str> {
         match self {
             Shape::Json { at, .. } | Shape::Text { at, .. } | Shape::Binary { at, .. } | Shape::Redirect { at } => *at,
+            Shape::Attachment { data, .. } => Some(data),
             _ => None,
+        }
+    }
+
+    /// Every key this shape reads.
+    pub fn keys(&self) -> Vec<&'static str> {
+        match self {
+            Shape::Attachment { data, filename, .. } => vec![data, filename],
+            other => other.key().into_iter().collect(),
         }
     }
 }
@@ -146,6 +161,7 @@ impl Route {
             summary,
             action: Action::Operation(Operation { name, text, shape, errors: ErrorStyle::Admin, require: None }),
             body_limit: SMALL_BODY,
+            param_aliases: &[],
         }
     }
 
@@ -165,6 +181,7 @@ impl Route {
             summary,
             action: Action::Native(Native { access, handler, responses }),
             body_limit: SMALL_BODY,
+            param_aliases: &[],
         }
     }
 
@@ -181,6 +198,20 @@ impl Route {
         if let Action::Operation(op) = &mut self.action {
             op.errors = ErrorStyle::EmptyString;
         }
+        self
+    }
+
+    /// Errors as Pleroma's emoji controllers render them (`ErrorStyle::Plain`).
+    pub fn plain_errors(mut self) -> Route {
+        if let Action::Operation(op) = &mut self.action {
+            op.errors = ErrorStyle::Plain;
+        }
+        self
+    }
+
+    /// Offer request parameters under other variable names too (see `param_aliases`).
+    pub fn param_aliases(mut self, aliases: &'static [(&'static str, &'static str)]) -> Route {
+        self.param_aliases = aliases;
         self
     }
 

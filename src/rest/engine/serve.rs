@@ -101,6 +101,11 @@ async fn execute(
         _ => e,
     })?;
     merged.extend(path.into_iter().map(|(k, v)| (k, Value::String(v))));
+    for (from, to) in compiled.route.param_aliases {
+        if let Some(value) = merged.get(*from).cloned() {
+            merged.entry(to.to_string()).or_insert(value);
+        }
+    }
     // Headers Pleroma reads as parameters: the client's `Idempotency-Key` (status posting).
     if let Some(key) = parts.headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
         merged.entry("idempotency_key").or_insert_with(|| Value::String(key.to_string()));
@@ -167,9 +172,11 @@ fn legacy_invalid() -> RestError {
 fn invalid(e: params::ParamError, style: ErrorStyle) -> RestError {
     match style {
         ErrorStyle::Legacy => legacy_invalid(),
-        ErrorStyle::Admin | ErrorStyle::EmptyString | ErrorStyle::Mastodon | ErrorStyle::RefusalIsOk => {
-            RestError::validation(&e.field, &e.message)
-        }
+        ErrorStyle::Admin
+        | ErrorStyle::EmptyString
+        | ErrorStyle::Mastodon
+        | ErrorStyle::RefusalIsOk
+        | ErrorStyle::Plain => RestError::validation(&e.field, &e.message),
     }
 }
 
@@ -236,6 +243,17 @@ fn shape_answer(shape: Shape, field: ConstValue, call: &Call<'_>) -> Result<Answ
                 .decode(string(pick(field, at))?)
                 .map_err(|e| AppError::internal(format!("binary field is not base64: {e}")))?;
             Answer::bytes(content_type, bytes)
+        }
+        Shape::Attachment { data, filename, content_type } => {
+            let ConstValue::Object(mut map) = field else { return Err(AppError::not_found()) };
+            let name = string(map.shift_remove(filename).unwrap_or(ConstValue::Null))?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(string(map.shift_remove(data).unwrap_or(ConstValue::Null))?)
+                .map_err(|e| AppError::internal(format!("binary field is not base64: {e}")))?;
+            // Plug's `send_download`: the name quoted, quotes and line breaks left out.
+            let quoted: String = name.chars().filter(|c| !matches!(c, '"' | '\\' | '\r' | '\n')).collect();
+            Answer::bytes(content_type, bytes)
+                .header(axum::http::header::CONTENT_DISPOSITION, &format!("attachment; filename=\"{quoted}\""))
         }
         Shape::Redirect { at } => Answer::redirect(&string(pick(field, at))?),
         Shape::Convert(convert) => convert(field, call)?,
