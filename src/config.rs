@@ -44,6 +44,8 @@ struct FileConfig {
     backup: Backup,
     frontends: Frontends,
     media_proxy: MediaProxy,
+    /// Settings saved through the API apply over the file's (Pleroma's `configurable_from_database`).
+    configurable_from_database: Option<bool>,
 }
 
 /// Resolved settings.
@@ -62,6 +64,10 @@ pub struct Settings {
     pub backup: Backup,
     pub frontends: Frontends,
     pub media_proxy: MediaProxy,
+    /// Settings saved through the API apply over the file's (default on).
+    pub configurable_from_database: bool,
+    /// The config file read, if any (`migrate_from_db` writes beside it).
+    pub config_file: Option<PathBuf>,
 }
 
 /// Pleroma's `Pleroma.User.Backup` settings.
@@ -371,6 +377,8 @@ impl Settings {
             backup: file.backup,
             frontends: file.frontends,
             media_proxy: file.media_proxy,
+            configurable_from_database: file.configurable_from_database.unwrap_or(true),
+            config_file: overrides.config_file.clone(),
         })
     }
 
@@ -389,6 +397,19 @@ impl Settings {
             backup: Backup::default(),
             frontends: Frontends::default(),
             media_proxy: MediaProxy::default(),
+            configurable_from_database: true,
+            config_file: None,
+        }
+    }
+
+    /// `base`'s addresses and paths with every section at its default.
+    pub fn defaults_like(base: &Settings) -> Settings {
+        Settings {
+            listen: base.listen,
+            instance_url: base.instance_url.clone(),
+            configurable_from_database: base.configurable_from_database,
+            config_file: base.config_file.clone(),
+            ..Settings::for_database(&base.database_url, &base.data_dir)
         }
     }
 

@@ -5,6 +5,7 @@ pub mod announcement_read;
 pub mod backup;
 pub mod banned_media_url;
 pub mod block;
+pub mod config_entry;
 pub mod email_confirmation_token;
 pub mod follow;
 pub mod instance_secret;

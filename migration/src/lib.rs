@@ -13,6 +13,7 @@ mod m20261201_000009_content;
 mod m20261201_000013_instance_admin;
 mod m20261201_000014_federation;
 mod m20261201_000015_backups;
+mod m20261201_000016_config;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_instance_admin::Migration),
             Box::new(m20261201_000014_federation::Migration),
             Box::new(m20261201_000015_backups::Migration),
+            Box::new(m20261201_000016_config::Migration),
         ]
     }
 }

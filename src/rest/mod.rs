@@ -7,6 +7,7 @@ pub mod accounts;
 mod announcements;
 mod backups;
 mod bootstrap;
+mod config;
 mod credentials;
 mod documents;
 mod frontends;
@@ -58,6 +59,7 @@ pub fn route_table() -> Vec<Route> {
         backups::routes(),
         media_proxy::routes(),
         relays::routes(),
+        config::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

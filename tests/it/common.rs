@@ -97,7 +97,21 @@ impl TestApp {
         TestApp::build(|_| {}, Some(facade)).await
     }
 
+    /// A second gateway process over this one's database (its own data directory, pools,
+    /// caches and settings handle), as another replica would be.
+    pub async fn sharing(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        TestApp::build_over(adjust, None, Some(self.state.settings().database_url.clone())).await
+    }
+
     async fn build(adjust: impl FnOnce(&mut Settings), facade: Option<pleroma_gateway::rest::Facade>) -> TestApp {
+        TestApp::build_over(adjust, facade, None).await
+    }
+
+    async fn build_over(
+        adjust: impl FnOnce(&mut Settings),
+        facade: Option<pleroma_gateway::rest::Facade>,
+        database: Option<String>,
+    ) -> TestApp {
         let data_dir = std::env::temp_dir().join(format!(
             "gw-test-{}-{}-{}",
             std::process::id(),
@@ -105,7 +119,10 @@ impl TestApp {
             rand::random::<u32>()
         ));
         std::fs::create_dir_all(&data_dir).expect("temp dir");
-        let (url, pg_database) = fresh_database(&data_dir).await;
+        let (url, pg_database) = match database {
+            Some(url) => (url, None),
+            None => fresh_database(&data_dir).await,
+        };
         let mut settings = Settings::for_database(&url, &data_dir);
         adjust(&mut settings);
         let db = Db::connect(&url).await.expect("connect");
@@ -147,7 +164,7 @@ impl TestApp {
             ..Default::default()
         };
         let hash = pleroma_gateway::auth::password::hash(new.password.clone()).await.expect("hash");
-        let created = domain::users::insert_local(&self.state.db.write, &self.state.settings, &new, hash)
+        let created = domain::users::insert_local(&self.state.db.write, &self.state.settings(), &new, hash)
             .await
             .expect("insert user");
         let mut row = created.into_active_model();

@@ -7,6 +7,7 @@ mod announcements;
 mod backups;
 mod bootstrap;
 mod cli;
+mod config;
 mod credentials;
 mod documents;
 mod engine;
