@@ -70,7 +70,7 @@ impl Db {
                 .map_err(|e| message(format!("database {}: {}", server_address(url), error_text(&e))))?;
             let mut probe_options = ConnectOptions::new(url);
             probe_options
-                .max_connections(2)
+                .max_connections(1)
                 .min_connections(0)
                 .connect_timeout(Duration::from_secs(5))
                 .acquire_timeout(Duration::from_secs(10))

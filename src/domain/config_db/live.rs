@@ -3,7 +3,10 @@
 //!
 //! Each request starts with [`LiveSettings::refresh`]: one `SELECT` of the version row on a
 //! connection of its own (outside the statement counts tests and benchmarks keep), and a reload
-//! of the saved settings when it changed. Requests take an `Arc<Settings>` snapshot, so a
+//! of the saved settings when it changed. Concurrent requests share checks: a request waits for
+//! a check that started after it arrived rather than starting its own, so under load the checks
+//! run one at a time, whatever the request rate, and each request still sees every change
+//! committed before it arrived. Requests take an `Arc<Settings>` snapshot, so a
 //! change applies from the next request on and never halfway through one.
 //!
 //! Reboot-time settings (rate limiters, the mail transport) keep running with the values they
@@ -31,6 +34,8 @@ pub struct LiveSettings {
     version: AtomicI64,
     probe: DatabaseConnection,
     reload: tokio::sync::Mutex<()>,
+    /// When the last completed version check started.
+    checked: tokio::sync::Mutex<Option<std::time::Instant>>,
     hooks: RwLock<Vec<RestartHook>>,
     warned: AtomicBool,
 }
@@ -54,6 +59,7 @@ impl LiveSettings {
             version: AtomicI64::new(-1),
             probe,
             reload: tokio::sync::Mutex::new(()),
+            checked: tokio::sync::Mutex::new(None),
             hooks: RwLock::new(Vec::new()),
             warned: AtomicBool::new(false),
         })
@@ -85,6 +91,13 @@ impl LiveSettings {
         if !self.from_database() {
             return;
         }
+        let arrived = std::time::Instant::now();
+        let mut checked = self.checked.lock().await;
+        if checked.is_some_and(|started| started > arrived) {
+            // A check that began after this request arrived has just finished.
+            return;
+        }
+        let started = std::time::Instant::now();
         match version(&self.probe).await {
             Ok(v) if v == self.version.load(Ordering::Acquire) => {}
             Ok(_) => {
@@ -94,6 +107,7 @@ impl LiveSettings {
             }
             Err(err) => self.warn(&err),
         }
+        *checked = Some(started);
     }
 
     fn warn(&self, err: &DbErr) {
