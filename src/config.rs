@@ -46,6 +46,7 @@ struct FileConfig {
     media_proxy: MediaProxy,
     /// Settings saved through the API apply over the file's (Pleroma's `configurable_from_database`).
     configurable_from_database: Option<bool>,
+    frontend_configurations: FrontendConfigurations,
 }
 
 /// Resolved settings.
@@ -66,8 +67,57 @@ pub struct Settings {
     pub media_proxy: MediaProxy,
     /// Settings saved through the API apply over the file's (default on).
     pub configurable_from_database: bool,
+    /// Pleroma's `:frontend_configurations` (`GET /api/pleroma/frontend_configurations`).
+    pub frontend_configurations: FrontendConfigurations,
     /// The config file read, if any (`migrate_from_db` writes beside it).
     pub config_file: Option<PathBuf>,
+}
+
+/// Pleroma's `:frontend_configurations`: what each frontend reads from
+/// `GET /api/pleroma/frontend_configurations`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FrontendConfigurations {
+    /// Pleroma FE's settings (Pleroma's defaults from `config/config.exs`).
+    pub pleroma_fe: serde_json::Map<String, serde_json::Value>,
+    /// Mastodon FE's settings (left out of the answer when empty).
+    pub masto_fe: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Default for FrontendConfigurations {
+    fn default() -> Self {
+        let pleroma_fe = serde_json::json!({
+            "alwaysShowSubjectInput": true,
+            "background": "/images/city.jpg",
+            "collapseMessageWithSubject": false,
+            "disableChat": false,
+            "greentext": false,
+            "hideFilteredStatuses": false,
+            "hideMutedPosts": false,
+            "hidePostStats": false,
+            "hideSitename": false,
+            "hideUserStats": false,
+            "loginMethod": "password",
+            "logo": "/static/logo.svg",
+            "logoMargin": ".1em",
+            "logoMask": true,
+            "minimalScopesMode": false,
+            "noAttachmentLinks": false,
+            "nsfwCensorImage": "",
+            "postContentType": "text/plain",
+            "redirectRootLogin": "/main/friends",
+            "redirectRootNoLogin": "/main/all",
+            "scopeCopy": true,
+            "sidebarRight": false,
+            "showFeaturesPanel": true,
+            "showInstanceSpecificPanel": false,
+            "subjectLineBehavior": "email",
+            "theme": "pleroma-dark",
+            "webPushNotifications": false
+        });
+        let serde_json::Value::Object(pleroma_fe) = pleroma_fe else { unreachable!("an object literal") };
+        FrontendConfigurations { pleroma_fe, masto_fe: serde_json::Map::new() }
+    }
 }
 
 /// Pleroma's `Pleroma.User.Backup` settings.
@@ -378,6 +428,7 @@ impl Settings {
             frontends: file.frontends,
             media_proxy: file.media_proxy,
             configurable_from_database: file.configurable_from_database.unwrap_or(true),
+            frontend_configurations: file.frontend_configurations,
             config_file: overrides.config_file.clone(),
         })
     }
@@ -398,6 +449,7 @@ impl Settings {
             frontends: Frontends::default(),
             media_proxy: MediaProxy::default(),
             configurable_from_database: true,
+            frontend_configurations: FrontendConfigurations::default(),
             config_file: None,
         }
     }

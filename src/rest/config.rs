@@ -70,6 +70,16 @@ pub fn routes() -> Vec<Route> {
             Shape::Literal("{}"),
         )
         .require(Access::Admin(&["admin:write"])),
+        // GET /api/pleroma/frontend_configurations (§41): {"<frontend>": {...}}; no auth, and only
+        // under /api/pleroma.
+        Route::admin(
+            M::GET,
+            "/api/pleroma/frontend_configurations",
+            "Per-frontend instance configuration",
+            operation!("config/frontend_configurations"),
+            Shape::FIELD,
+        )
+        .mastodon_errors(),
     ]
 }
 

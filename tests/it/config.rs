@@ -391,6 +391,8 @@ async fn migrate_to_db_and_back_to_a_file() {
         json!([
             {"group": ":pleroma", "key": ":instance", "value": [tuple(":name", json!("Db name")), tuple(":moderator_privileges", json!([":users_read"]))]},
             {"group": ":pleroma", "key": ":rate_limit", "value": [tuple(":search", json!([{"tuple": [1000, 2]}, {"tuple": [1000, 3]}])), tuple(":timeline", Value::Null)]},
+            {"group": ":pleroma", "key": ":frontend_configurations", "value": [tuple(":pleroma_fe", json!({"theme": "x", "logoMask": false}))]},
+            {"group": ":pleroma", "key": ":frontends", "value": [tuple(":available", json!({"fe": {"name": "fe", "git": null, "build_url": "https://e.example/${ref}.zip", "ref": "v1", "build_dir": null}}))]},
         ]),
     )
     .await;
@@ -407,6 +409,9 @@ async fn migrate_to_db_and_back_to_a_file() {
     assert_eq!(loaded.instance.moderator_privileges, vec![pleroma_gateway::domain::privileges::Privilege::UsersRead]);
     assert_eq!(loaded.rate_limit.search.for_mode(true), Some((1000, 3)));
     assert_eq!(loaded.rate_limit.timeline.for_mode(true), None);
+    assert_eq!(loaded.frontend_configurations.pleroma_fe["theme"], json!("x"));
+    let available = loaded.frontends.available.unwrap();
+    assert_eq!((available[0].name.as_str(), available[0].git_ref.as_deref()), ("fe", Some("v1")));
 }
 
 #[tokio::test]
@@ -497,4 +502,31 @@ async fn measure_concurrent_refresh() {
         t.await.unwrap();
     }
     println!("6400 concurrent refreshes: {:?}", start.elapsed());
+}
+
+#[tokio::test]
+async fn frontend_configurations_are_public_and_configurable() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let reply = app.get("/api/pleroma/frontend_configurations", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["pleroma_fe"]["theme"], "pleroma-dark");
+    assert!(reply.body.get("masto_fe").is_none());
+    assert_eq!(app.get("/api/v1/pleroma/frontend_configurations", None).await.status, StatusCode::NOT_FOUND);
+    // admin-fe sends the map with atom keys; the public view has plain ones.
+    let fe = json!({":theme": "redmond-xx", ":logo": "/static/mine.svg"});
+    let reply = post(
+        &app,
+        &token,
+        json!([{"group": ":pleroma", "key": ":frontend_configurations",
+            "value": [tuple(":pleroma_fe", fe.clone()), tuple(":masto_fe", json!({":showInstanceSpecificPanel": true}))]}]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(sub(&reply.body["configs"][0]["value"], ":pleroma_fe"), fe);
+    let reply = app.get("/api/pleroma/frontend_configurations", None).await;
+    assert_eq!(
+        reply.body,
+        json!({"pleroma_fe": {"theme": "redmond-xx", "logo": "/static/mine.svg"}, "masto_fe": {"showInstanceSpecificPanel": true}})
+    );
 }

@@ -203,6 +203,20 @@ impl Codec for Limit {
     }
 }
 
+/// A free-form map (`:frontend_configurations`' maps), kept as written: keys as atoms (`":theme"`,
+/// as admin-fe sends Pleroma's) or strings; readers strip the colon.
+impl Codec for serde_json::Map<String, Value> {
+    fn pleroma_type() -> Value {
+        json!("map")
+    }
+    fn encode(&self) -> Value {
+        Value::Object(self.clone())
+    }
+    fn decode(value: &Value) -> Result<Self, String> {
+        value.as_object().cloned().ok_or_else(|| format!("expected a map, got {}", got(value)))
+    }
+}
+
 /// `:frontends, :available`: a map of name to its options, as Pleroma keeps it.
 impl Codec for Vec<FrontendEntry> {
     fn pleroma_type() -> Value {

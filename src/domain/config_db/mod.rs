@@ -421,7 +421,7 @@ pub async fn migrate_from_db(db: &Db, base: &Settings, actor: &Actor) -> Result<
                 .as_array()
                 .is_some_and(|items| items.iter().filter_map(keyword_pair).any(|(k, _)| k == d.sub));
             if saved {
-                if let Some(value) = to_toml(&(d.get)(&settings)) {
+                if let Some(value) = to_toml(&(d.get)(&settings), d.file_path == "frontends.available") {
                     insert_path(&mut table, d.file_path, value);
                 }
             }
@@ -447,27 +447,25 @@ pub async fn migrate_from_db(db: &Db, base: &Settings, actor: &Actor) -> Result<
 }
 
 /// The file's spelling of a value in Pleroma's encoding: tuples as arrays, atoms without `:`,
-/// maps of frontends as `[[frontends.available]]` tables, `nil` limiters as `false`.
-fn to_toml(value: &Value) -> Option<toml::Value> {
+/// `nil` limiters as `false`, maps as tables — or, for the frontends map (`tables`), as
+/// `[[frontends.available]]` entries.
+fn to_toml(value: &Value, tables: bool) -> Option<toml::Value> {
     Some(match value {
         Value::Null => toml::Value::Boolean(false),
         Value::Bool(b) => toml::Value::Boolean(*b),
-        Value::Number(n) => toml::Value::Integer(n.as_i64()?),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => toml::Value::Integer(i),
+            None => toml::Value::Float(n.as_f64()?),
+        },
         Value::String(s) => toml::Value::String(s.strip_prefix(':').unwrap_or(s).to_string()),
-        Value::Array(items) => toml::Value::Array(items.iter().filter_map(to_toml).collect()),
+        Value::Array(items) => toml::Value::Array(items.iter().filter_map(|i| to_toml(i, false)).collect()),
         Value::Object(map) => match map.get("tuple") {
-            Some(inner) if map.len() == 1 => to_toml(inner)?,
-            _ => toml::Value::Array(
-                map.values()
-                    .filter_map(|entry| {
-                        let Value::Object(options) = entry else { return None };
-                        let table: toml::Table = options
-                            .iter()
-                            .filter(|(_, v)| !v.is_null())
-                            .filter_map(|(k, v)| Some((k.clone(), to_toml(v)?)))
-                            .collect();
-                        Some(toml::Value::Table(table))
-                    })
+            Some(inner) if map.len() == 1 => to_toml(inner, false)?,
+            _ if tables => toml::Value::Array(map.values().filter_map(|entry| to_toml(entry, false)).collect()),
+            _ => toml::Value::Table(
+                map.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .filter_map(|(k, v)| Some((k.clone(), to_toml(v, false)?)))
                     .collect(),
             ),
         },

@@ -114,6 +114,14 @@ pub const GROUPS: &[(&str, &str, &str, Option<&str>)] = &[
     (":pleroma", "Pleroma.User.Backup", "Account Backup", None),
     (":pleroma", ":frontends", "Installed frontends management", None),
     (":pleroma", ":media_proxy", "Media proxy", None),
+    (
+        ":pleroma",
+        ":frontend_configurations",
+        "This form can be used to configure a keyword list that keeps the configuration data for any kind of \
+         frontend. By default, settings for pleroma_fe are configured. If you want to add your own configuration \
+         your settings all fields must be complete.",
+        None,
+    ),
 ];
 
 const PRIVILEGES: &str = r#"[":users_read", ":users_manage_invites", ":users_manage_activation_state", ":users_manage_tags", ":users_manage_credentials", ":users_delete", ":messages_read", ":messages_delete", ":instances_delete", ":reports_manage_reports", ":moderation_log_read", ":announcements_manage_announcements", ":emoji_manage_emoji", ":statistics_read"]"#;
@@ -494,6 +502,24 @@ fn build() -> Vec<Declared> {
             "Content-type prefixes served (anything else is refused with 415)",
             r#"["image/", "video/", "audio/"]"#
         ),
+        setting!(
+            ":pleroma",
+            ":frontend_configurations",
+            ":pleroma_fe",
+            frontend_configurations.pleroma_fe,
+            "Settings for Pleroma FE",
+            "[]"
+        )
+        .label("Pleroma FE"),
+        setting!(
+            ":pleroma",
+            ":frontend_configurations",
+            ":masto_fe",
+            frontend_configurations.masto_fe,
+            "Settings for Masto FE",
+            "[]"
+        )
+        .label("Masto FE"),
     ]
 }
 

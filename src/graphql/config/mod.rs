@@ -25,6 +25,7 @@ pub const ACCESS: &[FieldRule] = &[
     ("Query", "configEntries", Access::Admin(READ)),
     ("Query", "configDescriptions", Access::Admin(READ)),
     ("Query", "rebootStatus", Access::Admin(READ)),
+    ("Query", "frontendConfigurations", Access::Public),
     ("Mutation", "updateSettings", Access::Admin(WRITE)),
     ("Mutation", "updateConfig", Access::Admin(WRITE)),
     ("Mutation", "restartGateway", Access::Admin(WRITE)),
@@ -244,6 +245,22 @@ impl ConfigQuery {
     /// `description`, `label`, `children` with `suggestions`), for admin-fe's forms.
     async fn config_descriptions(&self) -> Json<Value> {
         Json(descriptions())
+    }
+
+    /// What each frontend reads at start (Pleroma's `:frontend_configurations`, keyed by frontend:
+    /// `pleroma_fe`, `masto_fe` when set); public.
+    async fn frontend_configurations(&self, ctx: &Context<'_>) -> Json<Value> {
+        // Atom keys (`":theme"`) are rendered without their colon, as Jason renders atoms.
+        let plain = |map: &serde_json::Map<String, Value>| {
+            Value::Object(map.iter().map(|(k, v)| (k.strip_prefix(':').unwrap_or(k).to_string(), v.clone())).collect())
+        };
+        let configurations = &ctx.settings().frontend_configurations;
+        let mut out = serde_json::Map::new();
+        out.insert("pleroma_fe".into(), plain(&configurations.pleroma_fe));
+        if !configurations.masto_fe.is_empty() {
+            out.insert("masto_fe".into(), plain(&configurations.masto_fe));
+        }
+        Json(Value::Object(out))
     }
 
     /// Whether a reboot-time setting changed since this process last restarted its parts.
