@@ -105,7 +105,12 @@ async fn every_declared_setting_round_trips_in_pleromas_encoding() {
                 let child = child.unwrap_or_else(|| panic!("no description for {key} in {e}"));
                 // The descriptions validate against the values.
                 assert!(fits(&child["type"], current), "{key}: {current} is not a {}", child["type"]);
-                json!({"tuple": [key, changed(&child["type"], current)]})
+                let value = if key == ":smtp_url" {
+                    json!("smtp://mail.example.org:2525")
+                } else {
+                    changed(&child["type"], current)
+                };
+                json!({"tuple": [key, value]})
             })
             .collect();
         configs.push(json!({"group": e["group"], "key": e["key"], "value": value}));
@@ -352,6 +357,10 @@ async fn bad_encodings_and_unknown_settings_are_refused_and_nothing_is_saved() {
             "CIDR",
         ),
         (json!({"group": "pleroma", "key": ":instance", "value": []}), "Invalid group or key"),
+        (
+            json!({"group": ":pleroma", "key": "Pleroma.Emails.Mailer", "value": [tuple(":smtp_url", json!("not a url"))]}),
+            "invalid SMTP URL",
+        ),
     ];
     for (bad, message) in cases {
         let reply = post(&app, &token, json!([good.clone(), bad.clone()])).await;

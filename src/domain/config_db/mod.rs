@@ -299,6 +299,9 @@ pub async fn update(db: &Db, base: &Settings, actor: &Actor, changes: &[Change])
     if let Some(error) = apply(&mut check, &rows).into_iter().next() {
         return Err(AppError::BadRequest(error));
     }
+    // Settings that only mean something together: the mail transport must build.
+    crate::domain::mail::Mailer::new(&check)
+        .map_err(|e| AppError::BadRequest(format!("{}, {}: {e}", ":pleroma", "Pleroma.Emails.Mailer")))?;
     save(&txn, &before, &rows).await?;
     moderation_log::record(&txn, actor, &Action::ConfigUpdate { changes: log_changes(&changes) }).await?;
     txn.commit().await?;

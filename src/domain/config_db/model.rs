@@ -153,7 +153,9 @@ fn build() -> Vec<Declared> {
             "Envelope FROM address for mail sent via Pleroma",
             r#"["notify@example.com"]"#
         )
-        .label("Sender Email Address"),
+        .label("Sender Email Address")
+        // The mail transport is built with it.
+        .reboot(),
         setting!(
             ":pleroma",
             ":instance",

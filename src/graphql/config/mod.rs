@@ -371,7 +371,7 @@ impl ConfigMutation {
         let live = live(ctx)?;
         from_database(live)?;
         let mut errors = Vec::new();
-        let mut scratch = (*live.base()).clone();
+        let mut scratch = (*live.current()).clone();
         let mut changes: Vec<Change> = Vec::new();
         for s in &input.settings {
             let refuse = |message: String| SettingError {
@@ -404,6 +404,15 @@ impl ConfigMutation {
                 }),
                 Err(message) => errors.push(refuse(message)),
             }
+        }
+        if let Err(message) = crate::domain::mail::Mailer::new(&scratch) {
+            let subkey = ":smtp_url".to_string();
+            errors.push(SettingError {
+                group: ":pleroma".into(),
+                key: "Pleroma.Emails.Mailer".into(),
+                subkey,
+                message,
+            });
         }
         if !errors.is_empty() {
             return Ok(UpdateSettingsPayload { settings: Vec::new(), errors, need_reboot: live.need_reboot() });
