@@ -45,6 +45,9 @@ struct FileConfig {
     frontends: Frontends,
     media_proxy: MediaProxy,
     emoji: Emoji,
+    /// Settings saved through the API apply over the file's (Pleroma's `configurable_from_database`).
+    configurable_from_database: Option<bool>,
+    frontend_configurations: FrontendConfigurations,
 }
 
 /// Resolved settings.
@@ -64,6 +67,59 @@ pub struct Settings {
     pub frontends: Frontends,
     pub media_proxy: MediaProxy,
     pub emoji: Emoji,
+    /// Settings saved through the API apply over the file's (default on).
+    pub configurable_from_database: bool,
+    /// Pleroma's `:frontend_configurations` (`GET /api/pleroma/frontend_configurations`).
+    pub frontend_configurations: FrontendConfigurations,
+    /// The config file read, if any (`migrate_from_db` writes beside it).
+    pub config_file: Option<PathBuf>,
+}
+
+/// Pleroma's `:frontend_configurations`: what each frontend reads from
+/// `GET /api/pleroma/frontend_configurations`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FrontendConfigurations {
+    /// Pleroma FE's settings (Pleroma's defaults from `config/config.exs`).
+    pub pleroma_fe: serde_json::Map<String, serde_json::Value>,
+    /// Mastodon FE's settings (left out of the answer when empty).
+    pub masto_fe: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Default for FrontendConfigurations {
+    fn default() -> Self {
+        let pleroma_fe = serde_json::json!({
+            "alwaysShowSubjectInput": true,
+            "background": "/images/city.jpg",
+            "collapseMessageWithSubject": false,
+            "disableChat": false,
+            "greentext": false,
+            "hideFilteredStatuses": false,
+            "hideMutedPosts": false,
+            "hidePostStats": false,
+            "hideSitename": false,
+            "hideUserStats": false,
+            "loginMethod": "password",
+            "logo": "/static/logo.svg",
+            "logoMargin": ".1em",
+            "logoMask": true,
+            "minimalScopesMode": false,
+            "noAttachmentLinks": false,
+            "nsfwCensorImage": "",
+            "postContentType": "text/plain",
+            "redirectRootLogin": "/main/friends",
+            "redirectRootNoLogin": "/main/all",
+            "scopeCopy": true,
+            "sidebarRight": false,
+            "showFeaturesPanel": true,
+            "showInstanceSpecificPanel": false,
+            "subjectLineBehavior": "email",
+            "theme": "pleroma-dark",
+            "webPushNotifications": false
+        });
+        let serde_json::Value::Object(pleroma_fe) = pleroma_fe else { unreachable!("an object literal") };
+        FrontendConfigurations { pleroma_fe, masto_fe: serde_json::Map::new() }
+    }
 }
 
 /// Pleroma's `Pleroma.User.Backup` settings.
@@ -407,6 +463,9 @@ impl Settings {
             frontends: file.frontends,
             media_proxy: file.media_proxy,
             emoji: file.emoji,
+            configurable_from_database: file.configurable_from_database.unwrap_or(true),
+            frontend_configurations: file.frontend_configurations,
+            config_file: overrides.config_file.clone(),
         })
     }
 
@@ -426,6 +485,20 @@ impl Settings {
             frontends: Frontends::default(),
             media_proxy: MediaProxy::default(),
             emoji: Emoji::default(),
+            configurable_from_database: true,
+            frontend_configurations: FrontendConfigurations::default(),
+            config_file: None,
+        }
+    }
+
+    /// `base`'s addresses and paths with every section at its default.
+    pub fn defaults_like(base: &Settings) -> Settings {
+        Settings {
+            listen: base.listen,
+            instance_url: base.instance_url.clone(),
+            configurable_from_database: base.configurable_from_database,
+            config_file: base.config_file.clone(),
+            ..Settings::for_database(&base.database_url, &base.data_dir)
         }
     }
 

@@ -23,6 +23,9 @@ pub struct Db {
     pub read: DatabaseConnection,
     /// For writes; the same pool as `read` on PostgreSQL.
     pub write: DatabaseConnection,
+    /// One connection outside the statement count, for the per-request settings check
+    /// (`domain::config_db::live`).
+    pub probe: DatabaseConnection,
     statements: Arc<AtomicU64>,
     recorder: Arc<Recorder>,
 }
@@ -50,9 +53,10 @@ impl Db {
                 |e: DbErr| message(format!("cannot open the SQLite database {}: {}", sqlite_path(url), error_text(&e)));
             let mut read = Database::connect(sqlite_options(url, 8)).await.map_err(cannot_open)?;
             let mut write = Database::connect(sqlite_options(url, 1)).await.map_err(cannot_open)?;
+            let probe = Database::connect(sqlite_options(url, 1)).await.map_err(cannot_open)?;
             count_statements(&mut read, &statements, &recorder);
             count_statements(&mut write, &statements, &recorder);
-            Ok(Db { read, write, statements, recorder })
+            Ok(Db { read, write, probe, statements, recorder })
         } else {
             probe_server(url).await?;
             let mut options = ConnectOptions::new(url);
@@ -64,8 +68,18 @@ impl Db {
             let mut pool = Database::connect(options)
                 .await
                 .map_err(|e| message(format!("database {}: {}", server_address(url), error_text(&e))))?;
+            let mut probe_options = ConnectOptions::new(url);
+            probe_options
+                .max_connections(1)
+                .min_connections(0)
+                .connect_timeout(Duration::from_secs(5))
+                .acquire_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            let probe = Database::connect(probe_options)
+                .await
+                .map_err(|e| message(format!("database {}: {}", server_address(url), error_text(&e))))?;
             count_statements(&mut pool, &statements, &recorder);
-            Ok(Db { read: pool.clone(), write: pool, statements, recorder })
+            Ok(Db { read: pool.clone(), write: pool, probe, statements, recorder })
         }
     }
 

@@ -366,6 +366,8 @@ fn describe(err: pleroma_gateway::error::AppError) -> String {
 async fn serve(db: Db, settings: Settings) -> Result<(), String> {
     let listen = settings.listen;
     let state = AppState::new(db, settings)?;
+    // Settings saved through the API apply from the start (limiters and mailer included).
+    state.live.refresh().await;
     state.spawn_housekeeping();
     let mut job_options = pleroma_gateway::jobs::RunnerOptions::default();
     // How long a claimed job is held before another process may take it over (seconds).

@@ -1,13 +1,17 @@
 //! Shared application state.
 use std::sync::Arc;
 
-use crate::{auth::RateLimits, config::Settings, db::Db, domain::mail::Mailer, graphql::GatewaySchema, rest::Facade};
+use crate::{
+    auth::RateLimits, config::Settings, db::Db, domain::config_db::LiveSettings, domain::mail::Mailer,
+    graphql::GatewaySchema, rest::Facade,
+};
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
-    pub settings: Arc<Settings>,
+    /// Settings in force: the file's with the database's on top (see [`AppState::settings`]).
+    pub live: Arc<LiveSettings>,
     pub schema: GatewaySchema,
     pub facade: Arc<Facade>,
     pub mailer: Arc<Mailer>,
@@ -21,8 +25,19 @@ pub struct AppState {
 impl AppState {
     /// Build the state over a connected database.
     pub fn new(db: Db, settings: Settings) -> Result<AppState, String> {
-        let settings = Arc::new(settings);
+        let live = LiveSettings::new(settings, db.probe.clone());
+        let settings = live.current();
         let mailer = Arc::new(Mailer::new(&settings)?);
+        let rate_limits = Arc::new(RateLimits::new(settings.rate_limit.clone()));
+        // What a restart rebuilds: the limiters and the mail transport.
+        let limits = rate_limits.clone();
+        live.on_restart(Box::new(move |s: &Settings| limits.reconfigure(s.rate_limit.clone())));
+        let transport = mailer.clone();
+        live.on_restart(Box::new(move |s: &Settings| {
+            if let Err(error) = transport.reconfigure(s) {
+                tracing::warn!(%error, "mailer settings refused; keeping the previous transport");
+            }
+        }));
         let schema = crate::graphql::schema(db.clone(), settings.clone(), mailer.clone());
         let facade_schema = crate::graphql::facade_schema(db.clone(), settings.clone(), mailer.clone());
         let facade = Arc::new(crate::rest::facade(&facade_schema)?);
@@ -30,15 +45,22 @@ impl AppState {
         // This process's emoji index, loaded from disk now rather than on the first request.
         crate::domain::emoji::index(&settings);
         Ok(AppState {
-            rate_limits: Arc::new(RateLimits::new(settings.rate_limit.clone())),
+            rate_limits,
             token_cache: Arc::default(),
             instance_stats: Arc::default(),
             db,
-            settings,
+            live,
             schema,
             facade,
             mailer,
         })
+    }
+}
+
+impl AppState {
+    /// The settings in force now: a snapshot for one request.
+    pub fn settings(&self) -> Arc<Settings> {
+        self.live.current()
     }
 }
 
@@ -48,12 +70,15 @@ impl AppState {
     /// — OAuth tokens past their validity.
     pub async fn housekeeping(&self) -> Result<(), crate::error::AppError> {
         self.rate_limits.prune();
+        // Jobs and housekeeping follow changes made by other processes too.
+        self.live.refresh().await;
+        let settings = self.settings();
         crate::domain::credentials::delete_stale_reset_tokens(&self.db.write).await?;
         // Completed jobs are kept a week for inspection.
         crate::jobs::prune_completed(&self.db, std::time::Duration::from_secs(7 * 24 * 3600)).await?;
         // Backup archives live `[backup] purge_after_days`.
-        crate::domain::backups::delete_expired(&self.db, &self.settings).await?;
-        if self.settings.oauth2.clean_expired_tokens {
+        crate::domain::backups::delete_expired(&self.db, &settings).await?;
+        if settings.oauth2.clean_expired_tokens {
             crate::domain::oauth::delete_expired_tokens(&self.db.write).await?;
         }
         Ok(())
@@ -77,7 +102,7 @@ impl AppState {
 impl AppState {
     /// The directory of uploaded files.
     pub fn uploads_dir(&self) -> std::path::PathBuf {
-        crate::domain::statuses::uploads_dir(&self.settings)
+        crate::domain::statuses::uploads_dir(&self.settings())
     }
 
     /// Start this process's job runner (`jobs`) with the domain's handlers; stop it with the
@@ -88,9 +113,9 @@ impl AppState {
 
     /// A job runner with the domain's handlers (tests drive it with `run_once`).
     pub fn job_runner(&self, options: crate::jobs::RunnerOptions) -> crate::jobs::Runner {
-        let (db, settings, mailer) = (self.db.clone(), self.settings.clone(), self.mailer.clone());
+        let (db, live, mailer) = (self.db.clone(), self.live.clone(), self.mailer.clone());
         let handler: crate::jobs::Handler = std::sync::Arc::new(move |job| {
-            let (db, settings, mailer) = (db.clone(), settings.clone(), mailer.clone());
+            let (db, settings, mailer) = (db.clone(), live.current(), mailer.clone());
             Box::pin(async move {
                 use crate::domain::{backups, federation, frontends, imports, purge};
                 if job.kind.starts_with("relay_") {
@@ -120,7 +145,7 @@ impl AppState {
     pub fn auth(&self) -> crate::auth::AuthContext<'_> {
         crate::auth::AuthContext {
             db: &self.db,
-            settings: &self.settings,
+            settings: self.settings(),
             rate_limits: &self.rate_limits,
             token_cache: &self.token_cache,
         }

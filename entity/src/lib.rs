@@ -8,6 +8,7 @@ pub mod block;
 pub mod chat;
 pub mod chat_message;
 pub mod chat_message_ref;
+pub mod config_entry;
 pub mod email_confirmation_token;
 pub mod follow;
 pub mod instance_secret;

@@ -13,6 +13,7 @@ mod m20261201_000009_content;
 mod m20261201_000013_instance_admin;
 mod m20261201_000014_federation;
 mod m20261201_000015_backups;
+mod m20261201_000016_config;
 mod m20261201_000019_chats;
 mod m20261201_000020_mascots;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_backups::Migration),
             Box::new(m20261201_000019_chats::Migration),
             Box::new(m20261201_000020_mascots::Migration),
+            Box::new(m20261201_000016_config::Migration),
         ]
     }
 }

@@ -56,13 +56,15 @@ pub async fn graphql_handler(
     // One complexity budget for the whole HTTP request, batch included.
     let budget = WorkBudget::new(MAX_COMPLEXITY);
     let batch = match request {
-        BatchRequest::Single(single) => BatchRequest::Single(request_data_in(single, viewer, &state.db, &budget)),
+        BatchRequest::Single(single) => {
+            BatchRequest::Single(request_data_in(single, viewer, &state.db, &state.live, &budget))
+        }
         BatchRequest::Batch(list) if list.len() > MAX_BATCH => {
             return RestError::bad_request(&format!("A batch may hold at most {MAX_BATCH} operations."))
                 .into_response();
         }
         BatchRequest::Batch(list) => BatchRequest::Batch(
-            list.into_iter().map(|r| request_data_in(r, viewer.clone(), &state.db, &budget)).collect(),
+            list.into_iter().map(|r| request_data_in(r, viewer.clone(), &state.db, &state.live, &budget)).collect(),
         ),
     };
     GraphQLResponse::from(state.schema.execute_batch(batch).await).into_response()

@@ -32,12 +32,24 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(state.clone(), refresh_settings))
         .with_state(state);
     // Before routing, as Phoenix does: honour `_method` overrides and ignore a trailing slash.
     let api = middleware::from_fn(method_override).layer(api);
     let api = middleware::from_fn(strip_emoji_json).layer(api);
     let api = middleware::from_fn(reject_nul).layer(api);
     Router::new().fallback_service(NormalizePath::trim_trailing_slash(api)).layer(cors())
+}
+
+/// Pick up settings another process saved (one cheap check per request, outside the
+/// statement counts; see `domain::config_db::live`).
+async fn refresh_settings(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    state.live.refresh().await;
+    next.run(request).await
 }
 
 /// CORS as Pleroma's `cors_plug` settings give it (methods, allowed and exposed headers, a day's

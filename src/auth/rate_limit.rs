@@ -11,7 +11,7 @@ use std::{
     net::IpAddr,
     sync::{
         atomic::{AtomicBool, Ordering},
-        Mutex,
+        Mutex, RwLock,
     },
     time::{Duration, Instant},
 };
@@ -90,7 +90,7 @@ impl Window {
 
 /// Every limiter's windows.
 pub struct RateLimits {
-    config: RateLimit,
+    config: RwLock<RateLimit>,
     hasher: RandomState,
     windows: Mutex<HashMap<u64, Window>>,
     warned: AtomicBool,
@@ -100,11 +100,23 @@ impl RateLimits {
     /// Limiters with these settings.
     pub fn new(config: RateLimit) -> Self {
         RateLimits {
-            config,
+            config: RwLock::new(config),
             hasher: RandomState::new(),
             windows: Mutex::new(HashMap::new()),
             warned: AtomicBool::new(false),
         }
+    }
+
+    /// Take new settings (a restart): windows counted so far are forgotten.
+    pub fn reconfigure(&self, config: RateLimit) {
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = config;
+        if let Ok(mut windows) = self.windows.lock() {
+            windows.clear();
+        }
+    }
+
+    fn config(&self) -> RateLimit {
+        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// `(key hash, scale, limit)`; `None` when the limiter is off or the caller exempt.
@@ -120,7 +132,7 @@ impl RateLimits {
             }
             return None;
         }
-        let (scale, limit) = name.setting(&self.config).for_mode(matches!(caller, Caller::User(_)))?;
+        let (scale, limit) = name.setting(&self.config()).for_mode(matches!(caller, Caller::User(_)))?;
         Some((self.hasher.hash_one((name, caller)), Duration::from_millis(scale), limit))
     }
 
@@ -137,8 +149,9 @@ impl RateLimits {
             window.count += 1;
             return Ok(());
         }
-        if windows.len() >= self.config.max_keys.max(1) && !windows.contains_key(&key) {
-            make_room(&mut windows, now, self.config.max_keys.max(1));
+        let max_keys = self.config.read().map(|c| c.max_keys.max(1)).unwrap_or(1);
+        if windows.len() >= max_keys && !windows.contains_key(&key) {
+            make_room(&mut windows, now, max_keys);
         }
         windows.insert(key, Window { started: now, scale, count: 1 });
         Ok(())

@@ -25,7 +25,7 @@ pub enum AuthMethod {
 /// What authenticating a request needs: the database, the settings and the limiters.
 pub struct AuthContext<'a> {
     pub db: &'a Db,
-    pub settings: &'a Settings,
+    pub settings: std::sync::Arc<Settings>,
     pub rate_limits: &'a RateLimits,
     /// Token lookups of this process.
     pub token_cache: &'a super::TokenCache,

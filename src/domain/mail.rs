@@ -23,8 +23,12 @@ enum Transport {
     Disabled,
 }
 
-/// The configured mail transport.
+/// The configured mail transport; a restart swaps it in place ([`Mailer::reconfigure`]).
 pub struct Mailer {
+    inner: std::sync::RwLock<std::sync::Arc<Inner>>,
+}
+
+struct Inner {
     transport: Transport,
     from: String,
 }
@@ -32,6 +36,41 @@ pub struct Mailer {
 impl Mailer {
     /// Build the transport the settings ask for.
     pub fn new(settings: &Settings) -> Result<Mailer, String> {
+        Ok(Mailer { inner: std::sync::RwLock::new(std::sync::Arc::new(Inner::new(settings)?)) })
+    }
+
+    /// Build the transport again from `settings`; mail being sent finishes on the old one.
+    pub fn reconfigure(&self, settings: &Settings) -> Result<(), String> {
+        let inner = std::sync::Arc::new(Inner::new(settings)?);
+        *self.inner.write().unwrap_or_else(|e| e.into_inner()) = inner;
+        Ok(())
+    }
+
+    fn inner(&self) -> std::sync::Arc<Inner> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Whether mail is sent at all (nodeinfo's `mailerEnabled`).
+    pub fn enabled(&self) -> bool {
+        !matches!(self.inner().transport, Transport::Disabled)
+    }
+
+    /// The outbox directory, when mail goes to files.
+    pub fn outbox(&self) -> Option<PathBuf> {
+        match &self.inner().transport {
+            Transport::Outbox(_, dir) => Some(dir.clone()),
+            _ => None,
+        }
+    }
+
+    /// Send one email.
+    pub async fn send(&self, email: Email) -> Result<(), AppError> {
+        self.inner().send(email).await
+    }
+}
+
+impl Inner {
+    fn new(settings: &Settings) -> Result<Inner, String> {
         let transport = if !settings.mailer.enabled {
             Transport::Disabled
         } else if let Some(url) = &settings.mailer.smtp_url {
@@ -44,24 +83,10 @@ impl Mailer {
             let dir = settings.data_dir.join("outbox");
             Transport::Outbox(AsyncFileTransport::new(&dir), dir)
         };
-        Ok(Mailer { transport, from: settings.mailer.from.clone() })
+        Ok(Inner { transport, from: settings.mailer.from.clone() })
     }
 
-    /// Whether mail is sent at all (nodeinfo's `mailerEnabled`).
-    pub fn enabled(&self) -> bool {
-        !matches!(self.transport, Transport::Disabled)
-    }
-
-    /// The outbox directory, when mail goes to files.
-    pub fn outbox(&self) -> Option<&PathBuf> {
-        match &self.transport {
-            Transport::Outbox(_, dir) => Some(dir),
-            _ => None,
-        }
-    }
-
-    /// Send one email.
-    pub async fn send(&self, email: Email) -> Result<(), AppError> {
+    async fn send(&self, email: Email) -> Result<(), AppError> {
         let from: Mailbox = self.from.parse().map_err(AppError::internal)?;
         let to: Mailbox = email.to.parse().map_err(|_| AppError::BadRequest("Invalid email address".into()))?;
         let message = Message::builder()

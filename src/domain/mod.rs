@@ -3,6 +3,7 @@
 pub mod announcements;
 pub mod backups;
 pub mod chats;
+pub mod config_db;
 pub mod credentials;
 pub mod documents;
 pub mod emoji;

@@ -152,6 +152,31 @@ pub enum Action {
     StatusDelete { status_id: String },
     /// `chat_message_delete`: someone else's chat message deleted by a privileged user.
     ChatMessageDelete { message_id: String },
+    /// `config_update`: settings saved or removed through the API (the gateway's own action:
+    /// Pleroma does not log configuration changes).
+    ConfigUpdate { changes: Vec<ConfigChange> },
+}
+
+/// One setting changed by `config_update`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigChange {
+    /// `:pleroma`.
+    pub group: String,
+    /// `:instance`.
+    pub key: String,
+    /// Removed rather than saved.
+    pub delete: bool,
+    /// The sub-keys saved or removed (empty: the whole key removed).
+    pub subkeys: Vec<String>,
+}
+
+impl ConfigChange {
+    /// `:pleroma, :instance (:name, :limit)`, or `… removed`.
+    fn describe(&self) -> String {
+        let subkeys = if self.subkeys.is_empty() { String::new() } else { format!(" ({})", self.subkeys.join(", ")) };
+        let removed = if self.delete { " removed" } else { "" };
+        format!("{}, {}{subkeys}{removed}", self.group, self.key)
+    }
 }
 
 impl Action {
@@ -187,6 +212,7 @@ impl Action {
             Action::StatusUpdate { .. } => "status_update",
             Action::StatusDelete { .. } => "status_delete",
             Action::ChatMessageDelete { .. } => "chat_message_delete",
+            Action::ConfigUpdate { .. } => "config_update",
         }
     }
 
@@ -262,6 +288,13 @@ impl Action {
             }
             Action::ChatMessageDelete { message_id } => {
                 data.insert("subject_id".into(), message_id.as_str().into());
+            }
+            Action::ConfigUpdate { changes } => {
+                let configs: Vec<Value> = changes
+                    .iter()
+                    .map(|c| json!({ "group": c.group, "key": c.key, "delete": c.delete, "subkeys": c.subkeys }))
+                    .collect();
+                data.insert("configs".into(), Value::Array(configs));
             }
         }
         Value::Object(data)
@@ -366,6 +399,10 @@ impl Action {
             Action::StatusDelete { status_id } => format!("@{a} deleted status #{status_id}"),
             Action::ChatMessageDelete { message_id } => {
                 format!("@{a} deleted chat message #{message_id}")
+            }
+            Action::ConfigUpdate { changes } => {
+                let list: Vec<String> = changes.iter().map(ConfigChange::describe).collect();
+                format!("@{a} updated configuration: {}", list.join("; "))
             }
         }
     }

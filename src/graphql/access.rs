@@ -22,6 +22,7 @@ pub type FieldRule = (&'static str, &'static str, Access);
 pub fn field_rules() -> Vec<FieldRule> {
     [
         super::viewer::ACCESS,
+        super::config::ACCESS,
         super::users::ACCESS,
         super::credentials::ACCESS,
         super::moderation_log::ACCESS,

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod announcements;
 pub mod backups;
 pub mod chats;
+pub mod config;
 pub mod credentials;
 pub mod documents;
 pub mod emoji;
@@ -36,7 +37,9 @@ use async_graphql::{
 
 pub use access::{field_rules, FieldRule};
 
-use crate::{auth::Viewer, config::Settings, db::Db, domain::mail::Mailer, error::AppError};
+use crate::{
+    auth::Viewer, config::Settings, db::Db, domain::config_db::LiveSettings, domain::mail::Mailer, error::AppError,
+};
 
 /// Every query, one object per area.
 #[derive(MergedObject, Default)]
@@ -60,6 +63,7 @@ pub struct Query(
     chats::ChatsQuery,
     own_account::OwnAccountQuery,
     emoji::EmojiQuery,
+    config::ConfigQuery,
 );
 
 /// Every mutation, one object per area.
@@ -83,6 +87,7 @@ pub struct Mutation(
     chats::ChatsMutation,
     own_account::OwnAccountMutation,
     emoji::EmojiMutation,
+    config::ConfigMutation,
 );
 
 /// The gateway's schema type.
@@ -166,10 +171,16 @@ pub fn sdl() -> String {
 /// there: the statements a page costs then do not depend on how resolution happens to batch.
 pub type RequestLoader = DataLoader<loaders::DbLoader, HashMapCache>;
 
-/// A request's per-request data: the viewer and a fresh DataLoader. Operations of one HTTP
-/// request share a [`WorkBudget`]; see [`request_data_in`].
-pub fn request_data(request: async_graphql::Request, viewer: Viewer, db: &Db) -> async_graphql::Request {
-    request_data_in(request, viewer, db, &WorkBudget::new(MAX_COMPLEXITY))
+/// A request's per-request data: the viewer, the settings in force (a snapshot, so resolvers'
+/// `ctx.data::<Arc<Settings>>()` see one version for the whole request) and a fresh DataLoader.
+/// Operations of one HTTP request share a [`WorkBudget`]; see [`request_data_in`].
+pub fn request_data(
+    request: async_graphql::Request,
+    viewer: Viewer,
+    db: &Db,
+    live: &Arc<LiveSettings>,
+) -> async_graphql::Request {
+    request_data_in(request, viewer, db, live, &WorkBudget::new(MAX_COMPLEXITY))
 }
 
 /// [`request_data`], charging the operation's complexity to `budget`.
@@ -177,6 +188,7 @@ pub fn request_data_in(
     mut request: async_graphql::Request,
     viewer: Viewer,
     db: &Db,
+    live: &Arc<LiveSettings>,
     budget: &WorkBudget,
 ) -> async_graphql::Request {
     let loader = DataLoader::with_cache(loaders::DbLoader { db: db.clone() }, tokio::spawn, HashMapCache::default());
@@ -188,7 +200,7 @@ pub fn request_data_in(
     if mutates {
         loader.enable_all_cache(false);
     }
-    request.data(viewer).data(budget.clone()).data(loader)
+    request.data(viewer).data(budget.clone()).data(loader).data(live.current()).data(live.clone())
 }
 
 /// Typed access to the context's data, instead of `ctx.data().unwrap()`.

@@ -58,7 +58,7 @@ async fn serve_archive(State(state): State<AppState>, Path(file): Path<String>) 
         Ok(_) => return not_found().into_response(),
         Err(err) => return RestError::from(err).into_response(),
     };
-    let Ok(bytes) = tokio::fs::read(backups::dir(&state.settings).join(&row.file_name)).await else {
+    let Ok(bytes) = tokio::fs::read(backups::dir(&state.settings()).join(&row.file_name)).await else {
         return not_found().into_response();
     };
     let mut response = (StatusCode::OK, bytes).into_response();

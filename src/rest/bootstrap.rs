@@ -78,7 +78,7 @@ fn ok(body: &Value) -> Response {
 }
 
 fn instance_info(state: &AppState) -> InstanceInfo {
-    InstanceInfo::new(&state.settings, state.mailer.enabled())
+    InstanceInfo::new(&state.settings(), state.mailer.enabled())
 }
 
 /// `GET /api/v1/instance` — Mastodon's v1 instance entity with Pleroma's extensions.
@@ -195,7 +195,7 @@ async fn peers(State(state): State<AppState>) -> Response {
 
 /// `GET /.well-known/nodeinfo` — where the NodeInfo documents are.
 async fn nodeinfo_links(State(state): State<AppState>) -> Response {
-    let base = &state.settings.instance_url;
+    let base = &state.settings().instance_url;
     ok(&json!({
         "links": [
             { "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": format!("{base}/nodeinfo/2.0.json") },
@@ -234,7 +234,7 @@ async fn nodeinfo_json(state: &AppState, version: &str) -> Result<Value, AppErro
     }
     let uploads = info.upload_limits;
     let fields = info.fields_limits;
-    let instance = &state.settings.instance;
+    let instance = &state.settings().instance;
     Ok(json!({
         "version": version,
         "software": software,
@@ -284,7 +284,7 @@ async fn nodeinfo_json(state: &AppState, version: &str) -> Result<Value, AppErro
 /// figures; 503 when the database does not answer or the healthcheck is disabled.
 async fn healthcheck(State(state): State<AppState>) -> Response {
     let unavailable = StatusCode::SERVICE_UNAVAILABLE;
-    if !state.settings.instance.healthcheck {
+    if !state.settings().instance.healthcheck {
         return json(unavailable, &json!({ "error": "Healthcheck disabled" }));
     }
     let health = domain::health(&state.db).await;

@@ -61,7 +61,7 @@ async fn serve_document(State(state): State<AppState>, OriginalUri(uri): Origina
         return RestError { status: StatusCode::NOT_FOUND, body: serde_json::json!({"error": "Not found"}) }
             .into_response();
     };
-    match documents::get(&state.settings, name).await {
+    match documents::get(&state.settings(), name).await {
         Ok(doc) => {
             let mut response = (StatusCode::OK, doc.content).into_response();
             response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(HTML));

@@ -234,7 +234,7 @@ async fn serve_image(State(state): State<AppState>, Path(file): Path<String>) ->
     if file.is_empty() || !file.split('/').all(emoji::is_safe_component) {
         return not_found();
     }
-    let dir = emoji::emoji_dir(&state.settings);
+    let dir = emoji::emoji_dir(&state.settings());
     let mut path = dir.clone();
     for segment in file.split('/') {
         path.push(segment);

@@ -96,7 +96,7 @@ fn text(status: StatusCode) -> Response {
 /// Pleroma's `MediaProxyController.remote`: disabled → 404, bad signature → 403, banned → 404,
 /// wrong file name → redirect to the right one; otherwise the (cached) remote body, sandboxed.
 async fn serve(state: &AppState, sig: &str, url64: &str, filename: Option<&str>) -> Response {
-    let config = &state.settings.media_proxy;
+    let config = &state.settings().media_proxy;
     if !config.enabled {
         return text(StatusCode::NOT_FOUND);
     }
@@ -112,11 +112,11 @@ async fn serve(state: &AppState, sig: &str, url64: &str, filename: Option<&str>)
     }
     if let (Some(given), Some(expected)) = (filename, media_proxy::filename(&url)) {
         if given != expected {
-            let to = format!("{}/proxy/{sig}/{url64}/{expected}", state.settings.instance_url);
+            let to = format!("{}/proxy/{sig}/{url64}/{expected}", state.settings().instance_url);
             return (StatusCode::FOUND, [(header::LOCATION, to)]).into_response();
         }
     }
-    match media_proxy::fetch(config, &state.settings.data_dir, &url).await {
+    match media_proxy::fetch(config, &state.settings().data_dir, &url).await {
         Ok((content_type, body)) => {
             let mut response = (StatusCode::OK, body).into_response();
             let headers = response.headers_mut();

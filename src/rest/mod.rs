@@ -8,6 +8,7 @@ mod announcements;
 mod backups;
 mod bootstrap;
 mod chats;
+mod config;
 mod credentials;
 mod documents;
 mod emoji;
@@ -66,6 +67,7 @@ pub fn route_table() -> Vec<Route> {
         own_account::routes(),
         images::routes(),
         emoji::routes(),
+        config::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

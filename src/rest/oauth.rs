@@ -131,7 +131,7 @@ async fn create_app_inner(state: &AppState, request: Request) -> Result<Value, R
     // Pleroma: `RateLimiter` `:oauth_app_creation` on `AppController.create`, per user or address.
     let caller = match &viewer {
         Some(viewer) => Caller::of(viewer),
-        None => Caller::address(auth::remote_ip::client_address(&parts, &state.settings.remote_ip)),
+        None => Caller::address(auth::remote_ip::client_address(&parts, &state.settings().remote_ip)),
     };
     state.rate_limits.check(LimitName::OauthAppCreation, &caller)?;
     let client_name = text(&params, "client_name");
@@ -295,7 +295,7 @@ fn account_status_error(account: &user::Model, state: &AppState) -> Option<RestE
         body: json!({ "error": message, "identifier": identifier }),
     };
     use crate::domain::users::AccountStatus;
-    match AccountStatus::of(account, &state.settings.instance) {
+    match AccountStatus::of(account, &state.settings().instance) {
         AccountStatus::Active => None,
         AccountStatus::Deactivated => Some(refuse("Your account is currently disabled", "account_is_disabled")),
         AccountStatus::PasswordResetPending => Some(refuse("Password reset is required", "password_reset_required")),
@@ -312,7 +312,7 @@ async fn password_grant(state: &AppState, parts: &Parts, params: &Map<String, Va
     else {
         return Err(invalid_credentials());
     };
-    let address = auth::remote_ip::client_address(parts, &state.settings.remote_ip);
+    let address = auth::remote_ip::client_address(parts, &state.settings().remote_ip);
     let Some(account) = auth::viewer_login(&state.auth(), address, &login, secret).await? else {
         return Err(invalid_credentials());
     };
@@ -332,7 +332,7 @@ async fn password_grant(state: &AppState, parts: &Parts, params: &Map<String, Va
             }),
         });
     }
-    let expires_in = state.settings.oauth2.token_expires_in;
+    let expires_in = state.settings().oauth2.token_expires_in;
     let token =
         domain::oauth::issue_token(&state.db.write, &app, Some(account.id.clone()), &scopes, expires_in).await?;
     Ok(token_json(&token, Some(&account)))
@@ -345,7 +345,7 @@ async fn client_credentials_grant(
 ) -> Result<Value, RestError> {
     let app = fetch_app(state, parts, params).await?.ok_or_else(invalid_credentials)?;
     let scopes = grant_scopes(&app, params).ok_or_else(invalid_credentials)?;
-    let expires_in = state.settings.oauth2.token_expires_in;
+    let expires_in = state.settings().oauth2.token_expires_in;
     let token = domain::oauth::issue_token(&state.db.write, &app, None, &scopes, expires_in).await?;
     Ok(token_json(&token, None))
 }
@@ -365,7 +365,7 @@ async fn refresh_grant(state: &AppState, parts: &Parts, params: &Map<String, Val
         None => None,
     };
     let scopes = scopes::parse(&old.scopes);
-    let expires_in = state.settings.oauth2.token_expires_in;
+    let expires_in = state.settings().oauth2.token_expires_in;
     let token = domain::oauth::issue_token(&txn, &app, old.user_id.clone(), &scopes, expires_in).await?;
     txn.commit().await.map_err(AppError::from)?;
     Ok(token_json(&token, account.as_ref()))

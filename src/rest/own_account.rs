@@ -261,7 +261,7 @@ async fn confirmation_resend(State(state): State<AppState>, request: Request) ->
     };
     let caller = match Viewer::from_request(&parts, &state.auth()).await {
         Ok(viewer) => Caller::of(&viewer),
-        Err(_) => Caller::address(client_address(&parts, &state.settings.remote_ip)),
+        Err(_) => Caller::address(client_address(&parts, &state.settings().remote_ip)),
     };
     if let Err(err) = state.rate_limits.check(LimitName::AccountConfirmationResend, &caller) {
         return RestError::from(err).into_response();
@@ -273,7 +273,7 @@ async fn confirmation_resend(State(state): State<AppState>, request: Request) ->
     }
     let sent = own_account::resend_confirmation(
         &state.db,
-        &state.settings,
+        &state.settings(),
         &state.mailer,
         email.as_deref(),
         nickname.as_deref(),

@@ -98,7 +98,7 @@ async fn do_reset(State(state): State<AppState>, request: Request) -> Response {
     let outcome =
         credentials::reset_password(&state.db, &field("token"), &field("password"), &field("password_confirmation"))
             .await;
-    let home = escape(&state.settings.instance_url);
+    let home = escape(&state.settings().instance_url);
     match outcome {
         Ok(_) => html(&state, &format!("<h2>Password changed!</h2>\n<h3><a href=\"{home}\">Homepage</a></h3>")),
         Err(err @ AppError::Internal(_)) => RestError::from(err).into_response(),
@@ -140,14 +140,15 @@ async fn request_reset(State(state): State<AppState>, request: Request) -> Respo
     // signed-in user or else the client address (not by the account asked about).
     let caller = match Viewer::from_request(&parts, &state.auth()).await {
         Ok(viewer) => Caller::of(&viewer),
-        Err(_) => Caller::address(client_address(&parts, &state.settings.remote_ip)),
+        Err(_) => Caller::address(client_address(&parts, &state.settings().remote_ip)),
     };
     if let Err(err) = state.rate_limits.check(LimitName::PasswordReset, &caller) {
         return RestError::from(err).into_response();
     }
     let login = ["email", "nickname"].iter().find_map(|k| merged.get(*k).and_then(Value::as_str).map(str::to_string));
     if let Some(login) = login.filter(|l| !l.is_empty()) {
-        if let Err(err) = credentials::request_password_reset(&state.db, &state.settings, &state.mailer, &login).await {
+        if let Err(err) = credentials::request_password_reset(&state.db, &state.settings(), &state.mailer, &login).await
+        {
             return RestError::from(err).into_response();
         }
     }
@@ -156,7 +157,7 @@ async fn request_reset(State(state): State<AppState>, request: Request) -> Respo
 
 /// A page in a minimal version of Pleroma's static-page layout.
 fn html(state: &AppState, content: &str) -> Response {
-    let title = escape(&state.settings.instance.name);
+    let title = escape(&state.settings().instance.name);
     let page = format!(
         "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\" />\n\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1,minimal-ui\" />\n\

@@ -83,7 +83,7 @@ async fn create_inner(state: &AppState, viewer: Viewer, request: Request) -> Res
     {
         return Err(error(StatusCode::BAD_REQUEST, "Invalid value for field: agreement."));
     }
-    let instance = &state.settings.instance;
+    let instance = &state.settings().instance;
     let email = text(&params, "email").filter(|e| !e.is_empty());
     if email.is_none() && instance.account_activation_required {
         return Err(error(StatusCode::BAD_REQUEST, "Missing parameter: email"));
@@ -105,8 +105,8 @@ async fn create_inner(state: &AppState, viewer: Viewer, request: Request) -> Res
         return Err(registration_error(&AppError::Invalid([("password".into(), "can't be blank".into())].into())));
     }
     let hash = crate::auth::password::hash(registration.password.clone()).await?;
-    let start = StartState::of(&state.settings);
-    let user = domain::registration::register(&state.db, &state.settings, &state.mailer, &registration, hash, start)
+    let start = StartState::of(&state.settings());
+    let user = domain::registration::register(&state.db, &state.settings(), &state.mailer, &registration, hash, start)
         .await
         .map_err(|e| registration_error(&e))?;
     // `OAuthController.login`: approval is checked before confirmation.
@@ -123,7 +123,7 @@ async fn create_inner(state: &AppState, viewer: Viewer, request: Request) -> Res
         }));
     }
     let scopes = crate::auth::scopes::parse(&app.scopes);
-    let expires_in = state.settings.oauth2.token_expires_in;
+    let expires_in = state.settings().oauth2.token_expires_in;
     let issued = domain::oauth::issue_token(&state.db.write, &app, Some(user.id.clone()), &scopes, expires_in).await?;
     Ok(super::oauth::token_json(&issued, Some(&user)))
 }

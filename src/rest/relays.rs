@@ -119,7 +119,7 @@ fn activity_json(body: &Value) -> Response {
 }
 
 async fn local_actor(state: &AppState, actor: LocalActor) -> Response {
-    match federation::local_actor_document(&state.db, &state.settings.instance_url, actor).await {
+    match federation::local_actor_document(&state.db, &state.settings().instance_url, actor).await {
         Ok(document) => activity_json(&document),
         Err(err) => RestError::from(err).into_response(),
     }
@@ -140,7 +140,7 @@ async fn local_user(state: &AppState, nickname: &str) -> Result<Option<entity::u
 
 async fn user_actor(State(state): State<AppState>, Path(nickname): Path<String>) -> Response {
     match local_user(&state, &nickname).await {
-        Ok(Some(user)) => match federation::user_document(&state.db, &state.settings.instance_url, &user).await {
+        Ok(Some(user)) => match federation::user_document(&state.db, &state.settings().instance_url, &user).await {
             Ok(document) => activity_json(&document),
             Err(err) => RestError::from(err).into_response(),
         },
@@ -159,8 +159,8 @@ async fn webfinger(State(state): State<AppState>, Query(query): Query<Resource>)
     let Some(resource) = query.resource.filter(|r| !r.is_empty()) else {
         return (StatusCode::BAD_REQUEST, "Bad Request").into_response();
     };
-    let host = state.settings.host();
-    let base = &state.settings.instance_url;
+    let host = state.settings().host();
+    let base = &state.settings().instance_url;
     let nickname = if let Some(path) = resource.strip_prefix(&format!("{base}/users/")) {
         Some(path.to_string())
     } else {
@@ -189,7 +189,7 @@ async fn webfinger(State(state): State<AppState>, Query(query): Query<Resource>)
 }
 
 async fn host_meta(State(state): State<AppState>) -> Response {
-    let base = &state.settings.instance_url;
+    let base = &state.settings().instance_url;
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\
          <Link rel=\"lrdd\" type=\"application/xrd+xml\" template=\"{base}/.well-known/webfinger?resource={{uri}}\" /></XRD>"
@@ -220,7 +220,7 @@ async fn receive(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) 
     let target = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     let signer = match federation::verify_request(
         &state.db,
-        &state.settings.instance_url,
+        &state.settings().instance_url,
         headers,
         "POST",
         target,

@@ -292,7 +292,7 @@ async fn serve_media(State(state): State<AppState>, Path(file): Path<String>) ->
         Ok(None) => return not_found().into_response(),
         Err(err) => return RestError::from(err).into_response(),
     };
-    let path = crate::domain::statuses::uploads_dir(&state.settings).join(&row.file_name);
+    let path = crate::domain::statuses::uploads_dir(&state.settings()).join(&row.file_name);
     let bytes = match tokio::fs::read(&path).await {
         Ok(bytes) => bytes,
         Err(_) => return not_found().into_response(),

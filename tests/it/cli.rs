@@ -8,7 +8,7 @@ use crate::common::TestApp;
 
 fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
-        .args(["--database-url", &app.state.settings.database_url, "--data-dir"])
+        .args(["--database-url", &app.state.settings().database_url, "--data-dir"])
         .arg(&app.data_dir)
         .args(args)
         .env("RUST_LOG", "warn")
@@ -96,7 +96,7 @@ async fn concurrent_cli_and_server_writes_do_not_lock_up() {
         let email = format!("cli{i}@example.org");
         children.push(
             Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
-                .args(["--database-url", &app.state.settings.database_url, "--data-dir"])
+                .args(["--database-url", &app.state.settings().database_url, "--data-dir"])
                 .arg(&app.data_dir)
                 .args(["user", "new", &nickname, &email, "--password", "pw"])
                 .env("RUST_LOG", "warn")
@@ -129,7 +129,7 @@ async fn serve_migrates_listens_and_stops_on_sigterm() {
     let app = TestApp::new().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
-        .args(["--database-url", &app.state.settings.database_url, "--data-dir"])
+        .args(["--database-url", &app.state.settings().database_url, "--data-dir"])
         .arg(&app.data_dir)
         .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
         .env("RUST_LOG", "warn")
@@ -189,7 +189,7 @@ async fn signs_in(app: &TestApp, nickname: &str, password: &str) -> bool {
 async fn user_new_reads_the_password_from_stdin_and_refuses_to_guess_without_a_terminal() {
     let app = TestApp::new().await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
-        .args(["--database-url", &app.state.settings.database_url, "--data-dir"])
+        .args(["--database-url", &app.state.settings().database_url, "--data-dir"])
         .arg(&app.data_dir)
         .args(["user", "new", "dave", "dave@example.org", "--password-stdin"])
         .env("RUST_LOG", "warn")
@@ -209,7 +209,7 @@ async fn user_new_reads_the_password_from_stdin_and_refuses_to_guess_without_a_t
 
     // Empty standard input: no password, a message, nothing created.
     let out = Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
-        .args(["--database-url", &app.state.settings.database_url, "--data-dir"])
+        .args(["--database-url", &app.state.settings().database_url, "--data-dir"])
         .arg(&app.data_dir)
         .args(["user", "new", "erin", "erin@example.org", "--password-stdin"])
         .stdin(std::process::Stdio::null())
@@ -247,7 +247,7 @@ async fn user_new_prompts_on_a_terminal_without_echo() {
     let command = format!(
         "{} --database-url '{}' --data-dir '{}' user new tina tina@example.org",
         env!("CARGO_BIN_EXE_pleroma-gateway"),
-        app.state.settings.database_url,
+        app.state.settings().database_url,
         app.data_dir.display()
     );
     let mut child = Command::new("script")
@@ -361,7 +361,7 @@ async fn serve_log(app: &TestApp, extra: &[&str]) -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let log = app.data_dir.join(format!("log-{port}.txt"));
     let child = Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
-        .args(["--database-url", &app.state.settings.database_url, "--data-dir"])
+        .args(["--database-url", &app.state.settings().database_url, "--data-dir"])
         .arg(&app.data_dir)
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .args(extra)

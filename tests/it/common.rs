@@ -100,17 +100,24 @@ impl TestApp {
     /// A gateway whose instance URL is the address it listens on (links in its nodeinfo work,
     /// for tests where another gateway talks to it).
     pub async fn self_addressed(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        TestApp::build_at(adjust, None, true).await
+        TestApp::build_at(adjust, None, true, None).await
+    }
+
+    /// A second gateway process over this one's database (its own data directory, pools,
+    /// caches and settings handle), as another replica would be.
+    pub async fn sharing(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        TestApp::build_at(adjust, None, false, Some(self.state.settings().database_url.clone())).await
     }
 
     async fn build(adjust: impl FnOnce(&mut Settings), facade: Option<pleroma_gateway::rest::Facade>) -> TestApp {
-        TestApp::build_at(adjust, facade, false).await
+        TestApp::build_at(adjust, facade, false, None).await
     }
 
     async fn build_at(
         adjust: impl FnOnce(&mut Settings),
         facade: Option<pleroma_gateway::rest::Facade>,
         own_url: bool,
+        database: Option<String>,
     ) -> TestApp {
         let data_dir = std::env::temp_dir().join(format!(
             "gw-test-{}-{}-{}",
@@ -119,7 +126,10 @@ impl TestApp {
             rand::random::<u32>()
         ));
         std::fs::create_dir_all(&data_dir).expect("temp dir");
-        let (url, pg_database) = fresh_database(&data_dir).await;
+        let (url, pg_database) = match database {
+            Some(url) => (url, None),
+            None => fresh_database(&data_dir).await,
+        };
         let mut settings = Settings::for_database(&url, &data_dir);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -164,7 +174,7 @@ impl TestApp {
             ..Default::default()
         };
         let hash = pleroma_gateway::auth::password::hash(new.password.clone()).await.expect("hash");
-        let created = domain::users::insert_local(&self.state.db.write, &self.state.settings, &new, hash)
+        let created = domain::users::insert_local(&self.state.db.write, &self.state.settings(), &new, hash)
             .await
             .expect("insert user");
         let mut row = created.into_active_model();

@@ -726,7 +726,7 @@ async fn local_statuses_show_the_emoji_they_name() {
         ..Default::default()
     };
     let status =
-        pleroma_gateway::domain::statuses::create(&app.state.db, &app.state.settings, &author, new).await.unwrap();
+        pleroma_gateway::domain::statuses::create(&app.state.db, &app.state.settings(), &author, new).await.unwrap();
     let reply = app.get(&format!("/api/v1/pleroma/admin/statuses/{}", status.id), Some(&token)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let url = |file: &str| format!("http://localhost:4000/emoji/st/{file}");

@@ -220,7 +220,7 @@ async fn link_headers() {
     let app = app().await;
     let reply = app.get("/api/v1/pleroma/test/numbers?page=2&x=y", None).await;
     assert_eq!((reply.status, reply.body), (StatusCode::OK, json!([20, 21])));
-    let base = &app.state.settings.instance_url;
+    let base = &app.state.settings().instance_url;
     assert_eq!(
         reply.headers[header::LINK],
         format!(

@@ -87,7 +87,7 @@ async fn every_admin_route_refuses_the_unauthorized() {
     let plain_token = app.token(&plain, "read write follow push admin").await;
     let mod_token = app.token(&moderator, "read write follow push admin").await;
     let scopeless = app.token(&admin, "read write follow push").await;
-    let moderator_privileges = app.state.settings.instance.moderator_privileges.clone();
+    let moderator_privileges = app.state.settings().instance.moderator_privileges.clone();
     let param = regex::Regex::new(r"\{[a-z_]+\}").unwrap();
     let mut checked = 0;
     for compiled in &app.state.facade.routes {
@@ -219,7 +219,7 @@ async fn every_list_route_runs_a_constant_number_of_statements() {
     for i in 0..25 {
         let new =
             pleroma_gateway::domain::statuses::NewStatus { status: Some(format!("post {i}")), ..Default::default() };
-        pleroma_gateway::domain::statuses::create(&app.state.db, &app.state.settings, &user0, new).await.unwrap();
+        pleroma_gateway::domain::statuses::create(&app.state.db, &app.state.settings(), &user0, new).await.unwrap();
         crate::statuses::remote_status(&app, &remote, "public").await;
     }
     // Banned media-proxy URLs to list.

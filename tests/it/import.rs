@@ -22,7 +22,7 @@ fn import(app: &TestApp, doc: &Value) -> std::process::Output {
     let path = app.data_dir.join(format!("import-{}.json", rand::random::<u32>()));
     std::fs::write(&path, doc.to_string()).unwrap();
     Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
-        .args(["--database-url", &app.state.settings.database_url, "--data-dir"])
+        .args(["--database-url", &app.state.settings().database_url, "--data-dir"])
         .arg(&app.data_dir)
         .arg("import")
         .arg(&path)
@@ -155,7 +155,7 @@ async fn standard_input_and_sanitised_html() {
                       "content": "<p onclick=\"x()\">hi<script>alert(1)</script> <a href=\"https://a.example\">link</a></p>"}]
     });
     let mut child = Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
-        .args(["--database-url", &app.state.settings.database_url, "--data-dir"])
+        .args(["--database-url", &app.state.settings().database_url, "--data-dir"])
         .arg(&app.data_dir)
         .args(["import", "-"])
         .env("RUST_LOG", "warn")

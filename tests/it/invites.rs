@@ -142,7 +142,7 @@ async fn email_invite_refusals_and_mail() {
         let invites = user_invite_token::Entity::find().all(&app.state.db.read).await.unwrap();
         let invite = invites.last().unwrap();
         assert_eq!(invite.invite_type, "one_time");
-        let link = format!("{}/registration/{}", app.state.settings.instance_url.trim_end_matches('/'), invite.token);
+        let link = format!("{}/registration/{}", app.state.settings().instance_url.trim_end_matches('/'), invite.token);
         assert!(mail.body.contains(&link), "{} lacks {link}", mail.body);
     }
     let bad = app.request(Method::POST, &format!("{V1}/email_invite"), Some(&token), Some(json!({}))).await;

@@ -8,6 +8,7 @@ mod backups;
 mod bootstrap;
 mod chats;
 mod cli;
+mod config;
 mod credentials;
 mod documents;
 mod emoji;

@@ -298,7 +298,7 @@ async fn admin_fe_login_flow() {
     assert_eq!(reply.body["scope"], ADMIN_FE_SCOPES);
     assert_eq!(reply.body["me"], admin.ap_id.as_str());
     let expires_in = reply.body["expires_in"].as_i64().unwrap();
-    let lifetime = app.state.settings.oauth2.token_expires_in;
+    let lifetime = app.state.settings().oauth2.token_expires_in;
     assert!(expires_in <= lifetime && expires_in > lifetime - 60, "{expires_in}");
     let token = reply.body["access_token"].as_str().unwrap();
 

@@ -278,7 +278,7 @@ async fn the_queue_claims_once_reclaims_expired_leases_and_backs_off() {
 /// A `serve` process of the real binary over the app's database, with a short job lease.
 fn serve(app: &TestApp) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
-        .args(["--database-url", &app.state.settings.database_url, "--listen", "127.0.0.1:0", "--data-dir"])
+        .args(["--database-url", &app.state.settings().database_url, "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(&app.data_dir)
         .arg("serve")
         .env("RUST_LOG", "warn")

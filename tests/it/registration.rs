@@ -207,7 +207,7 @@ async fn user_new_unconfirmed_and_unapproved() {
     let app = TestApp::new().await;
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
-            .args(["--database-url", &app.state.settings.database_url, "--data-dir"])
+            .args(["--database-url", &app.state.settings().database_url, "--data-dir"])
             .arg(&app.data_dir)
             .args(args)
             .env("RUST_LOG", "warn")

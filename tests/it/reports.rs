@@ -17,7 +17,7 @@ async fn status_of(app: &TestApp, author: &user::Model, content: &str, minutes_a
     let id = pleroma_gateway::ids::flake_id();
     status::ActiveModel {
         id: Set(id.clone()),
-        ap_id: Set(format!("{}/objects/{id}", app.state.settings.instance_url)),
+        ap_id: Set(format!("{}/objects/{id}", app.state.settings().instance_url)),
         user_id: Set(author.id.clone()),
         content: Set(format!("<p>{content}</p>")),
         source: Set(Some(content.into())),
@@ -29,7 +29,7 @@ async fn status_of(app: &TestApp, author: &user::Model, content: &str, minutes_a
         in_reply_to_user_id: Set(None),
         reblog_of_id: Set(None),
         quote_of_id: Set(None),
-        context: Set(format!("{}/contexts/{id}", app.state.settings.instance_url)),
+        context: Set(format!("{}/contexts/{id}", app.state.settings().instance_url)),
         language: Set(None),
         local: Set(true),
         idempotency_key: Set(None),

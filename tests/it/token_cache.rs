@@ -11,7 +11,7 @@ use crate::common::TestApp;
 
 /// A second gateway over the same database as `app`: its base URL and state.
 async fn second_process(app: &TestApp) -> (String, AppState) {
-    let settings = (*app.state.settings).clone();
+    let settings = (*app.state.settings()).clone();
     let db = Db::connect(&settings.database_url).await.expect("connect");
     let state = AppState::new(db, settings).expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

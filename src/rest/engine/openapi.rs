@@ -349,7 +349,7 @@ pub fn document(state: &AppState) -> Value {
     json!({
         "openapi": "3.0.3",
         "info": { "title": "Pleroma API (pleroma-gateway)", "version": env!("CARGO_PKG_VERSION") },
-        "servers": [{ "url": state.settings.instance_url }],
+        "servers": [{ "url": state.settings().instance_url }],
         "components": { "securitySchemes": { "oAuth": {
             "type": "oauth2",
             "flows": { "password": { "tokenUrl": "/oauth/token", "scopes": scopes } },

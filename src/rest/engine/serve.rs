@@ -72,7 +72,7 @@ async fn guard(state: AppState, access: Access, request: Request, next: Next) ->
         Ok(viewer) => viewer,
         Err(err) => return RestError::from(err).into_response(),
     };
-    if let Err(err) = authorize(&viewer, access, &state.settings.instance) {
+    if let Err(err) = authorize(&viewer, access, &state.settings().instance) {
         return RestError::from(err).into_response();
     }
     parts.extensions.insert(viewer);
@@ -93,7 +93,7 @@ async fn execute(
     let (parts, body) = request.into_parts();
     let viewer = Viewer::from_request(&parts, &state.auth()).await.map_err(|e| RestError::from_app(e, style))?;
     for access in &compiled.access {
-        authorize(&viewer, *access, &state.settings.instance).map_err(|e| RestError::from_app(e, style))?;
+        authorize(&viewer, *access, &state.settings().instance).map_err(|e| RestError::from_app(e, style))?;
     }
 
     let (mut merged, files) = params::merge(&parts, body).await.map_err(|e| match style {
@@ -146,6 +146,7 @@ async fn execute(
         request,
         viewer,
         &state.db,
+        &state.live,
         &crate::graphql::WorkBudget::new(crate::graphql::FACADE_MAX_COMPLEXITY),
     ))
     .await;
@@ -160,7 +161,7 @@ async fn execute(
     shape_answer(
         row.shape,
         field,
-        &Call { params: &merged, uri: &parts.uri, instance_url: &state.settings.instance_url },
+        &Call { params: &merged, uri: &parts.uri, instance_url: &state.settings().instance_url },
     )
     .map_err(|e| RestError::from_app(e, style))
 }

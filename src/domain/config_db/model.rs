@@ -1,0 +1,622 @@
+//! The settings model: every setting the gateway honours, declared once with its Pleroma group,
+//! key and sub-key, its description and label (Pleroma's wording from `config/description.exs`
+//! where Pleroma has the setting), its suggestions, and whether a change needs a restart. Its
+//! type, default and file value come from the field of [`Settings`] it reads and writes.
+//!
+//! Adding a setting is one [`setting!`] line in [`declared`] (plus [`GROUPS`] for a new key).
+use std::sync::LazyLock;
+
+use serde_json::Value;
+
+use super::encoding::{type_of, Codec};
+use crate::config::Settings;
+
+/// One declared setting.
+pub struct Declared {
+    /// `:pleroma`.
+    pub group: &'static str,
+    /// `:instance`, `Pleroma.Emails.Mailer`, ….
+    pub key: &'static str,
+    /// `:name`: the sub-key inside the key's keyword list.
+    pub sub: &'static str,
+    /// Pleroma's description.
+    pub description: &'static str,
+    /// The form's label; Pleroma's humanized sub-key when not given.
+    pub label: Option<&'static str>,
+    /// Suggested values (JSON text, Pleroma's encoding).
+    pub suggestions: &'static str,
+    /// Whether a change takes effect only after `GET /admin/restart`.
+    pub reboot: bool,
+    /// Where the config file keeps it (`instance.name`).
+    pub file_path: &'static str,
+    /// Pleroma's type of the value (read off the field).
+    pub ty: fn(&Settings) -> Value,
+    /// The value in Pleroma's encoding.
+    pub get: fn(&Settings) -> Value,
+    /// Set the value from Pleroma's encoding, refusing a bad one.
+    pub set: fn(&mut Settings, &Value) -> Result<(), String>,
+}
+
+impl Declared {
+    /// Only after a restart.
+    fn reboot(mut self) -> Self {
+        self.reboot = true;
+        self
+    }
+
+    /// With this label instead of the humanized sub-key.
+    fn label(mut self, label: &'static str) -> Self {
+        self.label = Some(label);
+        self
+    }
+
+    /// `:pleroma, :instance, :name`.
+    pub fn path(&self) -> String {
+        format!("{}, {}, {}", self.group, self.key, self.sub)
+    }
+
+    /// The label shown: given, or Pleroma's `humanize` of the sub-key (`:registrations_open` →
+    /// `Registrations open`).
+    pub fn shown_label(&self) -> String {
+        self.label.map(str::to_string).unwrap_or_else(|| humanize(self.sub))
+    }
+}
+
+/// Phoenix's `humanize/1` of an atom: underscores to spaces, first letter upper case.
+pub fn humanize(atom: &str) -> String {
+    let words = atom.trim_start_matches(':').replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+}
+
+/// `setting!(group, key, sub, field.path, description, suggestions)`.
+macro_rules! setting {
+    ($group:literal, $key:literal, $sub:literal, $($field:ident).+, $description:expr, $suggestions:expr) => {
+        Declared {
+            group: $group,
+            key: $key,
+            sub: $sub,
+            description: $description,
+            label: None,
+            suggestions: $suggestions,
+            reboot: false,
+            file_path: stringify!($($field).+),
+            ty: |s: &Settings| type_of(&s.$($field).+),
+            get: |s: &Settings| Codec::encode(&s.$($field).+),
+            set: |s: &mut Settings, v: &Value| {
+                s.$($field).+ = Codec::decode(v)?;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// Each key's group description and label (Pleroma's `type: :group` entries).
+pub const GROUPS: &[(&str, &str, &str, Option<&str>)] = &[
+    (":pleroma", ":instance", "Instance-related settings", None),
+    (":pleroma", ":auth", "Authentication / authorization settings", None),
+    (":pleroma", "Pleroma.Emails.Mailer", "Mailer-related settings", None),
+    (":pleroma", ":oauth2", "Configure OAuth 2 provider capabilities", Some("OAuth2")),
+    (
+        ":pleroma",
+        ":rate_limit",
+        "Rate limit settings. This is an advanced feature enabled only for :authentication by default.",
+        None,
+    ),
+    (
+        ":pleroma",
+        "Pleroma.Web.Plugs.RemoteIp",
+        "`Pleroma.Web.Plugs.RemoteIp` is a shim to call [`RemoteIp`](https://git.pleroma.social/pleroma/remote_ip) \
+         but with runtime configuration.\n**If your instance is not behind at least one reverse proxy, you should not \
+         enable this plug.**\n",
+        None,
+    ),
+    (":pleroma", "Pleroma.User.Backup", "Account Backup", None),
+    (":pleroma", ":frontends", "Installed frontends management", None),
+    (":pleroma", ":media_proxy", "Media proxy", None),
+    (":pleroma", ":emoji", "Emoji settings", None),
+    (
+        ":pleroma",
+        ":frontend_configurations",
+        "This form can be used to configure a keyword list that keeps the configuration data for any kind of \
+         frontend. By default, settings for pleroma_fe are configured. If you want to add your own configuration \
+         your settings all fields must be complete.",
+        None,
+    ),
+];
+
+const PRIVILEGES: &str = r#"[":users_read", ":users_manage_invites", ":users_manage_activation_state", ":users_manage_tags", ":users_manage_credentials", ":users_delete", ":messages_read", ":messages_delete", ":instances_delete", ":reports_manage_reports", ":moderation_log_read", ":announcements_manage_announcements", ":emoji_manage_emoji", ":statistics_read"]"#;
+const LIMIT: &str = r#"[{"tuple": [1000, 10]}, [{"tuple": [10000, 10]}, {"tuple": [10000, 50]}]]"#;
+
+/// Every declared setting, in the order admin-fe shows them.
+pub fn declared() -> &'static [Declared] {
+    static ALL: LazyLock<Vec<Declared>> = LazyLock::new(build);
+    &ALL
+}
+
+fn build() -> Vec<Declared> {
+    vec![
+        setting!(":pleroma", ":instance", ":name", instance.name, "Name of the instance", r#"["Pleroma"]"#),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":email",
+            instance.email,
+            "Email used to reach an Administrator/Moderator of the instance",
+            r#"["email@example.com"]"#
+        )
+        .label("Admin Email Address"),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":notify_email",
+            mailer.from,
+            "Envelope FROM address for mail sent via Pleroma",
+            r#"["notify@example.com"]"#
+        )
+        .label("Sender Email Address")
+        // The mail transport is built with it.
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":description",
+            instance.description,
+            "The instance's description. It can be seen in nodeinfo and `/api/v1/instance`",
+            r#"["Very cool instance"]"#
+        ),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":limit",
+            instance.limit,
+            "Posts character limit (CW/Subject included in the counter)",
+            "[5000]"
+        ),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":registrations_open",
+            instance.registrations_open,
+            "Enable registrations for anyone. Invitations require this setting to be disabled.",
+            "[]"
+        ),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":invites_enabled",
+            instance.invites_enabled,
+            "Enable user invitations for admins (depends on `registrations_open` being disabled)",
+            "[]"
+        ),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":account_activation_required",
+            instance.account_activation_required,
+            "Require users to confirm their emails before signing in",
+            "[]"
+        ),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":account_approval_required",
+            instance.account_approval_required,
+            "Require users to be manually approved by an admin before signing in",
+            "[]"
+        ),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":public",
+            instance.public,
+            "Makes the client API in authenticated mode-only except for user-profiles. Useful for disabling the Local \
+             Timeline and The Whole Known Network.  Note: when setting to `false`, please also check \
+             `:restrict_unauthenticated` setting.",
+            "[]"
+        ),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":healthcheck",
+            instance.healthcheck,
+            "If enabled, system data will be shown on `/api/pleroma/healthcheck`",
+            "[]"
+        ),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":admin_privileges",
+            instance.admin_privileges,
+            "What extra privileges to allow admins (e.g. updating user credentials, get password reset token, delete \
+             users, index and read private statuses and chats)",
+            PRIVILEGES
+        ),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":moderator_privileges",
+            instance.moderator_privileges,
+            "What extra privileges to allow moderators (e.g. updating user credentials, get password reset token, \
+             delete users, index and read private statuses and chats)",
+            PRIVILEGES
+        ),
+        setting!(
+            ":pleroma",
+            ":auth",
+            ":enforce_oauth_admin_scope_usage",
+            instance.enforce_oauth_admin_scope_usage,
+            "OAuth admin scope requirement toggle. If enabled, admin actions explicitly demand admin OAuth scope(s) \
+             presence in OAuth token (client app must support admin scopes). If disabled and token doesn't have admin \
+             scope(s), `is_admin` user flag grants access to admin-specific actions.",
+            "[]"
+        )
+        .label("Enforce OAuth admin scope usage"),
+        setting!(":pleroma", "Pleroma.Emails.Mailer", ":enabled", mailer.enabled, "", "[]")
+            .label("Mailer Enabled")
+            .reboot(),
+        setting!(
+            ":pleroma",
+            "Pleroma.Emails.Mailer",
+            ":smtp_url",
+            mailer.smtp_url,
+            "The gateway's SMTP relay as one URL (Pleroma spells it as Swoosh.Adapters.SMTP with relay, username, \
+             password, port and ssl); without it, mail is written to files in the data directory's outbox",
+            r#"["smtps://user:password@mail.example.org:465"]"#
+        )
+        .label("SMTP URL")
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":oauth2",
+            ":token_expires_in",
+            oauth2.token_expires_in,
+            "The lifetime in seconds of the access token",
+            "[2592000]"
+        ),
+        setting!(
+            ":pleroma",
+            ":oauth2",
+            ":clean_expired_tokens",
+            oauth2.clean_expired_tokens,
+            "Enable a background job to clean expired OAuth tokens. Default: disabled.",
+            "[]"
+        ),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":search",
+            rate_limit.search,
+            "For the search requests (account & status search etc.)",
+            LIMIT
+        )
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":timeline",
+            rate_limit.timeline,
+            "For requests to timelines (each timeline has it's own limiter)",
+            LIMIT
+        )
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":app_account_creation",
+            rate_limit.app_account_creation,
+            "For registering user accounts from the same IP address",
+            LIMIT
+        )
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":relations_actions",
+            rate_limit.relations_actions,
+            "For actions on relationships with all users (follow, unfollow)",
+            LIMIT
+        )
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":relation_id_action",
+            rate_limit.relation_id_action,
+            "For actions on relation with a specific user (follow, unfollow)",
+            LIMIT
+        )
+        .label("Relation ID action")
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":statuses_actions",
+            rate_limit.statuses_actions,
+            "For create / delete / fav / unfav / reblog / unreblog actions on any statuses",
+            LIMIT
+        )
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":status_id_action",
+            rate_limit.status_id_action,
+            "For fav / unfav or reblog / unreblog actions on the same status by the same user",
+            LIMIT
+        )
+        .label("Status ID action")
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":authentication",
+            rate_limit.authentication,
+            "For authentication create / password check / user existence check requests",
+            LIMIT
+        )
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":oauth_app_creation",
+            rate_limit.oauth_app_creation,
+            "For OAuth app creation (`POST /api/v1/apps`)",
+            LIMIT
+        )
+        .label("OAuth app creation")
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":password_reset",
+            rate_limit.password_reset,
+            "For requests to reset a password (`POST /auth/password`)",
+            LIMIT
+        )
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":account_confirmation_resend",
+            rate_limit.account_confirmation_resend,
+            "For requests to resend the account confirmation email",
+            LIMIT
+        )
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":ap_routes",
+            rate_limit.ap_routes,
+            "For requests to ActivityPub routes",
+            LIMIT
+        )
+        .label("AP routes")
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":rate_limit",
+            ":max_keys",
+            rate_limit.max_keys,
+            "Most callers a limiter remembers (the gateway's bound on its memory); beyond it, the oldest windows \
+             are forgotten first",
+            "[100000]"
+        )
+        .reboot(),
+        setting!(
+            ":pleroma",
+            "Pleroma.Web.Plugs.RemoteIp",
+            ":enabled",
+            remote_ip.enabled,
+            "Enable/disable the plug. Default: disabled.",
+            "[]"
+        ),
+        setting!(
+            ":pleroma",
+            "Pleroma.Web.Plugs.RemoteIp",
+            ":headers",
+            remote_ip.headers,
+            "A list of strings naming the HTTP headers to use when deriving the true client IP. Default: \
+             `[\"x-forwarded-for\"]`.",
+            "[]"
+        ),
+        setting!(
+            ":pleroma",
+            "Pleroma.Web.Plugs.RemoteIp",
+            ":proxies",
+            remote_ip.proxies,
+            "A list of upstream proxy IP subnets in CIDR notation from which we will parse the content of `headers`. \
+             Defaults to `[]`. IPv4 entries without a bitmask will be assumed to be /32 and IPv6 /128.",
+            "[]"
+        ),
+        setting!(
+            ":pleroma",
+            "Pleroma.Web.Plugs.RemoteIp",
+            ":reserved",
+            remote_ip.reserved,
+            "A list of reserved IP subnets in CIDR notation which should be ignored if found in `headers`. Defaults \
+             to `[\"127.0.0.0/8\", \"::1/128\", \"fc00::/7\", \"10.0.0.0/8\", \"172.16.0.0/12\", \"192.168.0.0/16\"]`",
+            "[]"
+        ),
+        setting!(
+            ":pleroma",
+            "Pleroma.User.Backup",
+            ":purge_after_days",
+            backup.purge_after_days,
+            "Remove backup archives after N days",
+            "[30]"
+        ),
+        setting!(
+            ":pleroma",
+            "Pleroma.User.Backup",
+            ":limit_days",
+            backup.limit_days,
+            "Limit user to export not more often than once per N days",
+            "[7]"
+        ),
+        Declared {
+            // Without the key in the file, Pleroma's defaults: shown and saved as the full map.
+            file_path: "frontends.available",
+            ty: |_| <Vec<crate::config::FrontendEntry> as Codec>::pleroma_type(),
+            get: |s| crate::domain::frontends::available(s).encode(),
+            set: |s, v| {
+                s.frontends.available = Some(Codec::decode(v)?);
+                Ok(())
+            },
+            ..setting!(
+                ":pleroma",
+                ":frontends",
+                ":available",
+                backup.limit_days,
+                "A map containing available frontends and parameters for their installation.",
+                "[]"
+            )
+        },
+        setting!(
+            ":pleroma",
+            ":media_proxy",
+            ":enabled",
+            media_proxy.enabled,
+            "Enables proxying of remote media via the instance's proxy",
+            "[]"
+        ),
+        setting!(
+            ":pleroma",
+            ":media_proxy",
+            ":max_body_length",
+            media_proxy.max_body_length,
+            "Largest remote body fetched, in bytes (Pleroma's `proxy_opts: max_body_length`)",
+            "[26214400]"
+        ),
+        setting!(
+            ":pleroma",
+            ":media_proxy",
+            ":timeout",
+            media_proxy.timeout_secs,
+            "Seconds a remote fetch may take in all",
+            "[10]"
+        ),
+        setting!(
+            ":pleroma",
+            ":media_proxy",
+            ":allowed_types",
+            media_proxy.allowed_types,
+            "Content-type prefixes served (anything else is refused with 415)",
+            r#"["image/", "video/", "audio/"]"#
+        ),
+        setting!(
+            ":pleroma",
+            ":emoji",
+            ":pack_extensions",
+            emoji.pack_extensions,
+            "A list of file extensions for emojis, when no emoji.txt for a pack is present",
+            r#"[".png", ".gif"]"#
+        ),
+        setting!(
+            ":pleroma",
+            ":emoji",
+            ":max_file_size",
+            emoji.max_file_size,
+            "Largest emoji image accepted, in bytes (uploads, URL fetches, archive entries)",
+            "[1048576]"
+        ),
+        setting!(
+            ":pleroma",
+            ":emoji",
+            ":max_archive_size",
+            emoji.max_archive_size,
+            "Largest pack archive fetched from another instance or a fallback-src, in bytes",
+            "[52428800]"
+        ),
+        setting!(
+            ":pleroma",
+            ":emoji",
+            ":max_unpacked_size",
+            emoji.max_unpacked_size,
+            "Most bytes one pack archive may unpack to",
+            "[104857600]"
+        ),
+        setting!(
+            ":pleroma",
+            ":emoji",
+            ":max_entries",
+            emoji.max_entries,
+            "Most entries one pack archive may hold",
+            "[5000]"
+        ),
+        setting!(
+            ":pleroma",
+            ":emoji",
+            ":fetch_timeout",
+            emoji.fetch_timeout_secs,
+            "Seconds a fetch of a remote pack or emoji may take in all",
+            "[30]"
+        ),
+        setting!(
+            ":pleroma",
+            ":frontend_configurations",
+            ":pleroma_fe",
+            frontend_configurations.pleroma_fe,
+            "Settings for Pleroma FE",
+            "[]"
+        )
+        .label("Pleroma FE"),
+        setting!(
+            ":pleroma",
+            ":frontend_configurations",
+            ":masto_fe",
+            frontend_configurations.masto_fe,
+            "Settings for Masto FE",
+            "[]"
+        )
+        .label("Masto FE"),
+    ]
+}
+
+/// The declared `(group, key)` pairs, in order, without repeats.
+pub fn keys() -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    for d in declared() {
+        if !out.contains(&(d.group, d.key)) {
+            out.push((d.group, d.key));
+        }
+    }
+    out
+}
+
+/// The settings under `group`, `key`.
+pub fn under<'a>(group: &'a str, key: &'a str) -> impl Iterator<Item = &'static Declared> + 'a {
+    declared().iter().filter(move |d| d.group == group && d.key == key)
+}
+
+/// The setting at `group`, `key`, `sub`.
+pub fn find(group: &str, key: &str, sub: &str) -> Option<&'static Declared> {
+    declared().iter().find(|d| d.group == group && d.key == key && d.sub == sub)
+}
+
+/// Whether `group`, `key` is declared.
+pub fn known(group: &str, key: &str) -> bool {
+    declared().iter().any(|d| d.group == group && d.key == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declarations_are_unique_and_read_their_defaults() {
+        let defaults = Settings::for_database("sqlite::memory:", std::path::Path::new("/tmp"));
+        let mut seen = std::collections::HashSet::new();
+        for d in declared() {
+            assert!(seen.insert(d.path()), "{} declared twice", d.path());
+            assert!(keys().contains(&(d.group, d.key)));
+            assert!(GROUPS.iter().any(|g| (g.0, g.1) == (d.group, d.key)), "{} has no group entry", d.path());
+            let mut copy = defaults.clone();
+            (d.set)(&mut copy, &(d.get)(&defaults)).unwrap_or_else(|e| panic!("{}: {e}", d.path()));
+            assert_eq!((d.get)(&copy), (d.get)(&defaults), "{}", d.path());
+            serde_json::from_str::<Value>(d.suggestions).unwrap_or_else(|e| panic!("{}: {e}", d.path()));
+        }
+        assert_eq!(humanize(":registrations_open"), "Registrations open");
+    }
+}
