@@ -18,6 +18,7 @@ mod hardening;
 mod import;
 mod invites;
 mod layers;
+mod list_plans;
 mod media_proxy;
 mod moderation_log;
 mod nicknames;
