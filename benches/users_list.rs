@@ -1,130 +1,200 @@
-//! `GET /admin/users` with a search and two filters, through the REST facade and as the
-//! equivalent direct GraphQL request, by concurrent clients on loopback.
+//! `GET /admin/users` (filters `local,active`) over a matrix of page sizes (1/50/500), pages
+//! (1/100/1000) and search terms (`ali`, `al`, none): through the REST facade, as the same
+//! operation sent to `/graphql`, and as the raw SQL the REST request sent — captured from the
+//! server's own connections with their bound values ([`Db::record`]) and replayed one after another
+//! — in one process, one client, so each row's ratio to raw is measured within one run.
 //!
 //! cargo bench --bench users_list                       # SQLite, 100k users
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench cargo bench --bench users_list
+//! BENCH_USERS=1000000 cargo bench --bench users_list   # 1M users (seeded once, kept in $TMPDIR)
 //!
-//! Knobs: BENCH_USERS (100000), BENCH_CLIENTS (4), BENCH_REQUESTS (2000 per mode).
+//! Knobs: BENCH_USERS (100000), BENCH_REQUESTS (30 per mode and case), BENCH_SQLITE_MMAP (bytes;
+//! the gateway's default when unset), BENCH_CASES (`all`, or `quick`: page 1 only).
+//!
+//! Besides latency it reports CPU time per request (the whole process's threads, from
+//! `/proc/self/task/*/schedstat`, so REST and GraphQL include the client's share) and memory:
+//! VmRSS with its anonymous part (RssAnon) and its file-backed part (RssFile: SQLite's mmap).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use sea_orm::ConnectionTrait;
+use serde_json::{json, Value};
 
 mod common;
 
 use common::{env, serve_seeded, BenchServer};
 
-const QUERY: &str = "query=ali&filters=local,active&page_size=50";
-
-const GRAPHQL: &str = r#"query { users(pageSize: 50, filter: {query: "ali", states: [LOCAL, ACTIVE]}) {
-  page_size: pageSize count: totalCount
-  users: nodes { id email avatar nickname display_name: displayName is_active: isActive local
-    roles { admin moderator } tags is_confirmed: isConfirmed
-    is_approved: isApproved is_suggested: isSuggested url
-    registration_reason: registrationReason actor_type: actorType created_at: createdAt } } }"#;
-
-/// Latencies and wall time of one or more runs of one mode.
-#[derive(Default)]
-struct Samples {
-    latencies: Vec<Duration>,
-    elapsed: Duration,
+/// Latencies of `requests` requests sent one after another, and the process CPU they took.
+async fn run(requests: usize, make: &(impl Fn() -> reqwest::RequestBuilder + Send)) -> (Vec<Duration>, Duration) {
+    let cpu = cpu_time();
+    let mut latencies = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let t = Instant::now();
+        let response = make().send().await.expect("request");
+        assert!(response.status().is_success(), "{}", response.status());
+        let body = response.bytes().await.expect("body");
+        assert!(body.len() > 20 && !body.starts_with(br#"{"errors""#), "{}", String::from_utf8_lossy(&body));
+        latencies.push(t.elapsed());
+    }
+    latencies.sort();
+    (latencies, cpu_time().saturating_sub(cpu))
 }
 
-impl Samples {
-    fn at(&self, q: f64) -> Duration {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
-    }
-
-    fn throughput(&self) -> f64 {
-        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
-    }
+fn at(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
 
-/// `requests` requests from `clients` concurrent clients, added to `samples`.
-async fn run(
-    samples: &mut Samples,
-    clients: usize,
-    requests: usize,
-    make: impl Fn() -> reqwest::RequestBuilder + Clone + Send + 'static,
-) {
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let make = make.clone();
-        let share = requests / clients + usize::from(c < requests % clients);
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::with_capacity(share);
-            for _ in 0..share {
-                let t = Instant::now();
-                let response = make().send().await.expect("request");
-                assert!(response.status().is_success(), "{}", response.status());
-                let body = response.bytes().await.expect("body");
-                assert!(body.len() > 100);
-                latencies.push(t.elapsed());
-            }
-            latencies
-        }));
+/// CPU time of the live threads of this process so far (nanosecond counters of the scheduler;
+/// a thread that ended takes its share with it, hence the saturating differences).
+fn cpu_time() -> Duration {
+    let mut ns = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
+        if let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) {
+            ns += text.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+        }
     }
-    for task in tasks {
-        samples.latencies.extend(task.await.expect("client"));
-    }
-    samples.elapsed += started.elapsed();
+    Duration::from_nanos(ns)
 }
 
-#[tokio::main]
-async fn main() {
-    let users = env("BENCH_USERS", 100_000);
-    let clients = env("BENCH_CLIENTS", 4);
-    let requests = env("BENCH_REQUESTS", 2000);
-    let BenchServer { addr, token, backend, .. } = serve_seeded(users).await;
-    let client = reqwest::Client::new();
-    let rest_url = format!("http://{addr}/api/v1/pleroma/admin/users?{QUERY}");
-    let graphql_url = format!("http://{addr}/graphql");
-    let rest = {
-        let (client, token, url) = (client.clone(), token.clone(), rest_url.clone());
-        move || client.get(&url).bearer_auth(&token)
+/// `VmRSS`, `RssAnon` and `RssFile` of this process, in MiB.
+fn memory() -> (f64, f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
     };
-    let graphql = {
-        let (client, token, url) = (client.clone(), token.clone(), graphql_url.clone());
-        move || client.post(&url).bearer_auth(&token).json(&json!({ "query": GRAPHQL }))
-    };
-    // Same answer both ways.
-    let mut a: serde_json::Value = rest().send().await.unwrap().json().await.unwrap();
-    let rest_body = a.clone();
-    // The facade adds the inverse flags older clients read; the rest is the same selection.
-    for user in a["users"].as_array_mut().into_iter().flatten() {
+    (kib("VmRSS:"), kib("RssAnon:"), kib("RssFile:"))
+}
+
+/// The operation a REST row runs (fragments included), by its path.
+fn operation_of(server: &BenchServer, path: &str) -> String {
+    let route = server
+        .facade
+        .routes
+        .iter()
+        .find(|r| r.route.path == path && r.route.method == axum::http::Method::GET)
+        .expect("route");
+    route.operation.as_ref().expect("operation row").text.clone()
+}
+
+/// The REST answer with the three inverse flags the facade adds removed (the rest is the
+/// operation's own selection).
+fn without_inverse_flags(mut body: Value) -> Value {
+    for user in body["users"].as_array_mut().into_iter().flatten() {
         if let Some(user) = user.as_object_mut() {
             for key in ["deactivated", "confirmation_pending", "approval_pending"] {
                 user.remove(key);
             }
         }
     }
-    let b: serde_json::Value = graphql().send().await.unwrap().json().await.unwrap();
-    assert_eq!(a, b["data"]["users"], "REST and GraphQL disagree");
-    println!(
-        "{backend}: {users} users, {} matches for `{QUERY}`; {clients} clients x {requests} requests",
-        rest_body["count"]
-    );
-    let mut warm_up = Samples::default();
-    run(&mut warm_up, clients, requests / 10, rest.clone()).await;
-    run(&mut warm_up, clients, requests / 10, graphql.clone()).await;
-    // ABBA order, each mode's halves pooled, so that drift (caches warming, other load) favours neither.
-    let (mut r, mut g) = (Samples::default(), Samples::default());
-    run(&mut r, clients, requests / 2, rest.clone()).await;
-    run(&mut g, clients, requests / 2, graphql.clone()).await;
-    run(&mut g, clients, requests / 2, graphql).await;
-    run(&mut r, clients, requests / 2, rest).await;
+    body
+}
+
+#[tokio::main]
+async fn main() {
+    let users = env("BENCH_USERS", 100_000);
+    let requests = env("BENCH_REQUESTS", 30).max(2);
+    let quick = std::env::var("BENCH_CASES").is_ok_and(|v| v == "quick");
+    let before_open = memory();
+    let server = serve_seeded(users).await;
+    let client = reqwest::Client::new();
+    let operation = operation_of(&server, "/api/v1/pleroma/admin/users");
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("| mode | p50 ms | p99 ms | req/s |\n| --- | ---: | ---: | ---: |");
-    println!("| REST facade | {:.2} | {:.2} | {:.0} |", ms(r.at(0.5)), ms(r.at(0.99)), r.throughput());
-    println!("| direct GraphQL | {:.2} | {:.2} | {:.0} |", ms(g.at(0.5)), ms(g.at(0.99)), g.throughput());
+    let (rss, anon, file) = memory();
     println!(
-        "REST/GraphQL: p50 {:.3}, p99 {:.3}, throughput {:.3}",
-        ms(r.at(0.5)) / ms(g.at(0.5)),
-        ms(r.at(0.99)) / ms(g.at(0.99)),
-        r.throughput() / g.throughput()
+        "{}: {users} users; {requests} requests per mode and case, one client; memory after opening: VmRSS {rss:.0} MiB, RssAnon {anon:.0} MiB, RssFile {file:.0} MiB (before: {:.0}/{:.0}/{:.0})",
+        server.backend, before_open.0, before_open.1, before_open.2
     );
+    println!("| term | page size | page | matches | rows | statements | raw p50 ms | raw p99 | REST p50 | REST p99 | GraphQL p50 | GraphQL p99 | REST/raw p50 | GraphQL/raw p50 | CPU ms/req raw | REST | GraphQL | REST/raw CPU |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let pages: &[u64] = if quick { &[1] } else { &[1, 100, 1000] };
+    for term in ["ali", "al", ""] {
+        for page_size in [1u64, 50, 500] {
+            for &page in pages {
+                let mut query = format!("filters=local,active&page_size={page_size}&page={page}");
+                let mut variables = json!({"filters": ["LOCAL", "ACTIVE"], "page_size": page_size, "page": page});
+                if !term.is_empty() {
+                    query.push_str(&format!("&query={term}"));
+                    variables["query"] = json!(term);
+                }
+                let url = format!("http://{}/api/v1/pleroma/admin/users?{query}", server.addr);
+                let rest = {
+                    let (client, token) = (client.clone(), server.token.clone());
+                    move || client.get(&url).bearer_auth(&token)
+                };
+                let graphql = {
+                    let (client, url, token) =
+                        (client.clone(), format!("http://{}/graphql", server.addr), server.token.clone());
+                    let body = json!({ "query": operation, "variables": variables });
+                    move || client.post(&url).bearer_auth(&token).json(&body)
+                };
+                // Same answer both ways.
+                let answer: Value = rest().send().await.unwrap().json().await.unwrap();
+                let direct: Value = graphql().send().await.unwrap().json().await.unwrap();
+                assert_eq!(without_inverse_flags(answer.clone()), direct["data"]["users"], "REST and GraphQL disagree");
+                let rows = answer["users"].as_array().map_or(0, Vec::len);
+                // Warm up, then capture what one REST request sends.
+                run(3, &rest).await;
+                server.db.record();
+                run(1, &rest).await;
+                let sent = server.db.recorded();
+                let replay = || {
+                    let (db, sent) = (server.db.read.clone(), sent.clone());
+                    async move {
+                        for statement in sent {
+                            db.query_all_raw(statement).await.expect("raw statement");
+                        }
+                    }
+                };
+                replay().await;
+                // Raw, REST, GraphQL, raw: the raw halves pooled so drift favours neither side.
+                let cpu = cpu_time();
+                let mut raw = Vec::with_capacity(requests);
+                for _ in 0..requests / 2 {
+                    let t = Instant::now();
+                    replay().await;
+                    raw.push(t.elapsed());
+                }
+                let mut raw_cpu = cpu_time().saturating_sub(cpu);
+                let (r, r_cpu) = run(requests, &rest).await;
+                let (g, g_cpu) = run(requests, &graphql).await;
+                let cpu = cpu_time();
+                while raw.len() < requests {
+                    let t = Instant::now();
+                    replay().await;
+                    raw.push(t.elapsed());
+                }
+                raw_cpu += cpu_time().saturating_sub(cpu);
+                raw.sort();
+                let per = |cpu: Duration| ms(cpu) / requests as f64;
+                let raw_p50 = ms(at(&raw, 0.5));
+                println!(
+                    "| {} | {page_size} | {page} | {} | {rows} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2}x | {:.2}x | {:.2} | {:.2} | {:.2} | {:.2}x |",
+                    if term.is_empty() { "(none)" } else { term },
+                    answer["count"],
+                    sent.len(),
+                    raw_p50,
+                    ms(at(&raw, 0.99)),
+                    ms(at(&r, 0.5)),
+                    ms(at(&r, 0.99)),
+                    ms(at(&g, 0.5)),
+                    ms(at(&g, 0.99)),
+                    ms(at(&r, 0.5)) / raw_p50,
+                    ms(at(&g, 0.5)) / raw_p50,
+                    per(raw_cpu),
+                    per(r_cpu),
+                    per(g_cpu),
+                    per(r_cpu) / per(raw_cpu),
+                );
+            }
+        }
+    }
+    let (rss, anon, file) = memory();
+    println!("memory after the run: VmRSS {rss:.0} MiB, RssAnon {anon:.0} MiB, RssFile {file:.0} MiB");
 }

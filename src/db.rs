@@ -30,6 +30,9 @@ pub struct Db {
     recorder: Arc<Recorder>,
 }
 
+/// SQLite's `mmap_size`: reads come from shared memory-mapped pages rather than a `read()` per page.
+pub const SQLITE_MMAP_SIZE: u64 = 1 << 30;
+
 /// Statements captured while recording (benchmarks replay what a request sent, as raw SQL).
 #[derive(Default)]
 struct Recorder {
@@ -40,6 +43,12 @@ struct Recorder {
 impl Db {
     /// Connect to `url`, creating a SQLite file (and its directory) when missing.
     pub async fn connect(url: &str) -> Result<Db, DbErr> {
+        Db::connect_with_mmap(url, SQLITE_MMAP_SIZE).await
+    }
+
+    /// [`Db::connect`] with SQLite's `mmap_size` set to `mmap_size` bytes (0: no memory map;
+    /// benchmarks compare sizes).
+    pub async fn connect_with_mmap(url: &str, mmap_size: u64) -> Result<Db, DbErr> {
         let statements = Arc::new(AtomicU64::new(0));
         let recorder = Arc::new(Recorder::default());
         if url.starts_with("sqlite:") {
@@ -51,9 +60,9 @@ impl Db {
             }
             let cannot_open =
                 |e: DbErr| message(format!("cannot open the SQLite database {}: {}", sqlite_path(url), error_text(&e)));
-            let mut read = Database::connect(sqlite_options(url, 8)).await.map_err(cannot_open)?;
-            let mut write = Database::connect(sqlite_options(url, 1)).await.map_err(cannot_open)?;
-            let probe = Database::connect(sqlite_options(url, 1)).await.map_err(cannot_open)?;
+            let mut read = Database::connect(sqlite_options(url, 8, mmap_size)).await.map_err(cannot_open)?;
+            let mut write = Database::connect(sqlite_options(url, 1, mmap_size)).await.map_err(cannot_open)?;
+            let probe = Database::connect(sqlite_options(url, 1, mmap_size)).await.map_err(cannot_open)?;
             count_statements(&mut read, &statements, &recorder);
             count_statements(&mut write, &statements, &recorder);
             Ok(Db { read, write, probe, statements, recorder })
@@ -137,21 +146,20 @@ fn count_statements(conn: &mut DatabaseConnection, counter: &Arc<AtomicU64>, rec
     });
 }
 
-fn sqlite_options(url: &str, connections: u32) -> ConnectOptions {
+fn sqlite_options(url: &str, connections: u32, mmap_size: u64) -> ConnectOptions {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
+        .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
                 .create_if_missing(true)
-                // Reads come from shared memory-mapped pages rather than a read() per page.
-                .pragma("mmap_size", "1073741824")
+                .pragma("mmap_size", mmap_size.to_string())
                 .pragma("cache_size", "-16384")
                 .optimize_on_close(true, None)
         });

@@ -31,7 +31,8 @@ pub async fn serve_seeded(users: usize) -> BenchServer {
     std::fs::create_dir_all(&dir).unwrap();
     let url = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}?mode=rwc", dir.join(format!("bench-{users}.db")).display()));
-    let db = Db::connect(&url).await.expect("connect");
+    let mmap = std::env::var("BENCH_SQLITE_MMAP").ok().and_then(|v| v.parse().ok());
+    let db = Db::connect_with_mmap(&url, mmap.unwrap_or(pleroma_gateway::db::SQLITE_MMAP_SIZE)).await.expect("connect");
     db.migrate().await.expect("migrate");
     let settings = Settings::for_database(&url, &dir);
     let existing = entity::user::Entity::find().count(&db.read).await.unwrap();

@@ -10,8 +10,8 @@ use regex::Regex;
 use sea_orm::{
     prelude::Expr,
     sea_query::{LockType, Query},
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -94,6 +94,19 @@ fn contains(backend: DbBackend, column: user::Column, term: &str) -> Expr {
     }
 }
 
+/// `column = value` for a state flag. On PostgreSQL the value is a literal (`TRUE`/`FALSE`, from
+/// this fixed set, never from input): a bound flag's generic plan estimates half the rows for
+/// each flag whatever the statistics say (6,250 of 100k for `local,active` where 63k match), and
+/// prepared statements switch to the generic plan after five executions.
+fn flag(backend: DbBackend, column: user::Column, value: bool) -> Expr {
+    use sea_orm::sea_query::ExprTrait;
+    if backend == DbBackend::Postgres {
+        Expr::col((user::Entity, column)).eq(Expr::cust(if value { "TRUE" } else { "FALSE" }))
+    } else {
+        Expr::col((user::Entity, column)).eq(value)
+    }
+}
+
 impl UserSearch {
     /// Refuse search terms and lists too long to be meant (see [`limits`]).
     fn check(&self) -> Result<(), AppError> {
@@ -138,24 +151,27 @@ impl UserSearch {
         let has = |s| self.states.contains(&s);
         if has(UserState::IsAdmin) && has(UserState::IsModerator) {
             // Pleroma turns the pair into "super users": staff of either kind.
-            cond =
-                cond.add(Condition::any().add(user::Column::IsAdmin.eq(true)).add(user::Column::IsModerator.eq(true)));
+            cond = cond.add(Condition::any().add(flag(backend, user::Column::IsAdmin, true)).add(flag(
+                backend,
+                user::Column::IsModerator,
+                true,
+            )));
         } else if has(UserState::IsAdmin) {
-            cond = cond.add(user::Column::IsAdmin.eq(true));
+            cond = cond.add(flag(backend, user::Column::IsAdmin, true));
         } else if has(UserState::IsModerator) {
-            cond = cond.add(user::Column::IsModerator.eq(true));
+            cond = cond.add(flag(backend, user::Column::IsModerator, true));
         }
         for state in &self.states {
             cond = match state {
-                UserState::Local => cond.add(user::Column::Local.eq(true)),
-                UserState::External => cond.add(user::Column::Local.eq(false)),
+                UserState::Local => cond.add(flag(backend, user::Column::Local, true)),
+                UserState::External => cond.add(flag(backend, user::Column::Local, false)),
                 UserState::Active => cond
-                    .add(user::Column::IsActive.eq(true))
-                    .add(user::Column::IsApproved.eq(true))
-                    .add(user::Column::IsConfirmed.eq(true)),
-                UserState::Deactivated => cond.add(user::Column::IsActive.eq(false)),
-                UserState::NeedApproval => cond.add(user::Column::IsApproved.eq(false)),
-                UserState::Unconfirmed => cond.add(user::Column::IsConfirmed.eq(false)),
+                    .add(flag(backend, user::Column::IsActive, true))
+                    .add(flag(backend, user::Column::IsApproved, true))
+                    .add(flag(backend, user::Column::IsConfirmed, true)),
+                UserState::Deactivated => cond.add(flag(backend, user::Column::IsActive, false)),
+                UserState::NeedApproval => cond.add(flag(backend, user::Column::IsApproved, false)),
+                UserState::Unconfirmed => cond.add(flag(backend, user::Column::IsConfirmed, false)),
                 UserState::IsAdmin | UserState::IsModerator => cond,
             };
         }
@@ -174,6 +190,19 @@ impl UserSearch {
         Ok(user::Entity::find().from_raw_sql(statement).all(conn).await?)
     }
 
+    /// One page of matches, newest first, with only the columns the admin views show.
+    pub async fn listed_page<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<ListedUser>, AppError> {
+        use sea_orm::FromQueryResult;
+        self.check()?;
+        let statement = self.listed_page_statement(conn.get_database_backend(), offset, limit);
+        Ok(ListedUser::find_by_statement(statement).all(conn).await?)
+    }
+
     /// The statement [`UserSearch::page`] runs. On SQLite, a deferred join: the ids of the page
     /// first, read `INDEXED BY` the covering `(id, nickname)` index walked backwards for the
     /// default order, then the rows of those ids. With bound parameters the planner would
@@ -181,18 +210,29 @@ impl UserSearch {
     /// which costs in proportion to the matches where the walk stops after one page of them;
     /// and a deep `OFFSET` skips index entries instead of table rows.
     pub fn page_statement(&self, backend: DbBackend, offset: u64, limit: u64) -> sea_orm::Statement {
+        self.statement_of(backend, offset, limit, user::Entity::find())
+    }
+
+    /// The statement [`UserSearch::listed_page`] runs: [`UserSearch::page_statement`] reading
+    /// only [`LISTED_COLUMNS`].
+    pub fn listed_page_statement(&self, backend: DbBackend, offset: u64, limit: u64) -> sea_orm::Statement {
+        self.statement_of(backend, offset, limit, user::Entity::find().select_only().columns(LISTED_COLUMNS))
+    }
+
+    fn statement_of(
+        &self,
+        backend: DbBackend,
+        offset: u64,
+        limit: u64,
+        rows: sea_orm::Select<user::Entity>,
+    ) -> sea_orm::Statement {
         use sea_orm::QueryTrait;
         let condition = self.condition(backend);
         // An exact email matches at most one user (unique index on `lower(email)`): that index
         // stays the better path.
         let exact = self.email.as_deref().is_some_and(|e| !e.is_empty());
         if backend != DbBackend::Sqlite || exact {
-            return user::Entity::find()
-                .filter(condition)
-                .order_by_desc(user::Column::Id)
-                .offset(offset)
-                .limit(limit)
-                .build(backend);
+            return rows.filter(condition).order_by_desc(user::Column::Id).offset(offset).limit(limit).build(backend);
         }
         let ids = user::Entity::find()
             .select_only()
@@ -204,7 +244,7 @@ impl UserSearch {
             .build(backend);
         let ids_sql =
             ids.sql.replacen(r#"FROM "users""#, &format!(r#"FROM "users" INDEXED BY "{SQLITE_LIST_INDEX}""#), 1);
-        let rows = user::Entity::find().order_by_desc(user::Column::Id).build(backend);
+        let rows = rows.order_by_desc(user::Column::Id).build(backend);
         let sql = rows.sql.replacen(" ORDER BY ", &format!(r#" WHERE "users"."id" IN ({ids_sql}) ORDER BY "#), 1);
         sea_orm::Statement { sql, ..ids }
     }
@@ -212,7 +252,93 @@ impl UserSearch {
     /// How many users match.
     pub async fn count<C: ConnectionTrait>(&self, conn: &C) -> Result<u64, AppError> {
         self.check()?;
-        Ok(user::Entity::find().filter(self.condition(conn.get_database_backend())).count(conn).await?)
+        let row = conn.query_one_raw(self.count_statement(conn.get_database_backend())).await?;
+        let n = match row {
+            Some(row) => row.try_get::<i64>("", "num_items")?,
+            None => 0,
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The statement [`UserSearch::count`] runs.
+    pub fn count_statement(&self, backend: DbBackend) -> sea_orm::Statement {
+        use sea_orm::QueryTrait;
+        user::Entity::find()
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "num_items")
+            .filter(self.condition(backend))
+            .build(backend)
+    }
+}
+
+/// The columns of a user the admin views show (Pleroma's `AdminAPI.AccountView` of a user):
+/// lists read only these, not the profile, settings and JSON columns.
+pub const LISTED_COLUMNS: [user::Column; 18] = [
+    user::Column::Id,
+    user::Column::Nickname,
+    user::Column::Email,
+    user::Column::Name,
+    user::Column::Avatar,
+    user::Column::ApId,
+    user::Column::Local,
+    user::Column::Domain,
+    user::Column::ActorType,
+    user::Column::IsAdmin,
+    user::Column::IsModerator,
+    user::Column::IsActive,
+    user::Column::IsConfirmed,
+    user::Column::IsApproved,
+    user::Column::IsSuggested,
+    user::Column::RegistrationReason,
+    user::Column::PasswordResetPending,
+    user::Column::InsertedAt,
+];
+
+/// A user as the admin views show it: [`LISTED_COLUMNS`] of a `users` row.
+#[derive(Debug, Clone, PartialEq, sea_orm::FromQueryResult)]
+pub struct ListedUser {
+    pub id: String,
+    pub nickname: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    pub ap_id: String,
+    pub local: bool,
+    pub domain: Option<String>,
+    pub actor_type: String,
+    pub is_admin: bool,
+    pub is_moderator: bool,
+    pub is_active: bool,
+    pub is_confirmed: bool,
+    pub is_approved: bool,
+    pub is_suggested: bool,
+    pub registration_reason: Option<String>,
+    pub password_reset_pending: bool,
+    pub inserted_at: chrono::DateTime<Utc>,
+}
+
+impl From<&user::Model> for ListedUser {
+    fn from(u: &user::Model) -> Self {
+        ListedUser {
+            id: u.id.clone(),
+            nickname: u.nickname.clone(),
+            email: u.email.clone(),
+            name: u.name.clone(),
+            avatar: u.avatar.clone(),
+            ap_id: u.ap_id.clone(),
+            local: u.local,
+            domain: u.domain.clone(),
+            actor_type: u.actor_type.clone(),
+            is_admin: u.is_admin,
+            is_moderator: u.is_moderator,
+            is_active: u.is_active,
+            is_confirmed: u.is_confirmed,
+            is_approved: u.is_approved,
+            is_suggested: u.is_suggested,
+            registration_reason: u.registration_reason.clone(),
+            password_reset_pending: u.password_reset_pending,
+            inserted_at: u.inserted_at,
+        }
     }
 }
 

@@ -184,22 +184,25 @@ const USER_AT_USER: Shape = Shape::at("user").mapped(with_inverse_flags);
 const INVERSE_FLAGS: [(&str, &str); 3] =
     [("deactivated", "is_active"), ("confirmation_pending", "is_confirmed"), ("approval_pending", "is_approved")];
 
-/// Add the inverse flags to every AdminUser (an object with `is_active`) in `value`.
-pub fn with_inverse_flags(value: ConstValue) -> ConstValue {
+/// Add the inverse flags to every AdminUser (an object with `is_active`) in `value`, in place.
+pub fn with_inverse_flags(mut value: ConstValue) -> ConstValue {
+    add_inverse_flags(&mut value);
+    value
+}
+
+fn add_inverse_flags(value: &mut ConstValue) {
     match value {
-        ConstValue::List(items) => ConstValue::List(items.into_iter().map(with_inverse_flags).collect()),
+        ConstValue::List(items) => items.iter_mut().for_each(add_inverse_flags),
         ConstValue::Object(map) => {
-            let mut map: async_graphql::indexmap::IndexMap<Name, ConstValue> =
-                map.into_iter().map(|(k, v)| (k, with_inverse_flags(v))).collect();
+            map.values_mut().for_each(add_inverse_flags);
             for (inverse, flag) in INVERSE_FLAGS {
                 if let Some(ConstValue::Boolean(on)) = map.get(flag) {
                     let off = !on;
                     map.insert(Name::new(inverse), ConstValue::Boolean(off));
                 }
             }
-            ConstValue::Object(map)
         }
-        other => other,
+        _ => {}
     }
 }
 

@@ -21,6 +21,7 @@ mod hardening;
 mod import;
 mod invites;
 mod layers;
+mod list_plans;
 mod media_proxy;
 mod moderation_log;
 mod nicknames;

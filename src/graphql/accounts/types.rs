@@ -347,7 +347,7 @@ impl Account {
     /// The same account as staff see it (staff holding `messages_read` or
     /// `reports_manage_reports`): the admin side of Pleroma's `AdminAccount`.
     async fn admin_user(&self) -> User {
-        User(self.user.clone())
+        User::from(self.user.clone())
     }
     /// Fully qualified nickname (`alice@host`).
     async fn fqn(&self, ctx: &Context<'_>) -> String {

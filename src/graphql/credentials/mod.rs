@@ -71,7 +71,7 @@ impl CredentialsMutation {
 
     /// Turn off a user's multi-factor authentication. Not logged, as in Pleroma.
     async fn disable_mfa(&self, ctx: &Context<'_>, input: DisableMfaInput) -> async_graphql::Result<DisableMfaPayload> {
-        let user = User(domain::disable_mfa(ctx.db(), &input.nickname).await?);
+        let user = User::from(domain::disable_mfa(ctx.db(), &input.nickname).await?);
         Ok(DisableMfaPayload { nickname: input.nickname, user })
     }
 

@@ -102,7 +102,7 @@ pub struct UpdateUserCredentialsPayload {
 impl UpdateUserCredentialsPayload {
     /// The user as changed.
     async fn user(&self) -> User {
-        User(self.user.clone())
+        User::from(self.user.clone())
     }
 }
 
@@ -148,10 +148,10 @@ pub struct ResendConfirmationEmailsPayload {
 impl ResendConfirmationEmailsPayload {
     /// Every user the nicknames named, in request order, each once.
     async fn users(&self) -> Vec<User> {
-        self.resent.users.iter().cloned().map(User).collect()
+        self.resent.users.iter().cloned().map(User::from).collect()
     }
     /// Those a confirmation mail went to: local, unconfirmed, with an email address.
     async fn mailed(&self) -> Vec<User> {
-        self.resent.mailed.iter().cloned().map(User).collect()
+        self.resent.mailed.iter().cloned().map(User::from).collect()
     }
 }

@@ -41,7 +41,7 @@ impl LogEntry {
     /// The admin or moderator who acted, when the account still exists.
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         let Some(id) = self.0.actor_id.clone() else { return Ok(None) };
-        Ok(ctx.loader().load_one(UserById(id)).await.map_err(load_error)?.map(User))
+        Ok(ctx.loader().load_one(UserById(id)).await.map_err(load_error)?.map(User::from))
     }
 }
 

@@ -87,7 +87,7 @@ impl UsersQuery {
         // One more row than the page tells whether there is a next page. The count costs in
         // proportion to the matches: it runs only when `totalCount` is asked for, and counts
         // every match of the filter, wherever the cursor stands.
-        let page_rows = search.page(db, window.offset, window.limit.saturating_add(1));
+        let page_rows = search.listed_page(db, window.offset, window.limit.saturating_add(1));
         let (mut nodes, total) = if ctx.look_ahead().field("totalCount").exists() {
             let (nodes, total) = tokio::try_join!(page_rows, filter.count(db))?;
             (nodes, total)
@@ -101,7 +101,9 @@ impl UsersQuery {
             more,
             ListMeta { total_count: total, page_size: window.limit },
         );
-        connection.edges.extend(nodes.into_iter().map(|node| Edge::new(OpaqueCursor(node.id.clone()), User(node))));
+        connection
+            .edges
+            .extend(nodes.into_iter().map(|node| Edge::new(OpaqueCursor(node.id.clone()), User::from(node))));
         Ok(connection)
     }
 
@@ -117,7 +119,7 @@ impl UsersQuery {
             (None, Some(nickname)) => nickname,
             (None, None) => return Err(AppError::BadRequest("Give an id or a nickname.".into()).into()),
         };
-        Ok(domain::find_by_nickname_or_id(&ctx.db().read, &key).await?.map(User))
+        Ok(domain::find_by_nickname_or_id(&ctx.db().read, &key).await?.map(User::from))
     }
 }
 
@@ -188,7 +190,7 @@ impl UsersMutation {
         input: UserNicknameInput,
     ) -> async_graphql::Result<ToggleUserActivationPayload> {
         let actor = log_actor(ctx)?;
-        let user = User(admin::toggle_activation(ctx.db(), &actor, &input.nickname).await?);
+        let user = User::from(admin::toggle_activation(ctx.db(), &actor, &input.nickname).await?);
         Ok(ToggleUserActivationPayload { user })
     }
 
@@ -201,7 +203,7 @@ impl UsersMutation {
     ) -> async_graphql::Result<SetUserActivationPayload> {
         let actor = log_actor(ctx)?;
         let mut users = admin::set_activation(ctx.db(), &actor, &[input.nickname], input.active).await?;
-        Ok(SetUserActivationPayload { user: User(users.pop().ok_or_else(AppError::not_found)?) })
+        Ok(SetUserActivationPayload { user: User::from(users.pop().ok_or_else(AppError::not_found)?) })
     }
 
     /// Activate users. Logged as `activate`.

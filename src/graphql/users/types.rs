@@ -8,12 +8,34 @@ use entity::user;
 use crate::domain::{
     moderation_log::Permission,
     user_admin::FollowPair,
-    users::{self as domain_users, UserSearch},
+    users::{self as domain_users, ListedUser, UserSearch},
 };
-use crate::graphql::{load_error, pagination::ListMeta, scalars::DateTime, users::TagsOf, ContextExt};
+use crate::graphql::{
+    load_error,
+    pagination::ListMeta,
+    scalars::DateTime,
+    users::{TagsOf, UserById},
+    ContextExt,
+};
 
-/// An account as staff see it.
-pub struct User(pub user::Model);
+/// An account as staff see it: the columns the admin views show, and the whole row when the
+/// caller had it (a list reads only [`ListedUser`]'s columns; `credentials` then loads the row).
+pub struct User {
+    row: ListedUser,
+    full: Option<Box<user::Model>>,
+}
+
+impl From<user::Model> for User {
+    fn from(model: user::Model) -> Self {
+        User { row: ListedUser::from(&model), full: Some(Box::new(model)) }
+    }
+}
+
+impl From<ListedUser> for User {
+    fn from(row: ListedUser) -> Self {
+        User { row, full: None }
+    }
+}
 
 /// Admin and moderator flags.
 #[derive(SimpleObject)]
@@ -34,91 +56,95 @@ pub fn avatar_url(ctx: &Context<'_>, avatar: Option<&str>) -> String {
 impl User {
     /// Flake id.
     async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.row.id.clone())
     }
     /// `alice` for local accounts, `alice@example.org` for remote ones.
     async fn nickname(&self) -> &str {
-        &self.0.nickname
+        &self.row.nickname
     }
     /// Email address (local accounts).
     async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+        self.row.email.as_deref()
     }
     /// Display name; the nickname when none is set.
     async fn display_name(&self) -> &str {
-        self.0.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.0.nickname)
+        self.row.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.row.nickname)
     }
     /// Avatar URL (the instance's default image when none is set).
     async fn avatar(&self, ctx: &Context<'_>) -> String {
-        avatar_url(ctx, self.0.avatar.as_deref())
+        avatar_url(ctx, self.row.avatar.as_deref())
     }
     /// Whether the account is active (not deactivated).
     async fn is_active(&self) -> bool {
-        self.0.is_active
+        self.row.is_active
     }
     /// Whether the account lives on this instance.
     async fn local(&self) -> bool {
-        self.0.local
+        self.row.local
     }
     /// Host of a remote account.
     async fn domain(&self) -> Option<&str> {
-        self.0.domain.as_deref()
+        self.row.domain.as_deref()
     }
     /// Staff roles.
     async fn roles(&self) -> Roles {
-        Roles { admin: self.0.is_admin, moderator: self.0.is_moderator }
+        Roles { admin: self.row.is_admin, moderator: self.row.is_moderator }
     }
     /// Whether the account is an admin.
     async fn is_admin(&self) -> bool {
-        self.0.is_admin
+        self.row.is_admin
     }
     /// Whether the account is a moderator.
     async fn is_moderator(&self) -> bool {
-        self.0.is_moderator
+        self.row.is_moderator
     }
     /// Tags (`force_nsfw`, `mrf_tag:…`), sorted.
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
-        Ok(ctx.loader().load_one(TagsOf(self.0.id.clone())).await.map_err(load_error)?.unwrap_or_default())
+        Ok(ctx.loader().load_one(TagsOf(self.row.id.clone())).await.map_err(load_error)?.unwrap_or_default())
     }
     /// Whether the email address is confirmed.
     async fn is_confirmed(&self) -> bool {
-        self.0.is_confirmed
+        self.row.is_confirmed
     }
     /// Whether the registration is approved.
     async fn is_approved(&self) -> bool {
-        self.0.is_approved
+        self.row.is_approved
     }
     /// Whether the account is among the follow suggestions.
     async fn is_suggested(&self) -> bool {
-        self.0.is_suggested
+        self.row.is_suggested
     }
     /// Profile URL.
     async fn url(&self) -> &str {
-        &self.0.ap_id
+        &self.row.ap_id
     }
     /// ActivityPub actor id.
     async fn ap_id(&self) -> &str {
-        &self.0.ap_id
+        &self.row.ap_id
     }
     /// Why the user asked to join (approval-required registrations).
     async fn registration_reason(&self) -> Option<&str> {
-        self.0.registration_reason.as_deref()
+        self.row.registration_reason.as_deref()
     }
     /// `Person`, `Service` or `Application`.
     async fn actor_type(&self) -> &str {
-        &self.0.actor_type
+        &self.row.actor_type
     }
     /// Whether the user must reset their password before signing in.
     async fn password_reset_pending(&self) -> bool {
-        self.0.password_reset_pending
+        self.row.password_reset_pending
     }
     /// When the account was created.
     async fn created_at(&self) -> DateTime {
-        DateTime(self.0.inserted_at)
+        DateTime(self.row.inserted_at)
     }
     /// The editable account fields (never the password).
-    async fn credentials(&self) -> Credentials {
-        Credentials(self.0.clone())
+    async fn credentials(&self, ctx: &Context<'_>) -> async_graphql::Result<Credentials> {
+        if let Some(full) = &self.full {
+            return Ok(Credentials((**full).clone()));
+        }
+        let loaded = ctx.loader().load_one(UserById(self.row.id.clone())).await.map_err(load_error)?;
+        Ok(Credentials(loaded.ok_or_else(crate::error::AppError::not_found)?))
     }
 }
 
@@ -297,7 +323,7 @@ impl From<UserFilter> for UserSearch {
 pub type UserConnection = Connection<OpaqueCursor<String>, User, ListMeta, EmptyFields>;
 
 pub(super) fn to_users(models: Vec<user::Model>) -> Vec<User> {
-    models.into_iter().map(User).collect()
+    models.into_iter().map(User::from).collect()
 }
 
 /// One local account to create.
@@ -364,11 +390,11 @@ impl UserFollowPayload {
     }
     /// The follower, when both accounts exist.
     async fn follower(&self) -> Option<User> {
-        self.0.as_ref().map(|p| User(p.follower.clone()))
+        self.0.as_ref().map(|p| User::from(p.follower.clone()))
     }
     /// The followed account, when both accounts exist.
     async fn followed(&self) -> Option<User> {
-        self.0.as_ref().map(|p| User(p.followed.clone()))
+        self.0.as_ref().map(|p| User::from(p.followed.clone()))
     }
 }
 

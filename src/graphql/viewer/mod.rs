@@ -58,7 +58,7 @@ pub struct Me {
 impl Me {
     /// The caller's account.
     async fn user(&self) -> User {
-        User(self.user.clone())
+        User::from(self.user.clone())
     }
     /// Privileges the caller holds under this instance's settings.
     async fn privileges(&self) -> Vec<Privilege> {
