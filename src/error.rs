@@ -32,7 +32,7 @@ pub enum AppError {
     /// A file of a type the route does not take (415 `{"error": msg}`).
     #[error("{0}")]
     UnsupportedType(String),
-    /// Another server failed or refused what this request needed (502 `{"error": msg}`).
+    /// Another server failed or refused what this request needed (400 `{"error": msg}` on REST: the URL the client named is unusable).
     #[error("{0}")]
     Upstream(String),
     /// Too many attempts (429).

@@ -114,6 +114,9 @@ impl EmojiQuery {
         #[graphql(default = 1)] page: i32,
         #[graphql(default = 30)] page_size: i32,
     ) -> async_graphql::Result<Json<Value>> {
+        if page < 1 || page_size < 0 {
+            return Err(AppError::BadRequest("page must be at least 1 and page_size at least 0".into()).into());
+        }
         let base = remote::base_url(&url)?;
         let config = &ctx.settings().emoji;
         Ok(Json(remote::list(config, &base, i64::from(page), i64::from(page_size)).await?))

@@ -91,7 +91,9 @@ impl RestError {
             }
             (AppError::Unique(_), _) => (StatusCode::CONFLICT, json!({ "error": err.to_string() })),
             (AppError::UnsupportedType(m), _) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, json!({ "error": m })),
-            (AppError::Upstream(m), _) => (StatusCode::BAD_GATEWAY, json!({ "error": m })),
+            // The remote named in the request failed or refused: from this side a bad URL, so 400
+            // (Pleroma: 500), never a 5xx for what the client asked.
+            (AppError::Upstream(m), _) => (StatusCode::BAD_REQUEST, json!({ "error": m })),
             (AppError::RateLimited, _) => (StatusCode::TOO_MANY_REQUESTS, json!({ "error": "Throttled" })),
             (AppError::Internal(_), _) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "Something went wrong" }))
