@@ -141,6 +141,16 @@ impl AppState {
 }
 
 impl AppState {
+    /// Whom a rate limiter counts for this request, as Pleroma's `RateLimiter`: the signed-in
+    /// user, or else the client address.
+    pub async fn limited_caller(&self, parts: &axum::http::request::Parts) -> crate::auth::Caller {
+        use crate::auth::{remote_ip::client_address, Caller, Viewer};
+        match Viewer::from_request(parts, &self.auth()).await {
+            Ok(viewer) => Caller::of(&viewer),
+            Err(_) => Caller::address(client_address(parts, &self.settings().remote_ip)),
+        }
+    }
+
     /// What authenticating a request needs.
     pub fn auth(&self) -> crate::auth::AuthContext<'_> {
         crate::auth::AuthContext {

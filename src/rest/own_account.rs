@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{operation, params, Answer, RestError, Route, Shape};
 use crate::{
-    auth::{remote_ip::client_address, Access, Caller, LimitName, Viewer},
+    auth::{Access, LimitName, Viewer},
     domain::own_account,
     state::AppState,
 };
@@ -259,10 +259,7 @@ async fn confirmation_resend(State(state): State<AppState>, request: Request) ->
         Ok(found) => found,
         Err(err) => return err.into_response(),
     };
-    let caller = match Viewer::from_request(&parts, &state.auth()).await {
-        Ok(viewer) => Caller::of(&viewer),
-        Err(_) => Caller::address(client_address(&parts, &state.settings().remote_ip)),
-    };
+    let caller = state.limited_caller(&parts).await;
     if let Err(err) = state.rate_limits.check(LimitName::AccountConfirmationResend, &caller) {
         return RestError::from(err).into_response();
     }

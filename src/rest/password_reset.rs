@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::{escape_html as escape, params, Answer, RestError, Route};
 use crate::{
-    auth::{remote_ip::client_address, Access, Caller, LimitName, Viewer},
+    auth::{Access, LimitName},
     domain::credentials,
     error::AppError,
     state::AppState,
@@ -138,10 +138,7 @@ async fn request_reset(State(state): State<AppState>, request: Request) -> Respo
     };
     // Pleroma: `RateLimiter` `:password_reset` on `AuthController.password_reset`, keyed by the
     // signed-in user or else the client address (not by the account asked about).
-    let caller = match Viewer::from_request(&parts, &state.auth()).await {
-        Ok(viewer) => Caller::of(&viewer),
-        Err(_) => Caller::address(client_address(&parts, &state.settings().remote_ip)),
-    };
+    let caller = state.limited_caller(&parts).await;
     if let Err(err) = state.rate_limits.check(LimitName::PasswordReset, &caller) {
         return RestError::from(err).into_response();
     }
