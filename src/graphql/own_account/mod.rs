@@ -5,7 +5,7 @@ use async_graphql::{Context, InputObject, Json, Object, SimpleObject, Upload, ID
 use super::{
     accounts::Account,
     scalars::DateTime,
-    statuses::{media_url, Attachment},
+    statuses::{file_url, Attachment},
     ContextExt, FieldRule,
 };
 use crate::{
@@ -76,7 +76,7 @@ impl Mascot {
     /// The image's URL.
     async fn url(&self, ctx: &Context<'_>) -> String {
         match &self.0 {
-            Some(m) => m.remote_url.clone().unwrap_or_else(|| media_url(&ctx.settings().instance_url, &m.file_name)),
+            Some(m) => file_url(&ctx.settings().instance_url, m),
             None => domain::DEFAULT_MASCOT_URL.to_string(),
         }
     }

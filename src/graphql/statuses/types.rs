@@ -126,6 +126,11 @@ pub fn media_url(instance_url: &str, file_name: &str) -> String {
     format!("{instance_url}/media/{file_name}")
 }
 
+/// Where an attachment's file is: its remote location, or where this server serves the upload.
+pub fn file_url(instance_url: &str, media: &media_attachment::Model) -> String {
+    media.remote_url.clone().unwrap_or_else(|| media_url(instance_url, &media.file_name))
+}
+
 /// A media attachment as Mastodon clients see it.
 #[Object]
 impl Attachment {
@@ -135,19 +140,19 @@ impl Attachment {
     }
     /// Where the file is served.
     async fn url(&self, ctx: &Context<'_>) -> String {
-        self.0.remote_url.clone().unwrap_or_else(|| media_url(&ctx.settings().instance_url, &self.0.file_name))
+        file_url(&ctx.settings().instance_url, &self.0)
     }
     /// The file's original location.
     async fn remote_url(&self, ctx: &Context<'_>) -> String {
-        self.0.remote_url.clone().unwrap_or_else(|| media_url(&ctx.settings().instance_url, &self.0.file_name))
+        file_url(&ctx.settings().instance_url, &self.0)
     }
     /// Preview image URL (the file itself).
     async fn preview_url(&self, ctx: &Context<'_>) -> String {
-        self.0.remote_url.clone().unwrap_or_else(|| media_url(&ctx.settings().instance_url, &self.0.file_name))
+        file_url(&ctx.settings().instance_url, &self.0)
     }
     /// Text URL (the file itself).
     async fn text_url(&self, ctx: &Context<'_>) -> String {
-        self.0.remote_url.clone().unwrap_or_else(|| media_url(&ctx.settings().instance_url, &self.0.file_name))
+        file_url(&ctx.settings().instance_url, &self.0)
     }
     /// `image`, `video`, `audio` or `unknown`, from the MIME type.
     #[graphql(name = "type")]
