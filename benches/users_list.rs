@@ -9,7 +9,8 @@
 //! BENCH_USERS=1000000 cargo bench --bench users_list   # 1M users (seeded once, kept in $TMPDIR)
 //!
 //! Knobs: BENCH_USERS (100000), BENCH_REQUESTS (30 per mode and case), BENCH_SQLITE_MMAP (bytes;
-//! the gateway's default when unset), BENCH_CASES (`all`, or `quick`: page 1 only).
+//! the gateway's default when unset), BENCH_CASES (`all`, or `quick`: page 1 only), BENCH_TERMS
+//! (`ali,al,none`), BENCH_PAGE_SIZES (`1,50,500`).
 //!
 //! Besides latency it reports CPU time per request (the whole process's threads, from
 //! `/proc/self/task/*/schedstat`, so REST and GraphQL include the client's share) and memory:
@@ -39,6 +40,12 @@ async fn run(requests: usize, make: &(impl Fn() -> reqwest::RequestBuilder + Sen
     }
     latencies.sort();
     (latencies, cpu_time().saturating_sub(cpu))
+}
+
+/// A comma-separated knob, or its default.
+fn list<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
+    let text = std::env::var(name).unwrap_or_else(|_| default.to_string());
+    text.split(',').map(|item| item.trim().parse().ok().unwrap_or_else(|| panic!("{name}: {item}?"))).collect()
 }
 
 fn at(sorted: &[Duration], q: f64) -> Duration {
@@ -114,8 +121,10 @@ async fn main() {
     println!("| term | page size | page | matches | rows | statements | raw p50 ms | raw p99 | REST p50 | REST p99 | GraphQL p50 | GraphQL p99 | REST/raw p50 | GraphQL/raw p50 | CPU ms/req raw | REST | GraphQL | REST/raw CPU |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let pages: &[u64] = if quick { &[1] } else { &[1, 100, 1000] };
-    for term in ["ali", "al", ""] {
-        for page_size in [1u64, 50, 500] {
+    let terms: Vec<String> = list("BENCH_TERMS", "ali,al,none");
+    let page_sizes: Vec<u64> = list("BENCH_PAGE_SIZES", "1,50,500");
+    for term in terms.iter().map(|t| if t == "none" { "" } else { t.as_str() }) {
+        for &page_size in &page_sizes {
             for &page in pages {
                 let mut query = format!("filters=local,active&page_size={page_size}&page={page}");
                 let mut variables = json!({"filters": ["LOCAL", "ACTIVE"], "page_size": page_size, "page": page});

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use crate::{
     auth::RateLimits, config::Settings, db::Db, domain::config_db::LiveSettings, domain::mail::Mailer,
-    graphql::GatewaySchema, rest::Facade,
+    graphql::Executor, rest::Facade,
 };
 
 /// Everything a request handler needs; cheap to clone.
@@ -12,7 +12,7 @@ pub struct AppState {
     pub db: Db,
     /// Settings in force: the file's with the database's on top (see [`AppState::settings`]).
     pub live: Arc<LiveSettings>,
-    pub schema: GatewaySchema,
+    pub schema: Executor,
     pub facade: Arc<Facade>,
     pub mailer: Arc<Mailer>,
     pub rate_limits: Arc<RateLimits>,
@@ -38,9 +38,8 @@ impl AppState {
                 tracing::warn!(%error, "mailer settings refused; keeping the previous transport");
             }
         }));
-        let schema = crate::graphql::schema(db.clone(), settings.clone(), mailer.clone());
-        let facade_schema = crate::graphql::facade_schema(db.clone(), settings.clone(), mailer.clone());
-        let facade = Arc::new(crate::rest::facade(&facade_schema)?);
+        let schema = Executor::new(db.clone(), settings.clone(), mailer.clone());
+        let facade = Arc::new(crate::rest::facade(Executor::facade(db.clone(), settings.clone(), mailer.clone()))?);
         std::thread::spawn(crate::auth::password::prepare_dummy);
         // This process's emoji index, loaded from disk now rather than on the first request.
         crate::domain::emoji::index(&settings);

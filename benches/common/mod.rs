@@ -7,6 +7,10 @@ use std::{net::SocketAddr, time::Instant};
 use pleroma_gateway::{config::Settings, db::Db, domain, seed, AppState};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
+/// The server binary's allocator (`src/main.rs`), so the benchmarks measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A numeric knob from the environment.
 pub fn env(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)

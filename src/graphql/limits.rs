@@ -20,6 +20,12 @@ impl ExtensionFactory for AliasLimit {
 
 struct AliasLimitExtension(usize);
 
+/// Aliased fields in the document's operations and fragments.
+fn aliases(document: &ExecutableDocument) -> usize {
+    let operations: usize = document.operations.iter().map(|(_, op)| count_aliases(&op.node.selection_set.node)).sum();
+    operations + document.fragments.values().map(|f| count_aliases(&f.node.selection_set.node)).sum::<usize>()
+}
+
 fn count_aliases(set: &SelectionSet) -> usize {
     set.items
         .iter()
@@ -43,10 +49,7 @@ impl Extension for AliasLimitExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let operations: usize =
-            document.operations.iter().map(|(_, op)| count_aliases(&op.node.selection_set.node)).sum();
-        let fragments: usize = document.fragments.values().map(|f| count_aliases(&f.node.selection_set.node)).sum();
-        if operations + fragments > self.0 {
+        if aliases(&document) > self.0 {
             return Err(bad_request(format!("Query has too many aliases (limit {}).", self.0)));
         }
         Ok(document)
@@ -165,6 +168,16 @@ fn selection_has_nul(set: &SelectionSet) -> bool {
     })
 }
 
+fn variables_have_nul(variables: &Variables) -> bool {
+    variables.iter().any(|(k, v)| k.contains('\0') || const_has_nul(v))
+}
+
+/// Whether a parsed request passes what [`InputGuard`] and [`AliasLimit`] check after parsing
+/// ([`nesting_exceeds`] comes first, on the text).
+pub fn within_limits(variables: &Variables, document: &ExecutableDocument) -> bool {
+    !variables_have_nul(variables) && !document_has_nul(document) && aliases(document) <= super::MAX_ALIASES
+}
+
 /// Whether any literal of the document holds a NUL character.
 fn document_has_nul(document: &ExecutableDocument) -> bool {
     document.operations.iter().any(|(_, op)| {
@@ -192,7 +205,7 @@ impl Extension for InputGuard {
         if nesting_exceeds(query, MAX_NESTING) {
             return Err(bad_request(too_deep()));
         }
-        if variables.iter().any(|(k, v)| k.contains('\0') || const_has_nul(v)) {
+        if variables_have_nul(variables) {
             return Err(bad_request(NUL_MESSAGE));
         }
         let document = next.run(ctx, query, variables).await?;

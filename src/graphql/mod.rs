@@ -128,36 +128,108 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         )
 }
 
-/// Build the schema with its shared data, access control and limits.
-pub fn schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySchema {
-    schema_limited(db, settings, mailer, MAX_COMPLEXITY)
-}
-
 /// The REST facade's documents are fixed at start-up and only their page sizes vary (clamped to
 /// `pagination::MAX_PAGE_SIZE`), so the facade runs them under this larger complexity limit: a
 /// page of 50 reports, each with two AdminAccounts, three MastoStatuses and its notes, is some
 /// 40 000 points, and the largest page ten times that.
 pub const FACADE_MAX_COMPLEXITY: usize = 500_000;
 
-/// The schema the REST facade executes on ([`FACADE_MAX_COMPLEXITY`]).
-pub fn facade_schema(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> GatewaySchema {
-    schema_limited(db, settings, mailer, FACADE_MAX_COMPLEXITY)
+/// The schema, built twice. Once any extension is installed, async-graphql runs the chain of
+/// them around every field it resolves (a boxed future per extension, the field's registry entry
+/// looked up): about half the CPU of a page of 500 users, where only access control does
+/// anything per field. `guarded` has them all: access control per field, the input and alias
+/// limits, the batch budget. `prechecked` has none; it runs only single requests that passed
+/// every one of those checks before execution ([`access::DocumentRules`],
+/// [`limits::within_limits`]), so it answers what `guarded` would. Requests that fail a check
+/// run on `guarded`, which reports the failure where it occurs (a refused field is null with its
+/// error, the rest of the answer intact).
+#[derive(Clone)]
+pub struct Executor {
+    guarded: GatewaySchema,
+    prechecked: GatewaySchema,
+    rules: Arc<access::DocumentRules>,
 }
 
-fn schema_limited(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>, complexity: usize) -> GatewaySchema {
-    builder()
-        .data(db)
-        .data(settings)
-        .data(mailer)
-        .extension(limits::InputGuard)
-        .extension(access::AccessControl::new())
-        .extension(limits::AliasLimit(MAX_ALIASES))
-        .extension(limits::BatchBudget)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(complexity)
-        .limit_recursive_depth(64)
-        .limit_directives(8)
-        .finish()
+impl Executor {
+    /// The executor of the GraphQL endpoint.
+    pub fn new(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> Self {
+        Self::limited(db, settings, mailer, MAX_COMPLEXITY)
+    }
+
+    /// The executor of the REST facade ([`FACADE_MAX_COMPLEXITY`]).
+    pub fn facade(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>) -> Self {
+        Self::limited(db, settings, mailer, FACADE_MAX_COMPLEXITY)
+    }
+
+    fn limited(db: Db, settings: Arc<Settings>, mailer: Arc<Mailer>, complexity: usize) -> Self {
+        let build = || {
+            builder()
+                .data(db.clone())
+                .data(settings.clone())
+                .data(mailer.clone())
+                .limit_depth(MAX_DEPTH)
+                .limit_complexity(complexity)
+                .limit_recursive_depth(64)
+                .limit_directives(8)
+        };
+        let guarded = build()
+            .extension(limits::InputGuard)
+            .extension(access::AccessControl::new())
+            .extension(limits::AliasLimit(MAX_ALIASES))
+            .extension(limits::BatchBudget)
+            .finish();
+        let rules = Arc::new(access::DocumentRules::new(&guarded.sdl()));
+        Executor { guarded, prechecked: build().finish(), rules }
+    }
+
+    /// The schema's SDL.
+    pub fn sdl(&self) -> String {
+        self.guarded.sdl()
+    }
+
+    /// Run one request prepared by [`request_data_in`].
+    pub async fn execute(&self, mut request: async_graphql::Request) -> async_graphql::Response {
+        if self.passes_checks(&mut request) {
+            self.prechecked.execute(request).await
+        } else {
+            self.guarded.execute(request).await
+        }
+    }
+
+    /// Run a request or batch prepared by [`request_data_in`].
+    pub async fn execute_batch(&self, batch: async_graphql::BatchRequest) -> async_graphql::BatchResponse {
+        match batch {
+            async_graphql::BatchRequest::Single(request) => {
+                async_graphql::BatchResponse::Single(self.execute(request).await)
+            }
+            // The operations of a batch share one complexity budget, which only the extension charges.
+            batch => self.guarded.execute_batch(batch).await,
+        }
+    }
+
+    /// Whether `request` passes, before it runs, every check the extensions make while it runs.
+    fn passes_checks(&self, request: &mut async_graphql::Request) -> bool {
+        if limits::nesting_exceeds(&request.query, MAX_NESTING) {
+            return false;
+        }
+        // The document is parsed (and kept) through `&mut request`: hold the rest apart meanwhile.
+        let variables = std::mem::take(&mut request.variables);
+        let data = std::mem::take(&mut request.data);
+        let passes = match (request.parsed_query(), data_of::<Viewer>(&data), data_of::<Arc<Settings>>(&data)) {
+            (Ok(document), Some(viewer), Some(settings)) => {
+                limits::within_limits(&variables, document) && self.rules.allow(document, viewer, &settings.instance)
+            }
+            _ => false,
+        };
+        request.variables = variables;
+        request.data = data;
+        passes
+    }
+}
+
+/// A request's data of type `T` (what [`request_data_in`] put there).
+fn data_of<T: std::any::Any>(data: &async_graphql::Data) -> Option<&T> {
+    data.get(&std::any::TypeId::of::<T>()).and_then(|value| value.downcast_ref::<T>())
 }
 
 /// The schema's SDL, as kept in `schema.graphql`: fields and enum values sorted, so that areas

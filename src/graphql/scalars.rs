@@ -8,7 +8,9 @@ pub struct DateTime(pub ChronoDateTime<Utc>);
 
 /// Pleroma's timestamp format.
 pub fn pleroma_time(t: &ChronoDateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    // Milliseconds, truncated, and `Z`: `%Y-%m-%dT%H:%M:%S%.3fZ` without parsing that format
+    // for every value of a list.
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A UTC instant, rendered as Pleroma renders it: `2019-04-23T17:32:04.000Z`.
@@ -37,4 +39,17 @@ pub fn parse_datetime(s: &str) -> Option<ChronoDateTime<Utc>> {
         return Some(t.and_utc());
     }
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pleroma_time_truncates_to_milliseconds() {
+        let at = |s| parse_datetime(s).unwrap();
+        assert_eq!(pleroma_time(&at("2019-04-23T17:32:04Z")), "2019-04-23T17:32:04.000Z");
+        assert_eq!(pleroma_time(&at("2019-04-23T17:32:04.123987654Z")), "2019-04-23T17:32:04.123Z");
+        assert_eq!(pleroma_time(&at("2019-04-23T19:32:04.5+02:00")), "2019-04-23T17:32:04.500Z");
+    }
 }

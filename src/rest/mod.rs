@@ -93,11 +93,11 @@ pub fn route_table() -> Vec<Route> {
 }
 
 /// The facade over the gateway's schema.
-pub fn facade(schema: &crate::graphql::GatewaySchema) -> Result<Facade, String> {
-    let executor = schema.clone();
+pub fn facade(executor: crate::graphql::Executor) -> Result<Facade, String> {
+    let sdl = executor.sdl();
     let execute: Execute = std::sync::Arc::new(move |request| {
         let executor = executor.clone();
         Box::pin(async move { executor.execute(request).await })
     });
-    Facade::compile(&schema.sdl(), &crate::graphql::field_rules(), route_table(), execute)
+    Facade::compile(&sdl, &crate::graphql::field_rules(), route_table(), execute)
 }

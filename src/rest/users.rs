@@ -184,6 +184,10 @@ const USER_AT_USER: Shape = Shape::at("user").mapped(with_inverse_flags);
 const INVERSE_FLAGS: [(&str, &str); 3] =
     [("deactivated", "is_active"), ("confirmation_pending", "is_confirmed"), ("approval_pending", "is_approved")];
 
+/// The inverse flags' keys, made once (a list adds them to every user).
+static INVERSE_NAMES: std::sync::LazyLock<[Name; 3]> =
+    std::sync::LazyLock::new(|| INVERSE_FLAGS.map(|(inverse, _)| Name::new(inverse)));
+
 /// Add the inverse flags to every AdminUser (an object with `is_active`) in `value`, in place.
 pub fn with_inverse_flags(mut value: ConstValue) -> ConstValue {
     add_inverse_flags(&mut value);
@@ -195,10 +199,10 @@ fn add_inverse_flags(value: &mut ConstValue) {
         ConstValue::List(items) => items.iter_mut().for_each(add_inverse_flags),
         ConstValue::Object(map) => {
             map.values_mut().for_each(add_inverse_flags);
-            for (inverse, flag) in INVERSE_FLAGS {
-                if let Some(ConstValue::Boolean(on)) = map.get(flag) {
+            for ((_, flag), inverse) in INVERSE_FLAGS.iter().zip(INVERSE_NAMES.iter()) {
+                if let Some(ConstValue::Boolean(on)) = map.get(*flag) {
                     let off = !on;
-                    map.insert(Name::new(inverse), ConstValue::Boolean(off));
+                    map.insert(inverse.clone(), ConstValue::Boolean(off));
                 }
             }
         }

@@ -74,6 +74,30 @@ async fn guarded_field_refusals() {
     assert_eq!(anon["data"]["viewer"], serde_json::Value::Null);
 }
 
+/// A document the viewer may run whole is checked before it runs (no per-field checks); one with
+/// a refused field runs with them, so the refusal is that field's error and the rest is answered.
+#[tokio::test]
+async fn refused_fields_fail_alone() {
+    let app = TestApp::new().await;
+    let admin_token = app.admin_token().await;
+    let moderator = app.moderator("mod").await;
+    let mod_token = app.token(&moderator, "admin").await;
+    let query = "{ viewer { user { nickname } } users { totalCount } }";
+    let whole = app.graphql(Some(&admin_token), query, json!({})).await;
+    assert_eq!(whole["data"]["users"]["totalCount"], 2, "{whole}");
+    assert!(whole["errors"].is_null(), "{whole}");
+    let partial = app.graphql(Some(&mod_token), query, json!({})).await;
+    assert_eq!(partial["data"]["viewer"]["user"]["nickname"], "mod", "{partial}");
+    assert_eq!(partial["data"]["users"], serde_json::Value::Null);
+    assert_eq!(partial["errors"][0]["path"], json!(["users"]));
+    assert_eq!(partial["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    // Nested in a fragment, under an alias: found all the same.
+    let fragment = "query { ...Q } fragment Q on Query { v: viewer { user { nickname } } u: users { totalCount } }";
+    let partial = app.graphql(Some(&mod_token), fragment, json!({})).await;
+    assert_eq!(partial["data"]["v"]["user"]["nickname"], "mod", "{partial}");
+    assert_eq!(partial["errors"][0]["path"], json!(["u"]));
+}
+
 /// Every root field declares its access rule (deny by default), and every rule names a real field.
 #[test]
 fn every_root_field_has_an_access_rule() {

@@ -96,14 +96,25 @@ impl UsersQuery {
         };
         let more = nodes.len() as u64 > window.limit;
         nodes.truncate(usize::try_from(window.limit).unwrap_or(usize::MAX));
+        // The page's tags in one statement, handed to each user: the DataLoader would send the
+        // same statement, but only after its batching delay and a cache round per user.
+        let look = ctx.look_ahead();
+        let mut tags =
+            if look.field("nodes").field("tags").exists() || look.field("edges").field("node").field("tags").exists() {
+                let ids: Vec<String> = nodes.iter().map(|node| node.id.clone()).collect();
+                Some(domain::tags_of(db, &ids).await?)
+            } else {
+                None
+            };
         let mut connection = Connection::with_additional_fields(
             window.offset > 0 || before_id.is_some(),
             more,
             ListMeta { total_count: total, page_size: window.limit },
         );
-        connection
-            .edges
-            .extend(nodes.into_iter().map(|node| Edge::new(OpaqueCursor(node.id.clone()), User::from(node))));
+        connection.edges.extend(nodes.into_iter().map(|node| {
+            let tags = tags.as_mut().map(|tags| tags.remove(&node.id).unwrap_or_default());
+            Edge::new(OpaqueCursor(node.id.clone()), User::listed(node, tags))
+        }));
         Ok(connection)
     }
 

@@ -23,17 +23,20 @@ use crate::graphql::{
 pub struct User {
     row: ListedUser,
     full: Option<Box<user::Model>>,
+    /// The tags, when the list that made this user loaded them with its page.
+    tags: Option<Vec<String>>,
 }
 
 impl From<user::Model> for User {
     fn from(model: user::Model) -> Self {
-        User { row: ListedUser::from(&model), full: Some(Box::new(model)) }
+        User { row: ListedUser::from(&model), full: Some(Box::new(model)), tags: None }
     }
 }
 
-impl From<ListedUser> for User {
-    fn from(row: ListedUser) -> Self {
-        User { row, full: None }
+impl User {
+    /// A listed user, with its tags when the list loaded them.
+    pub fn listed(row: ListedUser, tags: Option<Vec<String>>) -> Self {
+        User { row, full: None, tags }
     }
 }
 
@@ -100,6 +103,9 @@ impl User {
     }
     /// Tags (`force_nsfw`, `mrf_tag:…`), sorted.
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        if let Some(tags) = &self.tags {
+            return Ok(tags.clone());
+        }
         Ok(ctx.loader().load_one(TagsOf(self.row.id.clone())).await.map_err(load_error)?.unwrap_or_default())
     }
     /// Whether the email address is confirmed.
