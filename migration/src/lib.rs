@@ -16,6 +16,7 @@ mod m20261201_000015_backups;
 mod m20261201_000016_config;
 mod m20261201_000019_chats;
 mod m20261201_000020_mascots;
+mod m20261201_000021_users_list_index;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000019_chats::Migration),
             Box::new(m20261201_000020_mascots::Migration),
             Box::new(m20261201_000016_config::Migration),
+            Box::new(m20261201_000021_users_list_index::Migration),
         ]
     }
 }

@@ -42,8 +42,8 @@ pub enum UserState {
 /// SQLite's index of the `users` primary key (`id`, declared first in migration 1).
 pub const SQLITE_ID_INDEX: &str = "sqlite_autoindex_users_1";
 
-/// SQLite's covering index of the list's id walk (migration 8).
-pub const SQLITE_LIST_INDEX: &str = "idx_users_id_nickname";
+/// SQLite's covering index of the list's id walk, with the state filters' columns (migration 21).
+pub const SQLITE_LIST_INDEX: &str = "idx_users_list";
 
 /// The admin user search (all criteria combine with AND).
 #[derive(Debug, Clone, Default)]
@@ -204,7 +204,7 @@ impl UserSearch {
     }
 
     /// The statement [`UserSearch::page`] runs. On SQLite, a deferred join: the ids of the page
-    /// first, read `INDEXED BY` the covering `(id, nickname)` index walked backwards for the
+    /// first, read `INDEXED BY` the covering `(id, nickname, state flags…)` index walked backwards for the
     /// default order, then the rows of those ids. With bound parameters the planner would
     /// otherwise pick a filter index (or skip-scan) and sort every match in a temporary B-tree,
     /// which costs in proportion to the matches where the walk stops after one page of them;
