@@ -98,6 +98,59 @@ async fn refused_fields_fail_alone() {
     assert_eq!(partial["errors"][0]["path"], json!(["u"]));
 }
 
+/// A page of users answers the same whether its plain fields are resolved in one pass (a single
+/// prechecked request) or field by field (the same request in a batch, which runs with the
+/// per-field extensions): aliases, fragments, `__typename`, nested roles, repeated keys, fields
+/// that load (`credentials`, tags outside a list) and the REST facade's own fragment.
+#[tokio::test]
+async fn plain_fields_answer_as_resolvers_do() {
+    use sea_orm::Set;
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    app.user_with("named", |u| {
+        u.name = Set(Some("Ann \"Named\"\n".into()));
+        u.avatar = Set(Some("https://cdn.example/a.png".into()));
+        u.registration_reason = Set(Some("because".into()));
+    })
+    .await;
+    app.remote_user("far", "remote.example").await;
+    app.moderator("mod").await;
+    let tagged = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/pleroma/admin/users/tag",
+            Some(&token),
+            Some(json!({"nicknames": ["named", "mod"], "tags": ["force_nsfw", "mrf_tag:sandbox"]})),
+        )
+        .await;
+    assert_eq!(tagged.status, StatusCode::NO_CONTENT, "{}", tagged.text);
+    let fragment = "fragment F on User { id email avatar nickname dn: displayName isActive local domain
+      roles { admin moderator __typename } tags isConfirmed isApproved isSuggested url apId registrationReason
+      actorType passwordResetPending createdAt isAdmin isModerator __typename ... on User { x: nickname } }";
+    let queries = [
+        format!("{{ users(pageSize: 50) {{ totalCount nodes {{ ...F }} edges {{ cursor node {{ id t: __typename }} }} }} }} {fragment}"),
+        "{ users { nodes { id id roles { admin } roles { moderator } r: roles { admin } } } }".into(),
+        "{ users(first: 3) { nodes { nickname credentials { email name } } } }".into(),
+        "{ users { nodes { ... { nickname } ... on User { local } } } viewer { user { nickname tags avatar } } }".into(),
+        "{ users { nodes { __typename } } }".into(),
+    ];
+    for query in queries {
+        let single =
+            app.request(reqwest::Method::POST, "/graphql", Some(&token), Some(json!({ "query": query }))).await;
+        assert!(single.body["errors"].is_null(), "{}", single.text);
+        let batch =
+            app.request(reqwest::Method::POST, "/graphql", Some(&token), Some(json!([{ "query": query }]))).await;
+        assert_eq!(batch.status, StatusCode::OK, "{}", batch.text);
+        // The same bytes: values, and keys in the same order.
+        assert_eq!(format!("[{}]", single.text), batch.text, "{query}");
+    }
+    let listed = app.get("/api/v1/pleroma/admin/users?page_size=50", Some(&token)).await;
+    let named = listed.body["users"].as_array().unwrap().iter().find(|u| u["nickname"] == "named").unwrap().clone();
+    assert_eq!(named["tags"], json!(["force_nsfw", "mrf_tag:sandbox"]));
+    assert_eq!(named["display_name"], "Ann \"Named\"\n");
+    assert_eq!(named["avatar"], "https://cdn.example/a.png");
+}
+
 /// Every root field declares its access rule (deny by default), and every rule names a real field.
 #[test]
 fn every_root_field_has_an_access_rule() {

@@ -1,10 +1,16 @@
 //! Types of the users area.
+use std::{borrow::Cow, sync::Arc};
+
 use async_graphql::{
     connection::{Connection, EmptyFields, OpaqueCursor},
-    Context, InputObject, Json, Object, SimpleObject, ID,
+    parser::types::Field,
+    registry::Registry,
+    Context, ContextSelectionSet, InputObject, Json, Object, OutputType, Positioned, ScalarType, ServerResult,
+    SimpleObject, Value, ID,
 };
 use entity::user;
 
+use crate::config::Settings;
 use crate::domain::{
     moderation_log::Permission,
     user_admin::FollowPair,
@@ -13,14 +19,19 @@ use crate::domain::{
 use crate::graphql::{
     load_error,
     pagination::ListMeta,
+    plain,
     scalars::DateTime,
     users::{TagsOf, UserById},
-    ContextExt,
+    ContextExt, Prechecked,
 };
 
 /// An account as staff see it: the columns the admin views show, and the whole row when the
 /// caller had it (a list reads only [`ListedUser`]'s columns; `credentials` then loads the row).
-pub struct User {
+/// Its GraphQL type is [`UserRow`]'s; see the `OutputType` impl below for why it is wrapped.
+pub struct User(UserRow);
+
+/// What a [`User`] holds; the resolvers of the `User` type.
+pub struct UserRow {
     row: ListedUser,
     full: Option<Box<user::Model>>,
     /// The tags, when the list that made this user loaded them with its page.
@@ -29,14 +40,86 @@ pub struct User {
 
 impl From<user::Model> for User {
     fn from(model: user::Model) -> Self {
-        User { row: ListedUser::from(&model), full: Some(Box::new(model)), tags: None }
+        User(UserRow { row: ListedUser::from(&model), full: Some(Box::new(model)), tags: None })
     }
 }
 
 impl User {
     /// A listed user, with its tags when the list loaded them.
     pub fn listed(row: ListedUser, tags: Option<Vec<String>>) -> Self {
-        User { row, full: None, tags }
+        User(UserRow { row, full: None, tags })
+    }
+}
+
+/// A page of users is mostly this type's plain fields: async-graphql resolves each through a
+/// boxed future, a per-field context and a map grown insert by insert. On the prechecked schema, where no access rule is
+/// left to check per field, a selection of plain fields (with aliases, fragments and `roles`)
+/// is answered in one pass instead; anything else (arguments, custom directives, `credentials`,
+/// tags not loaded with the page, a response key selected twice) goes the usual way. Both ways
+/// give the same value: `tests/it/graphql.rs` compares them. It saves about 7 µs of CPU per user
+/// of the admin view (`benches/README.md`).
+impl OutputType for User {
+    fn type_name() -> Cow<'static, str> {
+        UserRow::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        UserRow::create_type_info(registry)
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
+        if ctx.data_opt::<Prechecked>().is_some() {
+            if let Some(value) = plain::object(ctx, &ctx.item.node, "User", &|f| self.0.plain_field(ctx, f)) {
+                return Ok(value);
+            }
+        }
+        OutputType::resolve(&self.0, ctx, field).await
+    }
+}
+
+impl UserRow {
+    /// The value of a plain field (no arguments) of `User`, or `None` for any other.
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &Field) -> Option<Value> {
+        let row = &self.row;
+        let text = |s: &str| Value::String(s.to_owned());
+        let optional = |s: Option<&str>| s.map_or(Value::Null, text);
+        Some(match field.name.node.as_str() {
+            "id" => text(&row.id),
+            "nickname" => text(&row.nickname),
+            "email" => optional(row.email.as_deref()),
+            "displayName" => text(self.display_name_str()),
+            "avatar" => Value::String(default_avatar(
+                &ctx.data_unchecked::<Arc<Settings>>().instance_url,
+                row.avatar.as_deref(),
+            )),
+            "isActive" => Value::Boolean(row.is_active),
+            "local" => Value::Boolean(row.local),
+            "domain" => optional(row.domain.as_deref()),
+            "roles" => {
+                let roles = |f: &Field| match f.name.node.as_str() {
+                    "admin" => Some(Value::Boolean(row.is_admin)),
+                    "moderator" => Some(Value::Boolean(row.is_moderator)),
+                    _ => None,
+                };
+                plain::object(ctx, &field.selection_set.node, "Roles", &roles)?
+            }
+            "isAdmin" => Value::Boolean(row.is_admin),
+            "isModerator" => Value::Boolean(row.is_moderator),
+            "tags" => Value::List(self.tags.as_ref()?.iter().map(|t| text(t)).collect()),
+            "isConfirmed" => Value::Boolean(row.is_confirmed),
+            "isApproved" => Value::Boolean(row.is_approved),
+            "isSuggested" => Value::Boolean(row.is_suggested),
+            "url" | "apId" => text(&row.ap_id),
+            "registrationReason" => optional(row.registration_reason.as_deref()),
+            "actorType" => text(&row.actor_type),
+            "passwordResetPending" => Value::Boolean(row.password_reset_pending),
+            "createdAt" => ScalarType::to_value(&DateTime(row.inserted_at)),
+            _ => return None,
+        })
+    }
+
+    fn display_name_str(&self) -> &str {
+        self.row.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.row.nickname)
     }
 }
 
@@ -51,12 +134,16 @@ pub struct Roles {
 
 /// The default avatar Pleroma shows for accounts without one.
 pub fn avatar_url(ctx: &Context<'_>, avatar: Option<&str>) -> String {
-    avatar.map_or_else(|| format!("{}/images/avi.png", ctx.settings().instance_url), String::from)
+    default_avatar(&ctx.settings().instance_url, avatar)
+}
+
+fn default_avatar(instance_url: &str, avatar: Option<&str>) -> String {
+    avatar.map_or_else(|| format!("{instance_url}/images/avi.png"), String::from)
 }
 
 /// An account as staff see it.
-#[Object]
-impl User {
+#[Object(name = "User")]
+impl UserRow {
     /// Flake id.
     async fn id(&self) -> ID {
         ID(self.row.id.clone())
@@ -71,7 +158,7 @@ impl User {
     }
     /// Display name; the nickname when none is set.
     async fn display_name(&self) -> &str {
-        self.row.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.row.nickname)
+        self.display_name_str()
     }
     /// Avatar URL (the instance's default image when none is set).
     async fn avatar(&self, ctx: &Context<'_>) -> String {
