@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 use async_graphql::{
     dataloader::{DataLoader, HashMapCache},
-    Context, EmptySubscription, MergedObject, Schema,
+    EmptySubscription, MergedObject, Schema,
 };
 
 pub use access::{field_rules, FieldRule};
@@ -295,7 +295,8 @@ pub trait ContextExt {
     fn loader(&self) -> &RequestLoader;
 }
 
-impl ContextExt for Context<'_> {
+/// Any context: a field's, or a selection set's (`plain`).
+impl<T> ContextExt for async_graphql::ContextBase<'_, T> {
     fn db(&self) -> &Db {
         self.data_unchecked::<Db>()
     }
