@@ -103,6 +103,42 @@ fn without_inverse_flags(mut body: Value) -> Value {
     body
 }
 
+/// The CPU each returned row adds, per term and page: the difference between the page with
+/// the most rows and the one with the fewest, divided by the difference in rows (what a
+/// request costs whatever its size cancels out).
+fn per_row_table(costs: &[(String, u64, usize, [f64; 3])]) {
+    let mut lines = Vec::new();
+    for (term, page, _, _) in costs {
+        let same: Vec<_> = costs.iter().filter(|c| &c.0 == term && c.1 == *page).collect();
+        let (Some(few), Some(many)) = (same.iter().min_by_key(|c| c.2), same.iter().max_by_key(|c| c.2)) else {
+            continue;
+        };
+        let line = (term.clone(), *page, few.2, many.2);
+        if many.2 < few.2 + 10 || lines.iter().any(|(l, _)| *l == line) {
+            continue;
+        }
+        let per_row = |i: usize| (many.3[i] - few.3[i]) * 1000.0 / (many.2 - few.2) as f64;
+        lines.push((line, [per_row(0), per_row(1), per_row(2)]));
+    }
+    if lines.is_empty() {
+        return;
+    }
+    println!();
+    println!("CPU per returned row (µs; from the pages with the fewest and the most rows of each term and page):");
+    println!();
+    println!("| term | page | rows | raw µs/row | REST µs/row | GraphQL µs/row | REST/raw | GraphQL/raw |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for ((term, page, few, many), [raw, rest, graphql]) in lines {
+        let term = if term.is_empty() { "(none)".to_owned() } else { term };
+        println!(
+            "| {term} | {page} | {few}→{many} | {raw:.2} | {rest:.2} | {graphql:.2} | {:.2}x | {:.2}x |",
+            rest / raw,
+            graphql / raw
+        );
+    }
+    println!();
+}
+
 #[tokio::main]
 async fn main() {
     let users = env("BENCH_USERS", 100_000);
@@ -123,6 +159,8 @@ async fn main() {
     let pages: &[u64] = if quick { &[1] } else { &[1, 100, 1000] };
     let terms: Vec<String> = list("BENCH_TERMS", "ali,al,none");
     let page_sizes: Vec<u64> = list("BENCH_PAGE_SIZES", "1,50,500");
+    // (term, page, rows, CPU per request: raw, REST, GraphQL), for the per-row table.
+    let mut costs: Vec<(String, u64, usize, [f64; 3])> = Vec::new();
     for term in terms.iter().map(|t| if t == "none" { "" } else { t.as_str() }) {
         for &page_size in &page_sizes {
             for &page in pages {
@@ -183,6 +221,7 @@ async fn main() {
                 raw.sort();
                 let per = |cpu: Duration| ms(cpu) / requests as f64;
                 let raw_p50 = ms(at(&raw, 0.5));
+                costs.push((term.to_owned(), page, rows, [per(raw_cpu), per(r_cpu), per(g_cpu)]));
                 println!(
                     "| {} | {page_size} | {page} | {} | {rows} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2}x | {:.2}x | {:.2} | {:.2} | {:.2} | {:.2}x |",
                     if term.is_empty() { "(none)" } else { term },
@@ -204,6 +243,7 @@ async fn main() {
             }
         }
     }
+    per_row_table(&costs);
     let (rss, anon, file) = memory();
     println!("memory after the run: VmRSS {rss:.0} MiB, RssAnon {anon:.0} MiB, RssFile {file:.0} MiB");
 }

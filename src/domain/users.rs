@@ -94,17 +94,15 @@ fn contains(backend: DbBackend, column: user::Column, term: &str) -> Expr {
     }
 }
 
-/// `column = value` for a state flag. On PostgreSQL the value is a literal (`TRUE`/`FALSE`, from
-/// this fixed set, never from input): a bound flag's generic plan estimates half the rows for
-/// each flag whatever the statistics say (6,250 of 100k for `local,active` where 63k match), and
-/// prepared statements switch to the generic plan after five executions.
-fn flag(backend: DbBackend, column: user::Column, value: bool) -> Expr {
+/// `column = value` for a state flag, the value a literal (`TRUE`/`FALSE`, from this fixed set,
+/// never from input). Bound, it would cost a plan on either engine: PostgreSQL's generic plan
+/// (used after five executions) estimates half the rows for each flag whatever the statistics
+/// say (6,250 of 100k for `local,active` where 63k match); SQLite, whose `sqlite_stat4` samples
+/// make a bound value that an index compares plan-dependent, prepares the statement again at
+/// every execution.
+fn flag(column: user::Column, value: bool) -> Expr {
     use sea_orm::sea_query::ExprTrait;
-    if backend == DbBackend::Postgres {
-        Expr::col((user::Entity, column)).eq(Expr::cust(if value { "TRUE" } else { "FALSE" }))
-    } else {
-        Expr::col((user::Entity, column)).eq(value)
-    }
+    Expr::col((user::Entity, column)).eq(Expr::cust(if value { "TRUE" } else { "FALSE" }))
 }
 
 impl UserSearch {
@@ -151,27 +149,25 @@ impl UserSearch {
         let has = |s| self.states.contains(&s);
         if has(UserState::IsAdmin) && has(UserState::IsModerator) {
             // Pleroma turns the pair into "super users": staff of either kind.
-            cond = cond.add(Condition::any().add(flag(backend, user::Column::IsAdmin, true)).add(flag(
-                backend,
-                user::Column::IsModerator,
-                true,
-            )));
+            cond = cond.add(
+                Condition::any().add(flag(user::Column::IsAdmin, true)).add(flag(user::Column::IsModerator, true)),
+            );
         } else if has(UserState::IsAdmin) {
-            cond = cond.add(flag(backend, user::Column::IsAdmin, true));
+            cond = cond.add(flag(user::Column::IsAdmin, true));
         } else if has(UserState::IsModerator) {
-            cond = cond.add(flag(backend, user::Column::IsModerator, true));
+            cond = cond.add(flag(user::Column::IsModerator, true));
         }
         for state in &self.states {
             cond = match state {
-                UserState::Local => cond.add(flag(backend, user::Column::Local, true)),
-                UserState::External => cond.add(flag(backend, user::Column::Local, false)),
+                UserState::Local => cond.add(flag(user::Column::Local, true)),
+                UserState::External => cond.add(flag(user::Column::Local, false)),
                 UserState::Active => cond
-                    .add(flag(backend, user::Column::IsActive, true))
-                    .add(flag(backend, user::Column::IsApproved, true))
-                    .add(flag(backend, user::Column::IsConfirmed, true)),
-                UserState::Deactivated => cond.add(flag(backend, user::Column::IsActive, false)),
-                UserState::NeedApproval => cond.add(flag(backend, user::Column::IsApproved, false)),
-                UserState::Unconfirmed => cond.add(flag(backend, user::Column::IsConfirmed, false)),
+                    .add(flag(user::Column::IsActive, true))
+                    .add(flag(user::Column::IsApproved, true))
+                    .add(flag(user::Column::IsConfirmed, true)),
+                UserState::Deactivated => cond.add(flag(user::Column::IsActive, false)),
+                UserState::NeedApproval => cond.add(flag(user::Column::IsApproved, false)),
+                UserState::Unconfirmed => cond.add(flag(user::Column::IsConfirmed, false)),
                 UserState::IsAdmin | UserState::IsModerator => cond,
             };
         }
@@ -295,7 +291,7 @@ pub const LISTED_COLUMNS: [user::Column; 18] = [
 ];
 
 /// A user as the admin views show it: [`LISTED_COLUMNS`] of a `users` row.
-#[derive(Debug, Clone, PartialEq, sea_orm::FromQueryResult)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListedUser {
     pub id: String,
     pub nickname: String,
@@ -315,6 +311,40 @@ pub struct ListedUser {
     pub registration_reason: Option<String>,
     pub password_reset_pending: bool,
     pub inserted_at: chrono::DateTime<Utc>,
+}
+
+/// Read by position, in [`LISTED_COLUMNS`]' order: a lookup by name hashes the name for every
+/// column of every row of a page.
+impl sea_orm::FromQueryResult for ListedUser {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(Self::from_query_result_nullable(res, pre)?)
+    }
+
+    fn from_query_result_nullable(res: &sea_orm::QueryResult, _: &str) -> Result<Self, sea_orm::TryGetError> {
+        // Fields in `LISTED_COLUMNS`' order; a struct expression evaluates its fields in the order written.
+        let mut at = 0..LISTED_COLUMNS.len();
+        let mut next = || at.next().unwrap_or(usize::MAX);
+        Ok(ListedUser {
+            id: res.try_get_by_index_nullable(next())?,
+            nickname: res.try_get_by_index_nullable(next())?,
+            email: res.try_get_by_index_nullable(next())?,
+            name: res.try_get_by_index_nullable(next())?,
+            avatar: res.try_get_by_index_nullable(next())?,
+            ap_id: res.try_get_by_index_nullable(next())?,
+            local: res.try_get_by_index_nullable(next())?,
+            domain: res.try_get_by_index_nullable(next())?,
+            actor_type: res.try_get_by_index_nullable(next())?,
+            is_admin: res.try_get_by_index_nullable(next())?,
+            is_moderator: res.try_get_by_index_nullable(next())?,
+            is_active: res.try_get_by_index_nullable(next())?,
+            is_confirmed: res.try_get_by_index_nullable(next())?,
+            is_approved: res.try_get_by_index_nullable(next())?,
+            is_suggested: res.try_get_by_index_nullable(next())?,
+            registration_reason: res.try_get_by_index_nullable(next())?,
+            password_reset_pending: res.try_get_by_index_nullable(next())?,
+            inserted_at: res.try_get_by_index_nullable(next())?,
+        })
+    }
 }
 
 impl From<&user::Model> for ListedUser {
@@ -461,22 +491,38 @@ pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[String]) -> Result<Vec<
     Ok(out)
 }
 
-/// Tags of each of these users, in one query per `IN_CHUNK` users.
+/// `column IN (ids)`, the ids bound as one JSON array: one statement text whatever their
+/// number (a bound `IN (?, ?, …)` list is a new statement for every length, and on SQLite,
+/// where `sqlite_stat4` samples make each bound id plan-dependent, is prepared again at every
+/// execution), and no bind-variable limit.
+fn among(backend: DbBackend, column: impl sea_orm::sea_query::IntoColumnRef, ids: &[String]) -> Expr {
+    use sea_orm::sea_query::{BinOper, ExprTrait};
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    // Each engine's placeholder, which sea-query numbers within the whole statement.
+    let values = if backend == DbBackend::Postgres {
+        "(SELECT jsonb_array_elements_text(CAST($1 AS jsonb)))"
+    } else {
+        "(SELECT value FROM json_each(?))"
+    };
+    Expr::col(column).binary(BinOper::In, Expr::cust_with_values(values, [list]))
+}
+
+/// Tags of each of these users, in one query.
 pub async fn tags_of<C: ConnectionTrait>(
     conn: &C,
     user_ids: &[String],
 ) -> Result<HashMap<String, Vec<String>>, AppError> {
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
-    // In chunks: a long batch must stay under the database's bind-variable limit.
-    for chunk in user_ids.chunks(IN_CHUNK) {
-        let rows = user_tag::Entity::find()
-            .filter(user_tag::Column::UserId.is_in(chunk.to_vec()))
-            .order_by_asc(user_tag::Column::Tag)
-            .all(conn)
-            .await?;
-        for row in rows {
-            out.entry(row.user_id).or_default().push(row.tag);
-        }
+    if user_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = user_tag::Entity::find()
+        .filter(among(conn.get_database_backend(), (user_tag::Entity, user_tag::Column::UserId), user_ids))
+        .order_by_asc(user_tag::Column::Tag)
+        .all(conn)
+        .await?;
+    for row in rows {
+        out.entry(row.user_id).or_default().push(row.tag);
     }
     Ok(out)
 }

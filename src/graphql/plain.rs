@@ -19,10 +19,28 @@ pub fn object(
     type_name: &str,
     field: &dyn Fn(&Field) -> Option<Value>,
 ) -> Option<Value> {
-    let mut out = IndexMap::with_capacity(set.items.len());
+    // Sized for every field the fragments hold: a page's selection is often one spread, and a
+    // map grown insert by insert rehashes and copies itself several times per object.
+    let mut out = IndexMap::with_capacity(width(ctx, set));
     collect(ctx, set, type_name, field, &mut out)?;
     // async-graphql answers null for an object with nothing selected.
     (!out.is_empty()).then_some(Value::Object(out))
+}
+
+/// How many fields `set` selects, through its fragments (an upper bound: some may not apply).
+fn width(ctx: &ContextSelectionSet<'_>, set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|selection| match &selection.node {
+            Selection::Field(_) => 1,
+            Selection::FragmentSpread(spread) => ctx
+                .query_env
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(0, |fragment| width(ctx, &fragment.node.selection_set.node)),
+            Selection::InlineFragment(inline) => width(ctx, &inline.node.selection_set.node),
+        })
+        .sum()
 }
 
 fn collect(

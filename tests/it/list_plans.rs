@@ -128,3 +128,36 @@ async fn list_statements_keep_good_plans_with_bound_parameters() {
         }
     }
 }
+
+/// A list reads its columns by position: every field of a listed page equals the same user's
+/// full row, set or not, local and remote.
+#[tokio::test]
+async fn a_listed_page_reads_what_the_full_rows_hold() {
+    use pleroma_gateway::domain::users::ListedUser;
+    use sea_orm::Set;
+    let app = TestApp::new().await;
+    app.user_with("alice", |u| {
+        u.name = Set(Some("Alice A.".into()));
+        u.avatar = Set(Some("https://example.org/a.png".into()));
+        u.registration_reason = Set(Some("hi".into()));
+        u.is_admin = Set(true);
+        u.is_confirmed = Set(false);
+        u.is_suggested = Set(true);
+        u.password_reset_pending = Set(true);
+        u.actor_type = Set("Service".into());
+    })
+    .await;
+    app.user_with("bob", |u| {
+        u.is_moderator = Set(true);
+        u.is_active = Set(false);
+        u.is_approved = Set(false);
+    })
+    .await;
+    app.remote_user("carol", "remote.example").await;
+    let db = &app.state.db.read;
+    let search = UserSearch::default();
+    let full: Vec<ListedUser> = search.page(db, 0, 10).await.unwrap().iter().map(ListedUser::from).collect();
+    let listed = search.listed_page(db, 0, 10).await.unwrap();
+    assert_eq!(full.len(), 3);
+    assert_eq!(listed, full);
+}
