@@ -2,7 +2,8 @@
 //! (1/100/1000) and search terms (`ali`, `al`, none): through the REST facade, as the same
 //! operation sent to `/graphql`, and as the raw SQL the REST request sent — captured from the
 //! server's own connections with their bound values ([`Db::record`]) and replayed one after another
-//! — in one process, one client, so each row's ratio to raw is measured within one run.
+//! — in one process, one client, the three in alternating rounds, so each row's ratio to raw is
+//! measured within one run.
 //!
 //! cargo bench --bench users_list                       # SQLite, 100k users
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench cargo bench --bench users_list
@@ -13,7 +14,8 @@
 //! (`ali,al,none`), BENCH_PAGE_SIZES (`1,50,500`).
 //!
 //! Besides latency it reports CPU time per request (the whole process's threads, from
-//! `/proc/self/task/*/schedstat`, so REST and GraphQL include the client's share) and memory:
+//! `/proc/self/task/*/schedstat`, so REST and GraphQL include the client's share, and on
+//! PostgreSQL the backends serving the database, from `/proc/<pid>/schedstat`) and memory:
 //! VmRSS with its anonymous part (RssAnon) and its file-backed part (RssFile: SQLite's mmap).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -26,20 +28,28 @@ mod common;
 
 use common::{env, serve_seeded, BenchServer};
 
-/// Latencies of `requests` requests sent one after another, and the process CPU they took.
-async fn run(requests: usize, make: &(impl Fn() -> reqwest::RequestBuilder + Send)) -> (Vec<Duration>, Duration) {
+/// Run `one` `n` times one after another, adding each latency to `latencies`; the process CPU
+/// they took.
+async fn timed<F: std::future::Future<Output = ()>>(
+    n: usize,
+    one: impl Fn() -> F,
+    latencies: &mut Vec<Duration>,
+) -> Duration {
     let cpu = cpu_time();
-    let mut latencies = Vec::with_capacity(requests);
-    for _ in 0..requests {
+    for _ in 0..n {
         let t = Instant::now();
-        let response = make().send().await.expect("request");
-        assert!(response.status().is_success(), "{}", response.status());
-        let body = response.bytes().await.expect("body");
-        assert!(body.len() > 20 && !body.starts_with(br#"{"errors""#), "{}", String::from_utf8_lossy(&body));
+        one().await;
         latencies.push(t.elapsed());
     }
-    latencies.sort();
-    (latencies, cpu_time().saturating_sub(cpu))
+    cpu_time().saturating_sub(cpu)
+}
+
+/// Send one request and read its whole body, which must be an answer.
+async fn send(make: &impl Fn() -> reqwest::RequestBuilder) {
+    let response = make().send().await.expect("request");
+    assert!(response.status().is_success(), "{}", response.status());
+    let body = response.bytes().await.expect("body");
+    assert!(body.len() > 20 && !body.starts_with(br#"{"errors""#), "{}", String::from_utf8_lossy(&body));
 }
 
 /// A comma-separated knob, or its default.
@@ -52,16 +62,44 @@ fn at(sorted: &[Duration], q: f64) -> Duration {
     sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
 
+/// PostgreSQL's processes serving the benchmark's database (single-threaded backends on this
+/// machine), whose CPU [`cpu_time`] adds: the raw statements' work is mostly theirs.
+static SERVER_PIDS: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
 /// CPU time of the live threads of this process so far (nanosecond counters of the scheduler;
-/// a thread that ended takes its share with it, hence the saturating differences).
+/// a thread that ended takes its share with it, hence the saturating differences), and of the
+/// database server's [`SERVER_PIDS`].
 fn cpu_time() -> Duration {
+    let first = |path: std::path::PathBuf| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| text.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+            .unwrap_or(0)
+    };
     let mut ns = 0u64;
     for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
-        if let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) {
-            ns += text.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
-        }
+        ns += first(task.path().join("schedstat"));
+    }
+    for pid in SERVER_PIDS.lock().map(|pids| pids.clone()).unwrap_or_default() {
+        ns += first(format!("/proc/{pid}/schedstat").into());
     }
     Duration::from_nanos(ns)
+}
+
+/// On PostgreSQL, note the processes serving this database now (the pool is warm).
+async fn note_server_pids(server: &BenchServer) {
+    if server.backend != "Postgres" {
+        return;
+    }
+    let sql = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()";
+    let rows = server
+        .db
+        .read
+        .query_all_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, sql))
+        .await
+        .expect("backends");
+    let pids = rows.iter().filter_map(|row| row.try_get::<i32>("", "pid").ok()).map(|pid| pid as u32).collect();
+    *SERVER_PIDS.lock().expect("pids") = pids;
 }
 
 /// `VmRSS`, `RssAnon` and `RssFile` of this process, in MiB.
@@ -187,9 +225,11 @@ async fn main() {
                 assert_eq!(without_inverse_flags(answer.clone()), direct["data"]["users"], "REST and GraphQL disagree");
                 let rows = answer["users"].as_array().map_or(0, Vec::len);
                 // Warm up, then capture what one REST request sends.
-                run(3, &rest).await;
+                for _ in 0..3 {
+                    send(&rest).await;
+                }
                 server.db.record();
-                run(1, &rest).await;
+                send(&rest).await;
                 let sent = server.db.recorded();
                 let replay = || {
                     let (db, sent) = (server.db.read.clone(), sent.clone());
@@ -200,25 +240,27 @@ async fn main() {
                     }
                 };
                 replay().await;
-                // Raw, REST, GraphQL, raw: the raw halves pooled so drift favours neither side.
-                let cpu = cpu_time();
-                let mut raw = Vec::with_capacity(requests);
-                for _ in 0..requests / 2 {
-                    let t = Instant::now();
-                    replay().await;
-                    raw.push(t.elapsed());
+                note_server_pids(&server).await;
+                // The three modes in rounds of about ten requests each, their order rotating from
+                // round to round, so a drift of the machine's speed reaches all three alike.
+                let rounds = requests.div_ceil(10);
+                let (mut raw, mut r, mut g) = (Vec::new(), Vec::new(), Vec::new());
+                let mut cpu = [Duration::ZERO; 3];
+                for round in 0..rounds {
+                    let n = requests / rounds + usize::from(round < requests % rounds);
+                    for k in 0..3 {
+                        let mode = (round + k) % 3;
+                        cpu[mode] += match mode {
+                            0 => timed(n, &replay, &mut raw).await,
+                            1 => timed(n, || send(&rest), &mut r).await,
+                            _ => timed(n, || send(&graphql), &mut g).await,
+                        };
+                    }
                 }
-                let mut raw_cpu = cpu_time().saturating_sub(cpu);
-                let (r, r_cpu) = run(requests, &rest).await;
-                let (g, g_cpu) = run(requests, &graphql).await;
-                let cpu = cpu_time();
-                while raw.len() < requests {
-                    let t = Instant::now();
-                    replay().await;
-                    raw.push(t.elapsed());
+                let [raw_cpu, r_cpu, g_cpu] = cpu;
+                for latencies in [&mut raw, &mut r, &mut g] {
+                    latencies.sort();
                 }
-                raw_cpu += cpu_time().saturating_sub(cpu);
-                raw.sort();
                 let per = |cpu: Duration| ms(cpu) / requests as f64;
                 let raw_p50 = ms(at(&raw, 0.5));
                 costs.push((term.to_owned(), page, rows, [per(raw_cpu), per(r_cpu), per(g_cpu)]));

@@ -73,7 +73,9 @@ impl OutputType for User {
                 return Ok(value);
             }
         }
-        OutputType::resolve(&self.0, ctx, field).await
+        // Boxed: the resolvers' future is large, and a list moves and allocates each item's
+        // future, so every user of a page would carry its size even when answered in one pass.
+        Box::pin(OutputType::resolve(&self.0, ctx, field)).await
     }
 }
 
