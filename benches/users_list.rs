@@ -141,35 +141,34 @@ fn without_inverse_flags(mut body: Value) -> Value {
     body
 }
 
-/// The CPU each returned row adds, per term and page: the difference between the page with
-/// the most rows and the one with the fewest, divided by the difference in rows (what a
-/// request costs whatever its size cancels out).
+/// The CPU each returned row adds, per term: the difference between page 1 with the most rows
+/// and page 1 with the fewest, divided by the difference in rows (what a request costs whatever
+/// its size cancels out; deeper pages skip a different number of rows at each page size).
 fn per_row_table(costs: &[(String, u64, usize, [f64; 3])]) {
-    let mut lines = Vec::new();
-    for (term, page, _, _) in costs {
-        let same: Vec<_> = costs.iter().filter(|c| &c.0 == term && c.1 == *page).collect();
+    let mut lines: Vec<(String, usize, usize, [f64; 3])> = Vec::new();
+    for (term, _, _, _) in costs {
+        let same: Vec<_> = costs.iter().filter(|c| &c.0 == term && c.1 == 1).collect();
         let (Some(few), Some(many)) = (same.iter().min_by_key(|c| c.2), same.iter().max_by_key(|c| c.2)) else {
             continue;
         };
-        let line = (term.clone(), *page, few.2, many.2);
-        if many.2 < few.2 + 10 || lines.iter().any(|(l, _)| *l == line) {
+        if many.2 < few.2 + 10 || lines.iter().any(|(t, ..)| t == term) {
             continue;
         }
         let per_row = |i: usize| (many.3[i] - few.3[i]) * 1000.0 / (many.2 - few.2) as f64;
-        lines.push((line, [per_row(0), per_row(1), per_row(2)]));
+        lines.push((term.clone(), few.2, many.2, [per_row(0), per_row(1), per_row(2)]));
     }
     if lines.is_empty() {
         return;
     }
     println!();
-    println!("CPU per returned row (µs; from the pages with the fewest and the most rows of each term and page):");
+    println!("CPU per returned row (µs; page 1 with the fewest and the most rows of each term):");
     println!();
-    println!("| term | page | rows | raw µs/row | REST µs/row | GraphQL µs/row | REST/raw | GraphQL/raw |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for ((term, page, few, many), [raw, rest, graphql]) in lines {
+    println!("| term | rows | raw µs/row | REST µs/row | GraphQL µs/row | REST/raw | GraphQL/raw |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (term, few, many, [raw, rest, graphql]) in lines {
         let term = if term.is_empty() { "(none)".to_owned() } else { term };
         println!(
-            "| {term} | {page} | {few}→{many} | {raw:.2} | {rest:.2} | {graphql:.2} | {:.2}x | {:.2}x |",
+            "| {term} | {few}→{many} | {raw:.2} | {rest:.2} | {graphql:.2} | {:.2}x | {:.2}x |",
             rest / raw,
             graphql / raw
         );
