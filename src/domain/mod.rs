@@ -33,3 +33,25 @@ pub mod secret;
 pub mod statuses;
 pub mod user_admin;
 pub mod users;
+
+use sea_orm::{prelude::Expr, DbBackend};
+
+/// Most values bound in one `IN (…)` list or multi-row insert (SQLite allows 32,766 variables
+/// per statement); reads by id use [`among`] instead, which has no limit.
+pub const IN_CHUNK: usize = 500;
+
+/// `column IN (ids)`, the ids bound as one JSON array: one statement text whatever their
+/// number (a bound `IN (?, ?, …)` list is a new statement for every length, and on SQLite,
+/// where `sqlite_stat4` samples make each bound id plan-dependent, is prepared again at every
+/// execution), and no bind-variable limit.
+pub fn among(backend: DbBackend, column: impl sea_orm::sea_query::IntoColumnRef, ids: &[String]) -> Expr {
+    use sea_orm::sea_query::{BinOper, ExprTrait};
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    // Each engine's placeholder, which sea-query numbers within the whole statement.
+    let values = if backend == DbBackend::Postgres {
+        "(SELECT jsonb_array_elements_text(CAST($1 AS jsonb)))"
+    } else {
+        "(SELECT value FROM json_each(?))"
+    };
+    Expr::col(column).binary(BinOper::In, Expr::cust_with_values(values, [list]))
+}

@@ -32,7 +32,7 @@ use serde_json::{json, Value};
 use super::{
     moderation_log::{record, Action, Actor, ReportRef, Subject},
     statuses::{self, NewStatus},
-    users::IN_CHUNK,
+    IN_CHUNK,
 };
 use crate::{
     config::Settings,
@@ -240,11 +240,14 @@ pub async fn by_id<C: ConnectionTrait>(conn: &C, id: &str) -> AppResult<Option<r
 
 /// Reports by id, in any order.
 pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[String]) -> AppResult<Vec<report::Model>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(IN_CHUNK) {
-        out.extend(report::Entity::find().filter(report::Column::Id.is_in(chunk.to_vec())).all(conn).await?);
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let backend = conn.get_database_backend();
+    Ok(report::Entity::find()
+        .filter(super::among(backend, (report::Entity, report::Column::Id), ids))
+        .all(conn)
+        .await?)
 }
 
 /// A status cited by a report: the live row, or the copy taken when the report was filed when
@@ -276,7 +279,8 @@ pub async fn statuses_of<C: ConnectionTrait>(
     }
     let status_ids: Vec<String> =
         links.iter().map(|l| l.status_id.clone()).collect::<HashSet<_>>().into_iter().collect();
-    let live = statuses_by_ids(conn, &status_ids).await?;
+    let live: HashMap<String, status::Model> =
+        statuses::by_ids(conn, &status_ids).await?.into_iter().map(|s| (s.id.clone(), s)).collect();
     let mut out: HashMap<String, Vec<ReportedStatus>> = HashMap::new();
     for link in links {
         let entry = match live.get(&link.status_id) {
@@ -286,15 +290,6 @@ pub async fn statuses_of<C: ConnectionTrait>(
         if let Some(entry) = entry {
             out.entry(link.report_id).or_default().push(entry);
         }
-    }
-    Ok(out)
-}
-
-async fn statuses_by_ids<C: ConnectionTrait>(conn: &C, ids: &[String]) -> AppResult<HashMap<String, status::Model>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(IN_CHUNK) {
-        let rows = status::Entity::find().filter(status::Column::Id.is_in(chunk.to_vec())).all(conn).await?;
-        out.extend(rows.into_iter().map(|s| (s.id.clone(), s)));
     }
     Ok(out)
 }

@@ -14,7 +14,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::users::IN_CHUNK;
+use super::IN_CHUNK;
 use crate::{
     config::Settings,
     db::Db,
@@ -437,11 +437,14 @@ async fn by_idempotency_key<C: ConnectionTrait>(
 
 /// Statuses by id, in any order.
 pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[String]) -> AppResult<Vec<status::Model>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(IN_CHUNK) {
-        out.extend(status::Entity::find().filter(status::Column::Id.is_in(chunk.to_vec())).all(conn).await?);
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let backend = conn.get_database_backend();
+    Ok(status::Entity::find()
+        .filter(super::among(backend, (status::Entity, status::Column::Id), ids))
+        .all(conn)
+        .await?)
 }
 
 /// The users each status mentions, in mention order.

@@ -399,7 +399,7 @@ pub async fn set_tags(
             })
             .collect();
         // Users × tags rows, two values each: insert in chunks under the bind-variable limit.
-        for chunk in rows.chunks(users::IN_CHUNK) {
+        for chunk in rows.chunks(super::IN_CHUNK) {
             user_tag::Entity::insert_many(chunk.to_vec()).on_conflict_do_nothing().exec_without_returning(&txn).await?;
         }
     } else if !users.is_empty() && !normalized.is_empty() {

@@ -479,32 +479,13 @@ pub async fn find_by_login<C: ConnectionTrait>(conn: &C, login: &str) -> Result<
     Ok(user::Entity::find().filter(cond).filter(user::Column::Local.eq(true)).one(conn).await?)
 }
 
-/// Most values bound in one `IN (…)` list (SQLite allows 32,766 variables per statement).
-pub const IN_CHUNK: usize = 500;
-
-/// Users by id, in any order, `IN_CHUNK` ids per query.
+/// Users by id, in any order, in one query.
 pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[String]) -> Result<Vec<user::Model>, AppError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(IN_CHUNK) {
-        out.extend(user::Entity::find().filter(user::Column::Id.is_in(chunk.to_vec())).all(conn).await?);
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
-}
-
-/// `column IN (ids)`, the ids bound as one JSON array: one statement text whatever their
-/// number (a bound `IN (?, ?, …)` list is a new statement for every length, and on SQLite,
-/// where `sqlite_stat4` samples make each bound id plan-dependent, is prepared again at every
-/// execution), and no bind-variable limit.
-fn among(backend: DbBackend, column: impl sea_orm::sea_query::IntoColumnRef, ids: &[String]) -> Expr {
-    use sea_orm::sea_query::{BinOper, ExprTrait};
-    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    // Each engine's placeholder, which sea-query numbers within the whole statement.
-    let values = if backend == DbBackend::Postgres {
-        "(SELECT jsonb_array_elements_text(CAST($1 AS jsonb)))"
-    } else {
-        "(SELECT value FROM json_each(?))"
-    };
-    Expr::col(column).binary(BinOper::In, Expr::cust_with_values(values, [list]))
+    let backend = conn.get_database_backend();
+    Ok(user::Entity::find().filter(super::among(backend, (user::Entity, user::Column::Id), ids)).all(conn).await?)
 }
 
 /// Tags of each of these users, in one query.
@@ -517,7 +498,7 @@ pub async fn tags_of<C: ConnectionTrait>(
         return Ok(out);
     }
     let rows = user_tag::Entity::find()
-        .filter(among(conn.get_database_backend(), (user_tag::Entity, user_tag::Column::UserId), user_ids))
+        .filter(super::among(conn.get_database_backend(), (user_tag::Entity, user_tag::Column::UserId), user_ids))
         .order_by_asc(user_tag::Column::Tag)
         .all(conn)
         .await?;
