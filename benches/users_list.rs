@@ -2,8 +2,9 @@
 //! (1/100/1000) and search terms (`ali`, `al`, none): through the REST facade, as the same
 //! operation sent to `/graphql`, and as the raw SQL the REST request sent — captured from the
 //! server's own connections with their bound values ([`Db::record`]) and replayed one after another
-//! — in one process, one client, the three in alternating rounds, so each row's ratio to raw is
-//! measured within one run.
+//! — in one process, one client. For each term and page, every page size in the three modes runs
+//! in alternating rounds, so each row's ratio to raw, and the per-row table's difference between
+//! two page sizes, are measured over the same stretch of time.
 //!
 //! cargo bench --bench users_list                       # SQLite, 100k users
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench cargo bench --bench users_list
@@ -11,9 +12,10 @@
 //!
 //! Knobs: BENCH_USERS (100000), BENCH_REQUESTS (30 per mode and case), BENCH_SQLITE_MMAP (bytes;
 //! the gateway's default when unset), BENCH_CASES (`all`, or `quick`: page 1 only), BENCH_TERMS
-//! (`ali,al,none`), BENCH_PAGE_SIZES (`1,50,500`).
+//! (`ali,al,none`), BENCH_PAGE_SIZES (`1,50,500`), BENCH_MODES (`raw,rest,graphql`; fewer, to profile
+//! one: the others' columns are then empty).
 //!
-//! Besides latency it reports CPU time per request (the whole process's threads, from
+//! Besides latency it reports CPU time per request (the median over the rounds; the whole process's threads, from
 //! `/proc/self/task/*/schedstat`, so REST and GraphQL include the client's share, and on
 //! PostgreSQL the backends serving the database, from `/proc/<pid>/schedstat`) and memory:
 //! VmRSS with its anonymous part (RssAnon) and its file-backed part (RssFile: SQLite's mmap).
@@ -59,7 +61,8 @@ fn list<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
 }
 
 fn at(sorted: &[Duration], q: f64) -> Duration {
-    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+    let last = sorted.len().saturating_sub(1);
+    sorted.get(((sorted.len() as f64 * q) as usize).min(last)).copied().unwrap_or_default()
 }
 
 /// PostgreSQL's processes serving the benchmark's database (single-threaded backends on this
@@ -91,7 +94,9 @@ async fn note_server_pids(server: &BenchServer) {
     if server.backend != "Postgres" {
         return;
     }
-    let sql = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()";
+    // Client backends only: an autovacuum worker on the freshly seeded table would add its work
+    // to whichever mode happened to run.
+    let sql = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'";
     let rows = server
         .db
         .read
@@ -128,23 +133,24 @@ fn operation_of(server: &BenchServer, path: &str) -> String {
     route.operation.as_ref().expect("operation row").text.clone()
 }
 
-/// The REST answer with the three inverse flags the facade adds removed (the rest is the
-/// operation's own selection).
-fn without_inverse_flags(mut body: Value) -> Value {
-    for user in body["users"].as_array_mut().into_iter().flatten() {
-        if let Some(user) = user.as_object_mut() {
-            for key in ["deactivated", "confirmation_pending", "approval_pending"] {
-                user.remove(key);
-            }
-        }
+/// A case's term, page, rows, and CPU per request (ms) of each round in each mode.
+type Cost = (String, u64, usize, [Vec<f64>; 3]);
+
+/// The median of `values` (a round that a stall of the machine hit weighs no more than another).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
     }
-    body
 }
 
-/// The CPU each returned row adds, per term: the difference between page 1 with the most rows
-/// and page 1 with the fewest, divided by the difference in rows (what a request costs whatever
-/// its size cancels out; deeper pages skip a different number of rows at each page size).
-fn per_row_table(costs: &[(String, u64, usize, [f64; 3])]) {
+/// The CPU each returned row adds, per term: page 1 with the most rows against page 1 with the
+/// fewest, round by round (the two ran in the same round), the median of those differences
+/// divided by the difference in rows. What a request costs whatever its size cancels out;
+/// deeper pages skip a different number of rows at each page size.
+fn per_row_table(costs: &[Cost]) {
     let mut lines: Vec<(String, usize, usize, [f64; 3])> = Vec::new();
     for (term, _, _, _) in costs {
         let same: Vec<_> = costs.iter().filter(|c| &c.0 == term && c.1 == 1).collect();
@@ -154,7 +160,10 @@ fn per_row_table(costs: &[(String, u64, usize, [f64; 3])]) {
         if many.2 < few.2 + 10 || lines.iter().any(|(t, ..)| t == term) {
             continue;
         }
-        let per_row = |i: usize| (many.3[i] - few.3[i]) * 1000.0 / (many.2 - few.2) as f64;
+        let per_row = |mode: usize| {
+            let differences = many.3[mode].iter().zip(&few.3[mode]).map(|(m, f)| m - f).collect();
+            median(differences) * 1000.0 / (many.2 - few.2) as f64
+        };
         lines.push((term.clone(), few.2, many.2, [per_row(0), per_row(1), per_row(2)]));
     }
     if lines.is_empty() {
@@ -176,6 +185,39 @@ fn per_row_table(costs: &[(String, u64, usize, [f64; 3])]) {
     println!();
 }
 
+/// One request of the matrix: its REST URL, the same operation for `/graphql`, the statements
+/// its REST request sent, and what each of the three modes measured.
+struct Case {
+    page_size: u64,
+    rest: String,
+    graphql: Value,
+    sent: Vec<sea_orm::Statement>,
+    rows: usize,
+    count: Value,
+    latencies: [Vec<Duration>; 3],
+    /// CPU per request (ms) of each round, per mode.
+    rounds: [Vec<f64>; 3],
+}
+
+/// The three ways a case runs, by mode number.
+const MODES: [&str; 3] = ["raw", "rest", "graphql"];
+
+/// Run `case` once in `mode`: 0 replays its statements, 1 sends it to REST, 2 to `/graphql`.
+async fn once(server: &BenchServer, client: &reqwest::Client, case: &Case, mode: usize) {
+    match mode {
+        0 => {
+            for statement in &case.sent {
+                server.db.read.query_all_raw(statement.clone()).await.expect("raw statement");
+            }
+        }
+        1 => send(&|| client.get(&case.rest).bearer_auth(&server.token)).await,
+        _ => {
+            let url = format!("http://{}/graphql", server.addr);
+            send(&|| client.post(&url).bearer_auth(&server.token).json(&case.graphql)).await
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let users = env("BENCH_USERS", 100_000);
@@ -191,95 +233,108 @@ async fn main() {
         "{}: {users} users; {requests} requests per mode and case, one client; memory after opening: VmRSS {rss:.0} MiB, RssAnon {anon:.0} MiB, RssFile {file:.0} MiB (before: {:.0}/{:.0}/{:.0})",
         server.backend, before_open.0, before_open.1, before_open.2
     );
-    println!("| term | page size | page | matches | rows | statements | raw p50 ms | raw p99 | REST p50 | REST p99 | GraphQL p50 | GraphQL p99 | REST/raw p50 | GraphQL/raw p50 | CPU ms/req raw | REST | GraphQL | REST/raw CPU |");
+    println!("| term | page | page size | matches | rows | statements | raw p50 ms | raw p99 | REST p50 | REST p99 | GraphQL p50 | GraphQL p99 | REST/raw p50 | GraphQL/raw p50 | CPU ms/req raw | REST | GraphQL | REST/raw CPU |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     let pages: &[u64] = if quick { &[1] } else { &[1, 100, 1000] };
     let terms: Vec<String> = list("BENCH_TERMS", "ali,al,none");
     let page_sizes: Vec<u64> = list("BENCH_PAGE_SIZES", "1,50,500");
-    // (term, page, rows, CPU per request: raw, REST, GraphQL), for the per-row table.
-    let mut costs: Vec<(String, u64, usize, [f64; 3])> = Vec::new();
+    let modes: Vec<String> = list("BENCH_MODES", &MODES.join(","));
+    // (term, page, rows, each round's CPU per request: raw, REST, GraphQL), for the per-row table.
+    let mut costs: Vec<Cost> = Vec::new();
     for term in terms.iter().map(|t| if t == "none" { "" } else { t.as_str() }) {
-        for &page_size in &page_sizes {
-            for &page in pages {
+        for &page in pages {
+            let mut cases = Vec::new();
+            for &page_size in &page_sizes {
                 let mut query = format!("filters=local,active&page_size={page_size}&page={page}");
                 let mut variables = json!({"filters": ["LOCAL", "ACTIVE"], "page_size": page_size, "page": page});
                 if !term.is_empty() {
                     query.push_str(&format!("&query={term}"));
                     variables["query"] = json!(term);
                 }
-                let url = format!("http://{}/api/v1/pleroma/admin/users?{query}", server.addr);
-                let rest = {
-                    let (client, token) = (client.clone(), server.token.clone());
-                    move || client.get(&url).bearer_auth(&token)
-                };
-                let graphql = {
-                    let (client, url, token) =
-                        (client.clone(), format!("http://{}/graphql", server.addr), server.token.clone());
-                    let body = json!({ "query": operation, "variables": variables });
-                    move || client.post(&url).bearer_auth(&token).json(&body)
-                };
+                let rest = format!("http://{}/api/v1/pleroma/admin/users?{query}", server.addr);
+                let graphql = json!({ "query": operation, "variables": variables });
                 // Same answer both ways.
-                let answer: Value = rest().send().await.unwrap().json().await.unwrap();
-                let direct: Value = graphql().send().await.unwrap().json().await.unwrap();
-                assert_eq!(without_inverse_flags(answer.clone()), direct["data"]["users"], "REST and GraphQL disagree");
-                let rows = answer["users"].as_array().map_or(0, Vec::len);
+                let answer: Value =
+                    client.get(&rest).bearer_auth(&server.token).send().await.unwrap().json().await.unwrap();
+                let url = format!("http://{}/graphql", server.addr);
+                let direct: Value = client
+                    .post(&url)
+                    .bearer_auth(&server.token)
+                    .json(&graphql)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                assert_eq!(answer, direct["data"]["users"], "REST and GraphQL disagree");
+                let mut case = Case {
+                    page_size,
+                    rest,
+                    graphql,
+                    sent: Vec::new(),
+                    rows: answer["users"].as_array().map_or(0, Vec::len),
+                    count: answer["count"].clone(),
+                    latencies: Default::default(),
+                    rounds: Default::default(),
+                };
                 // Warm up, then capture what one REST request sends.
                 for _ in 0..3 {
-                    send(&rest).await;
+                    once(&server, &client, &case, 1).await;
                 }
                 server.db.record();
-                send(&rest).await;
-                let sent = server.db.recorded();
-                let replay = || {
-                    let (db, sent) = (server.db.read.clone(), sent.clone());
-                    async move {
-                        for statement in sent {
-                            db.query_all_raw(statement).await.expect("raw statement");
-                        }
+                once(&server, &client, &case, 1).await;
+                case.sent = server.db.recorded();
+                once(&server, &client, &case, 0).await;
+                cases.push(case);
+            }
+            note_server_pids(&server).await;
+            // Every page size and mode of this term and page in rounds of about ten requests
+            // each, their order rotating from round to round, so a drift of the machine's speed
+            // reaches them all alike (the per-row table subtracts one page size from another).
+            let rounds = requests.div_ceil(10);
+            let runs = cases.len() * 3;
+            for round in 0..rounds {
+                let n = requests / rounds + usize::from(round < requests % rounds);
+                for k in 0..runs {
+                    let run = (round + k) % runs;
+                    let (case, mode) = (&mut cases[run / 3], run % 3);
+                    if !modes.contains(&MODES[mode].to_owned()) {
+                        continue;
                     }
-                };
-                replay().await;
-                note_server_pids(&server).await;
-                // The three modes in rounds of about ten requests each, their order rotating from
-                // round to round, so a drift of the machine's speed reaches all three alike.
-                let rounds = requests.div_ceil(10);
-                let (mut raw, mut r, mut g) = (Vec::new(), Vec::new(), Vec::new());
-                let mut cpu = [Duration::ZERO; 3];
-                for round in 0..rounds {
-                    let n = requests / rounds + usize::from(round < requests % rounds);
-                    for k in 0..3 {
-                        let mode = (round + k) % 3;
-                        cpu[mode] += match mode {
-                            0 => timed(n, &replay, &mut raw).await,
-                            1 => timed(n, || send(&rest), &mut r).await,
-                            _ => timed(n, || send(&graphql), &mut g).await,
-                        };
-                    }
+                    let mut latencies = std::mem::take(&mut case.latencies[mode]);
+                    let cpu = timed(n, || once(&server, &client, case, mode), &mut latencies).await;
+                    case.latencies[mode] = latencies;
+                    case.rounds[mode].push(ms(cpu) / n as f64);
                 }
-                let [raw_cpu, r_cpu, g_cpu] = cpu;
-                for latencies in [&mut raw, &mut r, &mut g] {
+            }
+            for case in &mut cases {
+                let [raw, r, g] = &mut case.latencies;
+                for latencies in [&mut *raw, &mut *r, &mut *g] {
                     latencies.sort();
                 }
-                let per = |cpu: Duration| ms(cpu) / requests as f64;
-                let raw_p50 = ms(at(&raw, 0.5));
-                costs.push((term.to_owned(), page, rows, [per(raw_cpu), per(r_cpu), per(g_cpu)]));
+                let [raw_cpu, r_cpu, g_cpu] = case.rounds.clone().map(median);
+                let raw_p50 = ms(at(raw, 0.5));
+                costs.push((term.to_owned(), page, case.rows, case.rounds.clone()));
                 println!(
-                    "| {} | {page_size} | {page} | {} | {rows} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2}x | {:.2}x | {:.2} | {:.2} | {:.2} | {:.2}x |",
+                    "| {} | {page} | {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2}x | {:.2}x | {:.2} | {:.2} | {:.2} | {:.2}x |",
                     if term.is_empty() { "(none)" } else { term },
-                    answer["count"],
-                    sent.len(),
+                    case.page_size,
+                    case.count,
+                    case.rows,
+                    case.sent.len(),
                     raw_p50,
-                    ms(at(&raw, 0.99)),
-                    ms(at(&r, 0.5)),
-                    ms(at(&r, 0.99)),
-                    ms(at(&g, 0.5)),
-                    ms(at(&g, 0.99)),
-                    ms(at(&r, 0.5)) / raw_p50,
-                    ms(at(&g, 0.5)) / raw_p50,
-                    per(raw_cpu),
-                    per(r_cpu),
-                    per(g_cpu),
-                    per(r_cpu) / per(raw_cpu),
+                    ms(at(raw, 0.99)),
+                    ms(at(r, 0.5)),
+                    ms(at(r, 0.99)),
+                    ms(at(g, 0.5)),
+                    ms(at(g, 0.99)),
+                    ms(at(r, 0.5)) / raw_p50,
+                    ms(at(g, 0.5)) / raw_p50,
+                    raw_cpu,
+                    r_cpu,
+                    g_cpu,
+                    r_cpu / raw_cpu,
                 );
             }
         }

@@ -134,10 +134,15 @@ pub async fn seed_users(db: &DatabaseConnection, opts: &SeedOptions, password_ha
     insert_rows::<user_tag::Entity>(&txn, &generated.tags, TAG_BATCH).await?;
     insert_rows::<follow::Entity>(&txn, &generated.follows, FOLLOW_BATCH).await?;
     txn.commit().await?;
-    // Fresh statistics let the planner pick the search and filter indexes over a bulk load.
-    db.execute_unprepared("ANALYZE").await?;
+    // Fresh statistics let the planner pick the search and filter indexes over a bulk load. On
+    // PostgreSQL, VACUUM also sets the visibility map, as autovacuum keeps it on a live instance:
+    // until then every count reads the table (a 63k-row `local,active` count: 5,083 pages)
+    // instead of the filter index alone (516 pages).
     if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        db.execute_unprepared("ANALYZE").await?;
         db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+    } else {
+        db.execute_unprepared("VACUUM ANALYZE users, user_tags, follows").await?;
     }
     Ok(report)
 }

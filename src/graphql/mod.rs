@@ -19,7 +19,7 @@ pub mod moderation_log;
 pub mod oauth_apps;
 pub mod own_account;
 pub mod pagination;
-mod plain;
+pub mod plain;
 pub mod purge;
 pub mod relays;
 pub mod reports;
@@ -105,9 +105,38 @@ pub const MAX_ALIASES: usize = 150;
 pub const MAX_BATCH: usize = 10;
 pub use limits::{nesting_exceeds, WorkBudget, MAX_NESTING};
 
+/// The name of the [`not`] directive.
+pub(crate) const NOT: &str = "not";
+
+/// Negates a Boolean field's value (`null` stays `null`): `deactivated: isActive @not`. The REST
+/// facade writes the Admin API's older inverse flags with it.
+#[async_graphql::Directive(location = "Field")]
+fn not() -> impl async_graphql::CustomDirective {
+    Not
+}
+
+struct Not;
+
+#[async_graphql::async_trait::async_trait]
+impl async_graphql::CustomDirective for Not {
+    async fn resolve_field(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        resolve: async_graphql::ResolveFut<'_>,
+    ) -> async_graphql::ServerResult<Option<async_graphql::Value>> {
+        use async_graphql::Value;
+        match resolve.await? {
+            Some(Value::Boolean(b)) => Ok(Some(Value::Boolean(!b))),
+            value @ (None | Some(Value::Null)) => Ok(value),
+            Some(_) => Err(async_graphql::ServerError::new("@not applies to Boolean fields", Some(ctx.item.pos))),
+        }
+    }
+}
+
 /// The schema's types, described (generated connection types carry no doc of their own).
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .directive(not)
         .override_output_type_description::<users::UserConnection>("A page of users, with the total count.")
         .override_output_type_description::<moderation_log::LogConnection>(
             "A page of moderation-log entries, with the total count.",

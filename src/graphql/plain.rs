@@ -1,30 +1,151 @@
 //! One-pass resolution of a selection of plain fields, for types whose lists dominate a
 //! response (see `users::types::User`). It mirrors async-graphql's own walk of a selection set
 //! (`resolver_utils::container`): response keys in selection order, named and inline fragments
-//! whose type condition is the object's type, `__typename`. Anything it does not mirror makes it
-//! answer `None`, and the caller resolves the usual way.
+//! whose type condition is the object's type, `__typename`, and the schema's `@not`. Anything it
+//! does not mirror makes it answer `None`, and the caller resolves the usual way.
+//!
+//! The selection is answered either as a `Value` ([`object`]) or, for the REST facade, straight
+//! as JSON text ([`json`]): a page of users is then written once, without a tree of values built,
+//! serialised and dropped on the way (see [`RawJson`]).
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use async_graphql::{
     indexmap::IndexMap,
     parser::types::{Field, Selection, SelectionSet},
     ContextSelectionSet, Name, Value,
 };
 
-/// The object `type_name` answers for `set`, with `field` giving each field's value; `None`
-/// when a field is not plain (`field` says `None`, or it has arguments or directives), a
-/// fragment has directives or another type condition, or a response key repeats (async-graphql
-/// merges those).
-pub fn object(
-    ctx: &ContextSelectionSet<'_>,
-    set: &SelectionSet,
-    type_name: &str,
-    field: &dyn Fn(&Field) -> Option<Value>,
-) -> Option<Value> {
+/// A plain field's value, borrowed from the object where it can be.
+pub enum Plain<'a> {
+    Null,
+    Bool(bool),
+    Str(&'a str),
+    String(String),
+    Strs(&'a [String]),
+    /// An object whose fields are plain too (answered for the field's own selection).
+    Object(&'a dyn PlainObject),
+}
+
+/// A type whose selected fields may be answered in one pass.
+pub trait PlainObject: Sync {
+    /// The GraphQL type's name (fragments' type conditions, `__typename`).
+    fn type_name(&self) -> &'static str;
+    /// The value of the plain field `name` (no arguments), or `None` for any other.
+    fn field(&self, ctx: &ContextSelectionSet<'_>, name: &str) -> Option<Plain<'_>>;
+}
+
+/// Request data of the REST facade: plain objects may come back as JSON text, in
+/// `Value::Binary`, which the facade's writer copies into the body as it is. Only the facade sets
+/// it, on requests whose answer it does not reshape; the value then never reaches another reader.
+#[derive(Default)]
+pub struct RawJson {
+    /// The length of the last object written: the next one's buffer is sized for it, as the
+    /// items of a list are much alike.
+    last_len: AtomicUsize,
+}
+
+/// The object `obj` answers for `set`.
+pub fn object(ctx: &ContextSelectionSet<'_>, set: &SelectionSet, obj: &dyn PlainObject) -> Option<Value> {
     // Sized for every field the fragments hold: a page's selection is often one spread, and a
     // map grown insert by insert rehashes and copies itself several times per object.
     let mut out = IndexMap::with_capacity(width(ctx, set));
-    collect(ctx, set, type_name, field, &mut out)?;
+    walk(ctx, set, obj.type_name(), &mut |key, field, negate| {
+        let value = match value_of(ctx, obj, field, negate)? {
+            Plain::Null => Value::Null,
+            Plain::Bool(b) => Value::Boolean(b),
+            Plain::Str(s) => Value::String(s.to_owned()),
+            Plain::String(s) => Value::String(s),
+            Plain::Strs(items) => Value::List(items.iter().map(|s| Value::String(s.clone())).collect()),
+            Plain::Object(inner) => object(ctx, &field.selection_set.node, inner)?,
+        };
+        // async-graphql merges a response key selected twice: leave that to it.
+        out.insert(key.clone(), value).is_none().then_some(())
+    })?;
     // async-graphql answers null for an object with nothing selected.
     (!out.is_empty()).then_some(Value::Object(out))
+}
+
+/// The object `obj` answers for `set`, as JSON text.
+pub fn json(
+    ctx: &ContextSelectionSet<'_>,
+    set: &SelectionSet,
+    obj: &dyn PlainObject,
+    raw: &RawJson,
+) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(raw.last_len.load(Ordering::Relaxed) + 64);
+    write_object(ctx, set, obj, &mut out)?;
+    raw.last_len.store(out.len(), Ordering::Relaxed);
+    Some(out)
+}
+
+fn write_object(
+    ctx: &ContextSelectionSet<'_>,
+    set: &SelectionSet,
+    obj: &dyn PlainObject,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    let mut keys: Vec<&str> = Vec::with_capacity(width(ctx, set));
+    out.push(b'{');
+    walk(ctx, set, obj.type_name(), &mut |key, field, negate| {
+        if keys.contains(&key.as_str()) {
+            return None;
+        }
+        let value = value_of(ctx, obj, field, negate)?;
+        if !keys.is_empty() {
+            out.push(b',');
+        }
+        keys.push(key.as_str());
+        // A response key is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`): nothing to escape.
+        out.push(b'"');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
+        match value {
+            Plain::Null => out.extend_from_slice(b"null"),
+            Plain::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+            Plain::Str(s) => string(out, s),
+            Plain::String(s) => string(out, &s),
+            Plain::Strs(items) => {
+                out.push(b'[');
+                for (i, s) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    string(out, s);
+                }
+                out.push(b']');
+            }
+            Plain::Object(inner) => write_object(ctx, &field.selection_set.node, inner, out)?,
+        }
+        Some(())
+    })?;
+    out.push(b'}');
+    (!keys.is_empty()).then_some(())
+}
+
+/// `s` as a JSON string.
+fn string(out: &mut Vec<u8>, s: &str) {
+    // Writing a `str` into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// A selected field's value: `__typename`, or the object's field, negated under `@not`.
+fn value_of<'a>(
+    ctx: &ContextSelectionSet<'_>,
+    obj: &'a dyn PlainObject,
+    field: &Field,
+    negate: bool,
+) -> Option<Plain<'a>> {
+    let value = match field.name.node.as_str() {
+        "__typename" => Plain::Str(obj.type_name()),
+        name => obj.field(ctx, name)?,
+    };
+    match (value, negate) {
+        (value, false) => Some(value),
+        (Plain::Bool(b), true) => Some(Plain::Bool(!b)),
+        (Plain::Null, true) => Some(Plain::Null),
+        // `@not` on anything else is an error the directive reports.
+        _ => None,
+    }
 }
 
 /// How many fields `set` selects, through its fragments (an upper bound: some may not apply).
@@ -43,32 +164,35 @@ fn width(ctx: &ContextSelectionSet<'_>, set: &SelectionSet) -> usize {
         .sum()
 }
 
-fn collect(
-    ctx: &ContextSelectionSet<'_>,
-    set: &SelectionSet,
+/// Call `each` with every field `set` selects on `type_name`, in order: its response key, the
+/// field, and whether `@not` negates it. `None` (from `each`, or for a field with arguments or
+/// another directive, or a fragment with directives or another type condition) stops the walk.
+fn walk<'s>(
+    ctx: &ContextSelectionSet<'s>,
+    set: &'s SelectionSet,
     type_name: &str,
-    field: &dyn Fn(&Field) -> Option<Value>,
-    out: &mut IndexMap<Name, Value>,
+    each: &mut dyn FnMut(&'s Name, &'s Field, bool) -> Option<()>,
 ) -> Option<()> {
     for selection in &set.items {
         match &selection.node {
             Selection::Field(f) => {
                 let f = &f.node;
-                if !f.arguments.is_empty() || !f.directives.is_empty() {
+                let negate = match f.directives.as_slice() {
+                    [] => false,
+                    [only] if only.node.name.node == super::NOT && only.node.arguments.is_empty() => true,
+                    _ => return None,
+                };
+                if !f.arguments.is_empty() {
                     return None;
                 }
-                let value = if f.name.node == "__typename" { Value::String(type_name.to_owned()) } else { field(f)? };
-                let key = f.response_key().node.clone();
-                if out.insert(key, value).is_some() {
-                    return None;
-                }
+                each(&f.response_key().node, f, negate)?;
             }
             Selection::FragmentSpread(spread) => {
                 let fragment = ctx.query_env.fragments.get(&spread.node.fragment_name.node)?;
                 if !spread.node.directives.is_empty() || fragment.node.type_condition.node.on.node != type_name {
                     return None;
                 }
-                collect(ctx, &fragment.node.selection_set.node, type_name, field, out)?;
+                walk(ctx, &fragment.node.selection_set.node, type_name, each)?;
             }
             Selection::InlineFragment(inline) => {
                 let inline = &inline.node;
@@ -76,7 +200,7 @@ fn collect(
                 if !inline.directives.is_empty() || !applies {
                     return None;
                 }
-                collect(ctx, &inline.selection_set.node, type_name, field, out)?;
+                walk(ctx, &inline.selection_set.node, type_name, each)?;
             }
         }
     }

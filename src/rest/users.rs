@@ -14,7 +14,13 @@ pub fn routes() -> Vec<Route> {
     use Method as M;
     vec![
         // GET /users: list and search users.
-        Route::admin(M::GET, "/api/v1/pleroma/admin/users", "List and search users", operation!("users/list"), USERS),
+        Route::admin(
+            M::GET,
+            "/api/v1/pleroma/admin/users",
+            "List and search users",
+            operation!("users/list"),
+            Shape::FIELD,
+        ),
         // DELETE /users: by `nicknames` (JSON body on DELETE) or the deprecated `nickname` query
         // form; answers the nicknames as an array either way.
         Route::admin(
@@ -53,7 +59,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/users/{nickname}/toggle_activation",
             "Toggle a user's activation",
             operation!("users/toggle_activation"),
-            USER_AT_USER,
+            Shape::at("user"),
         ),
         // PUT and DELETE /users/tag: 204; JSON body on DELETE.
         Route::admin(
@@ -76,35 +82,35 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/users/activate",
             "Activate users",
             operation!("users/activate"),
-            USERS,
+            Shape::FIELD,
         ),
         Route::admin(
             M::PATCH,
             "/api/v1/pleroma/admin/users/deactivate",
             "Deactivate users",
             operation!("users/deactivate"),
-            USERS,
+            Shape::FIELD,
         ),
         Route::admin(
             M::PATCH,
             "/api/v1/pleroma/admin/users/approve",
             "Approve users awaiting approval",
             operation!("users/approve"),
-            USERS,
+            Shape::FIELD,
         ),
         Route::admin(
             M::PATCH,
             "/api/v1/pleroma/admin/users/suggest",
             "Add users to follow suggestions",
             operation!("users/suggest"),
-            USERS,
+            Shape::FIELD,
         ),
         Route::admin(
             M::PATCH,
             "/api/v1/pleroma/admin/users/unsuggest",
             "Remove users from follow suggestions",
             operation!("users/unsuggest"),
-            USERS,
+            Shape::FIELD,
         ),
         // GET /users/:nickname: one user by nickname or id.
         Route::admin(
@@ -112,7 +118,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/users/{nickname}",
             "Show one user by nickname or id",
             operation!("users/show"),
-            USER_OR_404,
+            Shape::FIELD_OR_404,
         ),
         // PUT /users/:nickname/activation_status (older Akkoma doc 003): 204; bare-string errors.
         Route::admin(
@@ -171,43 +177,6 @@ pub fn routes() -> Vec<Route> {
             Shape::FIELD,
         ),
     ]
-}
-
-/// An object holding AdminUsers (a page, a payload's `users`) with their inverse flags.
-const USERS: Shape = Shape::FIELD.mapped(with_inverse_flags);
-/// One AdminUser; `null` is a 404.
-const USER_OR_404: Shape = Shape::FIELD_OR_404.mapped(with_inverse_flags);
-/// A payload's `user`.
-const USER_AT_USER: Shape = Shape::at("user").mapped(with_inverse_flags);
-
-/// Older Admin API docs name the opposites of three flags; Pleroma still sends both.
-const INVERSE_FLAGS: [(&str, &str); 3] =
-    [("deactivated", "is_active"), ("confirmation_pending", "is_confirmed"), ("approval_pending", "is_approved")];
-
-/// The inverse flags' keys, made once (a list adds them to every user).
-static INVERSE_NAMES: std::sync::LazyLock<[Name; 3]> =
-    std::sync::LazyLock::new(|| INVERSE_FLAGS.map(|(inverse, _)| Name::new(inverse)));
-
-/// Add the inverse flags to every AdminUser (an object with `is_active`) in `value`, in place.
-pub fn with_inverse_flags(mut value: ConstValue) -> ConstValue {
-    add_inverse_flags(&mut value);
-    value
-}
-
-fn add_inverse_flags(value: &mut ConstValue) {
-    match value {
-        ConstValue::List(items) => items.iter_mut().for_each(add_inverse_flags),
-        ConstValue::Object(map) => {
-            map.values_mut().for_each(add_inverse_flags);
-            for ((_, flag), inverse) in INVERSE_FLAGS.iter().zip(INVERSE_NAMES.iter()) {
-                if let Some(ConstValue::Boolean(on)) = map.get(*flag) {
-                    let off = !on;
-                    map.insert(inverse.clone(), ConstValue::Boolean(off));
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Pleroma's per-entry answer to `POST /users`: `{"type": "success", "code": 200, "data": {…}}`.

@@ -133,6 +133,7 @@ async fn plain_fields_answer_as_resolvers_do() {
         "{ users(first: 3) { nodes { nickname credentials { email name } } } }".into(),
         "{ users { nodes { ... { nickname } ... on User { local } } } viewer { user { nickname tags avatar } } }".into(),
         "{ users { nodes { __typename } } }".into(),
+        "{ users { nodes { a: isActive @not c: isConfirmed @not roles { admin } isAdmin @not } } }".into(),
     ];
     for query in queries {
         let single =
@@ -149,6 +150,63 @@ async fn plain_fields_answer_as_resolvers_do() {
     assert_eq!(named["tags"], json!(["force_nsfw", "mrf_tag:sandbox"]));
     assert_eq!(named["display_name"], "Ann \"Named\"\n");
     assert_eq!(named["avatar"], "https://cdn.example/a.png");
+}
+
+/// The REST facade writes users straight as JSON text (`graphql::plain::RawJson`): the same bytes
+/// as `/graphql` answers for the route's own operation, in one pass or field by field, the inverse
+/// flags included (`@not`).
+#[tokio::test]
+async fn the_facades_users_are_the_graphql_answer() {
+    use sea_orm::Set;
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    app.user_with("named", |u| {
+        u.name = Set(Some("Ann \"Named\" \\ \u{7}\n".into()));
+        u.is_confirmed = Set(false);
+        u.registration_reason = Set(Some("<b>because</b>".into()));
+    })
+    .await;
+    app.user_with("sleepy", |u| u.is_active = Set(false)).await;
+    app.remote_user("far", "remote.example").await;
+    app.moderator("mod").await;
+    let tagged = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/pleroma/admin/users/tag",
+            Some(&token),
+            Some(json!({"nicknames": ["named"], "tags": ["force_nsfw", "mrf_tag:sandbox"]})),
+        )
+        .await;
+    assert_eq!(tagged.status, StatusCode::NO_CONTENT, "{}", tagged.text);
+    let operation = |path: &str| {
+        let route =
+            app.state.facade.routes.iter().find(|r| r.route.path == path && r.route.method == reqwest::Method::GET);
+        route.and_then(|r| r.operation.as_ref()).map(|op| op.text.clone()).unwrap()
+    };
+    let cases = [
+        ("/api/v1/pleroma/admin/users", "users", "?page_size=50", json!({"page_size": 50})),
+        (
+            "/api/v1/pleroma/admin/users",
+            "users",
+            "?page_size=2&page=2&filters=local",
+            json!({"page_size": 2, "page": 2, "filters": ["LOCAL"]}),
+        ),
+        ("/api/v1/pleroma/admin/users/{nickname}", "user", "", json!({"nickname": "named"})),
+    ];
+    for (path, field, query, variables) in cases {
+        let url = format!("{}{query}", path.replace("{nickname}", "named"));
+        let rest = app.get(&url, Some(&token)).await;
+        assert_eq!(rest.status, StatusCode::OK, "{}", rest.text);
+        let body = json!({ "query": operation(path), "variables": variables });
+        let single = app.request(reqwest::Method::POST, "/graphql", Some(&token), Some(body.clone())).await;
+        assert_eq!(single.text, format!(r#"{{"data":{{"{field}":{}}}}}"#, rest.text), "{url}");
+        let batch = app.request(reqwest::Method::POST, "/graphql", Some(&token), Some(json!([body]))).await;
+        assert_eq!(batch.text, format!("[{}]", single.text), "{url}");
+    }
+    let named = app.get("/api/v1/pleroma/admin/users/named", Some(&token)).await;
+    assert_eq!(named.body["display_name"], "Ann \"Named\" \\ \u{7}\n");
+    assert_eq!((&named.body["is_confirmed"], &named.body["confirmation_pending"]), (&json!(false), &json!(true)));
+    assert_eq!(named.body["tags"], json!(["force_nsfw", "mrf_tag:sandbox"]));
 }
 
 /// Every root field declares its access rule (deny by default), and every rule names a real field.

@@ -5,8 +5,8 @@ use async_graphql::{
     connection::{Connection, EmptyFields, OpaqueCursor},
     parser::types::Field,
     registry::Registry,
-    Context, ContextSelectionSet, InputObject, Json, Object, OutputType, Positioned, ScalarType, ServerResult,
-    SimpleObject, Value, ID,
+    Context, ContextSelectionSet, InputObject, Json, Object, OutputType, Positioned, ServerResult, SimpleObject, Value,
+    ID,
 };
 use entity::user;
 
@@ -35,28 +35,31 @@ pub struct UserRow {
     full: Option<Box<user::Model>>,
     /// The tags, when the list that made this user loaded them with its page.
     tags: Option<Vec<String>>,
+    roles: Roles,
 }
 
 impl From<user::Model> for User {
     fn from(model: user::Model) -> Self {
-        User(UserRow { row: ListedUser::from(&model), full: Some(Box::new(model)), tags: None })
+        let row = ListedUser::from(&model);
+        User(UserRow { roles: Roles::of(&row), row, full: Some(Box::new(model)), tags: None })
     }
 }
 
 impl User {
     /// A listed user, with its tags when the list loaded them.
     pub fn listed(row: ListedUser, tags: Option<Vec<String>>) -> Self {
-        User(UserRow { row, full: None, tags })
+        User(UserRow { roles: Roles::of(&row), row, full: None, tags })
     }
 }
 
 /// A page of users is mostly this type's plain fields: async-graphql resolves each through a
 /// boxed future, a per-field context and a map grown insert by insert. On the prechecked
 /// schema, where no access rule is left to check per field, a selection of plain fields (with
-/// aliases, fragments and `roles`) is answered in one pass instead; anything else (arguments, custom directives, `credentials`,
-/// tags not loaded with the page, a response key selected twice) goes the usual way. Both ways
-/// give the same value: `tests/it/graphql.rs` compares them. It saves about 7 µs of CPU per user
-/// of the admin view (`benches/README.md`).
+/// aliases, fragments, `roles` and `@not`) is answered in one pass instead ([`plain`]); on the
+/// REST facade that pass writes the user's JSON text itself ([`plain::RawJson`]). Anything else
+/// (arguments, other directives, `credentials`, tags not loaded with the page, a response key
+/// selected twice) goes the usual way. All ways give the same answer: `tests/it/graphql.rs` and
+/// `tests/it/users_read.rs` compare them. Figures in `benches/README.md`.
 impl OutputType for User {
     fn type_name() -> Cow<'static, str> {
         UserRow::type_name()
@@ -68,8 +71,11 @@ impl OutputType for User {
 
     async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
         if ctx.data_opt::<Prechecked>().is_some() {
-            if let Some(value) = plain::object(ctx, &ctx.item.node, &Self::type_name(), &|f| self.0.plain_field(ctx, f))
-            {
+            if let Some(raw) = ctx.data_opt::<plain::RawJson>() {
+                if let Some(json) = plain::json(ctx, &ctx.item.node, &self.0, raw) {
+                    return Ok(Value::Binary(json.into()));
+                }
+            } else if let Some(value) = plain::object(ctx, &ctx.item.node, &self.0) {
                 return Ok(value);
             }
         }
@@ -79,56 +85,76 @@ impl OutputType for User {
     }
 }
 
-impl UserRow {
-    /// The value of a plain field (no arguments) of `User`, or `None` for any other.
-    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &Field) -> Option<Value> {
+impl plain::PlainObject for UserRow {
+    fn type_name(&self) -> &'static str {
+        "User"
+    }
+
+    fn field(&self, ctx: &ContextSelectionSet<'_>, name: &str) -> Option<plain::Plain<'_>> {
+        use plain::Plain::{Bool, Str, String as Owned};
         let row = &self.row;
-        let text = |s: &str| Value::String(s.to_owned());
-        let optional = |s: Option<&str>| s.map_or(Value::Null, text);
-        Some(match field.name.node.as_str() {
-            "id" => text(&row.id),
-            "nickname" => text(&row.nickname),
-            "email" => optional(row.email.as_deref()),
-            "displayName" => text(self.display_name_str()),
-            "avatar" => Value::String(avatar_url(ctx, row.avatar.as_deref())),
-            "isActive" => Value::Boolean(row.is_active),
-            "local" => Value::Boolean(row.local),
-            "domain" => optional(row.domain.as_deref()),
-            "roles" => {
-                let roles = |f: &Field| match f.name.node.as_str() {
-                    "admin" => Some(Value::Boolean(row.is_admin)),
-                    "moderator" => Some(Value::Boolean(row.is_moderator)),
-                    _ => None,
-                };
-                plain::object(ctx, &field.selection_set.node, &Roles::type_name(), &roles)?
-            }
-            "isAdmin" => Value::Boolean(row.is_admin),
-            "isModerator" => Value::Boolean(row.is_moderator),
-            "tags" => Value::List(self.tags.as_ref()?.iter().map(|t| text(t)).collect()),
-            "isConfirmed" => Value::Boolean(row.is_confirmed),
-            "isApproved" => Value::Boolean(row.is_approved),
-            "isSuggested" => Value::Boolean(row.is_suggested),
-            "url" | "apId" => text(&row.ap_id),
-            "registrationReason" => optional(row.registration_reason.as_deref()),
-            "actorType" => text(&row.actor_type),
-            "passwordResetPending" => Value::Boolean(row.password_reset_pending),
-            "createdAt" => ScalarType::to_value(&DateTime(row.inserted_at)),
+        fn optional(s: &Option<String>) -> plain::Plain<'_> {
+            s.as_deref().map_or(plain::Plain::Null, plain::Plain::Str)
+        }
+        Some(match name {
+            "id" => Str(&row.id),
+            "nickname" => Str(&row.nickname),
+            "email" => optional(&row.email),
+            "displayName" => Str(self.display_name_str()),
+            "avatar" => Owned(avatar_url(ctx, row.avatar.as_deref())),
+            "isActive" => Bool(row.is_active),
+            "local" => Bool(row.local),
+            "domain" => optional(&row.domain),
+            "roles" => plain::Plain::Object(&self.roles),
+            "isAdmin" => Bool(row.is_admin),
+            "isModerator" => Bool(row.is_moderator),
+            "tags" => plain::Plain::Strs(self.tags.as_deref()?),
+            "isConfirmed" => Bool(row.is_confirmed),
+            "isApproved" => Bool(row.is_approved),
+            "isSuggested" => Bool(row.is_suggested),
+            "url" | "apId" => Str(&row.ap_id),
+            "registrationReason" => optional(&row.registration_reason),
+            "actorType" => Str(&row.actor_type),
+            "passwordResetPending" => Bool(row.password_reset_pending),
+            "createdAt" => Owned(crate::graphql::scalars::pleroma_time(&row.inserted_at)),
             _ => return None,
         })
     }
+}
 
+impl UserRow {
     fn display_name_str(&self) -> &str {
         self.row.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.row.nickname)
     }
 }
 
 /// Admin and moderator flags.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone, Copy)]
 pub struct Roles {
     /// Holds every admin privilege.
     pub admin: bool,
     /// Holds the moderator privileges.
     pub moderator: bool,
+}
+
+impl Roles {
+    fn of(row: &ListedUser) -> Roles {
+        Roles { admin: row.is_admin, moderator: row.is_moderator }
+    }
+}
+
+impl plain::PlainObject for Roles {
+    fn type_name(&self) -> &'static str {
+        "Roles"
+    }
+
+    fn field(&self, _: &ContextSelectionSet<'_>, name: &str) -> Option<plain::Plain<'_>> {
+        match name {
+            "admin" => Some(plain::Plain::Bool(self.admin)),
+            "moderator" => Some(plain::Plain::Bool(self.moderator)),
+            _ => None,
+        }
+    }
 }
 
 /// The default avatar Pleroma shows for accounts without one.
@@ -173,7 +199,7 @@ impl UserRow {
     }
     /// Staff roles.
     async fn roles(&self) -> Roles {
-        Roles { admin: self.row.is_admin, moderator: self.row.is_moderator }
+        self.roles
     }
     /// Whether the account is an admin.
     async fn is_admin(&self) -> bool {

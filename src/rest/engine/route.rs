@@ -110,6 +110,13 @@ impl Shape {
         Shape::Json { at: Some(key), null_is_404: false, map: None }
     }
 
+    /// Whether the answer goes out as the operation answered it (at most one key picked), so
+    /// plain objects may come back as JSON text (`graphql::plain::RawJson`): nothing looks
+    /// inside them on the way.
+    pub fn sends_as_answered(&self) -> bool {
+        matches!(self, Shape::Json { map: None, .. })
+    }
+
     /// The same JSON shape, its value rewritten by `map`.
     pub const fn mapped(self, map: fn(ConstValue) -> ConstValue) -> Shape {
         match self {

@@ -142,6 +142,9 @@ async fn execute(
         request.set_upload(&path, upload);
     }
     request.set_parsed_query(operation.document.clone());
+    if row.shape.sends_as_answered() {
+        request = request.data(crate::graphql::plain::RawJson::default());
+    }
     let response = (state.facade.execute)(request_data_in(
         request,
         viewer,
