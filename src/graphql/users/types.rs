@@ -58,8 +58,8 @@ impl User {
 /// aliases, fragments, `roles` and `@not`) is answered in one pass instead ([`plain`]); on the
 /// REST facade that pass writes the user's JSON text itself ([`plain::RawJson`]). Anything else
 /// (arguments, other directives, `credentials`, tags not loaded with the page, a response key
-/// selected twice) goes the usual way. All ways give the same answer: `tests/it/graphql.rs` and
-/// `tests/it/users_read.rs` compare them. Figures in `benches/README.md`.
+/// selected twice) goes the usual way. All ways give the same answer: `tests/it/graphql.rs`
+/// compares them. Figures in `benches/README.md`.
 impl OutputType for User {
     fn type_name() -> Cow<'static, str> {
         UserRow::type_name()
