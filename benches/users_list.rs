@@ -190,6 +190,7 @@ fn per_row_table(costs: &[Cost]) {
 struct Case {
     page_size: u64,
     rest: String,
+    graphql_url: String,
     graphql: Value,
     sent: Vec<sea_orm::Statement>,
     rows: usize,
@@ -211,10 +212,7 @@ async fn once(server: &BenchServer, client: &reqwest::Client, case: &Case, mode:
             }
         }
         1 => send(&|| client.get(&case.rest).bearer_auth(&server.token)).await,
-        _ => {
-            let url = format!("http://{}/graphql", server.addr);
-            send(&|| client.post(&url).bearer_auth(&server.token).json(&case.graphql)).await
-        }
+        _ => send(&|| client.post(&case.graphql_url).bearer_auth(&server.token).json(&case.graphql)).await,
     }
 }
 
@@ -256,9 +254,9 @@ async fn main() {
                 // Same answer both ways.
                 let answer: Value =
                     client.get(&rest).bearer_auth(&server.token).send().await.unwrap().json().await.unwrap();
-                let url = format!("http://{}/graphql", server.addr);
+                let graphql_url = format!("http://{}/graphql", server.addr);
                 let direct: Value = client
-                    .post(&url)
+                    .post(&graphql_url)
                     .bearer_auth(&server.token)
                     .json(&graphql)
                     .send()
@@ -271,6 +269,7 @@ async fn main() {
                 let mut case = Case {
                     page_size,
                     rest,
+                    graphql_url,
                     graphql,
                     sent: Vec::new(),
                     rows: answer["users"].as_array().map_or(0, Vec::len),

@@ -34,7 +34,7 @@ pub mod statuses;
 pub mod user_admin;
 pub mod users;
 
-use sea_orm::{prelude::Expr, DbBackend};
+use sea_orm::{prelude::Expr, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter};
 
 /// Most values bound in one `IN (…)` list or multi-row insert (SQLite allows 32,766 variables
 /// per statement); reads by id use [`among`] instead, which has no limit.
@@ -54,4 +54,16 @@ pub fn among(backend: DbBackend, column: impl sea_orm::sea_query::IntoColumnRef,
         "(SELECT value FROM json_each(?))"
     };
     Expr::col(column).binary(BinOper::In, Expr::cust_with_values(values, [list]))
+}
+
+/// The rows of `E` whose `column` is one of `ids`, in any order, in one statement ([`among`]).
+pub async fn rows_among<E: EntityTrait, C: ConnectionTrait>(
+    conn: &C,
+    column: E::Column,
+    ids: &[String],
+) -> Result<Vec<E::Model>, sea_orm::DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    E::find().filter(among(conn.get_database_backend(), column.as_column_ref(), ids)).all(conn).await
 }

@@ -240,14 +240,7 @@ pub async fn by_id<C: ConnectionTrait>(conn: &C, id: &str) -> AppResult<Option<r
 
 /// Reports by id, in any order.
 pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[String]) -> AppResult<Vec<report::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let backend = conn.get_database_backend();
-    Ok(report::Entity::find()
-        .filter(super::among(backend, (report::Entity, report::Column::Id), ids))
-        .all(conn)
-        .await?)
+    Ok(super::rows_among::<report::Entity, _>(conn, report::Column::Id, ids).await?)
 }
 
 /// A status cited by a report: the live row, or the copy taken when the report was filed when

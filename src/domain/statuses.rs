@@ -437,14 +437,7 @@ async fn by_idempotency_key<C: ConnectionTrait>(
 
 /// Statuses by id, in any order.
 pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[String]) -> AppResult<Vec<status::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let backend = conn.get_database_backend();
-    Ok(status::Entity::find()
-        .filter(super::among(backend, (status::Entity, status::Column::Id), ids))
-        .all(conn)
-        .await?)
+    Ok(super::rows_among::<status::Entity, _>(conn, status::Column::Id, ids).await?)
 }
 
 /// The users each status mentions, in mention order.

@@ -501,11 +501,7 @@ pub async fn find_by_login<C: ConnectionTrait>(conn: &C, login: &str) -> Result<
 
 /// Users by id, in any order, in one query.
 pub async fn by_ids<C: ConnectionTrait>(conn: &C, ids: &[String]) -> Result<Vec<user::Model>, AppError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let backend = conn.get_database_backend();
-    Ok(user::Entity::find().filter(super::among(backend, (user::Entity, user::Column::Id), ids)).all(conn).await?)
+    Ok(super::rows_among::<user::Entity, _>(conn, user::Column::Id, ids).await?)
 }
 
 /// Tags of each of these users, in one query.

@@ -24,62 +24,10 @@ pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
     }
 }
 
-/// A JSON response of a GraphQL value. `Value::Binary` is JSON text a plain object was answered
-/// as (`graphql::plain::RawJson`), copied as it is.
+/// A JSON response of a GraphQL value, plain objects answered as JSON text included
+/// (`graphql::plain::RawJson`).
 pub fn json_value(status: StatusCode, value: &async_graphql::Value) -> Response {
-    // Sized once: a page of 500 users is some 300 kB, which a growing buffer copies about as often.
-    let mut out = Vec::with_capacity(length_hint(value));
-    write_value(value, &mut out);
-    bytes_response(status, JSON_UTF8, out)
-}
-
-/// About the length of `value` as JSON (exact for its JSON text; escapes and numbers aside).
-fn length_hint(value: &async_graphql::Value) -> usize {
-    use async_graphql::Value;
-    match value {
-        Value::Binary(json) => json.len(),
-        Value::String(s) => s.len() + 2,
-        Value::Enum(name) => name.len() + 2,
-        Value::List(items) => 2 + items.iter().map(|item| length_hint(item) + 1).sum::<usize>(),
-        Value::Object(map) => 2 + map.iter().map(|(key, item)| key.len() + 4 + length_hint(item)).sum::<usize>(),
-        Value::Null | Value::Boolean(_) | Value::Number(_) => 8,
-    }
-}
-
-fn write_value(value: &async_graphql::Value, out: &mut Vec<u8>) {
-    use async_graphql::Value;
-    // Writing into a `Vec` cannot fail.
-    let string = |s: &str, out: &mut Vec<u8>| drop(serde_json::to_writer(out, s));
-    match value {
-        Value::Null => out.extend_from_slice(b"null"),
-        Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
-        Value::String(s) => string(s, out),
-        Value::Enum(name) => string(name, out),
-        Value::Binary(json) => out.extend_from_slice(json),
-        Value::List(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_value(item, out);
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => {
-            out.push(b'{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                string(key, out);
-                out.push(b':');
-                write_value(item, out);
-            }
-            out.push(b'}');
-        }
-    }
+    bytes_response(status, JSON_UTF8, crate::graphql::plain::value_json(value))
 }
 
 fn bytes_response(status: StatusCode, content_type: &str, bytes: Vec<u8>) -> Response {
