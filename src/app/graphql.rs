@@ -3,8 +3,9 @@
 use async_graphql::BatchRequest;
 use async_graphql_axum::{rejection::GraphQLRejection, GraphQLBatchRequest, GraphQLResponse};
 use axum::{
+    body::Body,
     extract::State,
-    http::{header, HeaderMap, StatusCode},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -12,7 +13,11 @@ use serde_json::json;
 
 use crate::{
     auth::Viewer,
-    graphql::{limits, request_data_in, WorkBudget, MAX_BATCH, MAX_COMPLEXITY, MAX_NESTING},
+    graphql::{
+        limits,
+        plain::{self, RawJson},
+        request_data_in, WorkBudget, MAX_BATCH, MAX_COMPLEXITY, MAX_NESTING,
+    },
     rest::RestError,
     state::AppState,
 };
@@ -57,7 +62,8 @@ pub async fn graphql_handler(
     let budget = WorkBudget::new(MAX_COMPLEXITY);
     let batch = match request {
         BatchRequest::Single(single) => {
-            BatchRequest::Single(request_data_in(single, viewer, &state.db, &state.live, &budget))
+            let single = request_data_in(single, viewer, &state.db, &state.live, &budget).data(RawJson::default());
+            return single_response(state.schema.execute(single).await);
         }
         BatchRequest::Batch(list) if list.len() > MAX_BATCH => {
             return RestError::bad_request(&format!("A batch may hold at most {MAX_BATCH} operations."))
@@ -68,6 +74,20 @@ pub async fn graphql_handler(
         ),
     };
     GraphQLResponse::from(state.schema.execute_batch(batch).await).into_response()
+}
+
+/// The HTTP response of one operation, as `GraphQLResponse` makes it, written by
+/// [`plain::response_json`]: its data may hold plain objects answered as JSON text ([`RawJson`]).
+fn single_response(response: async_graphql::Response) -> Response {
+    let mut http = Response::new(Body::from(plain::response_json(&response)));
+    let headers = http.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/graphql-response+json"));
+    let cache_control = response.is_ok().then(|| response.cache_control.value()).flatten();
+    if let Some(value) = cache_control.and_then(|value| HeaderValue::from_str(&value).ok()) {
+        headers.insert(header::CACHE_CONTROL, value);
+    }
+    headers.extend(response.http_headers);
+    http
 }
 
 /// The GraphiQL IDE, served offline from the binary.

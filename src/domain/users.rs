@@ -196,7 +196,14 @@ impl UserSearch {
         use sea_orm::FromQueryResult;
         self.check()?;
         let statement = self.listed_page_statement(conn.get_database_backend(), offset, limit);
-        Ok(ListedUser::find_by_statement(statement).all(conn).await?)
+        // Decoded into a vector of its own size: collected in place, the rows' vector would be
+        // reallocated to fit (`all()` does), a page of 500 into fresh pages.
+        let rows = conn.query_all_raw(statement).await?;
+        let mut users = Vec::with_capacity(rows.len());
+        for row in &rows {
+            users.push(ListedUser::from_query_result(row, "")?);
+        }
+        Ok(users)
     }
 
     /// The statement [`UserSearch::page`] runs. On SQLite, a deferred join: the ids of the page

@@ -4,9 +4,10 @@
 //! whose type condition is the object's type, `__typename`, and the schema's `@not`. Anything it
 //! does not mirror makes it answer `None`, and the caller resolves the usual way.
 //!
-//! The selection is answered either as a `Value` ([`object`]) or, for the REST facade, straight
-//! as JSON text ([`json`]): a page of users is then written once, without a tree of values built,
-//! serialised and dropped on the way (see [`RawJson`]).
+//! The selection is answered either as a `Value` ([`object`]) or, where the response is written
+//! by [`value_json`] (the REST facade, and `/graphql`'s single operations: [`response_json`]),
+//! straight as JSON text ([`json`]): a page of users is then written once, without a tree of
+//! values built, serialised and dropped on the way (see [`RawJson`]).
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::{
@@ -34,35 +35,32 @@ pub trait PlainObject: Sync {
     fn field(&self, ctx: &ContextSelectionSet<'_>, name: &str) -> Option<Plain<'_>>;
 }
 
-/// Request data of the REST facade: plain objects may come back as JSON text, in
-/// `Value::Binary`, which the facade's writer copies into the body as it is. Only the facade sets
-/// it, on requests whose answer it does not reshape; the value then never reaches another reader.
+/// Request data: plain objects may come back as JSON text, in `Value::Binary`, which
+/// [`value_json`] copies into the body as it is. Only the writers of a response set it: the REST
+/// facade, on requests whose answer it does not reshape, and `/graphql` for a single operation
+/// ([`response_json`]); the value then never reaches another reader.
 #[derive(Default)]
 pub struct RawJson {
-    /// The length of the last object written: the next one's buffer is sized for it, as the
-    /// items of a list are much alike.
+    /// The length of the last object written (of the last list, per item): the next one's
+    /// buffer is sized for it, as the items of a list are much alike.
     last_len: AtomicUsize,
 }
 
 /// The object `obj` answers for `set`.
 pub fn object(ctx: &ContextSelectionSet<'_>, set: &SelectionSet, obj: &dyn PlainObject) -> Option<Value> {
-    // Sized for every field the fragments hold: a page's selection is often one spread, and a
-    // map grown insert by insert rehashes and copies itself several times per object.
-    let mut out = IndexMap::with_capacity(width(ctx, set));
-    walk(ctx, set, obj.type_name(), &mut |key, field, negate| {
-        let value = match value_of(ctx, obj, field, negate)? {
-            Plain::Null => Value::Null,
-            Plain::Bool(b) => Value::Boolean(b),
-            Plain::Str(s) => Value::String(s.to_owned()),
-            Plain::String(s) => Value::String(s),
-            Plain::Strs(items) => Value::List(items.iter().map(|s| Value::String(s.clone())).collect()),
-            Plain::Object(inner) => object(ctx, &field.selection_set.node, inner)?,
-        };
-        // async-graphql merges a response key selected twice: leave that to it.
-        out.insert(key.clone(), value).is_none().then_some(())
-    })?;
-    // async-graphql answers null for an object with nothing selected.
-    (!out.is_empty()).then_some(Value::Object(out))
+    object_planned(ctx, &plan(ctx, set, obj.type_name())?, obj)
+}
+
+/// The list `items` (objects of type `type_name`) answers for `set`: the selection is planned
+/// once for the whole list, and no item goes through a future of its own.
+pub fn object_list<'o>(
+    ctx: &ContextSelectionSet<'_>,
+    set: &SelectionSet,
+    type_name: &str,
+    items: impl Iterator<Item = &'o dyn PlainObject>,
+) -> Option<Value> {
+    let steps = plan(ctx, set, type_name)?;
+    items.map(|item| object_planned(ctx, &steps, item)).collect::<Option<Vec<_>>>().map(Value::List)
 }
 
 /// The object `obj` answers for `set`, as JSON text.
@@ -78,26 +76,97 @@ pub fn json(
     Some(out)
 }
 
+/// [`object_list`], as JSON text.
+pub fn json_list<'o>(
+    ctx: &ContextSelectionSet<'_>,
+    set: &SelectionSet,
+    type_name: &str,
+    items: impl ExactSizeIterator<Item = &'o dyn PlainObject>,
+    raw: &RawJson,
+) -> Option<Vec<u8>> {
+    let steps = plan(ctx, set, type_name)?;
+    let count = items.len();
+    let mut out = Vec::with_capacity(raw.last_len.load(Ordering::Relaxed) + 64);
+    out.push(b'[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_planned(ctx, &steps, item, &mut out)?;
+        if i == 0 {
+            // Sized once for the rest, which are much alike: a page of 500 users is some 300 kB,
+            // which a growing buffer would copy about as often, into fresh pages each time.
+            out.reserve((out.len() + 8) * count);
+        }
+    }
+    out.push(b']');
+    raw.last_len.store(out.len() / count.max(1), Ordering::Relaxed);
+    Some(out)
+}
+
+/// One field of a [`plan`]: its response key, the field, and whether `@not` negates it.
+struct Step<'s> {
+    key: &'s Name,
+    field: &'s Field,
+    negate: bool,
+}
+
+/// The fields `set` selects on `type_name`, in order, or `None` where async-graphql would
+/// answer otherwise than one pass does (see [`walk`]; a response key selected twice, which it
+/// merges; nothing selected, which it answers as null).
+fn plan<'s>(ctx: &ContextSelectionSet<'s>, set: &'s SelectionSet, type_name: &str) -> Option<Vec<Step<'s>>> {
+    // Sized for every field the fragments hold: a page's selection is often one spread.
+    let mut steps: Vec<Step<'s>> = Vec::with_capacity(width(ctx, set));
+    walk(ctx, set, type_name, &mut |key, field, negate| {
+        if steps.iter().any(|step| step.key == key) {
+            return None;
+        }
+        steps.push(Step { key, field, negate });
+        Some(())
+    })?;
+    (!steps.is_empty()).then_some(steps)
+}
+
+fn object_planned(ctx: &ContextSelectionSet<'_>, steps: &[Step<'_>], obj: &dyn PlainObject) -> Option<Value> {
+    let mut out = IndexMap::with_capacity(steps.len());
+    for step in steps {
+        let value = match value_of(ctx, obj, step.field, step.negate)? {
+            Plain::Null => Value::Null,
+            Plain::Bool(b) => Value::Boolean(b),
+            Plain::Str(s) => Value::String(s.to_owned()),
+            Plain::String(s) => Value::String(s),
+            Plain::Strs(items) => Value::List(items.iter().map(|s| Value::String(s.clone())).collect()),
+            Plain::Object(inner) => object(ctx, &step.field.selection_set.node, inner)?,
+        };
+        out.insert(step.key.clone(), value);
+    }
+    Some(Value::Object(out))
+}
+
 fn write_object(
     ctx: &ContextSelectionSet<'_>,
     set: &SelectionSet,
     obj: &dyn PlainObject,
     out: &mut Vec<u8>,
 ) -> Option<()> {
-    let mut keys: Vec<&str> = Vec::with_capacity(width(ctx, set));
+    write_planned(ctx, &plan(ctx, set, obj.type_name())?, obj, out)
+}
+
+fn write_planned(
+    ctx: &ContextSelectionSet<'_>,
+    steps: &[Step<'_>],
+    obj: &dyn PlainObject,
+    out: &mut Vec<u8>,
+) -> Option<()> {
     out.push(b'{');
-    walk(ctx, set, obj.type_name(), &mut |key, field, negate| {
-        if keys.contains(&key.as_str()) {
-            return None;
-        }
-        let value = value_of(ctx, obj, field, negate)?;
-        if !keys.is_empty() {
+    for (i, step) in steps.iter().enumerate() {
+        let value = value_of(ctx, obj, step.field, step.negate)?;
+        if i > 0 {
             out.push(b',');
         }
-        keys.push(key.as_str());
         // A response key is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`): nothing to escape.
         out.push(b'"');
-        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(step.key.as_bytes());
         out.extend_from_slice(b"\":");
         match value {
             Plain::Null => out.extend_from_slice(b"null"),
@@ -105,12 +174,11 @@ fn write_object(
             Plain::Str(s) => string(out, s),
             Plain::String(s) => string(out, &s),
             Plain::Strs(items) => list(out, items, |out, s| string(out, s)),
-            Plain::Object(inner) => write_object(ctx, &field.selection_set.node, inner, out)?,
+            Plain::Object(inner) => write_object(ctx, &step.field.selection_set.node, inner, out)?,
         }
-        Some(())
-    })?;
+    }
     out.push(b'}');
-    (!keys.is_empty()).then_some(())
+    Some(())
 }
 
 /// `s` as a JSON string.
@@ -162,6 +230,25 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
             out.push(b'}');
         }
     }
+}
+
+/// A GraphQL response as JSON text, as async-graphql serialises it (`data`, then `extensions`
+/// and `errors` when there are any), its data written by [`value_json`].
+pub fn response_json(response: &async_graphql::Response) -> Vec<u8> {
+    let mut out = Vec::with_capacity(length_hint(&response.data) + 16);
+    out.extend_from_slice(b"{\"data\":");
+    write_value(&mut out, &response.data);
+    // Neither holds a plain object's text; serde's output for them cannot fail.
+    if !response.extensions.is_empty() {
+        out.extend_from_slice(b",\"extensions\":");
+        let _ = serde_json::to_writer(&mut out, &response.extensions);
+    }
+    if !response.errors.is_empty() {
+        out.extend_from_slice(b",\"errors\":");
+        let _ = serde_json::to_writer(&mut out, &response.errors);
+    }
+    out.push(b'}');
+    out
 }
 
 /// About the length of `value` as JSON (exact for its JSON text; escapes and numbers aside).

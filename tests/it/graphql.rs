@@ -98,15 +98,31 @@ async fn refused_fields_fail_alone() {
     assert_eq!(partial["errors"][0]["path"], json!(["u"]));
 }
 
-/// A page of users answers the same whether its plain fields are resolved in one pass (a single
-/// prechecked request) or field by field (the same request in a batch, which runs with the
-/// per-field extensions): aliases, fragments, `__typename`, nested roles, repeated keys, fields
-/// that load (`credentials`, tags outside a list) and the REST facade's own fragment.
+/// A page of users answers the same whether its plain fields are written in one pass as JSON
+/// text (a single prechecked request to `/graphql`), built in one pass as values (the same
+/// request run by the executor itself, as the facade's reshaped answers are) or resolved field by
+/// field (the same request in a batch, which runs with the per-field extensions): aliases,
+/// fragments, `__typename`, nested roles, repeated keys, fields that load (`credentials`, tags
+/// outside a list) and the REST facade's own fragment.
 #[tokio::test]
 async fn plain_fields_answer_as_resolvers_do() {
+    use pleroma_gateway::{
+        auth::{AuthMethod, ClientAddress, Viewer},
+        graphql::request_data,
+    };
     use sea_orm::Set;
     let app = TestApp::new().await;
-    let token = app.admin_token().await;
+    let admin = app.admin("admin").await;
+    let scopes = "read write follow push admin";
+    let token = app.token(&admin, scopes).await;
+    let viewer = Viewer {
+        method: AuthMethod::Token,
+        user: Some(admin),
+        scopes: Some(scopes.split(' ').map(String::from).collect()),
+        token_id: None,
+        app_id: None,
+        address: ClientAddress::Unknown,
+    };
     app.user_with("named", |u| {
         u.name = Set(Some("Ann \"Named\"\n".into()));
         u.avatar = Set(Some("https://cdn.example/a.png".into()));
@@ -144,6 +160,9 @@ async fn plain_fields_answer_as_resolvers_do() {
         assert_eq!(batch.status, StatusCode::OK, "{}", batch.text);
         // The same bytes: values, and keys in the same order.
         assert_eq!(format!("[{}]", single.text), batch.text, "{query}");
+        let request = request_data(async_graphql::Request::new(&query), viewer.clone(), &app.state.db, &app.state.live);
+        let values = app.state.schema.execute(request).await;
+        assert_eq!(serde_json::to_string(&values).unwrap(), single.text, "{query}");
     }
     let listed = app.get("/api/v1/pleroma/admin/users?page_size=50", Some(&token)).await;
     let named = listed.body["users"].as_array().unwrap().iter().find(|u| u["nickname"] == "named").unwrap().clone();

@@ -115,7 +115,7 @@ impl UsersQuery {
             let tags = tags.as_mut().map(|tags| tags.remove(&node.id).unwrap_or_default());
             Edge::new(OpaqueCursor(node.id.clone()), User::listed(node, tags))
         }));
-        Ok(connection)
+        Ok(UserConnection(connection))
     }
 
     /// One user, by id or nickname (`null` when there is none).

@@ -5,8 +5,8 @@ use async_graphql::{
     connection::{Connection, EmptyFields, OpaqueCursor},
     parser::types::Field,
     registry::Registry,
-    Context, ContextSelectionSet, InputObject, Json, Object, OutputType, Positioned, ServerResult, SimpleObject, Value,
-    ID,
+    ContainerType, Context, ContextSelectionSet, InputObject, Json, Object, OutputType, Positioned, ServerResult,
+    SimpleObject, Value, ID,
 };
 use entity::user;
 
@@ -55,8 +55,10 @@ impl User {
 /// A page of users is mostly this type's plain fields: async-graphql resolves each through a
 /// boxed future, a per-field context and a map grown insert by insert. On the prechecked
 /// schema, where no access rule is left to check per field, a selection of plain fields (with
-/// aliases, fragments, `roles` and `@not`) is answered in one pass instead ([`plain`]); on the
-/// REST facade that pass writes the user's JSON text itself ([`plain::RawJson`]). Anything else
+/// aliases, fragments, `roles` and `@not`) is answered in one pass instead ([`plain`]); where
+/// the gateway writes the response itself (the REST facade, `/graphql`), that pass writes the
+/// user's JSON text ([`plain::RawJson`]), and a page's `nodes` are all written in one loop
+/// ([`UserConnection`]). Anything else
 /// (arguments, other directives, `credentials`, tags not loaded with the page, a response key
 /// selected twice) goes the usual way. All ways give the same answer: `tests/it/graphql.rs`
 /// compares them. Figures in `benches/README.md`.
@@ -434,7 +436,51 @@ impl From<UserFilter> for UserSearch {
 
 /// A page of users. Each cursor carries its user's id (keyset pagination): the next page is
 /// the users before it, newest first, however deep.
-pub type UserConnection = Connection<OpaqueCursor<String>, User, ListMeta, EmptyFields>;
+///
+/// async-graphql's connection, whose `nodes` are answered in one loop on the prechecked schema
+/// when their selection is plain ([`plain::json_list`]): a list otherwise resolves each user in a
+/// future of its own and plans the same selection again for each. The schema's type is the
+/// connection's own.
+pub struct UserConnection(pub Connection<OpaqueCursor<String>, User, ListMeta, EmptyFields>);
+
+impl OutputType for UserConnection {
+    fn type_name() -> Cow<'static, str> {
+        <Connection<OpaqueCursor<String>, User, ListMeta, EmptyFields> as OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <Connection<OpaqueCursor<String>, User, ListMeta, EmptyFields> as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, _: &Positioned<Field>) -> ServerResult<Value> {
+        async_graphql::resolver_utils::resolve_container(ctx, self).await
+    }
+}
+
+impl ContainerType for UserConnection {
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
+        let field = &ctx.item.node;
+        let plain = field.name.node == "nodes"
+            && field.arguments.is_empty()
+            && field.directives.is_empty()
+            && ctx.data_opt::<Prechecked>().is_some();
+        if plain {
+            let set = ctx.with_selection_set(&field.selection_set);
+            let user = UserRow::type_name();
+            let users = self.0.edges.iter().map(|edge| &edge.node.0 as &dyn plain::PlainObject);
+            let nodes = match ctx.data_opt::<plain::RawJson>() {
+                Some(raw) => {
+                    plain::json_list(&set, &set.item.node, &user, users, raw).map(|json| Value::Binary(json.into()))
+                }
+                None => plain::object_list(&set, &set.item.node, &user, users),
+            };
+            if nodes.is_some() {
+                return Ok(nodes);
+            }
+        }
+        self.0.resolve_field(ctx).await
+    }
+}
 
 pub(super) fn to_users(models: Vec<user::Model>) -> Vec<User> {
     models.into_iter().map(User::from).collect()
