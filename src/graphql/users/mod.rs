@@ -101,7 +101,7 @@ impl UsersQuery {
         let look = ctx.look_ahead();
         let mut tags =
             if look.field("nodes").field("tags").exists() || look.field("edges").field("node").field("tags").exists() {
-                let ids: Vec<String> = nodes.iter().map(|node| node.id.clone()).collect();
+                let ids: Vec<String> = nodes.iter().map(|node| node.id().to_owned()).collect();
                 Some(domain::tags_of(db, &ids).await?)
             } else {
                 None
@@ -112,8 +112,8 @@ impl UsersQuery {
             ListMeta { total_count: total, page_size: window.limit },
         );
         connection.edges.extend(nodes.into_iter().map(|node| {
-            let tags = tags.as_mut().map(|tags| tags.remove(&node.id).unwrap_or_default());
-            Edge::new(OpaqueCursor(node.id.clone()), User::listed(node, tags))
+            let tags = tags.as_mut().map(|tags| tags.remove(node.id()).unwrap_or_default());
+            Edge::new(OpaqueCursor(node.id().to_owned()), User::listed(node, tags))
         }));
         Ok(UserConnection(connection))
     }

@@ -92,41 +92,97 @@ impl plain::PlainObject for UserRow {
         "User"
     }
 
-    fn field(&self, ctx: &ContextSelectionSet<'_>, name: &str) -> Option<plain::Plain<'_>> {
+    fn field_index(&self, name: &str) -> Option<usize> {
+        USER_FIELDS.iter().position(|(field, _)| *field == name)
+    }
+
+    fn field(&self, ctx: &ContextSelectionSet<'_>, index: usize) -> Option<plain::Plain<'_>> {
         use plain::Plain::{Bool, Str, String as Owned};
+        use UserField as F;
         let row = &self.row;
-        fn optional(s: &Option<String>) -> plain::Plain<'_> {
-            s.as_deref().map_or(plain::Plain::Null, plain::Plain::Str)
+        fn optional(s: Option<&str>) -> plain::Plain<'_> {
+            s.map_or(plain::Plain::Null, plain::Plain::Str)
         }
-        Some(match name {
-            "id" => Str(&row.id),
-            "nickname" => Str(&row.nickname),
-            "email" => optional(&row.email),
-            "displayName" => Str(self.display_name_str()),
-            "avatar" => Owned(avatar_url(ctx, row.avatar.as_deref())),
-            "isActive" => Bool(row.is_active),
-            "local" => Bool(row.local),
-            "domain" => optional(&row.domain),
-            "roles" => plain::Plain::Object(&self.roles),
-            "isAdmin" => Bool(row.is_admin),
-            "isModerator" => Bool(row.is_moderator),
-            "tags" => plain::Plain::Strs(self.tags.as_deref()?),
-            "isConfirmed" => Bool(row.is_confirmed),
-            "isApproved" => Bool(row.is_approved),
-            "isSuggested" => Bool(row.is_suggested),
-            "url" | "apId" => Str(&row.ap_id),
-            "registrationReason" => optional(&row.registration_reason),
-            "actorType" => Str(&row.actor_type),
-            "passwordResetPending" => Bool(row.password_reset_pending),
-            "createdAt" => Owned(crate::graphql::scalars::pleroma_time(&row.inserted_at)),
-            _ => return None,
+        Some(match USER_FIELDS.get(index)?.1 {
+            F::Id => Str(row.id()),
+            F::Nickname => Str(row.nickname()),
+            F::Email => optional(row.email()),
+            F::DisplayName => Str(self.display_name_str()),
+            F::Avatar => Owned(avatar_url(ctx, row.avatar())),
+            F::IsActive => Bool(row.is_active),
+            F::Local => Bool(row.local),
+            F::Domain => optional(row.domain()),
+            F::Roles => plain::Plain::Object(&self.roles),
+            F::IsAdmin => Bool(row.is_admin),
+            F::IsModerator => Bool(row.is_moderator),
+            F::Tags => plain::Plain::Strs(self.tags.as_deref()?),
+            F::IsConfirmed => Bool(row.is_confirmed),
+            F::IsApproved => Bool(row.is_approved),
+            F::IsSuggested => Bool(row.is_suggested),
+            F::ApId => Str(row.ap_id()),
+            F::RegistrationReason => optional(row.registration_reason()),
+            F::ActorType => Str(row.actor_type()),
+            F::PasswordResetPending => Bool(row.password_reset_pending),
+            F::CreatedAt => Owned(crate::graphql::scalars::pleroma_time(&row.inserted_at)),
         })
     }
 }
 
+/// The fields of `User` answered in one pass ([`plain`]), by name.
+const USER_FIELDS: [(&str, UserField); 21] = {
+    use UserField as F;
+    [
+        ("id", F::Id),
+        ("nickname", F::Nickname),
+        ("email", F::Email),
+        ("displayName", F::DisplayName),
+        ("avatar", F::Avatar),
+        ("isActive", F::IsActive),
+        ("local", F::Local),
+        ("domain", F::Domain),
+        ("roles", F::Roles),
+        ("isAdmin", F::IsAdmin),
+        ("isModerator", F::IsModerator),
+        ("tags", F::Tags),
+        ("isConfirmed", F::IsConfirmed),
+        ("isApproved", F::IsApproved),
+        ("isSuggested", F::IsSuggested),
+        ("url", F::ApId),
+        ("apId", F::ApId),
+        ("registrationReason", F::RegistrationReason),
+        ("actorType", F::ActorType),
+        ("passwordResetPending", F::PasswordResetPending),
+        ("createdAt", F::CreatedAt),
+    ]
+};
+
+#[derive(Clone, Copy)]
+enum UserField {
+    Id,
+    Nickname,
+    Email,
+    DisplayName,
+    Avatar,
+    IsActive,
+    Local,
+    Domain,
+    Roles,
+    IsAdmin,
+    IsModerator,
+    Tags,
+    IsConfirmed,
+    IsApproved,
+    IsSuggested,
+    ApId,
+    RegistrationReason,
+    ActorType,
+    PasswordResetPending,
+    CreatedAt,
+}
+
 impl UserRow {
     fn display_name_str(&self) -> &str {
-        self.row.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.row.nickname)
+        self.row.name().filter(|n| !n.is_empty()).unwrap_or(self.row.nickname())
     }
 }
 
@@ -150,12 +206,12 @@ impl plain::PlainObject for Roles {
         "Roles"
     }
 
-    fn field(&self, _: &ContextSelectionSet<'_>, name: &str) -> Option<plain::Plain<'_>> {
-        match name {
-            "admin" => Some(plain::Plain::Bool(self.admin)),
-            "moderator" => Some(plain::Plain::Bool(self.moderator)),
-            _ => None,
-        }
+    fn field_index(&self, name: &str) -> Option<usize> {
+        ["admin", "moderator"].iter().position(|field| *field == name)
+    }
+
+    fn field(&self, _: &ContextSelectionSet<'_>, index: usize) -> Option<plain::Plain<'_>> {
+        [self.admin, self.moderator].get(index).copied().map(plain::Plain::Bool)
     }
 }
 
@@ -169,15 +225,15 @@ pub fn avatar_url(ctx: &impl ContextExt, avatar: Option<&str>) -> String {
 impl UserRow {
     /// Flake id.
     async fn id(&self) -> ID {
-        ID(self.row.id.clone())
+        ID(self.row.id().to_owned())
     }
     /// `alice` for local accounts, `alice@example.org` for remote ones.
     async fn nickname(&self) -> &str {
-        &self.row.nickname
+        self.row.nickname()
     }
     /// Email address (local accounts).
     async fn email(&self) -> Option<&str> {
-        self.row.email.as_deref()
+        self.row.email()
     }
     /// Display name; the nickname when none is set.
     async fn display_name(&self) -> &str {
@@ -185,7 +241,7 @@ impl UserRow {
     }
     /// Avatar URL (the instance's default image when none is set).
     async fn avatar(&self, ctx: &Context<'_>) -> String {
-        avatar_url(ctx, self.row.avatar.as_deref())
+        avatar_url(ctx, self.row.avatar())
     }
     /// Whether the account is active (not deactivated).
     async fn is_active(&self) -> bool {
@@ -197,7 +253,7 @@ impl UserRow {
     }
     /// Host of a remote account.
     async fn domain(&self) -> Option<&str> {
-        self.row.domain.as_deref()
+        self.row.domain()
     }
     /// Staff roles.
     async fn roles(&self) -> Roles {
@@ -216,7 +272,7 @@ impl UserRow {
         if let Some(tags) = &self.tags {
             return Ok(tags.clone());
         }
-        Ok(ctx.loader().load_one(TagsOf(self.row.id.clone())).await.map_err(load_error)?.unwrap_or_default())
+        Ok(ctx.loader().load_one(TagsOf(self.row.id().to_owned())).await.map_err(load_error)?.unwrap_or_default())
     }
     /// Whether the email address is confirmed.
     async fn is_confirmed(&self) -> bool {
@@ -232,19 +288,19 @@ impl UserRow {
     }
     /// Profile URL.
     async fn url(&self) -> &str {
-        &self.row.ap_id
+        self.row.ap_id()
     }
     /// ActivityPub actor id.
     async fn ap_id(&self) -> &str {
-        &self.row.ap_id
+        self.row.ap_id()
     }
     /// Why the user asked to join (approval-required registrations).
     async fn registration_reason(&self) -> Option<&str> {
-        self.row.registration_reason.as_deref()
+        self.row.registration_reason()
     }
     /// `Person`, `Service` or `Application`.
     async fn actor_type(&self) -> &str {
-        &self.row.actor_type
+        self.row.actor_type()
     }
     /// Whether the user must reset their password before signing in.
     async fn password_reset_pending(&self) -> bool {
@@ -259,7 +315,7 @@ impl UserRow {
         if let Some(full) = &self.full {
             return Ok(Credentials((**full).clone()));
         }
-        let loaded = ctx.loader().load_one(UserById(self.row.id.clone())).await.map_err(load_error)?;
+        let loaded = ctx.loader().load_one(UserById(self.row.id().to_owned())).await.map_err(load_error)?;
         Ok(Credentials(loaded.ok_or_else(crate::error::AppError::not_found)?))
     }
 }
@@ -466,13 +522,10 @@ impl ContainerType for UserConnection {
             && ctx.data_opt::<Prechecked>().is_some();
         if plain {
             let set = ctx.with_selection_set(&field.selection_set);
-            let user = UserRow::type_name();
             let users = self.0.edges.iter().map(|edge| &edge.node.0 as &dyn plain::PlainObject);
             let nodes = match ctx.data_opt::<plain::RawJson>() {
-                Some(raw) => {
-                    plain::json_list(&set, &set.item.node, &user, users, raw).map(|json| Value::Binary(json.into()))
-                }
-                None => plain::object_list(&set, &set.item.node, &user, users),
+                Some(raw) => plain::json_list(&set, &set.item.node, users, raw).map(|json| Value::Binary(json.into())),
+                None => plain::object_list(&set, &set.item.node, users),
             };
             if nodes.is_some() {
                 return Ok(nodes);
