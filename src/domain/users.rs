@@ -298,16 +298,11 @@ pub const LISTED_COLUMNS: [user::Column; 18] = [
 ];
 
 /// A user as the admin views show it: [`LISTED_COLUMNS`] of a `users` row. Its nine text
-/// columns share one buffer, read through the methods of the same names: a page of 500 users is
-/// then 500 allocations (and frees) where it was some 4,000.
+/// columns share one buffer ([`Texts`]), read through the methods of the same names: a page of
+/// 500 users is then 500 allocations (and frees) where it was some 4,000.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListedUser {
-    /// The text columns, one after another, in [`Text`]'s order.
-    text: String,
-    /// Where each text column ends in `text`.
-    ends: [u32; Text::COUNT],
-    /// The text columns that are NULL, one bit each.
-    nulls: u16,
+    texts: Texts,
     pub local: bool,
     pub is_admin: bool,
     pub is_moderator: bool,
@@ -319,7 +314,7 @@ pub struct ListedUser {
     pub inserted_at: chrono::DateTime<Utc>,
 }
 
-/// The text columns of a [`ListedUser`], in the order they are packed.
+/// The text columns of a [`ListedUser`], in the order [`Texts::pack`] takes them.
 #[derive(Clone, Copy)]
 enum Text {
     Id,
@@ -337,45 +332,23 @@ impl Text {
     const COUNT: usize = 9;
 }
 
-/// The columns of a [`ListedUser`], borrowed (from a driver's row or a model) until packed.
-pub struct ListedParts<'a> {
-    pub id: &'a str,
-    pub nickname: &'a str,
-    pub email: Option<&'a str>,
-    pub name: Option<&'a str>,
-    pub avatar: Option<&'a str>,
-    pub ap_id: &'a str,
-    pub domain: Option<&'a str>,
-    pub actor_type: &'a str,
-    pub registration_reason: Option<&'a str>,
-    pub local: bool,
-    pub is_admin: bool,
-    pub is_moderator: bool,
-    pub is_active: bool,
-    pub is_confirmed: bool,
-    pub is_approved: bool,
-    pub is_suggested: bool,
-    pub password_reset_pending: bool,
-    pub inserted_at: chrono::DateTime<Utc>,
+/// Text columns packed one after another in one string.
+#[derive(Debug, Clone, PartialEq)]
+struct Texts {
+    text: String,
+    /// Where each column ends in `text`.
+    ends: [u32; Text::COUNT],
+    /// The columns that are NULL, one bit each.
+    nulls: u16,
 }
 
-impl From<ListedParts<'_>> for ListedUser {
-    fn from(p: ListedParts<'_>) -> Self {
-        let texts = [
-            Some(p.id),
-            Some(p.nickname),
-            p.email,
-            p.name,
-            p.avatar,
-            Some(p.ap_id),
-            p.domain,
-            Some(p.actor_type),
-            p.registration_reason,
-        ];
-        let mut text = String::with_capacity(texts.iter().flatten().map(|t| t.len()).sum());
+impl Texts {
+    /// Pack `values`, in [`Text`]'s order.
+    fn pack(values: [Option<&str>; Text::COUNT]) -> Texts {
+        let mut text = String::with_capacity(values.iter().flatten().map(|value| value.len()).sum());
         let mut ends = [0; Text::COUNT];
         let mut nulls = 0;
-        for (i, value) in texts.into_iter().enumerate() {
+        for (i, value) in values.into_iter().enumerate() {
             match value {
                 Some(value) => text.push_str(value),
                 None => nulls |= 1 << i,
@@ -383,25 +356,10 @@ impl From<ListedParts<'_>> for ListedUser {
             // Column values are far below 4 GiB (the body and field limits).
             ends[i] = u32::try_from(text.len()).unwrap_or(u32::MAX);
         }
-        ListedUser {
-            text,
-            ends,
-            nulls,
-            local: p.local,
-            is_admin: p.is_admin,
-            is_moderator: p.is_moderator,
-            is_active: p.is_active,
-            is_confirmed: p.is_confirmed,
-            is_approved: p.is_approved,
-            is_suggested: p.is_suggested,
-            password_reset_pending: p.password_reset_pending,
-            inserted_at: p.inserted_at,
-        }
+        Texts { text, ends, nulls }
     }
-}
 
-impl ListedUser {
-    fn text(&self, which: Text) -> Option<&str> {
+    fn get(&self, which: Text) -> Option<&str> {
         let i = which as usize;
         if self.nulls & (1 << i) != 0 {
             return None;
@@ -409,33 +367,35 @@ impl ListedUser {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         self.text.get(start..self.ends[i] as usize)
     }
+}
 
+impl ListedUser {
     pub fn id(&self) -> &str {
-        self.text(Text::Id).unwrap_or_default()
+        self.texts.get(Text::Id).unwrap_or_default()
     }
     pub fn nickname(&self) -> &str {
-        self.text(Text::Nickname).unwrap_or_default()
+        self.texts.get(Text::Nickname).unwrap_or_default()
     }
     pub fn email(&self) -> Option<&str> {
-        self.text(Text::Email)
+        self.texts.get(Text::Email)
     }
     pub fn name(&self) -> Option<&str> {
-        self.text(Text::Name)
+        self.texts.get(Text::Name)
     }
     pub fn avatar(&self) -> Option<&str> {
-        self.text(Text::Avatar)
+        self.texts.get(Text::Avatar)
     }
     pub fn ap_id(&self) -> &str {
-        self.text(Text::ApId).unwrap_or_default()
+        self.texts.get(Text::ApId).unwrap_or_default()
     }
     pub fn domain(&self) -> Option<&str> {
-        self.text(Text::Domain)
+        self.texts.get(Text::Domain)
     }
     pub fn actor_type(&self) -> &str {
-        self.text(Text::ActorType).unwrap_or_default()
+        self.texts.get(Text::ActorType).unwrap_or_default()
     }
     pub fn registration_reason(&self) -> Option<&str> {
-        self.text(Text::RegistrationReason)
+        self.texts.get(Text::RegistrationReason)
     }
 }
 
@@ -455,26 +415,31 @@ macro_rules! listed_user {
         let local = $get($row, next())?;
         let domain: Option<$text> = $get($row, next())?;
         let actor_type: $text = $get($row, next())?;
-        ListedUser::from(ListedParts {
-            id: &*id,
-            nickname: &*nickname,
-            email: email.as_deref(),
-            name: name.as_deref(),
-            avatar: avatar.as_deref(),
-            ap_id: &*ap_id,
+        let (is_admin, is_moderator, is_active) = ($get($row, next())?, $get($row, next())?, $get($row, next())?);
+        let (is_confirmed, is_approved, is_suggested) = ($get($row, next())?, $get($row, next())?, $get($row, next())?);
+        let registration_reason: Option<$text> = $get($row, next())?;
+        ListedUser {
+            texts: Texts::pack([
+                Some(&*id),
+                Some(&*nickname),
+                email.as_deref(),
+                name.as_deref(),
+                avatar.as_deref(),
+                Some(&*ap_id),
+                domain.as_deref(),
+                Some(&*actor_type),
+                registration_reason.as_deref(),
+            ]),
             local,
-            domain: domain.as_deref(),
-            actor_type: &*actor_type,
-            is_admin: $get($row, next())?,
-            is_moderator: $get($row, next())?,
-            is_active: $get($row, next())?,
-            is_confirmed: $get($row, next())?,
-            is_approved: $get($row, next())?,
-            is_suggested: $get($row, next())?,
-            registration_reason: Option::<$text>::as_deref(&$get($row, next())?),
+            is_admin,
+            is_moderator,
+            is_active,
+            is_confirmed,
+            is_approved,
+            is_suggested,
             password_reset_pending: $get($row, next())?,
             inserted_at: $get($row, next())?,
-        })
+        }
     }};
 }
 
@@ -505,26 +470,28 @@ impl sea_orm::FromQueryResult for ListedUser {
 
 impl From<&user::Model> for ListedUser {
     fn from(u: &user::Model) -> Self {
-        ListedUser::from(ListedParts {
-            id: &u.id,
-            nickname: &u.nickname,
-            email: u.email.as_deref(),
-            name: u.name.as_deref(),
-            avatar: u.avatar.as_deref(),
-            ap_id: &u.ap_id,
+        ListedUser {
+            texts: Texts::pack([
+                Some(&u.id),
+                Some(&u.nickname),
+                u.email.as_deref(),
+                u.name.as_deref(),
+                u.avatar.as_deref(),
+                Some(&u.ap_id),
+                u.domain.as_deref(),
+                Some(&u.actor_type),
+                u.registration_reason.as_deref(),
+            ]),
             local: u.local,
-            domain: u.domain.as_deref(),
-            actor_type: &u.actor_type,
             is_admin: u.is_admin,
             is_moderator: u.is_moderator,
             is_active: u.is_active,
             is_confirmed: u.is_confirmed,
             is_approved: u.is_approved,
             is_suggested: u.is_suggested,
-            registration_reason: u.registration_reason.as_deref(),
             password_reset_pending: u.password_reset_pending,
             inserted_at: u.inserted_at,
-        })
+        }
     }
 }
 
