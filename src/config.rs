@@ -26,6 +26,14 @@ pub struct Overrides {
     /// TOML configuration file.
     #[arg(long = "config", env = "GATEWAY_CONFIG", global = true)]
     pub config_file: Option<PathBuf>,
+    /// Let outbound requests reach loopback and private addresses (`[http] allow_private_addresses`).
+    #[arg(
+        long = "http-allow-private-addresses",
+        env = "GATEWAY_HTTP_ALLOW_PRIVATE_ADDRESSES",
+        global = true,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub http_allow_private_addresses: Option<bool>,
 }
 
 /// The config file's shape; every key is optional.
@@ -45,6 +53,7 @@ struct FileConfig {
     frontends: Frontends,
     media_proxy: MediaProxy,
     emoji: Emoji,
+    http: Http,
     /// Settings saved through the API apply over the file's (Pleroma's `configurable_from_database`).
     configurable_from_database: Option<bool>,
     frontend_configurations: FrontendConfigurations,
@@ -67,6 +76,8 @@ pub struct Settings {
     pub frontends: Frontends,
     pub media_proxy: MediaProxy,
     pub emoji: Emoji,
+    /// Outbound requests (`outbound`): the address rule, redirects, federation limits.
+    pub http: Http,
     /// Settings saved through the API apply over the file's (default on).
     pub configurable_from_database: bool,
     /// Pleroma's `:frontend_configurations` (`GET /api/pleroma/frontend_configurations`).
@@ -262,6 +273,35 @@ impl Default for Emoji {
     }
 }
 
+/// Outbound HTTP (`crate::outbound`): what every request to another server may reach and take.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Http {
+    /// Let outbound requests reach loopback, private, link-local and other non-public addresses
+    /// (off: only public addresses; for development and tests on one machine).
+    pub allow_private_addresses: bool,
+    /// Most redirects followed by one request (each hop checked like the first URL).
+    pub max_redirects: usize,
+    /// Seconds an ActivityPub fetch or delivery may take in all.
+    pub timeout_secs: u64,
+    /// Largest ActivityPub document read, in bytes.
+    pub max_body_length: u64,
+    /// Seconds a frontend build download may take in all.
+    pub frontend_timeout_secs: u64,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Http {
+            allow_private_addresses: false,
+            max_redirects: 3,
+            timeout_secs: 10,
+            max_body_length: 1_048_576,
+            frontend_timeout_secs: 120,
+        }
+    }
+}
+
 /// How mail leaves: SMTP when `smtp_url` is set, otherwise `.eml` files in `<data_dir>/outbox`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -449,6 +489,10 @@ impl Settings {
             .to_string();
         url::Url::parse(&instance_url).map_err(|e| format!("invalid instance URL {instance_url}: {e}"))?;
         file.rate_limit.validate()?;
+        let mut http = file.http;
+        if let Some(allow) = overrides.http_allow_private_addresses {
+            http.allow_private_addresses = allow;
+        }
         Ok(Settings {
             listen,
             database_url,
@@ -463,6 +507,7 @@ impl Settings {
             frontends: file.frontends,
             media_proxy: file.media_proxy,
             emoji: file.emoji,
+            http,
             configurable_from_database: file.configurable_from_database.unwrap_or(true),
             frontend_configurations: file.frontend_configurations,
             config_file: overrides.config_file.clone(),
@@ -485,6 +530,7 @@ impl Settings {
             frontends: Frontends::default(),
             media_proxy: MediaProxy::default(),
             emoji: Emoji::default(),
+            http: Http::default(),
             configurable_from_database: true,
             frontend_configurations: FrontendConfigurations::default(),
             config_file: None,

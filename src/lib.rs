@@ -9,6 +9,7 @@ pub mod error;
 pub mod graphql;
 pub mod ids;
 pub mod jobs;
+pub mod outbound;
 pub mod rest;
 pub mod seed;
 pub mod state;

@@ -20,6 +20,8 @@ pub struct AppState {
     pub token_cache: Arc<crate::auth::TokenCache>,
     /// `GET /api/v1/instance` and nodeinfo figures, refreshed in the background.
     pub instance_stats: Arc<crate::domain::instance::StatsCache>,
+    /// Remote key fetches caused by inbox requests, limited per host and key.
+    pub key_fetches: Arc<crate::domain::federation::KeyFetches>,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             rate_limits,
             token_cache: Arc::default(),
             instance_stats: Arc::default(),
+            key_fetches: Arc::default(),
             db,
             live,
             schema,
@@ -118,7 +121,7 @@ impl AppState {
             Box::pin(async move {
                 use crate::domain::{backups, federation, frontends, imports, purge};
                 if job.kind.starts_with("relay_") {
-                    return federation::relays::perform(&db, &settings.instance_url, &job).await;
+                    return federation::relays::perform(&db, &settings, &job).await;
                 }
                 let result = match job.kind.as_str() {
                     backups::PROCESS_BACKUP => backups::perform(&db, &settings, &mailer, &job.args).await,

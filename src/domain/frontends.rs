@@ -207,7 +207,7 @@ pub async fn perform_install(settings: &Settings, args: &Value) -> AppResult<()>
         None => {
             let url =
                 text("build_url").ok_or_else(|| AppError::BadRequest("No build_url given or configured".into()))?;
-            download(&url.replace("${ref}", &git_ref)).await?
+            download(settings, &url.replace("${ref}", &git_ref)).await?
         }
     };
     let build_dir = text("build_dir").unwrap_or_else(|| "dist".into());
@@ -233,21 +233,20 @@ async fn read_file(file: &str) -> AppResult<Vec<u8>> {
     tokio::fs::read(file).await.map_err(|e| AppError::BadRequest(format!("{file}: {e}")))
 }
 
-async fn download(url: &str) -> AppResult<Vec<u8>> {
-    let client =
-        reqwest::Client::builder().timeout(std::time::Duration::from_secs(120)).build().map_err(AppError::internal)?;
-    let mut response = client.get(url).send().await.map_err(|e| AppError::BadRequest(format!("download: {e}")))?;
-    if response.status() != reqwest::StatusCode::OK {
+/// Download a build through the outbound client (`[http] frontend_timeout_secs`, at most
+/// `MAX_ARCHIVE` bytes).
+async fn download(settings: &Settings, url: &str) -> AppResult<Vec<u8>> {
+    let failed = |e: crate::outbound::Error| match e {
+        crate::outbound::Error::TooLarge { .. } => AppError::BadRequest("The archive is too large".into()),
+        other => AppError::BadRequest(format!("download: {other}")),
+    };
+    let limits = crate::outbound::Limits::frontends(settings, MAX_ARCHIVE);
+    let client = crate::outbound::Client::new(settings, limits).map_err(failed)?;
+    let response = client.get(client.url(url).map_err(failed)?).send().await.map_err(failed)?;
+    if response.status() != 200 {
         return Err(AppError::BadRequest(format!("download: HTTP {}", response.status())));
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| AppError::BadRequest(format!("download: {e}")))? {
-        body.extend_from_slice(&chunk);
-        if body.len() as u64 > MAX_ARCHIVE {
-            return Err(AppError::BadRequest("The archive is too large".into()));
-        }
-    }
-    Ok(body)
+    response.bytes().await.map_err(failed)
 }
 
 /// Where an archive goes.

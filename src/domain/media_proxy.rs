@@ -12,7 +12,7 @@ use entity::banned_media_url;
 use hmac::{Hmac, Mac};
 use sea_orm::{sea_query::OnConflict, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use crate::{config::MediaProxy as Config, error::AppError};
+use crate::{config::Settings, error::AppError, outbound};
 
 const SECRET: &str = "media_proxy";
 
@@ -165,50 +165,34 @@ pub enum FetchError {
     TooLarge,
     /// Not an allowed content type.
     Unsupported(String),
-    /// Unreachable, timed out, or not an http(s) URL.
+    /// Unreachable, timed out, or refused by the outbound client (scheme, address).
     Unreachable(String),
 }
 
-/// `url`'s content type and body, from the cache or fetched (and then cached).
-pub async fn fetch(config: &Config, data_dir: &Path, url: &str) -> Result<(String, Vec<u8>), FetchError> {
-    let path = cache_path(data_dir, url);
+/// `url`'s content type and body, from the cache or fetched through the outbound client (and
+/// then cached), within `[media_proxy]`'s time and size limits.
+pub async fn fetch(settings: &Settings, url: &str) -> Result<(String, Vec<u8>), FetchError> {
+    let config = &settings.media_proxy;
+    let path = cache_path(&settings.data_dir, url);
     if let (Ok(body), Ok(kind)) =
         (tokio::fs::read(&path).await, tokio::fs::read_to_string(path.with_extension("type")).await)
     {
         return Ok((kind, body));
     }
-    let parsed = url::Url::parse(url).map_err(|e| FetchError::Unreachable(e.to_string()))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(FetchError::Unreachable("not an http(s) URL".into()));
+    let failed = |e: outbound::Error| match e {
+        outbound::Error::TooLarge { .. } => FetchError::TooLarge,
+        other => FetchError::Unreachable(other.to_string()),
+    };
+    let client = outbound::Client::new(settings, outbound::Limits::media_proxy(settings)).map_err(failed)?;
+    let response = client.get(client.url(url).map_err(failed)?).send().await.map_err(failed)?;
+    if !(200..300).contains(&response.status()) {
+        return Err(FetchError::Upstream(response.status()));
     }
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(config.timeout_secs))
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .build()
-        .map_err(|e| FetchError::Unreachable(e.to_string()))?;
-    let mut response = client.get(parsed).send().await.map_err(|e| FetchError::Unreachable(e.to_string()))?;
-    if !response.status().is_success() {
-        return Err(FetchError::Upstream(response.status().as_u16()));
-    }
-    if response.content_length().is_some_and(|n| n > config.max_body_length) {
-        return Err(FetchError::TooLarge);
-    }
-    let kind = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_string();
+    let kind = response.header("content-type").unwrap_or("application/octet-stream").to_string();
     if !config.allowed_types.iter().any(|prefix| kind.starts_with(prefix.as_str())) {
         return Err(FetchError::Unsupported(kind));
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| FetchError::Unreachable(e.to_string()))? {
-        body.extend_from_slice(&chunk);
-        if body.len() as u64 > config.max_body_length {
-            return Err(FetchError::TooLarge);
-        }
-    }
+    let body = response.bytes().await.map_err(failed)?;
     if let Some(dir) = path.parent() {
         let _ = tokio::fs::create_dir_all(dir).await;
     }

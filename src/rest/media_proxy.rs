@@ -116,7 +116,7 @@ async fn serve(state: &AppState, sig: &str, url64: &str, filename: Option<&str>)
             return (StatusCode::FOUND, [(header::LOCATION, to)]).into_response();
         }
     }
-    match media_proxy::fetch(config, &state.settings().data_dir, &url).await {
+    match media_proxy::fetch(&state.settings(), &url).await {
         Ok((content_type, body)) => {
             let mut response = (StatusCode::OK, body).into_response();
             let headers = response.headers_mut();

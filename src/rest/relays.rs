@@ -73,8 +73,13 @@ pub fn routes() -> Vec<Route> {
 const ACTOR: &[(u16, &str)] = &[(200, "The actor document")];
 const USER: &[(u16, &str)] = &[(200, "The actor document"), (404, "No such local user")];
 const WEBFINGER: &[(u16, &str)] = &[(200, "The JRD"), (400, "No resource given"), (404, "Couldn't find user")];
-const INBOX: &[(u16, &str)] =
-    &[(200, "Accepted"), (400, "Not an activity"), (401, "Unsigned or badly signed"), (403, "Signed by another actor")];
+const INBOX: &[(u16, &str)] = &[
+    (200, "Accepted"),
+    (400, "Not an activity, or a Host header that is not this instance"),
+    (401, "Unsigned or badly signed"),
+    (403, "Signed by another actor"),
+    (503, "The signing key may not be fetched just now"),
+];
 
 fn native(
     method: Method,
@@ -215,27 +220,23 @@ async fn inbox(State(state): State<AppState>, uri: Uri, headers: HeaderMap, body
     receive(&state, &uri, &headers, &body).await
 }
 
-/// Verify the signature (401 otherwise, nothing changed), then handle the activity.
+/// Check the request and its signature (nothing changes when they fail: 400 for a `Host`
+/// that is not this instance or a body that is no activity, 401 for a bad signature, 403 for
+/// a key that is not the actor's, 503 when the key may not be fetched just now), then handle
+/// the activity.
 async fn receive(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
     let target = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    let signer = match federation::verify_request(
-        &state.db,
-        &state.settings().instance_url,
-        headers,
-        "POST",
-        target,
-        body,
-    )
-    .await
-    {
-        Ok(signer) => signer,
-        Err(reason) => {
-            tracing::info!(%reason, "inbox request refused");
-            return json(StatusCode::UNAUTHORIZED, &json!({"error": "Invalid HTTP Signature"}));
+    let settings = state.settings();
+    let verified =
+        federation::verify_request(&state.db, &settings, &state.key_fetches, headers, "POST", target, body).await;
+    let (signer, activity) = match verified {
+        Ok(verified) => verified,
+        Err(refusal) => {
+            tracing::info!(?refusal, "inbox request refused");
+            let (status, message) = refusal.status_and_message();
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            return json(status, &json!({ "error": message }));
         }
-    };
-    let Ok(activity) = serde_json::from_slice::<Value>(body) else {
-        return json(StatusCode::BAD_REQUEST, &json!({"error": "Invalid request."}));
     };
     match federation::receive(&state.db, &signer, &activity).await {
         Ok(()) => json(StatusCode::OK, &json!("ok")),

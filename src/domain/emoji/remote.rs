@@ -1,11 +1,12 @@
 //! Packs from other instances (Pleroma's `list_remote`, `download`, fallback-src checks): every
-//! fetch is http(s) only, with the `[emoji]` timeout and a size cap.
+//! fetch goes through the outbound client (`crate::outbound`), with the `[emoji]` timeout and
+//! a size cap.
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
 use super::{archive::Limits, pack, sha256_hex, EmojiIndex};
-use crate::{config::Emoji as Config, error::AppError};
+use crate::{config::Settings, error::AppError, outbound};
 
 /// Largest JSON document read from another instance.
 const MAX_JSON: u64 = 16 * 1_048_576;
@@ -23,40 +24,28 @@ pub fn base_url(raw: &str) -> Result<url::Url, AppError> {
     Ok(url)
 }
 
-/// GET `url`, at most `max` bytes; the response's content type and body.
-pub async fn fetch(config: &Config, url: &str, max: u64) -> Result<(Option<String>, Vec<u8>), AppError> {
-    let parsed = url::Url::parse(url).map_err(|e| AppError::BadRequest(format!("Invalid URL \"{url}\": {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(AppError::BadRequest(format!("Invalid URL \"{url}\": not an http(s) URL")));
-    }
+/// GET `url` through the outbound client, at most `max` bytes in `[emoji] fetch_timeout_secs`;
+/// the response's content type and body.
+pub async fn fetch(settings: &Settings, url: &str, max: u64) -> Result<(Option<String>, Vec<u8>), AppError> {
     let failed = |e: &dyn std::fmt::Display| AppError::Upstream(format!("Failed to fetch {url}: {e}"));
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(config.fetch_timeout_secs))
-        .connect_timeout(std::time::Duration::from_secs(config.fetch_timeout_secs.min(10)))
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .build()
-        .map_err(|e| failed(&e))?;
-    let mut response = client.get(parsed).send().await.map_err(|e| failed(&e))?;
-    if !response.status().is_success() {
+    let refused = |e: outbound::Error| match e {
+        outbound::Error::Refused(reason) => AppError::BadRequest(format!("Invalid URL \"{url}\": {reason}")),
+        outbound::Error::TooLarge { .. } => {
+            AppError::BadRequest(format!("{url} is larger than the limit of {max} bytes"))
+        }
+        outbound::Error::Failed(reason) => failed(&reason),
+    };
+    let client = outbound::Client::new(settings, outbound::Limits::emoji(&settings.emoji, max)).map_err(refused)?;
+    let response = client.get(client.url(url).map_err(refused)?).send().await.map_err(refused)?;
+    if !(200..300).contains(&response.status()) {
         return Err(failed(&format!("the server answered {}", response.status())));
     }
-    let too_large = || AppError::BadRequest(format!("{url} is larger than the limit of {max} bytes"));
-    if response.content_length().is_some_and(|n| n > max) {
-        return Err(too_large());
-    }
-    let kind = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(String::from);
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| failed(&e))? {
-        body.extend_from_slice(&chunk);
-        if body.len() as u64 > max {
-            return Err(too_large());
-        }
-    }
-    Ok((kind, body))
+    let kind = response.header("content-type").map(String::from);
+    Ok((kind, response.bytes().await.map_err(refused)?))
 }
 
-async fn get_json(config: &Config, url: &str) -> Result<Value, AppError> {
-    let (_, body) = fetch(config, url, MAX_JSON).await?;
+async fn get_json(settings: &Settings, url: &str) -> Result<Value, AppError> {
+    let (_, body) = fetch(settings, url, MAX_JSON).await?;
     serde_json::from_slice(&body).map_err(|e| AppError::Upstream(format!("{url} did not answer JSON: {e}")))
 }
 
@@ -66,8 +55,8 @@ fn join(base: &url::Url, path_and_query: &str) -> Result<String, AppError> {
 
 /// The remote's nodeinfo (the last link of `/.well-known/nodeinfo`) must list
 /// `shareable_emoji_packs`.
-pub async fn check_shareable(config: &Config, base: &url::Url) -> Result<(), AppError> {
-    let links = get_json(config, &join(base, "/.well-known/nodeinfo")?).await?;
+pub async fn check_shareable(settings: &Settings, base: &url::Url) -> Result<(), AppError> {
+    let links = get_json(settings, &join(base, "/.well-known/nodeinfo")?).await?;
     let href = links
         .get("links")
         .and_then(Value::as_array)
@@ -76,7 +65,7 @@ pub async fn check_shareable(config: &Config, base: &url::Url) -> Result<(), App
         .and_then(Value::as_str)
         .ok_or_else(|| AppError::Upstream(NOT_SHAREABLE.into()))?
         .to_string();
-    let nodeinfo = get_json(config, &href).await?;
+    let nodeinfo = get_json(settings, &href).await?;
     let shareable = nodeinfo
         .pointer("/metadata/features")
         .and_then(Value::as_array)
@@ -93,9 +82,9 @@ fn encode(s: &str) -> String {
 }
 
 /// The remote's pack list page, as it answers it.
-pub async fn list(config: &Config, base: &url::Url, page: i64, page_size: i64) -> Result<Value, AppError> {
-    check_shareable(config, base).await?;
-    get_json(config, &join(base, &format!("/api/v1/pleroma/emoji/packs?page={page}&page_size={page_size}"))?).await
+pub async fn list(settings: &Settings, base: &url::Url, page: i64, page_size: i64) -> Result<Value, AppError> {
+    check_shareable(settings, base).await?;
+    get_json(settings, &join(base, &format!("/api/v1/pleroma/emoji/packs?page={page}&page_size={page_size}"))?).await
 }
 
 /// Where a pack is downloaded from, and the SHA-256 it must have.
@@ -126,15 +115,16 @@ fn source(remote_pack: &Value, base: &url::Url, name: &str) -> Result<Source, Ap
 /// archive (or the fallback-src) must match the SHA-256 the remote gave, and hold every file of
 /// the pack; only those files are taken, checked like uploads.
 pub async fn download(
-    config: &Config,
+    settings: &Settings,
     index: &std::sync::Arc<EmojiIndex>,
     base: &url::Url,
     name: &str,
     local_name: &str,
 ) -> Result<pack::Pack, AppError> {
-    check_shareable(config, base).await?;
+    let config = &settings.emoji;
+    check_shareable(settings, base).await?;
     let path = format!("/api/v1/pleroma/emoji/pack?name={}", encode(name));
-    let first = get_json(config, &join(base, &format!("{path}&page_size=0"))?).await?;
+    let first = get_json(settings, &join(base, &format!("{path}&page_size=0"))?).await?;
     let count = first.get("files_count").and_then(Value::as_u64).unwrap_or(0);
     if count > config.max_entries as u64 {
         return Err(AppError::BadRequest(format!(
@@ -142,14 +132,14 @@ pub async fn download(
             config.max_entries
         )));
     }
-    let remote_pack = get_json(config, &join(base, &format!("{path}&page_size={count}"))?).await?;
+    let remote_pack = get_json(settings, &join(base, &format!("{path}&page_size={count}"))?).await?;
     let files: BTreeMap<String, String> = remote_pack
         .get("files")
         .and_then(Value::as_object)
         .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
         .unwrap_or_default();
     let source = source(&remote_pack, base, name)?;
-    let (_, archive) = fetch(config, &source.url, config.max_archive_size).await?;
+    let (_, archive) = fetch(settings, &source.url, config.max_archive_size).await?;
     if !sha256_hex(&archive).eq_ignore_ascii_case(source.sha256.trim()) {
         return Err(AppError::Upstream("SHA256 for the pack doesn't match the one sent by the server".into()));
     }
@@ -178,9 +168,9 @@ pub async fn download(
 
 /// Pleroma's fallback-src check on PATCH: the archive must hold every file of the pack; its
 /// SHA-256 (upper-case hex) is what the metadata stores.
-pub async fn fallback_sha256(config: &Config, pack: &pack::Pack, url: &str) -> Result<String, AppError> {
-    let (_, archive) = fetch(config, url, config.max_archive_size).await?;
-    let names = super::archive::names(&archive, Limits::of(config))?;
+pub async fn fallback_sha256(settings: &Settings, pack: &pack::Pack, url: &str) -> Result<String, AppError> {
+    let (_, archive) = fetch(settings, url, settings.emoji.max_archive_size).await?;
+    let names = super::archive::names(&archive, Limits::of(&settings.emoji))?;
     if !pack.files.values().all(|f| names.contains(f)) {
         return Err(AppError::BadRequest("The fallback archive does not have all files specified in pack.json".into()));
     }

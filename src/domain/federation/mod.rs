@@ -1,17 +1,20 @@
 //! The minimum of ActivityPub the gateway speaks: the instance actor (`/internal/fetch`), the
 //! relay actor (`/relay`) and each local user's actor document, each with an RSA key generated
 //! once and kept in `instance_secrets`; WebFinger and host-meta; an inbox that verifies HTTP
-//! signatures (the sender's key fetched and cached in `remote_keys`); and signed deliveries.
+//! signatures (the sender's key fetched and cached in `remote_keys`, see [`keys`]); and signed
+//! deliveries. Every fetch and delivery goes through [`crate::outbound`].
 //! Relay follows live in [`relays`].
+pub mod keys;
 pub mod relays;
 pub mod signature;
 
-use chrono::Utc;
-use entity::{remote_key, user};
-use sea_orm::{sea_query::OnConflict, ConnectionTrait, EntityTrait, Set};
+use entity::user;
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
-use crate::{db::Db, error::AppError};
+pub use keys::{verify_request, InboxRefusal, KeyFetches};
+
+use crate::{config::Settings, db::Db, error::AppError, outbound};
 
 /// The media type of ActivityPub documents.
 pub const ACTIVITY_JSON: &str = "application/activity+json";
@@ -115,110 +118,47 @@ pub async fn user_document(db: &Db, base: &str, user: &user::Model) -> Result<Va
     }))
 }
 
-/// An HTTP client for federation: short timeouts, few redirects.
-pub fn client() -> Result<reqwest::Client, AppError> {
-    reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .user_agent(concat!("pleroma-gateway/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| AppError::Internal(e.to_string()))
-}
-
-/// Fetch an ActivityPub document, signed by the instance actor.
-pub async fn fetch_document(db: &Db, base: &str, url: &str) -> Result<Value, String> {
-    let parsed = url::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("{url}: not an http(s) URL"));
-    }
-    let (key, key_id) = local_key(db, base, LocalActor::Internal).await.map_err(|e| e.to_string())?;
-    let mut request = client().map_err(|e| e.to_string())?.get(parsed.clone()).header("accept", ACCEPT);
+/// Fetch an ActivityPub document, signed by the instance actor, through the outbound client
+/// (`[http]` limits and address rule).
+pub async fn fetch_document(db: &Db, settings: &Settings, url: &str) -> Result<Value, outbound::Error> {
+    let client = outbound::Client::new(settings, outbound::Limits::federation(settings))?;
+    let parsed = client.url(url)?;
+    let (key, key_id) = local_key(db, &settings.instance_url, LocalActor::Internal)
+        .await
+        .map_err(|e| outbound::Error::Failed(e.to_string()))?;
+    let mut request = client.get(parsed.clone()).header("accept", ACCEPT);
     for (name, value) in signature::sign(&key, &key_id, "GET", &parsed, None) {
         request = request.header(name, value);
     }
-    let response = request.send().await.map_err(|e| format!("{url}: {e}"))?;
-    if !response.status().is_success() {
-        return Err(format!("{url}: HTTP {}", response.status().as_u16()));
+    let response = request.send().await?;
+    if !(200..300).contains(&response.status()) {
+        return Err(outbound::Error::Failed(format!("{url}: HTTP {}", response.status())));
     }
-    response.json::<Value>().await.map_err(|e| format!("{url}: {e}"))
+    response.json().await
 }
 
 /// POST `activity` to `inbox`, signed by `actor`.
-pub async fn deliver(db: &Db, base: &str, actor: LocalActor, inbox: &str, activity: &Value) -> Result<(), String> {
-    let parsed = url::Url::parse(inbox).map_err(|e| format!("{inbox}: {e}"))?;
-    let (key, key_id) = local_key(db, base, actor).await.map_err(|e| e.to_string())?;
+pub async fn deliver(
+    db: &Db,
+    settings: &Settings,
+    actor: LocalActor,
+    inbox: &str,
+    activity: &Value,
+) -> Result<(), String> {
+    let client =
+        outbound::Client::new(settings, outbound::Limits::federation(settings)).map_err(|e| e.to_string())?;
+    let parsed = client.url(inbox).map_err(|e| e.to_string())?;
+    let (key, key_id) = local_key(db, &settings.instance_url, actor).await.map_err(|e| e.to_string())?;
     let body = serde_json::to_vec(activity).map_err(|e| e.to_string())?;
-    let mut request = client()
-        .map_err(|e| e.to_string())?
-        .post(parsed.clone())
-        .header("content-type", ACTIVITY_JSON)
-        .header("accept", ACCEPT);
+    let mut request = client.post(parsed.clone(), body.clone()).header("content-type", ACTIVITY_JSON).header("accept", ACCEPT);
     for (name, value) in signature::sign(&key, &key_id, "POST", &parsed, Some(&body)) {
         request = request.header(name, value);
     }
-    let response = request.body(body).send().await.map_err(|e| format!("{inbox}: {e}"))?;
-    if !response.status().is_success() {
-        return Err(format!("{inbox}: HTTP {}", response.status().as_u16()));
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    if !(200..300).contains(&response.status()) {
+        return Err(format!("{inbox}: HTTP {}", response.status()));
     }
     Ok(())
-}
-
-/// The public key PEM of `key_id`: from the cache, or fetched from its actor (and cached).
-/// `refresh` skips the cache (the key may have rotated).
-pub async fn remote_key(db: &Db, base: &str, key_id: &str, refresh: bool) -> Result<(String, String), String> {
-    if !refresh {
-        if let Ok(Some(row)) = remote_key::Entity::find_by_id(key_id.to_string()).one(&db.read).await {
-            return Ok((row.actor, row.public_key_pem));
-        }
-    }
-    let url = key_id.split('#').next().unwrap_or(key_id);
-    let document = fetch_document(db, base, url).await?;
-    // The key id may name the actor or the key object itself.
-    let key = if document.get("publicKeyPem").is_some() { document.clone() } else { document["publicKey"].clone() };
-    let pem = key["publicKeyPem"].as_str().ok_or("no publicKeyPem")?.to_string();
-    let actor = key["owner"].as_str().or(document["id"].as_str()).ok_or("no key owner")?.to_string();
-    let row = remote_key::ActiveModel {
-        key_id: Set(key_id.to_string()),
-        actor: Set(actor.clone()),
-        public_key_pem: Set(pem.clone()),
-        fetched_at: Set(Utc::now()),
-    };
-    remote_key::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(remote_key::Column::KeyId)
-                .update_columns([
-                    remote_key::Column::Actor,
-                    remote_key::Column::PublicKeyPem,
-                    remote_key::Column::FetchedAt,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(&db.write)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((actor, pem))
-}
-
-/// Verify a signed inbox request; the signer's actor id when the signature holds.
-pub async fn verify_request(
-    db: &Db,
-    base: &str,
-    headers: &axum::http::HeaderMap,
-    method: &str,
-    path_and_query: &str,
-    body: &[u8],
-) -> Result<String, String> {
-    let (parsed, string) = signature::prepare(headers, method, path_and_query, body).map_err(|r| format!("{r:?}"))?;
-    let (actor, pem) = remote_key(db, base, &parsed.key_id, false).await?;
-    if signature::verify(&pem, &string, &parsed.signature) {
-        return Ok(actor);
-    }
-    let (actor, pem) = remote_key(db, base, &parsed.key_id, true).await?;
-    if signature::verify(&pem, &string, &parsed.signature) {
-        Ok(actor)
-    } else {
-        Err("BadSignature".into())
-    }
 }
 
 /// Handle an activity whose signature held (`signer` is the signing actor): the `Accept` or

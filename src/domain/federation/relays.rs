@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::{deliver, fetch_document, LocalActor};
 use crate::{
+    config::Settings,
     db::Db,
     domain::moderation_log::{self, Action, Actor},
     error::AppError,
@@ -79,8 +80,8 @@ pub async fn follow(db: &Db, base: &str, admin: &Actor, url: &str) -> Result<rel
 }
 
 /// The inbox of a relay's actor document.
-async fn resolve_inbox(db: &Db, base: &str, actor: &str) -> Result<String, String> {
-    let document = fetch_document(db, base, actor).await?;
+async fn resolve_inbox(db: &Db, settings: &Settings, actor: &str) -> Result<String, String> {
+    let document = fetch_document(db, settings, actor).await.map_err(|e| e.to_string())?;
     document["endpoints"]["sharedInbox"]
         .as_str()
         .or(document["inbox"].as_str())
@@ -90,13 +91,13 @@ async fn resolve_inbox(db: &Db, base: &str, actor: &str) -> Result<String, Strin
 
 /// Stop following `url`: the relay must be reachable unless `force`. The `Undo` goes out in a
 /// job; the follow is gone at once.
-pub async fn unfollow(db: &Db, base: &str, admin: &Actor, url: &str, force: bool) -> Result<(), AppError> {
+pub async fn unfollow(db: &Db, settings: &Settings, admin: &Actor, url: &str, force: bool) -> Result<(), AppError> {
     let Some(row) = relay_follow::Entity::find().filter(relay_follow::Column::Actor.eq(url)).one(&db.read).await?
     else {
         return Err(AppError::NotFound(format!("not following {url}")));
     };
     if !force {
-        resolve_inbox(db, base, url).await.map_err(AppError::BadRequest)?;
+        resolve_inbox(db, settings, url).await.map_err(AppError::BadRequest)?;
     }
     let txn = db.begin().await?;
     relay_follow::Entity::delete_by_id(row.id).exec(&txn).await?;
@@ -120,7 +121,8 @@ fn follow_activity(base: &str, id: &str, relay: &str) -> Value {
 }
 
 /// Run a job of this module; `Err` is a failed attempt.
-pub async fn perform(db: &Db, base: &str, job: &entity::job::Model) -> Result<(), String> {
+pub async fn perform(db: &Db, settings: &Settings, job: &entity::job::Model) -> Result<(), String> {
+    let base = settings.instance_url.as_str();
     let relay = job.args["actor"].as_str().unwrap_or_default().to_string();
     match job.kind.as_str() {
         FOLLOW_JOB => {
@@ -135,9 +137,10 @@ pub async fn perform(db: &Db, base: &str, job: &entity::job::Model) -> Result<()
             if row.state != state::PENDING {
                 return Ok(());
             }
-            let outcome = match resolve_inbox(db, base, &relay).await {
+            let outcome = match resolve_inbox(db, settings, &relay).await {
                 Ok(inbox) => {
-                    deliver(db, base, LocalActor::Relay, &inbox, &follow_activity(base, &row.follow_id, &relay)).await
+                    let follow = follow_activity(base, &row.follow_id, &relay);
+                    deliver(db, settings, LocalActor::Relay, &inbox, &follow).await
                 }
                 Err(err) => Err(err),
             };
@@ -154,7 +157,7 @@ pub async fn perform(db: &Db, base: &str, job: &entity::job::Model) -> Result<()
         }
         UNDO_JOB => {
             let follow_id = job.args["follow_id"].as_str().unwrap_or_default();
-            let inbox = resolve_inbox(db, base, &relay).await?;
+            let inbox = resolve_inbox(db, settings, &relay).await?;
             let undo = json!({
                 "@context": "https://www.w3.org/ns/activitystreams",
                 "id": format!("{base}/activities/{}", crate::ids::flake_id()),
@@ -163,21 +166,22 @@ pub async fn perform(db: &Db, base: &str, job: &entity::job::Model) -> Result<()
                 "object": follow_activity(base, follow_id, &relay),
                 "to": [relay],
             });
-            deliver(db, base, LocalActor::Relay, &inbox, &undo).await
+            deliver(db, settings, LocalActor::Relay, &inbox, &undo).await
         }
         other => Err(format!("unknown job kind {other}")),
     }
 }
 
-/// A relay answered our `Follow` (`object` is the follow, by id or embedded).
+/// A relay answered our `Follow` (`object` is the follow, by id or embedded). An answer that
+/// does not name our follow's id changes nothing.
 pub async fn answered(db: &Db, relay: &str, object: &Value, accepted: bool) -> Result<(), AppError> {
     let Some(row) = relay_follow::Entity::find().filter(relay_follow::Column::Actor.eq(relay)).one(&db.read).await?
     else {
         return Ok(());
     };
     let follow_id = object.as_str().or_else(|| object["id"].as_str());
-    if follow_id.is_some_and(|id| id != row.follow_id) {
-        return Ok(()); // an answer to another follow
+    if follow_id != Some(row.follow_id.as_str()) {
+        return Ok(()); // no id, or an answer to another follow
     }
     let txn = db.write.begin().await?;
     let mut active: relay_follow::ActiveModel = row.into();

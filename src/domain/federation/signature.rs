@@ -1,19 +1,24 @@
 //! HTTP signatures (draft-cavage-http-signatures, `rsa-sha256`), as Pleroma, Mastodon and relays
 //! sign ActivityPub requests: the `Signature` header over `(request-target) host date digest`.
+//!
+//! Signing is randomised (RSA blinding, `RandomizedSigner`), so the timing of the private-key
+//! operation does not depend on the key alone (RUSTSEC-2023-0071).
 use base64::{engine::general_purpose::STANDARD, Engine};
 use rsa::{
     pkcs1::DecodeRsaPublicKey,
     pkcs1v15::{Signature, SigningKey, VerifyingKey},
     pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding},
-    signature::{SignatureEncoding, Signer, Verifier},
+    signature::{RandomizedSigner, SignatureEncoding, Verifier},
     RsaPrivateKey, RsaPublicKey,
 };
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 
-/// How far a signed request's `Date` may be from now (Mastodon's 12-hour window).
-pub const MAX_SKEW_SECS: i64 = 12 * 3600;
+/// How old a signed request's `Date` may be (Pleroma and Mastodon: 12 hours).
+pub const MAX_AGE_SECS: u64 = 12 * 3600;
+/// How far ahead of our clock a signed request's `Date` may be (Mastodon's clock skew margin).
+pub const MAX_AHEAD_SECS: u64 = 3600;
 
 /// A new 2048-bit key as PKCS#8 PEM.
 pub fn generate_pem() -> Result<String, AppError> {
@@ -67,7 +72,9 @@ pub fn sign(
         names.push_str(" digest");
         headers.push(("digest", digest));
     }
-    let signature = SigningKey::<Sha256>::new(key.clone()).sign(lines.join("\n").as_bytes());
+    // Blinded: `sign_with_rng` randomises the private-key operation (RUSTSEC-2023-0071).
+    let signature =
+        SigningKey::<Sha256>::new(key.clone()).sign_with_rng(&mut rsa::rand_core::OsRng, lines.join("\n").as_bytes());
     headers.push((
         "signature",
         format!(
@@ -87,21 +94,32 @@ pub struct SignatureHeader {
 }
 
 /// Parse `keyId="…",headers="…",signature="…"` (also behind `Authorization: Signature `).
+/// A parameter given twice, an algorithm other than `rsa-sha256`/`hs2019` or a missing
+/// `keyId`/`signature` is malformed.
 pub fn parse(value: &str) -> Option<SignatureHeader> {
     let value = value.strip_prefix("Signature ").unwrap_or(value);
-    let (mut key_id, mut headers, mut signature) = (None, None, None);
+    let (mut key_id, mut headers, mut signature, mut algorithm) = (None, None, None, None);
     for part in value.split(',') {
         let (name, raw) = part.trim().split_once('=')?;
         let raw = raw.trim().trim_matches('"');
-        match name.trim() {
-            "keyId" => key_id = Some(raw.to_string()),
-            "headers" => headers = Some(raw.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>()),
-            "signature" => signature = STANDARD.decode(raw).ok(),
-            _ => {}
+        let slot_taken = match name.trim() {
+            "keyId" => key_id.replace(raw.to_string()).is_some(),
+            "headers" => headers
+                .replace(raw.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>())
+                .is_some(),
+            "signature" => signature.replace(STANDARD.decode(raw).ok()?).is_some(),
+            "algorithm" => algorithm.replace(raw.to_lowercase()).is_some(),
+            _ => false,
+        };
+        if slot_taken {
+            return None; // which of the two would a verifier take?
         }
     }
+    if algorithm.is_some_and(|a| a != "rsa-sha256" && a != "hs2019") {
+        return None;
+    }
     Some(SignatureHeader {
-        key_id: key_id?,
+        key_id: key_id.filter(|k| !k.is_empty())?,
         headers: headers.unwrap_or_else(|| vec!["date".into()]),
         signature: signature?,
     })
@@ -112,64 +130,123 @@ pub fn parse(value: &str) -> Option<SignatureHeader> {
 pub enum Refusal {
     Unsigned,
     Malformed,
-    /// `date` (or `digest` on a request with a body) is not among the signed headers.
+    /// A header the signature must cover is not among the signed headers (or not sent).
     MissingHeader(&'static str),
     StaleDate,
     DigestMismatch,
     BadSignature,
 }
 
-/// Check what can be checked before the key is known: the signed headers cover `date` (and
-/// `digest` when there is a body), the date is recent, the digest matches the body. Returns the
-/// parsed header and the signing string.
+/// A signed request's header and the strings the signature may be over: with the query and,
+/// when there is one, without it (how older Pleroma and Mastodon sign `(request-target)`).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub header: SignatureHeader,
+    pub signing_strings: Vec<String>,
+}
+
+/// The headers every inbox signature must cover (Pleroma's `EnsureHostMatchesPlug` and
+/// `HTTPSignaturePlug`): the target and host so it cannot be replayed to another inbox, the
+/// date so it cannot be replayed later; and the digest when there is a body.
+const REQUIRED: [&str; 3] = ["(request-target)", "host", "date"];
+
+/// Check what can be checked before the key is known: one well-formed `Signature` header that
+/// covers `(request-target)`, `host`, `date` (and `digest` when there is a body), a date no
+/// older than 12 hours nor more than an hour ahead, a digest that matches the body. Returns the
+/// parsed header and the signing strings.
 pub fn prepare(
     headers: &axum::http::HeaderMap,
     method: &str,
     path_and_query: &str,
     body: &[u8],
-) -> Result<(SignatureHeader, String), Refusal> {
-    let value = headers
-        .get("signature")
-        .or_else(|| headers.get("authorization"))
-        .and_then(|v| v.to_str().ok())
-        .ok_or(Refusal::Unsigned)?;
-    let parsed = parse(value).ok_or(Refusal::Malformed)?;
-    if !parsed.headers.iter().any(|h| h == "date") {
-        return Err(Refusal::MissingHeader("date"));
-    }
-    let date = headers.get("date").and_then(|v| v.to_str().ok()).ok_or(Refusal::MissingHeader("date"))?;
-    let when = httpdate::parse_http_date(date).map_err(|_| Refusal::StaleDate)?;
-    let age = match std::time::SystemTime::now().duration_since(when) {
-        Ok(age) => age.as_secs() as i64,
-        Err(ahead) => ahead.duration().as_secs() as i64,
+) -> Result<Prepared, Refusal> {
+    let signatures: Vec<&str> = headers.get_all("signature").iter().filter_map(|v| v.to_str().ok()).collect();
+    let value = match signatures.as_slice() {
+        [one] => *one,
+        [] => headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.starts_with("Signature "))
+            .ok_or(Refusal::Unsigned)?,
+        _ => return Err(Refusal::Malformed),
     };
-    if age > MAX_SKEW_SECS {
+    let parsed = parse(value).ok_or(Refusal::Malformed)?;
+    let with_body = !body.is_empty() || matches!(method.to_ascii_uppercase().as_str(), "POST" | "PUT" | "PATCH");
+    for name in REQUIRED.into_iter().chain(with_body.then_some("digest")) {
+        if !parsed.headers.iter().any(|h| h == name) {
+            return Err(Refusal::MissingHeader(name));
+        }
+    }
+    let dates: Vec<&str> = headers.get_all("date").iter().filter_map(|v| v.to_str().ok()).collect();
+    let [date] = dates.as_slice() else { return Err(Refusal::MissingHeader("date")) };
+    let when = httpdate::parse_http_date(date).map_err(|_| Refusal::StaleDate)?;
+    let now = std::time::SystemTime::now();
+    let fresh = match now.duration_since(when) {
+        Ok(age) => age.as_secs() <= MAX_AGE_SECS,
+        Err(ahead) => ahead.duration().as_secs() <= MAX_AHEAD_SECS,
+    };
+    if !fresh {
         return Err(Refusal::StaleDate);
     }
-    if !body.is_empty() || method.eq_ignore_ascii_case("post") {
-        if !parsed.headers.iter().any(|h| h == "digest") {
-            return Err(Refusal::MissingHeader("digest"));
-        }
+    if with_body {
         let given = headers.get("digest").and_then(|v| v.to_str().ok()).ok_or(Refusal::DigestMismatch)?;
-        let matches = given.split(',').any(|d| d.trim() == digest(body));
-        if !matches {
+        let expected = digest(body);
+        if !given.split(',').any(|d| d.trim() == expected) {
             return Err(Refusal::DigestMismatch);
         }
     }
-    let mut lines = Vec::new();
-    for name in &parsed.headers {
-        if name == "(request-target)" {
-            lines.push(format!("(request-target): {} {path_and_query}", method.to_lowercase()));
-        } else {
-            let values: Vec<&str> =
-                headers.get_all(name.as_str()).iter().filter_map(|v| v.to_str().ok()).map(str::trim).collect();
-            if values.is_empty() {
-                return Err(Refusal::Malformed);
-            }
-            lines.push(format!("{name}: {}", values.join(", ")));
-        }
+    let mut targets = vec![path_and_query];
+    if let Some((path, _)) = path_and_query.split_once('?') {
+        targets.push(path);
     }
-    Ok((parsed, lines.join("\n")))
+    let mut signing_strings = Vec::new();
+    for target in targets {
+        let mut lines = Vec::new();
+        for name in &parsed.headers {
+            if name == "(request-target)" {
+                lines.push(format!("(request-target): {} {target}", method.to_lowercase()));
+            } else {
+                let values: Vec<&str> =
+                    headers.get_all(name.as_str()).iter().filter_map(|v| v.to_str().ok()).map(str::trim).collect();
+                if values.is_empty() {
+                    return Err(Refusal::MissingHeader("a signed header"));
+                }
+                lines.push(format!("{name}: {}", values.join(", ")));
+            }
+        }
+        signing_strings.push(lines.join("\n"));
+    }
+    Ok(Prepared { header: parsed, signing_strings })
+}
+
+/// Pleroma's `EnsureHostMatchesPlug`: exactly one `Host` header, naming this instance (its
+/// host, and its port when the header gives one).
+pub fn check_host(headers: &axum::http::HeaderMap, instance_url: &str) -> Result<(), &'static str> {
+    let hosts: Vec<&str> = headers.get_all("host").iter().filter_map(|v| v.to_str().ok()).collect();
+    let host = match hosts.as_slice() {
+        [host] if !host.trim().is_empty() => host.trim(),
+        [] | [_] => return Err("Host header not provided"),
+        _ => return Err("More than one Host header provided"),
+    };
+    let (name, port) = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((inner, after)) => (format!("[{inner}]"), after.strip_prefix(':')),
+            None => return Err("Host header does not match this instance"),
+        },
+        None => match host.rsplit_once(':') {
+            Some((name, port)) => (name.to_string(), Some(port)),
+            None => (host.to_string(), None),
+        },
+    };
+    let instance = url::Url::parse(instance_url).map_err(|_| "Host header does not match this instance")?;
+    let same_host = instance.host_str().is_some_and(|h| h.eq_ignore_ascii_case(&name));
+    // Without a port any is taken, as Pleroma does; with one it must be the instance's.
+    let same_port = port.is_none_or(|p| p.parse::<u16>().ok() == instance.port_or_known_default());
+    if same_host && same_port {
+        Ok(())
+    } else {
+        Err("Host header does not match this instance")
+    }
 }
 
 /// Whether `signature` over `signing_string` was made by the key in `pem`.
@@ -194,19 +271,90 @@ mod tests {
         for (name, value) in sign(&key, "http://a/actor#main-key", "POST", &url, Some(body)) {
             headers.insert(name, value.parse().unwrap());
         }
-        let (parsed, string) = prepare(&headers, "POST", "/inbox", body).unwrap();
+        let prepared = prepare(&headers, "POST", "/inbox", body).unwrap();
+        let (parsed, string) = (&prepared.header, &prepared.signing_strings[0]);
         assert_eq!(parsed.key_id, "http://a/actor#main-key");
-        assert!(verify(&public_pem(&key).unwrap(), &string, &parsed.signature));
+        assert!(verify(&public_pem(&key).unwrap(), string, &parsed.signature));
         // Another body: the digest no longer matches.
         assert_eq!(prepare(&headers, "POST", "/inbox", b"{}").unwrap_err(), Refusal::DigestMismatch);
         // Another key: refused.
         let other = private_key(&generate_pem().unwrap()).unwrap();
-        assert!(!verify(&public_pem(&other).unwrap(), &string, &parsed.signature));
+        assert!(!verify(&public_pem(&other).unwrap(), string, &parsed.signature));
         // A day-old date, an unsigned request.
         let old = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
         headers.insert("date", httpdate::fmt_http_date(old).parse().unwrap());
         assert_eq!(prepare(&headers, "POST", "/inbox", body).unwrap_err(), Refusal::StaleDate);
         headers.remove("signature");
         assert_eq!(prepare(&headers, "POST", "/inbox", body).unwrap_err(), Refusal::Unsigned);
+    }
+
+    fn signed_headers(fields: &str, date: std::time::SystemTime) -> axum::http::HeaderMap {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("host", "gw.example".parse().unwrap());
+        headers.insert("date", httpdate::fmt_http_date(date).parse().unwrap());
+        headers.insert("digest", digest(b"{}").parse().unwrap());
+        headers.insert("signature", format!("keyId=\"https://r.example/actor#main-key\",{fields}").parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn what_a_signature_must_cover_and_how_it_must_look() {
+        let now = std::time::SystemTime::now();
+        let all = r#"headers="(request-target) host date digest",signature="AAAA""#;
+        assert!(prepare(&signed_headers(all, now), "POST", "/inbox", b"{}").is_ok());
+        for (fields, missing) in [
+            (r#"headers="host date digest",signature="AAAA""#, "(request-target)"),
+            (r#"headers="(request-target) date digest",signature="AAAA""#, "host"),
+            (r#"headers="(request-target) host digest",signature="AAAA""#, "date"),
+            (r#"headers="(request-target) host date",signature="AAAA""#, "digest"),
+            (r#"signature="AAAA""#, "(request-target)"),
+        ] {
+            let refusal = prepare(&signed_headers(fields, now), "POST", "/inbox", b"{}").unwrap_err();
+            assert_eq!(refusal, Refusal::MissingHeader(missing), "{fields}");
+        }
+        for fields in [
+            r#"headers="(request-target) host date digest",signature="AAAA",signature="BBBB""#,
+            r#"headers="(request-target) host date digest",headers="date",signature="AAAA""#,
+            r#"algorithm="hmac-sha256",headers="(request-target) host date digest",signature="AAAA""#,
+            r#"headers="(request-target) host date digest""#,
+            r#"headers="(request-target) host date digest",signature="not base64!""#,
+        ] {
+            let refusal = prepare(&signed_headers(fields, now), "POST", "/inbox", b"{}").unwrap_err();
+            assert_eq!(refusal, Refusal::Malformed, "{fields}");
+        }
+        let mut two = signed_headers(all, now);
+        two.append("signature", "keyId=\"x\",signature=\"AAAA\"".parse().unwrap());
+        assert_eq!(prepare(&two, "POST", "/inbox", b"{}").unwrap_err(), Refusal::Malformed);
+        let hour = std::time::Duration::from_secs(3600);
+        let ahead = signed_headers(all, now + 2 * hour);
+        assert_eq!(prepare(&ahead, "POST", "/inbox", b"{}").unwrap_err(), Refusal::StaleDate);
+        assert!(prepare(&signed_headers(all, now + hour / 2), "POST", "/inbox", b"{}").is_ok());
+        assert!(prepare(&signed_headers(all, now - 11 * hour), "POST", "/inbox", b"{}").is_ok());
+        // With a query: the string with it first, then without it.
+        let prepared = prepare(&signed_headers(all, now), "POST", "/inbox?a=1", b"{}").unwrap();
+        assert!(prepared.signing_strings[0].starts_with("(request-target): post /inbox?a=1\n"));
+        assert!(prepared.signing_strings[1].starts_with("(request-target): post /inbox\n"));
+    }
+
+    #[test]
+    fn the_host_header_must_name_this_instance() {
+        let with = |hosts: &[&str]| {
+            let mut headers = axum::http::HeaderMap::new();
+            for host in hosts {
+                headers.append("host", host.parse().unwrap());
+            }
+            headers
+        };
+        assert_eq!(check_host(&with(&["gw.example"]), "https://gw.example"), Ok(()));
+        assert_eq!(check_host(&with(&["GW.example:443"]), "https://gw.example"), Ok(()));
+        assert_eq!(check_host(&with(&["127.0.0.1:4000"]), "http://127.0.0.1:4000"), Ok(()));
+        assert_eq!(check_host(&with(&["[::1]:4000"]), "http://[::1]:4000"), Ok(()));
+        let other = Err("Host header does not match this instance");
+        assert_eq!(check_host(&with(&["other.example"]), "https://gw.example"), other);
+        assert_eq!(check_host(&with(&["gw.example:8443"]), "https://gw.example"), other);
+        assert_eq!(check_host(&with(&["127.0.0.1:4001"]), "http://127.0.0.1:4000"), other);
+        assert_eq!(check_host(&with(&[]), "https://gw.example"), Err("Host header not provided"));
+        let two = with(&["gw.example", "gw.example"]);
+        assert_eq!(check_host(&two, "https://gw.example"), Err("More than one Host header provided"));
     }
 }

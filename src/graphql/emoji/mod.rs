@@ -118,8 +118,7 @@ impl EmojiQuery {
             return Err(AppError::BadRequest("page must be at least 1 and page_size at least 0".into()).into());
         }
         let base = remote::base_url(&url)?;
-        let config = &ctx.settings().emoji;
-        Ok(Json(remote::list(config, &base, i64::from(page), i64::from(page_size)).await?))
+        Ok(Json(remote::list(ctx.settings(), &base, i64::from(page), i64::from(page_size)).await?))
     }
 }
 
@@ -282,7 +281,7 @@ impl EmojiMutation {
         let mut metadata = input.metadata.0;
         if let Some(Value::String(src)) = metadata.get("fallback-src").cloned() {
             if current.metadata.get("fallback-src") != Some(&Value::String(src.clone())) {
-                let sha = remote::fallback_sha256(&ctx.settings().emoji, &current, &src).await?;
+                let sha = remote::fallback_sha256(ctx.settings(), &current, &src).await?;
                 metadata.insert("fallback-src-sha256".into(), Value::String(sha));
             }
         }
@@ -325,7 +324,7 @@ impl EmojiMutation {
             }
             .into());
         }
-        let pack = remote::download(&ctx.settings().emoji, &index, &base, &remote_name, &local).await?;
+        let pack = remote::download(ctx.settings(), &index, &base, &remote_name, &local).await?;
         Ok(payload(pack, ctx))
     }
 
@@ -358,7 +357,7 @@ impl EmojiMutation {
                 (name, bytes)
             }
             (None, Some(url)) => {
-                let (_, bytes) = remote::fetch(&config, url.trim(), config.max_file_size).await?;
+                let (_, bytes) = remote::fetch(ctx.settings(), url.trim(), config.max_file_size).await?;
                 (url_file_name(url.trim()), bytes)
             }
             (None, None) => return Err(AppError::BadRequest("Missing field: file.".into()).into()),

@@ -161,7 +161,7 @@ impl RelaysMutation {
         let admin = Actor::from(ctx.viewer().require_user()?);
         let url = input.relay_url.trim().to_string();
         let force = input.force.unwrap_or(false);
-        match domain::unfollow(ctx.db(), &ctx.settings().instance_url, &admin, &url, force).await {
+        match domain::unfollow(ctx.db(), ctx.settings(), &admin, &url, force).await {
             Ok(()) => Ok(UnfollowRelayPayload { relay_url: input.relay_url, unfollowed: true, error: None }),
             Err(err) => {
                 Ok(UnfollowRelayPayload { relay_url: input.relay_url, unfollowed: false, error: refusal(err)? })
