@@ -93,18 +93,22 @@ impl std::fmt::Display for Refusal {
 impl std::error::Error for Refusal {}
 
 fn refused_ip(host: &str, ip: IpAddr, why: &str) -> String {
-    format!(
-        "refused: {host} is {ip}, a {why} address (set [http] allow_private_addresses to reach private addresses)"
-    )
+    let hint = "set [http] allow_private_addresses to reach private addresses";
+    let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok();
+    if literal {
+        format!("refused: {ip} is a {why} address ({hint})")
+    } else {
+        format!("refused: {host} resolves to {ip}, a {why} address ({hint})")
+    }
 }
 
 /// Check a URL before it is requested: http(s), a host, and no literal non-public address.
 fn check_url(url: &url::Url, allow_private: bool) -> Result<(), String> {
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("refused: {url} is not an http(s) URL"));
+        return Err("refused: not an http(s) URL".into());
     }
     let ip = match url.host() {
-        None => return Err(format!("refused: {url} has no host")),
+        None => return Err("refused: no host".into()),
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
         Some(url::Host::Domain(_)) => return Ok(()), // checked by the resolver
@@ -149,6 +153,15 @@ impl Resolve for FilteringResolver {
     }
 }
 
+/// Whether a redirect to `next` may be followed after `requested` requests: within the
+/// limit, and `next` passes [`check_url`] (a name in it is checked by the resolver).
+fn redirect_verdict(next: &url::Url, requested: usize, max_redirects: usize, allow_private: bool) -> Result<(), String> {
+    if requested > max_redirects {
+        return Err(format!("refused: more than {max_redirects} redirects"));
+    }
+    check_url(next, allow_private).map_err(|reason| format!("redirect to {next} {reason}"))
+}
+
 /// The reqwest client for one `(allow_private, max_redirects)`, built once per process.
 fn shared_client(allow_private: bool, max_redirects: usize) -> Result<reqwest::Client, Error> {
     static CLIENTS: OnceLock<Mutex<HashMap<(bool, usize), reqwest::Client>>> = OnceLock::new();
@@ -158,12 +171,9 @@ fn shared_client(allow_private: bool, max_redirects: usize) -> Result<reqwest::C
         return Ok(client.clone());
     }
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > max_redirects {
-            return attempt.error(Refusal(format!("refused: more than {max_redirects} redirects")));
-        }
-        match check_url(attempt.url(), allow_private) {
+        match redirect_verdict(attempt.url(), attempt.previous().len(), max_redirects, allow_private) {
             Ok(()) => attempt.follow(),
-            Err(reason) => attempt.error(Refusal(format!("redirect {reason}"))),
+            Err(reason) => attempt.error(Refusal(reason)),
         }
     });
     let client = reqwest::Client::builder()
@@ -332,5 +342,18 @@ mod tests {
         assert!(ok("file:///etc/passwd", true).unwrap_err().contains("not an http(s) URL"));
         assert!(ok("gopher://example.org/", true).is_err());
         assert!(ok("http://127.0.0.1:4000/", true).is_ok());
+    }
+
+    #[test]
+    fn each_redirect_hop_is_checked() {
+        let next = |u: &str| url::Url::parse(u).unwrap();
+        assert_eq!(redirect_verdict(&next("https://example.org/b"), 1, 3, false), Ok(()));
+        for hop in ["http://127.0.0.1/", "http://[::1]:8080/", "http://169.254.169.254/", "http://10.0.0.1/"] {
+            let refused = redirect_verdict(&next(hop), 1, 3, false).unwrap_err();
+            assert!(refused.starts_with(&format!("redirect to {hop} refused:")), "{hop}: {refused}");
+            assert_eq!(redirect_verdict(&next(hop), 1, 3, true), Ok(()), "{hop}");
+        }
+        assert!(redirect_verdict(&next("file:///etc/passwd"), 1, 3, true).is_err());
+        assert!(redirect_verdict(&next("https://example.org/"), 4, 3, true).unwrap_err().contains("more than 3"));
     }
 }

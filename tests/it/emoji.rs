@@ -150,7 +150,7 @@ async fn refusals_follow_pleromas_order_on_every_guarded_route() {
 
 #[tokio::test]
 async fn a_pack_is_made_filled_renamed_archived_and_deleted() {
-    let app = TestApp::new().await;
+    let app = TestApp::with_settings(|s| s.http.allow_private_addresses = true).await;
     let token = app.admin_token().await;
     let [v1, legacy] = both_prefixes(PACK);
 
@@ -532,7 +532,7 @@ async fn a_second_gateway_downloads_a_shared_pack_and_refuses_tampered_ones() {
     let features = first.get("/nodeinfo/2.0.json", None).await.body["metadata"]["features"].clone();
     assert!(features.as_array().unwrap().contains(&json!("shareable_emoji_packs")));
 
-    let second = TestApp::new().await;
+    let second = TestApp::with_settings(|s| s.http.allow_private_addresses = true).await;
     let token = second.admin_token().await;
     let [remote_v1, remote_legacy] = both_prefixes("/api/v1/pleroma/emoji/packs/remote");
     let reply = second.get(&format!("{remote_v1}?url={}", first.base), Some(&token)).await;
@@ -632,6 +632,7 @@ async fn a_second_gateway_downloads_a_shared_pack_and_refuses_tampered_ones() {
 async fn a_new_fallback_src_is_checked_and_its_sha256_stored() {
     let app = TestApp::with_settings(|s| {
         s.emoji.fetch_timeout_secs = 1;
+        s.http.allow_private_addresses = true;
         s.emoji.max_archive_size = 4096;
     })
     .await;

@@ -90,7 +90,7 @@ async fn frontends_list_pleroma_defaults_on_both_prefixes() {
 
 #[tokio::test]
 async fn frontend_installed_from_a_zip_served_on_loopback() {
-    let app = TestApp::new().await;
+    let app = TestApp::with_settings(|s| s.http.allow_private_addresses = true).await;
     let token = app.admin_token().await;
     let build = zip_of(&[("dist/index.html", "<html>fe</html>"), ("dist/static/app.js", "app()"), ("README", "x")]);
     let other = zip_of(&[("build/index.html", "<html>custom</html>")]);
@@ -134,7 +134,7 @@ async fn frontend_installed_from_a_zip_served_on_loopback() {
 
 #[tokio::test]
 async fn hostile_frontend_archives_are_refused_with_nothing_written() {
-    let app = TestApp::new().await;
+    let app = TestApp::with_settings(|s| s.http.allow_private_addresses = true).await;
     let token = app.admin_token().await;
     let escape = zip_of(&[("dist/index.html", "ok"), ("../evil.txt", "escaped"), ("dist/../../evil2.txt", "x")]);
     let absolute = zip_of(&[("dist/index.html", "ok"), ("/tmp/pleroma-gateway-evil.txt", "absolute")]);

@@ -27,6 +27,7 @@ mod moderation_log;
 mod nicknames;
 mod oauth;
 mod oauth_apps;
+mod outbound;
 mod own_account;
 mod password_reset;
 mod purge;

@@ -40,6 +40,7 @@ async fn proxy_app() -> TestApp {
     TestApp::with_settings(|s| {
         s.media_proxy.enabled = true;
         s.media_proxy.max_body_length = 1024;
+        s.http.allow_private_addresses = true; // the file server is on loopback
     })
     .await
 }

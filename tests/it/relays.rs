@@ -48,8 +48,9 @@ async fn remote_actor(State(remote): State<Remote>) -> Json<Value> {
 async fn remote_inbox(State(remote): State<Remote>, headers: HeaderMap, body: Bytes) -> AxumStatus {
     let activity: Value = serde_json::from_slice(&body).unwrap();
     let valid = match signature::prepare(&headers, "POST", "/inbox", &body) {
-        Ok((parsed, string)) => {
-            // The gateway's key, as it publishes it (its configured URL is not where it listens).
+        Ok(prepared) => {
+            let (parsed, string) = (&prepared.header, &prepared.signing_strings[0]);
+            // The gateway's key, as it publishes it (its configured URL may not be where it listens).
             let url = parsed.key_id.replace("http://localhost:4000", &remote.gateway);
             let actor: Value = reqwest::Client::new()
                 .get(url)
@@ -60,7 +61,7 @@ async fn remote_inbox(State(remote): State<Remote>, headers: HeaderMap, body: By
                 .json()
                 .await
                 .unwrap();
-            signature::verify(actor["publicKey"]["publicKeyPem"].as_str().unwrap(), &string, &parsed.signature)
+            signature::verify(actor["publicKey"]["publicKeyPem"].as_str().unwrap(), string, &parsed.signature)
         }
         Err(_) => false,
     };
@@ -106,9 +107,15 @@ async fn last_log(app: &TestApp, token: &str) -> String {
     reply.body["items"][0]["message"].as_str().unwrap().to_string()
 }
 
+/// A gateway that federates with actors on loopback: its instance URL is where it listens (so
+/// the `Host` of requests to it is its own) and it may reach private addresses.
+async fn federating_app() -> TestApp {
+    TestApp::self_addressed(|s| s.http.allow_private_addresses = true).await
+}
+
 #[tokio::test]
 async fn relay_round_trip_with_signatures_both_ways() {
-    let app = TestApp::new().await;
+    let app = federating_app().await;
     let token = app.admin_token().await;
     let remote = remote_relay(&app).await;
     let actor = format!("{}/actor", remote.base);
@@ -129,7 +136,7 @@ async fn relay_round_trip_with_signatures_both_ways() {
     let (follow, valid) = remote.received.lock().unwrap()[0].clone();
     assert!(valid, "the Follow's signature holds against the published key");
     assert_eq!(follow["type"], "Follow");
-    assert_eq!(follow["actor"], "http://localhost:4000/relay");
+    assert_eq!(follow["actor"], format!("{}/relay", app.base));
     assert_eq!(follow["object"], actor);
 
     let accept = json!({
@@ -170,7 +177,7 @@ async fn relay_round_trip_with_signatures_both_ways() {
 
 #[tokio::test]
 async fn unreachable_relays_stay_pending_then_fail_and_need_force() {
-    let app = TestApp::new().await;
+    let app = TestApp::with_settings(|s| s.http.allow_private_addresses = true).await;
     let token = app.admin_token().await;
     let dead = "http://127.0.0.1:9/actor";
     let reply = app.request(Method::POST, V1, Some(&token), Some(json!({"relay_url": dead}))).await;
@@ -305,7 +312,7 @@ async fn actor_documents_webfinger_and_host_meta() {
 
 #[tokio::test]
 async fn rejected_follows_and_activities_signed_by_another_actor() {
-    let app = TestApp::new().await;
+    let app = federating_app().await;
     let token = app.admin_token().await;
     let remote = remote_relay(&app).await;
     let actor = format!("{}/actor", remote.base);
@@ -337,7 +344,7 @@ async fn rejected_follows_and_activities_signed_by_another_actor() {
 
 #[tokio::test]
 async fn inbox_refuses_a_body_that_does_not_match_its_digest() {
-    let app = TestApp::new().await;
+    let app = federating_app().await;
     let remote = remote_relay(&app).await;
     let url = url::Url::parse(&format!("{}/inbox", app.base)).unwrap();
     let key = signature::private_key(&remote.pem).unwrap();
@@ -348,4 +355,70 @@ async fn inbox_refuses_a_body_that_does_not_match_its_digest() {
     }
     let reply = request.body(r#"{"type":"Reject"}"#).send().await.unwrap();
     assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// A follow sent and pending: the app, an admin token, the remote relay and our Follow.
+async fn followed(app: &TestApp) -> (String, Remote, Value) {
+    let token = app.admin_token().await;
+    let remote = remote_relay(app).await;
+    let actor = format!("{}/actor", remote.base);
+    let reply = app.request(Method::POST, V1, Some(&token), Some(json!({"relay_url": actor}))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    app.run_jobs().await;
+    let follow = remote.received.lock().unwrap()[0].0.clone();
+    (token, remote, follow)
+}
+
+#[tokio::test]
+async fn accepts_that_do_not_name_our_follow_change_nothing() {
+    let app = federating_app().await;
+    let (token, remote, follow) = followed(&app).await;
+    let actor = format!("{}/actor", remote.base);
+    for object in [json!({"type": "Follow"}), json!(null), json!("https://elsewhere.example/activities/1"), json!({"id": 5})]
+    {
+        let accept = json!({"type": "Accept", "actor": actor, "object": object});
+        let reply = send_signed(&app, &remote, &remote.pem, "/relay/inbox", &accept).await;
+        assert_eq!(reply.status(), StatusCode::OK);
+        assert_eq!(relays(&app, V1, &token).await["relays"][0]["followed_back"], false, "{object}");
+    }
+    let accept = json!({"type": "Accept", "actor": actor, "object": {"id": follow["id"], "type": "Follow"}});
+    send_signed(&app, &remote, &remote.pem, "/relay/inbox", &accept).await;
+    assert_eq!(relays(&app, V1, &token).await["relays"][0]["followed_back"], true);
+}
+
+#[tokio::test]
+async fn a_key_on_another_origin_cannot_accept_for_the_relay() {
+    let app = federating_app().await;
+    let (token, remote, follow) = followed(&app).await;
+    // The attacker serves a key whose document names the relay's actor as its owner.
+    let attacker = remote_relay(&app).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let evil = format!("http://{}", listener.local_addr().unwrap());
+    let pem = attacker.pem.clone();
+    let (owner, key_url) = (format!("{}/actor", remote.base), format!("{evil}/key"));
+    let fetched = Arc::new(Mutex::new(0));
+    let count = fetched.clone();
+    let router = Router::new().route(
+        "/key",
+        get(move || {
+            let key = signature::private_key(&pem).unwrap();
+            *count.lock().unwrap() += 1;
+            let document =
+                json!({"id": key_url, "owner": owner, "publicKeyPem": signature::public_pem(&key).unwrap()});
+            async move { Json(document) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await.ok() });
+    let accept = json!({"type": "Accept", "actor": format!("{}/actor", remote.base), "object": follow["id"]});
+    let url = url::Url::parse(&format!("{}/relay/inbox", app.base)).unwrap();
+    let body = serde_json::to_vec(&accept).unwrap();
+    let key = signature::private_key(&attacker.pem).unwrap();
+    let mut request = reqwest::Client::new().post(url.clone()).header("content-type", "application/activity+json");
+    for (name, value) in signature::sign(&key, &format!("{evil}/key"), "POST", &url, Some(&body)) {
+        request = request.header(name, value);
+    }
+    let reply = request.body(body).send().await.unwrap();
+    assert_eq!(reply.status(), StatusCode::FORBIDDEN);
+    assert_eq!(*fetched.lock().unwrap(), 0, "the key on another origin was fetched");
+    assert_eq!(relays(&app, V1, &token).await["relays"][0]["followed_back"], false);
 }

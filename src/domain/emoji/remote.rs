@@ -29,7 +29,7 @@ pub fn base_url(raw: &str) -> Result<url::Url, AppError> {
 pub async fn fetch(settings: &Settings, url: &str, max: u64) -> Result<(Option<String>, Vec<u8>), AppError> {
     let failed = |e: &dyn std::fmt::Display| AppError::Upstream(format!("Failed to fetch {url}: {e}"));
     let refused = |e: outbound::Error| match e {
-        outbound::Error::Refused(reason) => AppError::BadRequest(format!("Invalid URL \"{url}\": {reason}")),
+        outbound::Error::Refused(reason) => AppError::BadRequest(format!("Invalid URL {reason}")),
         outbound::Error::TooLarge { .. } => {
             AppError::BadRequest(format!("{url} is larger than the limit of {max} bytes"))
         }
