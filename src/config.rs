@@ -651,6 +651,26 @@ mod tests {
     }
 
     #[test]
+    fn http_section_and_its_override() {
+        let dir = std::env::temp_dir().join(format!("gw-config-http-{}", rand::random::<u32>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("gateway.toml");
+        std::fs::write(&file, "[http]\nallow_private_addresses = true\nmax_redirects = 1\n").unwrap();
+        let load = |args: &[&str]| {
+            let cli = Cli::parse_from([&["gw", "--config", file.to_str().unwrap()], args].concat());
+            Settings::load(&cli.overrides).unwrap().http
+        };
+        if std::env::var_os("GATEWAY_HTTP_ALLOW_PRIVATE_ADDRESSES").is_none() {
+            let http = load(&[]);
+            assert!(http.allow_private_addresses);
+            assert_eq!((http.max_redirects, http.timeout_secs), (1, 10));
+        }
+        assert!(!load(&["--http-allow-private-addresses", "false"]).allow_private_addresses);
+        assert!(!Http::default().allow_private_addresses, "off by default");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn instance_url_follows_listen_unless_given() {
         if std::env::var_os("GATEWAY_INSTANCE_URL").is_some() || std::env::var_os("GATEWAY_LISTEN").is_some() {
             return;

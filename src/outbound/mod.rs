@@ -39,10 +39,7 @@ pub struct Limits {
 impl Limits {
     /// ActivityPub documents and deliveries (`[http] timeout_secs`, `max_body_length`).
     pub fn federation(settings: &Settings) -> Limits {
-        Limits {
-            timeout: Duration::from_secs(settings.http.timeout_secs),
-            max_body: settings.http.max_body_length,
-        }
+        Limits { timeout: Duration::from_secs(settings.http.timeout_secs), max_body: settings.http.max_body_length }
     }
 
     /// Remote media (`[media_proxy] timeout_secs`, `max_body_length`).
@@ -155,7 +152,12 @@ impl Resolve for FilteringResolver {
 
 /// Whether a redirect to `next` may be followed after `requested` requests: within the
 /// limit, and `next` passes [`check_url`] (a name in it is checked by the resolver).
-fn redirect_verdict(next: &url::Url, requested: usize, max_redirects: usize, allow_private: bool) -> Result<(), String> {
+fn redirect_verdict(
+    next: &url::Url,
+    requested: usize,
+    max_redirects: usize,
+    allow_private: bool,
+) -> Result<(), String> {
     if requested > max_redirects {
         return Err(format!("refused: more than {max_redirects} redirects"));
     }

@@ -75,11 +75,13 @@ fn anything(base: &str, path: &str) -> String {
             &json!({"id": format!("{base}/actor"), "inbox": format!("{base}/inbox")}).to_string(),
         ),
         "/cat.png" => respond("200 OK", "image/png", "\u{89}PNG"),
-        "/to-ftp" => "HTTP/1.1 302 Found\r\nlocation: ftp://example.org/x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-            .to_string(),
-        "/loop" => format!(
-            "HTTP/1.1 302 Found\r\nlocation: {base}/loop\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-        ),
+        "/to-ftp" => {
+            "HTTP/1.1 302 Found\r\nlocation: ftp://example.org/x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                .to_string()
+        }
+        "/loop" => {
+            format!("HTTP/1.1 302 Found\r\nlocation: {base}/loop\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        }
         _ => respond("200 OK", "application/json", "{}"),
     }
 }
@@ -111,6 +113,9 @@ async fn post_inbox(
     }
     request.body(body).send().await.unwrap()
 }
+
+/// A change to a request's headers.
+type Adjust = Box<dyn FnOnce(&mut Vec<(String, String)>)>;
 
 fn accept_from(base: &str) -> Value {
     json!({"type": "Accept", "actor": format!("{base}/actor"), "object": "http://x/activities/1"})
@@ -148,17 +153,32 @@ async fn inbox_requests_are_checked_before_any_key_is_fetched() {
             headers.push((name.to_string(), value));
         }
     };
-    let signature_over = |fields: &str| {
-        format!("keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"{fields}\",signature=\"AAAA\"")
-    };
+    let signature_over =
+        |fields: &str| format!("keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"{fields}\",signature=\"AAAA\"");
     let stale = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(13 * 3600));
     let ahead = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2 * 3600));
-    let cases: Vec<(Box<dyn FnOnce(&mut Vec<(String, String)>)>, StatusCode, &str)> = vec![
+    let cases: Vec<(Adjust, StatusCode, &str)> = vec![
         (Box::new(set("signature", signature_over("host date digest"))), StatusCode::UNAUTHORIZED, "no target"),
-        (Box::new(set("signature", signature_over("(request-target) date digest"))), StatusCode::UNAUTHORIZED, "no host"),
-        (Box::new(set("signature", signature_over("(request-target) host digest"))), StatusCode::UNAUTHORIZED, "no date"),
-        (Box::new(set("signature", signature_over("(request-target) host date"))), StatusCode::UNAUTHORIZED, "no digest"),
-        (Box::new(set("signature", "keyId=\"x\",keyId=\"y\",signature=\"AAAA\"".into())), StatusCode::UNAUTHORIZED, "twice"),
+        (
+            Box::new(set("signature", signature_over("(request-target) date digest"))),
+            StatusCode::UNAUTHORIZED,
+            "no host",
+        ),
+        (
+            Box::new(set("signature", signature_over("(request-target) host digest"))),
+            StatusCode::UNAUTHORIZED,
+            "no date",
+        ),
+        (
+            Box::new(set("signature", signature_over("(request-target) host date"))),
+            StatusCode::UNAUTHORIZED,
+            "no digest",
+        ),
+        (
+            Box::new(set("signature", "keyId=\"x\",keyId=\"y\",signature=\"AAAA\"".into())),
+            StatusCode::UNAUTHORIZED,
+            "twice",
+        ),
         (Box::new(set("date", stale)), StatusCode::UNAUTHORIZED, "stale"),
         (Box::new(set("date", ahead)), StatusCode::UNAUTHORIZED, "ahead"),
         (Box::new(set("digest", "SHA-256=AAAA".into())), StatusCode::UNAUTHORIZED, "digest"),
@@ -196,7 +216,8 @@ async fn relay_follows_refuse_loopback_unless_allowed() {
     let app = TestApp::new().await;
     let token = app.admin_token().await;
     let actor = format!("{}/actor", listener.base);
-    let reply = app.request(Method::POST, "/api/v1/pleroma/admin/relay", Some(&token), Some(json!({"relay_url": actor}))).await;
+    let reply =
+        app.request(Method::POST, "/api/v1/pleroma/admin/relay", Some(&token), Some(json!({"relay_url": actor}))).await;
     assert_eq!(reply.status, StatusCode::OK);
     app.run_jobs().await;
     let body = app.graphql(Some(&token), "{ relays { state lastError } }", json!({})).await;
@@ -204,7 +225,9 @@ async fn relay_follows_refuse_loopback_unless_allowed() {
     assert!(error.contains("refused") && error.contains("loopback"), "{error}");
     assert_eq!(listener.connections(), 0);
     // Unfollowing without force needs the relay: refused too.
-    let reply = app.request(Method::DELETE, "/api/v1/pleroma/admin/relay", Some(&token), Some(json!({"relay_url": actor}))).await;
+    let reply = app
+        .request(Method::DELETE, "/api/v1/pleroma/admin/relay", Some(&token), Some(json!({"relay_url": actor})))
+        .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(listener.connections(), 0);
 

@@ -374,7 +374,8 @@ async fn accepts_that_do_not_name_our_follow_change_nothing() {
     let app = federating_app().await;
     let (token, remote, follow) = followed(&app).await;
     let actor = format!("{}/actor", remote.base);
-    for object in [json!({"type": "Follow"}), json!(null), json!("https://elsewhere.example/activities/1"), json!({"id": 5})]
+    for object in
+        [json!({"type": "Follow"}), json!(null), json!("https://elsewhere.example/activities/1"), json!({"id": 5})]
     {
         let accept = json!({"type": "Accept", "actor": actor, "object": object});
         let reply = send_signed(&app, &remote, &remote.pem, "/relay/inbox", &accept).await;
@@ -403,8 +404,7 @@ async fn a_key_on_another_origin_cannot_accept_for_the_relay() {
         get(move || {
             let key = signature::private_key(&pem).unwrap();
             *count.lock().unwrap() += 1;
-            let document =
-                json!({"id": key_url, "owner": owner, "publicKeyPem": signature::public_pem(&key).unwrap()});
+            let document = json!({"id": key_url, "owner": owner, "publicKeyPem": signature::public_pem(&key).unwrap()});
             async move { Json(document) }
         }),
     );

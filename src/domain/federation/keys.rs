@@ -164,7 +164,8 @@ async fn fetch_key(
     fetches: &KeyFetches,
     key_id: &str,
 ) -> Result<(String, String), InboxRefusal> {
-    let (_, host, _) = origin(key_id).ok_or_else(|| InboxRefusal::Signature("the key id is not an http(s) URL".into()))?;
+    let (_, host, _) =
+        origin(key_id).ok_or_else(|| InboxRefusal::Signature("the key id is not an http(s) URL".into()))?;
     if !fetches.allow(&host, key_id) {
         return Err(InboxRefusal::KeyUnavailable);
     }
@@ -272,7 +273,8 @@ mod tests {
         // Another key id than the one listed.
         assert!(key_from_document(&actor, "https://r.example/actor#other").is_err());
         // A key object naming an owner elsewhere.
-        let key = json!({"id": "https://evil.example/key", "owner": "https://victim.example/actor", "publicKeyPem": "PEM"});
+        let key =
+            json!({"id": "https://evil.example/key", "owner": "https://victim.example/actor", "publicKeyPem": "PEM"});
         assert!(key_from_document(&key, "https://evil.example/key").unwrap_err().contains("origin"));
         let key = json!({"id": "https://r.example/key", "owner": "https://r.example/actor", "publicKeyPem": "PEM"});
         assert_eq!(key_from_document(&key, "https://r.example/key").unwrap().0, "https://r.example/actor");

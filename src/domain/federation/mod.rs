@@ -145,12 +145,12 @@ pub async fn deliver(
     inbox: &str,
     activity: &Value,
 ) -> Result<(), String> {
-    let client =
-        outbound::Client::new(settings, outbound::Limits::federation(settings)).map_err(|e| e.to_string())?;
+    let client = outbound::Client::new(settings, outbound::Limits::federation(settings)).map_err(|e| e.to_string())?;
     let parsed = client.url(inbox).map_err(|e| e.to_string())?;
     let (key, key_id) = local_key(db, &settings.instance_url, actor).await.map_err(|e| e.to_string())?;
     let body = serde_json::to_vec(activity).map_err(|e| e.to_string())?;
-    let mut request = client.post(parsed.clone(), body.clone()).header("content-type", ACTIVITY_JSON).header("accept", ACCEPT);
+    let mut request =
+        client.post(parsed.clone(), body.clone()).header("content-type", ACTIVITY_JSON).header("accept", ACCEPT);
     for (name, value) in signature::sign(&key, &key_id, "POST", &parsed, Some(&body)) {
         request = request.header(name, value);
     }

@@ -104,9 +104,7 @@ pub fn parse(value: &str) -> Option<SignatureHeader> {
         let raw = raw.trim().trim_matches('"');
         let slot_taken = match name.trim() {
             "keyId" => key_id.replace(raw.to_string()).is_some(),
-            "headers" => headers
-                .replace(raw.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>())
-                .is_some(),
+            "headers" => headers.replace(raw.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>()).is_some(),
             "signature" => signature.replace(STANDARD.decode(raw).ok()?).is_some(),
             "algorithm" => algorithm.replace(raw.to_lowercase()).is_some(),
             _ => false,
