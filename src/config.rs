@@ -290,6 +290,21 @@ pub struct Http {
     pub frontend_timeout_secs: u64,
 }
 
+impl Http {
+    /// The outbound client's rules.
+    pub fn policy(&self) -> crate::outbound::Policy {
+        crate::outbound::Policy {
+            allow_private_addresses: self.allow_private_addresses,
+            max_redirects: self.max_redirects,
+        }
+    }
+
+    /// Limits of ActivityPub fetches and deliveries.
+    pub fn federation_limits(&self) -> crate::outbound::Limits {
+        crate::outbound::Limits::new(self.timeout_secs, self.max_body_length)
+    }
+}
+
 impl Default for Http {
     fn default() -> Self {
         Http {

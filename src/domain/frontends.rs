@@ -240,8 +240,8 @@ async fn download(settings: &Settings, url: &str) -> AppResult<Vec<u8>> {
         crate::outbound::Error::TooLarge { .. } => AppError::BadRequest("The archive is too large".into()),
         other => AppError::BadRequest(format!("download: {other}")),
     };
-    let limits = crate::outbound::Limits::frontends(settings, MAX_ARCHIVE);
-    let client = crate::outbound::Client::new(settings, limits).map_err(failed)?;
+    let limits = crate::outbound::Limits::new(settings.http.frontend_timeout_secs, MAX_ARCHIVE);
+    let client = crate::outbound::Client::new(settings.http.policy(), limits).map_err(failed)?;
     let response = client.get(client.url(url).map_err(failed)?).send().await.map_err(failed)?;
     if response.status() != 200 {
         return Err(AppError::BadRequest(format!("download: HTTP {}", response.status())));

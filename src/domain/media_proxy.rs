@@ -183,7 +183,11 @@ pub async fn fetch(settings: &Settings, url: &str) -> Result<(String, Vec<u8>), 
         outbound::Error::TooLarge { .. } => FetchError::TooLarge,
         other => FetchError::Unreachable(other.to_string()),
     };
-    let client = outbound::Client::new(settings, outbound::Limits::media_proxy(settings)).map_err(failed)?;
+    let client = outbound::Client::new(
+        settings.http.policy(),
+        outbound::Limits::new(config.timeout_secs, config.max_body_length),
+    )
+    .map_err(failed)?;
     let response = client.get(client.url(url).map_err(failed)?).send().await.map_err(failed)?;
     if !(200..300).contains(&response.status()) {
         return Err(FetchError::Upstream(response.status()));

@@ -25,8 +25,6 @@ use std::{
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::config::Settings;
-
 /// What one use of the client may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -37,29 +35,18 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// ActivityPub documents and deliveries (`[http] timeout_secs`, `max_body_length`).
-    pub fn federation(settings: &Settings) -> Limits {
-        Limits { timeout: Duration::from_secs(settings.http.timeout_secs), max_body: settings.http.max_body_length }
+    /// `timeout_secs` in all, at most `max_body` bytes.
+    pub fn new(timeout_secs: u64, max_body: u64) -> Limits {
+        Limits { timeout: Duration::from_secs(timeout_secs), max_body }
     }
+}
 
-    /// Remote media (`[media_proxy] timeout_secs`, `max_body_length`).
-    pub fn media_proxy(settings: &Settings) -> Limits {
-        Limits {
-            timeout: Duration::from_secs(settings.media_proxy.timeout_secs),
-            max_body: settings.media_proxy.max_body_length,
-        }
-    }
-
-    /// Emoji pack listings, archives and files (`[emoji] fetch_timeout_secs`); the size limit
-    /// depends on what is fetched.
-    pub fn emoji(config: &crate::config::Emoji, max_body: u64) -> Limits {
-        Limits { timeout: Duration::from_secs(config.fetch_timeout_secs), max_body }
-    }
-
-    /// Frontend builds (`[http] frontend_timeout_secs`); the size limit is the archive's.
-    pub fn frontends(settings: &Settings, max_body: u64) -> Limits {
-        Limits { timeout: Duration::from_secs(settings.http.frontend_timeout_secs), max_body }
-    }
+/// The rules every use shares (`[http]`): whether non-public addresses may be reached, and
+/// how many redirects one request follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub allow_private_addresses: bool,
+    pub max_redirects: usize,
 }
 
 /// Why an outbound request gave nothing.
@@ -222,10 +209,10 @@ pub struct Client {
 }
 
 impl Client {
-    /// The client for `limits` under `settings`' `[http]` rules.
-    pub fn new(settings: &Settings, limits: Limits) -> Result<Client, Error> {
-        let allow_private = settings.http.allow_private_addresses;
-        Ok(Client { inner: shared_client(allow_private, settings.http.max_redirects)?, allow_private, limits })
+    /// The client for one use's `limits` under `policy`.
+    pub fn new(policy: Policy, limits: Limits) -> Result<Client, Error> {
+        let allow_private = policy.allow_private_addresses;
+        Ok(Client { inner: shared_client(allow_private, policy.max_redirects)?, allow_private, limits })
     }
 
     /// Parse and check `url` (http(s), a host, no literal non-public address).

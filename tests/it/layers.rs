@@ -1,11 +1,13 @@
 //! Arrows point only downward: rest (with the HTTP state) → graphql → auth → domain (with the
-//! settings it reads) → base (error, db, ids), with the application (app, main, seed) on top. A
-//! module that imports one above its own layer fails this test.
+//! settings it reads) → outbound (the one HTTP client) → base (error, db, ids), with the
+//! application (app, main, seed) on top. A module that imports one above its own layer fails
+//! this test.
 use std::{collections::BTreeSet, path::Path};
 
 /// Layers from the bottom; a module may import its own layer and any below it.
 const LAYERS: &[&[&str]] = &[
     &["error", "db", "ids", "jobs"],
+    &["outbound"],
     &["domain", "config"],
     &["auth"],
     &["graphql"],

@@ -35,7 +35,9 @@ pub async fn fetch(settings: &Settings, url: &str, max: u64) -> Result<(Option<S
         }
         outbound::Error::Failed(reason) => failed(&reason),
     };
-    let client = outbound::Client::new(settings, outbound::Limits::emoji(&settings.emoji, max)).map_err(refused)?;
+    let client =
+        outbound::Client::new(settings.http.policy(), outbound::Limits::new(settings.emoji.fetch_timeout_secs, max))
+            .map_err(refused)?;
     let response = client.get(client.url(url).map_err(refused)?).send().await.map_err(refused)?;
     if !(200..300).contains(&response.status()) {
         return Err(failed(&format!("the server answered {}", response.status())));

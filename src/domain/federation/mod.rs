@@ -121,7 +121,7 @@ pub async fn user_document(db: &Db, base: &str, user: &user::Model) -> Result<Va
 /// Fetch an ActivityPub document, signed by the instance actor, through the outbound client
 /// (`[http]` limits and address rule).
 pub async fn fetch_document(db: &Db, settings: &Settings, url: &str) -> Result<Value, outbound::Error> {
-    let client = outbound::Client::new(settings, outbound::Limits::federation(settings))?;
+    let client = outbound::Client::new(settings.http.policy(), settings.http.federation_limits())?;
     let parsed = client.url(url)?;
     let (key, key_id) = local_key(db, &settings.instance_url, LocalActor::Internal)
         .await
@@ -145,7 +145,8 @@ pub async fn deliver(
     inbox: &str,
     activity: &Value,
 ) -> Result<(), String> {
-    let client = outbound::Client::new(settings, outbound::Limits::federation(settings)).map_err(|e| e.to_string())?;
+    let client =
+        outbound::Client::new(settings.http.policy(), settings.http.federation_limits()).map_err(|e| e.to_string())?;
     let parsed = client.url(inbox).map_err(|e| e.to_string())?;
     let (key, key_id) = local_key(db, &settings.instance_url, actor).await.map_err(|e| e.to_string())?;
     let body = serde_json::to_vec(activity).map_err(|e| e.to_string())?;
