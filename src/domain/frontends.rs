@@ -2,7 +2,7 @@
 //! `<static_dir>/frontends/<name>/<ref>`, and installing a build from a zip archive.
 //!
 //! Installing runs as a durable job ([`INSTALL_FRONTEND`]). The archive (downloaded from the
-//! build URL, or read from a server-side file) is checked as a whole before anything is
+//! build URL, or read from a file in the frontend archive directory: [`archive_file`]) is checked as a whole before anything is
 //! written: every entry must be a plain file or directory with a relative name inside the
 //! archive (no `..`, no absolute paths, no symlinks), and the entries may not exceed
 //! [`MAX_ENTRIES`] nor unpack to more than [`MAX_UNPACKED`] bytes (each entry is read with that
@@ -19,6 +19,8 @@ use crate::{
     config::{FrontendEntry, Settings},
     error::{AppError, AppResult},
 };
+
+pub mod archive_file;
 
 /// Job kind: install one frontend build (`{"name", "ref", "build_url", "build_dir", "file"}`).
 pub const INSTALL_FRONTEND: &str = "install_frontend";
@@ -156,6 +158,10 @@ pub async fn enqueue_install<C: sea_orm::ConnectionTrait>(
     if build_dir.as_deref().is_some_and(|d| !relative_ok(d)) {
         return Err(AppError::BadRequest("Invalid build_dir".into()));
     }
+    // Checked here for a 400 that names the problem; the job checks again before reading.
+    if let Some(file) = &request.file {
+        archive_file::resolve(settings, file)?;
+    }
     let args = json!({
         "name": request.name,
         "ref": git_ref,
@@ -203,7 +209,7 @@ pub async fn perform_install(settings: &Settings, args: &Value) -> AppResult<()>
         return Err(AppError::Internal("install_frontend: invalid name or ref".into()));
     }
     let archive = match text("file") {
-        Some(file) => read_file(&file).await?,
+        Some(file) => archive_file::read(settings, &file, MAX_ARCHIVE).await?,
         None => {
             let url =
                 text("build_url").ok_or_else(|| AppError::BadRequest("No build_url given or configured".into()))?;
@@ -223,14 +229,6 @@ pub async fn perform_install(settings: &Settings, args: &Value) -> AppResult<()>
     })
     .await
     .map_err(AppError::internal)?
-}
-
-async fn read_file(file: &str) -> AppResult<Vec<u8>> {
-    let meta = tokio::fs::metadata(file).await.map_err(|e| AppError::BadRequest(format!("{file}: {e}")))?;
-    if meta.len() > MAX_ARCHIVE {
-        return Err(AppError::BadRequest("The archive is too large".into()));
-    }
-    tokio::fs::read(file).await.map_err(|e| AppError::BadRequest(format!("{file}: {e}")))
 }
 
 async fn download(url: &str) -> AppResult<Vec<u8>> {

@@ -121,8 +121,9 @@ async fn frontend_installed_from_a_zip_served_on_loopback() {
     let reply = app.get(LIST, Some(&token)).await;
     assert_eq!(reply.body, Value::Array(list.clone()));
 
-    // From a server-side file, replacing the installed ref.
-    let file = app.data_dir.join("upload.zip");
+    // From a server-side file in the frontend archive directory, replacing the installed ref.
+    std::fs::create_dir_all(app.data_dir.join("frontend_archives")).unwrap();
+    let file = app.data_dir.join("frontend_archives/upload.zip");
     std::fs::write(&file, zip_of(&[("dist/index.html", "<html>v2</html>")])).unwrap();
     let body = json!({"name": "pleroma-fe", "ref": "stable", "file": file.display().to_string()});
     let reply = app.request(Method::POST, INSTALL, Some(&token), Some(body)).await;
@@ -256,4 +257,105 @@ async fn a_zip_bomb_is_refused_before_anything_is_written() {
     // Under a cap it fits, it installs.
     pleroma_gateway::domain::frontends::install_archive(&bytes, &target, 8 << 20).unwrap();
     assert_eq!(files_under(&root), ["fe/r/index.html", "fe/r/zeros.bin"]);
+}
+
+/// `file` names an archive on the server: only a regular file inside the frontend archive
+/// directory (symlinks resolved), never the database's files. Each refusal is a 400 naming the
+/// problem, before any job runs, and nothing is written.
+#[tokio::test]
+async fn frontend_install_file_only_from_the_archive_directory() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let jobs = runner(&app);
+    let archives = app.data_dir.join("frontend_archives");
+    std::fs::create_dir_all(archives.join("sub")).unwrap();
+    let good = zip_of(&[("dist/index.html", "<html>good</html>")]);
+    std::fs::write(archives.join("good.zip"), &good).unwrap();
+    std::fs::write(app.data_dir.join("outside.zip"), &good).unwrap();
+    std::os::unix::fs::symlink(app.data_dir.join("outside.zip"), archives.join("link.zip")).unwrap();
+    std::os::unix::fs::symlink(&app.data_dir, archives.join("up")).unwrap();
+    // The database (SQLite's file, or on PostgreSQL the data directory's default one), also
+    // hard-linked into the archive directory under an innocent name.
+    let url = app.state.settings().database_url.clone();
+    let db_file = match url.strip_prefix("sqlite://") {
+        Some(rest) => std::path::PathBuf::from(rest.split('?').next().unwrap()),
+        None => {
+            std::fs::write(app.data_dir.join("gateway.db"), b"SQLite format 3\0").unwrap();
+            app.data_dir.join("gateway.db")
+        }
+    };
+    std::fs::hard_link(&db_file, archives.join("db.zip")).unwrap();
+    let db = db_file.display().to_string();
+    let outside = app.data_dir.join("outside.zip").display().to_string();
+    let dotted = archives.join("sub/../good.zip").display().to_string();
+    let cases: &[(&str, &str)] = &[
+        ("/etc/passwd", "is outside the frontend archive directory"),
+        (&dotted, "is outside the frontend archive directory"),
+        ("/proc/self/environ", "is outside the frontend archive directory"),
+        (&outside, "is outside the frontend archive directory"),
+        ("../outside.zip", "is outside the frontend archive directory"),
+        ("sub/../../outside.zip", "is outside the frontend archive directory"),
+        ("link.zip", "resolves outside the frontend archive directory"),
+        ("up/outside.zip", "resolves outside the frontend archive directory"),
+        (&db, "is outside the frontend archive directory"),
+        ("db.zip", "is one of the gateway's database files"),
+        ("sub", "is not a regular file"),
+        ("missing.zip", "is not in the frontend archive directory"),
+        ("bad\0.zip", "NUL"),
+        ("", "is not a file name"),
+    ];
+    for (i, (file, why)) in cases.iter().enumerate() {
+        let path = both_prefixes(INSTALL)[i % 2].clone();
+        let body = json!({"name": "pleroma-fe", "ref": "stable", "file": file});
+        let reply = app.request(Method::POST, &path, Some(&token), Some(body)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{file}: {}", reply.text);
+        let error = reply.body["error"].as_str().unwrap_or_default();
+        assert!(error.contains(why), "{file}: {error}");
+    }
+    // GraphQL refuses the same way.
+    let query =
+        "mutation($f: String) { installFrontend(input: {name: \"pleroma-fe\", ref: \"stable\", file: $f}) { jobId } }";
+    let body = app.graphql(Some(&token), query, json!({"f": "/etc/passwd"})).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("is outside"), "{body}");
+    assert_eq!(files_under(&app.data_dir.join("static")), Vec::<String>::new());
+    assert_eq!(files_under(&app.data_dir.join("tmp")), Vec::<String>::new());
+    // The database still takes and keeps writes.
+    let user = app.user("after").await;
+    assert_eq!(app.get(&format!("/api/v1/accounts/{}", user.id), None).await.status, StatusCode::OK);
+
+    // An archive in the directory installs, named relatively or absolutely.
+    let body = json!({"name": "pleroma-fe", "ref": "stable", "file": "good.zip"});
+    let reply = app.request(Method::POST, INSTALL, Some(&token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let installed = app.data_dir.join("static/frontends/pleroma-fe/stable/index.html");
+    assert_eq!(std::fs::read_to_string(installed).unwrap(), "<html>good</html>");
+    let absolute = archives.join("good.zip").display().to_string();
+    let body = json!({"name": "pleroma-fe", "ref": "v2", "file": absolute});
+    let reply = app.request(Method::POST, INSTALL, Some(&token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    jobs.stop().await;
+}
+
+/// An archive directory that holds the database (configured as the data directory itself)
+/// still never hands out the database's files.
+#[tokio::test]
+async fn frontend_install_file_never_reads_the_database() {
+    let app = TestApp::with_settings(|s| s.frontends.archive_dir = Some(s.data_dir.clone())).await;
+    let token = app.admin_token().await;
+    let url = app.state.settings().database_url.clone();
+    let mut names = vec!["gateway.db".to_string(), "gateway.db-wal".to_string(), "gateway.db-shm".to_string()];
+    for name in &names {
+        std::fs::write(app.data_dir.join(name), b"placeholder").unwrap();
+    }
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let db = std::path::Path::new(rest.split('?').next().unwrap());
+        names.push(db.file_name().unwrap().to_string_lossy().into_owned());
+    }
+    for name in &names {
+        let body = json!({"name": "pleroma-fe", "ref": "stable", "file": name});
+        let reply = app.request(Method::POST, INSTALL, Some(&token), Some(body)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name}: {}", reply.text);
+        assert_eq!(reply.body["error"], json!(format!("file \"{name}\" is one of the gateway's database files")));
+    }
+    assert_eq!(files_under(&app.data_dir.join("static")), Vec::<String>::new());
 }

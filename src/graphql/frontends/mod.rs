@@ -52,7 +52,8 @@ pub struct InstallFrontendInput {
     /// The ref to install (required when the configuration has none).
     #[graphql(name = "ref")]
     pub git_ref: Option<String>,
-    /// A zip archive on the server to install instead of downloading the build.
+    /// A zip archive on the server to install instead of downloading the build: a file inside
+    /// the frontend archive directory (`[frontends] archive_dir`), never the database's files.
     pub file: Option<String>,
     /// Where to download the build zip from (`${ref}` is replaced).
     pub build_url: Option<String>,
