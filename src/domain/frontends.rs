@@ -167,15 +167,9 @@ pub async fn enqueue_install<C: sea_orm::ConnectionTrait>(
         "build_dir": build_dir,
         "file": request.file,
     });
-    let id = crate::jobs::enqueue(conn, INSTALL_FRONTEND, args).await?;
-    // Pleroma tries an install once; a failure is reported, not retried.
-    use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
-    entity::job::Entity::update_many()
-        .col_expr(entity::job::Column::MaxAttempts, Expr::value(1))
-        .filter(entity::job::Column::Id.eq(id))
-        .exec(conn)
-        .await?;
-    Ok(id)
+    // Pleroma tries an install once; a failure is reported, not retried. (Set as the row is
+    // inserted: a runner claiming it before a later update would retry a failure.)
+    Ok(crate::jobs::enqueue_tried(conn, INSTALL_FRONTEND, args, 1).await?)
 }
 
 /// Wait (up to `timeout`) for job `id` to end; `Some(Ok(()))` completed, `Some(Err(why))`
