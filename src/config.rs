@@ -156,6 +156,9 @@ pub struct Frontends {
     /// The known frontends (`[[frontends.available]]`); without the key, Pleroma's defaults
     /// (`config/config.exs` `:frontends, :available`).
     pub available: Option<Vec<FrontendEntry>>,
+    /// The only directory an install's `file` may name an archive in (symlinks resolved);
+    /// default `<data_dir>/frontend_archives`. The database's files are refused even here.
+    pub archive_dir: Option<PathBuf>,
 }
 
 /// One known frontend.

@@ -79,7 +79,10 @@ async fn create<C: ConnectionTrait>(conn: &C, user: &user::Model) -> AppResult<b
     let rand = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     // Pleroma's `timestamps()` keep whole seconds.
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 0);
-    let name = format!("archive-{}-{}-{rand}.zip", user.nickname, now.format("%Y%m%dT%H%M%S"));
+    // The nickname only as far as it is a safe file name (it is one for local accounts today).
+    let nickname: String =
+        user.nickname.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-')).take(64).collect();
+    let name = format!("archive-{nickname}-{}-{rand}.zip", now.format("%Y%m%dT%H%M%S"));
     let row = backup::ActiveModel {
         user_id: Set(user.id.clone()),
         content_type: Set("application/zip".into()),

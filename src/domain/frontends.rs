@@ -2,23 +2,23 @@
 //! `<static_dir>/frontends/<name>/<ref>`, and installing a build from a zip archive.
 //!
 //! Installing runs as a durable job ([`INSTALL_FRONTEND`]). The archive (downloaded from the
-//! build URL, or read from a server-side file) is checked as a whole before anything is
-//! written: every entry must be a plain file or directory with a relative name inside the
-//! archive (no `..`, no absolute paths, no symlinks), and the entries may not exceed
-//! [`MAX_ENTRIES`] nor unpack to more than [`MAX_UNPACKED`] bytes (each entry is read with that
-//! cap, whatever its header claims). It is unpacked into a private temporary directory, and the
-//! build directory inside it (`dist` unless told) is then moved into place.
-use std::{
-    io::{Cursor, Read},
-    path::{Component, Path, PathBuf},
-};
+//! build URL, or read from a file in the frontend archive directory: [`archive_file`]) is
+//! checked as a whole before anything is written ([`safe_zip`]): every entry must be a plain file or directory with a relative name
+//! inside the archive (no `..`, no absolute paths, no symlinks, no name twice), and the entries
+//! may not exceed [`MAX_ENTRIES`] nor unpack to more than [`MAX_UNPACKED`] bytes (each entry is
+//! read with its declared size as cap). It is unpacked into a private temporary directory, and
+//! the build directory inside it (`dist` unless told) is then moved into place.
+use std::path::{Component, Path, PathBuf};
 
 use serde_json::{json, Value};
 
+use super::safe_zip;
 use crate::{
     config::{FrontendEntry, Settings},
     error::{AppError, AppResult},
 };
+
+pub mod archive_file;
 
 /// Job kind: install one frontend build (`{"name", "ref", "build_url", "build_dir", "file"}`).
 pub const INSTALL_FRONTEND: &str = "install_frontend";
@@ -156,6 +156,10 @@ pub async fn enqueue_install<C: sea_orm::ConnectionTrait>(
     if build_dir.as_deref().is_some_and(|d| !relative_ok(d)) {
         return Err(AppError::BadRequest("Invalid build_dir".into()));
     }
+    // Checked here for a 400 that names the problem; the job checks again before reading.
+    if let Some(file) = &request.file {
+        archive_file::resolve(settings, file)?;
+    }
     let args = json!({
         "name": request.name,
         "ref": git_ref,
@@ -163,27 +167,30 @@ pub async fn enqueue_install<C: sea_orm::ConnectionTrait>(
         "build_dir": build_dir,
         "file": request.file,
     });
-    let id = crate::jobs::enqueue(conn, INSTALL_FRONTEND, args).await?;
-    // Pleroma tries an install once; a failure is reported, not retried.
-    use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
-    entity::job::Entity::update_many()
-        .col_expr(entity::job::Column::MaxAttempts, Expr::value(1))
-        .filter(entity::job::Column::Id.eq(id))
-        .exec(conn)
-        .await?;
-    Ok(id)
+    // Pleroma tries an install once; a failure is reported, not retried. (Set as the row is
+    // inserted: a runner claiming it before a later update would retry a failure.)
+    Ok(crate::jobs::enqueue_tried(conn, INSTALL_FRONTEND, args, 1).await?)
 }
 
-/// Wait (up to `timeout`) for job `id` to end; `Some(true)` completed, `Some(false)` failed,
-/// `None` still queued or running.
-pub async fn wait_for(db: &crate::db::Db, id: i64, timeout: std::time::Duration) -> AppResult<Option<bool>> {
+/// Wait (up to `timeout`) for job `id` to end; `Some(Ok(()))` completed, `Some(Err(why))`
+/// failed (Pleroma's [`INSTALL_FAILED`] and the reason), `None` still queued or running.
+pub async fn wait_for(
+    db: &crate::db::Db,
+    id: i64,
+    timeout: std::time::Duration,
+) -> AppResult<Option<Result<(), String>>> {
     use sea_orm::EntityTrait;
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         let row = entity::job::Entity::find_by_id(id).one(&db.write).await?;
-        match row.as_ref().map(|j| j.state.as_str()) {
-            Some(crate::jobs::state::COMPLETED) | None => return Ok(Some(true)),
-            Some(crate::jobs::state::FAILED) => return Ok(Some(false)),
+        match row.as_ref().map(|j| (j.state.as_str(), j.last_error.as_deref())) {
+            Some((crate::jobs::state::COMPLETED, _)) | None => return Ok(Some(Ok(()))),
+            Some((crate::jobs::state::FAILED, reason)) => {
+                return Ok(Some(Err(match reason {
+                    Some(reason) if !reason.is_empty() => format!("{INSTALL_FAILED}: {reason}"),
+                    _ => INSTALL_FAILED.to_string(),
+                })))
+            }
             _ => {}
         }
         if tokio::time::Instant::now() >= deadline {
@@ -203,7 +210,7 @@ pub async fn perform_install(settings: &Settings, args: &Value) -> AppResult<()>
         return Err(AppError::Internal("install_frontend: invalid name or ref".into()));
     }
     let archive = match text("file") {
-        Some(file) => read_file(&file).await?,
+        Some(file) => archive_file::read(settings, &file, MAX_ARCHIVE).await?,
         None => {
             let url =
                 text("build_url").ok_or_else(|| AppError::BadRequest("No build_url given or configured".into()))?;
@@ -223,14 +230,6 @@ pub async fn perform_install(settings: &Settings, args: &Value) -> AppResult<()>
     })
     .await
     .map_err(AppError::internal)?
-}
-
-async fn read_file(file: &str) -> AppResult<Vec<u8>> {
-    let meta = tokio::fs::metadata(file).await.map_err(|e| AppError::BadRequest(format!("{file}: {e}")))?;
-    if meta.len() > MAX_ARCHIVE {
-        return Err(AppError::BadRequest("The archive is too large".into()));
-    }
-    tokio::fs::read(file).await.map_err(|e| AppError::BadRequest(format!("{file}: {e}")))
 }
 
 /// Download a build through the outbound client (`[http] frontend_timeout_secs`, at most
@@ -261,68 +260,55 @@ pub struct Target<'a> {
     pub build_dir: &'a str,
 }
 
-/// Check the whole archive (at most `max_unpacked` bytes unpacked), unpack it into a temporary
-/// directory under `tmp_parent`, and move its `build_dir` to `<root>/<name>/<ref>`.
+/// Check the whole archive ([`safe_zip::open`]: at most `max_unpacked` bytes unpacked), unpack
+/// it into a temporary directory under `tmp_parent` (removed on any error), and move its
+/// `build_dir` to `<root>/<name>/<ref>`; a ref installed before is replaced only once the new
+/// one is in place.
 pub fn install_archive(archive: &[u8], target: &Target<'_>, max_unpacked: u64) -> AppResult<()> {
     let Target { tmp_parent, root, name, git_ref, build_dir } = *target;
-    let bad = |m: &str| AppError::BadRequest(m.to_string());
-    let mut zip = zip::ZipArchive::new(Cursor::new(archive)).map_err(|e| bad(&format!("not a zip archive: {e}")))?;
-    if zip.len() > MAX_ENTRIES {
-        return Err(bad("too many entries"));
-    }
-    // Check every entry before writing anything.
-    let mut declared: u64 = 0;
-    for i in 0..zip.len() {
-        let entry = zip.by_index_raw(i).map_err(|e| bad(&format!("unreadable entry: {e}")))?;
-        let raw = entry.name().map_err(|e| bad(&format!("unreadable entry name: {e}")))?.to_string();
-        if entry.is_symlink() {
-            return Err(bad(&format!("symlink entry {raw}")));
-        }
-        if raw.starts_with('/') || raw.starts_with('\\') || raw.contains('\\') || raw.contains('\0') {
-            return Err(bad(&format!("absolute or unsafe entry {raw}")));
-        }
-        let ok = entry.enclosed_name().is_some_and(|p| p.components().all(|c| matches!(c, Component::Normal(_))));
-        if !ok || raw.split('/').any(|s| s == "..") {
-            return Err(bad(&format!("entry outside the archive {raw}")));
-        }
-        declared = declared.saturating_add(entry.size());
-        if declared > max_unpacked {
-            return Err(bad("the archive unpacks too large"));
-        }
-    }
+    let limits =
+        safe_zip::Limits { max_entries: MAX_ENTRIES, max_unpacked, max_file: max_unpacked, file_label: "file" };
+    let mut zip = safe_zip::open(archive, limits)?;
     std::fs::create_dir_all(tmp_parent).map_err(AppError::internal)?;
     let tmp = tempfile::Builder::new().prefix("frontend-").tempdir_in(tmp_parent).map_err(AppError::internal)?;
+    let entries = std::mem::take(&mut zip.entries);
     let mut written: u64 = 0;
-    for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| bad(&format!("unreadable entry: {e}")))?;
-        let Some(rel) = entry.enclosed_name() else { return Err(bad("entry outside the archive")) };
-        let path = tmp.path().join(rel);
-        if entry.is_dir() {
+    for entry in &entries {
+        let path = tmp.path().join(&entry.name);
+        if entry.is_dir {
             std::fs::create_dir_all(&path).map_err(AppError::internal)?;
             continue;
         }
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(AppError::internal)?;
         }
-        let mut out = std::fs::File::create(&path).map_err(AppError::internal)?;
-        // Read at most what is left of the budget (+1 to notice a lying header).
-        let budget = max_unpacked - written;
-        let copied =
-            std::io::copy(&mut (&mut entry).take(budget + 1), &mut out).map_err(|e| bad(&format!("unzip: {e}")))?;
-        written += copied;
+        // `create_new`: the checks made every name unique, so nothing is ever overwritten.
+        let mut out = std::fs::File::create_new(&path).map_err(AppError::internal)?;
+        written += zip.copy(entry, &mut out)?;
         if written > max_unpacked {
-            return Err(bad("the archive unpacks too large"));
+            return Err(AppError::BadRequest(format!(
+                "The archive unpacks to more than the limit of {max_unpacked} bytes"
+            )));
         }
     }
     let source = tmp.path().join(build_dir);
-    if !source.is_dir() {
-        return Err(bad(&format!("no {build_dir} directory in the archive")));
+    if !std::fs::symlink_metadata(&source).is_ok_and(|m| m.is_dir()) {
+        return Err(AppError::BadRequest(format!("The archive has no {build_dir} folder")));
     }
     let dest = root.join(name).join(git_ref);
     std::fs::create_dir_all(root.join(name)).map_err(AppError::internal)?;
-    if dest.exists() {
-        std::fs::remove_dir_all(&dest).map_err(AppError::internal)?;
+    // The old build is moved aside (into the temporary directory, removed with it) and put back
+    // if the new one cannot take its place.
+    let old = tmp.path().join(".previous");
+    let had_old = std::fs::symlink_metadata(&dest).is_ok();
+    if had_old {
+        std::fs::rename(&dest, &old).map_err(AppError::internal)?;
     }
-    std::fs::rename(&source, &dest).map_err(AppError::internal)?;
+    if let Err(e) = std::fs::rename(&source, &dest) {
+        if had_old {
+            let _ = std::fs::rename(&old, &dest);
+        }
+        return Err(AppError::internal(e));
+    }
     Ok(())
 }

@@ -90,7 +90,10 @@ pub async fn store(
         return Err(AppError::invalid("file", &format!("Unsupported file type: {content_type}")));
     }
     let id = crate::ids::flake_id();
-    let file_name = format!("{id}{}", extension(&new.filename));
+    // Anyone holding an upload's URL may read it (Pleroma's `UploadedMedia` serves /media/ to
+    // all), published or not: its name carries 128 random bits, so the URL cannot be guessed
+    // from the time-ordered id. The sender's file name gives only a sanitised extension.
+    let file_name = format!("{id}-{:032x}{}", rand::random::<u128>(), extension(&new.filename));
     let dir = super::statuses::uploads_dir(settings);
     let path = dir.join(&file_name);
     let mut source = new.file;

@@ -29,6 +29,7 @@ pub mod registration;
 pub mod relationships;
 pub mod reports;
 pub mod rules;
+pub mod safe_zip;
 pub mod secret;
 pub mod statuses;
 pub mod user_admin;

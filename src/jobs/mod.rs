@@ -53,6 +53,17 @@ pub const DEFAULT_MAX_ATTEMPTS: i32 = 5;
 
 /// Put a job on the queue, on `conn` (a transaction or a connection); returns its id.
 pub async fn enqueue<C: ConnectionTrait>(conn: &C, kind: &str, args: Value) -> Result<i64, DbErr> {
+    enqueue_tried(conn, kind, args, DEFAULT_MAX_ATTEMPTS).await
+}
+
+/// [`enqueue`] a job tried at most `max_attempts` times, set in the same insert (a runner may
+/// claim the row the moment it exists).
+pub async fn enqueue_tried<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    args: Value,
+    max_attempts: i32,
+) -> Result<i64, DbErr> {
     let now = Utc::now();
     let row = job::ActiveModel {
         queue: Set(DEFAULT_QUEUE.into()),
@@ -60,7 +71,7 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, kind: &str, args: Value) -> R
         args: Set(args),
         state: Set(state::AVAILABLE.into()),
         attempts: Set(0),
-        max_attempts: Set(DEFAULT_MAX_ATTEMPTS),
+        max_attempts: Set(max_attempts),
         run_at: Set(now),
         locked_until: Set(None),
         locked_by: Set(None),

@@ -385,7 +385,7 @@ async fn hostile_uploads_are_refused_with_nothing_written() {
     let traversal = zip_of(&[("ok.png", &png(1)), ("../../escape.png", &png(2))]);
     let reply = upload(&app, &files, &token, image_form("pack.zip", traversal, None)).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
-    assert!(reply.body["error"].as_str().unwrap().contains("outside the pack"), "{}", reply.text);
+    assert!(reply.body["error"].as_str().unwrap().contains("climbing out"), "{}", reply.text);
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     zip.add_symlink("link.png", "/etc/passwd", zip::write::SimpleFileOptions::default()).unwrap();
     let symlink = zip.finish().unwrap().into_inner();

@@ -121,8 +121,9 @@ async fn frontend_installed_from_a_zip_served_on_loopback() {
     let reply = app.get(LIST, Some(&token)).await;
     assert_eq!(reply.body, Value::Array(list.clone()));
 
-    // From a server-side file, replacing the installed ref.
-    let file = app.data_dir.join("upload.zip");
+    // From a server-side file in the frontend archive directory, replacing the installed ref.
+    std::fs::create_dir_all(app.data_dir.join("frontend_archives")).unwrap();
+    let file = app.data_dir.join("frontend_archives/upload.zip");
     std::fs::write(&file, zip_of(&[("dist/index.html", "<html>v2</html>")])).unwrap();
     let body = json!({"name": "pleroma-fe", "ref": "stable", "file": file.display().to_string()});
     let reply = app.request(Method::POST, INSTALL, Some(&token), Some(body)).await;
@@ -132,12 +133,38 @@ async fn frontend_installed_from_a_zip_served_on_loopback() {
     jobs.stop().await;
 }
 
+/// A zip of `(name, bytes)` entries, deflated; `raw` names are patched in after writing, so
+/// an archive can hold what the zip writer refuses to write (a name twice).
+fn zip_raw(entries: &[(&str, &[u8])], patch: Option<(&str, &str)>) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        zip.start_file(*name, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    let mut bytes = zip.finish().unwrap().into_inner();
+    if let Some((from, to)) = patch {
+        assert_eq!(from.len(), to.len());
+        let (from, to) = (from.as_bytes(), to.as_bytes());
+        let mut i = 0;
+        while i + from.len() <= bytes.len() {
+            if &bytes[i..i + from.len()] == from {
+                bytes[i..i + from.len()].copy_from_slice(to);
+            }
+            i += 1;
+        }
+    }
+    bytes
+}
+
+/// Every hostile archive is refused whole with a 400 naming the problem (after Pleroma's text),
+/// and nothing is written: no frontend, no escaped file, no leftovers. The archives are read
+/// from the archive directory, the same unpacking a download goes through.
 #[tokio::test]
 async fn hostile_frontend_archives_are_refused_with_nothing_written() {
     let app = TestApp::with_settings(|s| s.http.allow_private_addresses = true).await;
     let token = app.admin_token().await;
-    let escape = zip_of(&[("dist/index.html", "ok"), ("../evil.txt", "escaped"), ("dist/../../evil2.txt", "x")]);
-    let absolute = zip_of(&[("dist/index.html", "ok"), ("/tmp/pleroma-gateway-evil.txt", "absolute")]);
+    let ok: (&str, &[u8]) = ("dist/index.html", b"ok");
     let symlink = {
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         let options = zip::write::SimpleFileOptions::default();
@@ -146,29 +173,62 @@ async fn hostile_frontend_archives_are_refused_with_nothing_written() {
         zip.add_symlink("dist/passwd", "/etc/passwd", options).unwrap();
         zip.finish().unwrap().into_inner()
     };
-    let base = serve(vec![
-        ("/escape.zip", escape),
-        ("/absolute.zip", absolute),
-        ("/symlink.zip", symlink),
-        ("/garbage.zip", b"not a zip".to_vec()),
-    ])
-    .await;
+    let long = format!("dist/{}", "a".repeat(300));
+    let many: Vec<String> = (0..=20_000).map(|i| format!("dist/{i}")).collect();
+    let many: Vec<(&str, &[u8])> = many.iter().map(|n| (n.as_str(), &b""[..])).collect();
+    let zeros = vec![0u8; 4 << 20];
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("slip", zip_raw(&[ok, ("../evil.txt", b"x")], None), "a path climbing out with \"..\": ../evil.txt"),
+        ("nested", zip_raw(&[ok, ("dist/../../evil.txt", b"x")], None), "climbing out"),
+        ("inner", zip_raw(&[ok, ("dist/../dist/x", b"x")], None), "climbing out"),
+        ("absolute", zip_raw(&[ok, ("/tmp/pleroma-gateway-evil.txt", b"x")], None), "an absolute path"),
+        ("drive", zip_raw(&[ok, ("C:/evil.txt", b"x")], None), "an absolute path"),
+        ("backslash", zip_raw(&[ok, ("dist\\..\\..\\evil.txt", b"x")], None), "a name with a backslash"),
+        ("nul", zip_raw(&[ok, ("dist/aXb", b"x")], Some(("dist/aXb", "dist/a\0b"))), "a name with a NUL byte"),
+        ("empty", zip_raw(&[ok, ("dist//x", b"x")], None), "an empty or \".\" path segment"),
+        ("dot", zip_raw(&[ok, ("./dist/x", b"x")], None), "an empty or \".\" path segment"),
+        ("symlink", symlink, "a symbolic link: dist/passwd"),
+        ("twice", zip_raw(&[ok, ("dist/index.htmX", b"evil")], Some(("index.htmX", "index.html"))), "twice"),
+        ("file-folder", zip_raw(&[ok, ("dist/a", b"x"), ("dist/a/b", b"y")], None), "both as a file and as a folder"),
+        ("long", zip_raw(&[ok, (long.as_str(), b"x")], None), "a name too long"),
+        ("entries", zip_raw(&many, None), "more than the limit of 20000"),
+        ("bomb", zip_raw(&[ok, ("dist/zeros.bin", &zeros)], None), "compressed more than 100 to 1"),
+        ("no-dist", zip_raw(&[("build/index.html", b"x")], None), "no dist folder"),
+        ("garbage", b"not a zip".to_vec(), "Not a zip archive"),
+    ];
+    let archives = app.data_dir.join("frontend_archives");
+    std::fs::create_dir_all(&archives).unwrap();
     let jobs = runner(&app);
-    for (i, name) in ["escape", "absolute", "symlink", "garbage", "missing"].iter().enumerate() {
+    for (i, (name, bytes, why)) in cases.into_iter().enumerate() {
+        std::fs::write(archives.join(format!("{name}.zip")), bytes).unwrap();
         let path = both_prefixes(INSTALL)[i % 2].clone();
-        let body = json!({"name": "pleroma-fe", "ref": "bad", "build_url": format!("{base}/{name}.zip")});
+        let body = json!({"name": "pleroma-fe", "ref": "bad", "file": format!("{name}.zip")});
         let reply = app.request(Method::POST, &path, Some(&token), Some(body)).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name}: {}", reply.text);
-        assert_eq!(reply.body, json!({"error": FAILED}), "{name}");
+        let error = reply.body["error"].as_str().unwrap_or_default();
+        assert!(error.starts_with(&format!("{FAILED}: ")) && error.contains(why), "{name}: {error}");
     }
     jobs.stop().await;
-    // Nothing was written: no frontend, no escaped file, no leftovers.
     assert_eq!(files_under(&app.data_dir.join("static")), Vec::<String>::new());
     assert_eq!(files_under(&app.data_dir.join("tmp")), Vec::<String>::new());
     assert!(!app.data_dir.join("evil.txt").exists());
     assert!(!std::path::Path::new("/tmp/pleroma-gateway-evil.txt").exists());
     let reply = app.get(LIST, Some(&token)).await;
     assert_eq!(find(&reply.body, "pleroma-fe")["installed"], json!(false));
+}
+
+/// A download that fails is Pleroma's text and the reason.
+#[tokio::test]
+async fn a_failed_download_names_the_reason() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let base = serve(vec![]).await;
+    let jobs = runner(&app);
+    let body = json!({"name": "pleroma-fe", "ref": "bad", "build_url": format!("{base}/missing.zip")});
+    let reply = app.request(Method::POST, INSTALL, Some(&token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
+    assert!(reply.body["error"].as_str().unwrap_or_default().starts_with(&format!("{FAILED}: ")), "{}", reply.text);
+    jobs.stop().await;
 }
 
 #[tokio::test]
@@ -231,17 +291,18 @@ async fn configured_frontends_replace_the_defaults() {
 }
 
 #[tokio::test]
-async fn a_zip_bomb_is_refused_before_anything_is_written() {
+async fn archives_over_the_size_cap_are_refused_before_anything_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    // 4 MiB of zeros compress to a few KiB.
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file("dist/index.html", options).unwrap();
-    zip.write_all(b"ok").unwrap();
-    zip.start_file("dist/zeros.bin", options).unwrap();
-    zip.write_all(&vec![0u8; 4 << 20]).unwrap();
-    let bytes = zip.finish().unwrap().into_inner();
-    assert!(bytes.len() < 64 * 1024);
+    // 2 MiB that do not compress (a zip bomb's high ratio is refused on its own, above).
+    let mut noise = Vec::with_capacity(2 << 20);
+    let mut x: u32 = 0x9e37_79b9;
+    while noise.len() < 2 << 20 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        noise.extend_from_slice(&x.to_le_bytes());
+    }
+    let bytes = zip_raw(&[("dist/index.html", b"ok"), ("dist/noise.bin", &noise)], None);
     let (tmp, root) = (dir.path().join("tmp"), dir.path().join("frontends"));
     let target = pleroma_gateway::domain::frontends::Target {
         tmp_parent: &tmp,
@@ -251,9 +312,114 @@ async fn a_zip_bomb_is_refused_before_anything_is_written() {
         build_dir: "dist",
     };
     let err = pleroma_gateway::domain::frontends::install_archive(&bytes, &target, 1 << 20).unwrap_err();
-    assert!(err.to_string().contains("too large"), "{err}");
+    assert!(err.to_string().contains("size limit of 1048576 bytes"), "{err}");
     assert_eq!(files_under(dir.path()), Vec::<String>::new());
-    // Under a cap it fits, it installs.
+    // Under a cap it fits, it installs; installing again replaces it.
     pleroma_gateway::domain::frontends::install_archive(&bytes, &target, 8 << 20).unwrap();
-    assert_eq!(files_under(&root), ["fe/r/index.html", "fe/r/zeros.bin"]);
+    assert_eq!(files_under(&root), ["fe/r/index.html", "fe/r/noise.bin"]);
+    let other = zip_raw(&[("dist/index.html", b"v2")], None);
+    pleroma_gateway::domain::frontends::install_archive(&other, &target, 8 << 20).unwrap();
+    assert_eq!(files_under(&root), ["fe/r/index.html"]);
+    assert_eq!(files_under(&tmp), Vec::<String>::new());
+}
+
+/// `file` names an archive on the server: only a regular file inside the frontend archive
+/// directory (symlinks resolved), never the database's files. Each refusal is a 400 naming the
+/// problem, before any job runs, and nothing is written.
+#[tokio::test]
+async fn frontend_install_file_only_from_the_archive_directory() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let jobs = runner(&app);
+    let archives = app.data_dir.join("frontend_archives");
+    std::fs::create_dir_all(archives.join("sub")).unwrap();
+    let good = zip_of(&[("dist/index.html", "<html>good</html>")]);
+    std::fs::write(archives.join("good.zip"), &good).unwrap();
+    std::fs::write(app.data_dir.join("outside.zip"), &good).unwrap();
+    std::os::unix::fs::symlink(app.data_dir.join("outside.zip"), archives.join("link.zip")).unwrap();
+    std::os::unix::fs::symlink(&app.data_dir, archives.join("up")).unwrap();
+    // The database (SQLite's file, or on PostgreSQL the data directory's default one), also
+    // hard-linked into the archive directory under an innocent name.
+    let url = app.state.settings().database_url.clone();
+    let db_file = match url.strip_prefix("sqlite://") {
+        Some(rest) => std::path::PathBuf::from(rest.split('?').next().unwrap()),
+        None => {
+            std::fs::write(app.data_dir.join("gateway.db"), b"SQLite format 3\0").unwrap();
+            app.data_dir.join("gateway.db")
+        }
+    };
+    std::fs::hard_link(&db_file, archives.join("db.zip")).unwrap();
+    let db = db_file.display().to_string();
+    let outside = app.data_dir.join("outside.zip").display().to_string();
+    let dotted = archives.join("sub/../good.zip").display().to_string();
+    let cases: &[(&str, &str)] = &[
+        ("/etc/passwd", "is outside the frontend archive directory"),
+        (&dotted, "is outside the frontend archive directory"),
+        ("/proc/self/environ", "is outside the frontend archive directory"),
+        (&outside, "is outside the frontend archive directory"),
+        ("../outside.zip", "is outside the frontend archive directory"),
+        ("sub/../../outside.zip", "is outside the frontend archive directory"),
+        ("link.zip", "resolves outside the frontend archive directory"),
+        ("up/outside.zip", "resolves outside the frontend archive directory"),
+        (&db, "is outside the frontend archive directory"),
+        ("db.zip", "is one of the gateway's database files"),
+        ("sub", "is not a regular file"),
+        ("missing.zip", "is not in the frontend archive directory"),
+        ("bad\0.zip", "NUL"),
+        ("", "is not a file name"),
+    ];
+    for (i, (file, why)) in cases.iter().enumerate() {
+        let path = both_prefixes(INSTALL)[i % 2].clone();
+        let body = json!({"name": "pleroma-fe", "ref": "stable", "file": file});
+        let reply = app.request(Method::POST, &path, Some(&token), Some(body)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{file}: {}", reply.text);
+        let error = reply.body["error"].as_str().unwrap_or_default();
+        assert!(error.contains(why), "{file}: {error}");
+    }
+    // GraphQL refuses the same way.
+    let query =
+        "mutation($f: String) { installFrontend(input: {name: \"pleroma-fe\", ref: \"stable\", file: $f}) { jobId } }";
+    let body = app.graphql(Some(&token), query, json!({"f": "/etc/passwd"})).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("is outside"), "{body}");
+    assert_eq!(files_under(&app.data_dir.join("static")), Vec::<String>::new());
+    assert_eq!(files_under(&app.data_dir.join("tmp")), Vec::<String>::new());
+    // The database still takes and keeps writes.
+    let user = app.user("after").await;
+    assert_eq!(app.get(&format!("/api/v1/accounts/{}", user.id), None).await.status, StatusCode::OK);
+
+    // An archive in the directory installs, named relatively or absolutely.
+    let body = json!({"name": "pleroma-fe", "ref": "stable", "file": "good.zip"});
+    let reply = app.request(Method::POST, INSTALL, Some(&token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let installed = app.data_dir.join("static/frontends/pleroma-fe/stable/index.html");
+    assert_eq!(std::fs::read_to_string(installed).unwrap(), "<html>good</html>");
+    let absolute = archives.join("good.zip").display().to_string();
+    let body = json!({"name": "pleroma-fe", "ref": "v2", "file": absolute});
+    let reply = app.request(Method::POST, INSTALL, Some(&token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    jobs.stop().await;
+}
+
+/// An archive directory that holds the database (configured as the data directory itself)
+/// still never hands out the database's files.
+#[tokio::test]
+async fn frontend_install_file_never_reads_the_database() {
+    let app = TestApp::with_settings(|s| s.frontends.archive_dir = Some(s.data_dir.clone())).await;
+    let token = app.admin_token().await;
+    let url = app.state.settings().database_url.clone();
+    let mut names = vec!["gateway.db".to_string(), "gateway.db-wal".to_string(), "gateway.db-shm".to_string()];
+    for name in &names {
+        std::fs::write(app.data_dir.join(name), b"placeholder").unwrap();
+    }
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let db = std::path::Path::new(rest.split('?').next().unwrap());
+        names.push(db.file_name().unwrap().to_string_lossy().into_owned());
+    }
+    for name in &names {
+        let body = json!({"name": "pleroma-fe", "ref": "stable", "file": name});
+        let reply = app.request(Method::POST, INSTALL, Some(&token), Some(body)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name}: {}", reply.text);
+        assert_eq!(reply.body["error"], json!(format!("file \"{name}\" is one of the gateway's database files")));
+    }
+    assert_eq!(files_under(&app.data_dir.join("static")), Vec::<String>::new());
 }

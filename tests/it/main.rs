@@ -4,6 +4,7 @@
 mod common;
 
 mod announcements;
+mod archives;
 mod backups;
 mod bootstrap;
 mod chats;

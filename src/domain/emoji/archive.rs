@@ -3,11 +3,10 @@
 //! checked before anything is written.
 use std::{
     collections::{BTreeMap, BTreeSet},
-    io::{Cursor, Read, Write},
-    path::Component,
+    io::{Cursor, Write},
 };
 
-use crate::error::AppError;
+use crate::{domain::safe_zip, error::AppError};
 
 /// What one archive may hold.
 #[derive(Debug, Clone, Copy)]
@@ -45,91 +44,39 @@ pub fn build(files: &BTreeMap<String, Vec<u8>>) -> Result<Vec<u8>, AppError> {
     Ok(zip.finish().map_err(AppError::internal)?.into_inner())
 }
 
-fn bad(message: String) -> AppError {
-    AppError::BadRequest(message)
+impl Limits {
+    fn safe(self) -> safe_zip::Limits {
+        safe_zip::Limits {
+            max_entries: self.max_entries,
+            max_unpacked: self.max_unpacked,
+            max_file: self.max_file,
+            file_label: "emoji",
+        }
+    }
 }
 
 /// The entries named in `wanted` (all regular files when `None`), read into memory. The whole
-/// archive is checked first: entry count, symlinks, names that would leave the pack (absolute,
-/// `..`, backslashes), declared sizes; then each entry is read with its size capped, so an
-/// archive lying about its sizes cannot unpack past the limits.
+/// archive is checked first ([`safe_zip::open`]: entry count, symlinks, names that would leave
+/// the pack, names twice, declared sizes and compression ratios); then each entry is read with
+/// its size capped, so an archive lying about its sizes cannot unpack past the limits.
 pub fn read(
     bytes: &[u8],
     wanted: Option<&BTreeSet<String>>,
     limits: Limits,
 ) -> Result<BTreeMap<String, Vec<u8>>, AppError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| bad(format!("Not a zip archive: {e}")))?;
-    if zip.len() > limits.max_entries {
-        return Err(bad(format!(
-            "The archive has {} entries, more than the limit of {}",
-            zip.len(),
-            limits.max_entries
-        )));
-    }
-    let mut declared: u64 = 0;
-    let mut take = Vec::new();
-    for i in 0..zip.len() {
-        let entry = zip.by_index_raw(i).map_err(|e| bad(format!("Unreadable archive entry: {e}")))?;
-        let raw = entry.name().map_err(|e| bad(format!("Unreadable archive entry name: {e}")))?.to_string();
-        if entry.is_symlink() {
-            return Err(bad(format!("The archive holds a symbolic link: {raw}")));
-        }
-        let inside = entry.enclosed_name().is_some_and(|p| p.components().all(|c| matches!(c, Component::Normal(_))));
-        if raw.starts_with('/')
-            || raw.contains('\\')
-            || raw.contains('\0')
-            || raw.split('/').any(|s| s == "..")
-            || !inside
-        {
-            return Err(bad(format!("The archive holds a path outside the pack: {raw}")));
-        }
-        if entry.is_dir() {
-            continue;
-        }
-        if entry.size() > limits.max_file {
-            return Err(bad(format!(
-                "Archive entry {raw} is larger than the emoji size limit of {} bytes",
-                limits.max_file
-            )));
-        }
-        declared = declared.saturating_add(entry.size());
-        if declared > limits.max_unpacked {
-            return Err(bad(format!("The archive unpacks to more than the limit of {} bytes", limits.max_unpacked)));
-        }
-        if wanted.is_none_or(|w| w.contains(&raw)) {
-            take.push((i, raw));
-        }
-    }
+    let mut zip = safe_zip::open(bytes, limits.safe())?;
+    let entries = std::mem::take(&mut zip.entries);
     let mut out = BTreeMap::new();
-    let mut total: u64 = 0;
-    for (i, name) in take {
-        let entry = zip.by_index(i).map_err(|e| bad(format!("Unreadable archive entry: {e}")))?;
-        let mut data = Vec::new();
-        entry
-            .take(limits.max_file + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| bad(format!("Archive entry {name} cannot be unpacked: {e}")))?;
-        if data.len() as u64 > limits.max_file {
-            return Err(bad(format!(
-                "Archive entry {name} is larger than the emoji size limit of {} bytes",
-                limits.max_file
-            )));
-        }
-        total += data.len() as u64;
-        if total > limits.max_unpacked {
-            return Err(bad(format!("The archive unpacks to more than the limit of {} bytes", limits.max_unpacked)));
-        }
-        out.insert(name, data);
+    for entry in entries.iter().filter(|e| !e.is_dir && wanted.is_none_or(|w| w.contains(&e.name))) {
+        out.insert(entry.name.clone(), zip.read(entry)?);
     }
     Ok(out)
 }
 
 /// The names of the archive's regular files (for the fallback-src check), with the same checks.
 pub fn names(bytes: &[u8], limits: Limits) -> Result<BTreeSet<String>, AppError> {
-    let none = BTreeSet::new();
-    read(bytes, Some(&none), limits)?;
-    let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| bad(format!("Not a zip archive: {e}")))?;
-    Ok(zip.file_names().filter_map(Result::ok).filter(|n| !n.ends_with('/')).map(|n| n.to_string()).collect())
+    let zip = safe_zip::open(bytes, limits.safe())?;
+    Ok(zip.entries.iter().filter(|e| !e.is_dir).map(|e| e.name.clone()).collect())
 }
 
 #[cfg(test)]

@@ -185,7 +185,33 @@ pub fn load_for_files(index: &EmojiIndex, name: &str) -> AppResult<Pack> {
     load(index, name).ok_or_else(|| not_found(name))
 }
 
+/// Refuse a `file_name` (already a safe relative name) whose way into the pack passes a
+/// symbolic link, or a file where a folder is needed: writing through either would land
+/// outside the pack or fail half-way.
+fn check_way(pack: &Pack, file_name: &str) -> AppResult<()> {
+    let segments: Vec<&str> = file_name.split('/').collect();
+    let mut path = pack.path.clone();
+    for (i, segment) in segments.iter().enumerate() {
+        path.push(segment);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else { return Ok(()) };
+        let last = i + 1 == segments.len();
+        if meta.file_type().is_symlink() {
+            return Err(AppError::BadRequest(format!(
+                "Invalid file name \"{file_name}\": \"{segment}\" in the pack is a symbolic link"
+            )));
+        }
+        if !last && !meta.is_dir() {
+            return Err(conflict(format!("Invalid file name \"{file_name}\": \"{segment}\" in the pack is a file")));
+        }
+        if last && meta.is_dir() {
+            return Err(conflict(format!("Invalid file name \"{file_name}\": it is a folder in the pack")));
+        }
+    }
+    Ok(())
+}
+
 fn write_file(pack: &Pack, file_name: &str, bytes: &[u8]) -> AppResult<()> {
+    check_way(pack, file_name)?;
     let path = pack.path.join(file_name);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io("create a pack subdirectory"))?;
@@ -245,11 +271,52 @@ pub fn add_zip(index: &EmojiIndex, mut pack: Pack, zip: &[u8], limits: archive::
         check_image(path, bytes, limits.max_file)?;
         adding.push((shortcode.to_string(), path.clone(), bytes));
     }
-    for (shortcode, path, bytes) in adding {
-        write_file(&pack, &path, bytes)?;
+    for (_, path, _) in &adding {
+        if pack.files.values().any(|f| f == path) {
+            return Err(conflict(format!("A file named \"{path}\" is already in the pack")));
+        }
+        check_way(&pack, path)?;
+    }
+    // Staged in a hidden folder of the pack (never loaded or served), then moved into place;
+    // on any error what was moved is taken back and the staging folder removed.
+    let staging =
+        tempfile::Builder::new().prefix(".zip-").tempdir_in(&pack.path).map_err(io("stage the zip's files"))?;
+    for (i, (_, _, bytes)) in adding.iter().enumerate() {
+        std::fs::write(staging.path().join(i.to_string()), bytes).map_err(io("stage the zip's files"))?;
+    }
+    let mut placed: Vec<PathBuf> = Vec::new();
+    let mut created: Vec<PathBuf> = Vec::new();
+    let mut place = || -> AppResult<()> {
+        for (i, (_, path, _)) in adding.iter().enumerate() {
+            let target = pack.path.join(path);
+            let mut missing: Vec<PathBuf> =
+                target.ancestors().skip(1).take_while(|a| !a.exists()).map(Path::to_path_buf).collect();
+            missing.reverse();
+            for dir in missing {
+                std::fs::create_dir(&dir).map_err(io("create a pack subdirectory"))?;
+                created.push(dir);
+            }
+            std::fs::rename(staging.path().join(i.to_string()), &target).map_err(io("write an emoji file"))?;
+            placed.push(target);
+        }
+        let mut updated = pack.clone();
+        for (shortcode, path, _) in &adding {
+            updated.files.insert(shortcode.clone(), path.clone());
+        }
+        save(&updated)
+    };
+    if let Err(e) = place() {
+        for file in &placed {
+            let _ = std::fs::remove_file(file);
+        }
+        for dir in created.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+        return Err(e);
+    }
+    for (shortcode, path, _) in adding {
         pack.files.insert(shortcode, path);
     }
-    save(&pack)?;
     index.reload();
     Ok(pack)
 }
@@ -303,6 +370,7 @@ pub fn update_file(
     }
     check_new(new_shortcode, new_file_name)?;
     if file_name != new_file_name {
+        check_way(&pack, new_file_name)?;
         let target = pack.path.join(new_file_name);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(io("create a pack subdirectory"))?;

@@ -52,7 +52,8 @@ pub struct InstallFrontendInput {
     /// The ref to install (required when the configuration has none).
     #[graphql(name = "ref")]
     pub git_ref: Option<String>,
-    /// A zip archive on the server to install instead of downloading the build.
+    /// A zip archive on the server to install instead of downloading the build: a file inside
+    /// the frontend archive directory (`[frontends] archive_dir`), never the database's files.
     pub file: Option<String>,
     /// Where to download the build zip from (`${ref}` is replaced).
     pub build_url: Option<String>,
@@ -96,9 +97,10 @@ pub struct FrontendsMutation;
 impl FrontendsMutation {
     /// Install a frontend build (Pleroma's `Pleroma.Frontend.install`) through a durable job,
     /// waiting up to two minutes for it: the archive is downloaded (or read from `file`),
-    /// checked whole (no `..`, absolute or symlink entries, size caps) and its build directory
-    /// moved to `frontends/<name>/<ref>`. A failed install is `BAD_REQUEST` with Pleroma's text
-    /// `Could not download or unzip the frontend`; no ref given or configured is `BAD_REQUEST`.
+    /// checked whole (no `..`, absolute, symlink or repeated entries, size and ratio caps) and
+    /// its build directory moved to `frontends/<name>/<ref>`. A failed install is
+    /// `BAD_REQUEST` with Pleroma's text `Could not download or unzip the frontend`, then `: `
+    /// and the reason; no ref given or configured is `BAD_REQUEST`.
     async fn install_frontend(
         &self,
         ctx: &Context<'_>,
@@ -113,8 +115,8 @@ impl FrontendsMutation {
         };
         let job_id = frontends::enqueue_install(&ctx.db().write, ctx.settings(), request).await?;
         let finished = match frontends::wait_for(ctx.db(), job_id, INSTALL_WAIT).await? {
-            Some(true) => true,
-            Some(false) => return Err(AppError::BadRequest(frontends::INSTALL_FAILED.into()).into()),
+            Some(Ok(())) => true,
+            Some(Err(why)) => return Err(AppError::BadRequest(why).into()),
             None => false,
         };
         Ok(InstallFrontendPayload { frontends: list(ctx), job_id, finished })
