@@ -8,6 +8,9 @@ use serde::Deserialize;
 
 use crate::domain::privileges::Privilege;
 
+mod http_server;
+pub use http_server::HttpServer;
+
 /// Values given on the command line or in the environment (clap fills both).
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct Overrides {
@@ -45,6 +48,7 @@ struct FileConfig {
     frontends: Frontends,
     media_proxy: MediaProxy,
     emoji: Emoji,
+    http_server: HttpServer,
     /// Settings saved through the API apply over the file's (Pleroma's `configurable_from_database`).
     configurable_from_database: Option<bool>,
     frontend_configurations: FrontendConfigurations,
@@ -67,6 +71,8 @@ pub struct Settings {
     pub frontends: Frontends,
     pub media_proxy: MediaProxy,
     pub emoji: Emoji,
+    /// `[http_server]`: connection timeouts and caps.
+    pub http_server: HttpServer,
     /// Settings saved through the API apply over the file's (default on).
     pub configurable_from_database: bool,
     /// Pleroma's `:frontend_configurations` (`GET /api/pleroma/frontend_configurations`).
@@ -449,6 +455,7 @@ impl Settings {
             .to_string();
         url::Url::parse(&instance_url).map_err(|e| format!("invalid instance URL {instance_url}: {e}"))?;
         file.rate_limit.validate()?;
+        file.http_server.check()?;
         Ok(Settings {
             listen,
             database_url,
@@ -463,6 +470,7 @@ impl Settings {
             frontends: file.frontends,
             media_proxy: file.media_proxy,
             emoji: file.emoji,
+            http_server: file.http_server,
             configurable_from_database: file.configurable_from_database.unwrap_or(true),
             frontend_configurations: file.frontend_configurations,
             config_file: overrides.config_file.clone(),
@@ -485,6 +493,7 @@ impl Settings {
             frontends: Frontends::default(),
             media_proxy: MediaProxy::default(),
             emoji: Emoji::default(),
+            http_server: HttpServer::default(),
             configurable_from_database: true,
             frontend_configurations: FrontendConfigurations::default(),
             config_file: None,
@@ -498,6 +507,8 @@ impl Settings {
             instance_url: base.instance_url.clone(),
             configurable_from_database: base.configurable_from_database,
             config_file: base.config_file.clone(),
+            // Read once, when the server starts.
+            http_server: base.http_server.clone(),
             ..Settings::for_database(&base.database_url, &base.data_dir)
         }
     }
