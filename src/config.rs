@@ -8,6 +8,9 @@ use serde::Deserialize;
 
 use crate::domain::privileges::Privilege;
 
+mod http_server;
+pub use http_server::HttpServer;
+
 /// Values given on the command line or in the environment (clap fills both).
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct Overrides {
@@ -54,6 +57,7 @@ struct FileConfig {
     media_proxy: MediaProxy,
     emoji: Emoji,
     http: Http,
+    http_server: HttpServer,
     /// Settings saved through the API apply over the file's (Pleroma's `configurable_from_database`).
     configurable_from_database: Option<bool>,
     frontend_configurations: FrontendConfigurations,
@@ -78,6 +82,8 @@ pub struct Settings {
     pub emoji: Emoji,
     /// Outbound requests (`outbound`): the address rule, redirects, federation limits.
     pub http: Http,
+    /// `[http_server]`: connection timeouts and caps.
+    pub http_server: HttpServer,
     /// Settings saved through the API apply over the file's (default on).
     pub configurable_from_database: bool,
     /// Pleroma's `:frontend_configurations` (`GET /api/pleroma/frontend_configurations`).
@@ -511,6 +517,7 @@ impl Settings {
         if let Some(allow) = overrides.http_allow_private_addresses {
             http.allow_private_addresses = allow;
         }
+        file.http_server.check()?;
         Ok(Settings {
             listen,
             database_url,
@@ -526,6 +533,7 @@ impl Settings {
             media_proxy: file.media_proxy,
             emoji: file.emoji,
             http,
+            http_server: file.http_server,
             configurable_from_database: file.configurable_from_database.unwrap_or(true),
             frontend_configurations: file.frontend_configurations,
             config_file: overrides.config_file.clone(),
@@ -549,6 +557,7 @@ impl Settings {
             media_proxy: MediaProxy::default(),
             emoji: Emoji::default(),
             http: Http::default(),
+            http_server: HttpServer::default(),
             configurable_from_database: true,
             frontend_configurations: FrontendConfigurations::default(),
             config_file: None,
@@ -562,6 +571,8 @@ impl Settings {
             instance_url: base.instance_url.clone(),
             configurable_from_database: base.configurable_from_database,
             config_file: base.config_file.clone(),
+            // Read once, when the server starts.
+            http_server: base.http_server.clone(),
             ..Settings::for_database(&base.database_url, &base.data_dir)
         }
     }

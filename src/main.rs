@@ -1,7 +1,6 @@
 //! The `pleroma-gateway` command: serve (the default), migrate, export-schema, user, seed.
 use std::{
     io::{BufRead, IsTerminal},
-    net::SocketAddr,
     process::ExitCode,
 };
 
@@ -382,10 +381,8 @@ async fn serve(db: Db, settings: Settings) -> Result<(), String> {
     let jobs = state.spawn_jobs(job_options);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
     tracing::info!(%listen, "pleroma-gateway listening");
-    axum::serve(listener, pleroma_gateway::app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| e.to_string())?;
+    let (server, proxies) = (state.settings().http_server.clone(), state.settings().remote_ip.proxies.clone());
+    pleroma_gateway::app::server::serve(listener, pleroma_gateway::app(state), server, proxies, shutdown()).await;
     // The job in hand finishes (or its lease lets another process take it over).
     jobs.stop().await;
     Ok(())

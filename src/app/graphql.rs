@@ -1,15 +1,23 @@
 //! `POST /graphql` (JSON only: a cross-site form cannot post JSON without a preflight) and
 //! `GET /graphql` (GraphiQL; operations are never run over GET).
-use async_graphql::BatchRequest;
-use async_graphql_axum::{rejection::GraphQLRejection, GraphQLBatchRequest, GraphQLResponse};
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc,
+};
+
+use async_graphql::{http::MultipartOptions, BatchRequest};
+use async_graphql_axum::GraphQLResponse;
 use axum::{
     body::Body,
-    extract::State,
+    extract::{Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
+use futures_util::TryStreamExt;
 use serde_json::json;
+
+use super::body_limit;
 
 use crate::{
     auth::Viewer,
@@ -34,7 +42,7 @@ pub async fn graphql_handler(
     State(state): State<AppState>,
     viewer: Viewer,
     headers: HeaderMap,
-    request: Result<GraphQLBatchRequest, GraphQLRejection>,
+    request: Request,
 ) -> Response {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let json =
@@ -46,14 +54,10 @@ pub async fn graphql_handler(
         .into_response();
     }
     // Malformed JSON (including variables nested past serde_json's recursion limit of 128).
-    let request = match request {
+    let request = match read_request(content_type, request).await {
         Ok(request) => request,
-        Err(GraphQLRejection(async_graphql::ParseRequestError::PayloadTooLarge)) => {
-            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.")
-        }
-        Err(GraphQLRejection(err)) => return refuse(StatusCode::BAD_REQUEST, &format!("Malformed request: {err}")),
+        Err(response) => return response,
     };
-    let request = request.into_inner();
     // The parser recurses per bracket: refuse deep documents before any is parsed.
     if request.iter().any(|r| limits::nesting_exceeds(&r.query, MAX_NESTING)) {
         return refuse(StatusCode::BAD_REQUEST, &limits::too_deep());
@@ -75,6 +79,40 @@ pub async fn graphql_handler(
     };
     GraphQLResponse::from(state.schema.execute_batch(batch).await).into_response()
 }
+
+/// The request's operations, its body read within its limit: [`body_limit::GRAPHQL_JSON`], or
+/// [`body_limit::GRAPHQL_MULTIPART`] for a multipart body (uploads). async-graphql-axum's
+/// extractor would read any body whole, so the body is limited here, while it streams.
+async fn read_request(content_type: &str, request: Request) -> Result<BatchRequest, Response> {
+    let multipart = content_type.starts_with("multipart/");
+    let limit = if multipart { body_limit::GRAPHQL_MULTIPART } else { body_limit::GRAPHQL_JSON };
+    let too_large =
+        || refuse(StatusCode::PAYLOAD_TOO_LARGE, &format!("Request body too large (limit: {limit} bytes)."));
+    if body_limit::declared_length(&request).is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let exceeded = Arc::new(AtomicBool::new(false));
+    let seen = exceeded.clone();
+    let body = body_limit::limited(request.into_body(), limit).into_data_stream().map_err(move |err| {
+        if body_limit::is_length_limit(&err) {
+            seen.store(true, Ordering::Relaxed);
+        }
+        std::io::Error::other(err)
+    });
+    let options = MultipartOptions::default().max_file_size(limit).max_num_files(MAX_UPLOADS);
+    // No content type reads as JSON (as the extractor did).
+    let content_type = Some(content_type).filter(|t| !t.is_empty());
+    let parsed = async_graphql::http::receive_batch_body(content_type, body.into_async_read(), options).await;
+    match parsed {
+        Ok(request) => Ok(request),
+        Err(_) if exceeded.load(Ordering::Relaxed) => Err(too_large()),
+        Err(async_graphql::ParseRequestError::PayloadTooLarge) => Err(too_large()),
+        Err(err) => Err(refuse(StatusCode::BAD_REQUEST, &format!("Malformed request: {err}"))),
+    }
+}
+
+/// Files one multipart GraphQL request may carry.
+const MAX_UPLOADS: usize = 16;
 
 /// The HTTP response of one operation, as `GraphQLResponse` makes it, written by
 /// [`plain::response_json`]: its data may hold plain objects answered as JSON text ([`RawJson`]).

@@ -1,7 +1,9 @@
 //! The HTTP application: the GraphQL endpoint, the REST facade's rows, fallbacks, the method
 //! override and the request log.
+pub mod body_limit;
 mod graphiql;
 mod graphql;
+pub mod server;
 
 use std::time::{Duration, Instant};
 
@@ -38,6 +40,8 @@ pub fn app(state: AppState) -> Router {
     let api = middleware::from_fn(method_override).layer(api);
     let api = middleware::from_fn(strip_emoji_json).layer(api);
     let api = middleware::from_fn(reject_nul).layer(api);
+    // Outermost, before anything may read a body.
+    let api = middleware::from_fn(body_limit::cap_body).layer(api);
     Router::new().fallback_service(NormalizePath::trim_trailing_slash(api)).layer(cors())
 }
 

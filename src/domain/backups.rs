@@ -51,6 +51,71 @@ pub fn url(settings: &Settings, file_name: &str) -> String {
     format!("{}/media/backups/{file_name}", settings.instance_url)
 }
 
+/// The instance secret that signs download links.
+const LINK_SECRET: &str = "backup_links";
+/// How long a link handed out in a listing works (seconds).
+pub const LINK_LIFETIME: i64 = 24 * 3600;
+
+/// The key download links are signed with. Made once and never changed, so it is kept per
+/// database after its first read (listings cost no extra statement).
+pub async fn link_secret<C: ConnectionTrait>(conn: &C, settings: &Settings) -> AppResult<Vec<u8>> {
+    use std::{
+        collections::HashMap,
+        sync::{Mutex, OnceLock},
+    };
+    static KNOWN: OnceLock<Mutex<HashMap<String, Vec<u8>>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(Mutex::default);
+    let cached = known.lock().ok().and_then(|k| k.get(&settings.database_url).cloned());
+    if let Some(secret) = cached {
+        return Ok(secret);
+    }
+    let make = || Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 48]>()));
+    let secret = super::instance_secrets::get_or_create(conn, LINK_SECRET, make).await?.into_bytes();
+    if let Ok(mut known) = known.lock() {
+        known.insert(settings.database_url.clone(), secret.clone());
+    }
+    Ok(secret)
+}
+
+fn link_mac(secret: &[u8], file_name: &str, expires: i64) -> Option<hmac::Hmac<sha2::Sha256>> {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).ok()?;
+    mac.update(format!("{file_name}\n{expires}").as_bytes());
+    Some(mac)
+}
+
+/// An archive's download URL for its owner: Pleroma's path, with a signature that lets a
+/// browser (which sends no token with a link) download it until `expires` (Unix seconds).
+/// Archives are served only to their owner and admins (issue 24): by token, or by this link,
+/// handed out only to them.
+pub fn signed_url(settings: &Settings, secret: &[u8], file_name: &str, expires: i64) -> String {
+    use hmac::Mac;
+    let sig = link_mac(secret, file_name, expires).map(|m| m.finalize().into_bytes().to_vec()).unwrap_or_default();
+    let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig);
+    format!("{}?expires={expires}&sig={sig}", url(settings, file_name))
+}
+
+/// Whether `sig` signs `file_name` until `expires`, and that time has not passed.
+pub fn link_valid(secret: &[u8], file_name: &str, expires: i64, sig: &str) -> bool {
+    use hmac::Mac;
+    let Ok(sig) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sig) else { return false };
+    expires > Utc::now().timestamp()
+        && link_mac(secret, file_name, expires).is_some_and(|m| m.verify_slice(&sig).is_ok())
+}
+
+/// Delete every archive (files and rows) of a user: their account is being deleted.
+pub async fn delete_all_of<C: ConnectionTrait>(conn: &C, dir: &std::path::Path, user_id: &str) -> AppResult<()> {
+    let rows = backup::Entity::find().filter(backup::Column::UserId.eq(user_id)).all(conn).await?;
+    for row in &rows {
+        match tokio::fs::remove_file(dir.join(&row.file_name)).await {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(AppError::internal(err)),
+            _ => {}
+        }
+    }
+    backup::Entity::delete_many().filter(backup::Column::UserId.eq(user_id)).exec(conn).await?;
+    Ok(())
+}
+
 /// A user's backups, newest first.
 pub async fn list<C: ConnectionTrait>(conn: &C, user_id: &str) -> AppResult<Vec<backup::Model>> {
     Ok(backup::Entity::find()
@@ -320,7 +385,9 @@ pub async fn perform(db: &Db, settings: &Settings, mailer: &Mailer, args: &Value
         Ok(Some(user)) => {
             if mailer.enabled() {
                 if let Some(email) = user.email.as_deref().filter(|e| !e.is_empty()) {
-                    let link = url(settings, &row.file_name);
+                    // Valid until the archive itself is deleted.
+                    let expires = Utc::now().timestamp() + settings.backup.purge_after_days.max(1) * 86_400;
+                    let link = signed_url(settings, &link_secret(&db.write, settings).await?, &row.file_name, expires);
                     let sent = mailer
                         .send(Email {
                             to: email.to_string(),

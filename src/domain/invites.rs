@@ -11,6 +11,7 @@ use sea_orm::{
 use super::{
     credentials::random_token,
     mail::{Email, Mailer},
+    secret::digest,
 };
 use crate::{
     config::Settings,
@@ -37,14 +38,24 @@ pub fn invite_type(new: &NewInvite) -> &'static str {
     }
 }
 
-/// Create an invite with a fresh token.
-pub async fn create<C: ConnectionTrait>(conn: &C, new: &NewInvite) -> AppResult<invite::Model> {
+/// An invite just created: its row (which holds the token's digest) and the token, shown
+/// this once.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub row: invite::Model,
+    pub token: String,
+}
+
+/// Create an invite with a fresh token; only its digest is stored, like every other secret
+/// (`domain::secret`).
+pub async fn create<C: ConnectionTrait>(conn: &C, new: &NewInvite) -> AppResult<Created> {
     if new.max_use.is_some_and(|m| m < 0) {
         return Err(AppError::invalid("max_use", "must be greater than or equal to 0"));
     }
     let now = Utc::now();
-    Ok(invite::ActiveModel {
-        token: Set(random_token()),
+    let token = random_token();
+    let row = invite::ActiveModel {
+        token: Set(digest(&token)),
         used: Set(false),
         max_use: Set(new.max_use),
         expires_at: Set(new.expires_at),
@@ -55,7 +66,8 @@ pub async fn create<C: ConnectionTrait>(conn: &C, new: &NewInvite) -> AppResult<
         ..Default::default()
     }
     .insert(conn)
-    .await?)
+    .await?;
+    Ok(Created { row, token })
 }
 
 /// Every invite, oldest first.
@@ -63,14 +75,16 @@ pub async fn list<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<invite::Model>>
     Ok(invite::Entity::find().order_by_asc(invite::Column::Id).all(conn).await?)
 }
 
-/// The invite with this token.
+/// The invite with this token (what a registration presents).
 pub async fn by_token<C: ConnectionTrait>(conn: &C, token: &str) -> AppResult<Option<invite::Model>> {
-    Ok(invite::Entity::find().filter(invite::Column::Token.eq(token)).one(conn).await?)
+    Ok(invite::Entity::find().filter(invite::Column::Token.eq(digest(token))).one(conn).await?)
 }
 
-/// Revoke an invite (mark it used). An unknown token is `NOT_FOUND`.
+/// Revoke an invite (mark it used), named by its token or by the digest the list shows in its
+/// place (admin-fe revokes with the listed value). An unknown token is `NOT_FOUND`.
 pub async fn revoke(db: &Db, token: &str) -> AppResult<invite::Model> {
-    let found = by_token(&db.write, token).await?.ok_or_else(AppError::not_found)?;
+    let named = invite::Column::Token.eq(digest(token)).or(invite::Column::Token.eq(token));
+    let found = invite::Entity::find().filter(named).one(&db.write).await?.ok_or_else(AppError::not_found)?;
     let mut row: invite::ActiveModel = found.into();
     row.used = Set(true);
     row.updated_at = Set(Utc::now());
@@ -165,7 +179,7 @@ pub async fn email(
     inviter: &user::Model,
     to: &str,
     to_name: Option<&str>,
-) -> AppResult<invite::Model> {
+) -> AppResult<Created> {
     if settings.instance.registrations_open {
         return Err(AppError::BadRequest(
             "To send invites you need to set the `registrations_open` option to false.".into(),

@@ -27,6 +27,39 @@ pub const DESCRIPTION_TOO_LONG: &str = "Description is too long";
 /// Types served from this origin only if they cannot run script in it.
 const REFUSED_TYPES: [&str; 4] = ["text/html", "application/xhtml+xml", "image/svg+xml", "application/xml"];
 
+/// The types served inline from `/media`: Pleroma's `ReverseProxy` `@inline_content_types`
+/// (what it lets a browser show in place), without `image/svg+xml`, which can run script and is
+/// refused at upload here.
+const INLINE_TYPES: [&str; 9] = [
+    "image/gif",
+    "image/jpeg",
+    "image/jpg",
+    "image/png",
+    "audio/mpeg",
+    "audio/mp3",
+    "video/webm",
+    "video/mp4",
+    "video/quicktime",
+];
+
+/// How a stored upload is served: its content type and whether inline. Anything Pleroma does
+/// not show inline is an attachment; image, audio and video types keep their type (players
+/// and `<img>` still load them), every other type (scripts, XML, feeds, text, HTML-ish) is
+/// served as `application/octet-stream`, so no browser treats it as a document of this origin.
+pub fn served_as(stored_type: &str) -> (&str, bool) {
+    let bare = stored_type.split(';').next().unwrap_or("").trim();
+    if INLINE_TYPES.iter().any(|t| t.eq_ignore_ascii_case(bare)) {
+        return (bare, true);
+    }
+    let lower = bare.to_ascii_lowercase();
+    let media = ["image/", "audio/", "video/"].iter().any(|p| lower.starts_with(p));
+    if media && !lower.contains("xml") && !lower.contains("html") {
+        (bare, false)
+    } else {
+        ("application/octet-stream", false)
+    }
+}
+
 /// An upload as received.
 pub struct NewMedia {
     pub filename: String,
@@ -127,4 +160,19 @@ pub async fn by_file_name<C: ConnectionTrait>(conn: &C, file_name: &str) -> AppR
         .filter(media_attachment::Column::RemoteUrl.is_null())
         .one(conn)
         .await?)
+}
+
+#[cfg(test)]
+mod served_tests {
+    use super::served_as;
+
+    #[test]
+    fn only_pleromas_inline_types_are_inline() {
+        assert_eq!(served_as("image/png"), ("image/png", true));
+        assert_eq!(served_as("video/mp4; codecs=avc1"), ("video/mp4", true));
+        assert_eq!(served_as("image/webp"), ("image/webp", false));
+        for unsafe_type in ["text/javascript", "text/xml", "application/rss+xml", "text/plain", "image/svg+xml", ""] {
+            assert_eq!(served_as(unsafe_type), ("application/octet-stream", false), "{unsafe_type}");
+        }
+    }
 }

@@ -72,10 +72,16 @@ pub struct Issued {
 pub async fn issue_token<C: ConnectionTrait>(
     conn: &C,
     app: &oauth_app::Model,
-    user_id: Option<String>,
+    user: Option<&user::Model>,
     scopes: &[String],
     expires_in: i64,
 ) -> Result<Issued, AppError> {
+    // Every grant goes through here: a non-staff user's token never carries an admin scope.
+    let scopes = crate::auth::scopes::clamp_to_role(scopes, user);
+    if scopes.is_empty() {
+        return Err(AppError::BadRequest("Invalid credentials".into()));
+    }
+    let user_id = user.map(|u| u.id.clone());
     let now = Utc::now();
     let (token, refresh_token) = (random_secret(), random_secret());
     let row = oauth_token::ActiveModel {

@@ -195,6 +195,8 @@ pub async fn perform_delete_user(db: &Db, uploads: &Path, user_id: &str) -> AppR
     }
     delete_content(db, uploads, user_id).await?;
     delete_relationships(db, user_id).await?;
+    // Their data-export archives go with them (files and rows).
+    super::backups::delete_all_of(&db.write, &uploads.join("backups"), user_id).await?;
     if found.local && (!found.is_confirmed || !found.is_approved) {
         // Reports by or about them cascade with the row.
         user::Entity::delete_by_id(user_id.to_string()).exec(&db.write).await?;

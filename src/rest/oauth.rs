@@ -56,7 +56,7 @@ pub fn routes() -> Vec<Route> {
                 (400, "Invalid credentials"),
                 (403, "The account may not sign in"),
                 (429, "Throttled"),
-                (500, "Unknown grant or missing parameters (Pleroma's answer)"),
+                (400, "Unknown grant or missing parameters"),
             ],
         ),
         Route::native(
@@ -65,7 +65,7 @@ pub fn routes() -> Vec<Route> {
             "Revoke a token",
             Access::Public,
             |m| on(m, revoke),
-            &[(200, "Always {}"), (500, "No token given (Pleroma's answer)")],
+            &[(200, "Always {}"), (400, "No token given")],
         ),
     ]
 }
@@ -104,9 +104,10 @@ fn invalid_credentials() -> RestError {
     error(StatusCode::BAD_REQUEST, "Invalid credentials")
 }
 
-/// Pleroma's answer to an unknown grant or missing parameters.
+/// The answer to an unknown grant or missing parameters: Pleroma's body (`OAuthController`'s
+/// `bad_request/2`), but 400 rather than its 500 — the client's request is at fault (issue 24).
 fn bad_request() -> RestError {
-    error(StatusCode::INTERNAL_SERVER_ERROR, "Bad request")
+    error(StatusCode::BAD_REQUEST, "Bad request")
 }
 
 fn respond(result: Result<Value, RestError>) -> Response {
@@ -333,8 +334,7 @@ async fn password_grant(state: &AppState, parts: &Parts, params: &Map<String, Va
         });
     }
     let expires_in = state.settings().oauth2.token_expires_in;
-    let token =
-        domain::oauth::issue_token(&state.db.write, &app, Some(account.id.clone()), &scopes, expires_in).await?;
+    let token = domain::oauth::issue_token(&state.db.write, &app, Some(&account), &scopes, expires_in).await?;
     Ok(token_json(&token, Some(&account)))
 }
 
@@ -366,7 +366,7 @@ async fn refresh_grant(state: &AppState, parts: &Parts, params: &Map<String, Val
     };
     let scopes = scopes::parse(&old.scopes);
     let expires_in = state.settings().oauth2.token_expires_in;
-    let token = domain::oauth::issue_token(&txn, &app, old.user_id.clone(), &scopes, expires_in).await?;
+    let token = domain::oauth::issue_token(&txn, &app, account.as_ref(), &scopes, expires_in).await?;
     txn.commit().await.map_err(AppError::from)?;
     Ok(token_json(&token, account.as_ref()))
 }

@@ -124,7 +124,7 @@ async fn create_inner(state: &AppState, viewer: Viewer, request: Request) -> Res
     }
     let scopes = crate::auth::scopes::parse(&app.scopes);
     let expires_in = state.settings().oauth2.token_expires_in;
-    let issued = domain::oauth::issue_token(&state.db.write, &app, Some(user.id.clone()), &scopes, expires_in).await?;
+    let issued = domain::oauth::issue_token(&state.db.write, &app, Some(&user), &scopes, expires_in).await?;
     Ok(super::oauth::token_json(&issued, Some(&user)))
 }
 

@@ -281,8 +281,20 @@ fn shape_statuses(value: &mut ConstValue) {
     }
 }
 
-/// An upload, served with its content type; never sniffed, never run as a page.
-async fn serve_media(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+/// `?name=`: the file name a client asks the download to carry (Pleroma's `UploadedMedia`).
+#[derive(serde::Deserialize)]
+struct MediaQuery {
+    name: Option<String>,
+}
+
+/// An upload: inline only for the types Pleroma shows inline, otherwise an attachment with a
+/// type no browser runs (`domain::media::served_as`); never sniffed, sandboxed as Pleroma's
+/// `UploadedMedia` does (`Content-Security-Policy: sandbox`).
+async fn serve_media(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<MediaQuery>,
+) -> Response {
     let not_found = || RestError { status: StatusCode::NOT_FOUND, body: serde_json::json!({"error": "Not found"}) };
     if file.contains('/') || file.contains("..") || file.contains('\\') {
         return not_found().into_response();
@@ -299,8 +311,22 @@ async fn serve_media(State(state): State<AppState>, Path(file): Path<String>) ->
     };
     let mut response = (StatusCode::OK, bytes).into_response();
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&row.content_type) {
+    let (content_type, inline) = crate::domain::media::served_as(&row.content_type);
+    if let Ok(value) = HeaderValue::from_str(content_type) {
         headers.insert(header::CONTENT_TYPE, value);
+    }
+    // Printable ASCII only: quotes, backslashes and control characters cannot break out of the
+    // quoted name, and the header always forms.
+    let name: Option<String> = query
+        .name
+        .map(|n| n.chars().filter(|c| (c.is_ascii_graphic() || *c == ' ') && *c != '"' && *c != '\\').collect());
+    let disposition = match (inline, name) {
+        (true, None) => None,
+        (true, Some(name)) => Some(format!("inline; filename=\"{name}\"")),
+        (false, name) => Some(format!("attachment; filename=\"{}\"", name.unwrap_or(row.file_name))),
+    };
+    if let Some(value) = disposition.and_then(|d| HeaderValue::from_str(&d).ok()) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));

@@ -82,7 +82,10 @@ async fn backup_requested_built_downloaded_and_mailed() {
     assert!(list[0]["id"].is_i64());
     let url = list[0]["url"].as_str().unwrap().to_string();
     assert!(url.starts_with("http://localhost:4000/media/backups/archive-alice-"), "{url}");
-    assert!(url.ends_with(".zip"));
+    // Pleroma's path, with a signed link for a browser that sends no token (issue 24).
+    let (bare, signature) = url.split_once('?').unwrap();
+    assert!(bare.ends_with(".zip"));
+    assert!(signature.starts_with("expires=") && signature.contains("&sig="), "{url}");
     assert!(list[0]["inserted_at"].as_str().unwrap().ends_with(".000Z"));
     let state = app.graphql(Some(&token), "{ myBackups { state processed } }", json!({})).await;
     assert_eq!(state["data"]["myBackups"], json!([{"state": "pending", "processed": false}]));
@@ -102,7 +105,7 @@ async fn backup_requested_built_downloaded_and_mailed() {
     let state = app.graphql(Some(&token), "{ myBackups { state processedNumber } }", json!({})).await;
     assert_eq!(state["data"]["myBackups"], json!([{"state": "complete", "processedNumber": 2}]));
 
-    // Download (anonymous: the random name is the capability) and open it.
+    // Download with the signed link (no token) and open it.
     let path = url.trim_start_matches("http://localhost:4000");
     let response = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -140,7 +143,7 @@ async fn backup_requested_built_downloaded_and_mailed() {
     let mails = crate::credentials::outbox(&app);
     let mail = mails.iter().find(|m| m.subject == "Your account archive is ready").expect("backup mail");
     assert!(mail.to.contains("alice@example.org"));
-    assert!(mail.body.contains(&url), "{}", mail.body);
+    assert!(mail.body.contains(&format!("{bare}?expires=")), "{}", mail.body);
 
     // Unknown archives are 404.
     let reply = app.get("/media/backups/archive-nobody.zip", None).await;
@@ -266,4 +269,58 @@ async fn listing_backups_costs_the_same_statements_for_one_or_many() {
     }
     assert_eq!(costs[0], costs[1], "{costs:?}");
     assert!(costs[0] <= 2, "{costs:?}");
+}
+
+/// Issue 24: an archive is served only to its owner and admins — by token, or by the signed
+/// link their listing gave them — and goes (rows and files) with its owner's account.
+#[tokio::test]
+async fn archives_are_private_to_their_owner_and_go_with_the_account() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, "read").await;
+    let eve = app.user("eve").await;
+    let eve_token = app.token(&eve, "read").await;
+    let admin_token = app.admin_token().await;
+    let reply = app.request(Method::POST, OWN, Some(&token), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(app.run_jobs().await >= 1);
+    let listed = app.get(OWN, Some(&token)).await.body[0]["url"].as_str().unwrap().to_string();
+    let signed = listed.trim_start_matches("http://localhost:4000").to_string();
+    let (bare, _) = signed.split_once('?').unwrap();
+    let bare = bare.to_string();
+    let get = |path: String, token: Option<String>| {
+        let request = app.client.get(format!("{}{path}", app.base));
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        async move { request.send().await.unwrap().status() }
+    };
+
+    assert_eq!(get(bare.clone(), None).await, StatusCode::FORBIDDEN);
+    assert_eq!(get(bare.clone(), Some(eve_token.clone())).await, StatusCode::FORBIDDEN);
+    assert_eq!(get(bare.clone(), Some(token.clone())).await, StatusCode::OK);
+    assert_eq!(get(bare.clone(), Some(admin_token.clone())).await, StatusCode::OK);
+    assert_eq!(get(signed.clone(), None).await, StatusCode::OK);
+    // A link for another archive, a tampered one or an expired one opens nothing.
+    let tampered = format!("{}x", signed);
+    assert_eq!(get(tampered, None).await, StatusCode::FORBIDDEN);
+    let file = bare.trim_start_matches("/media/backups/");
+    let settings = app.state.settings();
+    let secret = pleroma_gateway::domain::backups::link_secret(&app.state.db.write, &settings).await.unwrap();
+    let expired = pleroma_gateway::domain::backups::signed_url(&settings, &secret, file, Utc::now().timestamp() - 1);
+    assert_eq!(get(expired.trim_start_matches("http://localhost:4000").into(), None).await, StatusCode::FORBIDDEN);
+
+    // Deleted: gone at once for everyone, then files and rows are removed.
+    let path = app.state.uploads_dir().join("backups").join(file);
+    assert!(path.exists());
+    let reply =
+        app.request(Method::DELETE, "/api/v1/pleroma/admin/users?nickname=alice", Some(&admin_token), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(get(signed.clone(), None).await, StatusCode::NOT_FOUND);
+    assert_eq!(get(bare.clone(), Some(admin_token.clone())).await, StatusCode::NOT_FOUND);
+    app.run_jobs().await;
+    assert!(!path.exists(), "the archive file stays");
+    let rows = backup::Entity::find().filter(backup::Column::UserId.eq(&alice.id)).all(&app.state.db.write).await;
+    assert!(rows.unwrap().is_empty());
 }

@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::{
-    net::SocketAddr,
     path::PathBuf,
     sync::atomic::{AtomicU64, Ordering},
 };
@@ -144,9 +143,9 @@ impl TestApp {
             state.facade = std::sync::Arc::new(facade);
         }
         let app = pleroma_gateway::app(state.clone());
-        tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
-        });
+        // The server loop `main` serves with (timeouts, connection caps).
+        let (server, proxies) = (state.settings().http_server.clone(), state.settings().remote_ip.proxies.clone());
+        tokio::spawn(pleroma_gateway::app::server::serve(listener, app, server, proxies, std::future::pending()));
         TestApp { base: format!("http://{addr}"), client: reqwest::Client::new(), state, data_dir, pg_database }
     }
 
@@ -225,11 +224,24 @@ impl TestApp {
         )
         .await
         .expect("app");
-        let scopes = pleroma_gateway::auth::scopes::parse(scopes);
-        domain::oauth::issue_token(&self.state.db.write, &app, Some(user.id.clone()), &scopes, 3600)
-            .await
-            .expect("token")
-            .token
+        // Written directly, not through `issue_token` (which clamps scopes to the role): tests
+        // also need the tokens issued before that clamp, such as a plain user's admin scope.
+        let token = domain::oauth::random_secret();
+        let now = chrono::Utc::now();
+        oauth_token::ActiveModel {
+            token: Set(domain::secret::digest(&token)),
+            refresh_token: Set(domain::secret::digest(&domain::oauth::random_secret())),
+            app_id: Set(app.id),
+            user_id: Set(Some(user.id.clone())),
+            scopes: Set(pleroma_gateway::auth::scopes::parse(scopes).join(" ")),
+            valid_until: Set(now + chrono::Duration::seconds(3600)),
+            inserted_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.state.db.write)
+        .await
+        .expect("token");
+        token
     }
 
     /// An admin and an all-scopes token for them.

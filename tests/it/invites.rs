@@ -142,8 +142,11 @@ async fn email_invite_refusals_and_mail() {
         let invites = user_invite_token::Entity::find().all(&app.state.db.read).await.unwrap();
         let invite = invites.last().unwrap();
         assert_eq!(invite.invite_type, "one_time");
-        let link = format!("{}/registration/{}", app.state.settings().instance_url.trim_end_matches('/'), invite.token);
-        assert!(mail.body.contains(&link), "{} lacks {link}", mail.body);
+        // The mail carries the token; the row keeps only its digest.
+        let prefix = format!("{}/registration/", app.state.settings().instance_url.trim_end_matches('/'));
+        let (_, after) = mail.body.split_once(&prefix).expect("a registration link");
+        let sent: String = after.chars().take_while(|c| !c.is_whitespace()).collect();
+        assert_eq!(invite.token, pleroma_gateway::domain::secret::digest(&sent), "{}", mail.body);
     }
     let bad = app.request(Method::POST, &format!("{V1}/email_invite"), Some(&token), Some(json!({}))).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
@@ -288,4 +291,86 @@ async fn graphql_invites() {
         .graphql(Some(&token), "mutation { revokeInvite(input: {token: \"x\"}) { invite { id } } }", json!({}))
         .await;
     assert_eq!(missing["errors"][0]["extensions"]["code"], "NOT_FOUND", "{missing}");
+}
+
+/// Issue 24: invite tokens are stored as digests. The token is shown once, when created; the
+/// list shows the digest, which revokes (admin-fe revokes with the listed value) but does not
+/// register; existing plain tokens are converted by the migration and keep working.
+#[tokio::test]
+async fn invite_tokens_are_stored_as_digests() {
+    use pleroma_gateway::domain::secret::digest;
+    let app = TestApp::with_settings(|s| {
+        s.instance.registrations_open = false;
+        s.instance.invites_enabled = true;
+    })
+    .await;
+    let (_, _, client) = app_token(&app).await;
+    let admin = app.admin("root").await;
+    let token = app.token(&admin, "admin:read:invites admin:write:invites").await;
+    let created = create(&app, &token, &format!("{V1}/invite_token"), json!({"max_use": 5})).await;
+    let plain = created["token"].as_str().unwrap().to_string();
+    let row = user_invite_token::Entity::find_by_id(created["id"].as_i64().unwrap())
+        .one(&app.state.db.read)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.token, digest(&plain));
+    let listed = app.get(&format!("{V1}/invites"), Some(&token)).await.body["invites"][0].clone();
+    assert_eq!(keys(&listed), keys(&created), "the list keeps Pleroma's InviteView keys");
+    let listed_token = listed["token"].as_str().unwrap().to_string();
+    assert_eq!(listed_token, digest(&plain));
+    // The digest registers no one; the token does.
+    refused(&register(&app, &client, "viadigest", Some(&listed_token)).await, "Invalid token");
+    let ok = register(&app, &client, "viatoken", Some(&plain)).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    // Revoked with the listed value, or with the token.
+    let reply = app
+        .request(Method::POST, &format!("{V1}/revoke_invite"), Some(&token), Some(json!({"token": listed_token})))
+        .await;
+    assert_eq!((reply.status, reply.body["used"].clone()), (StatusCode::OK, json!(true)), "{}", reply.text);
+    let other = create(&app, &token, &format!("{V1}/invite_token"), json!({})).await;
+    let reply = app
+        .request(Method::POST, &format!("{V1}/revoke_invite"), Some(&token), Some(json!({"token": other["token"]})))
+        .await;
+    assert_eq!((reply.status, reply.body["id"].clone()), (StatusCode::OK, other["id"].clone()), "{}", reply.text);
+}
+
+/// Issue 24: the migration turns invite tokens stored in plain into digests; they still register.
+#[tokio::test]
+async fn plain_invite_tokens_are_migrated_to_digests() {
+    use migration::MigratorTrait;
+    use pleroma_gateway::db::Db;
+    let dir = std::env::temp_dir().join(format!("gw-migrate-invites-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (url, pg) = crate::common::fresh_database(&dir).await;
+    let db = Db::connect(&url).await.unwrap();
+    let before = migration::Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261206_000024_invite_token_digests")
+        .unwrap();
+    migration::Migrator::up(&db.write, Some(before as u32)).await.unwrap();
+    let now = Utc::now();
+    user_invite_token::ActiveModel {
+        token: Set("an-old-plain-token".into()),
+        used: Set(false),
+        max_use: Set(None),
+        expires_at: Set(None),
+        uses: Set(0),
+        invite_type: Set("one_time".into()),
+        inserted_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db.write)
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    let row = user_invite_token::Entity::find().one(&db.read).await.unwrap().unwrap();
+    assert_eq!(row.token, pleroma_gateway::domain::secret::digest("an-old-plain-token"));
+    let found = pleroma_gateway::domain::invites::by_token(&db.read, "an-old-plain-token").await.unwrap();
+    assert_eq!(found.map(|f| f.id), Some(row.id));
+    db.read.close_by_ref().await.ok();
+    db.write.close_by_ref().await.ok();
+    crate::common::drop_database(pg).await;
+    std::fs::remove_dir_all(dir).ok();
 }

@@ -375,12 +375,12 @@ async fn unknown_or_missing_grant_type() {
             fields.push(("grant_type", grant));
         }
         let reply = post_form(&app, "/oauth/token", &fields).await;
-        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
         assert_eq!(reply.body, bad);
     }
     // refresh_token without the token is a bad request; authorization_code has no valid code.
     let reply = token_request(&app, "refresh_token", &client, &[]).await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.body, bad);
     let reply = token_request(&app, "authorization_code", &client, &[("code", "x")]).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
@@ -633,7 +633,7 @@ async fn revoke_answers_empty_objects() {
     assert_eq!(app.get(VERIFY_CREDENTIALS, Some(&second)).await.status, StatusCode::FORBIDDEN);
 
     let reply = post_form(&app, "/oauth/revoke", &[("client_id", client.0.as_str())]).await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.body, json!({"error": "Bad request"}));
 }
 
@@ -747,10 +747,9 @@ async fn expired_tokens_are_refused_and_cleaned_up() {
     .await
     .unwrap();
     let scopes = ["read".to_string()];
-    let expired =
-        pleroma_gateway::domain::oauth::issue_token(&app.state.db.write, &client, Some(bob.id.clone()), &scopes, -1)
-            .await
-            .unwrap();
+    let expired = pleroma_gateway::domain::oauth::issue_token(&app.state.db.write, &client, Some(&bob), &scopes, -1)
+        .await
+        .unwrap();
     let live = app.token(&bob, "read").await;
     assert_eq!(app.get(VERIFY_CREDENTIALS, Some(&expired.token)).await.status, StatusCode::FORBIDDEN);
     assert_eq!(crate::common::token_count(&app, &bob).await, 2);
@@ -1009,4 +1008,71 @@ async fn my_account_in_graphql() {
     let body = app.graphql(None, "{ myAccount { acct } }", json!({})).await;
     assert_eq!(body["errors"][0]["message"], "Invalid credentials.");
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+}
+
+/// Issue 24: an empty request to `/oauth/token` or `/oauth/revoke` — no body, no content type,
+/// an empty form, empty or `{}` JSON — is the client's fault: 400 with
+/// Pleroma's `{"error": "Bad request"}`, never a 5xx.
+#[tokio::test]
+async fn empty_token_and_revoke_requests_are_bad_requests() {
+    let app = TestApp::new().await;
+    let bad = json!({"error": "Bad request"});
+    for path in ["/oauth/token", "/oauth/revoke"] {
+        let url = format!("{}{}", app.base, path);
+        let empty_form = [("", ""); 0];
+        let requests = [
+            ("no body", app.client.post(&url)),
+            ("empty form", app.client.post(&url).form(&empty_form)),
+            ("empty json", app.client.post(&url).header("content-type", "application/json")),
+            ("json {}", app.client.post(&url).json(&json!({}))),
+            ("json []", app.client.post(&url).json(&json!([]))),
+        ];
+        for (what, request) in requests {
+            let reply = Reply::from(request.send().await.unwrap()).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path} with {what}: {}", reply.text);
+            assert_eq!(reply.body, bad, "{path} with {what}");
+        }
+        // A multipart body with no part at all is not well-formed multipart: 400 all the same.
+        let request = app.client.post(&url).multipart(reqwest::multipart::Form::new());
+        let reply = Reply::from(request.send().await.unwrap()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path} with empty multipart: {}", reply.text);
+    }
+}
+
+/// Issue 24: a non-staff user's token never carries an admin scope, whatever the app allows:
+/// clamped at issue by the password grant and again by the refresh grant (a demoted admin's
+/// refreshed token loses it); a request for admin scopes only is refused.
+#[tokio::test]
+async fn admin_scopes_are_clamped_to_the_users_role() {
+    let app = TestApp::new().await;
+    let client = register(&app, ADMIN_FE_SCOPES).await;
+    app.user("bob").await;
+    let admin = app.admin("root").await;
+
+    let reply = password_grant(&app, &client, "bob", PASSWORD, &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.body["scope"], "read write follow push");
+    let reply = password_grant(&app, &client, "bob", PASSWORD, &[("scope", "read admin:read:accounts")]).await;
+    assert_eq!(reply.body["scope"], "read");
+    let reply = password_grant(&app, &client, "bob", PASSWORD, &[("scope", "admin")]).await;
+    assert_eq!((reply.status, reply.body), (StatusCode::BAD_REQUEST, json!({"error": "Invalid credentials"})));
+    let stored: Vec<String> = entity::oauth_token::Entity::find()
+        .all(&app.state.db.write)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.scopes)
+        .collect();
+    assert!(stored.iter().all(|s| !s.contains("admin")), "{stored:?}");
+
+    // An admin gets them; demoted, the refreshed token does not.
+    let reply = password_grant(&app, &client, "root", PASSWORD, &[]).await;
+    assert_eq!(reply.body["scope"], ADMIN_FE_SCOPES);
+    let refresh = reply.body["refresh_token"].as_str().unwrap().to_string();
+    let mut demoted = admin.into_active_model();
+    demoted.is_admin = Set(false);
+    demoted.update(&app.state.db.write).await.unwrap();
+    let reply = refresh_grant(&app, &client, &refresh).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.body["scope"], "read write follow push");
 }

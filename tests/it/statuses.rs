@@ -635,3 +635,47 @@ async fn the_status_list_plan_walks_the_primary_key() {
         assert!(!plan.iter().any(|d| d.contains("TEMP B-TREE")), "{search:?}: {plan:?}");
     }
 }
+
+/// Issue 24: scripts, XML, feeds and text are stored but never served as what they claim:
+/// an attachment typed `application/octet-stream`; Pleroma's inline types stay inline; every
+/// upload is `nosniff` and sandboxed.
+#[tokio::test]
+async fn uploads_are_inline_only_for_pleromas_inline_types() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, "read write").await;
+    let served = |name: &'static str, mime: &'static str, bytes: &'static [u8]| {
+        let (app, token) = (&app, &token);
+        async move {
+            let part = reqwest::multipart::Part::bytes(bytes).file_name(name).mime_str(mime).unwrap();
+            let form = reqwest::multipart::Form::new().part("file", part);
+            let reply = app.client.post(format!("{}/api/v1/media", app.base)).bearer_auth(token).multipart(form);
+            let reply = crate::common::Reply::from(reply.send().await.unwrap()).await;
+            assert_eq!(reply.status, StatusCode::OK, "{mime}: {}", reply.text);
+            let url = reply.body["url"].as_str().unwrap().replace("http://localhost:4000", &app.base);
+            let response = app.client.get(&url).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let header = |h: &str| response.headers().get(h).map(|v| v.to_str().unwrap().to_string());
+            assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{mime}");
+            assert_eq!(header("content-security-policy").as_deref(), Some("sandbox"), "{mime}");
+            (header("content-type").unwrap(), header("content-disposition"))
+        }
+    };
+    for (name, mime, bytes) in [
+        ("x.js", "text/javascript", &b"alert(document.domain)"[..]),
+        ("x.xml", "text/xml", b"<x:script xmlns:x=\"http://www.w3.org/1999/xhtml\">alert(1)</x:script>"),
+        ("feed.rss", "application/rss+xml", b"<rss version=\"2.0\"><channel/></rss>"),
+        ("notes.txt", "text/plain", b"hello"),
+    ] {
+        let (content_type, disposition) = served(name, mime, bytes).await;
+        assert_eq!(content_type, "application/octet-stream", "{mime}");
+        let disposition = disposition.unwrap_or_default();
+        assert!(disposition.starts_with("attachment; filename=\""), "{mime}: {disposition}");
+    }
+    let png = &[0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0][..];
+    assert_eq!(served("dot.png", "image/png", png).await, ("image/png".to_string(), None));
+    let webp = &b"RIFF\0\0\0\0WEBPVP8 "[..];
+    let (content_type, disposition) = served("dot.webp", "image/webp", webp).await;
+    assert_eq!(content_type, "image/webp");
+    assert!(disposition.unwrap_or_default().starts_with("attachment"));
+}

@@ -35,11 +35,13 @@ pub struct Backup {
 }
 
 impl Backup {
-    fn from_row(ctx: &Context<'_>, row: backup::Model) -> Backup {
+    /// With a download link signed for the caller (the row's owner or an admin).
+    fn from_row(ctx: &Context<'_>, secret: &[u8], row: backup::Model) -> Backup {
+        let expires = chrono::Utc::now().timestamp() + backups::LINK_LIFETIME;
         Backup {
             id: row.id,
             content_type: row.content_type,
-            url: backups::url(ctx.settings(), &row.file_name),
+            url: backups::signed_url(ctx.settings(), secret, &row.file_name, expires),
             file_size: row.file_size,
             processed: row.processed,
             state: row.state,
@@ -80,7 +82,8 @@ impl BackupsQuery {
     async fn my_backups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Backup>> {
         let user = ctx.viewer().require_user()?;
         let rows = backups::list(&ctx.db().read, &user.id).await?;
-        Ok(rows.into_iter().map(|r| Backup::from_row(ctx, r)).collect())
+        let secret = backups::link_secret(&ctx.db().write, ctx.settings()).await?;
+        Ok(rows.into_iter().map(|r| Backup::from_row(ctx, &secret, r)).collect())
     }
 }
 
@@ -96,7 +99,8 @@ impl BackupsMutation {
     async fn request_backup(&self, ctx: &Context<'_>) -> async_graphql::Result<RequestBackupPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let rows = backups::request_own(ctx.db(), ctx.settings(), &user).await?;
-        Ok(RequestBackupPayload { backups: rows.into_iter().map(|r| Backup::from_row(ctx, r)).collect() })
+        let secret = backups::link_secret(&ctx.db().write, ctx.settings()).await?;
+        Ok(RequestBackupPayload { backups: rows.into_iter().map(|r| Backup::from_row(ctx, &secret, r)).collect() })
     }
 
     /// Build an archive of a local user's data, without the user's limit. Logged as
@@ -108,6 +112,7 @@ impl BackupsMutation {
     ) -> async_graphql::Result<CreateBackupPayload> {
         let admin = ctx.viewer().require_user()?.clone();
         let row = backups::request_for(ctx.db(), &admin, &input.nickname).await?;
-        Ok(CreateBackupPayload { backup: Backup::from_row(ctx, row) })
+        let secret = backups::link_secret(&ctx.db().write, ctx.settings()).await?;
+        Ok(CreateBackupPayload { backup: Backup::from_row(ctx, &secret, row) })
     }
 }

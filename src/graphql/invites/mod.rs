@@ -24,7 +24,24 @@ pub const ACCESS: &[FieldRule] = &[
 ];
 
 /// A registration invite.
-pub struct Invite(pub invite::Model);
+pub struct Invite {
+    pub row: invite::Model,
+    /// The token, known only when the invite was just created.
+    pub token: Option<String>,
+}
+
+impl Invite {
+    /// A stored invite: its token is known only by its digest.
+    pub fn stored(row: invite::Model) -> Invite {
+        Invite { row, token: None }
+    }
+}
+
+impl From<domain::Created> for Invite {
+    fn from(created: domain::Created) -> Invite {
+        Invite { row: created.row, token: Some(created.token) }
+    }
+}
 
 /// A registration invite: a token that lets one account (or `maxUse` accounts, or any number
 /// until `expiresAt`) register while registrations are closed.
@@ -32,32 +49,35 @@ pub struct Invite(pub invite::Model);
 impl Invite {
     /// Invite id.
     async fn id(&self) -> i64 {
-        self.0.id
+        self.row.id
     }
-    /// The token a registration presents (`token`), and the end of the registration link.
+    /// The token a registration presents (`token`), and the end of the registration link:
+    /// shown once, when the invite is created. Only its SHA-256 digest (hex) is stored, so
+    /// lists and revocations show the digest here: it names the invite (revoke with it) but
+    /// registers no one.
     async fn token(&self) -> &str {
-        &self.0.token
+        self.token.as_deref().unwrap_or(&self.row.token)
     }
     /// Revoked or used up.
     async fn used(&self) -> bool {
-        self.0.used
+        self.row.used
     }
     /// The last day the invite may be used (date-limited invites).
     async fn expires_at(&self) -> Option<NaiveDate> {
-        self.0.expires_at
+        self.row.expires_at
     }
     /// Registrations made with it (counted for reusable invites).
     async fn uses(&self) -> i32 {
-        self.0.uses
+        self.row.uses
     }
     /// Registrations allowed (reusable invites).
     async fn max_use(&self) -> Option<i32> {
-        self.0.max_use
+        self.row.max_use
     }
     /// `one_time`, `reusable`, `date_limited` or `reusable_date_limited`, from the limits
     /// given at creation.
     async fn invite_type(&self) -> &str {
-        &self.0.invite_type
+        &self.row.invite_type
     }
 }
 
@@ -81,7 +101,8 @@ impl InvitesQuery {
         let window = Window::resolve(first, after, None, None, super::pagination::MAX_PAGE_SIZE)?;
         let all = domain::list(&ctx.db().read).await?;
         let total = all.len() as u64;
-        let nodes = all.into_iter().skip(window.offset as usize).take(window.limit as usize).map(Invite).collect();
+        let nodes =
+            all.into_iter().skip(window.offset as usize).take(window.limit as usize).map(Invite::stored).collect();
         Ok(window.connection(nodes, total))
     }
 }
@@ -146,7 +167,7 @@ impl InvitesMutation {
     ) -> async_graphql::Result<CreateInvitePayload> {
         let input = input.unwrap_or_default();
         let new = NewInvite { max_use: input.max_use, expires_at: input.expires_at };
-        Ok(CreateInvitePayload { invite: Invite(domain::create(&ctx.db().write, &new).await?) })
+        Ok(CreateInvitePayload { invite: domain::create(&ctx.db().write, &new).await?.into() })
     }
 
     /// Revoke an invite (it becomes `used`). An unknown token is `NOT_FOUND`.
@@ -155,7 +176,7 @@ impl InvitesMutation {
         ctx: &Context<'_>,
         input: RevokeInviteInput,
     ) -> async_graphql::Result<RevokeInvitePayload> {
-        Ok(RevokeInvitePayload { invite: Invite(domain::revoke(ctx.db(), &input.token).await?) })
+        Ok(RevokeInvitePayload { invite: Invite::stored(domain::revoke(ctx.db(), &input.token).await?) })
     }
 
     /// Mail a one-time invite with the registration link `<instance>/registration/<token>`.
@@ -169,6 +190,6 @@ impl InvitesMutation {
         let inviter = ctx.viewer().require_user()?;
         let created =
             domain::email(ctx.db(), ctx.settings(), ctx.mailer(), inviter, &input.email, input.name.as_deref()).await?;
-        Ok(EmailInvitePayload { invite: Invite(created) })
+        Ok(EmailInvitePayload { invite: created.into() })
     }
 }

@@ -2,8 +2,10 @@
 //! string, JSON, form-urlencoded and multipart bodies, then coerced to an operation's variables.
 use axum::{
     body::{Body, Bytes},
-    extract::{FromRequest, Multipart, Request},
-    http::{header, request::Parts, HeaderMap},
+    extract::{multipart::MultipartError, FromRequest, Multipart, Request},
+    http::{header, request::Parts, HeaderMap, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
 };
 use serde_json::{Map, Value};
 
@@ -54,13 +56,73 @@ fn malformed(e: impl std::fmt::Display) -> RestError {
     RestError::bad_request(&format!("Malformed multipart body: {e}"))
 }
 
+/// A row's body limit, put in the request's extensions by the row (see [`within_limit`]).
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit(pub usize);
+
+/// The 413 of a body over its row's limit: Pleroma's text for an upload (`File is too large`,
+/// `AccountController`), with the limit in bytes.
+pub fn too_large(multipart: bool, limit: Option<usize>) -> RestError {
+    let message = if multipart { "File is too large" } else { "Request body too large" };
+    let mut body = serde_json::json!({ "error": message });
+    if let Some(limit) = limit {
+        body["limit"] = limit.into();
+    }
+    RestError { status: StatusCode::PAYLOAD_TOO_LARGE, body }
+}
+
+/// Whether an error (or one of its sources) is a body exceeding its limit (the row's, or the
+/// cap every request gets before routing, which axum's own check does not see through).
+pub fn is_length_limit(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(err) = current {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        current = err.source();
+    }
+    false
+}
+
+/// A multipart body that failed: 413 past the row's limit (streamed, so a body without a
+/// declared length is caught too), 400 when malformed.
+fn multipart_failed(e: MultipartError, limit: Option<usize>) -> RestError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE || is_length_limit(&e) {
+        too_large(true, limit)
+    } else {
+        malformed(e.body_text())
+    }
+}
+
+/// A row's body limit: a declared length over it is refused before the body is read (the rest
+/// is enforced while it streams, by `DefaultBodyLimit`); the limit goes on for the decoder.
+pub async fn within_limit(limit: usize, mut request: Request, next: Next) -> Response {
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large(is_multipart(request.headers()), Some(limit)).into_response();
+    }
+    request.extensions_mut().insert(BodyLimit(limit));
+    next.run(request).await
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
 /// Stream one file part to a temporary file.
-async fn save_file(mut field: axum::extract::multipart::Field<'_>, name: String) -> Result<FilePart, RestError> {
+async fn save_file(
+    mut field: axum::extract::multipart::Field<'_>,
+    name: String,
+    limit: Option<usize>,
+) -> Result<FilePart, RestError> {
     use std::io::{Seek, Write};
     let filename = field.file_name().unwrap_or_default().to_string();
     let content_type = field.content_type().map(String::from);
     let mut file = tempfile::tempfile().map_err(|e| RestError::from(crate::error::AppError::internal(e)))?;
-    while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+    while let Some(chunk) = field.chunk().await.map_err(|e| multipart_failed(e, limit))? {
         file.write_all(&chunk).map_err(|e| RestError::from(crate::error::AppError::internal(e)))?;
     }
     file.rewind().map_err(|e| RestError::from(crate::error::AppError::internal(e)))?;
@@ -97,18 +159,19 @@ pub fn decode_form(input: &str) -> Map<String, Value> {
 pub async fn decode_body(headers: &HeaderMap, request: axum::extract::Request) -> Result<Decoded, RestError> {
     let content_type =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let limit = request.extensions().get::<BodyLimit>().map(|l| l.0);
     if content_type.starts_with("multipart/form-data") {
         let mut multipart = Multipart::from_request(request, &()).await.map_err(malformed)?;
         let mut fields = String::new();
         let mut files = Vec::new();
-        while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+        while let Some(field) = multipart.next_field().await.map_err(|e| multipart_failed(e, limit))? {
             let Some(name) = field.name().map(String::from) else { continue };
             if field.file_name().is_some() {
                 let name = name.strip_suffix("[]").unwrap_or(&name).to_string();
-                files.push(save_file(field, name).await?);
+                files.push(save_file(field, name, limit).await?);
                 continue;
             }
-            let text = field.text().await.map_err(malformed)?;
+            let text = field.text().await.map_err(|e| multipart_failed(e, limit))?;
             // NUL cannot be stored in text on PostgreSQL (JSON and form bodies are checked in `app`).
             if text.contains('\0') || name.contains('\0') {
                 return Err(RestError::bad_request(NUL_MESSAGE));
@@ -121,9 +184,11 @@ pub async fn decode_body(headers: &HeaderMap, request: axum::extract::Request) -
         return Ok((decode_form(&fields), files));
     }
     // The extractor honours the row's body limit (`DefaultBodyLimit`).
-    let bytes = Bytes::from_request(request, &()).await.map_err(|e| RestError {
-        status: e.status(),
-        body: serde_json::json!({ "error": "Request body too large or unreadable" }),
+    let bytes = Bytes::from_request(request, &()).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE || is_length_limit(&e) {
+            return too_large(false, limit);
+        }
+        RestError { status: e.status(), body: serde_json::json!({ "error": "Request body unreadable" }) }
     })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok((Map::new(), Vec::new()));

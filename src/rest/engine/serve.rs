@@ -56,7 +56,11 @@ impl Facade {
                     }
                 }
             };
-            let method_router = method_router.layer(limit);
+            let body_limit = compiled.route.body_limit;
+            let method_router =
+                method_router.layer(limit).layer(middleware::from_fn(move |request: Request, next: Next| {
+                    params::within_limit(body_limit, request, next)
+                }));
             for path in compiled.route.paths() {
                 router = router.route(&path, method_router.clone());
             }

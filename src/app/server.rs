@@ -1,0 +1,237 @@
+//! The HTTP server loop (issue 24): `main` and the test harness serve through [`serve`].
+//!
+//! axum's own `serve` has no header-read or idle timeout and no connection cap, so a client
+//! could hold any number of connections with unfinished headers until the process ran out of
+//! file descriptors. Here, as Cowboy does for Pleroma (its `request_timeout`, `idle_timeout`
+//! and Ranch's `max_connections`):
+//! - the request line and headers must arrive within `header_read_timeout_ms`, and an idle
+//!   keep-alive connection waits at most that long for its next request (hyper arms the timer
+//!   as soon as it waits for a head);
+//! - a connection on which no byte moves either way for `idle_timeout_ms` while it waits to
+//!   read or write (a stalled body, a client that stops reading its response) is closed;
+//! - connections beyond `max_connections_per_address` from one peer address (configured
+//!   proxies excepted), or `max_connections` in all, are closed at once, unanswered.
+use std::{
+    collections::HashMap,
+    future::Future,
+    io,
+    net::IpAddr,
+    pin::Pin,
+    sync::{Arc, Mutex},
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use axum::{body::Body, extract::ConnectInfo, Router};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::{TcpListener, TcpStream},
+    sync::watch,
+    time::{Instant, Sleep},
+};
+use tower::ServiceExt;
+
+use crate::config::HttpServer;
+
+/// Serve `app` on `listener` until `shutdown` completes, then let open connections finish
+/// their request in hand.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    settings: HttpServer,
+    proxies: Vec<ipnet::IpNet>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let tracker = Arc::new(Tracker { settings: settings.clone(), proxies, open: Mutex::default() });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of descriptors and the like: wait a moment rather than spin.
+                    tracing::warn!(%err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Over a cap: dropped here, closed before a byte is read.
+        let Some(slot) = tracker.admit(peer.ip()) else { continue };
+        let (app, settings, mut stop) = (app.clone(), settings.clone(), stop_rx.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            let _ = stream.set_nodelay(true);
+            let io = TokioIo::new(IdleIo::new(stream, Duration::from_millis(settings.idle_timeout_ms)));
+            let service = hyper::service::service_fn(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                app.clone().oneshot(request.map(Body::new))
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_millis(settings.header_read_timeout_ms))
+                .keep_alive(true)
+                .serve_connection(io, service)
+                .with_upgrades();
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                _ = stop.wait_for(|stopped| *stopped) => {}
+            }
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        });
+    }
+    let _ = stop_tx.send(true);
+    // Until every connection has finished (each holds a receiver).
+    drop(stop_rx);
+    stop_tx.closed().await;
+}
+
+/// Open connections, per peer address and in all.
+struct Tracker {
+    settings: HttpServer,
+    proxies: Vec<ipnet::IpNet>,
+    open: Mutex<Open>,
+}
+
+#[derive(Default)]
+struct Open {
+    total: usize,
+    by_address: HashMap<IpAddr, usize>,
+}
+
+impl Tracker {
+    /// A slot for a new connection from `ip`, or `None` when a cap is reached.
+    fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<Slot> {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if open.total >= self.settings.max_connections {
+            tracing::warn!(%ip, "connection refused: max_connections reached");
+            return None;
+        }
+        let per_address = open.by_address.get(&ip).copied().unwrap_or(0);
+        let proxy = self.proxies.iter().any(|net| net.contains(&ip));
+        if !proxy && per_address >= self.settings.max_connections_per_address {
+            tracing::warn!(%ip, "connection refused: max_connections_per_address reached");
+            return None;
+        }
+        open.total += 1;
+        *open.by_address.entry(ip).or_default() += 1;
+        Some(Slot { tracker: self.clone(), ip })
+    }
+}
+
+/// A connection's place in the counts, given back when the connection ends.
+struct Slot {
+    tracker: Arc<Tracker>,
+    ip: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.tracker.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        open.total = open.total.saturating_sub(1);
+        if let Some(count) = open.by_address.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                open.by_address.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// A socket that fails with `TimedOut` once a read or write has waited `idle` with no byte
+/// moved either way since the last progress.
+struct IdleIo {
+    stream: TcpStream,
+    idle: Duration,
+    deadline: Pin<Box<Sleep>>,
+}
+
+impl IdleIo {
+    fn new(stream: TcpStream, idle: Duration) -> IdleIo {
+        IdleIo { stream, idle, deadline: Box::pin(tokio::time::sleep(idle)) }
+    }
+
+    fn progressed(&mut self) {
+        let next = Instant::now() + self.idle;
+        self.deadline.as_mut().reset(next);
+    }
+
+    /// On `Pending`: whether the idle deadline has passed (the timer is polled so the task
+    /// wakes when it does).
+    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
+        self.deadline.as_mut().poll(cx).is_ready()
+    }
+}
+
+fn timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "connection idle")
+}
+
+impl AsyncRead for IdleIo {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        match Pin::new(&mut self.stream).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                if buf.filled().len() > before {
+                    self.progressed();
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending if self.expired(cx) => Poll::Ready(Err(timed_out())),
+            other => other,
+        }
+    }
+}
+
+impl AsyncWrite for IdleIo {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match Pin::new(&mut self.stream).poll_write(cx, buf) {
+            Poll::Ready(Ok(n)) => {
+                if n > 0 {
+                    self.progressed();
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Pending if self.expired(cx) => Poll::Ready(Err(timed_out())),
+            other => other,
+        }
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match Pin::new(&mut self.stream).poll_write_vectored(cx, bufs) {
+            Poll::Ready(Ok(n)) => {
+                if n > 0 {
+                    self.progressed();
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Pending if self.expired(cx) => Poll::Ready(Err(timed_out())),
+            other => other,
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
