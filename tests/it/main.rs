@@ -4,6 +4,8 @@
 mod common;
 
 mod announcements;
+mod authz;
+mod authz_paths;
 mod backups;
 mod bootstrap;
 mod chats;
