@@ -17,9 +17,6 @@ pub enum Access {
     Admin(&'static [&'static str]),
     /// An admin or moderator holding the privilege.
     Staff(Privilege, &'static [&'static str]),
-    /// An admin or moderator holding any one of the privileges (staff views nested in several
-    /// areas' answers, such as the admin side of an account).
-    AnyStaff(&'static [Privilege], &'static [&'static str]),
 }
 
 impl Access {
@@ -27,7 +24,7 @@ impl Access {
     pub fn scopes(&self) -> &'static [&'static str] {
         match self {
             Access::Public | Access::App => &[],
-            Access::User(s) | Access::Admin(s) | Access::Staff(_, s) | Access::AnyStaff(_, s) => s,
+            Access::User(s) | Access::Admin(s) | Access::Staff(_, s) => s,
         }
     }
 
@@ -40,10 +37,6 @@ impl Access {
             Access::User(_) => format!("user; scopes: {scopes}"),
             Access::Admin(_) => format!("admin; scopes: {scopes}"),
             Access::Staff(p, _) => format!("staff:{}; scopes: {scopes}", p.as_str()),
-            Access::AnyStaff(ps, _) => {
-                let names: Vec<&str> = ps.iter().map(|p| p.as_str()).collect();
-                format!("staff:{}; scopes: {scopes}", names.join("|"))
-            }
         }
     }
 }
@@ -62,7 +55,7 @@ pub fn authorize(viewer: &Viewer, access: Access, instance: &Instance) -> Result
         _ => viewer.user.as_ref().ok_or_else(|| AppError::Unauthenticated("Invalid credentials.".into()))?,
     };
     let admin_scoped = match access {
-        Access::Admin(_) | Access::Staff(..) | Access::AnyStaff(..) => {
+        Access::Admin(_) | Access::Staff(..) => {
             if !user.is_admin && !user.is_moderator {
                 return Err(AppError::Forbidden("User is not a staff member.".into()));
             }
@@ -71,12 +64,6 @@ pub fn authorize(viewer: &Viewer, access: Access, instance: &Instance) -> Result
             }
             if let Access::Staff(privilege, _) = access {
                 if !Privilege::held_by(user, instance).contains(&privilege) {
-                    return Err(AppError::Forbidden("User isn't privileged.".into()));
-                }
-            }
-            if let Access::AnyStaff(privileges, _) = access {
-                let held = Privilege::held_by(user, instance);
-                if !privileges.iter().any(|p| held.contains(p)) {
                     return Err(AppError::Forbidden("User isn't privileged.".into()));
                 }
             }

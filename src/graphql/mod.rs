@@ -36,7 +36,7 @@ use async_graphql::{
     EmptySubscription, MergedObject, Schema,
 };
 
-pub use access::{field_rules, FieldRule};
+pub use access::{field_rules, within_rules, FieldRule, Root, Rules, Within};
 
 use crate::{
     auth::Viewer, config::Settings, db::Db, domain::config_db::LiveSettings, domain::mail::Mailer, error::AppError,
@@ -174,7 +174,7 @@ pub struct Prechecked;
 /// looked up): about half the CPU of a page of 500 users, where only access control does
 /// anything per field. `guarded` has them all: access control per field, the input and alias
 /// limits, the batch budget. `prechecked` has none; it runs only single requests that passed
-/// every one of those checks before execution ([`access::DocumentRules`],
+/// every one of those checks before execution ([`access::Rules::allow`],
 /// [`limits::within_limits`]), so it answers what `guarded` would. Requests that fail a check
 /// run on `guarded`, which reports the failure where it occurs (a refused field is null with its
 /// error, the rest of the answer intact).
@@ -182,7 +182,7 @@ pub struct Prechecked;
 pub struct Executor {
     guarded: GatewaySchema,
     prechecked: GatewaySchema,
-    rules: Arc<access::DocumentRules>,
+    rules: Arc<access::Rules>,
 }
 
 impl Executor {
@@ -207,14 +207,22 @@ impl Executor {
                 .limit_recursive_depth(64)
                 .limit_directives(8)
         };
+        let prechecked = build().data(Prechecked).finish();
+        // One set of rules for both schemas: the extension decides with it field by field, the
+        // precheck over the whole document.
+        let rules = Arc::new(access::Rules::gateway(&prechecked.sdl()));
         let guarded = build()
             .extension(limits::InputGuard)
-            .extension(access::AccessControl::new())
+            .extension(access::AccessControl::new(rules.clone()))
             .extension(limits::AliasLimit(MAX_ALIASES))
             .extension(limits::BatchBudget)
             .finish();
-        let rules = Arc::new(access::DocumentRules::new(&guarded.sdl()));
-        Executor { guarded, prechecked: build().data(Prechecked).finish(), rules }
+        Executor { guarded, prechecked, rules }
+    }
+
+    /// The access rules both schemas decide by.
+    pub fn rules(&self) -> &Arc<Rules> {
+        &self.rules
     }
 
     /// The schema's SDL.
@@ -229,6 +237,17 @@ impl Executor {
         } else {
             self.guarded.execute(request).await
         }
+    }
+
+    /// Run one request prepared by [`request_data_in`] with the per-field checks whatever it is
+    /// (the differential test compares this with [`Executor::execute`]).
+    pub async fn execute_guarded(&self, request: async_graphql::Request) -> async_graphql::Response {
+        self.guarded.execute(request).await
+    }
+
+    /// Whether [`Executor::execute`] runs `request` without the per-field checks.
+    pub fn runs_prechecked(&self, request: &mut async_graphql::Request) -> bool {
+        self.passes_checks(request)
     }
 
     /// Run a request or batch prepared by [`request_data_in`].

@@ -95,9 +95,10 @@ pub fn route_table() -> Vec<Route> {
 /// The facade over the gateway's schema.
 pub fn facade(executor: crate::graphql::Executor) -> Result<Facade, String> {
     let sdl = executor.sdl();
+    let rules = executor.rules().clone();
     let execute: Execute = std::sync::Arc::new(move |request| {
         let executor = executor.clone();
         Box::pin(async move { executor.execute(request).await })
     });
-    Facade::compile(&sdl, &crate::graphql::field_rules(), route_table(), execute)
+    Facade::compile(&sdl, &rules, route_table(), execute)
 }

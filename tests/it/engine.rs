@@ -185,7 +185,7 @@ fn execute() -> Execute {
 
 fn compile(table: Vec<Route>) -> Result<Facade, String> {
     let sdl = Schema::new(Query, Mutation, EmptySubscription).sdl();
-    Facade::compile(&sdl, RULES, table, execute())
+    Facade::compile(&sdl, &pleroma_gateway::graphql::Rules::new(&sdl, RULES, &[]), table, execute())
 }
 
 async fn app() -> TestApp {

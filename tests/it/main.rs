@@ -5,6 +5,8 @@ mod common;
 
 mod announcements;
 mod archives;
+mod authz;
+mod authz_paths;
 mod backups;
 mod bootstrap;
 mod chats;

@@ -570,12 +570,16 @@ async fn graphql_statuses_connection_and_admin_user_rule() {
     let next = app.graphql(Some(&admin), query, json!({"after": page["pageInfo"]["endCursor"]})).await;
     assert_eq!(next["data"]["statuses"]["nodes"][0]["id"], ids[2].as_str());
 
-    // A moderator (reports_manage_reports by default) sees the admin side; a user does not.
+    // Outside the staff status and report lists the admin side is what
+    // `GET /api/v1/pleroma/admin/users/:nickname` shows: an admin sees it, a default moderator
+    // (no `users_read`) does not, nor does a user.
+    let show = format!("{{ status(id: \"{}\") {{ account {{ adminUser {{ nickname }} }} }} }}", ids[0]);
+    let reply = app.graphql(Some(&admin), &show, json!({})).await;
+    assert_eq!(reply["data"]["status"]["account"]["adminUser"]["nickname"], "alice", "{reply}");
     let moderator = app.moderator("mod").await;
     let mod_token = app.token(&moderator, "read write admin").await;
-    let show = format!("{{ status(id: \"{}\") {{ account {{ adminUser {{ nickname }} }} }} }}", ids[0]);
     let reply = app.graphql(Some(&mod_token), &show, json!({})).await;
-    assert_eq!(reply["data"]["status"]["account"]["adminUser"]["nickname"], "alice", "{reply}");
+    assert_eq!(reply["errors"][0]["message"], "User isn't privileged.", "{reply}");
     let reply = app.graphql(Some(&alice_token), &show, json!({})).await;
     assert_eq!(reply["errors"][0]["message"], "User is not a staff member.", "{reply}");
     // Plain users cannot list statuses as staff.

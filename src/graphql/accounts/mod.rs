@@ -12,9 +12,19 @@ use crate::{
     error::AppError,
 };
 
-/// Staff who see the admin side of accounts: those who read statuses or handle reports. No scope
-/// of its own: the route or root field that embeds the account checks the token's.
-pub const ADMIN_USER: Access = Access::AnyStaff(&[Privilege::MessagesRead, Privilege::ReportsManageReports], &[]);
+/// The admin side of any account (email, roles, registration reason, …) holds what
+/// `GET /api/v1/pleroma/admin/users/:nickname` shows, under that route's privilege and scope.
+pub const ADMIN_USER: Access = Access::Staff(Privilege::UsersRead, &["admin:read:accounts"]);
+
+/// Root fields whose REST routes show the admin side of the accounts they embed (Pleroma's admin
+/// report and status views are `AdminAccount`s, `fragments.graphql`): under them the root's own
+/// rule (reports or statuses privilege and scope) stands in for [`ADMIN_USER`]. Under every
+/// other root — `account`, a user's own reports or chats, a status — [`ADMIN_USER`] applies.
+pub const WITHIN: &[super::Within] = &[(
+    "Account",
+    "adminUser",
+    &[("Query", "reports"), ("Query", "report"), ("Query", "groupedReports"), ("Query", "adminStatus"), ("Query", "statuses")],
+)];
 
 const FOLLOWS: &[&str] = &["follow", "write:follows"];
 const BLOCKS: &[&str] = &["follow", "write:blocks"];

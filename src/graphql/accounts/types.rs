@@ -344,8 +344,9 @@ impl Account {
     async fn last_status_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         Ok(self.author_stats(ctx).await?.last_status_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string()))
     }
-    /// The same account as staff see it (staff holding `messages_read` or
-    /// `reports_manage_reports`): the admin side of Pleroma's `AdminAccount`.
+    /// The same account as staff see it: the admin side of Pleroma's `AdminAccount`. Staff
+    /// holding `users_read` (scope `admin:read:accounts`); within the staff report and status
+    /// lists, whoever may read those.
     async fn admin_user(&self) -> User {
         User::from(self.user.clone())
     }

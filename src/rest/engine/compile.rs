@@ -11,7 +11,7 @@ use super::{
     schema_index::root_type_name,
     SchemaIndex,
 };
-use crate::auth::Access;
+use crate::{auth::Access, graphql::Rules};
 
 /// Runs a GraphQL request (the gateway's schema, or a test schema in the engine's tests).
 pub type Execute =
@@ -86,15 +86,9 @@ fn with_fragments(source: &str, all: &HashMap<String, String>) -> String {
 }
 
 impl Facade {
-    /// Compile `table` against the schema described by `sdl`, with the schema's field rules.
-    pub fn compile(
-        sdl: &str,
-        rules: &[(&'static str, &'static str, Access)],
-        table: Vec<Route>,
-        execute: Execute,
-    ) -> Result<Facade, String> {
+    /// Compile `table` against the schema described by `sdl`, with the schema's access rules.
+    pub fn compile(sdl: &str, rules: &Rules, table: Vec<Route>, execute: Execute) -> Result<Facade, String> {
         let index = SchemaIndex::from_sdl(sdl)?;
-        let rules: HashMap<(&str, &str), Access> = rules.iter().map(|(t, f, a)| ((*t, *f), *a)).collect();
         let fragments = fragments();
         let mut routes = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -115,18 +109,16 @@ impl Facade {
                     if roots.len() != 1 {
                         return Err(fail(format!("selects {} root fields; a row runs one", roots.len())));
                     }
-                    let (root_type, selection) = root_of(&document).ok_or_else(|| fail("no operation".into()))?;
-                    let root_rule = rules
-                        .get(&(root_type, roots[0].as_str()))
-                        .copied()
-                        .ok_or_else(|| fail("its root field has no access rule".into()))?;
-                    // The route's own rule, the root field's, then nested guarded fields', once each.
+                    let (_, selection) = root_of(&document).ok_or_else(|| fail("no operation".into()))?;
+                    // The route's own rule, then every rule the executor decides the operation's
+                    // fields by (the root field's first), once each.
+                    let found = rules
+                        .of(&document)
+                        .ok_or_else(|| fail("its root field has no access rule, or it selects an unknown field".into()))?;
                     let mut access: Vec<Access> = op.require.into_iter().collect();
-                    let nested = index.fields_used(&document);
-                    let nested = nested.iter().filter_map(|(ty, field)| rules.get(&(ty.as_str(), field.as_str())));
-                    for rule in std::iter::once(&root_rule).chain(nested) {
-                        if !access.contains(rule) {
-                            access.push(*rule);
+                    for rule in found {
+                        if !access.contains(&rule) {
+                            access.push(rule);
                         }
                     }
                     check_shape(&op.shape, &document, selection).map_err(&fail)?;

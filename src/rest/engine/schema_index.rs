@@ -96,40 +96,6 @@ impl SchemaIndex {
         Ok(roots)
     }
 
-    /// Every `(type, field)` the document selects, fragments included.
-    pub fn fields_used(&self, doc: &ExecutableDocument) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for (_, op) in doc.operations.iter() {
-            let root = root_type_name(op.node.ty);
-            self.collect(doc, root, &op.node.selection_set.node, &mut out);
-        }
-        out
-    }
-
-    fn collect(&self, doc: &ExecutableDocument, type_name: &str, set: &SelectionSet, out: &mut Vec<(String, String)>) {
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(field) => {
-                    let name = field.node.name.node.as_str();
-                    out.push((type_name.to_string(), name.to_string()));
-                    if let Some(ty) = self.objects.get(type_name).and_then(|fields| fields.get(name)) {
-                        self.collect(doc, named(ty), &field.node.selection_set.node, out);
-                    }
-                }
-                Selection::InlineFragment(fragment) => {
-                    let on = fragment.node.type_condition.as_ref().map_or(type_name, |c| c.node.on.node.as_str());
-                    self.collect(doc, on, &fragment.node.selection_set.node, out);
-                }
-                Selection::FragmentSpread(spread) => {
-                    if let Some(fragment) = doc.fragments.get(&spread.node.fragment_name.node) {
-                        let on = fragment.node.type_condition.node.on.node.as_str();
-                        self.collect(doc, on, &fragment.node.selection_set.node, out);
-                    }
-                }
-            }
-        }
-    }
-
     fn check_set(&self, doc: &ExecutableDocument, type_name: &str, set: &SelectionSet) -> Result<(), String> {
         for item in &set.items {
             match &item.node {
