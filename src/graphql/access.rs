@@ -141,7 +141,13 @@ impl Rules {
             return Ok(None);
         }
         match self.rules.get(&(parent, field)) {
-            Some(_) if self.within.get(&(parent, field)).is_some_and(|roots| roots.contains(&root)) => Ok(None),
+            // A root field's own rule is never stood in for.
+            Some(_)
+                if !ROOT_TYPES.contains(&parent)
+                    && self.within.get(&(parent, field)).is_some_and(|r| r.contains(&root)) =>
+            {
+                Ok(None)
+            }
             Some((_, access)) => Ok(Some(*access)),
             None if ROOT_TYPES.contains(&parent) => {
                 Err(AppError::internal(format!("no access rule for {parent}.{field}")))
