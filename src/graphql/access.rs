@@ -141,9 +141,17 @@ impl Rules {
             return Ok(None);
         }
         match self.rules.get(&(parent, field)) {
-            Some(_) if self.within.get(&(parent, field)).is_some_and(|roots| roots.contains(&root)) => Ok(None),
+            // A root field's own rule is never stood in for.
+            Some(_)
+                if !ROOT_TYPES.contains(&parent)
+                    && self.within.get(&(parent, field)).is_some_and(|r| r.contains(&root)) =>
+            {
+                Ok(None)
+            }
             Some((_, access)) => Ok(Some(*access)),
-            None if ROOT_TYPES.contains(&parent) => Err(AppError::internal(format!("no access rule for {parent}.{field}"))),
+            None if ROOT_TYPES.contains(&parent) => {
+                Err(AppError::internal(format!("no access rule for {parent}.{field}")))
+            }
             None => Ok(None),
         }
     }
@@ -190,7 +198,8 @@ impl Rules {
     /// every operation and fragment; a field selected on an interface or union counts on each
     /// object type it may resolve on. `None` when a field or type is unknown.
     fn fields_of<'a>(&'a self, document: &'a ExecutableDocument) -> Option<Vec<(Root<'a>, &'a str, &'a str)>> {
-        let mut walk = Walk { rules: self, document, found: Vec::new(), seen: HashSet::new(), fragments: HashSet::new() };
+        let mut walk =
+            Walk { rules: self, document, found: Vec::new(), seen: HashSet::new(), fragments: HashSet::new() };
         for (_, operation) in document.operations.iter() {
             let root_type = root_type(operation.node.ty);
             walk.set(None, &[root_type], &operation.node.selection_set.node)?;

@@ -25,7 +25,12 @@ async fn admin_side_of_accounts_carries_its_routes_rule() {
     let variables = json!({"id": alice.id});
     let bob_token = app.token(&bob, "read write follow push").await;
     let report = app
-        .request(Method::POST, "/api/v1/reports", Some(&bob_token), Some(json!({"account_id": alice.id, "comment": "x"})))
+        .request(
+            Method::POST,
+            "/api/v1/reports",
+            Some(&bob_token),
+            Some(json!({"account_id": alice.id, "comment": "x"})),
+        )
         .await;
     assert_eq!(report.status, StatusCode::OK, "{}", report.text);
 
@@ -43,7 +48,8 @@ async fn admin_side_of_accounts_carries_its_routes_rule() {
         assert_eq!(reply["errors"][0]["path"], json!(["account", "adminUser"]), "{reply}");
         assert!(!reply.to_string().contains("alice@example.org"), "{reply}");
         // The same fields, spread through a fragment under an alias.
-        let spread = "query($id: ID!) { a: account(id: $id) { ...A } } fragment A on Account { x: adminUser { email } }";
+        let spread =
+            "query($id: ID!) { a: account(id: $id) { ...A } } fragment A on Account { x: adminUser { email } }";
         let reply = app.graphql(Some(&token), spread, variables.clone()).await;
         assert!(!reply.to_string().contains("alice@example.org"), "{reply}");
         // REST refuses the same caller.
@@ -65,7 +71,8 @@ async fn admin_side_of_accounts_carries_its_routes_rule() {
     assert_eq!(rest.body["reports"][0]["account"]["email"], "alice@example.org", "{}", rest.text);
 
     // A user's own reports show Mastodon accounts only.
-    let mine = app.graphql(Some(&bob_token), "{ myReports { nodes { account { adminUser { email } } } } }", json!({})).await;
+    let mine =
+        app.graphql(Some(&bob_token), "{ myReports { nodes { account { adminUser { email } } } } }", json!({})).await;
     assert_eq!(mine["errors"][0]["extensions"]["code"], "FORBIDDEN", "{mine}");
     assert!(!mine.to_string().contains("alice@example.org"), "{mine}");
 

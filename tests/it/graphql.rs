@@ -255,6 +255,13 @@ fn every_root_field_has_an_access_rule() {
     for (t, f, _) in &rules {
         assert!(root_fields.iter().any(|(tt, ff)| tt == t && ff == f), "rule for {t}.{f} names no field");
     }
+    // A root that stands in for a nested rule is a root field with a rule, over a field with one.
+    for (t, f, roots) in pleroma_gateway::graphql::within_rules() {
+        assert!(rules.iter().any(|(tt, ff, _)| *tt == t && *ff == f), "{t}.{f} stands in for no rule");
+        for (rt, rf) in roots {
+            assert!(rules.iter().any(|(tt, ff, _)| tt == rt && ff == rf), "{rt}.{rf} is no root field with a rule");
+        }
+    }
 }
 
 #[test]

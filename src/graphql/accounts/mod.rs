@@ -23,7 +23,13 @@ pub const ADMIN_USER: Access = Access::Staff(Privilege::UsersRead, &["admin:read
 pub const WITHIN: &[super::Within] = &[(
     "Account",
     "adminUser",
-    &[("Query", "reports"), ("Query", "report"), ("Query", "groupedReports"), ("Query", "adminStatus"), ("Query", "statuses")],
+    &[
+        ("Query", "reports"),
+        ("Query", "report"),
+        ("Query", "groupedReports"),
+        ("Query", "adminStatus"),
+        ("Query", "statuses"),
+    ],
 )];
 
 const FOLLOWS: &[&str] = &["follow", "write:follows"];

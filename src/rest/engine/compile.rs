@@ -112,9 +112,9 @@ impl Facade {
                     let (_, selection) = root_of(&document).ok_or_else(|| fail("no operation".into()))?;
                     // The route's own rule, then every rule the executor decides the operation's
                     // fields by (the root field's first), once each.
-                    let found = rules
-                        .of(&document)
-                        .ok_or_else(|| fail("its root field has no access rule, or it selects an unknown field".into()))?;
+                    let found = rules.of(&document).ok_or_else(|| {
+                        fail("its root field has no access rule, or it selects an unknown field".into())
+                    })?;
                     let mut access: Vec<Access> = op.require.into_iter().collect();
                     for rule in found {
                         if !access.contains(&rule) {
