@@ -80,8 +80,7 @@ pub async fn serve_seeded(users: usize) -> BenchServer {
     )
     .await
     .unwrap();
-    let token =
-        domain::oauth::issue_token(&db.write, &app, Some(admin.id), &["admin".into()], 3600).await.unwrap().token;
+    let token = domain::oauth::issue_token(&db.write, &app, Some(&admin), &["admin".into()], 3600).await.unwrap().token;
 
     let server_db = db.clone();
     let state = AppState::new(db, settings).unwrap();

@@ -20,8 +20,9 @@ use crate::rest::{self, SMALL_BODY, UPLOAD_BODY};
 /// The largest body any route accepts: an upload row's (a file of Pleroma's default
 /// `upload_limit` with its form fields). Every row's `body_limit` is at most this.
 pub const MAX_BODY: usize = UPLOAD_BODY + 1024 * 1024;
-/// `/graphql` with a JSON body (queries, variables, batches).
-pub const GRAPHQL_JSON: usize = SMALL_BODY;
+/// `/graphql` with a JSON body (queries, variables, batches of operations): twice an
+/// ordinary row's.
+pub const GRAPHQL_JSON: usize = 2 * SMALL_BODY;
 /// `/graphql` with a multipart body (the GraphQL multipart request spec: uploads).
 pub const GRAPHQL_MULTIPART: usize = MAX_BODY;
 

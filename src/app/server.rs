@@ -7,8 +7,10 @@
 //! - the request line and headers must arrive within `header_read_timeout_ms`, and an idle
 //!   keep-alive connection waits at most that long for its next request (hyper arms the timer
 //!   as soon as it waits for a head);
-//! - a connection on which no byte moves either way for `idle_timeout_ms` while it waits to
-//!   read or write (a stalled body, a client that stops reading its response) is closed;
+//! - a request body that brings no data for `idle_timeout_ms` fails (the handler answers its
+//!   4xx and the connection closes), and a connection on which no byte moves either way for
+//!   that long while it waits to write, or to read with no request in hand (a client that
+//!   stops reading its answer), is closed; a handler working longer is not cut off;
 //! - connections beyond `max_connections_per_address` from one peer address (configured
 //!   proxies excepted), or `max_connections` in all, are closed at once, unanswered.
 use std::{
@@ -17,12 +19,20 @@ use std::{
     io,
     net::IpAddr,
     pin::Pin,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
     task::{Context, Poll},
     time::Duration,
 };
 
-use axum::{body::Body, extract::ConnectInfo, Router};
+use axum::{
+    body::{Body, Bytes},
+    extract::ConnectInfo,
+    Router,
+};
+use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
@@ -65,10 +75,18 @@ pub async fn serve(
         tokio::spawn(async move {
             let _slot = slot;
             let _ = stream.set_nodelay(true);
-            let io = TokioIo::new(IdleIo::new(stream, Duration::from_millis(settings.idle_timeout_ms)));
-            let service = hyper::service::service_fn(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            let idle = Duration::from_millis(settings.idle_timeout_ms);
+            let busy = Arc::new(AtomicUsize::new(0));
+            let io = TokioIo::new(IdleIo::new(stream, idle, busy.clone()));
+            let service = hyper::service::service_fn(move |mut request: axum::http::Request<Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
-                app.clone().oneshot(request.map(Body::new))
+                let working = Working::start(&busy);
+                let answer = app.clone().oneshot(request.map(|body| Body::new(IdleBody::new(body, idle))));
+                async move {
+                    let answer = answer.await;
+                    drop(working);
+                    answer
+                }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -147,17 +165,79 @@ impl Drop for Slot {
     }
 }
 
-/// A socket that fails with `TimedOut` once a read or write has waited `idle` with no byte
-/// moved either way since the last progress.
+/// Requests of a connection whose handler is still working, counted while it does.
+struct Working(Arc<AtomicUsize>);
+
+impl Working {
+    fn start(busy: &Arc<AtomicUsize>) -> Working {
+        busy.fetch_add(1, Ordering::Relaxed);
+        Working(busy.clone())
+    }
+}
+
+impl Drop for Working {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A request body that fails once it has brought no data for `idle` while being read.
+struct IdleBody {
+    inner: Incoming,
+    idle: Duration,
+    /// Armed while a read waits.
+    deadline: Option<Pin<Box<Sleep>>>,
+}
+
+impl IdleBody {
+    fn new(inner: Incoming, idle: Duration) -> IdleBody {
+        IdleBody { inner, idle, deadline: None }
+    }
+}
+
+impl HttpBody for IdleBody {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                this.deadline = None;
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => {
+                let idle = this.idle;
+                let deadline = this.deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
+                if deadline.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Some(Err(Box::new(timed_out()))));
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A socket that fails with `TimedOut` once a write, or a read while no handler is working,
+/// has waited `idle` with no byte moved either way since the last progress.
 struct IdleIo {
     stream: TcpStream,
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
+    busy: Arc<AtomicUsize>,
 }
 
 impl IdleIo {
-    fn new(stream: TcpStream, idle: Duration) -> IdleIo {
-        IdleIo { stream, idle, deadline: Box::pin(tokio::time::sleep(idle)) }
+    fn new(stream: TcpStream, idle: Duration, busy: Arc<AtomicUsize>) -> IdleIo {
+        IdleIo { stream, idle, deadline: Box::pin(tokio::time::sleep(idle)), busy }
     }
 
     fn progressed(&mut self) {
@@ -186,7 +266,10 @@ impl AsyncRead for IdleIo {
                 }
                 Poll::Ready(Ok(()))
             }
-            Poll::Pending if self.expired(cx) => Poll::Ready(Err(timed_out())),
+            // A working handler may take its time (its body has its own deadline).
+            Poll::Pending if self.busy.load(Ordering::Relaxed) == 0 && self.expired(cx) => {
+                Poll::Ready(Err(timed_out()))
+            }
             other => other,
         }
     }

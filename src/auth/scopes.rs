@@ -17,20 +17,6 @@ pub fn all_covered(allowed: &[String], requested: &[String]) -> bool {
     requested.iter().all(|r| covers(allowed, r))
 }
 
-/// The scopes a token for `user` may carry: `admin` and its descendants only for staff
-/// (admins and moderators, whose privileges decide the rest). Pleroma issues whatever the app
-/// allows and refuses at use; clamping at issue keeps an `admin` scope off every non-staff
-/// token, so no later check depends on the role being re-read (issue 24). Tokens without a
-/// user (client credentials) keep their scopes: no admin route serves them.
-pub fn clamp_to_role(scopes: &[String], user: Option<&entity::user::Model>) -> Vec<String> {
-    clamp(scopes, user.is_none_or(|u| u.is_admin || u.is_moderator))
-}
-
-fn clamp(scopes: &[String], staff: bool) -> Vec<String> {
-    let admin = ["admin".to_string()];
-    scopes.iter().filter(|s| staff || !covers(&admin, s)).cloned().collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,12 +32,5 @@ mod tests {
         assert!(!covers(&parse("admin:read"), "admin:write:accounts"));
         assert!(!covers(&parse("adm"), "admin"));
         assert!(all_covered(&parse("read write"), &parse("read:accounts write")));
-    }
-
-    #[test]
-    fn admin_scopes_only_for_staff() {
-        let requested = parse("read admin admin:read:accounts administer");
-        assert_eq!(clamp(&requested, false), parse("read administer"));
-        assert_eq!(clamp(&requested, true), requested);
     }
 }

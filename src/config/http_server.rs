@@ -45,3 +45,18 @@ impl HttpServer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::HttpServer;
+
+    #[test]
+    fn read_from_toml_with_defaults_and_zero_refused() {
+        let parsed: HttpServer = toml::from_str("header_read_timeout_ms = 1000").unwrap();
+        assert_eq!(parsed, HttpServer { header_read_timeout_ms: 1000, ..HttpServer::default() });
+        assert!(parsed.check().is_ok());
+        let zero: HttpServer = toml::from_str("max_connections_per_address = 0").unwrap();
+        assert!(zero.check().unwrap_err().contains("max_connections_per_address"));
+        assert!(toml::from_str::<HttpServer>("timeout = 1").is_err(), "unknown keys are refused");
+    }
+}

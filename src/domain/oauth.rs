@@ -68,6 +68,20 @@ pub struct Issued {
     pub refresh_token: String,
 }
 
+/// The scopes a token for `user` may carry: `admin` and its descendants only for staff
+/// (admins and moderators, whose privileges decide the rest). Pleroma issues whatever the app
+/// allows and refuses at use; clamping at issue keeps an `admin` scope off every non-staff
+/// token, so no later check depends on the role being re-read (issue 24). Tokens without a
+/// user (client credentials) keep their scopes: no admin route serves them.
+pub fn clamp_to_role(scopes: &[String], user: Option<&user::Model>) -> Vec<String> {
+    clamp(scopes, user.is_none_or(|u| u.is_admin || u.is_moderator))
+}
+
+fn clamp(scopes: &[String], staff: bool) -> Vec<String> {
+    let admin = |s: &str| s == "admin" || s.starts_with("admin:");
+    scopes.iter().filter(|s| staff || !admin(s)).cloned().collect()
+}
+
 /// Issue a token for `app` (and `user`, unless app-only) valid for `expires_in` seconds.
 pub async fn issue_token<C: ConnectionTrait>(
     conn: &C,
@@ -77,7 +91,7 @@ pub async fn issue_token<C: ConnectionTrait>(
     expires_in: i64,
 ) -> Result<Issued, AppError> {
     // Every grant goes through here: a non-staff user's token never carries an admin scope.
-    let scopes = crate::auth::scopes::clamp_to_role(scopes, user);
+    let scopes = clamp_to_role(scopes, user);
     if scopes.is_empty() {
         return Err(AppError::BadRequest("Invalid credentials".into()));
     }
@@ -174,4 +188,17 @@ pub async fn delete_expired_tokens<C: ConnectionTrait>(conn: &C) -> Result<u64, 
     let done =
         oauth_token::Entity::delete_many().filter(oauth_token::Column::ValidUntil.lte(Utc::now())).exec(conn).await?;
     Ok(done.rows_affected)
+}
+
+#[cfg(test)]
+mod clamp_tests {
+    use super::clamp;
+
+    #[test]
+    fn admin_scopes_only_for_staff() {
+        let parse = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        let requested = parse("read admin admin:read:accounts administer");
+        assert_eq!(clamp(&requested, false), parse("read administer"));
+        assert_eq!(clamp(&requested, true), requested);
+    }
 }
