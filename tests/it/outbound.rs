@@ -317,8 +317,19 @@ fn only_the_outbound_module_builds_http_clients() {
     rust_files(&root.join("src"), &mut files);
     let outbound = root.join("src/outbound");
     // The HTTP client crates are named nowhere else (a `use reqwest::Client` would be enough
-    // to build one); ClientBuilder covers any other crate's builder.
-    let forbidden = ["reqwest", "hyper", "ClientBuilder", "Client::builder", "ureq::", "isahc::", "surf::"];
+    // to build one), nor hyper's client side (its server side serves us, `app::server`);
+    // ClientBuilder covers any other crate's builder.
+    let forbidden = [
+        "reqwest",
+        "hyper::client",
+        "hyper_util::client",
+        "client::conn",
+        "ClientBuilder",
+        "Client::builder",
+        "ureq::",
+        "isahc::",
+        "surf::",
+    ];
     let mut found = Vec::new();
     for file in files.iter().filter(|f| !f.starts_with(&outbound)) {
         let text = std::fs::read_to_string(file).unwrap();
