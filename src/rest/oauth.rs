@@ -53,10 +53,9 @@ pub fn routes() -> Vec<Route> {
             |m| on(m, token),
             &[
                 (200, "The token"),
-                (400, "Invalid credentials"),
+                (400, "Invalid credentials, an unknown grant or missing parameters"),
                 (403, "The account may not sign in"),
                 (429, "Throttled"),
-                (400, "Unknown grant or missing parameters"),
             ],
         ),
         Route::native(
