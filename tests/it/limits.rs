@@ -86,3 +86,16 @@ async fn an_upload_over_the_limit_is_413() {
     let reply = Reply::from(app.client.post(&url).bearer_auth(&token).multipart(form).send().await.unwrap()).await;
     assert_eq!((reply.status, &reply.body), (StatusCode::PAYLOAD_TOO_LARGE, &expected), "{}", reply.text);
 }
+
+/// A native row reading its body whole (the shared inbox) answers a streamed body past its
+/// limit with the same JSON 413 as every other row, not axum's plain text.
+#[tokio::test]
+async fn a_streamed_body_past_a_native_rows_limit_is_a_json_413() {
+    let app = TestApp::new().await;
+    let limit = app.state.facade.routes.iter().find(|r| r.route.path == "/inbox").map(|r| r.route.body_limit).unwrap();
+    let chunks = vec![vec![b' '; 64 * 1024]; limit / (64 * 1024) + 2];
+    let request = app.client.post(format!("{}/inbox", app.base)).header("content-type", "application/activity+json");
+    let reply = Reply::from(request.body(streamed(chunks)).send().await.unwrap()).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", reply.text);
+    assert_eq!(reply.body, json!({"error": "Request body too large", "limit": limit}));
+}

@@ -101,8 +101,16 @@ pub async fn within_limit(limit: usize, mut request: Request, next: Next) -> Res
     if declared.is_some_and(|n| n > limit as u64) {
         return too_large(is_multipart(request.headers()), Some(limit)).into_response();
     }
+    let multipart = is_multipart(request.headers());
     request.extensions_mut().insert(BodyLimit(limit));
-    next.run(request).await
+    let response = next.run(request).await;
+    // axum's `Bytes` extractor (native rows such as the inboxes) answers a streamed body past
+    // the limit in plain text: the same JSON as every other refusal instead.
+    let plain = response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"text/plain"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
+        return too_large(multipart, Some(limit)).into_response();
+    }
+    response
 }
 
 fn is_multipart(headers: &HeaderMap) -> bool {
