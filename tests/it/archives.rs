@@ -6,7 +6,7 @@ use std::io::{Cursor, Write};
 use reqwest::{multipart, Method, StatusCode};
 use serde_json::json;
 
-use crate::common::{Reply, TestApp};
+use crate::common::{paths_under, zip_patched as zip_of, Reply, TestApp};
 
 const PACK: &str = "/api/v1/pleroma/emoji/pack";
 const FILES: &str = "/api/v1/pleroma/emoji/packs/files";
@@ -17,26 +17,12 @@ fn png(tag: u8) -> Vec<u8> {
     bytes
 }
 
-/// A deflated zip of `entries`; `patch` replaces a name's bytes after writing (same length), so
-/// an archive can hold what the zip writer refuses to write.
-fn zip_of(entries: &[(&str, &[u8])], patch: Option<(&str, &str)>) -> Vec<u8> {
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        zip.start_file(*name, options).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    let mut bytes = zip.finish().unwrap().into_inner();
-    if let Some((from, to)) = patch {
-        assert_eq!(from.len(), to.len());
-        let (from, to) = (from.as_bytes(), to.as_bytes());
-        for i in 0..=bytes.len() - from.len() {
-            if &bytes[i..i + from.len()] == from {
-                bytes[i..i + from.len()].copy_from_slice(to);
-            }
-        }
-    }
-    bytes
+/// Every path under the data directory but the database's own files, which come and go as it
+/// works.
+fn tree(root: &std::path::Path) -> Vec<String> {
+    let mut out = paths_under(root);
+    out.retain(|p| !p.starts_with("test.db"));
+    out
 }
 
 async fn upload(app: &TestApp, path: &str, token: &str, form: multipart::Form) -> Reply {
@@ -46,26 +32,6 @@ async fn upload(app: &TestApp, path: &str, token: &str, form: multipart::Form) -
 
 fn file_form(name: &str, bytes: Vec<u8>) -> multipart::Form {
     multipart::Form::new().part("file", multipart::Part::bytes(bytes).file_name(name.to_string()))
-}
-
-/// Every path under the data directory (files and folders), for "nothing written" checks.
-fn tree(root: &std::path::Path) -> Vec<String> {
-    fn walk(dir: &std::path::Path, prefix: &str, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        for entry in entries.flatten() {
-            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
-            if entry.file_type().unwrap().is_dir() {
-                walk(&entry.path(), &format!("{name}/"), out);
-            }
-            out.push(name);
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, "", &mut out);
-    // The database's own files come and go as it works.
-    out.retain(|p| !p.starts_with("test.db"));
-    out.sort();
-    out
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::{io::Write, time::Duration};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::common::{both_prefixes, keys, TestApp};
+use crate::common::{both_prefixes, keys, zip_patched, TestApp};
 
 const LIST: &str = "/api/v1/pleroma/admin/frontends";
 const INSTALL: &str = "/api/v1/pleroma/admin/frontends/install";
@@ -133,30 +133,6 @@ async fn frontend_installed_from_a_zip_served_on_loopback() {
     jobs.stop().await;
 }
 
-/// A zip of `(name, bytes)` entries, deflated; `raw` names are patched in after writing, so
-/// an archive can hold what the zip writer refuses to write (a name twice).
-fn zip_raw(entries: &[(&str, &[u8])], patch: Option<(&str, &str)>) -> Vec<u8> {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        zip.start_file(*name, options).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    let mut bytes = zip.finish().unwrap().into_inner();
-    if let Some((from, to)) = patch {
-        assert_eq!(from.len(), to.len());
-        let (from, to) = (from.as_bytes(), to.as_bytes());
-        let mut i = 0;
-        while i + from.len() <= bytes.len() {
-            if &bytes[i..i + from.len()] == from {
-                bytes[i..i + from.len()].copy_from_slice(to);
-            }
-            i += 1;
-        }
-    }
-    bytes
-}
-
 /// Every hostile archive is refused whole with a 400 naming the problem (after Pleroma's text),
 /// and nothing is written: no frontend, no escaped file, no leftovers. The archives are read
 /// from the archive directory, the same unpacking a download goes through.
@@ -178,22 +154,26 @@ async fn hostile_frontend_archives_are_refused_with_nothing_written() {
     let many: Vec<(&str, &[u8])> = many.iter().map(|n| (n.as_str(), &b""[..])).collect();
     let zeros = vec![0u8; 4 << 20];
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("slip", zip_raw(&[ok, ("../evil.txt", b"x")], None), "a path climbing out with \"..\": ../evil.txt"),
-        ("nested", zip_raw(&[ok, ("dist/../../evil.txt", b"x")], None), "climbing out"),
-        ("inner", zip_raw(&[ok, ("dist/../dist/x", b"x")], None), "climbing out"),
-        ("absolute", zip_raw(&[ok, ("/tmp/pleroma-gateway-evil.txt", b"x")], None), "an absolute path"),
-        ("drive", zip_raw(&[ok, ("C:/evil.txt", b"x")], None), "an absolute path"),
-        ("backslash", zip_raw(&[ok, ("dist\\..\\..\\evil.txt", b"x")], None), "a name with a backslash"),
-        ("nul", zip_raw(&[ok, ("dist/aXb", b"x")], Some(("dist/aXb", "dist/a\0b"))), "a name with a NUL byte"),
-        ("empty", zip_raw(&[ok, ("dist//x", b"x")], None), "an empty or \".\" path segment"),
-        ("dot", zip_raw(&[ok, ("./dist/x", b"x")], None), "an empty or \".\" path segment"),
+        ("slip", zip_patched(&[ok, ("../evil.txt", b"x")], None), "a path climbing out with \"..\": ../evil.txt"),
+        ("nested", zip_patched(&[ok, ("dist/../../evil.txt", b"x")], None), "climbing out"),
+        ("inner", zip_patched(&[ok, ("dist/../dist/x", b"x")], None), "climbing out"),
+        ("absolute", zip_patched(&[ok, ("/tmp/pleroma-gateway-evil.txt", b"x")], None), "an absolute path"),
+        ("drive", zip_patched(&[ok, ("C:/evil.txt", b"x")], None), "an absolute path"),
+        ("backslash", zip_patched(&[ok, ("dist\\..\\..\\evil.txt", b"x")], None), "a name with a backslash"),
+        ("nul", zip_patched(&[ok, ("dist/aXb", b"x")], Some(("dist/aXb", "dist/a\0b"))), "a name with a NUL byte"),
+        ("empty", zip_patched(&[ok, ("dist//x", b"x")], None), "an empty or \".\" path segment"),
+        ("dot", zip_patched(&[ok, ("./dist/x", b"x")], None), "an empty or \".\" path segment"),
         ("symlink", symlink, "a symbolic link: dist/passwd"),
-        ("twice", zip_raw(&[ok, ("dist/index.htmX", b"evil")], Some(("index.htmX", "index.html"))), "twice"),
-        ("file-folder", zip_raw(&[ok, ("dist/a", b"x"), ("dist/a/b", b"y")], None), "both as a file and as a folder"),
-        ("long", zip_raw(&[ok, (long.as_str(), b"x")], None), "a name too long"),
-        ("entries", zip_raw(&many, None), "more than the limit of 20000"),
-        ("bomb", zip_raw(&[ok, ("dist/zeros.bin", &zeros)], None), "compressed more than 100 to 1"),
-        ("no-dist", zip_raw(&[("build/index.html", b"x")], None), "no dist folder"),
+        ("twice", zip_patched(&[ok, ("dist/index.htmX", b"evil")], Some(("index.htmX", "index.html"))), "twice"),
+        (
+            "file-folder",
+            zip_patched(&[ok, ("dist/a", b"x"), ("dist/a/b", b"y")], None),
+            "both as a file and as a folder",
+        ),
+        ("long", zip_patched(&[ok, (long.as_str(), b"x")], None), "a name too long"),
+        ("entries", zip_patched(&many, None), "more than the limit of 20000"),
+        ("bomb", zip_patched(&[ok, ("dist/zeros.bin", &zeros)], None), "compressed more than 100 to 1"),
+        ("no-dist", zip_patched(&[("build/index.html", b"x")], None), "no dist folder"),
         ("garbage", b"not a zip".to_vec(), "Not a zip archive"),
     ];
     let archives = app.data_dir.join("frontend_archives");
@@ -302,7 +282,7 @@ async fn archives_over_the_size_cap_are_refused_before_anything_is_written() {
         x ^= x << 5;
         noise.extend_from_slice(&x.to_le_bytes());
     }
-    let bytes = zip_raw(&[("dist/index.html", b"ok"), ("dist/noise.bin", &noise)], None);
+    let bytes = zip_patched(&[("dist/index.html", b"ok"), ("dist/noise.bin", &noise)], None);
     let (tmp, root) = (dir.path().join("tmp"), dir.path().join("frontends"));
     let target = pleroma_gateway::domain::frontends::Target {
         tmp_parent: &tmp,
@@ -317,7 +297,7 @@ async fn archives_over_the_size_cap_are_refused_before_anything_is_written() {
     // Under a cap it fits, it installs; installing again replaces it.
     pleroma_gateway::domain::frontends::install_archive(&bytes, &target, 8 << 20).unwrap();
     assert_eq!(files_under(&root), ["fe/r/index.html", "fe/r/noise.bin"]);
-    let other = zip_raw(&[("dist/index.html", b"v2")], None);
+    let other = zip_patched(&[("dist/index.html", b"v2")], None);
     pleroma_gateway::domain::frontends::install_archive(&other, &target, 8 << 20).unwrap();
     assert_eq!(files_under(&root), ["fe/r/index.html"]);
     assert_eq!(files_under(&tmp), Vec::<String>::new());
