@@ -56,11 +56,12 @@ fn imported_modules(text: &str, super_is_root: bool) -> BTreeSet<String> {
     out
 }
 
-fn visit(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+/// Source files under `dir`, recursively.
+pub fn rust_files(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            visit(&path, files);
+            rust_files(&path, files);
         } else if path.extension().is_some_and(|e| e == "rs") {
             files.push(path);
         }
@@ -71,7 +72,7 @@ fn visit(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
 fn no_layer_imports_a_higher_one() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    visit(&src, &mut files);
+    rust_files(&src, &mut files);
     let mut violations = Vec::new();
     for file in &files {
         let relative = file.strip_prefix(&src).unwrap();

@@ -298,23 +298,11 @@ async fn frontend_installs_refuse_loopback() {
     assert_eq!(listener.connections(), 0);
 }
 
-/// Source files under `dir`, recursively.
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn only_the_outbound_module_builds_http_clients() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
+    crate::layers::rust_files(&root.join("src"), &mut files);
     let outbound = root.join("src/outbound");
     // The HTTP client crates are named nowhere else (a `use reqwest::Client` would be enough
     // to build one), nor hyper's client side (its server side serves us, `app::server`);
