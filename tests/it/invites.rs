@@ -20,6 +20,15 @@ async fn create(app: &TestApp, token: &str, path: &str, params: Value) -> Value 
     reply.body
 }
 
+/// An instance closed to registrations that takes invites.
+async fn invite_only() -> TestApp {
+    TestApp::with_settings(|s| {
+        s.instance.registrations_open = false;
+        s.instance.invites_enabled = true;
+    })
+    .await
+}
+
 #[tokio::test]
 async fn invite_types_list_and_revoke_on_both_prefixes() {
     let app = TestApp::new().await;
@@ -124,11 +133,7 @@ async fn email_invite_refusals_and_mail() {
         .await;
     assert_eq!((reply.status, reply.body), (StatusCode::BAD_REQUEST, json!({"error": "deliveries_disabled"})));
 
-    let app = TestApp::with_settings(|s| {
-        s.instance.registrations_open = false;
-        s.instance.invites_enabled = true;
-    })
-    .await;
+    let app = invite_only().await;
     let admin = app.admin("root").await;
     let token = app.token(&admin, "admin:write:invites").await;
     for (i, path) in both_prefixes(&format!("{V1}/email_invite")).into_iter().enumerate() {
@@ -172,11 +177,7 @@ fn refused(reply: &crate::common::Reply, message: &str) {
 
 #[tokio::test]
 async fn closed_instance_registers_with_each_invite_type() {
-    let app = TestApp::with_settings(|s| {
-        s.instance.registrations_open = false;
-        s.instance.invites_enabled = true;
-    })
-    .await;
+    let app = invite_only().await;
     let (_, _, client) = app_token(&app).await;
     let admin = app.admin("root").await;
     let token = app.token(&admin, "admin:write:invites").await;
@@ -299,11 +300,7 @@ async fn graphql_invites() {
 #[tokio::test]
 async fn invite_tokens_are_stored_as_digests() {
     use pleroma_gateway::domain::secret::digest;
-    let app = TestApp::with_settings(|s| {
-        s.instance.registrations_open = false;
-        s.instance.invites_enabled = true;
-    })
-    .await;
+    let app = invite_only().await;
     let (_, _, client) = app_token(&app).await;
     let admin = app.admin("root").await;
     let token = app.token(&admin, "admin:read:invites admin:write:invites").await;
