@@ -20,7 +20,8 @@ pub fn routes() -> Vec<Route> {
             operation!("config/list"),
             Shape::FIELD.mapped(without_empty_db),
         ),
-        // POST /admin/config: the entries written; 400 naming unknown or badly encoded settings.
+        // POST /admin/config: the entries written, and `errors` naming each refused one; 400 when
+        // nothing could be saved.
         Route::admin(
             M::POST,
             "/api/v1/pleroma/admin/config",
@@ -83,7 +84,8 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// Pleroma's `ConfigView`: `db` only when some sub-key is saved.
+/// Pleroma's `ConfigView`: `db` only when some sub-key is saved; `errors` only when some entry
+/// was refused.
 pub fn without_empty_db(value: ConstValue) -> ConstValue {
     let ConstValue::Object(mut root) = value else { return value };
     if let Some(ConstValue::List(configs)) = root.swap_remove("configs") {
@@ -98,8 +100,12 @@ pub fn without_empty_db(value: ConstValue) -> ConstValue {
             })
             .collect();
         let need_reboot = root.swap_remove("need_reboot").unwrap_or(ConstValue::Boolean(false));
+        let errors = root.swap_remove("errors");
         root.insert(Name::new("configs"), ConstValue::List(configs));
         root.insert(Name::new("need_reboot"), need_reboot);
+        if let Some(errors) = errors.filter(|e| !matches!(e, ConstValue::List(l) if l.is_empty())) {
+            root.insert(Name::new("errors"), errors);
+        }
     }
     ConstValue::Object(root)
 }

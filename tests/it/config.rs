@@ -1,7 +1,9 @@
 //! Configuration from the API (§12): every declared setting through `POST` and back through
 //! `GET /admin/config` in Pleroma's encoding, live effect on this and another gateway process,
 //! reboot-time settings and restart, sub-key deletion, file/database precedence, the legacy
-//! migrations, refusals, descriptions, and the GraphQL `settings` / `updateSettings`.
+//! migrations, refusals, descriptions, and the GraphQL `settings` / `updateSettings`; Pleroma's
+//! whole tree (every description entry, admin-fe's tab payloads, stored-only settings) and the
+//! gateway's own `:pleroma, :gateway` group.
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -94,15 +96,23 @@ async fn every_declared_setting_round_trips_in_pleromas_encoding() {
     // A different value for every sub-key of every entry, all in one request.
     let mut configs = Vec::new();
     for e in before.body["configs"].as_array().unwrap() {
-        let description = described(&e["group"], &e["key"]).unwrap_or_else(|| panic!("no description for {e}"));
+        let Some(description) = described(&e["group"], &e["key"]) else { continue };
+        let applied = |key: &Value| {
+            description["children"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| &c["key"] == key && c["gateway"] != "stored")
+                .cloned()
+        };
         let value: Vec<Value> = e["value"]
             .as_array()
-            .unwrap()
-            .iter()
+            .into_iter()
+            .flatten()
+            .filter(|item| item.get("tuple").is_some() && applied(&item["tuple"][0]).is_some())
             .map(|item| {
                 let (key, current) = (&item["tuple"][0], &item["tuple"][1]);
-                let child = description["children"].as_array().unwrap().iter().find(|c| &c["key"] == key).cloned();
-                let child = child.unwrap_or_else(|| panic!("no description for {key} in {e}"));
+                let child = applied(key).unwrap();
                 // The descriptions validate against the values.
                 assert!(fits(&child["type"], current), "{key}: {current} is not a {}", child["type"]);
                 let value = if key == ":smtp_url" {
@@ -113,6 +123,9 @@ async fn every_declared_setting_round_trips_in_pleromas_encoding() {
                 json!({"tuple": [key, value]})
             })
             .collect();
+        if value.is_empty() {
+            continue;
+        }
         configs.push(json!({"group": e["group"], "key": e["key"], "value": value}));
     }
     let reply = post(&app, &token, json!(configs)).await;
@@ -129,7 +142,11 @@ async fn every_declared_setting_round_trips_in_pleromas_encoding() {
         let after = app.get(path, Some(&token)).await;
         for sent in &configs {
             let e = entry(&after.body, sent["group"].as_str().unwrap(), sent["key"].as_str().unwrap());
-            assert_eq!(e["value"], sent["value"], "{}", sent["key"]);
+            // Merged over Pleroma's defaults of the sub-keys not sent.
+            for item in sent["value"].as_array().unwrap() {
+                let key = item["tuple"][0].as_str().unwrap();
+                assert_eq!(sub(&e["value"], key), item["tuple"][1], "{} {key}", sent["key"]);
+            }
             assert!(e["db"].as_array().is_some_and(|db| !db.is_empty()));
         }
     }
@@ -143,11 +160,7 @@ async fn every_declared_setting_round_trips_in_pleromas_encoding() {
     let log = entity::moderation_log::Entity::find().all(&app.state.db.read).await.unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].data["action"], "config_update");
-    assert!(
-        log[0].message.starts_with("@admin updated configuration: :pleroma, :instance (:name"),
-        "{}",
-        log[0].message
-    );
+    assert!(log[0].message.contains(":pleroma, :instance (:name"), "{}", log[0].message);
 }
 
 #[tokio::test]
@@ -325,7 +338,7 @@ async fn the_database_wins_over_the_file_and_the_file_over_defaults() {
 }
 
 #[tokio::test]
-async fn bad_encodings_and_unknown_settings_are_refused_and_nothing_is_saved() {
+async fn bad_values_are_refused_each_naming_itself_and_the_rest_is_saved() {
     let app = TestApp::new().await;
     let token = app.admin_token().await;
     let good = json!({"group": ":pleroma", "key": ":instance", "value": [tuple(":name", json!("Fine"))]});
@@ -335,15 +348,9 @@ async fn bad_encodings_and_unknown_settings_are_refused_and_nothing_is_saved() {
             ":pleroma, :instance, :limit: expected an integer",
         ),
         (
-            json!({"group": ":pleroma", "key": ":no_such_key", "value": []}),
-            "Unknown configuration: :pleroma, :no_such_key",
+            json!({"group": ":pleroma", "key": ":instance", "value": {"name": "x"}}),
+            ":pleroma, :instance: expected a keyword list",
         ),
-        (json!({"group": ":ecto", "key": ":repo", "value": []}), "Unknown configuration: :ecto, :repo"),
-        (
-            json!({"group": ":pleroma", "key": ":instance", "value": [tuple(":no_such_subkey", json!(1))]}),
-            "Unknown configuration: :pleroma, :instance, :no_such_subkey",
-        ),
-        (json!({"group": ":pleroma", "key": ":instance", "value": {"name": "x"}}), "expected a keyword list"),
         (
             json!({"group": ":pleroma", "key": ":instance", "value": [tuple(":moderator_privileges", json!([":fly"]))]}),
             "unknown privilege",
@@ -356,14 +363,26 @@ async fn bad_encodings_and_unknown_settings_are_refused_and_nothing_is_saved() {
             json!({"group": ":pleroma", "key": "Pleroma.Web.Plugs.RemoteIp", "value": [tuple(":proxies", json!(["nope"]))]}),
             "CIDR",
         ),
-        (json!({"group": "pleroma", "key": ":instance", "value": []}), "Invalid group or key"),
+        (json!({"group": "pleroma", "key": ":instance", "value": []}), "pleroma, :instance: invalid group or key"),
+        // Stored only, but Pleroma could not read it: a regex that does not compile.
         (
-            json!({"group": ":pleroma", "key": "Pleroma.Emails.Mailer", "value": [tuple(":smtp_url", json!("not a url"))]}),
+            json!({"group": ":pleroma", "key": ":mrf_keyword", "value": [tuple(":reject", json!(["~r/(unclosed/"]))]}),
+            ":pleroma, :mrf_keyword, :reject: invalid regex",
+        ),
+        // A setting's legacy place is checked as the setting.
+        (
+            json!({"group": ":pleroma", "key": ":rate_limit", "value": [tuple(":max_keys", json!("lots"))]}),
+            ":pleroma, :rate_limit, :max_keys: expected an integer",
+        ),
+        // Settings checked together (the mail transport must build) come last.
+        (
+            json!({"group": ":pleroma", "key": ":gateway", "value": [tuple(":smtp_url", json!("not a url"))]}),
             "invalid SMTP URL",
         ),
     ];
-    for (bad, message) in cases {
-        let reply = post(&app, &token, json!([good.clone(), bad.clone()])).await;
+    for (bad, message) in &cases {
+        // Alone: nothing to save, 400 naming it.
+        let reply = post(&app, &token, json!([bad])).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}: {}", reply.text);
         let error = reply.body["error"].as_str().unwrap_or_default();
         assert!(error.contains(message), "{bad}: {error}");
@@ -371,6 +390,34 @@ async fn bad_encodings_and_unknown_settings_are_refused_and_nothing_is_saved() {
     assert_eq!(app.get(&format!("{CONFIG}?only_db=true"), Some(&token)).await.body["configs"], json!([]));
     let log = app.get("/api/v1/pleroma/admin/moderation_log", Some(&token)).await;
     assert_eq!(log.body["total"], json!(0));
+
+    // All at once with good ones: the good ones are saved and answered, each bad one named.
+    let stored =
+        json!({"group": ":pleroma", "key": ":mrf_keyword", "value": [tuple(":reject", json!(["spam", "~r/ca+sh/i"]))]});
+    let mut configs = vec![good.clone(), stored.clone()];
+    configs.extend(cases.iter().map(|(bad, _)| bad.clone()));
+    for path in both_prefixes(CONFIG) {
+        let reply = app.request(Method::POST, &path, Some(&token), Some(json!({ "configs": configs }))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let written: Vec<(&str, &str)> = reply.body["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["group"].as_str().unwrap(), e["key"].as_str().unwrap()))
+            .collect();
+        assert_eq!(written, [(":pleroma", ":instance"), (":pleroma", ":mrf_keyword")], "{}", reply.text);
+        let errors = reply.body["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), cases.len(), "{}", reply.text);
+        for ((_, message), error) in cases.iter().zip(errors) {
+            assert!(error["message"].as_str().unwrap().contains(message), "{error}");
+        }
+        assert_eq!(errors[0]["subkey"], ":limit");
+        assert_eq!(errors[1]["subkey"], Value::Null);
+    }
+    assert_eq!(app.get("/api/v1/instance", None).await.body["title"], json!("Fine"));
+    let only_db = app.get(&format!("{CONFIG}?only_db=true"), Some(&token)).await;
+    assert_eq!(only_db.body["configs"].as_array().unwrap().len(), 2, "{}", only_db.text);
+    assert_eq!(entry(&only_db.body, ":pleroma", ":mrf_keyword")["value"], stored["value"]);
     // Moderators may not touch configuration.
     let moderator = app.moderator("mod").await;
     let mod_token = app.token(&moderator, "read write admin").await;
@@ -538,4 +585,240 @@ async fn frontend_configurations_are_public_and_configurable() {
         reply.body,
         json!({"pleroma_fe": {"theme": "redmond-xx", "logo": "/static/mine.svg"}, "masto_fe": {"showInstanceSpecificPanel": true}})
     );
+}
+
+/// Pleroma's descriptions as converted into the gateway (`config/description.exs` and the MRF
+/// policies' `config_description`).
+fn pleroma_descriptions() -> Vec<Value> {
+    serde_json::from_str(include_str!("../../assets/config/descriptions.json")).unwrap()
+}
+
+fn child<'a>(entry: &'a Value, key: &str) -> &'a Value {
+    entry["children"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["key"] == key))
+        .unwrap_or_else(|| panic!("no child {key} in {}", entry["key"]))
+}
+
+#[tokio::test]
+async fn descriptions_list_every_entry_of_pleromas_and_say_what_is_applied() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let pleroma = pleroma_descriptions();
+    assert_eq!(pleroma.len(), 89);
+    for path in both_prefixes(&format!("{CONFIG}/descriptions")) {
+        let reply = app.get(&path, Some(&token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let served = reply.body.as_array().unwrap();
+        // Pleroma's entries in Pleroma's order, then the gateway's own group.
+        assert_eq!(served.len(), pleroma.len() + 1);
+        for (theirs, ours) in pleroma.iter().zip(served) {
+            assert_eq!((&theirs["group"], theirs.get("key")), (&ours["group"], ours.get("key")));
+            assert_eq!(theirs["label"], ours["label"]);
+            let names = |e: &Value| -> Vec<Value> {
+                e["children"].as_array().into_iter().flatten().map(|c| c["key"].clone()).collect()
+            };
+            // Every child of Pleroma's is there (declared ones Pleroma lacks come after).
+            assert_eq!(names(theirs)[..], names(ours)[..names(theirs).len()], "{}", ours["key"]);
+            for c in ours["children"].as_array().into_iter().flatten() {
+                let mark = c["gateway"].as_str().unwrap_or_else(|| panic!("{} {} unmarked", ours["key"], c["key"]));
+                assert!(["applied", "applied_after_restart", "stored"].contains(&mark));
+            }
+        }
+        let find = |group: &str, key: &str| {
+            served.iter().find(|e| e["group"] == group && e["key"] == key).unwrap_or_else(|| panic!("no {key}"))
+        };
+        for key in [":mrf", ":mrf_simple", ":mrf_keyword", "Pleroma.Upload", "Pleroma.Captcha", "Oban", ":instance"] {
+            assert_eq!(find(":pleroma", key)["type"], "group", "{key}");
+        }
+        assert!(served.iter().any(|e| e["group"] == ":web_push_encryption"));
+        let media_proxy = find(":pleroma", ":media_proxy");
+        assert_eq!(child(media_proxy, ":invalidation")["type"], "keyword");
+        assert_eq!(child(child(media_proxy, ":invalidation"), ":provider")["type"], "module");
+        let instance = find(":pleroma", ":instance");
+        assert_eq!(child(instance, ":name")["gateway"], "applied");
+        assert_eq!(child(instance, ":short_description")["gateway"], "stored");
+        let rate_limit = find(":pleroma", ":rate_limit");
+        assert_eq!(child(rate_limit, ":search")["gateway"], "applied_after_restart");
+        assert!(rate_limit["children"].as_array().unwrap().iter().all(|c| c["key"] != ":max_keys"));
+        // The gateway's own settings live in a group of their own.
+        let gateway = find(":pleroma", ":gateway");
+        assert_eq!(child(gateway, ":rate_limit_max_keys")["gateway"], "applied_after_restart");
+        assert_eq!(child(gateway, ":emoji_max_file_size")["type"], "integer");
+    }
+}
+
+#[tokio::test]
+async fn every_admin_fe_tab_round_trips() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    // What admin-fe's Settings tabs send (src/store/modules/normalizers.js: changed sub-keys of a
+    // key, values in Pleroma's encoding).
+    let tabs = json!([
+        // Rate limiters.
+        {"group": ":pleroma", "key": ":rate_limit", "value": [
+            tuple(":authentication", json!({"tuple": [60000, 15]})),
+            tuple(":search", json!([{"tuple": [1000, 10]}, {"tuple": [1000, 30]}]))]},
+        // MRF: the policies, then one policy's settings.
+        {"group": ":pleroma", "key": ":mrf", "value": [
+            tuple(":policies", json!(["Pleroma.Web.ActivityPub.MRF.SimplePolicy", "Pleroma.Web.ActivityPub.MRF.TagPolicy"])),
+            tuple(":transparency", json!(true)),
+            tuple(":transparency_exclusions", json!([{"tuple": ["hidden.example", "private"]}]))]},
+        {"group": ":pleroma", "key": ":mrf_simple", "value": [
+            tuple(":reject", json!([{"tuple": ["spam.example", "spam"]}])),
+            tuple(":media_removal", json!([{"tuple": ["*.nsfw.example", ""]}]))]},
+        {"group": ":pleroma", "key": ":mrf_keyword", "value": [
+            tuple(":reject", json!(["~r/casino/i"])),
+            tuple(":replace", json!([{"tuple": ["badword", "***"]}]))]},
+        // Upload.
+        {"group": ":pleroma", "key": "Pleroma.Upload", "value": [
+            tuple(":uploader", json!("Pleroma.Uploaders.Local")),
+            tuple(":filters", json!(["Pleroma.Upload.Filter.Exiftool.StripLocation", "Pleroma.Upload.Filter.AnonymizeFilename"])),
+            tuple(":link_name", json!(false))]},
+        {"group": ":pleroma", "key": "Pleroma.Upload.Filter.AnonymizeFilename", "value": [tuple(":text", json!("{random}.jpg"))]},
+        // Media proxy, with invalidation.
+        {"group": ":pleroma", "key": ":media_proxy", "value": [
+            tuple(":enabled", json!(true)),
+            tuple(":invalidation", json!([tuple(":enabled", json!(true)), tuple(":provider", json!("Pleroma.Web.MediaProxy.Invalidation.Script"))])),
+            tuple(":whitelist", json!(["https://cdn.example"]))]},
+        {"group": ":pleroma", "key": "Pleroma.Web.MediaProxy.Invalidation.Script", "value": [tuple(":script_path", json!("/bin/purge"))]},
+        // Instance, captcha, mailer, job queue, web push, logger, link formatter, metadata, HTTP.
+        {"group": ":pleroma", "key": ":instance", "value": [
+            tuple(":short_description", json!("Short")),
+            tuple(":max_pinned_statuses", json!(3)),
+            tuple(":poll_limits", json!({":max_options": 5, ":max_option_chars": 100}))]},
+        {"group": ":pleroma", "key": "Pleroma.Captcha", "value": [
+            tuple(":enabled", json!(true)), tuple(":method", json!("Pleroma.Captcha.Native"))]},
+        {"group": ":pleroma", "key": "Pleroma.Emails.Mailer", "value": [
+            tuple(":adapter", json!("Swoosh.Adapters.SMTP")), tuple(":relay", json!("smtp.example.org"))]},
+        {"group": ":pleroma", "key": "Oban", "value": [tuple(":queues", json!([tuple(":federator_incoming", json!(50))]))]},
+        {"group": ":web_push_encryption", "key": ":vapid_details", "value": [tuple(":subject", json!("mailto:admin@example.org"))]},
+        {"group": ":logger", "key": ":backends", "value": [":console"]},
+        {"group": ":pleroma", "key": "Pleroma.Formatter", "value": [tuple(":truncate", json!(20))]},
+        {"group": ":pleroma", "key": "Pleroma.Web.Metadata", "value": [
+            tuple(":providers", json!(["Pleroma.Web.Metadata.Providers.OpenGraph"]))]},
+        {"group": ":pleroma", "key": ":http", "value": [tuple(":proxy_url", json!({"tuple": [":socks5", "localhost", 9050]}))]},
+    ]);
+    let reply = post(&app, &token, tabs.clone()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(reply.body.get("errors").is_none(), "{}", reply.text);
+    assert_eq!(reply.body["configs"].as_array().unwrap().len(), tabs.as_array().unwrap().len());
+    let merged = app.get(CONFIG, Some(&token)).await;
+    for sent in tabs.as_array().unwrap() {
+        let e = entry(&merged.body, sent["group"].as_str().unwrap(), sent["key"].as_str().unwrap());
+        match sent["value"].as_array().filter(|v| v[0].get("tuple").is_some()) {
+            Some(items) => {
+                for item in items {
+                    let (key, value) = (item["tuple"][0].as_str().unwrap(), &item["tuple"][1]);
+                    let got = sub(&e["value"], key);
+                    // Nested keyword lists merge over Pleroma's defaults.
+                    let keyword = value
+                        .as_array()
+                        .is_some_and(|v| v.iter().all(|i| i["tuple"][0].as_str().is_some_and(|k| k.starts_with(':'))));
+                    if keyword && got.is_array() {
+                        for inner in value.as_array().unwrap() {
+                            assert_eq!(sub(&got, inner["tuple"][0].as_str().unwrap()), inner["tuple"][1], "{key}");
+                        }
+                    } else {
+                        assert_eq!(&got, value, "{} {key}", sent["key"]);
+                    }
+                    assert!(e["db"].as_array().unwrap().contains(&json!(key)), "{e}");
+                }
+            }
+            None => assert_eq!(e["value"], sent["value"]),
+        }
+    }
+    // The rest of a key keeps Pleroma's defaults: e.g. Upload's `:base_url` unsent.
+    let upload = entry(&merged.body, ":pleroma", "Pleroma.Upload");
+    assert!(upload["value"].as_array().unwrap().iter().any(|i| i["tuple"][0] == ":proxy_remote"));
+    // Saving one tab again after all of them (admin-fe resends what it queued) still succeeds.
+    let again = post(&app, &token, json!([tabs[0].clone(), tabs[6].clone()])).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    // admin-fe's removal of a nested sub-key.
+    let removed = post(
+        &app,
+        &token,
+        json!([{"group": ":pleroma", "key": ":mrf_simple", "delete": true, "subkeys": [":reject"]}]),
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text);
+    let only_db = app.get(&format!("{CONFIG}?only_db=true"), Some(&token)).await;
+    assert_eq!(entry(&only_db.body, ":pleroma", ":mrf_simple")["db"], json!([":media_removal"]));
+}
+
+#[tokio::test]
+async fn a_stored_only_setting_is_kept_and_reported_as_stored() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let reply = post(
+        &app,
+        &token,
+        json!([{"group": ":pleroma", "key": ":instance", "value": [tuple(":short_description", json!("Tiny"))]}]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(reply.body["configs"][0]["db"], json!([":short_description"]));
+    // A second process reads it back, merged over Pleroma's defaults, with the applied ones.
+    let second = app.sharing(|_| {}).await;
+    let merged = second.get(CONFIG, Some(&token)).await;
+    let instance = entry(&merged.body, ":pleroma", ":instance");
+    assert_eq!(sub(&instance["value"], ":short_description"), json!("Tiny"));
+    assert_eq!(sub(&instance["value"], ":name"), json!("Pleroma Gateway"));
+    assert_eq!(sub(&instance["value"], ":static_dir"), json!("instance/static/"));
+    assert_eq!(instance["db"], json!([":short_description"]));
+    let query = "{ settings { group key settings { subkey value default source application needsRestart } } }";
+    let body = app.graphql(Some(&token), query, json!({})).await;
+    let setting = |key: &str, subkey: &str| {
+        body["data"]["settings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .filter(|g| g["key"] == key)
+            .flat_map(|g| g["settings"].as_array().unwrap().clone())
+            .find(|s| s["subkey"] == subkey)
+            .unwrap_or_else(|| panic!("no {key} {subkey}"))
+    };
+    let short = setting(":instance", ":short_description");
+    assert_eq!(
+        (short["application"].clone(), short["source"].clone(), short["value"].clone(), short["default"].clone()),
+        (json!("STORED"), json!("DATABASE"), json!("Tiny"), json!(""))
+    );
+    assert_eq!(setting(":instance", ":name")["application"], "APPLIED");
+    assert_eq!(setting(":rate_limit", ":search")["application"], "APPLIED_AFTER_RESTART");
+    assert_eq!(setting(":mrf_simple", ":reject")["source"], "DEFAULT");
+    // A stored-only setting never needs a restart.
+    assert_eq!(reply.body["need_reboot"], json!(false));
+}
+
+#[tokio::test]
+async fn the_gateways_own_settings_have_a_group_and_legacy_rows_still_apply() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let merged = app.get(CONFIG, Some(&token)).await;
+    let gateway = entry(&merged.body, ":pleroma", ":gateway");
+    assert_eq!(sub(&gateway["value"], ":rate_limit_max_keys"), json!(100000));
+    assert_eq!(sub(&gateway["value"], ":emoji_max_file_size"), json!(1048576));
+    let rate_limit = entry(&merged.body, ":pleroma", ":rate_limit");
+    assert_eq!(sub(&rate_limit["value"], ":max_keys"), Value::Null);
+    // Saved where it used to be, it still applies, shown in its new place.
+    let reply = post(
+        &app,
+        &token,
+        json!([{"group": ":pleroma", "key": ":rate_limit", "value": [tuple(":max_keys", json!(500))]}]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let merged = app.get(CONFIG, Some(&token)).await;
+    assert_eq!(sub(&entry(&merged.body, ":pleroma", ":gateway")["value"], ":rate_limit_max_keys"), json!(500));
+    assert_eq!(sub(&entry(&merged.body, ":pleroma", ":rate_limit")["value"], ":max_keys"), Value::Null);
+    // The new place wins once saved.
+    let reply = post(
+        &app,
+        &token,
+        json!([{"group": ":pleroma", "key": ":gateway", "value": [tuple(":rate_limit_max_keys", json!(700))]}]),
+    )
+    .await;
+    assert_eq!(reply.body["need_reboot"], json!(true), "{}", reply.text);
+    let merged = app.get(CONFIG, Some(&token)).await;
+    assert_eq!(sub(&entry(&merged.body, ":pleroma", ":gateway")["value"], ":rate_limit_max_keys"), json!(700));
 }

@@ -340,15 +340,29 @@ pub fn db_keys(value: &Value, key: &str) -> Vec<String> {
     }
 }
 
-/// Pleroma's `string_to_elixir_types/1` check on every string of a value sent for a setting the
-/// gateway does not type: a regex (`~r/…/flags`) must compile.
-pub fn check_regexes(value: &Value) -> Result<(), String> {
-    match value {
-        Value::String(s) if s.starts_with("~r") => parse_regex(s).map(|_| ()),
-        Value::Array(items) => items.iter().try_for_each(check_regexes),
-        Value::Object(map) => map.values().try_for_each(check_regexes),
-        _ => Ok(()),
+/// Whether Pleroma's `ConfigDB.to_elixir_types/1` can read a value sent for a setting the
+/// gateway only stores: every regex (`~r/…/flags`) compiles, every `{"tuple": …}` holds a list,
+/// and the value is not nested deeper than Pleroma's forms go.
+pub fn check_decodable(value: &Value) -> Result<(), String> {
+    fn walk(value: &Value, depth: usize) -> Result<(), String> {
+        if depth > 32 {
+            return Err("nested too deeply".into());
+        }
+        match value {
+            Value::String(s) if s.starts_with("~r") => parse_regex(s).map(|_| ()),
+            Value::Array(items) => items.iter().try_for_each(|i| walk(i, depth + 1)),
+            Value::Object(map) => {
+                if let Some(inner) = map.get("tuple") {
+                    if map.len() == 1 && !inner.is_array() {
+                        return Err(format!("expected {{\"tuple\": [...]}} to hold a list, got {}", got(value)));
+                    }
+                }
+                map.values().try_for_each(|v| walk(v, depth + 1))
+            }
+            _ => Ok(()),
+        }
     }
+    walk(value, 0)
 }
 
 /// `~r/pattern/flags` (any of Pleroma's delimiters) as `(pattern, flags)`, checked.

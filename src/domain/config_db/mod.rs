@@ -2,11 +2,13 @@
 //! saved in the database over the file's, in Pleroma's JSON encoding, with the moderation log.
 //!
 //! Sources in order: defaults < config file < database (when `configurable_from_database` is
-//! on). [`model`] declares every setting; [`encoding`] reads and writes Pleroma's encoding;
-//! [`live`] keeps each process's settings current.
+//! on). [`model`] declares every setting the gateway applies; [`tree`] is Pleroma's whole tree
+//! (descriptions and defaults), whose other settings are stored only; [`encoding`] reads and
+//! writes Pleroma's encoding; [`live`] keeps each process's settings current.
 pub mod encoding;
 pub mod live;
 pub mod model;
+pub mod tree;
 
 use std::collections::BTreeSet;
 
@@ -19,8 +21,8 @@ use sea_orm::{
 use serde_json::Value;
 
 use self::{
-    encoding::{db_keys, is_group_or_key, is_keyword, keyword_pair, merge_keyword, pair},
-    model::{declared, find, keys, known, under, Declared},
+    encoding::{check_decodable, db_keys, is_group_or_key, is_keyword, keyword_pair, merge_keyword, pair},
+    model::{declared, find, find_saved, is_legacy, keys, known, under, Declared},
 };
 use crate::{
     config::Settings,
@@ -121,31 +123,94 @@ pub fn apply(settings: &mut Settings, rows: &[Stored]) -> Vec<String> {
 }
 
 fn apply_one(settings: &mut Settings, row: &Stored) -> Result<(), String> {
-    if !known(&row.group, &row.key) {
-        return Err(format!("unknown setting {}, {}", row.group, row.key));
-    }
-    let items = row.value.as_array().filter(|_| is_keyword(&row.value)).ok_or_else(|| {
-        format!("{}, {}: expected a keyword list ([{{\"tuple\": [\":key\", value]}}, …])", row.group, row.key)
-    })?;
+    let Some(items) = row.value.as_array().filter(|_| is_keyword(&row.value)) else {
+        if known(&row.group, &row.key) {
+            return Err(format!(
+                "{}, {}: expected a keyword list ([{{\"tuple\": [\":key\", value]}}, …])",
+                row.group, row.key
+            ));
+        }
+        // Stored only.
+        return Ok(());
+    };
     for item in items {
         let Some((sub, value)) = keyword_pair(item) else { continue };
-        let declared = find(&row.group, &row.key, sub)
-            .ok_or_else(|| format!("unknown setting {}, {}, {sub}", row.group, row.key))?;
+        // Sub-keys the gateway does not apply are stored only.
+        let Some(declared) = find_saved(&row.group, &row.key, sub) else { continue };
         (declared.set)(settings, value).map_err(|e| format!("{}: {e}", declared.path()))?;
     }
     Ok(())
 }
 
-/// `GET /config`: every declared key with the value in force and the sub-keys saved.
+/// `GET /config`, as Pleroma's `ConfigController.show`: Pleroma's defaults in their order with
+/// the saved values merged over them (saved keys Pleroma has no default for after them), the
+/// gateway's own keys, and for every setting the gateway applies, the value in force.
 pub fn merged(current: &Settings, rows: &[Stored]) -> Vec<Entry> {
-    keys()
-        .into_iter()
-        .map(|(group, key)| {
-            let value = Value::Array(under(group, key).map(|d| pair(d.sub, (d.get)(current))).collect());
-            let db = rows.iter().find(|r| r.group == group && r.key == key).map(|r| db_keys(&r.value, key));
-            Entry { group: group.into(), key: key.into(), value, db: db.unwrap_or_default() }
+    let mut out: Vec<(String, String, Value)> =
+        tree::defaults().iter().map(|d| (d.group.clone(), d.key.clone(), d.value.clone())).collect();
+    for row in rows {
+        let saved = without_legacy(row);
+        match out.iter_mut().find(|(g, k, _)| *g == row.group && *k == row.key) {
+            Some((_, _, value)) => *value = merge_saved(&row.group, &row.key, value, &saved),
+            None => out.push((row.group.clone(), row.key.clone(), saved)),
+        }
+    }
+    for (group, key) in keys() {
+        let at = match out.iter().position(|(g, k, _)| g == group && k == key) {
+            Some(at) => at,
+            None => {
+                out.push((group.into(), key.into(), Value::Array(Vec::new())));
+                out.len() - 1
+            }
+        };
+        let value = &mut out[at].2;
+        if !is_keyword(value) {
+            *value = Value::Array(Vec::new());
+        }
+        let Value::Array(items) = value else { continue };
+        for d in under(group, key) {
+            let item = pair(d.sub, (d.get)(current));
+            match items.iter().position(|i| keyword_pair(i).is_some_and(|(k, _)| k == d.sub)) {
+                Some(i) => items[i] = item,
+                None => items.push(item),
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(group, key, value)| {
+            let db = rows.iter().find(|r| r.group == group && r.key == key).map(|r| db_keys(&r.value, &key));
+            Entry { group, key, value, db: db.unwrap_or_default() }
         })
         .collect()
+}
+
+/// A saved value without the sub-keys of settings that moved to `:pleroma, :gateway`.
+fn without_legacy(row: &Stored) -> Value {
+    match row.value.as_array() {
+        Some(items) if is_keyword(&row.value) => Value::Array(
+            items
+                .iter()
+                .filter(|i| keyword_pair(i).is_some_and(|(sub, _)| !is_legacy(&row.group, &row.key, sub)))
+                .cloned()
+                .collect(),
+        ),
+        _ => row.value.clone(),
+    }
+}
+
+/// Pleroma's `ConfigDB.merge`: keyword lists merged deeply (full-update sub-keys taken whole),
+/// anything else replaced.
+fn merge_saved(group: &str, key: &str, default: &Value, saved: &Value) -> Value {
+    match (default.as_array(), saved.as_array()) {
+        (Some(old), Some(new)) if is_keyword(default) && is_keyword(saved) => {
+            Value::Array(merge_keyword(old, new, &full_update(group, key)))
+        }
+        _ => saved.clone(),
+    }
+}
+
+fn full_update(group: &str, key: &str) -> Vec<&'static str> {
+    FULL_SUBKEY_UPDATE.iter().filter(|(g, k, _)| *g == group && *k == key).map(|(_, _, s)| *s).collect()
 }
 
 /// `GET /config?only_db=true`: the saved rows as saved.
@@ -160,85 +225,131 @@ pub fn only_db(rows: &[Stored]) -> Vec<Entry> {
         .collect()
 }
 
-/// Refuse unknown groups and keys (naming them) and values that do not read as the declared
-/// types; answer each change with its value in the canonical encoding.
-fn check(base: &Settings, changes: &[Change]) -> Result<Vec<Change>, AppError> {
-    let mut unknown = Vec::new();
-    for change in changes {
-        if !is_group_or_key(&change.group) || !is_group_or_key(&change.key) {
-            return Err(AppError::BadRequest(format!(
-                "Invalid group or key {:?}, {:?}: expected atoms (\":pleroma\", \":instance\") or module names \
-                 (\"Pleroma.Upload\")",
-                change.group, change.key
-            )));
-        }
-        if !known(&change.group, &change.key) {
-            unknown.push(format!("{}, {}", change.group, change.key));
+/// One refused part of a `POST /config`: the entry (and sub-key) it names and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refusal {
+    /// `:pleroma`.
+    pub group: String,
+    /// `:instance`.
+    pub key: String,
+    /// `:limit`, when one sub-key was refused (the others of the entry are saved).
+    pub subkey: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.subkey {
+            Some(sub) => write!(f, "{}, {}, {sub}: {}", self.group, self.key, self.message),
+            None => write!(f, "{}, {}: {}", self.group, self.key, self.message),
         }
     }
-    if !unknown.is_empty() {
-        return Err(AppError::BadRequest(format!(
-            "Unknown configuration: {} (the gateway does not honour it)",
-            unknown.join("; ")
-        )));
-    }
+}
+
+/// Check every change as Pleroma's `ConfigDB` would decode it, and the settings the gateway
+/// applies against their declared types. Returns what may be saved (values of applied settings
+/// in the canonical encoding, everything else as given) and each refused entry or sub-key.
+fn check(base: &Settings, changes: &[Change]) -> (Vec<Change>, Vec<Refusal>) {
+    let mut refused = Vec::new();
     let mut scratch = base.clone();
     let mut out = Vec::with_capacity(changes.len());
     for change in changes {
-        let mut change = change.clone();
+        let refuse = |subkey: Option<&str>, message: String| Refusal {
+            group: change.group.clone(),
+            key: change.key.clone(),
+            subkey: subkey.map(str::to_string),
+            message,
+        };
+        if !is_group_or_key(&change.group) || !is_group_or_key(&change.key) {
+            refused.push(refuse(
+                None,
+                "invalid group or key: expected atoms (\":pleroma\", \":instance\") or module names \
+                 (\"Pleroma.Upload\")"
+                    .into(),
+            ));
+            continue;
+        }
         if change.delete {
-            if let Some(subkeys) = &change.subkeys {
-                if let Some(bad) = subkeys.iter().find(|s| find(&change.group, &change.key, s).is_none()) {
-                    return Err(AppError::BadRequest(format!(
-                        "Unknown configuration: {}, {}, {bad}",
-                        change.group, change.key
-                    )));
-                }
-            }
-            out.push(change);
+            out.push(change.clone());
             continue;
         }
         let Some(value) = &change.value else {
-            return Err(AppError::BadRequest(format!(
-                "{}, {}: a value or \"delete\": true is required",
-                change.group, change.key
-            )));
+            refused.push(refuse(None, "a value or \"delete\": true is required".into()));
+            continue;
         };
-        let items = value.as_array().filter(|_| is_keyword(value)).ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "{}, {}: expected a keyword list ([{{\"tuple\": [\":key\", value]}}, …])",
-                change.group, change.key
-            ))
-        })?;
+        let Some(items) = value.as_array().filter(|_| is_keyword(value)) else {
+            if known(&change.group, &change.key) {
+                refused.push(refuse(None, "expected a keyword list ([{\"tuple\": [\":key\", value]}, …])".into()));
+                continue;
+            }
+            // Stored only and not a keyword list: saved as given, once it decodes.
+            match check_decodable(value) {
+                Ok(()) => out.push(change.clone()),
+                Err(e) => refused.push(refuse(None, e)),
+            }
+            continue;
+        };
         let mut canonical = Vec::with_capacity(items.len());
         for item in items {
             let Some((sub, v)) = keyword_pair(item) else { continue };
-            let declared: &Declared = find(&change.group, &change.key, sub).ok_or_else(|| {
-                AppError::BadRequest(format!("Unknown configuration: {}, {}, {sub}", change.group, change.key))
-            })?;
-            (declared.set)(&mut scratch, v).map_err(|e| AppError::BadRequest(format!("{}: {e}", declared.path())))?;
-            canonical.push(pair(sub, (declared.get)(&scratch)));
+            // A legacy place of a gateway setting is checked as the setting it stands for.
+            match find_saved(&change.group, &change.key, sub) {
+                Some(declared) => match (declared.set)(&mut scratch, v) {
+                    Ok(()) => canonical.push(pair(sub, (declared.get)(&scratch))),
+                    Err(e) => refused.push(refuse(Some(sub), e)),
+                },
+                None => match check_decodable(v) {
+                    Ok(()) => canonical.push(item.clone()),
+                    Err(e) => refused.push(refuse(Some(sub), e)),
+                },
+            }
         }
-        change.value = Some(Value::Array(canonical));
-        out.push(change);
+        if canonical.is_empty() && !items.is_empty() {
+            continue;
+        }
+        out.push(Change { value: Some(Value::Array(canonical)), ..change.clone() });
     }
-    Ok(out)
+    // Settings that only mean something together: the mail transport must build.
+    if let Err(e) = crate::domain::mail::Mailer::new(&scratch) {
+        let mail = |c: &Change| {
+            (c.group == ":pleroma" && c.key == "Pleroma.Emails.Mailer")
+                || c.value.as_ref().and_then(Value::as_array).is_some_and(|items| {
+                    items.iter().filter_map(keyword_pair).any(|(sub, _)| {
+                        (c.key.as_str(), sub) == (":gateway", ":smtp_url")
+                            || (c.key.as_str(), sub) == (":instance", ":notify_email")
+                    })
+                })
+        };
+        for c in out.iter().filter(|c| !c.delete && mail(c)) {
+            refused.push(Refusal { group: c.group.clone(), key: c.key.clone(), subkey: None, message: e.clone() });
+        }
+        out.retain(|c| c.delete || !mail(c));
+    }
+    (out, refused)
 }
 
 /// The outcome of [`update`].
 pub struct Updated {
     /// The entries written (not those removed), as saved.
     pub entries: Vec<Entry>,
+    /// The entries and sub-keys refused (the others were saved).
+    pub refused: Vec<Refusal>,
 }
 
 /// `POST /config`: apply `changes` to the saved settings in one transaction with its
-/// moderation-log entry, after checking every value; nothing is saved when one is refused.
-/// Removing what is not saved is skipped, as Pleroma skips it.
+/// moderation-log entry. As Pleroma, what is refused is left out and the rest saved; each refused
+/// entry or sub-key is named in [`Updated::refused`]. When nothing can be saved, `BAD_REQUEST`
+/// naming every refusal. Removing what is not saved is skipped, as Pleroma skips it.
 pub async fn update(db: &Db, base: &Settings, actor: &Actor, changes: &[Change]) -> Result<Updated, AppError> {
     if !base.configurable_from_database {
         return Err(AppError::BadRequest(DISABLED.into()));
     }
-    let changes = check(base, changes)?;
+    let (changes, refused) = check(base, changes);
+    if changes.is_empty() && !refused.is_empty() {
+        let all: Vec<String> = refused.iter().map(Refusal::to_string).collect();
+        return Err(AppError::BadRequest(all.join("; ")));
+    }
     let txn = db.begin().await?;
     // Taking the version row first orders concurrent updates (PostgreSQL row lock).
     bump_version(&txn).await?;
@@ -277,16 +388,7 @@ pub async fn update(db: &Db, base: &Settings, actor: &Actor, changes: &[Change])
         }
         let new = change.value.clone().unwrap_or(Value::Null);
         match at {
-            Some(i) => {
-                let full: Vec<&str> = FULL_SUBKEY_UPDATE
-                    .iter()
-                    .filter(|(g, k, _)| *g == change.group && *k == change.key)
-                    .map(|(_, _, s)| *s)
-                    .collect();
-                let old = rows[i].value.as_array().cloned().unwrap_or_default();
-                let new_items = new.as_array().cloned().unwrap_or_default();
-                rows[i].value = Value::Array(merge_keyword(&old, &new_items, &full));
-            }
+            Some(i) => rows[i].value = merge_saved(&change.group, &change.key, &rows[i].value, &new),
             None => rows.push(Stored { group: change.group.clone(), key: change.key.clone(), value: new }),
         }
         let name = (change.group.clone(), change.key.clone());
@@ -315,7 +417,7 @@ pub async fn update(db: &Db, base: &Settings, actor: &Actor, changes: &[Change])
             db: db_keys(&r.value, &r.key),
         })
         .collect();
-    Ok(Updated { entries })
+    Ok(Updated { entries, refused })
 }
 
 /// What the moderation log keeps of each change: `(group, key, removed sub-keys or all)`.
@@ -407,7 +509,8 @@ pub async fn migrate_to_db(db: &Db, base: &Settings, actor: &Actor) -> Result<()
 }
 
 /// Legacy `migrate_from_db`: write the saved settings over the file's into a TOML file beside
-/// the config file (or in the data directory), then remove them from the database. Returns the
+/// the config file (or in the data directory), then remove them from the database (stored-only
+/// ones, which the file cannot hold, stay). Returns the
 /// file written.
 pub async fn migrate_from_db(db: &Db, base: &Settings, actor: &Actor) -> Result<std::path::PathBuf, AppError> {
     if !base.configurable_from_database {
@@ -439,9 +542,20 @@ pub async fn migrate_from_db(db: &Db, base: &Settings, actor: &Actor) -> Result<
     let text = toml::to_string(&table).map_err(AppError::internal)?;
     tokio::fs::create_dir_all(&dir).await.map_err(AppError::internal)?;
     tokio::fs::write(&path, text).await.map_err(AppError::internal)?;
+    // What the file cannot hold (stored-only settings) stays saved.
     let removals: Vec<Change> = rows
         .iter()
-        .map(|r| Change { group: r.group.clone(), key: r.key.clone(), delete: true, ..Change::default() })
+        .filter(|r| known(&r.group, &r.key))
+        .map(|r| {
+            let exported = db_keys(&r.value, &r.key).into_iter().filter(|s| find(&r.group, &r.key, s).is_some());
+            Change {
+                group: r.group.clone(),
+                key: r.key.clone(),
+                delete: true,
+                subkeys: Some(exported.collect()),
+                ..Change::default()
+            }
+        })
         .collect();
     if !removals.is_empty() {
         update(db, base, actor, &removals).await?;
@@ -493,7 +607,10 @@ pub fn saved_paths(rows: &[Stored]) -> BTreeSet<String> {
     for row in rows {
         if let Some(items) = row.value.as_array() {
             for (sub, _) in items.iter().filter_map(keyword_pair) {
-                out.insert(format!("{}, {}, {sub}", row.group, row.key));
+                match find_saved(&row.group, &row.key, sub) {
+                    Some(d) => out.insert(d.path()),
+                    None => out.insert(format!("{}, {}, {sub}", row.group, row.key)),
+                };
             }
         }
     }

@@ -4,11 +4,17 @@
 //! type, default and file value come from the field of [`Settings`] it reads and writes.
 //!
 //! Adding a setting is one [`setting!`] line in [`declared`] (plus [`GROUPS`] for a new key).
+//! Sibling modules declare theirs the same way (`use super::model::{setting, Declared};`, a
+//! `pub fn declared() -> Vec<Declared>`, one `extend` line in [`build`]).
+//!
+//! A declared setting is *applied* (live, or after a restart); every other setting of Pleroma's
+//! tree ([`super::tree`]) is *stored only*: saved and shown back, but without effect. Settings of
+//! the gateway's own that Pleroma does not have live under `:pleroma, :gateway`.
 use std::sync::LazyLock;
 
 use serde_json::Value;
 
-use super::encoding::{type_of, Codec};
+use super::encoding::Codec;
 use crate::config::Settings;
 
 /// One declared setting.
@@ -37,15 +43,46 @@ pub struct Declared {
     pub set: fn(&mut Settings, &Value) -> Result<(), String>,
 }
 
+/// Whether the gateway acts on a setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Application {
+    /// Takes effect on the next request of every process.
+    Applied,
+    /// Takes effect after `GET /admin/restart`.
+    AppliedAfterRestart,
+    /// Saved and shown back, without effect on the gateway.
+    Stored,
+}
+
+impl Application {
+    /// The descriptions' spelling (`"gateway": "applied"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Application::Applied => "applied",
+            Application::AppliedAfterRestart => "applied_after_restart",
+            Application::Stored => "stored",
+        }
+    }
+}
+
 impl Declared {
+    /// Applied live or after a restart.
+    pub fn application(&self) -> Application {
+        if self.reboot {
+            Application::AppliedAfterRestart
+        } else {
+            Application::Applied
+        }
+    }
+
     /// Only after a restart.
-    fn reboot(mut self) -> Self {
+    pub fn reboot(mut self) -> Self {
         self.reboot = true;
         self
     }
 
     /// With this label instead of the humanized sub-key.
-    fn label(mut self, label: &'static str) -> Self {
+    pub fn label(mut self, label: &'static str) -> Self {
         self.label = Some(label);
         self
     }
@@ -69,10 +106,11 @@ pub fn humanize(atom: &str) -> String {
     chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
 }
 
-/// `setting!(group, key, sub, field.path, description, suggestions)`.
+/// `setting!(group, key, sub, field.path, description, suggestions)`: a setting read from and
+/// written to one field of [`Settings`]. Usable from sibling modules (`use super::model::setting`).
 macro_rules! setting {
     ($group:literal, $key:literal, $sub:literal, $($field:ident).+, $description:expr, $suggestions:expr) => {
-        Declared {
+        $crate::domain::config_db::model::Declared {
             group: $group,
             key: $key,
             sub: $sub,
@@ -81,15 +119,17 @@ macro_rules! setting {
             suggestions: $suggestions,
             reboot: false,
             file_path: stringify!($($field).+),
-            ty: |s: &Settings| type_of(&s.$($field).+),
-            get: |s: &Settings| Codec::encode(&s.$($field).+),
-            set: |s: &mut Settings, v: &Value| {
-                s.$($field).+ = Codec::decode(v)?;
+            ty: |s: &$crate::config::Settings| $crate::domain::config_db::encoding::type_of(&s.$($field).+),
+            get: |s: &$crate::config::Settings| $crate::domain::config_db::encoding::Codec::encode(&s.$($field).+),
+            set: |s: &mut $crate::config::Settings, v: &serde_json::Value| {
+                s.$($field).+ = $crate::domain::config_db::encoding::Codec::decode(v)?;
                 Ok(())
             },
         }
     };
 }
+#[allow(unused_imports)] // For sibling modules (`use super::model::setting`).
+pub(crate) use setting;
 
 /// Each key's group description and label (Pleroma's `type: :group` entries).
 pub const GROUPS: &[(&str, &str, &str, Option<&str>)] = &[
@@ -123,7 +163,41 @@ pub const GROUPS: &[(&str, &str, &str, Option<&str>)] = &[
          your settings all fields must be complete.",
         None,
     ),
+    (
+        ":pleroma",
+        ":gateway",
+        "The gateway's own settings, which Pleroma does not have: memory bounds, fetch limits, the mail relay",
+        Some("Gateway"),
+    ),
 ];
+
+/// Where the gateway's own settings were saved before they moved to `:pleroma, :gateway`: rows
+/// saved there still apply (`(old key, old sub-key) → new sub-key`, all under `:pleroma`).
+pub const LEGACY: &[(&str, &str, &str)] = &[
+    (":rate_limit", ":max_keys", ":rate_limit_max_keys"),
+    ("Pleroma.Emails.Mailer", ":smtp_url", ":smtp_url"),
+    (":media_proxy", ":max_body_length", ":media_proxy_max_body_length"),
+    (":media_proxy", ":timeout", ":media_proxy_timeout"),
+    (":media_proxy", ":allowed_types", ":media_proxy_allowed_types"),
+    (":emoji", ":max_file_size", ":emoji_max_file_size"),
+    (":emoji", ":max_archive_size", ":emoji_max_archive_size"),
+    (":emoji", ":max_unpacked_size", ":emoji_max_unpacked_size"),
+    (":emoji", ":max_entries", ":emoji_max_entries"),
+    (":emoji", ":fetch_timeout", ":emoji_fetch_timeout"),
+];
+
+/// The declared setting a saved `group, key, sub` stands for: itself, or where a legacy one moved.
+pub fn find_saved(group: &str, key: &str, sub: &str) -> Option<&'static Declared> {
+    find(group, key, sub).or_else(|| {
+        let moved = LEGACY.iter().find(|(k, s, _)| group == ":pleroma" && *k == key && *s == sub)?;
+        find(":pleroma", ":gateway", moved.2)
+    })
+}
+
+/// Whether `group, key, sub` is a legacy place of a setting that moved (hidden from views).
+pub fn is_legacy(group: &str, key: &str, sub: &str) -> bool {
+    group == ":pleroma" && LEGACY.iter().any(|(k, s, _)| *k == key && *s == sub) && find(group, key, sub).is_none()
+}
 
 const PRIVILEGES: &str = r#"[":users_read", ":users_manage_invites", ":users_manage_activation_state", ":users_manage_tags", ":users_manage_credentials", ":users_delete", ":messages_read", ":messages_delete", ":instances_delete", ":reports_manage_reports", ":moderation_log_read", ":announcements_manage_announcements", ":emoji_manage_emoji", ":statistics_read"]"#;
 const LIMIT: &str = r#"[{"tuple": [1000, 10]}, [{"tuple": [10000, 10]}, {"tuple": [10000, 50]}]]"#;
@@ -135,6 +209,14 @@ pub fn declared() -> &'static [Declared] {
 }
 
 fn build() -> Vec<Declared> {
+    let mut all = own();
+    all.extend(gateway());
+    // Sibling declarations, one line each: `all.extend(super::model_….rs::declared());`.
+    all
+}
+
+/// The settings this module declares.
+fn own() -> Vec<Declared> {
     vec![
         setting!(":pleroma", ":instance", ":name", instance.name, "Name of the instance", r#"["Pleroma"]"#),
         setting!(
@@ -255,17 +337,6 @@ fn build() -> Vec<Declared> {
         setting!(":pleroma", "Pleroma.Emails.Mailer", ":enabled", mailer.enabled, "", "[]")
             .label("Mailer Enabled")
             .reboot(),
-        setting!(
-            ":pleroma",
-            "Pleroma.Emails.Mailer",
-            ":smtp_url",
-            mailer.smtp_url,
-            "The gateway's SMTP relay as one URL (Pleroma spells it as Swoosh.Adapters.SMTP with relay, username, \
-             password, port and ssl); without it, mail is written to files in the data directory's outbox",
-            r#"["smtps://user:password@mail.example.org:465"]"#
-        )
-        .label("SMTP URL")
-        .reboot(),
         setting!(
             ":pleroma",
             ":oauth2",
@@ -396,16 +467,6 @@ fn build() -> Vec<Declared> {
         .reboot(),
         setting!(
             ":pleroma",
-            ":rate_limit",
-            ":max_keys",
-            rate_limit.max_keys,
-            "Most callers a limiter remembers (the gateway's bound on its memory); beyond it, the oldest windows \
-             are forgotten first",
-            "[100000]"
-        )
-        .reboot(),
-        setting!(
-            ":pleroma",
             "Pleroma.Web.Plugs.RemoteIp",
             ":enabled",
             remote_ip.enabled,
@@ -483,75 +544,11 @@ fn build() -> Vec<Declared> {
         ),
         setting!(
             ":pleroma",
-            ":media_proxy",
-            ":max_body_length",
-            media_proxy.max_body_length,
-            "Largest remote body fetched, in bytes (Pleroma's `proxy_opts: max_body_length`)",
-            "[26214400]"
-        ),
-        setting!(
-            ":pleroma",
-            ":media_proxy",
-            ":timeout",
-            media_proxy.timeout_secs,
-            "Seconds a remote fetch may take in all",
-            "[10]"
-        ),
-        setting!(
-            ":pleroma",
-            ":media_proxy",
-            ":allowed_types",
-            media_proxy.allowed_types,
-            "Content-type prefixes served (anything else is refused with 415)",
-            r#"["image/", "video/", "audio/"]"#
-        ),
-        setting!(
-            ":pleroma",
             ":emoji",
             ":pack_extensions",
             emoji.pack_extensions,
             "A list of file extensions for emojis, when no emoji.txt for a pack is present",
             r#"[".png", ".gif"]"#
-        ),
-        setting!(
-            ":pleroma",
-            ":emoji",
-            ":max_file_size",
-            emoji.max_file_size,
-            "Largest emoji image accepted, in bytes (uploads, URL fetches, archive entries)",
-            "[1048576]"
-        ),
-        setting!(
-            ":pleroma",
-            ":emoji",
-            ":max_archive_size",
-            emoji.max_archive_size,
-            "Largest pack archive fetched from another instance or a fallback-src, in bytes",
-            "[52428800]"
-        ),
-        setting!(
-            ":pleroma",
-            ":emoji",
-            ":max_unpacked_size",
-            emoji.max_unpacked_size,
-            "Most bytes one pack archive may unpack to",
-            "[104857600]"
-        ),
-        setting!(
-            ":pleroma",
-            ":emoji",
-            ":max_entries",
-            emoji.max_entries,
-            "Most entries one pack archive may hold",
-            "[5000]"
-        ),
-        setting!(
-            ":pleroma",
-            ":emoji",
-            ":fetch_timeout",
-            emoji.fetch_timeout_secs,
-            "Seconds a fetch of a remote pack or emoji may take in all",
-            "[30]"
         ),
         setting!(
             ":pleroma",
@@ -571,6 +568,106 @@ fn build() -> Vec<Declared> {
             "[]"
         )
         .label("Masto FE"),
+    ]
+}
+
+/// The gateway's own settings (`:pleroma, :gateway`), which Pleroma does not have.
+fn gateway() -> Vec<Declared> {
+    vec![
+        setting!(
+            ":pleroma",
+            ":gateway",
+            ":rate_limit_max_keys",
+            rate_limit.max_keys,
+            "Most callers a rate limiter remembers (the gateway's bound on its memory); beyond it, the oldest \
+             windows are forgotten first",
+            "[100000]"
+        )
+        .label("Rate limit: most callers remembered")
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":gateway",
+            ":smtp_url",
+            mailer.smtp_url,
+            "The gateway's SMTP relay as one URL (Pleroma spells it as Swoosh.Adapters.SMTP with relay, username, \
+             password, port and ssl); without it, mail is written to files in the data directory's outbox",
+            r#"["smtps://user:password@mail.example.org:465"]"#
+        )
+        .label("SMTP URL")
+        .reboot(),
+        setting!(
+            ":pleroma",
+            ":gateway",
+            ":media_proxy_max_body_length",
+            media_proxy.max_body_length,
+            "Largest remote body the media proxy fetches, in bytes",
+            "[26214400]"
+        )
+        .label("Media proxy: max body length"),
+        setting!(
+            ":pleroma",
+            ":gateway",
+            ":media_proxy_timeout",
+            media_proxy.timeout_secs,
+            "Seconds a media proxy fetch may take in all",
+            "[10]"
+        )
+        .label("Media proxy: timeout"),
+        setting!(
+            ":pleroma",
+            ":gateway",
+            ":media_proxy_allowed_types",
+            media_proxy.allowed_types,
+            "Content-type prefixes the media proxy serves (anything else is refused with 415)",
+            r#"["image/", "video/", "audio/"]"#
+        )
+        .label("Media proxy: allowed types"),
+        setting!(
+            ":pleroma",
+            ":gateway",
+            ":emoji_max_file_size",
+            emoji.max_file_size,
+            "Largest emoji image accepted, in bytes (uploads, URL fetches, archive entries)",
+            "[1048576]"
+        )
+        .label("Emoji: max file size"),
+        setting!(
+            ":pleroma",
+            ":gateway",
+            ":emoji_max_archive_size",
+            emoji.max_archive_size,
+            "Largest pack archive fetched from another instance or a fallback-src, in bytes",
+            "[52428800]"
+        )
+        .label("Emoji: max archive size"),
+        setting!(
+            ":pleroma",
+            ":gateway",
+            ":emoji_max_unpacked_size",
+            emoji.max_unpacked_size,
+            "Most bytes one emoji pack archive may unpack to",
+            "[104857600]"
+        )
+        .label("Emoji: max unpacked size"),
+        setting!(
+            ":pleroma",
+            ":gateway",
+            ":emoji_max_entries",
+            emoji.max_entries,
+            "Most entries one emoji pack archive may hold",
+            "[5000]"
+        )
+        .label("Emoji: max entries"),
+        setting!(
+            ":pleroma",
+            ":gateway",
+            ":emoji_fetch_timeout",
+            emoji.fetch_timeout_secs,
+            "Seconds a fetch of a remote emoji pack or emoji may take in all",
+            "[30]"
+        )
+        .label("Emoji: fetch timeout"),
     ]
 }
 
@@ -600,6 +697,29 @@ pub fn known(group: &str, key: &str) -> bool {
     declared().iter().any(|d| d.group == group && d.key == key)
 }
 
+/// The README's table of applied settings: one row per key, its sub-keys applied live and after
+/// a restart (everything else is stored only).
+pub fn readme_table() -> String {
+    let mut out = String::from("| Group, key | Applied | Applied after restart |\n|---|---|---|\n");
+    let list = |group: &str, key: &str, application: Application| {
+        let subs: Vec<String> =
+            under(group, key).filter(|d| d.application() == application).map(|d| format!("`{}`", d.sub)).collect();
+        if subs.is_empty() {
+            "—".to_string()
+        } else {
+            subs.join(", ")
+        }
+    };
+    for (group, key) in keys() {
+        out.push_str(&format!(
+            "| `{group}, {key}` | {} | {} |\n",
+            list(group, key, Application::Applied),
+            list(group, key, Application::AppliedAfterRestart)
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -618,5 +738,23 @@ mod tests {
             serde_json::from_str::<Value>(d.suggestions).unwrap_or_else(|e| panic!("{}: {e}", d.path()));
         }
         assert_eq!(humanize(":registrations_open"), "Registrations open");
+    }
+
+    /// The README's table is [`readme_table`]; `UPDATE_README=1` rewrites it.
+    #[test]
+    fn readme_table_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let start = readme.find("<!-- settings-table: generated").expect("README has the settings table");
+        let start = start + readme[start..].find('\n').unwrap() + 1;
+        let end = readme.find("<!-- settings-table: end -->").unwrap();
+        let table = readme_table();
+        if readme[start..end] != table {
+            if std::env::var_os("UPDATE_README").is_some() {
+                std::fs::write(path, format!("{}{table}{}", &readme[..start], &readme[end..])).unwrap();
+            } else {
+                panic!("README's settings table is stale (UPDATE_README=1 cargo test --lib readme_table):\n{table}");
+            }
+        }
     }
 }

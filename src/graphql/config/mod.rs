@@ -10,7 +10,7 @@ use super::{ContextExt, FieldRule};
 use crate::{
     auth::Access,
     domain::{
-        config_db::{self as domain, model, Change, Entry, LiveSettings},
+        config_db::{self as domain, model, model::Application, tree, Change, Entry, LiveSettings, Refusal},
         moderation_log::Actor,
     },
     error::AppError,
@@ -56,7 +56,28 @@ pub enum SettingSource {
     Database,
 }
 
-/// One setting the gateway honours.
+/// Whether the gateway acts on a setting.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum SettingApplication {
+    /// Applied: a change takes effect on the next request of every process.
+    Applied,
+    /// Applied after `restartGateway` (`GET /admin/restart`).
+    AppliedAfterRestart,
+    /// Stored only: saved and shown back as Pleroma would, without effect on the gateway.
+    Stored,
+}
+
+impl From<Application> for SettingApplication {
+    fn from(a: Application) -> Self {
+        match a {
+            Application::Applied => SettingApplication::Applied,
+            Application::AppliedAfterRestart => SettingApplication::AppliedAfterRestart,
+            Application::Stored => SettingApplication::Stored,
+        }
+    }
+}
+
+/// One setting of Pleroma's tree: applied by the gateway, or stored only.
 #[derive(SimpleObject)]
 pub struct Setting {
     /// Pleroma's group: `:pleroma`.
@@ -80,6 +101,8 @@ pub struct Setting {
     pub source: SettingSource,
     /// A change takes effect after `restartGateway` (`GET /admin/restart`).
     pub needs_restart: bool,
+    /// Whether the gateway applies it (live or after a restart) or only stores it.
+    pub application: SettingApplication,
 }
 
 /// The settings under one Pleroma group and key.
@@ -123,6 +146,28 @@ pub struct ConfigEntries {
     pub configs: Vec<ConfigEntry>,
     /// A reboot-time setting changed since this process last (re)started its parts.
     pub need_reboot: bool,
+    /// `updateConfig`: the entries and sub-keys refused (the others were saved); empty otherwise.
+    pub errors: Vec<ConfigError>,
+}
+
+/// One refused entry (or sub-key of it) of `updateConfig`.
+#[derive(SimpleObject)]
+pub struct ConfigError {
+    /// `:pleroma`.
+    pub group: String,
+    /// `:instance`.
+    pub key: String,
+    /// `:limit`, when only that sub-key was refused.
+    pub subkey: Option<String>,
+    /// What is wrong, naming the setting (`:pleroma, :instance, :limit: expected an integer …`).
+    pub message: String,
+}
+
+impl From<Refusal> for ConfigError {
+    fn from(r: Refusal) -> Self {
+        let message = r.to_string();
+        ConfigError { group: r.group, key: r.key, subkey: r.subkey, message }
+    }
 }
 
 /// Whether a restart is pending.
@@ -137,14 +182,15 @@ fn groups(ctx: &Context<'_>, rows: &[domain::Stored]) -> Result<Vec<SettingGroup
     let (current, base) = (live.current(), live.base());
     let defaults = crate::config::Settings::defaults_like(&base);
     let saved = if live.from_database() { domain::saved_paths(rows) } else { Default::default() };
-    Ok(model::keys()
+    let label_of = |group: &str, key: &str| {
+        let entry = tree::entry_of(group, key);
+        let text = |field: &str| entry.and_then(|e| e.get(field)).and_then(|v| v.as_str()).map(str::to_string);
+        (text("description").unwrap_or_default(), text("label").unwrap_or_else(|| model::humanize(key)))
+    };
+    let mut out: Vec<SettingGroup> = model::keys()
         .into_iter()
         .map(|(group, key)| {
-            let (description, label) = model::GROUPS
-                .iter()
-                .find(|g| (g.0, g.1) == (group, key))
-                .map(|g| (g.2.to_string(), g.3.map(str::to_string).unwrap_or_else(|| model::humanize(key))))
-                .unwrap_or_default();
+            let (description, label) = label_of(group, key);
             let settings = model::under(group, key)
                 .map(|d| {
                     let default = (d.get)(&defaults);
@@ -166,51 +212,61 @@ fn groups(ctx: &Context<'_>, rows: &[domain::Stored]) -> Result<Vec<SettingGroup
                         default: Json(default),
                         source,
                         needs_restart: d.reboot,
+                        application: d.application().into(),
                     }
                 })
                 .collect();
             SettingGroup { group: group.into(), key: key.into(), label, description, settings }
         })
-        .collect())
+        .collect();
+    // Stored only: the saved value, or Pleroma's default.
+    for (group, key, child) in tree::stored_children() {
+        let sub = child["key"].as_str().unwrap_or_default();
+        let sub_of = |value: Option<&Value>| {
+            value
+                .and_then(Value::as_array)
+                .and_then(|items| items.iter().filter_map(domain::encoding::keyword_pair).find(|(k, _)| *k == sub))
+                .map(|(_, v)| v.clone())
+        };
+        let default = sub_of(tree::default_of(group, key)).unwrap_or(Value::Null);
+        let stored = saved
+            .contains(&format!("{group}, {key}, {sub}"))
+            .then(|| sub_of(rows.iter().find(|r| r.group == group && r.key == key).map(|r| &r.value)))
+            .flatten();
+        let setting = Setting {
+            group: group.into(),
+            key: key.into(),
+            subkey: sub.into(),
+            label: child["label"].as_str().map(str::to_string).unwrap_or_else(|| model::humanize(sub)),
+            description: child["description"].as_str().unwrap_or_default().into(),
+            ty: Json(child["type"].clone()),
+            value: Json(stored.clone().unwrap_or_else(|| default.clone())),
+            default: Json(default),
+            source: if stored.is_some() { SettingSource::Database } else { SettingSource::Default },
+            needs_restart: false,
+            application: SettingApplication::Stored,
+        };
+        match out.iter_mut().find(|g| g.group == group && g.key == key) {
+            Some(g) => g.settings.push(setting),
+            None => {
+                let (description, label) = label_of(group, key);
+                out.push(SettingGroup {
+                    group: group.into(),
+                    key: key.into(),
+                    label,
+                    description,
+                    settings: vec![setting],
+                })
+            }
+        }
+    }
+    Ok(out)
 }
 
-/// Pleroma's `GET /admin/config/descriptions` for every declared setting.
+/// Pleroma's `GET /admin/config/descriptions`: its whole tree, each child marked applied or
+/// stored, and the gateway's own keys.
 pub fn descriptions() -> Value {
-    let entries: Vec<Value> = model::keys()
-        .into_iter()
-        .map(|(group, key)| {
-            let (description, label) = model::GROUPS
-                .iter()
-                .find(|g| (g.0, g.1) == (group, key))
-                .map(|g| (g.2, g.3.map(str::to_string).unwrap_or_else(|| model::humanize(key))))
-                .unwrap_or_default();
-            let defaults = crate::config::Settings::for_database("", std::path::Path::new(""));
-            let children: Vec<Value> = model::under(group, key)
-                .map(|d| {
-                    let mut child = json!({
-                        "key": d.sub,
-                        "type": (d.ty)(&defaults),
-                        "description": d.description,
-                        "label": d.shown_label(),
-                    });
-                    let suggestions: Value = serde_json::from_str(d.suggestions).unwrap_or(Value::Null);
-                    if suggestions.as_array().is_some_and(|s| !s.is_empty()) {
-                        child["suggestions"] = suggestions;
-                    }
-                    child
-                })
-                .collect();
-            json!({
-                "group": group,
-                "key": key,
-                "type": "group",
-                "description": description,
-                "label": label,
-                "children": children,
-            })
-        })
-        .collect();
-    Value::Array(entries)
+    tree::descriptions().clone()
 }
 
 /// Configuration reads (admins).
@@ -238,11 +294,14 @@ impl ConfigQuery {
         Ok(ConfigEntries {
             configs: entries.into_iter().map(ConfigEntry::from).collect(),
             need_reboot: live.need_reboot(),
+            errors: Vec::new(),
         })
     }
 
-    /// Descriptions of every declared setting in Pleroma's format (`group`, `key`, `type`,
-    /// `description`, `label`, `children` with `suggestions`), for admin-fe's forms.
+    /// Descriptions of every setting of Pleroma's tree in its format (`group`, `key`, `type`,
+    /// `description`, `label`, `children` with `suggestions`), for admin-fe's forms; each child
+    /// also says whether the gateway applies it (`"gateway": "applied"`,
+    /// `"applied_after_restart"` or `"stored"`).
     async fn config_descriptions(&self) -> Json<Value> {
         Json(descriptions())
     }
@@ -346,12 +405,12 @@ pub struct MigratePayload {
     pub file: Option<String>,
 }
 
-async fn save(ctx: &Context<'_>, changes: &[Change]) -> Result<Vec<Entry>, AppError> {
+async fn save(ctx: &Context<'_>, changes: &[Change]) -> Result<domain::Updated, AppError> {
     let live = live(ctx)?;
     let actor = Actor::from(ctx.viewer().require_user()?);
     let updated = domain::update(ctx.db(), &live.base(), &actor, changes).await?;
     live.reload().await?;
-    Ok(updated.entries)
+    Ok(updated)
 }
 
 /// Configuration changes (admins); each one is moderation-logged in its transaction.
@@ -417,14 +476,21 @@ impl ConfigMutation {
         if !errors.is_empty() {
             return Ok(UpdateSettingsPayload { settings: Vec::new(), errors, need_reboot: live.need_reboot() });
         }
-        save(ctx, &changes).await?;
+        let updated = save(ctx, &changes).await?;
+        errors.extend(updated.refused.into_iter().map(|r| SettingError {
+            group: r.group,
+            key: r.key,
+            subkey: r.subkey.unwrap_or_default(),
+            message: r.message,
+        }));
         let rows = domain::load(&ctx.db().read).await.map_err(AppError::from)?;
         Ok(UpdateSettingsPayload { settings: groups(ctx, &rows)?, errors, need_reboot: live.need_reboot() })
     }
 
-    /// Save or remove settings in Pleroma's encoding (`POST /admin/config`); answers the
-    /// entries written. Unknown groups, keys or sub-keys and values of the wrong type are
-    /// `BAD_REQUEST`, naming them, and nothing is saved.
+    /// Save or remove settings in Pleroma's encoding (`POST /admin/config`), any group, key and
+    /// sub-key as Pleroma does; answers the entries written. Values that cannot be decoded, or
+    /// that fail the type of a setting the gateway applies, are left out and named in `errors`
+    /// while the rest is saved; when nothing can be saved, `BAD_REQUEST` naming each.
     async fn update_config(
         &self,
         ctx: &Context<'_>,
@@ -442,10 +508,11 @@ impl ConfigMutation {
                 subkeys: c.subkeys,
             })
             .collect();
-        let entries = save(ctx, &changes).await?;
+        let updated = save(ctx, &changes).await?;
         Ok(ConfigEntries {
-            configs: entries.into_iter().map(ConfigEntry::from).collect(),
+            configs: updated.entries.into_iter().map(ConfigEntry::from).collect(),
             need_reboot: live.need_reboot(),
+            errors: updated.refused.into_iter().map(ConfigError::from).collect(),
         })
     }
 
