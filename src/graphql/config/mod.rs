@@ -419,9 +419,10 @@ pub struct ConfigMutation;
 
 #[Object]
 impl ConfigMutation {
-    /// Save typed settings; every value is checked first and each refused one is reported in
-    /// `errors` (then nothing is saved). Takes effect on the next request of every process,
-    /// except settings with `needsRestart`.
+    /// Save settings of Pleroma's tree; every value is checked first (an applied setting against
+    /// its type, a stored-only one as Pleroma would decode it) and each refused one is reported
+    /// in `errors` (then nothing is saved). Applied settings take effect on the next request of
+    /// every process, except those with `needsRestart`.
     async fn update_settings(
         &self,
         ctx: &Context<'_>,
@@ -439,10 +440,13 @@ impl ConfigMutation {
                 subkey: s.subkey.clone(),
                 message,
             };
-            let Some(declared) = model::find(&s.group, &s.key, &s.subkey) else {
+            let declared = model::find(&s.group, &s.key, &s.subkey);
+            let stored = declared.is_none()
+                && tree::stored_children().any(|(g, k, c)| g == s.group && k == s.key && c["key"] == s.subkey.as_str());
+            if declared.is_none() && !stored {
                 errors.push(refuse("unknown setting".into()));
                 continue;
-            };
+            }
             if s.reset.unwrap_or(false) {
                 changes.push(Change {
                     group: s.group.clone(),
@@ -454,7 +458,12 @@ impl ConfigMutation {
                 continue;
             }
             let value = s.value.as_ref().map(|v| v.0.clone()).unwrap_or(Value::Null);
-            match (declared.set)(&mut scratch, &value) {
+            // Stored only: saved as given once Pleroma could read it.
+            let checked = match declared {
+                Some(declared) => (declared.set)(&mut scratch, &value),
+                None => domain::encoding::check_decodable(&value),
+            };
+            match checked {
                 Ok(()) => changes.push(Change {
                     group: s.group.clone(),
                     key: s.key.clone(),
