@@ -612,8 +612,9 @@ async fn descriptions_list_every_entry_of_pleromas_and_say_what_is_applied() {
         let reply = app.get(&path, Some(&token)).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         let served = reply.body.as_array().unwrap();
-        // Pleroma's entries in Pleroma's order, then the gateway's own group.
-        assert_eq!(served.len(), pleroma.len() + 1);
+        // Pleroma's entries in Pleroma's order, then the Logger tab's (which Pleroma no longer
+        // describes), then the gateway's own group.
+        assert_eq!(served.len(), pleroma.len() + 3 + 1);
         for (theirs, ours) in pleroma.iter().zip(served) {
             assert_eq!((&theirs["group"], theirs.get("key")), (&ours["group"], ours.get("key")));
             assert_eq!(theirs["label"], ours["label"]);
@@ -634,6 +635,7 @@ async fn descriptions_list_every_entry_of_pleromas_and_say_what_is_applied() {
             assert_eq!(find(":pleroma", key)["type"], "group", "{key}");
         }
         assert!(served.iter().any(|e| e["group"] == ":web_push_encryption"));
+        assert!(served[pleroma.len()..].iter().any(|e| e["group"] == ":logger" && e["key"] == ":ex_syslogger"));
         let media_proxy = find(":pleroma", ":media_proxy");
         assert_eq!(child(media_proxy, ":invalidation")["type"], "keyword");
         assert_eq!(child(child(media_proxy, ":invalidation"), ":provider")["type"], "module");

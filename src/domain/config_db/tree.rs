@@ -2,7 +2,9 @@
 //! (`config/description.exs` with each MRF policy's `config_description`, merged and converted
 //! as `Pleroma.Docs.JSON` does) and the defaults of `config/config.exs` in Pleroma's encoding,
 //! in the order `Pleroma.Config.Holder` keeps them. Both were converted once from Pleroma's
-//! source into `assets/config/*.json`.
+//! source into `assets/config/*.json`. Pleroma dropped the Logger entries from its descriptions
+//! (85b81cc93) while admin-fe's Logger tab still reads them: the last ones it had are served after
+//! Pleroma's (`descriptions_extra.json`), stored only.
 //!
 //! The gateway applies what [`super::model`] declares and stores the rest: each description
 //! child says which (`"gateway": "applied" | "applied_after_restart" | "stored"`, a key admin-fe
@@ -14,6 +16,7 @@ use serde_json::{json, Map, Value};
 use super::model::{self, Application, Declared};
 
 const DESCRIPTIONS: &str = include_str!("../../../assets/config/descriptions.json");
+const EXTRA: &str = include_str!("../../../assets/config/descriptions_extra.json");
 const DEFAULTS: &str = include_str!("../../../assets/config/defaults.json");
 
 /// One default of `config/config.exs`: group, key, value in Pleroma's encoding.
@@ -30,6 +33,12 @@ pub struct DefaultEntry {
 pub fn pleroma_descriptions() -> &'static [Value] {
     // The data is checked by this module's tests.
     static ALL: LazyLock<Vec<Value>> = LazyLock::new(|| serde_json::from_str(DESCRIPTIONS).unwrap_or_default());
+    &ALL
+}
+
+/// Entries admin-fe reads that Pleroma no longer describes (the Logger tab's).
+pub fn extra_descriptions() -> &'static [Value] {
+    static ALL: LazyLock<Vec<Value>> = LazyLock::new(|| serde_json::from_str(EXTRA).unwrap_or_default());
     &ALL
 }
 
@@ -68,7 +77,7 @@ pub fn descriptions() -> &'static Value {
 fn build_descriptions() -> Value {
     let mut out: Vec<Value> = Vec::with_capacity(pleroma_descriptions().len() + 1);
     let mut described: Vec<(String, String)> = Vec::new();
-    for entry in pleroma_descriptions() {
+    for entry in pleroma_descriptions().iter().chain(extra_descriptions()) {
         let mut entry = entry.clone();
         let group = entry["group"].as_str().unwrap_or_default().to_string();
         let key = entry.get("key").and_then(Value::as_str).map(str::to_string);
@@ -150,7 +159,7 @@ fn child_of(d: &Declared) -> Value {
 
 /// Every stored-only sub-key Pleroma describes: `(group, key, child)` for the GraphQL view.
 pub fn stored_children() -> impl Iterator<Item = (&'static str, &'static str, &'static Value)> {
-    pleroma_descriptions().iter().flat_map(|entry| {
+    pleroma_descriptions().iter().chain(extra_descriptions()).flat_map(|entry| {
         let group = entry["group"].as_str().unwrap_or_default();
         let key = entry.get("key").and_then(Value::as_str);
         entry.get("children").and_then(Value::as_array).into_iter().flatten().filter_map(move |child| {
@@ -175,6 +184,7 @@ mod tests {
         let pleroma = pleroma_descriptions();
         // 71 entries of description.exs and 18 of the MRF modules.
         assert_eq!(pleroma.len(), 89);
+        assert_eq!(extra_descriptions().len(), 3);
         let all = descriptions().as_array().unwrap();
         for (group, key) in [(":pleroma", ":mrf_simple"), (":pleroma", "Pleroma.Upload"), (":pleroma", ":gateway")] {
             assert!(entry_of(group, key).is_some(), "{key}");
