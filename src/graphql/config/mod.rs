@@ -361,8 +361,8 @@ pub struct ConfigMutation;
 #[Object]
 impl ConfigMutation {
     /// Save typed settings; every value is checked first and each refused one is reported in
-    /// `errors` (then nothing is saved). Takes effect on the next request of every process,
-    /// except settings with `needsRestart`.
+    /// `errors` (then nothing is saved). Takes effect from the next request here and within a
+    /// second on every other process, except settings with `needsRestart`.
     async fn update_settings(
         &self,
         ctx: &Context<'_>,
@@ -450,13 +450,13 @@ impl ConfigMutation {
     }
 
     /// Rebuild what reboot-time settings feed (rate limiters, the mail transport) in place,
-    /// without dropping requests in flight (`GET /admin/restart`). `BAD_REQUEST` when
+    /// without dropping requests in flight (`GET /admin/restart`): here before answering, and
+    /// within a second on every other process sharing the database. `BAD_REQUEST` when
     /// configuration from the database is off.
     async fn restart_gateway(&self, ctx: &Context<'_>) -> async_graphql::Result<RestartPayload> {
         let live = live(ctx)?;
         from_database(live)?;
-        live.refresh().await;
-        live.restart();
+        live.restart().await.map_err(AppError::from)?;
         Ok(RestartPayload { need_reboot: live.need_reboot() })
     }
 
