@@ -23,7 +23,7 @@ pub struct Db {
     pub read: DatabaseConnection,
     /// For writes; the same pool as `read` on PostgreSQL.
     pub write: DatabaseConnection,
-    /// One connection outside the statement count, for the per-request settings check
+    /// One connection outside the statement count, for the background settings checks
     /// (`domain::config_db::live`).
     pub probe: DatabaseConnection,
     statements: Arc<AtomicU64>,

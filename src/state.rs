@@ -45,6 +45,11 @@ impl AppState {
         std::thread::spawn(crate::auth::password::prepare_dummy);
         // This process's emoji index, loaded from disk now rather than on the first request.
         crate::domain::emoji::index(&settings);
+        // Changes saved by any process reach this one in the background, not per request (after
+        // the restart hooks: the first load builds the reboot-time parts).
+        if tokio::runtime::Handle::try_current().is_ok() {
+            live.watch();
+        }
         Ok(AppState {
             rate_limits,
             token_cache: Arc::default(),
@@ -72,7 +77,7 @@ impl AppState {
     /// — OAuth tokens past their validity.
     pub async fn housekeeping(&self) -> Result<(), crate::error::AppError> {
         self.rate_limits.prune();
-        // Jobs and housekeeping follow changes made by other processes too.
+        // A check besides the listener's (a notification lost on a silently dead connection).
         self.live.refresh().await;
         let settings = self.settings();
         crate::domain::credentials::delete_stale_reset_tokens(&self.db.write).await?;

@@ -45,14 +45,14 @@ pub fn app(state: AppState) -> Router {
     Router::new().fallback_service(NormalizePath::trim_trailing_slash(api)).layer(cors())
 }
 
-/// Pick up settings another process saved (one cheap check per request, outside the
-/// statement counts; see `domain::config_db::live`).
+/// Load the saved settings before this process's first request (later changes arrive in the
+/// background, without a read per request; see `domain::config_db::live`).
 async fn refresh_settings(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    state.live.refresh().await;
+    state.live.ready().await;
     next.run(request).await
 }
 

@@ -191,6 +191,8 @@ async fn moderator_privileges_change_on_the_next_request_of_every_process() {
             "value": [tuple(":moderator_privileges", privileges.clone())], "db": [":moderator_privileges"]}],
             "need_reboot": false})
     );
+    // The other process checks now rather than within the second (tests/it/live_settings.rs).
+    second.state.live.refresh().await;
     for gateway in [&app, &second] {
         let reply = gateway.get(users, Some(&mod_token)).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
@@ -205,6 +207,7 @@ async fn moderator_privileges_change_on_the_next_request_of_every_process() {
         )
         .await;
     assert_eq!(reply.body, json!({"configs": [], "need_reboot": false}));
+    app.state.live.refresh().await;
     for gateway in [&app, &second] {
         assert_eq!(gateway.get(users, Some(&mod_token)).await.status, StatusCode::FORBIDDEN);
     }

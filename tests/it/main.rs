@@ -26,6 +26,7 @@ mod invites;
 mod layers;
 mod limits;
 mod list_plans;
+mod live_settings;
 mod media_proxy;
 mod moderation_log;
 mod nicknames;

@@ -421,8 +421,8 @@ pub struct ConfigMutation;
 impl ConfigMutation {
     /// Save settings of Pleroma's tree; every value is checked first (an applied setting against
     /// its type, a stored-only one as Pleroma would decode it) and each refused one is reported
-    /// in `errors` (then nothing is saved). Applied settings take effect on the next request of
-    /// every process, except those with `needsRestart`.
+    /// in `errors` (then nothing is saved). Applied settings take effect from the next request here
+    /// and within a second on every other process, except those with `needsRestart`.
     async fn update_settings(
         &self,
         ctx: &Context<'_>,
@@ -526,13 +526,13 @@ impl ConfigMutation {
     }
 
     /// Rebuild what reboot-time settings feed (rate limiters, the mail transport) in place,
-    /// without dropping requests in flight (`GET /admin/restart`). `BAD_REQUEST` when
+    /// without dropping requests in flight (`GET /admin/restart`): here before answering, and
+    /// within a second on every other process sharing the database. `BAD_REQUEST` when
     /// configuration from the database is off.
     async fn restart_gateway(&self, ctx: &Context<'_>) -> async_graphql::Result<RestartPayload> {
         let live = live(ctx)?;
         from_database(live)?;
-        live.refresh().await;
-        live.restart();
+        live.restart().await.map_err(AppError::from)?;
         Ok(RestartPayload { need_reboot: live.need_reboot() })
     }
 
