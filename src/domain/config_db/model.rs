@@ -90,6 +90,7 @@ macro_rules! setting {
         }
     };
 }
+pub(crate) use setting;
 
 /// Each key's group description and label (Pleroma's `type: :group` entries).
 pub const GROUPS: &[(&str, &str, &str, Option<&str>)] = &[
@@ -123,6 +124,29 @@ pub const GROUPS: &[(&str, &str, &str, Option<&str>)] = &[
          your settings all fields must be complete.",
         None,
     ),
+    // The moderation policies' keys (`model_mrf`).
+    (":pleroma", ":mrf", "General MRF settings", Some("MRF")),
+    (":pleroma", ":mrf_simple", "Simple ingress policies", Some("MRF Simple")),
+    (
+        ":pleroma",
+        ":mrf_keyword",
+        "Reject or Word-Replace activities matching a keyword or [Regex](https://hexdocs.pm/elixir/Regex.html).",
+        Some("MRF Keyword"),
+    ),
+    (
+        ":pleroma",
+        ":mrf_hashtag",
+        "Reject, TWKN-remove or Set-Sensitive activities with specific hashtags (without the leading #)\n\nNote: This \
+         MRF Policy is always enabled, if you want to disable it you have to set empty lists.\n",
+        Some("MRF Hashtag"),
+    ),
+    (
+        ":pleroma",
+        ":mrf_object_age",
+        "Rejects or delists posts based on their timestamp deviance from your server's clock.",
+        Some("MRF Object Age"),
+    ),
+    (":pleroma", ":mrf_hellthread", "Block activities with excessive user mentions", Some("MRF Hellthread")),
 ];
 
 const PRIVILEGES: &str = r#"[":users_read", ":users_manage_invites", ":users_manage_activation_state", ":users_manage_tags", ":users_manage_credentials", ":users_delete", ":messages_read", ":messages_delete", ":instances_delete", ":reports_manage_reports", ":moderation_log_read", ":announcements_manage_announcements", ":emoji_manage_emoji", ":statistics_read"]"#;
@@ -130,7 +154,8 @@ const LIMIT: &str = r#"[{"tuple": [1000, 10]}, [{"tuple": [10000, 10]}, {"tuple"
 
 /// Every declared setting, in the order admin-fe shows them.
 pub fn declared() -> &'static [Declared] {
-    static ALL: LazyLock<Vec<Declared>> = LazyLock::new(build);
+    static ALL: LazyLock<Vec<Declared>> =
+        LazyLock::new(|| build().into_iter().chain(super::model_mrf::declared()).collect());
     &ALL
 }
 
