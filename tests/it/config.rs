@@ -47,6 +47,8 @@ fn changed(ty: &Value, current: &Value) -> Value {
         t if *t == json!(["list", "atom"]) => json!([":users_read", ":messages_delete"]),
         t if *t == json!(["list", "string"]) => json!(["203.0.113.0/24"]),
         t if *t == json!(["tuple", ["list", "tuple"]]) => json!([{"tuple": [1000, 7]}, {"tuple": [2000, 9]}]),
+        t if *t == json!(["module", ["list", "module"]]) => json!(["Pleroma.Web.ActivityPub.MRF.SimplePolicy"]),
+        t if *t == json!(["list", "tuple"]) => json!([{"tuple": ["*.example.org", "a reason"]}]),
         other => panic!("no changed value for type {other}"),
     }
 }
@@ -65,6 +67,12 @@ fn fits(ty: &Value, value: &Value) -> bool {
                 _ => false,
             })
         }),
+        t if *t == json!(["module", ["list", "module"]]) => {
+            value.is_string() || value.as_array().is_some_and(|l| l.iter().all(Value::is_string))
+        }
+        t if *t == json!(["list", "tuple"]) => {
+            value.as_array().is_some_and(|l| l.iter().all(|i| i.get("tuple").is_some()))
+        }
         t if *t == json!(["tuple", ["list", "tuple"]]) => {
             value.is_null()
                 || value.get("tuple").is_some()
@@ -107,6 +115,8 @@ async fn every_declared_setting_round_trips_in_pleromas_encoding() {
                 assert!(fits(&child["type"], current), "{key}: {current} is not a {}", child["type"]);
                 let value = if key == ":smtp_url" {
                     json!("smtp://mail.example.org:2525")
+                } else if key == ":actions" {
+                    json!([":reject"])
                 } else {
                     changed(&child["type"], current)
                 };

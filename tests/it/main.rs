@@ -28,6 +28,7 @@ mod limits;
 mod list_plans;
 mod media_proxy;
 mod moderation_log;
+mod mrf;
 mod nicknames;
 mod oauth;
 mod oauth_apps;
