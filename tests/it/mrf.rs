@@ -205,6 +205,20 @@ async fn tag_policy_changes_posts_and_refuses_follows() {
     assert_eq!(admin_status(&app, &admin, &strip.id).await["media_attachments"], json!([]));
     let follows = follow::Entity::find().all(&app.state.db.read).await.unwrap();
     assert_eq!(follows.iter().map(|f| f.follower_id.as_str()).collect::<Vec<_>>(), vec![alice.id.as_str()]);
+
+    // Local follows: refused by `disable-any-subscription`, let through by `disable-remote-subscription`.
+    let carol = app.user("carol").await;
+    let carol_token = app.token(&carol, "follow").await;
+    let refused =
+        app.request(Method::POST, &format!("/api/v1/accounts/{}/follow", bob.id), Some(&carol_token), None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    assert_eq!(
+        refused.body,
+        json!({"error": format!("[TagPolicy] Follow from {} tagged with mrf_tag:disable-any-subscription", carol.ap_id)})
+    );
+    let fine =
+        app.request(Method::POST, &format!("/api/v1/accounts/{}/follow", alice.id), Some(&carol_token), None).await;
+    assert_eq!((fine.status, fine.body["following"].clone()), (StatusCode::OK, json!(true)), "{}", fine.text);
 }
 
 #[tokio::test]

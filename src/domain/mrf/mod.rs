@@ -89,6 +89,38 @@ pub async fn local_actor<C: ConnectionTrait>(conn: &C, settings: &Settings, auth
     Ok(Actor { ap_id: author.ap_id.clone(), host: host_of(&settings.instance_url), local: true, tags })
 }
 
+/// Any user as an actor: ours with our host, a remote one with its id's host; its tags are read
+/// only when `TagPolicy` is on.
+pub async fn actor_of<C: ConnectionTrait>(conn: &C, settings: &Settings, user: &user::Model) -> AppResult<Actor> {
+    if user.local {
+        return local_actor(conn, settings, user).await;
+    }
+    let tags = if settings.mrf.policies.has("TagPolicy") {
+        super::users::tags_of(conn, std::slice::from_ref(&user.id)).await?.remove(&user.id).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    Ok(Actor { ap_id: user.ap_id.clone(), host: host_of(&user.ap_id), local: false, tags })
+}
+
+/// Whether the policies let `follower` follow `target` (TagPolicy's subscription tags,
+/// SimplePolicy's instance lists); a refusal is `FORBIDDEN` with Pleroma's reason, as its
+/// account controller answers a failed follow.
+pub async fn check_follow<C: ConnectionTrait>(
+    conn: &C,
+    settings: &Settings,
+    follower: &user::Model,
+    target: &user::Model,
+) -> AppResult<()> {
+    let follow = Activity::Follow {
+        actor: actor_of(conn, settings, follower).await?,
+        target: actor_of(conn, settings, target).await?,
+    };
+    filter(&settings.mrf, Utc::now(), follow)
+        .map(|_| ())
+        .map_err(|rejected| crate::error::AppError::Forbidden(rejected.reason))
+}
+
 /// The host of an ActivityPub id (`https://example.org/users/a` → `example.org`), lower case.
 pub fn host_of(ap_id: &str) -> String {
     url::Url::parse(ap_id).ok().and_then(|u| u.host_str().map(str::to_lowercase)).unwrap_or_default()
