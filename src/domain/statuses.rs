@@ -926,6 +926,35 @@ pub async fn reblog(
     } else {
         visibility.and_then(parse_visibility).filter(|v| PUBLIC.contains(v) || *v == "private").unwrap_or("public")
     };
+    // The policies see the reblog (an `Announce`): the instance lists of the reblogger and of the
+    // reblogged status, and the addressing.
+    let now = Utc::now();
+    let announce = super::mrf::Post {
+        announce: true,
+        actor: super::mrf::local_actor(&db.read, settings, by).await?,
+        object: Some(super::mrf::Actor {
+            host: if original.local {
+                super::mrf::host_of(&settings.instance_url)
+            } else {
+                super::mrf::host_of(&original.ap_id)
+            },
+            local: original.local,
+            ..super::mrf::Actor::default()
+        }),
+        visibility: super::mrf::Visibility::parse(visibility).unwrap_or(super::mrf::Visibility::Public),
+        content: String::new(),
+        spoiler_text: String::new(),
+        sensitive: false,
+        attachments: vec![],
+        hashtags: vec![],
+        mentions: vec![original.user_id.clone()],
+        published: now,
+    };
+    let announce = super::mrf::filter(&settings.mrf, now, super::mrf::Activity::Post(Box::new(announce)))
+        .map_err(|rejected| AppError::BadRequest(rejected.reason))?
+        .into_post()
+        .ok_or_else(|| AppError::internal("a policy turned a reblog into another activity"))?;
+    let visibility = announce.visibility.as_str();
     let txn = db.begin().await?;
     let row = status::ActiveModel {
         id: Set(crate::ids::flake_id()),
@@ -945,7 +974,7 @@ pub async fn reblog(
         language: Set(None),
         local: Set(true),
         idempotency_key: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         edited_at: Set(None),
     }
     .insert(&txn)

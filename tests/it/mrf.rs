@@ -495,3 +495,33 @@ async fn the_import_command_applies_saved_policies() {
     assert!(status_by_ap(&app, "https://bad.example/objects/1").await.is_none());
     assert!(status_by_ap(&app, "https://ok.example/objects/2").await.is_some());
 }
+
+#[tokio::test]
+async fn a_local_reblog_passes_the_policies() {
+    let app = TestApp::new().await;
+    let admin = app.admin_token().await;
+    run_import(&app, json!({"actors": [actor("r.example", "r")], "statuses": [note("r.example", "r", 1, json!({}))]}))
+        .await;
+    let remote = status_by_ap(&app, "https://r.example/objects/1").await.unwrap();
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, "write").await;
+    let mine = post(&app, &token, json!({"status": "mine"})).await;
+    let body = json!({"configs": [
+        {"group": ":pleroma", "key": ":mrf", "value": [{"tuple": [":policies", [format!("{PREFIX}SimplePolicy")]]}]},
+        {"group": ":pleroma", "key": ":mrf_simple", "value": [
+            {"tuple": [":reject", [{"tuple": ["r.example", "spam"]}]]},
+            {"tuple": [":federated_timeline_removal", [{"tuple": ["localhost", ""]}]]}]}
+    ]});
+    let reply = app.request(Method::POST, "/api/v1/pleroma/admin/config", Some(&admin), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let path = format!("/api/v1/statuses/{}/reblog", remote.id);
+    let refused = app.request(Method::POST, &path, Some(&token), None).await;
+    assert_eq!(
+        (refused.status, refused.body),
+        (StatusCode::BAD_REQUEST, json!({"error": "[SimplePolicy] host in reject list"}))
+    );
+    let path = format!("/api/v1/statuses/{}/reblog", mine.body["id"].as_str().unwrap());
+    let reblog = app.request(Method::POST, &path, Some(&token), None).await;
+    assert_eq!(reblog.status, StatusCode::OK, "{}", reblog.text);
+    assert_eq!(reblog.body["visibility"], "unlisted");
+}
