@@ -525,3 +525,29 @@ async fn a_local_reblog_passes_the_policies() {
     assert_eq!(reblog.status, StatusCode::OK, "{}", reblog.text);
     assert_eq!(reblog.body["visibility"], "unlisted");
 }
+
+#[tokio::test]
+async fn a_follow_import_skips_what_the_policies_refuse() {
+    let app = TestApp::new().await;
+    let admin = app.admin_token().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = app.user("carol").await;
+    tag(&app, &admin, "bob", "mrf_tag:disable-any-subscription").await;
+    let token = app.token(&alice, "follow").await;
+    let reply = app
+        .request(Method::POST, "/api/pleroma/follow_import", Some(&token), Some(json!({"list": "bob\ncarol"})))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(app.run_jobs().await, 1);
+    let followed: Vec<String> = follow::Entity::find()
+        .filter(follow::Column::FollowerId.eq(alice.id.as_str()))
+        .all(&app.state.db.read)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.following_id)
+        .collect();
+    assert_eq!(followed, vec![carol.id.clone()]);
+    assert_ne!(followed, vec![bob.id]);
+}
