@@ -10,6 +10,8 @@ use crate::domain::privileges::Privilege;
 
 mod http_server;
 pub use http_server::HttpServer;
+pub mod mrf;
+pub use mrf::Mrf;
 
 /// Values given on the command line or in the environment (clap fills both).
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -58,6 +60,7 @@ struct FileConfig {
     emoji: Emoji,
     http: Http,
     http_server: HttpServer,
+    mrf: Mrf,
     /// Settings saved through the API apply over the file's (Pleroma's `configurable_from_database`).
     configurable_from_database: Option<bool>,
     frontend_configurations: FrontendConfigurations,
@@ -84,6 +87,8 @@ pub struct Settings {
     pub http: Http,
     /// `[http_server]`: connection timeouts and caps.
     pub http_server: HttpServer,
+    /// `[mrf]`: the moderation policies (Pleroma's `:mrf` and `:mrf_*`).
+    pub mrf: Mrf,
     /// Settings saved through the API apply over the file's (default on).
     pub configurable_from_database: bool,
     /// Pleroma's `:frontend_configurations` (`GET /api/pleroma/frontend_configurations`).
@@ -534,6 +539,7 @@ impl Settings {
             emoji: file.emoji,
             http,
             http_server: file.http_server,
+            mrf: file.mrf,
             configurable_from_database: file.configurable_from_database.unwrap_or(true),
             frontend_configurations: file.frontend_configurations,
             config_file: overrides.config_file.clone(),
@@ -558,6 +564,7 @@ impl Settings {
             emoji: Emoji::default(),
             http: Http::default(),
             http_server: HttpServer::default(),
+            mrf: Mrf::default(),
             configurable_from_database: true,
             frontend_configurations: FrontendConfigurations::default(),
             config_file: None,

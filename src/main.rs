@@ -298,9 +298,21 @@ async fn run(cli: Cli) -> Result<(), String> {
                 std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?
             };
             let doc = pleroma_gateway::domain::import::parse(&text).map_err(describe)?;
-            let done = pleroma_gateway::domain::import::import(&db, &doc).await.map_err(describe)?;
+            // The policies saved through the API apply, as they do on the server.
+            let mut settings = settings.clone();
+            if settings.configurable_from_database {
+                let rows = pleroma_gateway::domain::config_db::load(&db.read).await.map_err(|e| e.to_string())?;
+                for problem in pleroma_gateway::domain::config_db::apply(&mut settings, &rows) {
+                    tracing::warn!(%problem, "saved setting not applied");
+                }
+            }
+            let done = pleroma_gateway::domain::import::import(&db, &settings, &doc).await.map_err(describe)?;
+            let rejected = match done.rejected {
+                0 => String::new(),
+                n => format!(", {n} left out by the moderation policies"),
+            };
             println!(
-                "imported {} actors, {} statuses, {} follows, {} reports",
+                "imported {} actors, {} statuses, {} follows, {} reports{rejected}",
                 done.actors, done.statuses, done.follows, done.reports
             );
             Ok(())

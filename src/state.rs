@@ -131,7 +131,7 @@ impl AppState {
                 let result = match job.kind.as_str() {
                     backups::PROCESS_BACKUP => backups::perform(&db, &settings, &mailer, &job.args).await,
                     frontends::INSTALL_FRONTEND => frontends::perform_install(&settings, &job.args).await,
-                    imports::IMPORT => imports::perform(&db, &job.args).await,
+                    imports::IMPORT => imports::perform(&db, &settings, &job.args).await,
                     kind => {
                         let uploads = crate::domain::statuses::uploads_dir(&settings);
                         purge::perform(&db, &uploads, kind, &job.args).await

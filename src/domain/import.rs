@@ -9,15 +9,16 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{follow, report, report_status, status, user};
+use entity::{follow, media_attachment, mention, report, report_status, status, user};
 use sea_orm::{sea_query::OnConflict, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{db::Db, error::AppError, ids};
+use super::mrf::{self, Activity, Visibility};
+use crate::{config::Settings, db::Db, error::AppError, ids};
 
 /// The document.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Document {
     #[serde(default)]
@@ -31,7 +32,7 @@ pub struct Document {
 }
 
 /// A remote actor.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Actor {
     pub ap_id: String,
@@ -45,13 +46,15 @@ pub struct Actor {
     #[serde(default)]
     pub avatar: Option<String>,
     #[serde(default)]
+    pub banner: Option<String>,
+    #[serde(default)]
     pub bio: Option<String>,
     #[serde(default)]
     pub created_at: Option<DateTime<Utc>>,
 }
 
 /// A status of an actor (local or remote, known by its ap_id).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Status {
     pub ap_id: String,
@@ -75,10 +78,16 @@ pub struct Status {
     /// The ap_id of the status this one reblogs (its content is then ignored).
     #[serde(default)]
     pub reblog_of: Option<String>,
+    /// URLs of its attachments.
+    #[serde(default)]
+    pub attachments: Vec<String>,
+    /// ap_ids of the actors it mentions (addresses).
+    #[serde(default)]
+    pub mentions: Vec<String>,
 }
 
 /// `follower` follows `followed` (ap_ids of any actors).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Follow {
     pub follower: String,
@@ -86,7 +95,7 @@ pub struct Follow {
 }
 
 /// A report filed from a remote instance.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Report {
     pub ap_id: String,
@@ -113,6 +122,8 @@ pub struct ImportReport {
     pub statuses: usize,
     pub follows: usize,
     pub reports: usize,
+    /// Entries the moderation policies refused (or that named one refused), left out.
+    pub rejected: usize,
 }
 
 /// Parse a document; the error names the line and column.
@@ -132,6 +143,24 @@ fn is_url(s: &str) -> bool {
 /// get `rel="noopener noreferrer"`).
 pub fn sanitize(html: &str) -> String {
     ammonia::clean(html)
+}
+
+/// The media type a remote attachment's URL suggests (its extension).
+fn content_type_of(url: &str) -> &'static str {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let extension = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match extension.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "mp3" => "audio/mpeg",
+        "ogg" => "audio/ogg",
+        _ => "application/octet-stream",
+    }
 }
 
 /// Rows keyed by ap_id, looked up in chunks.
@@ -196,7 +225,7 @@ fn remote_user(id: String, actor: &Actor, domain: &str, actor_type: &str, now: D
         fields: json!([]),
         raw_fields: json!([]),
         avatar: actor.avatar.clone(),
-        banner: None,
+        banner: actor.banner.clone(),
         background: None,
         registration_reason: None,
         password_reset_pending: false,
@@ -209,10 +238,160 @@ fn remote_user(id: String, actor: &Actor, domain: &str, actor_type: &str, now: D
     }
 }
 
-/// Check the whole document, then write it in one transaction.
-pub async fn import(db: &Db, doc: &Document) -> Result<ImportReport, AppError> {
+/// The document as the moderation policies let it through, and how many entries they refused.
+/// An entry that names a refused one (a status of a refused actor, a reply to a refused status, a
+/// follow of a refused actor) is left out too; a report keeps only the statuses left.
+async fn screen<C: ConnectionTrait>(
+    conn: &C,
+    settings: &Settings,
+    doc: &Document,
+    now: DateTime<Utc>,
+) -> Result<(Document, usize), AppError> {
+    let policies = &settings.mrf;
+    let mut referenced: Vec<String> = doc.actors.iter().map(|a| a.ap_id.clone()).collect();
+    referenced.extend(doc.statuses.iter().map(|s| s.actor.clone()));
+    referenced.extend(doc.follows.iter().flat_map(|f| [f.follower.clone(), f.followed.clone()]));
+    referenced.extend(doc.reports.iter().map(|r| r.actor.clone()));
+    referenced.sort();
+    referenced.dedup();
+    let known = users_by_ap_id(conn, &referenced).await?;
+    let tags = if policies.policies.has("TagPolicy") {
+        let ids: Vec<String> = known.values().map(|u| u.id.clone()).collect();
+        super::users::tags_of(conn, &ids).await?
+    } else {
+        HashMap::new()
+    };
+    let local_host = mrf::host_of(&settings.instance_url);
+    let actor = |ap_id: &str| match known.get(ap_id) {
+        Some(u) => mrf::Actor {
+            ap_id: ap_id.to_string(),
+            host: if u.local { local_host.clone() } else { mrf::host_of(ap_id) },
+            local: u.local,
+            tags: tags.get(&u.id).cloned().unwrap_or_default(),
+        },
+        None => mrf::Actor { ap_id: ap_id.to_string(), host: mrf::host_of(ap_id), ..mrf::Actor::default() },
+    };
+    let mut rejected = 0;
+    let mut left_out = |entry: String, ap_id: &str, why: &str| {
+        tracing::info!(%entry, %ap_id, reason = %why, "import: entry left out by the moderation policies");
+        rejected += 1;
+    };
+    let mut out = Document::default();
+
+    let mut refused_actors = HashSet::new();
+    for (i, a) in doc.actors.iter().enumerate() {
+        let profile = Activity::Profile { actor: actor(&a.ap_id), avatar: a.avatar.clone(), banner: a.banner.clone() };
+        match mrf::filter(policies, now, profile) {
+            Ok(Activity::Profile { avatar, banner, .. }) => out.actors.push(Actor { avatar, banner, ..a.clone() }),
+            Ok(_) => out.actors.push(a.clone()),
+            Err(refused) => {
+                left_out(format!("actors[{i}]"), &a.ap_id, &refused.reason);
+                refused_actors.insert(a.ap_id.clone());
+            }
+        }
+    }
+
+    // Each status on its own, then those that name a refused one, until none is left.
+    let mut statuses: Vec<(usize, Status)> = Vec::new();
+    let mut refused_statuses = HashSet::new();
+    for (i, s) in doc.statuses.iter().enumerate() {
+        if refused_actors.contains(&s.actor) {
+            left_out(format!("statuses[{i}]"), &s.ap_id, "its actor was refused");
+            refused_statuses.insert(s.ap_id.clone());
+            continue;
+        }
+        let original = s.visibility.as_deref().map_or(Some(Visibility::Public), Visibility::parse);
+        let post = mrf::Post {
+            announce: s.reblog_of.is_some(),
+            actor: actor(&s.actor),
+            object: s.reblog_of.as_deref().map(|ap| match known.get(ap) {
+                Some(u) if u.local => mrf::Actor { host: local_host.clone(), local: true, ..mrf::Actor::default() },
+                _ => mrf::Actor { host: mrf::host_of(ap), ..mrf::Actor::default() },
+            }),
+            visibility: original.unwrap_or(Visibility::Public),
+            content: s.content.clone(),
+            spoiler_text: s.spoiler_text.clone().unwrap_or_default(),
+            sensitive: s.sensitive,
+            attachments: s.attachments.clone(),
+            hashtags: mrf::hashtags_in(&super::statuses::plain_text(&s.content)),
+            mentions: s.mentions.clone(),
+            published: s.created_at.unwrap_or(now),
+        };
+        match mrf::filter(policies, now, Activity::Post(Box::new(post))).map(Activity::into_post) {
+            Ok(Some(post)) => statuses.push((
+                i,
+                Status {
+                    // A visibility the file spelled wrong stays as written: the check below names it.
+                    visibility: if original.is_some() {
+                        Some(post.visibility.as_str().to_string())
+                    } else {
+                        s.visibility.clone()
+                    },
+                    content: post.content,
+                    spoiler_text: s.spoiler_text.as_ref().map(|_| post.spoiler_text),
+                    sensitive: post.sensitive,
+                    attachments: post.attachments,
+                    mentions: post.mentions,
+                    ..s.clone()
+                },
+            )),
+            Ok(None) => statuses.push((i, s.clone())),
+            Err(refused) => {
+                left_out(format!("statuses[{i}]"), &s.ap_id, &refused.reason);
+                refused_statuses.insert(s.ap_id.clone());
+            }
+        }
+    }
+    loop {
+        let names_refused =
+            |s: &Status| [&s.in_reply_to, &s.reblog_of].into_iter().flatten().any(|ap| refused_statuses.contains(ap));
+        let (dependent, kept): (Vec<_>, Vec<_>) = statuses.into_iter().partition(|(_, s)| names_refused(s));
+        statuses = kept;
+        if dependent.is_empty() {
+            break;
+        }
+        for (i, s) in dependent {
+            left_out(format!("statuses[{i}]"), &s.ap_id, "it answers or reblogs a refused status");
+            refused_statuses.insert(s.ap_id);
+        }
+    }
+    statuses.sort_by_key(|(i, _)| *i);
+    out.statuses = statuses.into_iter().map(|(_, s)| s).collect();
+
+    for (i, f) in doc.follows.iter().enumerate() {
+        if refused_actors.contains(&f.follower) || refused_actors.contains(&f.followed) {
+            left_out(format!("follows[{i}]"), &f.follower, "it names a refused actor");
+            continue;
+        }
+        let follow = Activity::Follow { actor: actor(&f.follower), target: actor(&f.followed) };
+        match mrf::filter(policies, now, follow) {
+            Ok(_) => out.follows.push(f.clone()),
+            Err(refused) => left_out(format!("follows[{i}]"), &f.follower, &refused.reason),
+        }
+    }
+    for (i, r) in doc.reports.iter().enumerate() {
+        if refused_actors.contains(&r.actor) || refused_actors.contains(&r.account) {
+            left_out(format!("reports[{i}]"), &r.ap_id, "it names a refused actor");
+            continue;
+        }
+        match mrf::filter(policies, now, Activity::Flag { actor: actor(&r.actor) }) {
+            Ok(_) => out.reports.push(Report {
+                statuses: r.statuses.iter().filter(|ap| !refused_statuses.contains(*ap)).cloned().collect(),
+                ..r.clone()
+            }),
+            Err(refused) => left_out(format!("reports[{i}]"), &r.ap_id, &refused.reason),
+        }
+    }
+    Ok((out, rejected))
+}
+
+/// Check the whole document, pass it through the moderation policies (`settings.mrf`), then
+/// write what they let through in one transaction.
+pub async fn import(db: &Db, settings: &Settings, doc: &Document) -> Result<ImportReport, AppError> {
     let now = Utc::now();
     let txn = db.begin().await?;
+    let (screened, rejected) = screen(&txn, settings, doc, now).await?;
+    let doc = &screened;
 
     // ---- actors
     let mut referenced: Vec<String> = doc.actors.iter().map(|a| a.ap_id.clone()).collect();
@@ -299,6 +478,8 @@ pub async fn import(db: &Db, doc: &Document) -> Result<ImportReport, AppError> {
         known.insert(s.ap_id.clone(), (id, author.clone(), s.ap_id.clone()));
     }
     let mut status_rows = Vec::new();
+    // Per status: the mentioned users' ids and the attachments' URLs.
+    let mut addressed: Vec<(String, String, Vec<String>, Vec<String>)> = Vec::new();
     for (i, s) in doc.statuses.iter().enumerate() {
         let entry = format!("statuses[{i}]");
         let visibility = s.visibility.as_deref().unwrap_or("public");
@@ -319,6 +500,17 @@ pub async fn import(db: &Db, doc: &Document) -> Result<ImportReport, AppError> {
         let parent = lookup(&s.in_reply_to, "in_reply_to status")?;
         let reblogged = lookup(&s.reblog_of, "reblog_of status")?;
         let (id, author, _) = known.get(&s.ap_id).cloned().unwrap_or_default();
+        let mut mentioned = Vec::new();
+        for ap in &s.mentions {
+            let user = actor_ids.get(ap).ok_or_else(|| bad(entry.clone(), format!("unknown mentioned actor {ap}")))?;
+            if !mentioned.contains(user) {
+                mentioned.push(user.clone());
+            }
+        }
+        if let Some(url) = s.attachments.iter().find(|url| !is_url(url)) {
+            return Err(bad(entry, format!("attachment is not an http(s) URL: {url}")));
+        }
+        addressed.push((id.clone(), author.clone(), mentioned, s.attachments.clone()));
         let context = parent.as_ref().map(|(_, _, ctx)| ctx.clone()).unwrap_or_else(|| s.ap_id.clone());
         status_rows.push(status::Model {
             id,
@@ -428,6 +620,7 @@ pub async fn import(db: &Db, doc: &Document) -> Result<ImportReport, AppError> {
                         user::Column::Bio,
                         user::Column::ActorType,
                         user::Column::Avatar,
+                        user::Column::Banner,
                         user::Column::Domain,
                         user::Column::SearchText,
                         user::Column::UpdatedAt,
@@ -460,6 +653,42 @@ pub async fn import(db: &Db, doc: &Document) -> Result<ImportReport, AppError> {
             )
             .exec_without_returning(&txn)
             .await?;
+    }
+    // Mentions and attachments as the file (after the policies) has them.
+    let imported: Vec<String> = addressed.iter().map(|(id, ..)| id.clone()).collect();
+    for chunk in imported.chunks(500) {
+        mention::Entity::delete_many().filter(mention::Column::StatusId.is_in(chunk.to_vec())).exec(&txn).await?;
+        media_attachment::Entity::delete_many()
+            .filter(media_attachment::Column::StatusId.is_in(chunk.to_vec()))
+            .filter(media_attachment::Column::RemoteUrl.is_not_null())
+            .exec(&txn)
+            .await?;
+    }
+    for (status_id, author, mentioned, attachments) in &addressed {
+        if !mentioned.is_empty() {
+            mention::Entity::insert_many(
+                mentioned
+                    .iter()
+                    .map(|user| mention::ActiveModel { status_id: Set(status_id.clone()), user_id: Set(user.clone()) }),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        for url in attachments {
+            media_attachment::Entity::insert(media_attachment::ActiveModel {
+                id: Set(ids::flake_id()),
+                user_id: Set(author.clone()),
+                status_id: Set(Some(status_id.clone())),
+                file_name: Set(String::new()),
+                content_type: Set(content_type_of(url).to_string()),
+                size: Set(0),
+                description: Set(None),
+                remote_url: Set(Some(url.clone())),
+                inserted_at: Set(now),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+        }
     }
     let now_follow = Utc::now();
     for chunk in follow_rows.chunks(500) {
@@ -528,5 +757,6 @@ pub async fn import(db: &Db, doc: &Document) -> Result<ImportReport, AppError> {
         statuses: status_rows.len(),
         follows: follow_rows.len(),
         reports: report_rows.len(),
+        rejected,
     })
 }

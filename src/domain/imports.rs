@@ -10,6 +10,7 @@ use super::{
     users,
 };
 use crate::{
+    config::Settings,
     db::Db,
     error::{AppError, AppResult},
 };
@@ -62,8 +63,9 @@ pub async fn start(db: &Db, user: &user::Model, kind: ImportKind, accounts: Vec<
     Ok(())
 }
 
-/// Run an import job: each known account followed, blocked or muted by the job's user.
-pub async fn perform(db: &Db, args: &Value) -> AppResult<()> {
+/// Run an import job: each known account followed, blocked or muted by the job's user (a follow
+/// the moderation policies refuse is skipped, as a blocked one is).
+pub async fn perform(db: &Db, settings: &Settings, args: &Value) -> AppResult<()> {
     let field = |key: &str| args.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
     let Some(user) = user::Entity::find_by_id(field("user_id")).one(&db.read).await? else {
         return Ok(()); // the account is gone: nothing to import for
@@ -79,6 +81,13 @@ pub async fn perform(db: &Db, args: &Value) -> AppResult<()> {
         let Some(target) = users::find_by_nickname(&db.read, account).await? else { continue };
         if target.id == user.id {
             continue;
+        }
+        if let Change::Follow { .. } = change {
+            match super::mrf::check_follow(&db.read, settings, &user, &target).await {
+                Ok(()) => {}
+                Err(AppError::Forbidden(_)) => continue,
+                Err(err) => return Err(err),
+            }
         }
         match relationships::change(db, &user, &target, change).await {
             Ok(_) | Err(AppError::Forbidden(_) | AppError::BadRequest(_)) => {}

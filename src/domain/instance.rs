@@ -92,6 +92,8 @@ pub struct InstanceInfo {
     pub post_formats: Vec<String>,
     pub features: Vec<String>,
     pub restricted_nicknames: Vec<String>,
+    /// `metadata.federation`: the moderation policies as nodeinfo shows them (`mrf::federation`).
+    pub federation: serde_json::Value,
 }
 
 /// Pleroma feature flags this server honours. Add `shareable_emoji_packs` with the emoji-pack
@@ -143,6 +145,7 @@ impl InstanceInfo {
                 .to_vec(),
             features: FEATURES.iter().map(|f| f.to_string()).collect(),
             restricted_nicknames: super::users::RESTRICTED_NICKNAMES.iter().map(|s| s.to_string()).collect(),
+            federation: super::mrf::federation(&settings.mrf, true),
         }
     }
 

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod media;
 pub mod media_proxy;
 pub mod moderation_log;
+pub mod mrf;
 pub mod oauth;
 pub mod oauth_apps;
 pub mod own_account;

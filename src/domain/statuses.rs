@@ -378,16 +378,38 @@ pub async fn create_in<C: ConnectionTrait>(
         resolved.iter().map(|(w, u)| (w.clone(), MentionTarget::from(u))).collect();
     let content = render_content(&text, &content_type, &targets);
     let now = Utc::now();
+    // The moderation policies see the post before anything is written; a refusal is Pleroma's 422.
+    let post = super::mrf::filter(
+        &settings.mrf,
+        now,
+        super::mrf::Activity::Post(Box::new(super::mrf::Post {
+            announce: false,
+            actor: super::mrf::local_actor(conn, settings, author).await?,
+            object: None,
+            visibility: super::mrf::Visibility::parse(visibility).unwrap_or(super::mrf::Visibility::Public),
+            content,
+            spoiler_text: new.spoiler_text.unwrap_or_default(),
+            sensitive: new.sensitive.unwrap_or(false),
+            attachments: new.media_ids.clone(),
+            hashtags: super::mrf::hashtags_in(&text),
+            mentions: mentioned,
+            published: now,
+        })),
+    )
+    .map_err(|rejected| AppError::invalid("status", &rejected.reason))?
+    .into_post()
+    .ok_or_else(|| AppError::internal("a policy turned a post into another activity"))?;
+    let (mentioned, media_ids) = (post.mentions, post.attachments);
     let row = status::ActiveModel {
         id: Set(crate::ids::flake_id()),
         ap_id: Set(object_id(settings)),
         user_id: Set(author.id.clone()),
-        content: Set(content),
+        content: Set(post.content),
         source: Set(Some(text)),
         content_type: Set(content_type),
-        visibility: Set(visibility.to_string()),
-        sensitive: Set(new.sensitive.unwrap_or(false)),
-        spoiler_text: Set(new.spoiler_text.unwrap_or_default()),
+        visibility: Set(post.visibility.as_str().to_string()),
+        sensitive: Set(post.sensitive),
+        spoiler_text: Set(post.spoiler_text),
         in_reply_to_id: Set(parent.as_ref().map(|p| p.id.clone())),
         in_reply_to_user_id: Set(parent.as_ref().map(|p| p.user_id.clone())),
         reblog_of_id: Set(None),
@@ -409,10 +431,10 @@ pub async fn create_in<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     }
-    if !new.media_ids.is_empty() {
+    if !media_ids.is_empty() {
         media_attachment::Entity::update_many()
             .col_expr(media_attachment::Column::StatusId, Expr::value(saved.id.clone()))
-            .filter(media_attachment::Column::Id.is_in(new.media_ids.clone()))
+            .filter(media_attachment::Column::Id.is_in(media_ids))
             .filter(media_attachment::Column::UserId.eq(author.id.as_str()))
             .filter(media_attachment::Column::StatusId.is_null())
             .exec(conn)
@@ -904,6 +926,35 @@ pub async fn reblog(
     } else {
         visibility.and_then(parse_visibility).filter(|v| PUBLIC.contains(v) || *v == "private").unwrap_or("public")
     };
+    // The policies see the reblog (an `Announce`): the instance lists of the reblogger and of the
+    // reblogged status, and the addressing.
+    let now = Utc::now();
+    let announce = super::mrf::Post {
+        announce: true,
+        actor: super::mrf::local_actor(&db.read, settings, by).await?,
+        object: Some(super::mrf::Actor {
+            host: if original.local {
+                super::mrf::host_of(&settings.instance_url)
+            } else {
+                super::mrf::host_of(&original.ap_id)
+            },
+            local: original.local,
+            ..super::mrf::Actor::default()
+        }),
+        visibility: super::mrf::Visibility::parse(visibility).unwrap_or(super::mrf::Visibility::Public),
+        content: String::new(),
+        spoiler_text: String::new(),
+        sensitive: false,
+        attachments: vec![],
+        hashtags: vec![],
+        mentions: vec![original.user_id.clone()],
+        published: now,
+    };
+    let announce = super::mrf::filter(&settings.mrf, now, super::mrf::Activity::Post(Box::new(announce)))
+        .map_err(|rejected| AppError::BadRequest(rejected.reason))?
+        .into_post()
+        .ok_or_else(|| AppError::internal("a policy turned a reblog into another activity"))?;
+    let visibility = announce.visibility.as_str();
     let txn = db.begin().await?;
     let row = status::ActiveModel {
         id: Set(crate::ids::flake_id()),
@@ -923,7 +974,7 @@ pub async fn reblog(
         language: Set(None),
         local: Set(true),
         idempotency_key: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         edited_at: Set(None),
     }
     .insert(&txn)

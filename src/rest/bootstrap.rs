@@ -182,7 +182,7 @@ fn poll_limits(info: &InstanceInfo) -> Value {
 }
 
 fn federation(info: &InstanceInfo) -> Value {
-    json!({ "enabled": info.federating })
+    info.federation.clone()
 }
 
 /// `GET /api/v1/instance/peers` — hosts of known remote accounts, sorted.

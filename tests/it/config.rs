@@ -55,6 +55,9 @@ fn changed(key: &str, ty: &Value, current: &Value) -> Option<Value> {
         }
         t if *t == json!(["list", "string"]) => json!(["203.0.113.0/24"]),
         t if *t == json!(["tuple", ["list", "tuple"]]) => json!([{"tuple": [1000, 7]}, {"tuple": [2000, 9]}]),
+        t if *t == json!(["module", ["list", "module"]]) => json!(["Pleroma.Web.ActivityPub.MRF.SimplePolicy"]),
+        t if *t == json!(["list", "tuple"]) => json!([{"tuple": ["*.example.org", "a reason"]}]),
+        _ if key == ":actions" => json!([":reject"]),
         _ => return None,
     })
 }
@@ -73,6 +76,12 @@ fn fits(ty: &Value, value: &Value) -> bool {
                 _ => false,
             })
         }),
+        t if *t == json!(["module", ["list", "module"]]) => {
+            value.is_string() || value.as_array().is_some_and(|l| l.iter().all(Value::is_string))
+        }
+        t if *t == json!(["list", "tuple"]) => {
+            value.as_array().is_some_and(|l| l.iter().all(|i| i.get("tuple").is_some()))
+        }
         t if *t == json!(["tuple", ["list", "tuple"]]) => {
             value.is_null()
                 || value.get("tuple").is_some()

@@ -29,6 +29,7 @@ mod list_plans;
 mod live_settings;
 mod media_proxy;
 mod moderation_log;
+mod mrf;
 mod nicknames;
 mod oauth;
 mod oauth_apps;

@@ -9,6 +9,7 @@ pub mod encoding;
 pub mod live;
 pub mod model;
 pub mod tree;
+pub mod model_mrf;
 
 use std::collections::BTreeSet;
 

@@ -204,7 +204,8 @@ const LIMIT: &str = r#"[{"tuple": [1000, 10]}, [{"tuple": [10000, 10]}, {"tuple"
 
 /// Every declared setting, in the order admin-fe shows them.
 pub fn declared() -> &'static [Declared] {
-    static ALL: LazyLock<Vec<Declared>> = LazyLock::new(build);
+    static ALL: LazyLock<Vec<Declared>> =
+        LazyLock::new(build);
     &ALL
 }
 
@@ -212,6 +213,7 @@ fn build() -> Vec<Declared> {
     let mut all = own();
     all.extend(gateway());
     // Sibling declarations, one line each: `all.extend(super::model_….rs::declared());`.
+    all.extend(super::model_mrf::declared());
     all
 }
 

@@ -175,6 +175,9 @@ pub struct RelationshipPayload {
 async fn apply(ctx: &Context<'_>, id: &str, change: Change) -> async_graphql::Result<RelationshipPayload> {
     let viewer = ctx.viewer().require_user()?.clone();
     let target = domain::target(&ctx.db().read, id).await.map_err(record_not_found)?;
+    if matches!(change, Change::Follow { .. }) && viewer.id != target.id {
+        crate::domain::mrf::check_follow(&ctx.db().read, ctx.settings(), &viewer, &target).await?;
+    }
     let relationship = domain::change(ctx.db(), &viewer, &target, change).await?;
     Ok(RelationshipPayload { relationship: relationship.into() })
 }

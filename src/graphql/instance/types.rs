@@ -224,7 +224,7 @@ impl Instance {
     }
     /// Federation policy as nodeinfo and `/api/v1/instance` describe it.
     async fn federation(&self) -> Json<serde_json::Value> {
-        Json(serde_json::json!({ "enabled": self.0.federating }))
+        Json(self.0.federation.clone())
     }
     /// Nicknames reserved for the server's own paths.
     async fn restricted_nicknames(&self) -> &[String] {
