@@ -7,6 +7,7 @@
 pub mod encoding;
 pub mod live;
 pub mod model;
+pub mod model_applied;
 
 use std::collections::BTreeSet;
 

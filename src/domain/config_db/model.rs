@@ -125,12 +125,18 @@ pub const GROUPS: &[(&str, &str, &str, Option<&str>)] = &[
     ),
 ];
 
+/// [`GROUPS`] and the groups of the other declaration files.
+pub fn groups() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str, Option<&'static str>)> {
+    GROUPS.iter().chain(super::model_applied::GROUPS)
+}
+
 const PRIVILEGES: &str = r#"[":users_read", ":users_manage_invites", ":users_manage_activation_state", ":users_manage_tags", ":users_manage_credentials", ":users_delete", ":messages_read", ":messages_delete", ":instances_delete", ":reports_manage_reports", ":moderation_log_read", ":announcements_manage_announcements", ":emoji_manage_emoji", ":statistics_read"]"#;
 const LIMIT: &str = r#"[{"tuple": [1000, 10]}, [{"tuple": [10000, 10]}, {"tuple": [10000, 50]}]]"#;
 
 /// Every declared setting, in the order admin-fe shows them.
 pub fn declared() -> &'static [Declared] {
-    static ALL: LazyLock<Vec<Declared>> = LazyLock::new(build);
+    static ALL: LazyLock<Vec<Declared>> =
+        LazyLock::new(|| build().into_iter().chain(super::model_applied::declared()).collect());
     &ALL
 }
 
@@ -611,7 +617,7 @@ mod tests {
         for d in declared() {
             assert!(seen.insert(d.path()), "{} declared twice", d.path());
             assert!(keys().contains(&(d.group, d.key)));
-            assert!(GROUPS.iter().any(|g| (g.0, g.1) == (d.group, d.key)), "{} has no group entry", d.path());
+            assert!(groups().any(|g| (g.0, g.1) == (d.group, d.key)), "{} has no group entry", d.path());
             let mut copy = defaults.clone();
             (d.set)(&mut copy, &(d.get)(&defaults)).unwrap_or_else(|e| panic!("{}: {e}", d.path()));
             assert_eq!((d.get)(&copy), (d.get)(&defaults), "{}", d.path());

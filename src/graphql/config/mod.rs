@@ -140,8 +140,7 @@ fn groups(ctx: &Context<'_>, rows: &[domain::Stored]) -> Result<Vec<SettingGroup
     Ok(model::keys()
         .into_iter()
         .map(|(group, key)| {
-            let (description, label) = model::GROUPS
-                .iter()
+            let (description, label) = model::groups()
                 .find(|g| (g.0, g.1) == (group, key))
                 .map(|g| (g.2.to_string(), g.3.map(str::to_string).unwrap_or_else(|| model::humanize(key))))
                 .unwrap_or_default();
@@ -179,8 +178,7 @@ pub fn descriptions() -> Value {
     let entries: Vec<Value> = model::keys()
         .into_iter()
         .map(|(group, key)| {
-            let (description, label) = model::GROUPS
-                .iter()
+            let (description, label) = model::groups()
                 .find(|g| (g.0, g.1) == (group, key))
                 .map(|g| (g.2, g.3.map(str::to_string).unwrap_or_else(|| model::humanize(key))))
                 .unwrap_or_default();

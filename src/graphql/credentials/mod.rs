@@ -43,7 +43,7 @@ impl CredentialsMutation {
     ) -> async_graphql::Result<UpdateUserCredentialsPayload> {
         let actor = log_actor(ctx)?;
         let nickname = input.nickname.clone();
-        let user = domain::update_credentials(ctx.db(), &actor, &nickname, input.changes()).await?;
+        let user = domain::update_credentials(ctx.db(), ctx.settings(), &actor, &nickname, input.changes()).await?;
         Ok(UpdateUserCredentialsPayload { user })
     }
 
