@@ -176,6 +176,21 @@ pub async fn welcome(db: &Db, settings: &Settings, mailer: &Mailer, user: &user:
     }
 }
 
+/// Welcome the accounts an action has just made confirmed and approved (Pleroma's `confirm` and
+/// `approve` run `post_register_action`): `before` holds them as they were, `after` as they are.
+pub async fn welcome_newly_active(
+    db: &Db,
+    settings: &Settings,
+    mailer: &Mailer,
+    before: &[user::Model],
+    after: &[user::Model],
+) {
+    let waiting = |id: &str| before.iter().any(|b| b.id == id && !(b.is_confirmed && b.is_approved));
+    for user in after.iter().filter(|u| u.local && u.is_confirmed && u.is_approved && waiting(&u.id)) {
+        welcome(db, settings, mailer, user).await;
+    }
+}
+
 /// The local user `nickname` (Pleroma's `fetch_sender`: anyone else sends nothing).
 async fn local_sender(db: &Db, nickname: Option<&str>) -> Option<user::Model> {
     let found = users::find_by_nickname(&db.read, nickname?).await.ok().flatten();

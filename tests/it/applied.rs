@@ -194,6 +194,14 @@ async fn registration_checks_bio_and_name_lengths_and_sends_welcome_messages() {
                 ]),
             ),
             (
+                ":chat_message",
+                json!([
+                    tuple(":enabled", json!(true)),
+                    tuple(":sender_nickname", json!("admin")),
+                    tuple(":message", json!("Hello!"))
+                ]),
+            ),
+            (
                 ":email",
                 json!([tuple(":enabled", json!(true)), tuple(":subject", json!("Hello from <%= instance_name %>"))]),
             ),
@@ -228,12 +236,63 @@ async fn registration_checks_bio_and_name_lengths_and_sends_welcome_messages() {
         .await
         .unwrap();
     assert_eq!(mentioned.iter().map(|m| m.user_id.as_str()).collect::<Vec<_>>(), [newbie.id.as_str()]);
+    // The welcome chat message, from the admin to the new account.
+    let chat = entity::chat::Entity::find()
+        .filter(entity::chat::Column::UserId.eq(admin.id.as_str()))
+        .filter(entity::chat::Column::RecipientId.eq(newbie.id.as_str()))
+        .one(&app.state.db.read)
+        .await
+        .unwrap();
+    assert!(chat.is_some(), "no welcome chat");
     // The welcome email, its template filled.
     let mails = crate::credentials::outbox(&app);
     let welcome: Vec<_> = mails.iter().filter(|m| m.subject.starts_with("Hello from")).collect();
     assert_eq!(welcome.len(), 1, "{mails:?}");
     assert_eq!(welcome[0].subject, format!("Hello from {}", app.state.settings().instance.name));
     assert!(welcome[0].to.contains("newbie@example.org"));
+}
+
+#[tokio::test]
+async fn an_account_waiting_for_approval_is_welcomed_once_approved() {
+    let app = TestApp::new().await;
+    let admin_token = app.admin_token().await;
+    set(&app, &admin_token, ":instance", &[(":account_approval_required", json!(true))]).await;
+    let message = json!([
+        tuple(":enabled", json!(true)),
+        tuple(":sender_nickname", json!("admin")),
+        tuple(":message", json!("Hi"))
+    ]);
+    set(&app, &admin_token, ":welcome", &[(":direct_message", message)]).await;
+    let (_, _, app_token) = crate::registration::app_token(&app).await;
+    let mut body = crate::registration::body("waiting");
+    body["reason"] = json!("let me in");
+    let reply = app.request(Method::POST, "/api/v1/accounts", Some(&app_token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let posted = || async { entity::status::Entity::find().all(&app.state.db.read).await.unwrap() };
+    assert!(posted().await.is_empty(), "not approved yet: no welcome");
+    let reply = app
+        .request(
+            Method::PATCH,
+            "/api/v1/pleroma/admin/users/approve",
+            Some(&admin_token),
+            Some(json!({"nicknames": ["waiting"]})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let statuses = posted().await;
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(statuses[0].source.as_deref(), Some("@waiting\nHi"));
+    // Approving again welcomes no one twice.
+    let reply = app
+        .request(
+            Method::PATCH,
+            "/api/v1/pleroma/admin/users/approve",
+            Some(&admin_token),
+            Some(json!({"nicknames": ["waiting"]})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(posted().await.len(), 1);
 }
 
 #[tokio::test]

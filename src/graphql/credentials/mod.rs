@@ -82,7 +82,11 @@ impl CredentialsMutation {
         input: UserBatchInput,
     ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = log_actor(ctx)?;
-        Ok(ChangedUsersPayload(domain::confirm_emails(ctx.db(), &actor, &input.nicknames).await?))
+        let before = crate::domain::users::require_by_nicknames(&ctx.db().write, &input.nicknames).await?;
+        let after = domain::confirm_emails(ctx.db(), &actor, &input.nicknames).await?;
+        crate::domain::registration::welcome_newly_active(ctx.db(), ctx.settings(), ctx.mailer(), &before, &after)
+            .await;
+        Ok(ChangedUsersPayload(after))
     }
 
     /// Mail the confirmation link again to those of the users still awaiting confirmation.
