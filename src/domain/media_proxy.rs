@@ -334,4 +334,10 @@ mod tests {
         assert_eq!(decode_url(b"other", parts[0], parts[1]), None);
         assert_eq!(decode_url(secret, "AAAA", parts[1]), None);
     }
+
+    #[test]
+    fn htcacheclean_urls_name_the_port_and_a_query() {
+        assert_eq!(htcacheclean("https://gw.example/proxy/a/b.png"), "https://gw.example:443/proxy/a/b.png?");
+        assert_eq!(htcacheclean("http://gw.example:8080/p?x=1"), "http://gw.example:8080/p?x=1");
+    }
 }

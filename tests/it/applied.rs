@@ -450,6 +450,26 @@ async fn media_proxy_invalidation_purges_over_http_when_an_admin_deletes_or_purg
     assert!(reply.text.contains(":invalidation"), "{}", reply.text);
 }
 
+/// The HTTP provider goes through the outbound client: a loopback cache is refused unless the
+/// settings allow private addresses.
+#[tokio::test]
+async fn media_proxy_invalidation_keeps_private_addresses_refused() {
+    let app = TestApp::new().await;
+    assert!(!app.state.settings().http.allow_private_addresses);
+    let admin_token = app.admin_token().await;
+    let (base, seen) = purge_server().await;
+    let invalidation =
+        json!([tuple(":enabled", json!(true)), tuple(":provider", json!("Pleroma.Web.MediaProxy.Invalidation.Http"))]);
+    set(&app, &admin_token, ":media_proxy", &[(":invalidation", invalidation)]).await;
+    let body = json!({"urls": [format!("{base}/media/cat.png")], "ban": false});
+    let reply = app
+        .request(Method::POST, "/api/v1/pleroma/admin/media_proxy_caches/purge", Some(&admin_token), Some(body))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(seen.lock().unwrap().is_empty(), "a private address was reached");
+}
+
 /// The script provider runs the script with the URLs as one argument.
 #[cfg(unix)]
 #[tokio::test]
