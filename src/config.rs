@@ -12,6 +12,14 @@ mod http_server;
 pub use http_server::HttpServer;
 pub mod mrf;
 pub use mrf::Mrf;
+pub mod invalidation;
+mod limits;
+pub mod upload;
+mod welcome;
+pub use invalidation::{Invalidation, MediaProxyInvalidation};
+pub use limits::{InstanceLimits, PollLimits};
+pub use upload::Upload;
+pub use welcome::{Welcome, WelcomeEmail, WelcomeMessage};
 
 /// Values given on the command line or in the environment (clap fills both).
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -64,6 +72,10 @@ struct FileConfig {
     /// Settings saved through the API apply over the file's (Pleroma's `configurable_from_database`).
     configurable_from_database: Option<bool>,
     frontend_configurations: FrontendConfigurations,
+    limits: InstanceLimits,
+    upload: Upload,
+    welcome: Welcome,
+    media_proxy_invalidation: MediaProxyInvalidation,
 }
 
 /// Resolved settings.
@@ -95,6 +107,14 @@ pub struct Settings {
     pub frontend_configurations: FrontendConfigurations,
     /// The config file read, if any (`migrate_from_db` writes beside it).
     pub config_file: Option<PathBuf>,
+    /// Pleroma's `:instance` limits and static directory.
+    pub limits: InstanceLimits,
+    /// `Pleroma.Upload`, `Pleroma.Uploaders.Local` and the upload filters' settings.
+    pub upload: Upload,
+    /// Pleroma's `:welcome` messages.
+    pub welcome: Welcome,
+    /// Pleroma's `:media_proxy, :invalidation` and its providers.
+    pub media_proxy_invalidation: MediaProxyInvalidation,
 }
 
 /// Pleroma's `:frontend_configurations`: what each frontend reads from
@@ -543,6 +563,10 @@ impl Settings {
             configurable_from_database: file.configurable_from_database.unwrap_or(true),
             frontend_configurations: file.frontend_configurations,
             config_file: overrides.config_file.clone(),
+            limits: file.limits,
+            upload: file.upload,
+            welcome: file.welcome,
+            media_proxy_invalidation: file.media_proxy_invalidation,
         })
     }
 
@@ -568,6 +592,10 @@ impl Settings {
             configurable_from_database: true,
             frontend_configurations: FrontendConfigurations::default(),
             config_file: None,
+            limits: InstanceLimits::default(),
+            upload: Upload::default(),
+            welcome: Welcome::default(),
+            media_proxy_invalidation: MediaProxyInvalidation::default(),
         }
     }
 

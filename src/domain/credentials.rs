@@ -28,16 +28,6 @@ use crate::{config::Settings, db::Db, error::AppError};
 
 /// How long a password-reset token stays valid (Pleroma's `password_reset_token_validity`).
 pub const RESET_TOKEN_VALIDITY: Duration = Duration::hours(24);
-/// Pleroma's `[:instance, :user_bio_length]`.
-pub const BIO_LIMIT: usize = 5000;
-/// Pleroma's `[:instance, :user_name_length]`.
-pub const NAME_LIMIT: usize = 100;
-/// Pleroma's `[:instance, :max_account_fields]`.
-pub const MAX_FIELDS: usize = 10;
-/// Pleroma's `[:instance, :account_field_name_length]`.
-pub const FIELD_NAME_LIMIT: usize = 512;
-/// Pleroma's `[:instance, :account_field_value_length]`.
-pub const FIELD_VALUE_LIMIT: usize = 2048;
 /// Actor types an admin may set.
 pub const ACTOR_TYPES: &[&str] = &["Person", "Service"];
 /// Post visibilities a default scope may take.
@@ -106,7 +96,7 @@ fn image_url(value: &Value) -> Result<Option<String>, ()> {
 
 /// Ecto's length messages are returned uninterpolated by Pleroma's admin controller (it keeps
 /// the changeset's raw message), so the count placeholder is part of the message.
-const TOO_LONG: &str = "should be at most %{count} character(s)";
+pub const TOO_LONG: &str = "should be at most %{count} character(s)";
 const TOO_MANY: &str = "should have at most %{count} item(s)";
 
 /// Check the changes as `User.update_as_admin` does; field → first message.
@@ -115,6 +105,7 @@ const TOO_MANY: &str = "should have at most %{count} item(s)";
 /// from the database's unique constraint, which is reached only by a valid changeset.
 pub async fn validate_changes<C: ConnectionTrait>(
     conn: &C,
+    settings: &Settings,
     user: &user::Model,
     changes: &CredentialChanges,
 ) -> Result<(), AppError> {
@@ -133,10 +124,13 @@ pub async fn validate_changes<C: ConnectionTrait>(
             error("password_confirmation", "can't be blank");
         }
     }
-    if changes.name.as_deref().is_some_and(|n| n.chars().count() > NAME_LIMIT) {
+    // The instance's limits (`:instance` `user_name_length`, `user_bio_length`, `max_account_fields`,
+    // `account_field_name_length`, `account_field_value_length`).
+    let limits = &settings.limits;
+    if changes.name.as_deref().is_some_and(|n| n.chars().count() > limits.user_name_length) {
         error("name", TOO_LONG);
     }
-    if changes.bio.as_deref().is_some_and(|b| b.chars().count() > BIO_LIMIT) {
+    if changes.bio.as_deref().is_some_and(|b| b.chars().count() > limits.user_bio_length) {
         error("bio", TOO_LONG);
     }
     for (field, value) in
@@ -153,12 +147,12 @@ pub async fn validate_changes<C: ConnectionTrait>(
         error("actor_type", "is invalid");
     }
     if let Some(fields) = &changes.fields {
-        if fields.len() > MAX_FIELDS {
+        if fields.len() > limits.max_account_fields {
             error("fields", TOO_MANY);
-        } else if fields
-            .iter()
-            .any(|(name, value)| name.chars().count() > FIELD_NAME_LIMIT || value.chars().count() > FIELD_VALUE_LIMIT)
-        {
+        } else if fields.iter().any(|(name, value)| {
+            name.chars().count() > limits.account_field_name_length
+                || value.chars().count() > limits.account_field_value_length
+        }) {
             error("fields", "invalid");
         }
     }
@@ -186,13 +180,14 @@ pub async fn validate_changes<C: ConnectionTrait>(
 /// `force_password_reset` after it, as Pleroma does. Unknown nickname: not found.
 pub async fn update_credentials(
     db: &Db,
+    settings: &Settings,
     actor: &Actor,
     nickname: &str,
     changes: CredentialChanges,
 ) -> Result<user::Model, AppError> {
     // Validate and hash before taking the write lock; validate again inside it.
     let user = users::find_by_nickname(&db.read, nickname).await?.ok_or_else(AppError::not_found)?;
-    validate_changes(&db.read, &user, &changes).await?;
+    validate_changes(&db.read, settings, &user, &changes).await?;
     let password_hash = match &changes.password {
         Some(p) => Some(password::hash(p.clone()).await?),
         None => None,
@@ -200,7 +195,7 @@ pub async fn update_credentials(
 
     let txn = db.begin().await?;
     let user = users::find_by_nickname(&txn, nickname).await?.ok_or_else(AppError::not_found)?;
-    validate_changes(&txn, &user, &changes).await?;
+    validate_changes(&txn, settings, &user, &changes).await?;
     let mut row = user.clone().into_active_model();
     let c = changes;
     if let Some(email) = c.email {

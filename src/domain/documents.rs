@@ -24,9 +24,13 @@ const DOCUMENTS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The static directory (Pleroma's `instance/static`).
+/// The static directory (Pleroma's `[:instance, :static_dir]`): `<data_dir>/static` unless set;
+/// a relative setting is under the data directory.
 pub fn static_dir(settings: &Settings) -> PathBuf {
-    settings.data_dir.join("static")
+    match &settings.limits.static_dir {
+        Some(dir) => settings.data_dir.join(dir),
+        None => settings.data_dir.join("static"),
+    }
 }
 
 /// A known document's public path (`/instance/panel.html`).

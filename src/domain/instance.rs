@@ -103,7 +103,7 @@ pub const FEATURES: &[&str] = &["pleroma_api", "mastodon_api", "shareable_emoji_
 impl InstanceInfo {
     /// The facts under these settings.
     pub fn new(settings: &Settings, mailer_enabled: bool) -> InstanceInfo {
-        let instance = &settings.instance;
+        let (instance, limits) = (&settings.instance, &settings.limits);
         InstanceInfo {
             host: settings.host(),
             url: settings.instance_url.clone(),
@@ -122,24 +122,29 @@ impl InstanceInfo {
             skip_thread_containment: true,
             max_toot_chars: instance.limit,
             max_media_attachments: 1000,
-            description_limit: 5000,
+            description_limit: limits.description_limit as u32,
             chat_limit: 5000,
             shout_limit: 5000,
             birthday_required: false,
             birthday_min_age: 0,
             poll_limits: PollLimits {
-                max_options: 20,
-                max_option_chars: 200,
-                min_expiration: 0,
-                max_expiration: 365 * 24 * 60 * 60,
+                max_options: limits.poll_limits.max_options as u32,
+                max_option_chars: limits.poll_limits.max_option_chars as u32,
+                min_expiration: limits.poll_limits.min_expiration as u32,
+                max_expiration: limits.poll_limits.max_expiration as u32,
             },
             upload_limits: UploadLimits {
-                general: 16_000_000,
-                avatar: 2_000_000,
-                banner: 4_000_000,
-                background: 4_000_000,
+                general: limits.upload_limit,
+                avatar: limits.avatar_upload_limit,
+                banner: limits.banner_upload_limit,
+                background: limits.background_upload_limit,
             },
-            fields_limits: FieldsLimits { max_fields: 10, max_remote_fields: 20, name_length: 512, value_length: 2048 },
+            fields_limits: FieldsLimits {
+                max_fields: limits.max_account_fields as u32,
+                max_remote_fields: limits.max_remote_account_fields as u32,
+                name_length: limits.account_field_name_length as u32,
+                value_length: limits.account_field_value_length as u32,
+            },
             post_formats: ["text/plain", "text/html", "text/markdown", "text/bbcode", "text/x.misskeymarkdown"]
                 .map(String::from)
                 .to_vec(),

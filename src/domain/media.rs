@@ -12,11 +12,6 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-/// Pleroma's `[:instance, :upload_limit]` (bytes).
-pub const UPLOAD_LIMIT: u64 = 16_000_000;
-/// Pleroma's `[:instance, :description_limit]` (characters).
-pub const DESCRIPTION_LIMIT: usize = 5000;
-
 /// The refusal of a file over the upload limit.
 pub const TOO_LARGE: &str = "File is too large";
 /// The refusal of an empty file.
@@ -97,20 +92,24 @@ pub fn image_type(head: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Store an upload of `owner`: size (the instance's upload limit), type (nothing that would run
-/// script on this origin) and description length checked; refusals are `VALIDATION_FAILED` with
-/// the reason.
+/// Store an upload of `owner`: size (the instance's `upload_limit`), type (nothing that would
+/// run script on this origin) and description length (`description_limit`) checked; refusals
+/// are `VALIDATION_FAILED` with the reason. Then `Pleroma.Upload`'s filters: metadata stripped
+/// from images (`Exiftool.StripLocation`, `Exiftool.StripMetadata`), the content's hash as
+/// the file name (`Dedupe`), the shown name anonymized (`AnonymizeFilename`). Without a
+/// description the shown name is the description, as Pleroma's `name`.
 pub async fn store(
     db: &Db,
     settings: &Settings,
     owner: &user::Model,
     mut new: NewMedia,
 ) -> AppResult<media_attachment::Model> {
-    if new.description.as_ref().is_some_and(|d| d.chars().count() > DESCRIPTION_LIMIT) {
+    let limits = &settings.limits;
+    if new.description.as_ref().is_some_and(|d| d.chars().count() > limits.description_limit) {
         return Err(AppError::invalid("description", DESCRIPTION_TOO_LONG));
     }
     let size = new.file.metadata().map_err(AppError::internal)?.len();
-    if size > UPLOAD_LIMIT {
+    if size > limits.upload_limit {
         return Err(AppError::invalid("file", TOO_LARGE));
     }
     if size == 0 {
@@ -123,22 +122,51 @@ pub async fn store(
         return Err(AppError::invalid("file", &format!("Unsupported file type: {content_type}")));
     }
     let id = crate::ids::flake_id();
-    // Anyone holding an upload's URL may read it (Pleroma's `UploadedMedia` serves /media/ to
-    // all), published or not: its name carries 128 random bits, so the URL cannot be guessed
-    // from the time-ordered id. The sender's file name gives only a sanitised extension.
-    let file_name = format!("{id}-{:032x}{}", rand::random::<u128>(), extension(&new.filename));
+    let extension = extension(&new.filename);
+    let upload = settings.upload.clone();
     let dir = super::statuses::uploads_dir(settings);
-    let path = dir.join(&file_name);
     let mut source = new.file;
-    let copy = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+    let kind = content_type.clone();
+    let random_name = format!("{id}-{:032x}{extension}", rand::random::<u128>());
+    let (file_name, size) = tokio::task::spawn_blocking(move || -> std::io::Result<(String, u64)> {
         use std::io::Seek;
-        std::fs::create_dir_all(&dir)?;
         source.rewind()?;
-        let mut out = std::fs::File::create(&path)?;
-        std::io::copy(&mut source, &mut out)?;
-        out.flush()
-    });
-    copy.await.map_err(AppError::internal)?.map_err(AppError::internal)?;
+        let mut body = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        source.read_to_end(&mut body)?;
+        if let Some(stripped) = super::upload_filters::strip_metadata(&upload, &kind, &body) {
+            body = stripped;
+        }
+        // Anyone holding an upload's URL may read it (Pleroma's `UploadedMedia` serves /media/
+        // to all), published or not: without `Dedupe` its name carries 128 random bits, so the
+        // URL cannot be guessed from the time-ordered id; with it, the name is the content's
+        // hash, known only to who has the content. The sender's file name gives only a
+        // sanitised extension.
+        let file_name = if upload.has_filter("Dedupe") {
+            super::upload_filters::dedupe_name(&body, &extension)
+        } else {
+            random_name
+        };
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(&file_name);
+        if !path.exists() {
+            // Written beside and renamed, so a reader never sees half a file.
+            let part = dir.join(format!(".{file_name}.{:016x}.part", rand::random::<u64>()));
+            let mut out = std::fs::File::create(&part)?;
+            out.write_all(&body)?;
+            out.flush()?;
+            std::fs::rename(&part, &path)?;
+        }
+        Ok((file_name, body.len() as u64))
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)?;
+    let shown = if settings.upload.has_filter("AnonymizeFilename") {
+        super::upload_filters::anonymized_name(&settings.upload, &new.filename)
+    } else {
+        new.filename.clone()
+    };
+    let description = new.description.take().filter(|d| !d.is_empty()).or(Some(shown).filter(|n| !n.is_empty()));
     let row = media_attachment::ActiveModel {
         id: Set(id),
         user_id: Set(owner.id.clone()),
@@ -146,11 +174,16 @@ pub async fn store(
         file_name: Set(file_name),
         content_type: Set(content_type),
         size: Set(i64::try_from(size).unwrap_or(i64::MAX)),
-        description: Set(new.description.take().filter(|d| !d.is_empty())),
+        description: Set(description),
         remote_url: Set(None),
         inserted_at: Set(Utc::now()),
     };
     Ok(row.insert(&db.write).await?)
+}
+
+/// Whether another upload row still names `file_name` (`Dedupe` shares files).
+pub async fn file_in_use<C: ConnectionTrait>(conn: &C, file_name: &str) -> AppResult<bool> {
+    Ok(by_file_name(conn, file_name).await?.is_some())
 }
 
 /// The stored upload served under `file_name`, if any.

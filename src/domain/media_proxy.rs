@@ -156,6 +156,120 @@ pub fn purge_cache(data_dir: &Path, urls: &[String]) {
     }
 }
 
+/// The URLs a cache in front of the proxy keeps for `urls` (Pleroma's
+/// `Invalidation.prepare_urls`): their proxy links when the proxy is on, else the URLs
+/// themselves; this instance's own URLs stay as they are.
+pub async fn prepare_urls<C: ConnectionTrait>(
+    conn: &C,
+    settings: &Settings,
+    urls: &[String],
+) -> Result<Vec<String>, AppError> {
+    let secret = if settings.media_proxy.enabled { Some(secret(conn).await?) } else { None };
+    let mut out: Vec<String> = Vec::new();
+    for url in unique(urls) {
+        let prepared = match &secret {
+            Some(secret) if !url.starts_with(&settings.instance_url) => {
+                encode_url(secret, &settings.instance_url, &url)
+            }
+            _ => url,
+        };
+        if !out.contains(&prepared) {
+            out.push(prepared);
+        }
+    }
+    Ok(out)
+}
+
+/// Purge `urls` from the cache in front of the proxy with the configured provider (Pleroma's
+/// `MediaProxy.Invalidation.purge`), when `[:media_proxy, :invalidation, :enabled]`: the HTTP
+/// provider sends one request per URL (method and headers from its settings) through the
+/// outbound client, so private addresses stay refused unless allowed; the script provider runs
+/// `script_path` with the URLs as one space-separated argument. Failures are logged.
+pub async fn invalidate<C: ConnectionTrait>(conn: &C, settings: &Settings, urls: &[String]) -> Result<(), AppError> {
+    let config = &settings.media_proxy_invalidation;
+    if !config.invalidation.enabled || urls.is_empty() {
+        return Ok(());
+    }
+    let prepared = prepare_urls(conn, settings, urls).await?;
+    if config.invalidation.provider == crate::config::invalidation::HTTP {
+        let client = outbound::Client::new(
+            settings.http.policy(),
+            outbound::Limits::new(settings.media_proxy.timeout_secs, 64 * 1024),
+        )
+        .map_err(AppError::internal)?;
+        let method = config.http_method.to_ascii_uppercase();
+        for url in &prepared {
+            let sent = async {
+                let request = client
+                    .request(&method, client.url(url)?)
+                    .ok_or_else(|| outbound::Error::Refused(format!("bad method {method}")))?;
+                let request = config
+                    .http_headers
+                    .iter()
+                    .fold(request, |r, (name, value)| r.header(name.as_str(), value.as_str()));
+                request.send().await
+            };
+            match sent.await {
+                Ok(response) if (400..500).contains(&response.status()) => {
+                    tracing::error!(%url, status = response.status(), "error while cache purge");
+                }
+                Ok(_) => {}
+                Err(err) => tracing::error!(%url, error = %err, "error while cache purge"),
+            }
+        }
+    } else {
+        let Some(script) = config.script_path.clone() else {
+            tracing::error!("error while cache purge: not found script path");
+            return Ok(());
+        };
+        let formatted: Vec<String> = match config.script_url_format.as_deref().map(|f| f.trim_start_matches(':')) {
+            Some("htcacheclean") => prepared.iter().map(|u| htcacheclean(u)).collect(),
+            _ => prepared,
+        };
+        let status = tokio::process::Command::new(&script)
+            .arg(formatted.join(" "))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .status();
+        match tokio::time::timeout(std::time::Duration::from_secs(60), status).await {
+            Ok(Ok(s)) if s.success() => {}
+            Ok(Ok(s)) => tracing::error!(%script, status = %s, "error while cache purge"),
+            Ok(Err(err)) => tracing::error!(%script, error = %err, "error while cache purge"),
+            Err(_) => tracing::error!(%script, "error while cache purge: the script timed out"),
+        }
+    }
+    Ok(())
+}
+
+/// [`invalidate`] in the background (a slow cache never holds up the request).
+pub fn invalidate_later(db: &crate::db::Db, settings: &Settings, urls: Vec<String>) {
+    if !settings.media_proxy_invalidation.invalidation.enabled || urls.is_empty() {
+        return;
+    }
+    let (db, settings) = (db.clone(), settings.clone());
+    tokio::spawn(async move {
+        if let Err(err) = invalidate(&db.read, &settings, &urls).await {
+            tracing::error!(error = %err, "error while cache purge");
+        }
+    });
+}
+
+/// Apache's htcacheclean form: `scheme://host:port/path?query` (Pleroma's `maybe_format_urls`).
+fn htcacheclean(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => format!(
+            "{}://{}:{}{}?{}",
+            u.scheme(),
+            u.host_str().unwrap_or(""),
+            u.port_or_known_default().unwrap_or(80),
+            u.path(),
+            u.query().unwrap_or("")
+        ),
+        Err(_) => url.to_string(),
+    }
+}
+
 /// Why a fetch gave nothing to serve.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FetchError {
@@ -219,5 +333,11 @@ mod tests {
         assert_eq!(decode_url(secret, parts[0], parts[1]).as_deref(), Some("https://remote.example/media/cat.png"));
         assert_eq!(decode_url(b"other", parts[0], parts[1]), None);
         assert_eq!(decode_url(secret, "AAAA", parts[1]), None);
+    }
+
+    #[test]
+    fn htcacheclean_urls_name_the_port_and_a_query() {
+        assert_eq!(htcacheclean("https://gw.example/proxy/a/b.png"), "https://gw.example:443/proxy/a/b.png?");
+        assert_eq!(htcacheclean("http://gw.example:8080/p?x=1"), "http://gw.example:8080/p?x=1");
     }
 }

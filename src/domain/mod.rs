@@ -33,6 +33,7 @@ pub mod rules;
 pub mod safe_zip;
 pub mod secret;
 pub mod statuses;
+pub mod upload_filters;
 pub mod user_admin;
 pub mod users;
 

@@ -125,7 +125,17 @@ async fn delete_content(db: &Db, uploads: &Path, user_id: &str) -> AppResult<()>
         if media.is_empty() {
             break;
         }
-        let names: Vec<String> = media.iter().map(|(_, name)| name.clone()).collect();
+        let mut names: Vec<String> = media.iter().map(|(_, name)| name.clone()).collect();
+        // `Dedupe` shares a file between uploads of the same content: keep those of others.
+        let shared: Vec<String> = media_attachment::Entity::find()
+            .select_only()
+            .column(media_attachment::Column::FileName)
+            .filter(media_attachment::Column::FileName.is_in(names.clone()))
+            .filter(media_attachment::Column::UserId.ne(user_id))
+            .into_tuple()
+            .all(&db.write)
+            .await?;
+        names.retain(|n| !shared.contains(n));
         let uploads = uploads.to_path_buf();
         tokio::task::spawn_blocking(move || remove_files(&uploads, &names))
             .await

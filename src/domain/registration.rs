@@ -85,14 +85,25 @@ pub async fn register(
     if registration.invite_required {
         super::invites::take(&txn, registration.invite_token.as_deref()).await?;
     }
-    if let Err(AppError::Invalid(mut fields)) = users::validate_new(&txn, &new).await {
-        // The email is required only when the instance requires activation.
-        if email.is_none() && !settings.instance.account_activation_required {
-            fields.remove("email");
-        }
-        if !fields.is_empty() {
-            return Err(AppError::Invalid(fields));
-        }
+    let mut fields = match users::validate_new(&txn, &new).await {
+        Ok(()) => BTreeMap::new(),
+        Err(AppError::Invalid(fields)) => fields,
+        Err(other) => return Err(other),
+    };
+    // The email is required only when the instance requires activation.
+    if email.is_none() && !settings.instance.account_activation_required {
+        fields.remove("email");
+    }
+    // `register_changeset`'s lengths (`:instance` `user_bio_length`, `user_name_length`).
+    let limits = &settings.limits;
+    if registration.bio.as_deref().is_some_and(|b| b.chars().count() > limits.user_bio_length) {
+        fields.entry("bio".into()).or_insert_with(|| credentials::TOO_LONG.into());
+    }
+    if registration.name.as_deref().is_some_and(|n| n.chars().count() > limits.user_name_length) {
+        fields.entry("name".into()).or_insert_with(|| credentials::TOO_LONG.into());
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Invalid(fields));
     }
     let created = users::insert_local(&txn, settings, &new, password_hash).await?;
     let mut row = created.into_active_model();
@@ -113,5 +124,94 @@ pub async fn register(
             tracing::warn!(error = %err, user = %user.nickname, "confirmation mail not sent");
         }
     }
+    if user.is_confirmed && user.is_approved {
+        welcome(db, settings, mailer, &user).await;
+    }
     Ok(user)
+}
+
+/// Pleroma's `post_register_action` for a confirmed and approved account: the `:welcome` email,
+/// direct message and chat message, each when enabled. The account exists either way: a
+/// failure is logged.
+pub async fn welcome(db: &Db, settings: &Settings, mailer: &Mailer, user: &user::Model) {
+    let welcome = &settings.welcome;
+    if welcome.email.enabled {
+        if let Some(to) = user.email.as_deref().filter(|e| !e.is_empty()) {
+            let fill = |template: &str| fill_template(template, &settings.instance.name, user);
+            let email = super::mail::Email {
+                to: to.to_string(),
+                subject: fill(&welcome.email.subject),
+                text: fill(&welcome.email.text),
+            };
+            if let Err(err) = mailer.send(email).await {
+                tracing::warn!(error = %err, user = %user.nickname, "welcome mail not sent");
+            }
+        }
+    }
+    let direct = &welcome.direct_message;
+    if let (true, Some(message)) = (direct.enabled, direct.message.as_deref()) {
+        if let Some(sender) = local_sender(db, direct.sender_nickname.as_deref()).await {
+            let new = super::statuses::NewStatus {
+                status: Some(format!("@{}\n{message}", user.nickname)),
+                visibility: Some("direct".into()),
+                ..Default::default()
+            };
+            if let Err(err) = super::statuses::create(db, settings, &sender, new).await {
+                tracing::warn!(error = %err, user = %user.nickname, "welcome message not posted");
+            }
+        }
+    }
+    let chat = &welcome.chat_message;
+    if let (true, Some(message)) = (chat.enabled, chat.message.as_deref()) {
+        if let Some(sender) = local_sender(db, chat.sender_nickname.as_deref()).await {
+            let posted = async {
+                let room = super::chats::get_or_create(&db.write, &sender.id, &user.id).await?;
+                let new = super::chats::NewMessage { content: Some(message.to_string()), ..Default::default() };
+                super::chats::post(db, settings, &sender, &room.id, new).await
+            };
+            if let Err(err) = posted.await {
+                tracing::warn!(error = %err, user = %user.nickname, "welcome chat message not posted");
+            }
+        }
+    }
+}
+
+/// Welcome the accounts an action has just made confirmed and approved (Pleroma's `confirm` and
+/// `approve` run `post_register_action`): `before` holds them as they were, `after` as they are.
+pub async fn welcome_newly_active(
+    db: &Db,
+    settings: &Settings,
+    mailer: &Mailer,
+    before: &[user::Model],
+    after: &[user::Model],
+) {
+    let waiting = |id: &str| before.iter().any(|b| b.id == id && !(b.is_confirmed && b.is_approved));
+    for user in after.iter().filter(|u| u.local && u.is_confirmed && u.is_approved && waiting(&u.id)) {
+        welcome(db, settings, mailer, user).await;
+    }
+}
+
+/// The local user `nickname` (Pleroma's `fetch_sender`: anyone else sends nothing).
+async fn local_sender(db: &Db, nickname: Option<&str>) -> Option<user::Model> {
+    let found = users::find_by_nickname(&db.read, nickname?).await.ok().flatten();
+    found.filter(|u| u.local)
+}
+
+/// The EEx bindings Pleroma's welcome email has: `<%= instance_name %>` and the user's
+/// `<%= user.nickname %>` / `<%= user.name %>` (spaces inside the tags optional).
+fn fill_template(template: &str, instance_name: &str, user: &user::Model) -> String {
+    let name = user.name.clone().unwrap_or_else(|| user.nickname.clone());
+    let mut out = template.to_string();
+    for (binding, value) in [("instance_name", instance_name), ("user.nickname", &user.nickname), ("user.name", &name)]
+    {
+        for tag in [
+            format!("<%= {binding} %>"),
+            format!("<%={binding}%>"),
+            format!("<%= {binding}%>"),
+            format!("<%={binding} %>"),
+        ] {
+            out = out.replace(&tag, value);
+        }
+    }
+    out
 }

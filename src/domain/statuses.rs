@@ -886,14 +886,22 @@ pub async fn delete(db: &Db, settings: &Settings, by: Deleter<'_>, id: &str) -> 
     }
     txn.commit().await?;
     for m in media.iter().filter(|m| m.remote_url.is_none()) {
-        let _ = std::fs::remove_file(uploads_dir(settings).join(&m.file_name));
+        // A deduplicated file may still be another upload's.
+        if !super::media::file_in_use(&db.write, &m.file_name).await.unwrap_or(true) {
+            let _ = std::fs::remove_file(uploads_dir(settings).join(&m.file_name));
+        }
+    }
+    if by.privileged {
+        let remote: Vec<String> = media.iter().filter_map(|m| m.remote_url.clone()).collect();
+        super::media_proxy::invalidate_later(db, settings, remote);
     }
     Ok(row)
 }
 
-/// Where uploads are stored.
+/// Where uploads are stored: `Pleroma.Uploaders.Local, :uploads`, under the data directory
+/// when relative.
 pub fn uploads_dir(settings: &Settings) -> std::path::PathBuf {
-    settings.data_dir.join("uploads")
+    settings.data_dir.join(&settings.upload.uploads)
 }
 
 /// Reblog a status the caller may see (Pleroma's `CommonAPI.repeat`): public and unlisted

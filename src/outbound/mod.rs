@@ -227,6 +227,13 @@ impl Client {
         Request { client: self, method: reqwest::Method::GET, url, headers: Vec::new(), body: None }
     }
 
+    /// A request of any `method` (`PURGE`, `BAN`, …) without a body; `None` for a malformed
+    /// method name.
+    pub fn request(&self, method: &str, url: url::Url) -> Option<Request<'_>> {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
+        Some(Request { client: self, method, url, headers: Vec::new(), body: None })
+    }
+
     /// A POST of `body` to `url`.
     pub fn post(&self, url: url::Url, body: Vec<u8>) -> Request<'_> {
         Request { client: self, method: reqwest::Method::POST, url, headers: Vec::new(), body: Some(body) }

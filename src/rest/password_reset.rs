@@ -124,7 +124,14 @@ fn form_field(params: &Map<String, Value>, name: &str) -> Option<String> {
 /// answers 400 `{"error": "Invalid token"}`.
 async fn confirm_email(State(state): State<AppState>, Path((user_id, token)): Path<(String, String)>) -> Response {
     match credentials::confirm_by_token(&state.db, &user_id, &token).await {
-        Ok(_) => Answer::redirect("/").into_response(),
+        Ok(user) => {
+            // An unconfirmed account until now: welcomed when it is also approved.
+            if user.is_approved {
+                let settings = state.settings();
+                crate::domain::registration::welcome(&state.db, &settings, &state.mailer, &user).await;
+            }
+            Answer::redirect("/").into_response()
+        }
         Err(err) => RestError::from(err).into_response(),
     }
 }

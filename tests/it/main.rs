@@ -4,6 +4,7 @@
 mod common;
 
 mod announcements;
+mod applied;
 mod archives;
 mod authz;
 mod authz_paths;

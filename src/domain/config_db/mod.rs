@@ -10,6 +10,7 @@ pub mod live;
 pub mod model;
 pub mod tree;
 pub mod model_mrf;
+pub mod model_applied;
 
 use std::collections::BTreeSet;
 

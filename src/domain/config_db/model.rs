@@ -214,6 +214,7 @@ fn build() -> Vec<Declared> {
     all.extend(gateway());
     // Sibling declarations, one line each: `all.extend(super::model_….rs::declared());`.
     all.extend(super::model_mrf::declared());
+    all.extend(super::model_applied::declared());
     all
 }
 

@@ -51,7 +51,7 @@ pub struct EmojiIndex {
 
 /// The emoji directory under these settings.
 pub fn emoji_dir(settings: &Settings) -> PathBuf {
-    settings.data_dir.join("static").join("emoji")
+    super::documents::static_dir(settings).join("emoji")
 }
 
 /// This process's index of the emoji directory of `settings` (loaded on first use).

@@ -43,7 +43,7 @@ impl CredentialsMutation {
     ) -> async_graphql::Result<UpdateUserCredentialsPayload> {
         let actor = log_actor(ctx)?;
         let nickname = input.nickname.clone();
-        let user = domain::update_credentials(ctx.db(), &actor, &nickname, input.changes()).await?;
+        let user = domain::update_credentials(ctx.db(), ctx.settings(), &actor, &nickname, input.changes()).await?;
         Ok(UpdateUserCredentialsPayload { user })
     }
 
@@ -82,7 +82,11 @@ impl CredentialsMutation {
         input: UserBatchInput,
     ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = log_actor(ctx)?;
-        Ok(ChangedUsersPayload(domain::confirm_emails(ctx.db(), &actor, &input.nicknames).await?))
+        let before = crate::domain::users::require_by_nicknames(&ctx.db().write, &input.nicknames).await?;
+        let after = domain::confirm_emails(ctx.db(), &actor, &input.nicknames).await?;
+        crate::domain::registration::welcome_newly_active(ctx.db(), ctx.settings(), ctx.mailer(), &before, &after)
+            .await;
+        Ok(ChangedUsersPayload(after))
     }
 
     /// Mail the confirmation link again to those of the users still awaiting confirmation.

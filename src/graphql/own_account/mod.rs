@@ -76,7 +76,7 @@ impl Mascot {
     /// The image's URL.
     async fn url(&self, ctx: &Context<'_>) -> String {
         match &self.0 {
-            Some(m) => file_url(&ctx.settings().instance_url, m),
+            Some(m) => file_url(ctx.settings(), m),
             None => domain::DEFAULT_MASCOT_URL.to_string(),
         }
     }

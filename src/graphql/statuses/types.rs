@@ -121,14 +121,18 @@ pub struct AttachmentPleroma {
     pub mime_type: String,
 }
 
-/// The URL a stored upload is served at.
-pub fn media_url(instance_url: &str, file_name: &str) -> String {
-    format!("{instance_url}/media/{file_name}")
+/// The URL a stored upload is served at: under `Pleroma.Upload, :base_url` when set (a CDN),
+/// else this server's `/media/`.
+pub fn media_url(settings: &crate::config::Settings, file_name: &str) -> String {
+    match settings.upload.base_url.as_deref() {
+        Some(base) => format!("{}/{file_name}", base.trim_end_matches('/')),
+        None => format!("{}/media/{file_name}", settings.instance_url),
+    }
 }
 
 /// Where an attachment's file is: its remote location, or where this server serves the upload.
-pub fn file_url(instance_url: &str, media: &media_attachment::Model) -> String {
-    media.remote_url.clone().unwrap_or_else(|| media_url(instance_url, &media.file_name))
+pub fn file_url(settings: &crate::config::Settings, media: &media_attachment::Model) -> String {
+    media.remote_url.clone().unwrap_or_else(|| media_url(settings, &media.file_name))
 }
 
 /// A media attachment as Mastodon clients see it.
@@ -140,19 +144,19 @@ impl Attachment {
     }
     /// Where the file is served.
     async fn url(&self, ctx: &Context<'_>) -> String {
-        file_url(&ctx.settings().instance_url, &self.0)
+        file_url(ctx.settings(), &self.0)
     }
     /// The file's original location.
     async fn remote_url(&self, ctx: &Context<'_>) -> String {
-        file_url(&ctx.settings().instance_url, &self.0)
+        file_url(ctx.settings(), &self.0)
     }
     /// Preview image URL (the file itself).
     async fn preview_url(&self, ctx: &Context<'_>) -> String {
-        file_url(&ctx.settings().instance_url, &self.0)
+        file_url(ctx.settings(), &self.0)
     }
     /// Text URL (the file itself).
     async fn text_url(&self, ctx: &Context<'_>) -> String {
-        file_url(&ctx.settings().instance_url, &self.0)
+        file_url(ctx.settings(), &self.0)
     }
     /// `image`, `video`, `audio` or `unknown`, from the MIME type.
     #[graphql(name = "type")]

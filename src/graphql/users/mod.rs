@@ -244,7 +244,11 @@ impl UsersMutation {
         input: UserBatchInput,
     ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = log_actor(ctx)?;
-        Ok(ChangedUsersPayload(admin::approve(ctx.db(), &actor, &input.nicknames).await?))
+        let before = domain::require_by_nicknames(&ctx.db().write, &input.nicknames).await?;
+        let after = admin::approve(ctx.db(), &actor, &input.nicknames).await?;
+        crate::domain::registration::welcome_newly_active(ctx.db(), ctx.settings(), ctx.mailer(), &before, &after)
+            .await;
+        Ok(ChangedUsersPayload(after))
     }
 
     /// Add users to the follow suggestions. Logged as `add_suggestion`.
