@@ -10,6 +10,8 @@ use crate::domain::privileges::Privilege;
 
 mod http_server;
 pub use http_server::HttpServer;
+mod captcha;
+pub use captcha::{Captcha, CaptchaMethod};
 
 /// Values given on the command line or in the environment (clap fills both).
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -61,6 +63,7 @@ struct FileConfig {
     /// Settings saved through the API apply over the file's (Pleroma's `configurable_from_database`).
     configurable_from_database: Option<bool>,
     frontend_configurations: FrontendConfigurations,
+    captcha: Captcha,
 }
 
 /// Resolved settings.
@@ -90,6 +93,8 @@ pub struct Settings {
     pub frontend_configurations: FrontendConfigurations,
     /// The config file read, if any (`migrate_from_db` writes beside it).
     pub config_file: Option<PathBuf>,
+    /// `Pleroma.Captcha`: the captcha registration checks.
+    pub captcha: Captcha,
 }
 
 /// Pleroma's `:frontend_configurations`: what each frontend reads from
@@ -537,6 +542,7 @@ impl Settings {
             configurable_from_database: file.configurable_from_database.unwrap_or(true),
             frontend_configurations: file.frontend_configurations,
             config_file: overrides.config_file.clone(),
+            captcha: file.captcha,
         })
     }
 
@@ -561,6 +567,7 @@ impl Settings {
             configurable_from_database: true,
             frontend_configurations: FrontendConfigurations::default(),
             config_file: None,
+            captcha: Captcha::default(),
         }
     }
 

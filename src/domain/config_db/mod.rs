@@ -7,6 +7,7 @@
 pub mod encoding;
 pub mod live;
 pub mod model;
+mod model_captcha;
 
 use std::collections::BTreeSet;
 

@@ -90,6 +90,7 @@ macro_rules! setting {
         }
     };
 }
+pub(super) use setting;
 
 /// Each key's group description and label (Pleroma's `type: :group` entries).
 pub const GROUPS: &[(&str, &str, &str, Option<&str>)] = &[
@@ -115,6 +116,15 @@ pub const GROUPS: &[(&str, &str, &str, Option<&str>)] = &[
     (":pleroma", ":frontends", "Installed frontends management", None),
     (":pleroma", ":media_proxy", "Media proxy", None),
     (":pleroma", ":emoji", "Emoji settings", None),
+    (":pleroma", "Pleroma.Captcha", "Captcha-related settings", None),
+    (
+        ":pleroma",
+        "Pleroma.Captcha.Kocaptcha",
+        "Kocaptcha is a very simple captcha service with a single API endpoint, the source code is here: \
+         https://github.com/koto-bank/kocaptcha. The default endpoint (https://captcha.kotobank.ch) is hosted by the \
+         developer.",
+        None,
+    ),
     (
         ":pleroma",
         ":frontend_configurations",
@@ -130,7 +140,11 @@ const LIMIT: &str = r#"[{"tuple": [1000, 10]}, [{"tuple": [10000, 10]}, {"tuple"
 
 /// Every declared setting, in the order admin-fe shows them.
 pub fn declared() -> &'static [Declared] {
-    static ALL: LazyLock<Vec<Declared>> = LazyLock::new(build);
+    static ALL: LazyLock<Vec<Declared>> = LazyLock::new(|| {
+        let mut all = build();
+        all.extend(super::model_captcha::declared());
+        all
+    });
     &ALL
 }
 
