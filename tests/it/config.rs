@@ -40,6 +40,7 @@ fn changed(ty: &Value, current: &Value) -> Value {
         Value::String(t) if t == "string" => json!("changed@example.org"),
         Value::String(t) if t == "boolean" => json!(!current.as_bool().unwrap()),
         Value::String(t) if t == "integer" => json!(current.as_i64().unwrap() + 1),
+        Value::String(t) if t == "module" => json!("Pleroma.Captcha.Kocaptcha"),
         Value::String(t) if t == "map" => json!({"kenoma": {
             "name": "kenoma", "git": "https://git.example/kenoma", "build_url": "https://example.org/${ref}.zip",
             "ref": "stable", "build_dir": null
@@ -58,6 +59,7 @@ fn fits(ty: &Value, value: &Value) -> bool {
         Value::String(t) if t == "boolean" => value.is_boolean(),
         Value::String(t) if t == "integer" => value.is_i64() || value.is_u64(),
         Value::String(t) if t == "map" => value.is_object(),
+        Value::String(t) if t == "module" => value.as_str().is_some_and(|s| s.starts_with("Pleroma.")),
         Value::Array(types) if types.first() == Some(&json!("list")) => value.as_array().is_some_and(|items| {
             items.iter().all(|i| match types[1].as_str() {
                 Some("atom") => i.as_str().is_some_and(|s| s.starts_with(':')),
