@@ -255,4 +255,16 @@ async fn kocaptcha_is_fetched_through_the_outbound_client_and_checked_by_its_md5
             "{path}"
         );
     }
+    let data = guarded.graphql(None, "{ captcha { type } }", json!({})).await;
+    assert_eq!(data["errors"][0]["extensions"]["code"], "UPSTREAM", "{data}");
+    assert_eq!(data["errors"][0]["message"], "Kocaptcha service unavailable");
+}
+
+#[tokio::test]
+async fn the_route_is_in_the_openapi_document_on_both_prefixes() {
+    let app = TestApp::new().await;
+    let doc = app.get("/api/openapi", None).await.body;
+    for path in both_prefixes(CAPTCHA) {
+        assert_eq!(doc["paths"][&path]["get"]["summary"], "Get a new captcha", "{path}");
+    }
 }
