@@ -20,6 +20,8 @@ pub use invalidation::{Invalidation, MediaProxyInvalidation};
 pub use limits::{InstanceLimits, PollLimits};
 pub use upload::Upload;
 pub use welcome::{Welcome, WelcomeEmail, WelcomeMessage};
+mod captcha;
+pub use captcha::{Captcha, CaptchaMethod};
 
 /// Values given on the command line or in the environment (clap fills both).
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -76,6 +78,7 @@ struct FileConfig {
     upload: Upload,
     welcome: Welcome,
     media_proxy_invalidation: MediaProxyInvalidation,
+    captcha: Captcha,
 }
 
 /// Resolved settings.
@@ -115,6 +118,8 @@ pub struct Settings {
     pub welcome: Welcome,
     /// Pleroma's `:media_proxy, :invalidation` and its providers.
     pub media_proxy_invalidation: MediaProxyInvalidation,
+    /// `Pleroma.Captcha`: the captcha registration checks.
+    pub captcha: Captcha,
 }
 
 /// Pleroma's `:frontend_configurations`: what each frontend reads from
@@ -567,6 +572,7 @@ impl Settings {
             upload: file.upload,
             welcome: file.welcome,
             media_proxy_invalidation: file.media_proxy_invalidation,
+            captcha: file.captcha,
         })
     }
 
@@ -596,6 +602,7 @@ impl Settings {
             upload: Upload::default(),
             welcome: Welcome::default(),
             media_proxy_invalidation: MediaProxyInvalidation::default(),
+            captcha: Captcha::default(),
         }
     }
 

@@ -5,6 +5,7 @@ pub mod announcement_read;
 pub mod backup;
 pub mod banned_media_url;
 pub mod block;
+pub mod captcha;
 pub mod chat;
 pub mod chat_message;
 pub mod chat_message_ref;

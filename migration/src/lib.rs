@@ -19,6 +19,7 @@ mod m20261201_000020_mascots;
 mod m20261201_000021_users_list_index;
 mod m20261206_000024_invite_token_digests;
 mod m20261207_04_live_settings;
+mod m20261207_05_captchas;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000021_users_list_index::Migration),
             Box::new(m20261206_000024_invite_token_digests::Migration),
             Box::new(m20261207_04_live_settings::Migration),
+            Box::new(m20261207_05_captchas::Migration),
         ]
     }
 }

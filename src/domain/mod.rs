@@ -2,6 +2,7 @@
 //! nothing of HTTP or GraphQL.
 pub mod announcements;
 pub mod backups;
+pub mod captcha;
 pub mod chats;
 pub mod config_db;
 pub mod credentials;

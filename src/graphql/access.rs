@@ -63,6 +63,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::backups::ACCESS,
         super::media_proxy::ACCESS,
         super::relays::ACCESS,
+        super::captcha::ACCESS,
     ]
     .concat()
 }

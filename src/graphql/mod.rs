@@ -3,6 +3,7 @@ mod access;
 pub mod accounts;
 pub mod announcements;
 pub mod backups;
+pub mod captcha;
 pub mod chats;
 pub mod config;
 pub mod credentials;
@@ -65,6 +66,7 @@ pub struct Query(
     own_account::OwnAccountQuery,
     emoji::EmojiQuery,
     config::ConfigQuery,
+    captcha::CaptchaQuery,
 );
 
 /// Every mutation, one object per area.

@@ -7,6 +7,7 @@ pub mod accounts;
 mod announcements;
 mod backups;
 mod bootstrap;
+mod captcha;
 mod chats;
 mod config;
 mod credentials;
@@ -68,6 +69,7 @@ pub fn route_table() -> Vec<Route> {
         images::routes(),
         emoji::routes(),
         config::routes(),
+        captcha::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

@@ -88,6 +88,15 @@ async fn create_inner(state: &AppState, viewer: Viewer, request: Request) -> Res
     if email.is_none() && instance.account_activation_required {
         return Err(error(StatusCode::BAD_REQUEST, "Missing parameter: email"));
     }
+    // `TwitterAPI.validate_captcha`: when captchas are on, apps marked trusted are exempt.
+    if !app.trusted {
+        let answer = domain::captcha::Answer {
+            token: text(&params, "captcha_token"),
+            solution: text(&params, "captcha_solution"),
+            answer_data: text(&params, "captcha_answer_data"),
+        };
+        domain::captcha::check(&state.db, &state.settings(), &answer).await.map_err(|e| registration_error(&e))?;
+    }
     let nickname = text(&params, "username").unwrap_or_default();
     let registration = Registration {
         name: text(&params, "fullname").filter(|n| !n.is_empty()),

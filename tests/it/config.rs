@@ -53,6 +53,7 @@ fn changed(key: &str, ty: &Value, current: &Value) -> Option<Value> {
         t if *t == json!(["list", "atom"]) && key.ends_with("_privileges") => {
             json!([":users_read", ":messages_delete"])
         }
+        _ if current.as_str().is_some_and(|m| m.starts_with("Pleroma.Captcha.")) => json!("Pleroma.Captcha.Kocaptcha"),
         t if *t == json!(["list", "string"]) => json!(["203.0.113.0/24"]),
         t if *t == json!(["tuple", ["list", "tuple"]]) => json!([{"tuple": [1000, 7]}, {"tuple": [2000, 9]}]),
         t if *t == json!(["module", ["list", "module"]]) => json!(["Pleroma.Web.ActivityPub.MRF.SimplePolicy"]),
@@ -69,6 +70,7 @@ fn fits(ty: &Value, value: &Value) -> bool {
         Value::String(t) if t == "boolean" => value.is_boolean(),
         Value::String(t) if t == "integer" => value.is_i64() || value.is_u64(),
         Value::String(t) if t == "map" => value.is_object(),
+        Value::String(t) if t == "module" => value.as_str().is_some_and(|s| s.starts_with("Pleroma.")),
         Value::Array(types) if types.first() == Some(&json!("list")) => value.as_array().is_some_and(|items| {
             items.iter().all(|i| match types[1].as_str() {
                 Some("atom") => i.as_str().is_some_and(|s| s.starts_with(':')),

@@ -10,6 +10,7 @@ mod authz;
 mod authz_paths;
 mod backups;
 mod bootstrap;
+mod captcha;
 mod chats;
 mod cli;
 mod config;

@@ -11,6 +11,7 @@ pub mod model;
 pub mod tree;
 pub mod model_mrf;
 pub mod model_applied;
+mod model_captcha;
 
 use std::collections::BTreeSet;
 

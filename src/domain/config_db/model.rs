@@ -155,6 +155,15 @@ pub const GROUPS: &[(&str, &str, &str, Option<&str>)] = &[
     (":pleroma", ":frontends", "Installed frontends management", None),
     (":pleroma", ":media_proxy", "Media proxy", None),
     (":pleroma", ":emoji", "Emoji settings", None),
+    (":pleroma", "Pleroma.Captcha", "Captcha-related settings", None),
+    (
+        ":pleroma",
+        "Pleroma.Captcha.Kocaptcha",
+        "Kocaptcha is a very simple captcha service with a single API endpoint, the source code is here: \
+         https://github.com/koto-bank/kocaptcha. The default endpoint (https://captcha.kotobank.ch) is hosted by the \
+         developer.",
+        None,
+    ),
     (
         ":pleroma",
         ":frontend_configurations",
@@ -215,6 +224,7 @@ fn build() -> Vec<Declared> {
     // Sibling declarations, one line each: `all.extend(super::model_….rs::declared());`.
     all.extend(super::model_mrf::declared());
     all.extend(super::model_applied::declared());
+    all.extend(super::model_captcha::declared());
     all
 }
 
