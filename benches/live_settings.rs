@@ -4,8 +4,8 @@
 //! the same middleware) and a bare axum route in the same process (no gateway at all) — by
 //! concurrent clients on loopback, in alternating rounds so that a drift of the machine's speed
 //! favours no route. Reports each route's median req/s over the rounds, its ratio to the two
-//! references, and the CPU time per request of the whole process (server and clients), also
-//! less the bare route's.
+//! references, and the CPU time per request of the whole process (server and clients) with, on
+//! PostgreSQL, the backends serving the database, also less the bare route's.
 //!
 //! cargo bench --bench live_settings                       # SQLite
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/gw_bench cargo bench --bench live_settings
@@ -20,14 +20,33 @@ mod common;
 
 use common::{env, serve_seeded, BenchServer};
 
-/// CPU time of every thread of this process so far, in ns (`/proc/self/task/*/schedstat`).
+/// PostgreSQL's client backends serving the benchmark's database (noted after the warm-up).
+static SERVER_PIDS: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+/// CPU time so far, in ns, of every thread of this process (`/proc/self/task/*/schedstat`) and
+/// of the PostgreSQL backends noted (`/proc/<pid>/schedstat`).
 fn cpu_ns() -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
-    tasks
-        .flatten()
-        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
-        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
-        .sum()
+    let first = |path: std::path::PathBuf| {
+        let stat = std::fs::read_to_string(path).unwrap_or_default();
+        stat.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()).unwrap_or(0)
+    };
+    let tasks = std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten();
+    let own: u64 = tasks.map(|task| first(task.path().join("schedstat"))).sum();
+    let pids = SERVER_PIDS.lock().map(|pids| pids.clone()).unwrap_or_default();
+    own + pids.iter().map(|pid| first(format!("/proc/{pid}/schedstat").into())).sum::<u64>()
+}
+
+/// On PostgreSQL, note the client backends serving this database now (the pools are warm).
+async fn note_server_pids(server: &BenchServer) {
+    use sea_orm::ConnectionTrait;
+    if server.backend != "Postgres" {
+        return;
+    }
+    let sql = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'";
+    let statement = sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, sql);
+    let rows = server.db.read.query_all_raw(statement).await.expect("backends");
+    let pids = rows.iter().filter_map(|row| row.try_get::<i32>("", "pid").ok()).map(|pid| pid as u32).collect();
+    *SERVER_PIDS.lock().expect("pids") = pids;
 }
 
 /// `requests` GETs of `url` from `clients` concurrent clients: (requests per second, CPU µs
@@ -69,7 +88,8 @@ async fn main() {
     let clients = env("BENCH_CLIENTS", 4);
     let requests = env("BENCH_REQUESTS", 2000);
     let rounds = env("BENCH_ROUNDS", 5);
-    let BenchServer { addr, backend, .. } = serve_seeded(users).await;
+    let server = serve_seeded(users).await;
+    let (addr, backend) = (server.addr, server.backend.clone());
     // The reference: an axum route in the same process, no gateway middleware, no settings.
     let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let bare_addr = bare.local_addr().unwrap();
@@ -85,6 +105,7 @@ async fn main() {
     for (_, url) in &routes {
         rate(&client, clients, requests / 10, url).await;
     }
+    note_server_pids(&server).await;
     let (mut rates, mut cpus) = (vec![Vec::new(); routes.len()], vec![Vec::new(); routes.len()]);
     for round in 0..rounds {
         // The order rotates from round to round.
