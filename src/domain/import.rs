@@ -304,9 +304,10 @@ async fn screen<C: ConnectionTrait>(
         let post = mrf::Post {
             announce: s.reblog_of.is_some(),
             actor: actor(&s.actor),
-            object: s.reblog_of.as_deref().map(|ap| match known.get(ap) {
-                Some(u) if u.local => mrf::Actor { host: local_host.clone(), local: true, ..mrf::Actor::default() },
-                _ => mrf::Actor { host: mrf::host_of(ap), ..mrf::Actor::default() },
+            // The reblogged status's origin: ours when its id is on our host.
+            object: s.reblog_of.as_deref().map(|ap| {
+                let host = mrf::host_of(ap);
+                mrf::Actor { local: host == local_host, host, ..mrf::Actor::default() }
             }),
             visibility: original.unwrap_or(Visibility::Public),
             content: s.content.clone(),
