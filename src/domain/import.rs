@@ -6,6 +6,10 @@
 //! statuses are replaced). A file is checked whole before anything is written, and written in
 //! one transaction: any bad entry refuses the file with an error naming it
 //! (`statuses[3]: unknown actor https://…`) and nothing is written.
+//!
+//! Before that, every entry passes the moderation policies (`mrf`), as a federated activity
+//! does: what they refuse is left out (logged, counted in [`ImportReport::rejected`]) together
+//! with the entries that name it, and what they rewrite is written rewritten.
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
