@@ -6,6 +6,10 @@
 //! statuses are replaced). A file is checked whole before anything is written, and written in
 //! one transaction: any bad entry refuses the file with an error naming it
 //! (`statuses[3]: unknown actor https://…`) and nothing is written.
+//!
+//! Before that, every entry passes the moderation policies (`mrf`), as a federated activity
+//! does: what they refuse is left out (logged, counted in [`ImportReport::rejected`]) together
+//! with the entries that name it, and what they rewrite is written rewritten.
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -304,9 +308,10 @@ async fn screen<C: ConnectionTrait>(
         let post = mrf::Post {
             announce: s.reblog_of.is_some(),
             actor: actor(&s.actor),
-            object: s.reblog_of.as_deref().map(|ap| match known.get(ap) {
-                Some(u) if u.local => mrf::Actor { host: local_host.clone(), local: true, ..mrf::Actor::default() },
-                _ => mrf::Actor { host: mrf::host_of(ap), ..mrf::Actor::default() },
+            // The reblogged status's origin: ours when its id is on our host.
+            object: s.reblog_of.as_deref().map(|ap| {
+                let host = mrf::host_of(ap);
+                mrf::Actor { local: host == local_host, host, ..mrf::Actor::default() }
             }),
             visibility: original.unwrap_or(Visibility::Public),
             content: s.content.clone(),

@@ -152,10 +152,18 @@ async fn simple_policy_accept_list_and_local_posts() {
     )
     .await;
     assert_eq!(done, ImportReport { actors: 1, statuses: 1, rejected: 2, ..ImportReport::default() });
-    // Local users are always accepted.
+    // Local users are always accepted, and so are reblogs of their statuses.
     let alice = app.user("alice").await;
     let token = app.token(&alice, "write").await;
-    assert_eq!(post(&app, &token, json!({"status": "hi"})).await.status, StatusCode::OK);
+    let mine = post(&app, &token, json!({"status": "hi"})).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    let mine = status::Entity::find_by_id(mine.body["id"].as_str().unwrap()).one(&app.state.db.read).await.unwrap();
+    let done = run_import(
+        &app,
+        json!({"statuses": [note("friends.example", "f", 3, json!({"reblog_of": mine.unwrap().ap_id}))]}),
+    )
+    .await;
+    assert_eq!((done.statuses, done.rejected), (1, 0));
 }
 
 #[tokio::test]
