@@ -3,10 +3,10 @@
 use serde_json::Value;
 
 use super::{
-    encoding::{type_of, Codec},
+    encoding::Codec,
     model::{setting, Declared},
 };
-use crate::config::{CaptchaMethod, Settings};
+use crate::config::CaptchaMethod;
 
 /// Pleroma writes the method as its module name.
 impl Codec for CaptchaMethod {

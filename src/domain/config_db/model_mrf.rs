@@ -5,13 +5,10 @@
 use serde_json::{json, Value};
 
 use super::{
-    encoding::{type_of, Codec},
+    encoding::Codec,
     model::{setting, Declared},
 };
-use crate::config::{
-    mrf::{AgeAction, DomainRule, Pattern, Policies, Replacement},
-    Settings,
-};
+use crate::config::mrf::{AgeAction, DomainRule, Pattern, Policies, Replacement};
 
 const INSTANCES: &str =
     r#"[{"tuple": ["example.com", "Some reason"]}, {"tuple": ["*.example.com", "Another reason"]}]"#;
