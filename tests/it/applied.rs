@@ -579,3 +579,34 @@ pub fn fits(ty: &Value, value: &Value) -> bool {
         _ => false,
     }
 }
+
+/// admin-fe's MediaProxy page "Enable" (`EnableMediaProxy`): `:enabled` and a partial
+/// `:invalidation`, saved and in force.
+#[tokio::test]
+async fn admin_fes_enable_media_proxy_payload_is_saved() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let configs = json!([{
+        "group": ":pleroma",
+        "key": ":media_proxy",
+        "value": [tuple(":enabled", json!(true)), tuple(":invalidation", json!([tuple(":enabled", true.into())]))]
+    }]);
+    for path in both_prefixes(CONFIG) {
+        let reply = app.request(Method::POST, &path, Some(&token), Some(json!({ "configs": configs }))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+    // The next request reads the settings in force.
+    let config = app.get(CONFIG, Some(&token)).await;
+    let settings = app.state.live.current();
+    assert!(settings.media_proxy.enabled && settings.media_proxy_invalidation.invalidation.enabled);
+    assert_eq!(settings.media_proxy_invalidation.invalidation.provider, "Pleroma.Web.MediaProxy.Invalidation.Script");
+    let entry = config.body["configs"].as_array().unwrap().iter().find(|e| e["key"] == ":media_proxy").unwrap();
+    let invalidation = entry["value"].as_array().unwrap().iter().find(|i| i["tuple"][0] == ":invalidation").unwrap();
+    assert_eq!(
+        invalidation["tuple"][1],
+        json!([
+            tuple(":enabled", json!(true)),
+            tuple(":provider", json!("Pleroma.Web.MediaProxy.Invalidation.Script"))
+        ])
+    );
+}
