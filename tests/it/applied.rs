@@ -304,7 +304,8 @@ async fn upload_filters_strip_exif_and_name_files() {
     let jpeg = jpeg_with_gps();
     assert!(contains(&jpeg, b"Exif") && contains(&jpeg, &[0x55; 24]));
 
-    // Pleroma's default (Dedupe): the content's hash names the file, the file name is shown.
+    // Dedupe: the content's hash names the file; the file name is shown.
+    set(&app, &admin_token, "Pleroma.Upload", &[(":filters", json!(["Pleroma.Upload.Filter.Dedupe"]))]).await;
     let first = upload(&app, &token, jpeg.clone(), "holiday.jpg", "image/jpeg", None).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text);
     let again = upload(&app, &token, jpeg.clone(), "other.jpg", "image/jpeg", None).await;
@@ -520,7 +521,8 @@ async fn applied_settings_are_described_and_read_back() {
     assert_eq!(filters["type"], json!(["list", "module"]));
     let config = app.get(CONFIG, Some(&token)).await;
     let entry = config.body["configs"].as_array().unwrap().iter().find(|e| e["key"] == "Pleroma.Upload").unwrap();
-    assert!(entry["value"].as_array().unwrap().contains(&tuple(":filters", json!(["Pleroma.Upload.Filter.Dedupe"]))));
+    // No filter by default (Pleroma has Dedupe): upload URLs stay random.
+    assert!(entry["value"].as_array().unwrap().contains(&tuple(":filters", json!([]))));
     // A poll limit that is not one is refused.
     let configs =
         json!([{"group": ":pleroma", "key": ":instance", "value": [tuple(":poll_limits", json!({"max_votes": 1}))]}]);
