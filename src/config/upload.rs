@@ -36,7 +36,9 @@ impl Default for Upload {
     fn default() -> Self {
         Upload {
             uploader: LOCAL_UPLOADER.into(),
-            filters: vec!["Pleroma.Upload.Filter.Dedupe".into()],
+            // Pleroma's default is `[Dedupe]`; here none, so an upload's URL carries random bits
+            // and cannot be confirmed by whoever holds the same content. Dedupe is one setting away.
+            filters: vec![],
             link_name: false,
             base_url: None,
             proxy_remote: false,

@@ -58,6 +58,11 @@ pub struct FieldsLimits {
     pub value_length: u32,
 }
 
+/// A limit as the `u32` clients are told (a larger setting shows as `u32::MAX`).
+fn sat<T: TryInto<u32>>(n: T) -> u32 {
+    n.try_into().unwrap_or(u32::MAX)
+}
+
 /// Settings-derived facts about the instance (no database access).
 #[derive(Debug, Clone)]
 pub struct InstanceInfo {
@@ -122,16 +127,16 @@ impl InstanceInfo {
             skip_thread_containment: true,
             max_toot_chars: instance.limit,
             max_media_attachments: 1000,
-            description_limit: limits.description_limit as u32,
+            description_limit: sat(limits.description_limit),
             chat_limit: 5000,
             shout_limit: 5000,
             birthday_required: false,
             birthday_min_age: 0,
             poll_limits: PollLimits {
-                max_options: limits.poll_limits.max_options as u32,
-                max_option_chars: limits.poll_limits.max_option_chars as u32,
-                min_expiration: limits.poll_limits.min_expiration as u32,
-                max_expiration: limits.poll_limits.max_expiration as u32,
+                max_options: sat(limits.poll_limits.max_options),
+                max_option_chars: sat(limits.poll_limits.max_option_chars),
+                min_expiration: sat(limits.poll_limits.min_expiration),
+                max_expiration: sat(limits.poll_limits.max_expiration),
             },
             upload_limits: UploadLimits {
                 general: limits.upload_limit,
@@ -140,10 +145,10 @@ impl InstanceInfo {
                 background: limits.background_upload_limit,
             },
             fields_limits: FieldsLimits {
-                max_fields: limits.max_account_fields as u32,
-                max_remote_fields: limits.max_remote_account_fields as u32,
-                name_length: limits.account_field_name_length as u32,
-                value_length: limits.account_field_value_length as u32,
+                max_fields: sat(limits.max_account_fields),
+                max_remote_fields: sat(limits.max_remote_account_fields),
+                name_length: sat(limits.account_field_name_length),
+                value_length: sat(limits.account_field_value_length),
             },
             post_formats: ["text/plain", "text/html", "text/markdown", "text/bbcode", "text/x.misskeymarkdown"]
                 .map(String::from)

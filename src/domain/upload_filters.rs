@@ -169,6 +169,8 @@ mod tests {
         assert_eq!(anonymized_name(&upload, "holiday.JPG"), "file.JPG");
         upload.anonymize_text = None;
         assert!(anonymized_name(&upload, "a.png").ends_with(".png"));
-        assert!(upload.has_filter("Dedupe"));
+        assert!(!upload.has_filter("Dedupe"));
+        upload.filters = vec!["Dedupe".into(), "Pleroma.Upload.Filter.Exiftool.StripLocation".into()];
+        assert!(upload.has_filter("Dedupe") && upload.has_filter("Exiftool.StripLocation"));
     }
 }

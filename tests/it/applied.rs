@@ -304,7 +304,8 @@ async fn upload_filters_strip_exif_and_name_files() {
     let jpeg = jpeg_with_gps();
     assert!(contains(&jpeg, b"Exif") && contains(&jpeg, &[0x55; 24]));
 
-    // Pleroma's default (Dedupe): the content's hash names the file, the file name is shown.
+    // Dedupe: the content's hash names the file; the file name is shown.
+    set(&app, &admin_token, "Pleroma.Upload", &[(":filters", json!(["Pleroma.Upload.Filter.Dedupe"]))]).await;
     let first = upload(&app, &token, jpeg.clone(), "holiday.jpg", "image/jpeg", None).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text);
     let again = upload(&app, &token, jpeg.clone(), "other.jpg", "image/jpeg", None).await;
@@ -520,7 +521,8 @@ async fn applied_settings_are_described_and_read_back() {
     assert_eq!(filters["type"], json!(["list", "module"]));
     let config = app.get(CONFIG, Some(&token)).await;
     let entry = config.body["configs"].as_array().unwrap().iter().find(|e| e["key"] == "Pleroma.Upload").unwrap();
-    assert!(entry["value"].as_array().unwrap().contains(&tuple(":filters", json!(["Pleroma.Upload.Filter.Dedupe"]))));
+    // No filter by default (Pleroma has Dedupe): upload URLs stay random.
+    assert!(entry["value"].as_array().unwrap().contains(&tuple(":filters", json!([]))));
     // A poll limit that is not one is refused.
     let configs =
         json!([{"group": ":pleroma", "key": ":instance", "value": [tuple(":poll_limits", json!({"max_votes": 1}))]}]);
@@ -578,4 +580,35 @@ pub fn fits(ty: &Value, value: &Value) -> bool {
         }
         _ => false,
     }
+}
+
+/// admin-fe's MediaProxy page "Enable" (`EnableMediaProxy`): `:enabled` and a partial
+/// `:invalidation`, saved and in force.
+#[tokio::test]
+async fn admin_fes_enable_media_proxy_payload_is_saved() {
+    let app = TestApp::new().await;
+    let token = app.admin_token().await;
+    let configs = json!([{
+        "group": ":pleroma",
+        "key": ":media_proxy",
+        "value": [tuple(":enabled", json!(true)), tuple(":invalidation", json!([tuple(":enabled", true.into())]))]
+    }]);
+    for path in both_prefixes(CONFIG) {
+        let reply = app.request(Method::POST, &path, Some(&token), Some(json!({ "configs": configs }))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+    // The next request reads the settings in force.
+    let config = app.get(CONFIG, Some(&token)).await;
+    let settings = app.state.live.current();
+    assert!(settings.media_proxy.enabled && settings.media_proxy_invalidation.invalidation.enabled);
+    assert_eq!(settings.media_proxy_invalidation.invalidation.provider, "Pleroma.Web.MediaProxy.Invalidation.Script");
+    let entry = config.body["configs"].as_array().unwrap().iter().find(|e| e["key"] == ":media_proxy").unwrap();
+    let invalidation = entry["value"].as_array().unwrap().iter().find(|i| i["tuple"][0] == ":invalidation").unwrap();
+    assert_eq!(
+        invalidation["tuple"][1],
+        json!([
+            tuple(":enabled", json!(true)),
+            tuple(":provider", json!("Pleroma.Web.MediaProxy.Invalidation.Script"))
+        ])
+    );
 }
