@@ -28,12 +28,8 @@ impl Default for PollLimits {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct InstanceLimits {
-    /// Characters beyond which a remote post is dropped (`remote_limit`).
-    pub remote_limit: usize,
     /// Longest media description, in characters (`description_limit`).
     pub description_limit: usize,
-    /// Most pinned statuses per user; 0 disables pinning (`max_pinned_statuses`).
-    pub max_pinned_statuses: usize,
     /// Longest bio, in characters (`user_bio_length`).
     pub user_bio_length: usize,
     /// Longest display name, in characters (`user_name_length`).
@@ -60,9 +56,7 @@ pub struct InstanceLimits {
 impl Default for InstanceLimits {
     fn default() -> Self {
         InstanceLimits {
-            remote_limit: 100_000,
             description_limit: 5_000,
-            max_pinned_statuses: 1,
             user_bio_length: 5_000,
             user_name_length: 100,
             max_account_fields: 10,

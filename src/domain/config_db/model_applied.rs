@@ -262,23 +262,9 @@ fn atom_set(value: &Value) -> Result<String, String> {
     Ok(name)
 }
 
-/// A module-typed setting kept as a string.
-fn module(mut d: Declared) -> Declared {
-    d.ty = |_| json!("module");
-    d
-}
-
 /// The settings of this file, in admin-fe's order within each key.
 pub fn declared() -> Vec<Declared> {
     vec![
-        applied!(
-            ":pleroma",
-            ":instance",
-            ":remote_limit",
-            limits.remote_limit,
-            "Hard character limit beyond which remote posts will be dropped",
-            "[100000]"
-        ),
         applied!(
             ":pleroma",
             ":instance",
@@ -338,14 +324,6 @@ pub fn declared() -> Vec<Declared> {
         applied!(
             ":pleroma",
             ":instance",
-            ":max_pinned_statuses",
-            limits.max_pinned_statuses,
-            "The maximum number of pinned statuses. 0 will disable the feature.",
-            "[0, 1, 3]"
-        ),
-        applied!(
-            ":pleroma",
-            ":instance",
             ":user_bio_length",
             limits.user_bio_length,
             "A user bio maximum length. Default: 5000.",
@@ -391,14 +369,6 @@ pub fn declared() -> Vec<Declared> {
             "An account field value maximum length. Default: 2048.",
             "[2048]"
         ),
-        module(applied!(
-            ":pleroma",
-            "Pleroma.Upload",
-            ":uploader",
-            upload.uploader,
-            "Module which will be used for uploads",
-            r#"["Pleroma.Uploaders.Local"]"#
-        )),
         Declared {
             ty: |_| json!(["list", "module"]),
             ..applied!(
@@ -411,15 +381,6 @@ pub fn declared() -> Vec<Declared> {
                 r#"["Pleroma.Upload.Filter.Dedupe", "Pleroma.Upload.Filter.AnonymizeFilename", "Pleroma.Upload.Filter.Exiftool.StripLocation", "Pleroma.Upload.Filter.Exiftool.StripMetadata"]"#
             )
         },
-        applied!(
-            ":pleroma",
-            "Pleroma.Upload",
-            ":link_name",
-            upload.link_name,
-            "If enabled, a name parameter will be added to the URL of the upload. For example \
-             `https://instance.tld/media/imagehash.png?name=realname.png`.",
-            "[]"
-        ),
         Declared {
             label: Some("Base URL"),
             ..applied!(
@@ -431,22 +392,6 @@ pub fn declared() -> Vec<Declared> {
                 r#"["https://cdn-host.com"]"#
             )
         },
-        applied!(
-            ":pleroma",
-            "Pleroma.Upload",
-            ":proxy_remote",
-            upload.proxy_remote,
-            "Proxy requests to the remote uploader.\n\nUseful if media upload endpoint is not internet accessible.\n",
-            "[]"
-        ),
-        applied!(
-            ":pleroma",
-            "Pleroma.Upload",
-            ":filename_display_max_length",
-            upload.filename_display_max_length,
-            "Set max length of a filename to display. 0 = no limit. Default: 30",
-            "[30]"
-        ),
         applied!(
             ":pleroma",
             "Pleroma.Uploaders.Local",
