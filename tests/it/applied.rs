@@ -542,7 +542,7 @@ pub fn changed_value(key: &str, sub: &str) -> Option<Value> {
     };
     Some(match (key, sub) {
         (":instance", ":poll_limits") => {
-            json!({"max_options": 4, "max_option_chars": 50, "min_expiration": 60, "max_expiration": 3600})
+            json!({":max_options": 4, ":max_option_chars": 50, ":min_expiration": 60, ":max_expiration": 3600})
         }
         ("Pleroma.Upload", ":uploader") => json!("Pleroma.Uploaders.Local"),
         ("Pleroma.Upload", ":filters") => json!(["Pleroma.Upload.Filter.AnonymizeFilename"]),

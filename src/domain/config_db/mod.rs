@@ -8,10 +8,10 @@
 pub mod encoding;
 pub mod live;
 pub mod model;
-pub mod tree;
-pub mod model_mrf;
 pub mod model_applied;
 mod model_captcha;
+pub mod model_mrf;
+pub mod tree;
 
 use std::collections::BTreeSet;
 

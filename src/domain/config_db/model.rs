@@ -213,8 +213,7 @@ const LIMIT: &str = r#"[{"tuple": [1000, 10]}, [{"tuple": [10000, 10]}, {"tuple"
 
 /// Every declared setting, in the order admin-fe shows them.
 pub fn declared() -> &'static [Declared] {
-    static ALL: LazyLock<Vec<Declared>> =
-        LazyLock::new(build);
+    static ALL: LazyLock<Vec<Declared>> = LazyLock::new(build);
     &ALL
 }
 

@@ -63,11 +63,12 @@ impl Codec for PollLimits {
         json!("map")
     }
     fn encode(&self) -> Value {
+        // Pleroma writes a map's atom keys as `":max_options"`.
         json!({
-            "max_options": self.max_options,
-            "max_option_chars": self.max_option_chars,
-            "min_expiration": self.min_expiration,
-            "max_expiration": self.max_expiration,
+            ":max_options": self.max_options,
+            ":max_option_chars": self.max_option_chars,
+            ":min_expiration": self.min_expiration,
+            ":max_expiration": self.max_expiration,
         })
     }
     fn decode(value: &Value) -> Result<Self, String> {
@@ -490,7 +491,6 @@ pub fn declared() -> Vec<Declared> {
         },
     ]
 }
-
 
 #[cfg(test)]
 mod tests {
