@@ -20,6 +20,7 @@ mod facade;
 mod frontends;
 mod graphiql;
 mod graphql;
+mod grouped_reports;
 mod hardening;
 mod import;
 mod invites;
