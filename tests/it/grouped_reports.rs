@@ -188,3 +188,54 @@ async fn a_page_of_groups_costs_a_fixed_number_of_statements() {
     // A page without `totalCount` is one statement less; the REST call adds one of its own.
     assert_eq!(three, 3 * (one - 1) + 1, "{three} statements for three pages of {} each", one - 1);
 }
+
+/// The resident set of this process, in KiB.
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A measurement, not a check: 10k reports over 5k statuses, the whole list over HTTP, its time
+/// and the process's RSS growth while it is served (sampled every 5 ms). Run with
+/// `cargo test --release --test it grouped_reports::measure -- --ignored --nocapture` (and
+/// `TEST_DATABASE_URL` for PostgreSQL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn measure_10k_reports() {
+    let app = TestApp::new().await;
+    let admin = app.admin("admin").await;
+    let token = app.token(&admin, ALL).await;
+    let expected = seed(&app, 5000, 10_000).await;
+    app.get(&format!("{GROUPED}?warm=1"), Some(&token)).await;
+    let base = rss_kib();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        tokio::spawn(async move {
+            let mut peak = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(rss_kib());
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            peak
+        })
+    };
+    let started = std::time::Instant::now();
+    let reply = app.get(GROUPED, Some(&token)).await;
+    let elapsed = started.elapsed();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak = sampler.await.unwrap();
+    assert_eq!(reply.body["reports"].as_array().unwrap().len(), expected.len());
+    eprintln!(
+        "grouped_reports at 10k reports ({} groups): {elapsed:?}, body {} bytes, RSS {} MiB before, peak +{} MiB \
+         (the test client holds the body)",
+        expected.len(),
+        reply.text.len(),
+        base / 1024,
+        peak.saturating_sub(base) / 1024
+    );
+}
