@@ -431,14 +431,37 @@ pub async fn respond(
     Ok(posted)
 }
 
-/// Reports grouped by the status they cite (the removed `GET /admin/grouped_reports`): for
-/// each cited status, the reports citing it, newest first; groups ordered by their latest
-/// report, newest first.
-pub async fn grouped<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<(String, Vec<report::Model>)>> {
+/// Reports grouped by the status they cite (the removed `GET /admin/grouped_reports`), one
+/// page of groups at a time: for each cited status, the reports citing it, newest first;
+/// groups ordered by their latest report, newest first (then by status id). Three statements
+/// whatever the page size: the page of status ids, their links, their reports.
+pub async fn grouped_page<C: ConnectionTrait>(
+    conn: &C,
+    offset: u64,
+    limit: u64,
+) -> AppResult<Vec<(String, Vec<report::Model>)>> {
+    let latest = Expr::col(report_status::Column::ReportId).max();
+    let page: Vec<(String, String)> = report_status::Entity::find()
+        .select_only()
+        .column(report_status::Column::StatusId)
+        .column_as(latest.clone(), "latest")
+        .group_by(report_status::Column::StatusId)
+        .order_by_desc(latest)
+        .order_by_asc(report_status::Column::StatusId)
+        .offset(offset)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if page.is_empty() {
+        return Ok(Vec::new());
+    }
+    let status_ids: Vec<String> = page.iter().map(|(s, _)| s.clone()).collect();
     let links: Vec<(String, String)> = report_status::Entity::find()
         .select_only()
         .column(report_status::Column::StatusId)
         .column(report_status::Column::ReportId)
+        .filter(report_status::Column::StatusId.is_in(status_ids))
         .into_tuple()
         .all(conn)
         .await?;
@@ -451,15 +474,25 @@ pub async fn grouped<C: ConnectionTrait>(conn: &C) -> AppResult<Vec<(String, Vec
             groups.entry(status_id).or_default().push(report.clone());
         }
     }
-    let mut groups: Vec<(String, Vec<report::Model>)> = groups
+    Ok(page
         .into_iter()
-        .map(|(status, mut reports)| {
+        .filter_map(|(status, _)| {
+            let mut reports = groups.remove(&status)?;
             reports.sort_by(|a, b| b.id.cmp(&a.id));
-            (status, reports)
+            Some((status, reports))
         })
-        .collect();
-    groups.sort_by(|a, b| b.1[0].id.cmp(&a.1[0].id).then_with(|| a.0.cmp(&b.0)));
-    Ok(groups)
+        .collect())
+}
+
+/// How many statuses reports cite (the number of groups of [`grouped_page`]).
+pub async fn grouped_count<C: ConnectionTrait>(conn: &C) -> AppResult<u64> {
+    let count: Option<i64> = report_status::Entity::find()
+        .select_only()
+        .column_as(Expr::col(report_status::Column::StatusId).count_distinct(), "count")
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
 #[cfg(test)]

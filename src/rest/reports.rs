@@ -12,13 +12,14 @@ pub fn routes() -> Vec<Route> {
     vec![
         // GET /admin/reports: {"total", "reports"}; `state` outside the enum is the validation 400.
         Route::admin(M::GET, "/api/v1/pleroma/admin/reports", "List reports", operation!("reports/list"), REPORTS),
-        // GET /admin/grouped_reports (removed upstream in 2020; still in every doc).
+        // GET /admin/grouped_reports (removed upstream in 2020; still in every doc): the whole
+        // list, unpaged as Pleroma served it, streamed a page of groups at a time.
         Route::admin(
             M::GET,
             "/api/v1/pleroma/admin/grouped_reports",
             "Reports grouped by reported status",
             operation!("reports/grouped"),
-            Shape::Convert(grouped),
+            Shape::Pages { open: r#"{"reports":["#, close: "]}", map: grouped },
         ),
         // GET /admin/reports/:id: 404 {"error": "Not found"}.
         Route::admin(
@@ -124,22 +125,13 @@ fn batch_errors(value: ConstValue, _: &Call<'_>) -> Result<Answer, AppError> {
     })
 }
 
-/// `{"reports": [group]}`, each group's `deleted` flag inside its status, as Pleroma's
+/// One group of `{"reports": [group]}`, its `deleted` flag inside its status, as Pleroma's
 /// `status` + `{"deleted": bool}`.
-fn grouped(value: ConstValue, _: &Call<'_>) -> Result<Answer, AppError> {
-    let groups = match super::statuses::wire_statuses(value) {
-        ConstValue::List(groups) => groups
-            .into_iter()
-            .map(|group| {
-                let ConstValue::Object(mut group) = group else { return group };
-                let deleted = group.shift_remove("deleted").unwrap_or(ConstValue::Boolean(false));
-                if let Some(ConstValue::Object(status)) = group.get_mut("status") {
-                    status.insert(Name::new("deleted"), deleted);
-                }
-                ConstValue::Object(group)
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    Ok(Answer::json(object([("reports", ConstValue::List(groups))])))
+fn grouped(group: ConstValue) -> ConstValue {
+    let ConstValue::Object(mut group) = super::statuses::wire_statuses(group) else { return ConstValue::Null };
+    let deleted = group.shift_remove("deleted").unwrap_or(ConstValue::Boolean(false));
+    if let Some(ConstValue::Object(status)) = group.get_mut("status") {
+        status.insert(Name::new("deleted"), deleted);
+    }
+    ConstValue::Object(group)
 }

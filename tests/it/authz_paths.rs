@@ -269,7 +269,7 @@ fn generated_documents(seeded: &Seeded) -> Vec<Document> {
         "{ statuses { nodes { account { ...A } } } account(id: $alice) { ...A } } fragment A on Account { adminUser { email } }".into(),
         "{ reports { nodes { account { ...A } } } account(id: $alice) { ...A } } fragment A on Account { adminUser { email } }".into(),
         "{ reports { nodes { account { ...A } actor { ...A } notes { user { ...A } } statuses { account { ...A } } } } } fragment A on Account { adminUser { email roles { admin } } }".into(),
-        "{ report(id: $report) { notes { content } account { adminUser { email } } } groupedReports { account { adminUser { email } } } }".into(),
+        "{ report(id: $report) { notes { content } account { adminUser { email } } } groupedReports { nodes { account { adminUser { email } } } } }".into(),
         "{ myReports { nodes { account { adminUser { email } } notes { content } } } }".into(),
         "{ chats { account { adminUser { email } } lastMessage { content } } }".into(),
         "{ chat(id: $chat) { account { adminUser { email } } owner { id } } adminChat(id: $chat) { owner { adminUser { email } } } }".into(),

@@ -22,6 +22,7 @@ mod facade;
 mod frontends;
 mod graphiql;
 mod graphql;
+mod grouped_reports;
 mod hardening;
 mod import;
 mod invites;

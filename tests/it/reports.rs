@@ -381,7 +381,7 @@ async fn a_deleted_status_is_still_shown_in_its_report() {
         assert_eq!(grouped.status, StatusCode::OK, "{}", grouped.text);
         assert_eq!(keys(&grouped.body), ["reports"]);
         let groups = grouped.body["reports"].as_array().unwrap();
-        assert_eq!(groups.len(), 2);
+        assert_eq!(groups.len(), 2, "{}", grouped.text);
         for group in groups {
             assert_eq!(keys(group), ["account", "actors", "date", "reports", "status"]);
             assert_eq!(group["account"]["id"], s.bob.id.as_str());
@@ -747,10 +747,12 @@ async fn graphql_file_read_note_and_respond() {
         )
         .await;
     assert_eq!(body["data"]["respondToReport"]["status"]["visibility"], "direct", "{body}");
-    let body =
-        s.app.graphql(Some(&s.token), "{ groupedReports { deleted status { id } reports { id } } }", json!({})).await;
+    let body = s
+        .app
+        .graphql(Some(&s.token), "{ groupedReports { nodes { deleted status { id } reports { id } } } }", json!({}))
+        .await;
     assert_eq!(
-        body["data"]["groupedReports"],
+        body["data"]["groupedReports"]["nodes"],
         json!([{"deleted": false, "status": {"id": s.statuses[1].id}, "reports": [{"id": id}]}])
     );
 }

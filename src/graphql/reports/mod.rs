@@ -14,6 +14,8 @@ use crate::{
     error::AppError,
 };
 
+/// Largest page of `groupedReports` (a group carries all its reports).
+const MAX_GROUPS_PAGE: u64 = 100;
 const READ_REPORTS: &[&str] = &["admin:read:reports"];
 const WRITE_REPORTS: &[&str] = &["admin:write:reports"];
 /// Reports a mutation returns are readable with either admin reports scope.
@@ -76,19 +78,46 @@ impl ReportsQuery {
         Ok(domain::by_id(&ctx.db().read, &id).await?.map(Report))
     }
 
-    /// Reports grouped by the status they cite, the group of the latest report first.
-    async fn grouped_reports(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReportGroup>> {
+    /// Reports grouped by the status they cite, the group of the latest report first. Page
+    /// with `first`/`after` (default 20, at most 100 groups a page); a page's reports, statuses
+    /// and accounts are read in a fixed number of statements.
+    #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, None, 20)")]
+    async fn grouped_reports(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ReportGroupConnection> {
+        let mut window = Window::resolve(first, after, None, None, 20)?;
+        window.limit = window.limit.min(MAX_GROUPS_PAGE);
         let db = &ctx.db().read;
-        let groups = domain::grouped(db).await?;
-        let report_ids: Vec<String> = groups.iter().filter_map(|(_, r)| r.first().map(|r| r.id.clone())).collect();
-        let statuses = domain::statuses_of(db, &report_ids).await?;
-        Ok(groups
-            .into_iter()
-            .filter_map(|(status_id, reports)| {
-                let status = statuses.get(&reports.first()?.id)?.iter().find(|s| s.status.id == status_id)?.clone();
-                Some(ReportGroup { status, reports })
-            })
-            .collect())
+        let groups = domain::grouped_page(db, window.offset, window.limit);
+        // The count runs only when `totalCount` is asked for.
+        let (groups, total) = if ctx.look_ahead().field("totalCount").exists() {
+            tokio::try_join!(groups, domain::grouped_count(db))?
+        } else {
+            let groups = groups.await?;
+            // One more page may follow a full one; an empty page ends the walk.
+            let more = u64::from(groups.len() as u64 == window.limit && window.limit > 0);
+            let total = window.offset + groups.len() as u64 + more;
+            (groups, total)
+        };
+        // A report citing several statuses is in several groups: prefetch it once.
+        let mut seen = std::collections::HashSet::new();
+        let reports: Vec<entity::report::Model> =
+            groups.iter().flat_map(|(_, r)| r.iter()).filter(|r| seen.insert(r.id.clone())).cloned().collect();
+        loaders::prefetch(ctx, &reports).await?;
+        // Each group's status is among those its latest report cites, fed by the prefetch.
+        let loader = ctx.loader();
+        let mut nodes = Vec::with_capacity(groups.len());
+        for (status_id, reports) in groups {
+            let Some(latest) = reports.first() else { continue };
+            let cited = loader.load_one(StatusesOfReport(latest.id.clone())).await.map_err(super::load_error)?;
+            if let Some(status) = cited.into_iter().flatten().find(|s| s.status.id == status_id) {
+                nodes.push(ReportGroup { status, reports });
+            }
+        }
+        Ok(window.connection(nodes, total))
     }
 
     /// Reports the caller filed, newest first. Page with `first`/`after`, or with

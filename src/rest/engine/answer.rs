@@ -57,6 +57,8 @@ pub enum AnswerBody {
     Bytes { content_type: String, bytes: Vec<u8> },
     /// Nothing (the content type stays JSON, as Pleroma sends it).
     Empty,
+    /// JSON written as it is produced (chunked), see `Shape::Pages`.
+    Stream(axum::body::Body),
 }
 
 impl Answer {
@@ -79,6 +81,11 @@ impl Answer {
     pub fn bytes(content_type: &str, bytes: Vec<u8>) -> Answer {
         let body = AnswerBody::Bytes { content_type: content_type.to_string(), bytes };
         Answer { status: StatusCode::OK, headers: HeaderMap::new(), body }
+    }
+
+    /// `200` with a JSON body written as it is produced.
+    pub fn stream(body: axum::body::Body) -> Answer {
+        Answer { status: StatusCode::OK, headers: HeaderMap::new(), body: AnswerBody::Stream(body) }
     }
 
     /// `302 Found` to `location`, with the tiny HTML body of Phoenix's `redirect/2`.
@@ -112,6 +119,11 @@ impl IntoResponse for Answer {
             AnswerBody::RawJson(text) => bytes_response(self.status, JSON_UTF8, text.as_bytes().to_vec()),
             AnswerBody::Bytes { content_type, bytes } => bytes_response(self.status, &content_type, bytes),
             AnswerBody::Empty => bytes_response(self.status, "application/json", Vec::new()),
+            AnswerBody::Stream(body) => {
+                let mut response = (self.status, body).into_response();
+                response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+                response
+            }
         };
         response.headers_mut().extend(self.headers);
         response

@@ -107,6 +107,10 @@ fn success_schema(index: &SchemaIndex, operation: &CompiledOperation, shape: &Sh
         _ => None,
     });
     let Some(field) = field else { return object() };
+    if let Shape::Pages { .. } = shape {
+        // The body wraps the nodes of every page, not the connection.
+        return object();
+    }
     let Some(ty) = index.field_type(root, field.node.name.node.as_str()) else { return object() };
     let mut schema = output_schema(index, &operation.document, ty, &field.node.selection_set.node);
     if let Some(key) = shape.key() {
@@ -136,6 +140,7 @@ fn result_path(operation: &CompiledOperation, shape: &Shape) -> Option<String> {
     })?;
     match shape {
         Shape::Literal(_) | Shape::Empty(_) => None,
+        Shape::Pages { .. } => Some(format!("{root}.nodes")),
         shape => Some(shape.key().map_or(root.clone(), |key| format!("{root}.{key}"))),
     }
 }
@@ -243,7 +248,7 @@ fn operation(index: &SchemaIndex, compiled: &CompiledRoute, path: &str) -> Value
                 json!({ "description": "Success", "content": { "application/json": { "schema": schema } } }),
             );
         }
-        Shape::Json { .. } | Shape::Convert(_) => {
+        Shape::Json { .. } | Shape::Convert(_) | Shape::Pages { .. } => {
             responses.insert("200".into(), json_success());
         }
     }

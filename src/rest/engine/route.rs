@@ -95,6 +95,13 @@ pub enum Shape {
     Redirect { at: Option<&'static str> },
     /// A conversion function.
     Convert(Convert),
+    /// A whole list read a page at a time and streamed out (chunked), so the server holds one
+    /// page whatever the list's length. The operation takes `$after: String` and its root
+    /// field is a connection selecting `nodes` and `pageInfo { hasNextPage endCursor }`; the
+    /// engine runs it again with `after` set to the last `endCursor` while `hasNextPage`, and
+    /// sends `open`, each node through `map`, comma-separated, then `close`. An error on a
+    /// later page ends the body early (the status is already sent).
+    Pages { open: &'static str, close: &'static str, map: fn(ConstValue) -> ConstValue },
 }
 
 impl Shape {
@@ -146,6 +153,7 @@ impl Shape {
     pub fn keys(&self) -> Vec<&'static str> {
         match self {
             Shape::Attachment { data, filename, .. } => vec![data, filename],
+            Shape::Pages { .. } => vec!["nodes", "pageInfo"],
             other => other.key().into_iter().collect(),
         }
     }

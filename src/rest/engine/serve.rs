@@ -140,6 +140,29 @@ async fn execute(
         }
     }
 
+    let call = Call { params: &merged, uri: &parts.uri, instance_url: &state.settings().instance_url };
+    if let Shape::Pages { open, close, map } = row.shape {
+        // The first page runs before the status is sent: its errors are the route's errors.
+        let first = run(state, index, variables.clone(), Vec::new(), viewer.clone()).await?;
+        let pages = Pages { state: state.clone(), index, variables, viewer, map };
+        return Ok(Answer::stream(pages.body(first, open, close)));
+    }
+    let field = run(state, index, variables, uploads, viewer).await?;
+    shape_answer(row.shape, field, &call).map_err(|e| RestError::from_app(e, style))
+}
+
+/// Run a row's operation with these variables: the root field's value, or the first error.
+async fn run(
+    state: &AppState,
+    index: usize,
+    variables: Map<String, Value>,
+    uploads: Vec<(String, UploadValue)>,
+    viewer: Viewer,
+) -> Result<ConstValue, RestError> {
+    let compiled: &CompiledRoute = &state.facade.routes[index];
+    let (Action::Operation(row), Some(operation)) = (&compiled.route.action, &compiled.operation) else {
+        return Err(AppError::internal("an operation row without its operation").into());
+    };
     let mut request = async_graphql::Request::new(operation.text.clone())
         .variables(async_graphql::Variables::from_json(Value::Object(variables)));
     for (path, upload) in uploads {
@@ -158,19 +181,96 @@ async fn execute(
     ))
     .await;
     if let Some(error) = response.errors.into_iter().next() {
-        return Err(RestError::from_server_error(error, style));
+        return Err(RestError::from_server_error(error, row.errors));
     }
     // The root field's value, straight from the GraphQL result (no intermediate tree).
-    let field = match response.data {
+    Ok(match response.data {
         ConstValue::Object(map) => map.into_iter().next().map(|(_, value)| value).unwrap_or(ConstValue::Null),
         _ => ConstValue::Null,
-    };
-    shape_answer(
-        row.shape,
-        field,
-        &Call { params: &merged, uri: &parts.uri, instance_url: &state.settings().instance_url },
-    )
-    .map_err(|e| RestError::from_app(e, style))
+    })
+}
+
+/// What a `Shape::Pages` body needs to fetch the pages after the first.
+struct Pages {
+    state: AppState,
+    index: usize,
+    variables: Map<String, Value>,
+    viewer: Viewer,
+    map: fn(ConstValue) -> ConstValue,
+}
+
+/// Where a paged body is: a page in hand, a page to fetch, the closing text, the end.
+enum Step {
+    Page(ConstValue),
+    After(String),
+    Close,
+    Done,
+}
+
+impl Pages {
+    /// The chunked body: `open`, the nodes of every page, `close`. Each chunk is one page's
+    /// nodes, serialised once the page is read; the next page is read when the client has
+    /// taken the chunk.
+    fn body(self, first: ConstValue, open: &'static str, close: &'static str) -> axum::body::Body {
+        let pages = std::sync::Arc::new(self);
+        let steps = futures_util::stream::unfold((Step::Page(first), true), move |(step, start)| {
+            let pages = pages.clone();
+            async move {
+                let page = match step {
+                    Step::Done => return None,
+                    Step::Close => return Some((Ok(close.as_bytes().to_vec()), (Step::Done, false))),
+                    Step::Page(page) => page,
+                    Step::After(cursor) => {
+                        let mut variables = pages.variables.clone();
+                        variables.insert("after".into(), Value::String(cursor));
+                        match run(&pages.state, pages.index, variables, Vec::new(), pages.viewer.clone()).await {
+                            Ok(page) => page,
+                            Err(err) => {
+                                tracing::error!(status = %err.status, body = %err.body, "a later page failed");
+                                let err = std::io::Error::other("a later page failed");
+                                return Some((Err(err), (Step::Done, false)));
+                            }
+                        }
+                    }
+                };
+                let (bytes, next) = pages.write(page, start, open);
+                Some((Ok(bytes), (next, false)))
+            }
+        });
+        axum::body::Body::from_stream(steps)
+    }
+
+    /// One page's nodes as JSON text (after `open` for the first), and what comes next.
+    fn write(&self, page: ConstValue, start: bool, open: &str) -> (Vec<u8>, Step) {
+        let ConstValue::Object(mut page) = page else { return (Vec::new(), Step::Close) };
+        let mut bytes = Vec::new();
+        if start {
+            bytes.extend_from_slice(open.as_bytes());
+        }
+        let nodes = match page.shift_remove("nodes") {
+            Some(ConstValue::List(nodes)) => nodes,
+            _ => Vec::new(),
+        };
+        let empty = nodes.is_empty();
+        for (i, node) in nodes.into_iter().enumerate() {
+            if !(start && i == 0) {
+                bytes.push(b',');
+            }
+            bytes.extend(crate::graphql::plain::value_json(&(self.map)(node)));
+        }
+        let next = match page.shift_remove("pageInfo") {
+            Some(ConstValue::Object(mut info))
+                if !empty && info.get("hasNextPage") == Some(&ConstValue::Boolean(true)) =>
+            {
+                match info.shift_remove("endCursor") {
+                    Some(ConstValue::String(cursor)) => Step::After(cursor),
+                    _ => Step::Close,
+                }
+            }
+            _ => Step::Close,
+        };
+        (bytes, next)
+    }
 }
 
 fn legacy_invalid() -> RestError {
@@ -265,5 +365,6 @@ fn shape_answer(shape: Shape, field: ConstValue, call: &Call<'_>) -> Result<Answ
         }
         Shape::Redirect { at } => Answer::redirect(&string(pick(field, at))?),
         Shape::Convert(convert) => convert(field, call)?,
+        Shape::Pages { .. } => return Err(AppError::internal("a paged shape is streamed, not shaped")),
     })
 }

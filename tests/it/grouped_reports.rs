@@ -1,0 +1,249 @@
+//! `GET /admin/grouped_reports` over many reports: the whole list in the legacy shape, streamed a
+//! page of groups at a time, and `groupedReports` pages costing a fixed number of statements.
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Duration, Utc};
+use entity::{report, report_status, status, user};
+use sea_orm::{EntityTrait, Set};
+use serde_json::{json, Value};
+
+use crate::common::{both_prefixes, keys, TestApp};
+
+const GROUPED: &str = "/api/v1/pleroma/admin/grouped_reports";
+const ALL: &str = "read write follow push admin";
+
+/// `statuses` statuses by `targets`, and `reports` reports each citing one or two of them,
+/// inserted in bulk; returns the expected groups: (status id, report ids newest first, reporter
+/// ids), in the list's order (latest report first, then status id).
+async fn seed(app: &TestApp, statuses: usize, reports: usize) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let db = &app.state.db.write;
+    let url = app.state.settings().instance_url.clone();
+    let mut targets: Vec<user::Model> = Vec::new();
+    let mut reporters: Vec<user::Model> = Vec::new();
+    for i in 0..5 {
+        targets.push(app.user(&format!("target{i}")).await);
+        reporters.push(app.user(&format!("reporter{i}")).await);
+    }
+    let rows: Vec<status::Model> = (0..statuses)
+        .map(|i| {
+            let id = pleroma_gateway::ids::flake_id();
+            status::Model {
+                id: id.clone(),
+                ap_id: format!("{url}/objects/{id}"),
+                user_id: targets[i % targets.len()].id.clone(),
+                content: format!("<p>s{i}</p>"),
+                source: Some(format!("s{i}")),
+                content_type: "text/plain".into(),
+                visibility: "public".into(),
+                sensitive: false,
+                spoiler_text: String::new(),
+                in_reply_to_id: None,
+                in_reply_to_user_id: None,
+                reblog_of_id: None,
+                quote_of_id: None,
+                context: format!("{url}/contexts/{id}"),
+                language: None,
+                local: true,
+                idempotency_key: None,
+                created_at: Utc::now() - Duration::minutes(i as i64),
+                edited_at: None,
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(200) {
+        let models: Vec<status::ActiveModel> = chunk.iter().cloned().map(Into::into).collect();
+        status::Entity::insert_many(models).exec(db).await.expect("statuses");
+    }
+    // Status id → (report id, reporter id) of the reports citing it.
+    let mut cited: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut new_reports = Vec::new();
+    let mut links = Vec::new();
+    for i in 0..reports {
+        let id = pleroma_gateway::ids::flake_id();
+        let first = &rows[(i * 7) % statuses];
+        let reporter = &reporters[i % reporters.len()];
+        let mut statuses_cited = vec![first];
+        let second = &rows[(i * 7 + 5) % statuses];
+        if i % 3 == 0 {
+            assert_eq!(second.user_id, first.user_id, "a report cites statuses of one account");
+            statuses_cited.push(second);
+        }
+        for (position, s) in statuses_cited.iter().enumerate() {
+            cited.entry(s.id.clone()).or_default().push((id.clone(), reporter.id.clone()));
+            links.push(report_status::ActiveModel {
+                report_id: Set(id.clone()),
+                status_id: Set(s.id.clone()),
+                position: Set(position as i32),
+                snapshot: Set(pleroma_gateway::domain::reports::snapshot(s)),
+            });
+        }
+        new_reports.push(report::ActiveModel {
+            id: Set(id.clone()),
+            ap_id: Set(format!("{url}/activities/{id}")),
+            actor_id: Set(reporter.id.clone()),
+            account_id: Set(first.user_id.clone()),
+            content: Set(Some(format!("report {i}"))),
+            state: Set("open".into()),
+            forwarded: Set(false),
+            rule_ids: Set(json!([])),
+            created_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+        });
+    }
+    for chunk in new_reports.chunks(200) {
+        report::Entity::insert_many(chunk.to_vec()).exec(db).await.expect("reports");
+    }
+    for chunk in links.chunks(200) {
+        report_status::Entity::insert_many(chunk.to_vec()).exec(db).await.expect("links");
+    }
+    let mut groups: Vec<(String, Vec<String>, Vec<String>)> = cited
+        .into_iter()
+        .map(|(status, mut reports)| {
+            reports.sort_by(|a, b| b.0.cmp(&a.0));
+            let mut seen = HashSet::new();
+            let actors = reports.iter().filter(|r| seen.insert(r.1.clone())).map(|r| r.1.clone()).collect();
+            (status, reports.into_iter().map(|r| r.0).collect(), actors)
+        })
+        .collect();
+    groups.sort_by(|a, b| b.1[0].cmp(&a.1[0]).then_with(|| a.0.cmp(&b.0)));
+    groups
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    list.as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap().to_string()).collect()
+}
+
+/// 1,500 reports citing 400 statuses: every group, in order, in Pleroma's shape, over eight
+/// pages of the operation.
+#[tokio::test]
+async fn every_group_comes_out_in_the_legacy_shape() {
+    let app = TestApp::new().await;
+    let admin = app.admin("admin").await;
+    let token = app.token(&admin, ALL).await;
+    let empty = app.get(GROUPED, Some(&token)).await;
+    assert_eq!(empty.body, json!({"reports": []}), "{}", empty.text);
+
+    let expected = seed(&app, 400, 1500).await;
+    assert_eq!(expected.len(), 400);
+    for path in both_prefixes(GROUPED) {
+        let reply = app.get(&path, Some(&token)).await;
+        assert_eq!(reply.status, reqwest::StatusCode::OK, "{}", reply.text);
+        assert_eq!(reply.headers["content-type"], "application/json; charset=utf-8");
+        assert_eq!(keys(&reply.body), ["reports"]);
+        let groups = reply.body["reports"].as_array().unwrap();
+        assert_eq!(groups.len(), expected.len());
+        for (group, (status, reports, actors)) in groups.iter().zip(&expected) {
+            assert_eq!(keys(group), ["account", "actors", "date", "reports", "status"]);
+            assert_eq!(group["status"]["id"], status.as_str());
+            assert_eq!(group["status"]["deleted"], false);
+            assert_eq!(group["account"]["id"], group["status"]["account"]["id"]);
+            assert_eq!(&ids(&group["reports"]), reports);
+            assert_eq!(&ids(&group["actors"]), actors);
+            assert_eq!(group["date"], group["reports"][0]["created_at"]);
+            assert!(group["reports"][0]["statuses"].is_array() && group["reports"][0]["notes"].is_array());
+        }
+    }
+}
+
+/// A page of groups costs the same statements whatever its size, and the REST list costs that
+/// many per page.
+#[tokio::test]
+async fn a_page_of_groups_costs_a_fixed_number_of_statements() {
+    let app = TestApp::new().await;
+    let admin = app.admin("admin").await;
+    let token = app.token(&admin, ALL).await;
+    seed(&app, 120, 300).await;
+    let query = "query($n: Int) { groupedReports(first: $n) { totalCount nodes { date deleted \
+                 account { id username } status { id content account { id } } actors { id } \
+                 reports { id account { id } actor { id } statuses { id account { id } } notes { id } } } \
+                 pageInfo { hasNextPage endCursor } } }";
+    // Warm the token cache so every request pays the same for authentication.
+    app.graphql(Some(&token), query, json!({"n": 1})).await;
+    let count = |n: u32| {
+        let (app, token) = (&app, &token);
+        async move {
+            let before = app.statements();
+            let body = app.graphql(Some(token), query, json!({"n": n})).await;
+            let page = &body["data"]["groupedReports"];
+            assert_eq!(page["totalCount"], 120, "{body}");
+            assert_eq!(page["nodes"].as_array().unwrap().len(), n as usize);
+            app.statements() - before
+        }
+    };
+    let one = count(1).await;
+    for n in [50, 100, 1] {
+        assert_eq!(count(n).await, one, "a page of {n} groups");
+    }
+    // A page is capped at 100 groups.
+    let body = app.graphql(Some(&token), query, json!({"n": 500})).await;
+    assert_eq!(body["data"]["groupedReports"]["nodes"].as_array().unwrap().len(), 100, "{body}");
+
+    // REST: 120 groups are three pages of 50; each page costs the same.
+    app.get(GROUPED, Some(&token)).await;
+    let before = app.statements();
+    let reply = app.get(GROUPED, Some(&token)).await;
+    assert_eq!(reply.body["reports"].as_array().unwrap().len(), 120);
+    let three = app.statements() - before;
+    eprintln!("groupedReports: {one} statements a page (with totalCount); GET grouped_reports: {three} for 3 pages");
+    // A page without `totalCount` is one statement less; the REST call adds one of its own.
+    assert_eq!(three, 3 * (one - 1) + 1, "{three} statements for three pages of {} each", one - 1);
+}
+
+/// The resident set of this process, in KiB.
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A measurement, not a check: 10k reports over 5k statuses, the whole list over HTTP, its time
+/// and the process's RSS growth while it is served (sampled every 5 ms). Run with
+/// `cargo test --release --test it grouped_reports::measure -- --ignored --nocapture` (and
+/// `TEST_DATABASE_URL` for PostgreSQL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn measure_10k_reports() {
+    let app = TestApp::new().await;
+    let admin = app.admin("admin").await;
+    let token = app.token(&admin, ALL).await;
+    let expected = seed(&app, 5000, 10_000).await;
+    app.get(&format!("{GROUPED}?warm=1"), Some(&token)).await;
+    let base = rss_kib();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        tokio::spawn(async move {
+            let mut peak = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(rss_kib());
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            peak
+        })
+    };
+    // Read the body as it comes and drop it: what grows is the server's.
+    let started = std::time::Instant::now();
+    let mut response = app.client.get(format!("{}{GROUPED}", app.base)).bearer_auth(&token).send().await.unwrap();
+    let first_byte = started.elapsed();
+    let (mut bytes, mut chunks, mut tail) = (0usize, 0usize, Vec::new());
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        bytes += chunk.len();
+        chunks += 1;
+        tail = chunk.to_vec();
+    }
+    let elapsed = started.elapsed();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak = sampler.await.unwrap();
+    assert!(tail.ends_with(b"]}"));
+    eprintln!(
+        "grouped_reports at 10k reports ({} groups, {}): headers after {first_byte:?}, whole body after {elapsed:?}, \
+         {bytes} bytes in {chunks} chunks, RSS {} MiB before, peak +{} MiB",
+        expected.len(),
+        if std::env::var("TEST_DATABASE_URL").is_ok() { "PostgreSQL" } else { "SQLite" },
+        base / 1024,
+        peak.saturating_sub(base) / 1024
+    );
+}
