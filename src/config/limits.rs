@@ -28,6 +28,8 @@ impl Default for PollLimits {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct InstanceLimits {
+    /// Characters beyond which a remote status is not stored (`remote_limit`).
+    pub remote_limit: usize,
     /// Longest media description, in characters (`description_limit`).
     pub description_limit: usize,
     /// Longest bio, in characters (`user_bio_length`).
@@ -56,6 +58,7 @@ pub struct InstanceLimits {
 impl Default for InstanceLimits {
     fn default() -> Self {
         InstanceLimits {
+            remote_limit: 100_000,
             description_limit: 5_000,
             user_bio_length: 5_000,
             user_name_length: 100,

@@ -126,7 +126,8 @@ pub struct ImportReport {
     pub statuses: usize,
     pub follows: usize,
     pub reports: usize,
-    /// Entries the moderation policies refused (or that named one refused), left out.
+    /// Entries the moderation policies or the `remote_limit` refused (or that named one
+    /// refused), left out.
     pub rejected: usize,
 }
 
@@ -277,7 +278,7 @@ async fn screen<C: ConnectionTrait>(
     };
     let mut rejected = 0;
     let mut left_out = |entry: String, ap_id: &str, why: &str| {
-        tracing::info!(%entry, %ap_id, reason = %why, "import: entry left out by the moderation policies");
+        tracing::info!(%entry, %ap_id, reason = %why, "import: entry left out");
         rejected += 1;
     };
     let mut out = Document::default();
@@ -301,6 +302,14 @@ async fn screen<C: ConnectionTrait>(
     for (i, s) in doc.statuses.iter().enumerate() {
         if refused_actors.contains(&s.actor) {
             left_out(format!("statuses[{i}]"), &s.ap_id, "its actor was refused");
+            refused_statuses.insert(s.ap_id.clone());
+            continue;
+        }
+        // Pleroma's `check_remote_limit`: remote content over `:instance, :remote_limit` characters
+        // is not stored.
+        let limit = settings.limits.remote_limit;
+        if !actor(&s.actor).local && s.content.chars().count() > limit {
+            left_out(format!("statuses[{i}]"), &s.ap_id, &format!("its content is over the remote_limit of {limit}"));
             refused_statuses.insert(s.ap_id.clone());
             continue;
         }

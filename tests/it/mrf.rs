@@ -559,3 +559,21 @@ async fn a_follow_import_skips_what_the_policies_refuse() {
     assert_eq!(followed, vec![carol.id.clone()]);
     assert_ne!(followed, vec![bob.id]);
 }
+
+/// `:instance, :remote_limit` (not a policy, but checked with them): a remote status longer than
+/// the limit is left out of an import, as Pleroma's `check_remote_limit` drops it; a shorter one,
+/// and a reply to the dropped one, behave as usual.
+#[tokio::test]
+async fn the_remote_limit_drops_long_remote_statuses() {
+    let app = TestApp::with_settings(|s| s.limits.remote_limit = 20).await;
+    let long = json!({"content": "x".repeat(21)});
+    let doc = json!({"actors": [actor("r.example", "ann")], "statuses": [
+        note("r.example", "ann", 1, long),
+        note("r.example", "ann", 2, json!({"content": "short"})),
+        note("r.example", "ann", 3, json!({"content": "re", "in_reply_to": "https://r.example/objects/1"})),
+    ]});
+    let done = run_import(&app, doc).await;
+    assert_eq!((done.statuses, done.rejected), (1, 2));
+    assert!(status_by_ap(&app, "https://r.example/objects/1").await.is_none());
+    assert!(status_by_ap(&app, "https://r.example/objects/2").await.is_some());
+}

@@ -269,6 +269,14 @@ pub fn declared() -> Vec<Declared> {
         applied!(
             ":pleroma",
             ":instance",
+            ":remote_limit",
+            limits.remote_limit,
+            "Hard character limit beyond which remote posts will be dropped",
+            "[100000]"
+        ),
+        applied!(
+            ":pleroma",
+            ":instance",
             ":description_limit",
             limits.description_limit,
             "The character limit for image descriptions",
