@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use lettre::{
-    message::{header::ContentType, Mailbox},
+    message::{header::ContentType, Mailbox, MultiPart},
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
@@ -15,6 +15,15 @@ pub struct Email {
     pub to: String,
     pub subject: String,
     pub text: String,
+}
+
+/// What an email may add to [`Email`]: its own sender and an HTML part (Pleroma's welcome email).
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// `Name <address>` or an address, instead of the mailer's sender.
+    pub from: Option<String>,
+    /// An HTML alternative to the text.
+    pub html: Option<String>,
 }
 
 enum Transport {
@@ -65,7 +74,12 @@ impl Mailer {
 
     /// Send one email.
     pub async fn send(&self, email: Email) -> Result<(), AppError> {
-        self.inner().send(email).await
+        self.inner().send(email, Extras::default()).await
+    }
+
+    /// Send one email with its own sender or an HTML part.
+    pub async fn send_with(&self, email: Email, extras: Extras) -> Result<(), AppError> {
+        self.inner().send(email, extras).await
     }
 }
 
@@ -86,16 +100,15 @@ impl Inner {
         Ok(Inner { transport, from: settings.mailer.from.clone() })
     }
 
-    async fn send(&self, email: Email) -> Result<(), AppError> {
-        let from: Mailbox = self.from.parse().map_err(AppError::internal)?;
+    async fn send(&self, email: Email, extras: Extras) -> Result<(), AppError> {
+        let from: Mailbox = extras.from.as_deref().unwrap_or(&self.from).parse().map_err(AppError::internal)?;
         let to: Mailbox = email.to.parse().map_err(|_| AppError::BadRequest("Invalid email address".into()))?;
-        let message = Message::builder()
-            .from(from)
-            .to(to)
-            .subject(email.subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.text)
-            .map_err(AppError::internal)?;
+        let builder = Message::builder().from(from).to(to).subject(email.subject);
+        let message = match extras.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text, html)),
+            None => builder.header(ContentType::TEXT_PLAIN).body(email.text),
+        }
+        .map_err(AppError::internal)?;
         match &self.transport {
             Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(AppError::internal),
             Transport::Outbox(files, dir) => {

@@ -143,7 +143,13 @@ pub async fn welcome(db: &Db, settings: &Settings, mailer: &Mailer, user: &user:
                 subject: fill(&welcome.email.subject),
                 text: fill(&welcome.email.text),
             };
-            if let Err(err) = mailer.send(email).await {
+            // Pleroma's `{name, address}` sender, or the address alone; the mailer's without one.
+            let from = welcome.email.sender.as_deref().map(|address| match &welcome.email.sender_name {
+                Some(name) => format!("{name} <{address}>"),
+                None => address.to_string(),
+            });
+            let html = Some(fill(&welcome.email.html)).filter(|h| !h.is_empty());
+            if let Err(err) = mailer.send_with(email, super::mail::Extras { from, html }).await {
                 tracing::warn!(error = %err, user = %user.nickname, "welcome mail not sent");
             }
         }

@@ -203,7 +203,12 @@ async fn registration_checks_bio_and_name_lengths_and_sends_welcome_messages() {
             ),
             (
                 ":email",
-                json!([tuple(":enabled", json!(true)), tuple(":subject", json!("Hello from <%= instance_name %>"))]),
+                json!([
+                    tuple(":enabled", json!(true)),
+                    tuple(":sender", json!({"tuple": ["Welcome Team", "welcome@example.org"]})),
+                    tuple(":subject", json!("Hello from <%= instance_name %>")),
+                    tuple(":html", json!("<p>Hi <%= user.nickname %></p>"))
+                ]),
             ),
         ],
     )
@@ -250,6 +255,19 @@ async fn registration_checks_bio_and_name_lengths_and_sends_welcome_messages() {
     assert_eq!(welcome.len(), 1, "{mails:?}");
     assert_eq!(welcome[0].subject, format!("Hello from {}", app.state.settings().instance.name));
     assert!(welcome[0].to.contains("newbie@example.org"));
+    // From the configured sender, with the HTML part beside the text (Pleroma's html_body).
+    let raw: Vec<String> = std::fs::read_dir(app.data_dir.join("outbox"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .filter(|m| m.contains("Subject: Hello from"))
+        .collect();
+    assert!(
+        raw[0].contains("From: \"Welcome Team\" <welcome@example.org>")
+            || raw[0].contains("From: Welcome Team <welcome@example.org>"),
+        "{}",
+        raw[0]
+    );
+    assert!(raw[0].contains("Content-Type: text/html") && raw[0].contains("<p>Hi newbie</p>"), "{}", raw[0]);
 }
 
 #[tokio::test]
