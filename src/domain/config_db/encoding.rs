@@ -26,7 +26,8 @@ pub fn type_of<T: Codec>(_: &T) -> Value {
     T::pleroma_type()
 }
 
-fn got(value: &Value) -> String {
+/// A value for an error message, cut at 80 characters.
+pub(super) fn got(value: &Value) -> String {
     let text = value.to_string();
     if text.chars().count() > 80 {
         format!("{}…", text.chars().take(80).collect::<String>())

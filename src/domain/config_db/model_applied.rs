@@ -7,41 +7,10 @@ use std::path::PathBuf;
 use serde_json::{json, Map, Value};
 
 use super::{
-    encoding::{is_keyword, keyword_pair, pair, type_of, Codec},
-    model::Declared,
+    encoding::{got, is_keyword, keyword_pair, pair, Codec},
+    model::{setting, Declared},
 };
-use crate::config::{Invalidation, PollLimits, Settings, WelcomeEmail, WelcomeMessage};
-
-/// `applied!(group, key, sub, field.path, description, suggestions)`: as `model.rs`'s `setting!`.
-macro_rules! applied {
-    ($group:literal, $key:literal, $sub:literal, $($field:ident).+, $description:expr, $suggestions:expr) => {
-        Declared {
-            group: $group,
-            key: $key,
-            sub: $sub,
-            description: $description,
-            label: None,
-            suggestions: $suggestions,
-            reboot: false,
-            file_path: stringify!($($field).+),
-            ty: |s: &Settings| type_of(&s.$($field).+),
-            get: |s: &Settings| Codec::encode(&s.$($field).+),
-            set: |s: &mut Settings, v: &Value| {
-                s.$($field).+ = Codec::decode(v)?;
-                Ok(())
-            },
-        }
-    };
-}
-
-fn got(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 80 {
-        format!("{}…", text.chars().take(80).collect::<String>())
-    } else {
-        text
-    }
-}
+use crate::config::{Invalidation, PollLimits, WelcomeEmail, WelcomeMessage};
 
 /// The items of a keyword list as `(":key", value)`.
 fn keyword(value: &Value, what: &str) -> Result<Vec<(String, Value)>, String> {
@@ -266,7 +235,7 @@ fn atom_set(value: &Value) -> Result<String, String> {
 /// The settings of this file, in admin-fe's order within each key.
 pub fn declared() -> Vec<Declared> {
     vec![
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":remote_limit",
@@ -274,7 +243,7 @@ pub fn declared() -> Vec<Declared> {
             "Hard character limit beyond which remote posts will be dropped",
             "[100000]"
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":description_limit",
@@ -282,7 +251,7 @@ pub fn declared() -> Vec<Declared> {
             "The character limit for image descriptions",
             "[5000]"
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":upload_limit",
@@ -290,7 +259,7 @@ pub fn declared() -> Vec<Declared> {
             "File size limit of uploads (except for avatar, background, banner)",
             "[16000000]"
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":avatar_upload_limit",
@@ -298,7 +267,7 @@ pub fn declared() -> Vec<Declared> {
             "File size limit of user's profile avatars",
             "[2000000]"
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":background_upload_limit",
@@ -306,7 +275,7 @@ pub fn declared() -> Vec<Declared> {
             "File size limit of user's profile backgrounds",
             "[4000000]"
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":banner_upload_limit",
@@ -314,7 +283,7 @@ pub fn declared() -> Vec<Declared> {
             "File size limit of user's profile banners",
             "[4000000]"
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":poll_limits",
@@ -322,7 +291,7 @@ pub fn declared() -> Vec<Declared> {
             "A map with poll limits for local polls",
             r#"[{"max_options": 20, "max_option_chars": 200, "min_expiration": 0, "max_expiration": 31536000}]"#
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":static_dir",
@@ -330,7 +299,7 @@ pub fn declared() -> Vec<Declared> {
             "Instance static directory",
             r#"["instance/static/"]"#
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":user_bio_length",
@@ -338,7 +307,7 @@ pub fn declared() -> Vec<Declared> {
             "A user bio maximum length. Default: 5000.",
             "[5000]"
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":user_name_length",
@@ -346,7 +315,7 @@ pub fn declared() -> Vec<Declared> {
             "A user name maximum length. Default: 100.",
             "[100]"
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":max_account_fields",
@@ -354,7 +323,7 @@ pub fn declared() -> Vec<Declared> {
             "The maximum number of custom fields in the user profile. Default: 10.",
             "[10]"
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":max_remote_account_fields",
@@ -362,7 +331,7 @@ pub fn declared() -> Vec<Declared> {
             "The maximum number of custom fields in the remote user profile. Default: 20.",
             "[20]"
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":account_field_name_length",
@@ -370,7 +339,7 @@ pub fn declared() -> Vec<Declared> {
             "An account field name maximum length. Default: 512.",
             "[512]"
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":instance",
             ":account_field_value_length",
@@ -380,7 +349,7 @@ pub fn declared() -> Vec<Declared> {
         ),
         Declared {
             ty: |_| json!(["list", "module"]),
-            ..applied!(
+            ..setting!(
                 ":pleroma",
                 "Pleroma.Upload",
                 ":filters",
@@ -392,7 +361,7 @@ pub fn declared() -> Vec<Declared> {
         },
         Declared {
             label: Some("Base URL"),
-            ..applied!(
+            ..setting!(
                 ":pleroma",
                 "Pleroma.Upload",
                 ":base_url",
@@ -401,7 +370,7 @@ pub fn declared() -> Vec<Declared> {
                 r#"["https://cdn-host.com"]"#
             )
         },
-        applied!(
+        setting!(
             ":pleroma",
             "Pleroma.Uploaders.Local",
             ":uploads",
@@ -409,7 +378,7 @@ pub fn declared() -> Vec<Declared> {
             "Path where user's uploads will be saved",
             r#"["uploads"]"#
         ),
-        applied!(
+        setting!(
             ":pleroma",
             "Pleroma.Upload.Filter.AnonymizeFilename",
             ":text",
@@ -418,7 +387,7 @@ pub fn declared() -> Vec<Declared> {
              original filename extension by using {extension}, for example custom-file-name.{extension}.",
             r#"["custom-file-name.{extension}"]"#
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":welcome",
             ":direct_message",
@@ -427,7 +396,7 @@ pub fn declared() -> Vec<Declared> {
              (the local user who sends it)",
             r#"[[{"tuple": [":enabled", true]}, {"tuple": [":sender_nickname", "lain"]}, {"tuple": [":message", "Hi, @username! Welcome on board!"]}]]"#
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":welcome",
             ":chat_message",
@@ -436,7 +405,7 @@ pub fn declared() -> Vec<Declared> {
              `sender_nickname` (the local user who sends it)",
             r#"[[{"tuple": [":enabled", true]}, {"tuple": [":sender_nickname", "lain"]}, {"tuple": [":message", "Hello, welcome on board!"]}]]"#
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":welcome",
             ":email",
@@ -445,7 +414,7 @@ pub fn declared() -> Vec<Declared> {
              `text` (EEx templates with `user` and `instance_name`)",
             r#"[[{"tuple": [":enabled", true]}, {"tuple": [":sender", {"tuple": ["Pleroma App", "welcome@pleroma.app"]}]}]]"#
         ),
-        applied!(
+        setting!(
             ":pleroma",
             ":media_proxy",
             ":invalidation",
@@ -461,7 +430,7 @@ pub fn declared() -> Vec<Declared> {
                 s.media_proxy_invalidation.http_method = atom_set(v)?;
                 Ok(())
             },
-            ..applied!(
+            ..setting!(
                 ":pleroma",
                 "Pleroma.Web.MediaProxy.Invalidation.Http",
                 ":method",
@@ -470,7 +439,7 @@ pub fn declared() -> Vec<Declared> {
                 "[]"
             )
         },
-        applied!(
+        setting!(
             ":pleroma",
             "Pleroma.Web.MediaProxy.Invalidation.Http",
             ":headers",
@@ -478,7 +447,7 @@ pub fn declared() -> Vec<Declared> {
             "HTTP headers of request",
             r#"[{"tuple": ["x-refresh", 1]}]"#
         ),
-        applied!(
+        setting!(
             ":pleroma",
             "Pleroma.Web.MediaProxy.Invalidation.Script",
             ":script_path",
@@ -488,7 +457,7 @@ pub fn declared() -> Vec<Declared> {
         ),
         Declared {
             label: Some("URL Format"),
-            ..applied!(
+            ..setting!(
                 ":pleroma",
                 "Pleroma.Web.MediaProxy.Invalidation.Script",
                 ":url_format",
