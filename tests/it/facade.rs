@@ -1,6 +1,6 @@
 //! The facade machinery: operations, fallbacks and the OpenAPI document.
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::common::TestApp;
 
@@ -293,4 +293,33 @@ async fn openapi_reference_page_lists_every_route() {
     }
     assert!(html.contains("<code>admin:read:accounts</code>"));
     assert!(html.contains("<code>nickname</code></td><td>path</td><td>yes</td>"));
+}
+
+/// Every route of the specification (`tests/data/pleroma_routes.json`, a copy of the spec's
+/// `routes.json`: Pleroma's router plus the routes its clients call) is served and documented, on
+/// its path and on every alias it lists.
+#[tokio::test]
+async fn every_route_of_the_specification_is_in_the_openapi_document() {
+    let app = TestApp::new().await;
+    let doc = app.get("/api/openapi", None).await.body;
+    let spec: Value = serde_json::from_str(include_str!("../data/pleroma_routes.json")).unwrap();
+    let mut missing = Vec::new();
+    for route in spec.as_array().unwrap() {
+        let method = route["method"].as_str().unwrap().to_lowercase();
+        let aliases = route["aliases"].as_array().into_iter().flatten();
+        for path in std::iter::once(&route["path"]).chain(aliases) {
+            // `:name` segments are OpenAPI's `{name}`.
+            let path: Vec<String> = path
+                .as_str()
+                .unwrap()
+                .split('/')
+                .map(|s| s.strip_prefix(':').map_or_else(|| s.to_owned(), |name| format!("{{{name}}}")))
+                .collect();
+            let path = path.join("/");
+            if !doc["paths"][&path][&method].is_object() {
+                missing.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{} routes not served: {missing:#?}", missing.len());
 }
