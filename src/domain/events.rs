@@ -27,8 +27,6 @@ pub const JOIN_OWN: &str = "Can't join your own event";
 pub const LEAVE_OWN: &str = "Can't leave your own event";
 /// The fork's refusal of a leave without a participation.
 pub const NOT_PARTICIPATING: &str = "Not participating in the event";
-/// The fork's refusal of a second join.
-pub const ALREADY_PARTICIPATING: &str = "Already participating in the event";
 /// The fork's 403 when someone else asks for an event's participation requests.
 pub const REQUESTS_FORBIDDEN: &str = "Can't get participation requests";
 /// The Mastodon fallback's 403 (`{:error, :forbidden}`).
@@ -226,8 +224,9 @@ pub async fn join(db: &Db, user: &user::Model, id: &str, message: Option<String>
     if status.user_id == user.id {
         return Err(AppError::BadRequest(JOIN_OWN.into()));
     }
+    // A second join changes nothing (the fork answers `{:ok, :already_joined}`).
     if participation_of(&db.write, &status.id, &user.id).await?.is_some() {
-        return Err(AppError::BadRequest(ALREADY_PARTICIPATING.into()));
+        return Ok(status);
     }
     let restricted = record.join_mode == "restricted";
     let inserted = participation::ActiveModel {
@@ -243,7 +242,7 @@ pub async fn join(db: &Db, user: &user::Model, id: &str, message: Option<String>
     match inserted.map_err(AppError::from) {
         Ok(_) => Ok(status),
         // The same join sent twice at once.
-        Err(AppError::Unique(_)) => Err(AppError::BadRequest(ALREADY_PARTICIPATING.into())),
+        Err(AppError::Unique(_)) => Ok(status),
         Err(err) => Err(err),
     }
 }
@@ -310,6 +309,28 @@ pub async fn participants<C: ConnectionTrait>(conn: &C, viewer: &str, id: &str) 
         .map(|u| (u.id.clone(), u))
         .collect();
     Ok(ids.iter().filter_map(|id| users.remove(id)).collect())
+}
+
+/// Participations of an event the viewer may see, oldest first, after the participation
+/// `after`: the organiser sees every state (or `state` only), anyone else accepted ones only.
+pub async fn participations_page<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &str,
+    id: &str,
+    state: Option<&str>,
+    after: Option<&str>,
+    limit: u64,
+) -> AppResult<Vec<participation::Model>> {
+    let (status, _) = find_visible(conn, id, Some(viewer)).await?;
+    let state = if status.user_id == viewer { state } else { Some("accept") };
+    let mut query = participation::Entity::find().filter(participation::Column::EventId.eq(status.id.as_str()));
+    if let Some(state) = state {
+        query = query.filter(participation::Column::State.eq(state));
+    }
+    if let Some(after) = after {
+        query = query.filter(participation::Column::Id.gt(after));
+    }
+    Ok(query.order_by_asc(participation::Column::Id).limit(limit).all(conn).await?)
 }
 
 /// Pending requests to join the organiser's event, newest first, Mastodon-paged by

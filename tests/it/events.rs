@@ -166,8 +166,10 @@ async fn join_leave_and_participations() {
         // Only the organiser sees the request count.
         assert_eq!(reply.body["pleroma"]["event"]["participation_request_count"], Value::Null);
     }
+    // Joining again changes nothing (the fork's `{:ok, :already_joined}`).
     let again = app.request(Method::POST, &format!("/api/v1/pleroma/events/{id}/join"), Some(&b), None).await;
-    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["pleroma"]["event"]["participants_count"], 2);
 
     for path in both_prefixes(&format!("/api/v1/pleroma/events/{id}/participations")) {
         let reply = app.get(&path, Some(&a)).await;
@@ -437,4 +439,65 @@ async fn event_lists_cost_a_constant_number_of_statements() {
     }
     eprintln!("joined_events: {} statements for 1 event, {} for 6", costs[0], costs[5]);
     assert_eq!(costs[0], costs[5]);
+}
+
+/// GraphQL: the mutations and the participations connection (the organiser sees every state,
+/// others accepted participations only), errors with `extensions.code`.
+#[tokio::test]
+async fn graphql_events_and_the_participations_connection() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let carol = app.user("carol").await;
+    let a = app.token(&alice, "read write").await;
+    let b = app.token(&bob, "read write").await;
+    let c = app.token(&carol, "read write").await;
+    let created = app
+        .graphql(
+            Some(&a),
+            "mutation { createEvent(input: {name: \"GQL\", startTime: \"2024-01-01T10:00:00Z\", joinMode: RESTRICTED}) \
+             { status { id pleroma { event { name joinMode participantsCount } } } } }",
+            json!({}),
+        )
+        .await;
+    let id = created["data"]["createEvent"]["status"]["id"].as_str().unwrap().to_string();
+    assert_eq!(created["data"]["createEvent"]["status"]["pleroma"]["event"]["joinMode"], "restricted");
+    let join = "mutation($id: ID!) { joinEvent(input: {id: $id, participationMessage: \"hi\"}) \
+                { status { pleroma { event { joinState } } } } }";
+    for token in [&b, &c] {
+        let joined = app.graphql(Some(token), join, json!({"id": id})).await;
+        assert_eq!(joined["data"]["joinEvent"]["status"]["pleroma"]["event"]["joinState"], "pending", "{joined}");
+    }
+    let own = app.graphql(Some(&a), join, json!({"id": id})).await;
+    assert_eq!(own["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    let accept = "mutation($id: ID!, $p: ID!) { authorizeEventParticipation(input: {id: $id, participantId: $p}) \
+                  { status { id } } }";
+    let accepted = app.graphql(Some(&a), accept, json!({"id": id, "p": bob.id})).await;
+    assert_eq!(accepted["data"]["authorizeEventParticipation"]["status"]["id"], id.as_str(), "{accepted}");
+
+    let page = "query($id: ID!, $after: String) { eventParticipationConnection(id: $id, first: 1, after: $after) \
+                { edges { cursor node { state participationMessage account { id } } } pageInfo { hasNextPage } } }";
+    let first = app.graphql(Some(&a), page, json!({"id": id})).await;
+    let conn = &first["data"]["eventParticipationConnection"];
+    assert_eq!(conn["edges"][0]["node"]["account"]["id"], bob.id.as_str(), "{first}");
+    assert_eq!(conn["edges"][0]["node"]["state"], "accept");
+    assert_eq!(conn["pageInfo"]["hasNextPage"], true);
+    let cursor = conn["edges"][0]["cursor"].clone();
+    let second = app.graphql(Some(&a), page, json!({"id": id, "after": cursor})).await;
+    let conn = &second["data"]["eventParticipationConnection"];
+    assert_eq!(conn["edges"][0]["node"]["state"], "pending");
+    assert_eq!(conn["edges"][0]["node"]["participationMessage"], "hi");
+    assert_eq!(conn["pageInfo"]["hasNextPage"], false);
+    // Carol (pending herself) sees accepted participations only.
+    let theirs = app.graphql(Some(&c), page, json!({"id": id})).await;
+    let edges = theirs["data"]["eventParticipationConnection"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1);
+    assert_eq!(edges[0]["node"]["account"]["id"], bob.id.as_str());
+
+    let requests = app
+        .graphql(Some(&b), "query($id: ID!) { eventParticipationRequests(id: $id) { id } }", json!({"id": id}))
+        .await;
+    assert_eq!(requests["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let anonymous = app.graphql(None, page, json!({"id": id})).await;
+    assert!(anonymous["errors"][0]["extensions"]["code"].is_string(), "{anonymous}");
 }

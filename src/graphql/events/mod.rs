@@ -4,7 +4,10 @@
 mod loaders;
 mod types;
 
-use async_graphql::{Context, InputObject, Json, Object, SimpleObject, ID};
+use async_graphql::{
+    connection::{Connection, CursorType, Edge, EmptyFields, OpaqueCursor},
+    Context, InputObject, Json, Object, SimpleObject, ID,
+};
 
 pub use loaders::*;
 pub use types::*;
@@ -20,8 +23,12 @@ use crate::{
         events::{self as domain, EventChanges, IcsEvent, NewEvent},
         statuses::MastodonPage,
     },
+    error::AppError,
     graphql::scalars::DateTime,
 };
+
+/// A page of an event's participations.
+pub type EventParticipationConnection = Connection<OpaqueCursor<String>, EventParticipation, EmptyFields, EmptyFields>;
 
 const READ: &[&str] = &["read"];
 const WRITE: &[&str] = &["write"];
@@ -31,6 +38,7 @@ const WRITE: &[&str] = &["write"];
 pub const ACCESS: &[FieldRule] = &[
     ("Query", "eventParticipations", Access::User(READ)),
     ("Query", "eventParticipationRequests", Access::User(READ)),
+    ("Query", "eventParticipationConnection", Access::User(READ)),
     ("Query", "joinedEvents", Access::User(READ)),
     ("Query", "eventIcs", Access::Public),
     ("Query", "searchLocations", Access::User(READ)),
@@ -54,6 +62,38 @@ impl EventsQuery {
         let viewer = ctx.viewer().require_user()?;
         let users = domain::participants(&ctx.db().read, &viewer.id, &id).await?;
         Ok(users.into_iter().map(Account::new).collect())
+    }
+
+    /// Participations of an event the caller may see, oldest first, a page at a time (`first`,
+    /// default 20, at most 100; `after` a cursor): the organiser sees every state, or `state`
+    /// only; anyone else accepted participations only.
+    #[graphql(complexity = "crate::graphql::pagination::page_complexity(child_complexity, first, None, 20)")]
+    async fn event_participation_connection(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        state: Option<ParticipationState>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<EventParticipationConnection> {
+        let viewer = ctx.viewer().require_user()?;
+        let after = match &after {
+            Some(cursor) => Some(
+                OpaqueCursor::<String>::decode_cursor(cursor)
+                    .map_err(|_| AppError::BadRequest("invalid cursor".into()))?
+                    .0,
+            ),
+            None => None,
+        };
+        let limit = first.map_or(20, |n| u64::try_from(n).unwrap_or(1)).clamp(1, 100);
+        let state = state.map(ParticipationState::as_str);
+        let mut rows =
+            domain::participations_page(&ctx.db().read, &viewer.id, &id, state, after.as_deref(), limit + 1).await?;
+        let more = rows.len() as u64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let mut connection = Connection::new(after.is_some(), more);
+        connection.edges.extend(rows.into_iter().map(|p| Edge::new(OpaqueCursor(p.id.clone()), EventParticipation(p))));
+        Ok(connection)
     }
 
     /// Pending requests to join the caller's event, newest first, Mastodon-paged. Anyone but
