@@ -11,6 +11,8 @@ pub mod chat_message;
 pub mod chat_message_ref;
 pub mod config_entry;
 pub mod email_confirmation_token;
+pub mod event;
+pub mod event_participation;
 pub mod follow;
 pub mod instance_secret;
 pub mod job;

@@ -8,6 +8,7 @@ pub mod config_db;
 pub mod credentials;
 pub mod documents;
 pub mod emoji;
+pub mod events;
 pub mod federation;
 pub mod frontends;
 pub mod import;

@@ -320,8 +320,31 @@ pub async fn create_in<C: ConnectionTrait>(
     author: &user::Model,
     new: NewStatus,
 ) -> AppResult<status::Model> {
+    create_checked(conn, db, settings, author, new, false).await
+}
+
+/// [`create_in`] for a status whose text may be empty (an event's description: the event
+/// record carries what it is about).
+pub async fn create_in_allowing_empty<C: ConnectionTrait>(
+    conn: &C,
+    db: &Db,
+    settings: &Settings,
+    author: &user::Model,
+    new: NewStatus,
+) -> AppResult<status::Model> {
+    create_checked(conn, db, settings, author, new, true).await
+}
+
+async fn create_checked<C: ConnectionTrait>(
+    conn: &C,
+    db: &Db,
+    settings: &Settings,
+    author: &user::Model,
+    new: NewStatus,
+    allow_empty: bool,
+) -> AppResult<status::Model> {
     let text = new.status.clone().unwrap_or_default();
-    if text.trim().is_empty() && new.media_ids.is_empty() {
+    if !allow_empty && text.trim().is_empty() && new.media_ids.is_empty() {
         return Err(AppError::invalid("status", EMPTY_STATUS));
     }
     if text.chars().count() > settings.instance.limit {

@@ -50,6 +50,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::accounts::ACCESS,
         super::announcements::ACCESS,
         super::chats::ACCESS,
+        super::events::ACCESS,
         super::own_account::ACCESS,
         super::instance::ACCESS,
         super::invites::ACCESS,

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod documents;
 pub mod emoji;
 pub mod errors;
+pub mod events;
 pub mod frontends;
 pub mod instance;
 pub mod invites;
@@ -67,6 +68,7 @@ pub struct Query(
     emoji::EmojiQuery,
     config::ConfigQuery,
     captcha::CaptchaQuery,
+    events::EventsQuery,
 );
 
 /// Every mutation, one object per area.
@@ -91,6 +93,7 @@ pub struct Mutation(
     own_account::OwnAccountMutation,
     emoji::EmojiMutation,
     config::ConfigMutation,
+    events::EventsMutation,
 );
 
 /// The gateway's schema type.

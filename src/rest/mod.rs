@@ -13,6 +13,7 @@ mod config;
 mod credentials;
 mod documents;
 mod emoji;
+mod events;
 mod frontends;
 mod images;
 mod invites;
@@ -70,6 +71,7 @@ pub fn route_table() -> Vec<Route> {
         emoji::routes(),
         config::routes(),
         captcha::routes(),
+        events::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

@@ -273,6 +273,11 @@ fn shape_statuses(value: &mut ConstValue) {
                     if !pleroma.contains_key("quote") {
                         pleroma.insert(Name::new("quote"), ConstValue::Null);
                     }
+                    // Only events carry `pleroma.event` (the events fork, §31); mainline
+                    // Pleroma's statuses have no such key.
+                    if pleroma.get("event") == Some(&ConstValue::Null) {
+                        pleroma.shift_remove("event");
+                    }
                 }
             }
         }

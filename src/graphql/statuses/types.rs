@@ -481,4 +481,11 @@ impl StatusPleroma<'_> {
     async fn list_id(&self) -> Option<ID> {
         None
     }
+    /// The event this status is (`null` for other statuses and for reblogs).
+    async fn event(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<crate::graphql::events::StatusEvent>> {
+        if self.0.is_reblog() {
+            return Ok(None);
+        }
+        crate::graphql::events::StatusEvent::of(ctx, &self.0.row.id, &self.0.row.user_id).await
+    }
 }
