@@ -16,6 +16,7 @@ pub mod invites;
 pub mod limits;
 pub mod loaders;
 pub mod media_proxy;
+pub mod mfa;
 pub mod moderation_log;
 pub mod oauth_apps;
 pub mod own_account;
@@ -67,6 +68,8 @@ pub struct Query(
     emoji::EmojiQuery,
     config::ConfigQuery,
     captcha::CaptchaQuery,
+    mfa::MfaQuery,
+    oauth_apps::OwnAppsQuery,
 );
 
 /// Every mutation, one object per area.
@@ -91,6 +94,7 @@ pub struct Mutation(
     own_account::OwnAccountMutation,
     emoji::EmojiMutation,
     config::ConfigMutation,
+    mfa::MfaMutation,
 );
 
 /// The gateway's schema type.

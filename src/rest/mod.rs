@@ -17,6 +17,7 @@ mod frontends;
 mod images;
 mod invites;
 mod media_proxy;
+mod mfa;
 mod moderation_log;
 mod oauth;
 mod oauth_apps;
@@ -28,6 +29,7 @@ mod registration;
 mod relays;
 mod reports;
 mod rules;
+mod signin;
 mod statuses;
 mod users;
 
@@ -70,6 +72,8 @@ pub fn route_table() -> Vec<Route> {
         emoji::routes(),
         config::routes(),
         captcha::routes(),
+        mfa::routes(),
+        signin::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,
