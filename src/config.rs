@@ -79,6 +79,7 @@ struct FileConfig {
     welcome: Welcome,
     media_proxy_invalidation: MediaProxyInvalidation,
     captcha: Captcha,
+    admin_token: Option<String>,
 }
 
 /// Resolved settings.
@@ -120,6 +121,9 @@ pub struct Settings {
     pub media_proxy_invalidation: MediaProxyInvalidation,
     /// `Pleroma.Captcha`: the captcha registration checks.
     pub captcha: Captcha,
+    /// Pleroma's `:admin_token`: when set, admin routes accept it (`?admin_token=` or
+    /// `X-Admin-Token`) as an admin's credentials.
+    pub admin_token: Option<String>,
 }
 
 /// Pleroma's `:frontend_configurations`: what each frontend reads from
@@ -232,6 +236,54 @@ pub struct Instance {
     /// Admin routes demand admin scopes in the token (Pleroma's default, and its only mode since 2.3).
     pub enforce_oauth_admin_scope_usage: bool,
     pub limit: usize,
+    /// Pleroma's `:instance, :multi_factor_authentication`.
+    pub multi_factor_authentication: MultiFactorAuthentication,
+}
+
+/// Pleroma's `:instance, :multi_factor_authentication`: the TOTP code's digits and period, and
+/// how many backup codes are made and how long each is (hex characters).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MultiFactorAuthentication {
+    pub totp: TotpSettings,
+    pub backup_codes: BackupCodeSettings,
+}
+
+impl Default for MultiFactorAuthentication {
+    fn default() -> Self {
+        MultiFactorAuthentication {
+            totp: TotpSettings { digits: 6, period: 30 },
+            backup_codes: BackupCodeSettings { number: 5, length: 16 },
+        }
+    }
+}
+
+/// `totp: [digits: 6, period: 30]` (digits 6 or 8).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotpSettings {
+    pub digits: usize,
+    pub period: u64,
+}
+
+impl Default for TotpSettings {
+    fn default() -> Self {
+        MultiFactorAuthentication::default().totp
+    }
+}
+
+/// `backup_codes: [number: 5, length: 16]`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupCodeSettings {
+    pub number: usize,
+    pub length: usize,
+}
+
+impl Default for BackupCodeSettings {
+    fn default() -> Self {
+        MultiFactorAuthentication::default().backup_codes
+    }
 }
 
 impl Default for Instance {
@@ -250,6 +302,7 @@ impl Default for Instance {
             moderator_privileges: vec![Privilege::MessagesDelete, Privilege::ReportsManageReports],
             enforce_oauth_admin_scope_usage: true,
             limit: 5000,
+            multi_factor_authentication: MultiFactorAuthentication::default(),
         }
     }
 }
@@ -573,6 +626,7 @@ impl Settings {
             welcome: file.welcome,
             media_proxy_invalidation: file.media_proxy_invalidation,
             captcha: file.captcha,
+            admin_token: file.admin_token.filter(|t| !t.is_empty()),
         })
     }
 
@@ -603,6 +657,7 @@ impl Settings {
             welcome: Welcome::default(),
             media_proxy_invalidation: MediaProxyInvalidation::default(),
             captcha: Captcha::default(),
+            admin_token: None,
         }
     }
 
@@ -615,6 +670,8 @@ impl Settings {
             config_file: base.config_file.clone(),
             // Read once, when the server starts.
             http_server: base.http_server.clone(),
+            // A file-only secret, never a database setting.
+            admin_token: base.admin_token.clone(),
             ..Settings::for_database(&base.database_url, &base.data_dir)
         }
     }

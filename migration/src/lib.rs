@@ -21,6 +21,7 @@ mod m20261206_000024_invite_token_digests;
 mod m20261207_04_live_settings;
 mod m20261207_05_captchas;
 mod m20261208_05_events;
+mod m20261208_01_signin;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_04_live_settings::Migration),
             Box::new(m20261207_05_captchas::Migration),
             Box::new(m20261208_05_events::Migration),
+            Box::new(m20261208_01_signin::Migration),
         ]
     }
 }

@@ -20,6 +20,9 @@ pub enum AuthMethod {
     Token,
     /// HTTP Basic with a password: skips OAuth scope checks.
     Basic,
+    /// The configured `admin_token` on an admin route: an admin with no account, scope checks
+    /// skipped (Pleroma's `AdminSecretAuthenticationPlug`).
+    AdminToken,
 }
 
 /// What authenticating a request needs: the database, the settings and the limiters.
@@ -104,12 +107,102 @@ impl Viewer {
                 }
             }
         }
+        if viewer.user.is_none() {
+            admin_token(parts, auth, &mut viewer)?;
+        }
         if let (Some(user), Some(slot)) = (&viewer.user, parts.extensions.get::<LoggedUser>()) {
             if let Ok(mut name) = slot.0.lock() {
                 *name = Some(user.nickname.clone());
             }
         }
         Ok(viewer)
+    }
+}
+
+/// Pleroma's `AdminSecretAuthenticationPlug`, on admin routes when no user signed in and
+/// `admin_token` is configured: the `admin_token` query parameter, else a non-empty
+/// `X-Admin-Token` header, equal to the secret makes the caller an admin (an empty user, as
+/// Pleroma's `%User{is_admin: true}`) with scope checks skipped; a wrong one counts against
+/// the address's `authentication` limit (429 once it is used up).
+fn admin_token(parts: &Parts, auth: &AuthContext<'_>, viewer: &mut Viewer) -> Result<(), AppError> {
+    let path = parts.uri.path();
+    let admin_route = path.starts_with("/api/v1/pleroma/admin/") || path.starts_with("/api/pleroma/admin/");
+    let Some(secret) = auth.settings.admin_token.as_deref().filter(|s| !s.is_empty()) else { return Ok(()) };
+    if !admin_route {
+        return Ok(());
+    }
+    let from_query = parts.uri.query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "admin_token").map(|(_, v)| v.into_owned())
+    });
+    let given = from_query.or_else(|| {
+        let values: Vec<&str> = parts.headers.get_all("x-admin-token").iter().filter_map(|v| v.to_str().ok()).collect();
+        match values.as_slice() {
+            [] | [""] => None,
+            [one] => Some((*one).to_string()),
+            _ => Some(String::new()),
+        }
+    });
+    let Some(given) = given else { return Ok(()) };
+    let same =
+        given.len() == secret.len() && given.bytes().zip(secret.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    if same {
+        viewer.method = AuthMethod::AdminToken;
+        viewer.user = Some(admin_token_user());
+        viewer.scopes = None;
+        viewer.token_id = None;
+        viewer.app_id = None;
+        Ok(())
+    } else {
+        auth.rate_limits.check(LimitName::Authentication, &Caller::address(viewer.address))
+    }
+}
+
+/// The admin the admin token acts as: Pleroma's bare `%User{is_admin: true}`, no id and no
+/// nickname (the moderation log names no one).
+pub fn admin_token_user() -> user::Model {
+    let now = chrono::Utc::now();
+    user::Model {
+        id: String::new(),
+        nickname: String::new(),
+        email: None,
+        name: None,
+        bio: String::new(),
+        password_hash: None,
+        ap_id: String::new(),
+        local: true,
+        domain: None,
+        actor_type: "Person".into(),
+        is_admin: true,
+        is_moderator: false,
+        is_active: true,
+        is_confirmed: true,
+        is_approved: true,
+        is_suggested: false,
+        is_locked: false,
+        is_discoverable: false,
+        no_rich_text: false,
+        default_scope: "public".into(),
+        hide_follows: false,
+        hide_followers: false,
+        hide_followers_count: false,
+        hide_follows_count: false,
+        hide_favorites: true,
+        allow_following_move: true,
+        show_role: true,
+        skip_thread_containment: false,
+        fields: serde_json::json!([]),
+        raw_fields: serde_json::json!([]),
+        avatar: None,
+        banner: None,
+        background: None,
+        registration_reason: None,
+        password_reset_pending: false,
+        mfa_enabled: false,
+        settings_store: serde_json::json!({}),
+        also_known_as: serde_json::json!([]),
+        search_text: String::new(),
+        inserted_at: now,
+        updated_at: now,
     }
 }
 

@@ -456,7 +456,8 @@ pub async fn force_password_reset(db: &Db, actor: &Actor, nicknames: &[String]) 
 // ---------------------------------------------------------------------------------------------
 // MFA
 
-/// `PUT /admin/users/disable_mfa`: turn off a user's multi-factor authentication. Not logged,
+/// `PUT /admin/users/disable_mfa`: turn off a user's multi-factor authentication (secret and
+/// backup codes cleared). Not logged,
 /// as in Pleroma. Unknown nickname: not found.
 pub async fn disable_mfa(db: &Db, nickname: &str) -> Result<user::Model, AppError> {
     let txn = db.begin().await?;
@@ -465,6 +466,8 @@ pub async fn disable_mfa(db: &Db, nickname: &str) -> Result<user::Model, AppErro
     row.mfa_enabled = Set(false);
     row.updated_at = Set(Utc::now());
     let user = row.update(&txn).await?;
+    // The TOTP secret and backup codes go too: switching MFA on again starts from a new setup.
+    super::mfa::clear(&txn, &user.id).await?;
     txn.commit().await?;
     Ok(user)
 }

@@ -20,6 +20,7 @@ pub mod limits;
 pub mod mail;
 pub mod media;
 pub mod media_proxy;
+pub mod mfa;
 pub mod moderation_log;
 pub mod mrf;
 pub mod oauth;

@@ -409,7 +409,9 @@ impl Action {
 }
 
 fn user_map(id: &str, nickname: &str) -> Value {
-    json!({ "id": id, "nickname": nickname, "type": "user" })
+    // The admin token's actor has neither (Pleroma's `%User{}`: both `nil`).
+    let or_null = |s: &str| if s.is_empty() { Value::Null } else { Value::String(s.to_string()) };
+    json!({ "id": or_null(id), "nickname": or_null(nickname), "type": "user" })
 }
 
 fn subject_json(subject: &Subject) -> Value {

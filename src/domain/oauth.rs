@@ -202,3 +202,155 @@ mod clamp_tests {
         assert_eq!(clamp(&requested, true), requested);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Authorization codes (`Pleroma.Web.OAuth.Authorization`)
+
+/// How long an authorization code may wait to be redeemed. Pleroma gives codes a token's
+/// lifetime; a code is a one-step credential in a URL, so it is kept short here (RFC 6749
+/// §4.1.2 recommends at most ten minutes).
+pub const CODE_LIFETIME_SECS: i64 = 600;
+
+/// What an authorization records besides the app and the user.
+#[derive(Debug, Clone, Default)]
+pub struct NewAuthorization {
+    pub scopes: Vec<String>,
+    pub redirect_uri: Option<String>,
+    /// PKCE: the challenge and its method (`S256` or `plain`).
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+}
+
+/// Create an authorization (a code) for `user` and `app`. Returns the row and the code, shown
+/// once: only its digest is stored.
+pub async fn create_authorization<C: ConnectionTrait>(
+    conn: &C,
+    app: &oauth_app::Model,
+    user: &user::Model,
+    new: NewAuthorization,
+) -> Result<(entity::oauth_authorization::Model, String), AppError> {
+    let code = random_secret();
+    let now = Utc::now();
+    let row = entity::oauth_authorization::ActiveModel {
+        token: Set(digest(&code)),
+        app_id: Set(app.id),
+        user_id: Set(user.id.clone()),
+        scopes: Set(new.scopes.join(" ")),
+        redirect_uri: Set(new.redirect_uri),
+        code_challenge: Set(new.code_challenge),
+        code_challenge_method: Set(new.code_challenge_method),
+        used: Set(false),
+        valid_until: Set(now + Duration::seconds(CODE_LIFETIME_SECS)),
+        inserted_at: Set(now),
+        ..Default::default()
+    };
+    Ok((row.insert(conn).await?, code))
+}
+
+/// Use an authorization of `app` (`Authorization.use_token`): marked used in one conditional
+/// statement, so of concurrent redemptions exactly one gets it; used, expired or another
+/// app's authorizations give `None`.
+pub async fn use_authorization<C: ConnectionTrait>(
+    conn: &C,
+    app: &oauth_app::Model,
+    id: i64,
+) -> Result<Option<entity::oauth_authorization::Model>, AppError> {
+    use entity::oauth_authorization as auth;
+    let done = auth::Entity::update_many()
+        .col_expr(auth::Column::Used, sea_orm::sea_query::Expr::value(true))
+        .filter(auth::Column::Id.eq(id))
+        .filter(auth::Column::AppId.eq(app.id))
+        .filter(auth::Column::Used.eq(false))
+        .filter(auth::Column::ValidUntil.gt(Utc::now()))
+        .exec(conn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(auth::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// The authorization behind a code of `app`, used or not.
+pub async fn authorization_by_code<C: ConnectionTrait>(
+    conn: &C,
+    app: &oauth_app::Model,
+    code: &str,
+) -> Result<Option<entity::oauth_authorization::Model>, AppError> {
+    use entity::oauth_authorization as auth;
+    Ok(auth::Entity::find()
+        .filter(auth::Column::Token.eq(digest(code)))
+        .filter(auth::Column::AppId.eq(app.id))
+        .one(conn)
+        .await?)
+}
+
+/// An app by its public client id.
+pub async fn app_by_client_id<C: ConnectionTrait>(
+    conn: &C,
+    client_id: &str,
+) -> Result<Option<oauth_app::Model>, AppError> {
+    Ok(oauth_app::Entity::find().filter(oauth_app::Column::ClientId.eq(client_id)).one(conn).await?)
+}
+
+/// RFC 7636 §4.6: whether `verifier` answers the stored challenge. No challenge: nothing to
+/// check. `S256`: BASE64URL(SHA-256(verifier)) without padding; `plain`: the verifier itself.
+pub fn pkce_matches(challenge: Option<&str>, method: Option<&str>, verifier: Option<&str>) -> bool {
+    use sha2::Digest;
+    let Some(challenge) = challenge else { return true };
+    let Some(verifier) = verifier.filter(|v| !v.is_empty()) else { return false };
+    let computed = match method.unwrap_or("plain") {
+        m if m.eq_ignore_ascii_case("S256") => {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+        }
+        "plain" => verifier.to_string(),
+        _ => return false,
+    };
+    use subtle_eq::eq;
+    eq(computed.as_bytes(), challenge.as_bytes())
+}
+
+mod subtle_eq {
+    /// Constant-time comparison of two byte strings.
+    pub fn eq(a: &[u8], b: &[u8]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+/// `App.get_user_apps`: the apps `user_id` owns, oldest first.
+pub async fn user_apps<C: ConnectionTrait>(conn: &C, user_id: &str) -> Result<Vec<oauth_app::Model>, AppError> {
+    use sea_orm::QueryOrder;
+    Ok(oauth_app::Entity::find()
+        .filter(oauth_app::Column::UserId.eq(user_id))
+        .order_by_asc(oauth_app::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// `App.maybe_update_owner`: a user token makes its app that user's.
+pub async fn claim_app<C: ConnectionTrait>(conn: &C, app_id: i64, user_id: &str) -> Result<(), AppError> {
+    oauth_app::Entity::update_many()
+        .col_expr(oauth_app::Column::UserId, sea_orm::sea_query::Expr::value(user_id))
+        .filter(oauth_app::Column::Id.eq(app_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod pkce_tests {
+    use super::pkce_matches;
+
+    #[test]
+    fn rfc7636_appendix_b() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gMLYH";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        // Appendix B's verifier is 43 characters: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".
+        let verifier_b = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert!(pkce_matches(Some(challenge), Some("S256"), Some(verifier_b)));
+        assert!(!pkce_matches(Some(challenge), Some("S256"), Some(verifier)));
+        assert!(pkce_matches(Some("abc"), Some("plain"), Some("abc")));
+        assert!(pkce_matches(Some("abc"), None, Some("abc")));
+        assert!(!pkce_matches(Some("abc"), Some("plain"), None));
+        assert!(pkce_matches(None, None, None));
+    }
+}

@@ -65,6 +65,7 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::media_proxy::ACCESS,
         super::relays::ACCESS,
         super::captcha::ACCESS,
+        super::mfa::ACCESS,
     ]
     .concat()
 }

@@ -17,6 +17,7 @@ pub mod invites;
 pub mod limits;
 pub mod loaders;
 pub mod media_proxy;
+pub mod mfa;
 pub mod moderation_log;
 pub mod oauth_apps;
 pub mod own_account;
@@ -69,6 +70,8 @@ pub struct Query(
     config::ConfigQuery,
     captcha::CaptchaQuery,
     events::EventsQuery,
+    mfa::MfaQuery,
+    oauth_apps::OwnAppsQuery,
 );
 
 /// Every mutation, one object per area.
@@ -94,6 +97,7 @@ pub struct Mutation(
     emoji::EmojiMutation,
     config::ConfigMutation,
     events::EventsMutation,
+    mfa::MfaMutation,
 );
 
 /// The gateway's schema type.

@@ -18,6 +18,7 @@ mod frontends;
 mod images;
 mod invites;
 mod media_proxy;
+mod mfa;
 mod moderation_log;
 mod oauth;
 mod oauth_apps;
@@ -29,6 +30,7 @@ mod registration;
 mod relays;
 mod reports;
 mod rules;
+mod signin;
 mod statuses;
 mod users;
 
@@ -72,6 +74,8 @@ pub fn route_table() -> Vec<Route> {
         config::routes(),
         captcha::routes(),
         events::routes(),
+        mfa::routes(),
+        signin::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

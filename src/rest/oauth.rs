@@ -70,7 +70,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// A parameter as a string (numbers and booleans are stringified; `null` is absent).
-fn text(params: &Map<String, Value>, name: &str) -> Option<String> {
+pub(super) fn text(params: &Map<String, Value>, name: &str) -> Option<String> {
     match params.get(name)? {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -81,7 +81,7 @@ fn text(params: &Map<String, Value>, name: &str) -> Option<String> {
 
 /// Pleroma's `Scopes.fetch_scopes`: `scope`, else `scopes`, as a string (space/comma
 /// separated) or a list; `default` when absent or empty.
-fn requested_scopes(params: &Map<String, Value>, default: &[String]) -> Vec<String> {
+pub(super) fn requested_scopes(params: &Map<String, Value>, default: &[String]) -> Vec<String> {
     let found = match params.get("scope").or_else(|| params.get("scopes")) {
         Some(Value::String(s)) => scopes::parse(s),
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).flat_map(scopes::parse).collect(),
@@ -95,11 +95,11 @@ fn requested_scopes(params: &Map<String, Value>, default: &[String]) -> Vec<Stri
 }
 
 /// `{"error": message}` with a status.
-fn error(status: StatusCode, message: &str) -> RestError {
+pub(super) fn error(status: StatusCode, message: &str) -> RestError {
     RestError { status, body: json!({ "error": message }) }
 }
 
-fn invalid_credentials() -> RestError {
+pub(super) fn invalid_credentials() -> RestError {
     error(StatusCode::BAD_REQUEST, "Invalid credentials")
 }
 
@@ -109,7 +109,7 @@ fn bad_request() -> RestError {
     error(StatusCode::BAD_REQUEST, "Bad request")
 }
 
-fn respond(result: Result<Value, RestError>) -> Response {
+pub(super) fn respond(result: Result<Value, RestError>) -> Response {
     match result {
         Ok(body) => json(StatusCode::OK, &body),
         Err(err) => err.into_response(),
@@ -231,7 +231,7 @@ fn client_credentials(parts: &Parts, params: &Map<String, Value>) -> Option<(Str
 }
 
 /// The app the request authenticates as.
-async fn fetch_app(
+pub(super) async fn fetch_app(
     state: &AppState,
     parts: &Parts,
     params: &Map<String, Value>,
@@ -256,8 +256,7 @@ async fn token_inner(state: &AppState, request: Request) -> Result<Value, RestEr
         Some("refresh_token") if params.get("refresh_token").is_some_and(|v| !v.is_null()) => {
             refresh_grant(state, &parts, &params).await
         }
-        // No authorization endpoint issues codes here, so every code is a bad one.
-        Some("authorization_code") => Err(invalid_credentials()),
+        Some("authorization_code") => super::signin::authorization_code_grant(state, &parts, &params).await,
         _ => Err(bad_request()),
     }
 }
@@ -282,14 +281,14 @@ pub(super) fn token_json(issued: &domain::oauth::Issued, user: Option<&user::Mod
 
 /// Scopes the token will carry: the requested ones (default: all of the app's), each covered
 /// by the app's scopes; `None` when the request asks for more than the app has.
-fn grant_scopes(app: &oauth_app::Model, params: &Map<String, Value>) -> Option<Vec<String>> {
+pub(super) fn grant_scopes(app: &oauth_app::Model, params: &Map<String, Value>) -> Option<Vec<String>> {
     let allowed = scopes::parse(&app.scopes);
     let requested = requested_scopes(params, &allowed);
     (!requested.is_empty() && scopes::all_covered(&allowed, &requested)).then_some(requested)
 }
 
 /// Why an account may not sign in, as `/oauth/token` reports it (403 with an identifier).
-fn account_status_error(account: &user::Model, state: &AppState) -> Option<RestError> {
+pub(super) fn account_status_error(account: &user::Model, state: &AppState) -> Option<RestError> {
     let refuse = |message: &str, identifier: &str| RestError {
         status: StatusCode::FORBIDDEN,
         body: json!({ "error": message, "identifier": identifier }),
@@ -322,18 +321,13 @@ async fn password_grant(state: &AppState, parts: &Parts, params: &Map<String, Va
     }
     let scopes = grant_scopes(&app, params).ok_or_else(invalid_credentials)?;
     if account.mfa_enabled {
-        // The challenge (`POST /oauth/mfa/challenge`) belongs to the MFA area.
-        return Err(RestError {
-            status: StatusCode::FORBIDDEN,
-            body: json!({
-                "error": "mfa_required",
-                "mfa_token": domain::oauth::random_secret(),
-                "supported_challenge_types": "totp",
-            }),
-        });
+        // Pleroma's `login/3`: the authorization is made, then held back behind an MFA token
+        // that `POST /oauth/mfa/challenge` redeems with a code.
+        return Err(super::signin::mfa_required(state, &app, &account, &scopes).await?);
     }
     let expires_in = state.settings().oauth2.token_expires_in;
     let token = domain::oauth::issue_token(&state.db.write, &app, Some(&account), &scopes, expires_in).await?;
+    domain::oauth::claim_app(&state.db.write, app.id, &account.id).await?;
     Ok(token_json(&token, Some(&account)))
 }
 

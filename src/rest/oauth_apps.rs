@@ -43,7 +43,29 @@ pub fn routes() -> Vec<Route> {
             Shape::NO_CONTENT,
         )
         .empty_string_errors(),
+        // GET /api/v1/pleroma/apps: the caller's apps, as `MastodonAPI.AppView` "show.json".
+        Route::admin(
+            Method::GET,
+            "/api/v1/pleroma/apps",
+            "The OAuth apps the caller owns",
+            operation!("oauth_apps/own"),
+            Shape::FIELD.mapped(own_apps),
+        )
+        .mastodon_errors(),
     ]
+}
+
+/// Each app with a string id and a string `client_secret` ("" when no longer known).
+fn own_apps(value: ConstValue) -> ConstValue {
+    let ConstValue::List(apps) = value else { return value };
+    let wire = |item: ConstValue| {
+        let ConstValue::Object(mut map) = app(item) else { return ConstValue::Null };
+        if let Some(ConstValue::Number(id)) = map.get("id").cloned() {
+            map.insert(Name::new("id"), ConstValue::String(id.to_string()));
+        }
+        ConstValue::Object(map)
+    };
+    ConstValue::List(apps.into_iter().map(wire).collect())
 }
 
 /// `client_secret` is a string on the wire: "" when it is no longer known.

@@ -49,6 +49,7 @@ mod reports;
 mod rules;
 mod seed;
 mod server;
+mod signin;
 mod statuses;
 mod token_cache;
 mod users_read;

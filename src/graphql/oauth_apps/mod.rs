@@ -21,7 +21,24 @@ pub const ACCESS: &[FieldRule] = &[
     ("Mutation", "createOAuthApp", Access::Admin(WRITE)),
     ("Mutation", "updateOAuthApp", Access::Admin(WRITE)),
     ("Mutation", "deleteOAuthApp", Access::Admin(WRITE)),
+    // Pleroma's `PleromaAPI.AppController.index`: either scope.
+    ("Query", "ownApps", Access::User(&["follow", "read"])),
 ];
+
+/// The apps the caller owns.
+#[derive(Default)]
+pub struct OwnAppsQuery;
+
+#[Object]
+impl OwnAppsQuery {
+    /// The apps the caller created or signed in to (Pleroma's `App.get_user_apps`), oldest
+    /// first. Secrets are not shown: only their digests are kept.
+    async fn own_apps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OAuthApp>> {
+        let user = ctx.viewer().require_user()?;
+        let rows = crate::domain::oauth::user_apps(&ctx.db().read, &user.id).await?;
+        Ok(rows.into_iter().map(|row| OAuthApp { row, secret: None }).collect())
+    }
+}
 
 /// A registered OAuth client.
 pub struct OAuthApp {
