@@ -64,6 +64,9 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::media_proxy::ACCESS,
         super::relays::ACCESS,
         super::captcha::ACCESS,
+        super::bookmarks::ACCESS,
+        super::conversations::ACCESS,
+        super::scrobbles::ACCESS,
     ]
     .concat()
 }

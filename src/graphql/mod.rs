@@ -3,9 +3,11 @@ mod access;
 pub mod accounts;
 pub mod announcements;
 pub mod backups;
+pub mod bookmarks;
 pub mod captcha;
 pub mod chats;
 pub mod config;
+pub mod conversations;
 pub mod credentials;
 pub mod documents;
 pub mod emoji;
@@ -26,6 +28,7 @@ pub mod relays;
 pub mod reports;
 pub mod rules;
 pub mod scalars;
+pub mod scrobbles;
 pub mod statuses;
 pub mod users;
 pub mod viewer;
@@ -67,6 +70,9 @@ pub struct Query(
     emoji::EmojiQuery,
     config::ConfigQuery,
     captcha::CaptchaQuery,
+    bookmarks::BookmarksQuery,
+    conversations::ConversationsQuery,
+    scrobbles::ScrobblesQuery,
 );
 
 /// Every mutation, one object per area.
@@ -91,6 +97,9 @@ pub struct Mutation(
     own_account::OwnAccountMutation,
     emoji::EmojiMutation,
     config::ConfigMutation,
+    bookmarks::BookmarksMutation,
+    conversations::ConversationsMutation,
+    scrobbles::ScrobblesMutation,
 );
 
 /// The gateway's schema type.

@@ -6,10 +6,12 @@ mod engine;
 pub mod accounts;
 mod announcements;
 mod backups;
+mod bookmarks;
 mod bootstrap;
 mod captcha;
 mod chats;
 mod config;
+mod conversations;
 mod credentials;
 mod documents;
 mod emoji;
@@ -28,6 +30,7 @@ mod registration;
 mod relays;
 mod reports;
 mod rules;
+mod scrobbles;
 mod statuses;
 mod users;
 
@@ -70,6 +73,9 @@ pub fn route_table() -> Vec<Route> {
         emoji::routes(),
         config::routes(),
         captcha::routes(),
+        bookmarks::routes(),
+        conversations::routes(),
+        scrobbles::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,
