@@ -22,6 +22,7 @@ mod m20261207_04_live_settings;
 mod m20261207_05_captchas;
 mod m20261208_05_events;
 mod m20261208_01_signin;
+mod m20261208_03_bookmarks;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_05_captchas::Migration),
             Box::new(m20261208_05_events::Migration),
             Box::new(m20261208_01_signin::Migration),
+            Box::new(m20261208_03_bookmarks::Migration),
         ]
     }
 }

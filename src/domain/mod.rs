@@ -2,9 +2,11 @@
 //! nothing of HTTP or GraphQL.
 pub mod announcements;
 pub mod backups;
+pub mod bookmarks;
 pub mod captcha;
 pub mod chats;
 pub mod config_db;
+pub mod conversations;
 pub mod credentials;
 pub mod documents;
 pub mod emoji;
@@ -34,6 +36,7 @@ pub mod relationships;
 pub mod reports;
 pub mod rules;
 pub mod safe_zip;
+pub mod scrobbles;
 pub mod secret;
 pub mod statuses;
 pub mod upload_filters;

@@ -463,6 +463,13 @@ async fn create_checked<C: ConnectionTrait>(
             .exec(conn)
             .await?;
     }
+    // A direct status makes or bumps its thread's conversation (Pleroma's
+    // `create_or_bump_conversation`): the author and each recipient take part.
+    if saved.visibility == "direct" {
+        let mut users = vec![author.id.clone()];
+        users.extend(mentioned.iter().filter(|u| **u != author.id).cloned());
+        super::conversations::create_or_bump(conn, &saved, &users).await?;
+    }
     Ok(saved)
 }
 

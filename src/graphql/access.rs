@@ -66,6 +66,9 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::relays::ACCESS,
         super::captcha::ACCESS,
         super::mfa::ACCESS,
+        super::bookmarks::ACCESS,
+        super::conversations::ACCESS,
+        super::scrobbles::ACCESS,
     ]
     .concat()
 }

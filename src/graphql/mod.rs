@@ -3,9 +3,11 @@ mod access;
 pub mod accounts;
 pub mod announcements;
 pub mod backups;
+pub mod bookmarks;
 pub mod captcha;
 pub mod chats;
 pub mod config;
+pub mod conversations;
 pub mod credentials;
 pub mod documents;
 pub mod emoji;
@@ -28,6 +30,7 @@ pub mod relays;
 pub mod reports;
 pub mod rules;
 pub mod scalars;
+pub mod scrobbles;
 pub mod statuses;
 pub mod users;
 pub mod viewer;
@@ -72,6 +75,9 @@ pub struct Query(
     events::EventsQuery,
     mfa::MfaQuery,
     oauth_apps::OwnAppsQuery,
+    bookmarks::BookmarksQuery,
+    conversations::ConversationsQuery,
+    scrobbles::ScrobblesQuery,
 );
 
 /// Every mutation, one object per area.
@@ -98,6 +104,9 @@ pub struct Mutation(
     config::ConfigMutation,
     events::EventsMutation,
     mfa::MfaMutation,
+    bookmarks::BookmarksMutation,
+    conversations::ConversationsMutation,
+    scrobbles::ScrobblesMutation,
 );
 
 /// The gateway's schema type.

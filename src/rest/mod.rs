@@ -6,10 +6,12 @@ mod engine;
 pub mod accounts;
 mod announcements;
 mod backups;
+mod bookmarks;
 mod bootstrap;
 mod captcha;
 mod chats;
 mod config;
+mod conversations;
 mod credentials;
 mod documents;
 mod emoji;
@@ -31,6 +33,7 @@ mod relays;
 mod reports;
 mod rules;
 mod signin;
+mod scrobbles;
 mod statuses;
 mod users;
 
@@ -76,6 +79,9 @@ pub fn route_table() -> Vec<Route> {
         events::routes(),
         mfa::routes(),
         signin::routes(),
+        bookmarks::routes(),
+        conversations::routes(),
+        scrobbles::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

@@ -13,17 +13,25 @@ use crate::{
 pub struct Status {
     row: status::Model,
     with_source: bool,
+    /// The caller's participation in the status's conversation, when shown as a
+    /// conversation's last status.
+    direct_conversation_id: Option<i64>,
 }
 
 impl Status {
     /// Wrap a status row (a live one, or a report's snapshot of a deleted one).
     pub fn from_row(row: status::Model) -> Self {
-        Status { row, with_source: false }
+        Status { row, with_source: false, direct_conversation_id: None }
+    }
+
+    /// Wrap a status shown as the last status of the caller's conversation `participation`.
+    pub fn in_conversation(row: status::Model, participation: i64) -> Self {
+        Status { row, with_source: false, direct_conversation_id: Some(participation) }
     }
 
     /// Wrap a status row whose `text` shows the source (a deleted status, for redrafting).
     pub fn with_source(row: status::Model) -> Self {
-        Status { row, with_source: true }
+        Status { row, with_source: true, direct_conversation_id: None }
     }
 
     /// The row.
@@ -284,9 +292,9 @@ impl Status {
     async fn favourited(&self) -> bool {
         false
     }
-    /// Whether the caller bookmarked it (bookmarks are not recorded: `false`).
-    async fn bookmarked(&self) -> bool {
-        false
+    /// Whether the caller bookmarked it (for a reblog: the reblogged status).
+    async fn bookmarked(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(self.bookmark(ctx).await?.is_some())
     }
     /// Whether the caller muted its author (`false` for a reblog, as Pleroma renders one).
     async fn muted(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
@@ -373,6 +381,15 @@ impl Status {
 }
 
 impl Status {
+    /// The caller's bookmark of it (of the reblogged status for a reblog): `Some(folder)`.
+    async fn bookmark(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Option<String>>> {
+        let Some(viewer) = Self::viewer_id(ctx) else { return Ok(None) };
+        let id = self.row.reblog_of_id.clone().unwrap_or_else(|| self.row.id.clone());
+        let key = crate::graphql::bookmarks::BookmarkOf(viewer.to_string(), id);
+        let found = ctx.loader().load_one(key).await.map_err(load_error)?;
+        Ok(found.and_then(|(bookmarked, folder)| bookmarked.then_some(folder)))
+    }
+
     async fn counts(&self, ctx: &Context<'_>) -> async_graphql::Result<domain::Counts> {
         if self.is_reblog() {
             return Ok(domain::Counts::default());
@@ -446,9 +463,10 @@ impl StatusPleroma<'_> {
     async fn expires_at(&self) -> Option<DateTime> {
         None
     }
-    /// Id of the caller's direct conversation (`null`).
-    async fn direct_conversation_id(&self) -> Option<ID> {
-        None
+    /// Id of the caller's conversation (participation) when the status is shown as a
+    /// conversation's last status (`null` elsewhere).
+    async fn direct_conversation_id(&self) -> Option<i64> {
+        self.0.direct_conversation_id
     }
     /// Whether the caller muted the thread.
     async fn thread_muted(&self) -> bool {
@@ -474,8 +492,8 @@ impl StatusPleroma<'_> {
         Ok(self.0.counts(ctx).await?.quotes)
     }
     /// The caller's bookmark folder holding it.
-    async fn bookmark_folder(&self) -> Option<ID> {
-        None
+    async fn bookmark_folder(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ID>> {
+        Ok(self.0.bookmark(ctx).await?.flatten().map(ID))
     }
     /// The list it was posted to.
     async fn list_id(&self) -> Option<ID> {
