@@ -172,6 +172,10 @@ pub async fn change(db: &Db, viewer: &user::Model, target: &user::Model, change:
                 )
                 .exec(&txn)
                 .await?;
+            // `notify: false` ends a subscription too (Pleroma's follow calls `User.unsubscribe`).
+            if notify == Some(false) {
+                subscription::Entity::delete_by_id((v.to_string(), t.to_string())).exec(&txn).await?;
+            }
         }
         Change::Unfollow => {
             follow::Entity::delete_by_id((v.to_string(), t.to_string())).exec(&txn).await?;

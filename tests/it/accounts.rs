@@ -160,6 +160,20 @@ async fn v2_search_finds_accounts_statuses_and_hashtags() {
     assert_eq!(act(&app, &c, &format!("/api/v1/accounts/{}/block", alice.id)).await.status, StatusCode::OK);
     let reply = app.get("/api/v2/search?q=carol", Some(&a)).await;
     assert_eq!((reply.body["accounts"].clone(), reply.body["statuses"].clone()), (json!([]), json!([])));
+    // Statements: a page of 1 costs what a page of 20 does.
+    for i in 0..25 {
+        crate::statuses::post(&app, &b, json!({"status": format!("many cofe {i}")})).await;
+    }
+    let mut costs = Vec::new();
+    for limit in [1, 20] {
+        let url = format!("/api/v2/search?q=many%20cofe&limit={limit}");
+        app.get(&url, Some(&a)).await;
+        let before = app.statements();
+        let reply = app.get(&url, Some(&a)).await;
+        assert_eq!(reply.body["statuses"].as_array().unwrap().len(), limit);
+        costs.push(app.statements() - before);
+    }
+    assert_eq!(costs[0], costs[1], "statements for 1 vs 20 statuses");
     // v1: hashtags as names.
     let reply = app.get("/api/v1/search?q=%23cofe%20tea", Some(&a)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
@@ -400,6 +414,18 @@ async fn endorsements_and_subscriptions() {
         )
         .await;
     assert_eq!(reply.body["subscribing"], true);
+    // … and a follow with `notify: false` ends both.
+    assert_eq!(act(&app, &a, &legacy).await.body["subscribing"], true);
+    let reply = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/accounts/{}/follow", carol.id),
+            Some(&a),
+            Some(json!({"notify": false})),
+        )
+        .await;
+    assert_eq!(reply.body["subscribing"], false);
+    assert_eq!(act(&app, &a, &legacy).await.body["subscribing"], true);
     let reply = act(&app, &a, &format!("/api/v1/pleroma/accounts/{}/unsubscribe", carol.id)).await;
     assert_eq!((reply.body["subscribing"].clone(), reply.body["following"].clone()), (json!(false), json!(true)));
     // Refused when blocked; unknown accounts; the scope.
