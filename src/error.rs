@@ -35,6 +35,10 @@ pub enum AppError {
     /// Another server failed or refused what this request needed (400 `{"error": msg}` on REST: the URL the client named is unusable).
     #[error("{0}")]
     Upstream(String),
+    /// The request carries more than a limit allows (413 `{"error": msg}`: Pleroma's "Bio is
+    /// too long", "File is too large" of `update_credentials`).
+    #[error("{0}")]
+    TooLarge(String),
     /// Too many attempts (429).
     #[error("Throttled")]
     RateLimited,
@@ -53,6 +57,7 @@ pub mod code {
     pub const CONFLICT: &str = "CONFLICT";
     pub const UNSUPPORTED_TYPE: &str = "UNSUPPORTED_TYPE";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const TOO_LARGE: &str = "TOO_LARGE";
     pub const UPSTREAM: &str = "UPSTREAM";
     pub const INTERNAL: &str = "INTERNAL";
 }
@@ -69,6 +74,7 @@ impl AppError {
             AppError::Conflict { .. } | AppError::Unique(_) => code::CONFLICT,
             AppError::UnsupportedType(_) => code::UNSUPPORTED_TYPE,
             AppError::RateLimited => code::RATE_LIMITED,
+            AppError::TooLarge(_) => code::TOO_LARGE,
             AppError::Upstream(_) => code::UPSTREAM,
             AppError::Internal(_) => code::INTERNAL,
         }

@@ -52,6 +52,16 @@ pub struct Model {
     /// Pleroma's per-frontend settings store.
     pub settings_store: Json,
     pub also_known_as: Json,
+    /// The bio as typed (`bio` is rendered); `None` for accounts never edited here.
+    pub raw_bio: Option<String>,
+    /// `YYYY-MM-DD`, when the user gave it.
+    pub birthday: Option<String>,
+    pub show_birthday: bool,
+    pub accepts_chat_messages: bool,
+    /// Alt text of the avatar.
+    pub avatar_description: String,
+    /// Alt text of the header.
+    pub header_description: String,
     /// Lower-cased `nickname name email`, what admin search matches.
     pub search_text: String,
     pub inserted_at: DateTimeUtc,

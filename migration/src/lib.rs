@@ -23,6 +23,7 @@ mod m20261207_05_captchas;
 mod m20261208_05_events;
 mod m20261208_01_signin;
 mod m20261208_03_bookmarks;
+mod m20261208_04_accounts;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_05_events::Migration),
             Box::new(m20261208_01_signin::Migration),
             Box::new(m20261208_03_bookmarks::Migration),
+            Box::new(m20261208_04_accounts::Migration),
         ]
     }
 }

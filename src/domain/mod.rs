@@ -1,5 +1,6 @@
 //! Business rules, one module per area. Functions take a connection or a transaction and know
 //! nothing of HTTP or GraphQL.
+pub mod accounts;
 pub mod announcements;
 pub mod backups;
 pub mod bookmarks;

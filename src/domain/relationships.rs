@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
-use entity::{block, follow, mute, user};
+use entity::{block, endorsement, follow, mute, subscription, user};
 use sea_orm::{sea_query::OnConflict, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::{
@@ -24,12 +24,16 @@ pub struct Relationship {
     pub blocked_by: bool,
     pub muting: bool,
     pub muting_notifications: bool,
-    /// The caller is notified of the account's posts.
+    /// The caller is notified of the account's posts: a subscription (`POST
+    /// /api/v1/pleroma/accounts/:id/subscribe`) or a follow with `notify` — one thing in
+    /// Pleroma, shown as both `subscribing` and `notifying`.
     pub notifying: bool,
     pub showing_reblogs: bool,
+    /// The caller features the account on their profile.
+    pub endorsed: bool,
 }
 
-/// The caller's relationships with these accounts, in the order given, in four queries.
+/// The caller's relationships with these accounts, in the order given, in five queries.
 pub async fn of<C: ConnectionTrait>(conn: &C, viewer: &str, ids: &[String]) -> AppResult<Vec<Relationship>> {
     if ids.is_empty() {
         return Ok(vec![]);
@@ -71,6 +75,16 @@ pub async fn of<C: ConnectionTrait>(conn: &C, viewer: &str, ids: &[String]) -> A
         .filter(mute::Column::MutedId.is_in(ids.to_vec()))
         .all(conn)
         .await?;
+    let subscriptions = subscription::Entity::find()
+        .filter(subscription::Column::SubscriberId.eq(viewer))
+        .filter(subscription::Column::TargetId.is_in(ids.to_vec()))
+        .all(conn)
+        .await?;
+    let endorsements = endorsement::Entity::find()
+        .filter(endorsement::Column::EndorserId.eq(viewer))
+        .filter(endorsement::Column::EndorsedId.is_in(ids.to_vec()))
+        .all(conn)
+        .await?;
     Ok(ids
         .iter()
         .map(|id| {
@@ -84,8 +98,9 @@ pub async fn of<C: ConnectionTrait>(conn: &C, viewer: &str, ids: &[String]) -> A
                 blocked_by: blocks.iter().any(|b| &b.blocker_id == id && b.blocked_id == viewer),
                 muting: mute.is_some(),
                 muting_notifications: mute.is_some_and(|m| m.notifications),
-                notifying: out_follow.is_some_and(|f| f.notify),
+                notifying: out_follow.is_some_and(|f| f.notify) || subscriptions.iter().any(|s| &s.target_id == id),
                 showing_reblogs: out_follow.is_none_or(|f| f.show_reblogs),
+                endorsed: endorsements.iter().any(|e| &e.endorsed_id == id),
             }
         })
         .collect())
@@ -157,6 +172,10 @@ pub async fn change(db: &Db, viewer: &user::Model, target: &user::Model, change:
                 )
                 .exec(&txn)
                 .await?;
+            // `notify: false` ends a subscription too (Pleroma's follow calls `User.unsubscribe`).
+            if notify == Some(false) {
+                subscription::Entity::delete_by_id((v.to_string(), t.to_string())).exec(&txn).await?;
+            }
         }
         Change::Unfollow => {
             follow::Entity::delete_by_id((v.to_string(), t.to_string())).exec(&txn).await?;

@@ -773,6 +773,12 @@ pub async fn insert_local<C: ConnectionTrait>(
         mfa_enabled: Set(false),
         settings_store: Set(json!({})),
         also_known_as: Set(json!([])),
+        raw_bio: Set(None),
+        birthday: Set(None),
+        show_birthday: Set(false),
+        accepts_chat_messages: Set(true),
+        avatar_description: Set(String::new()),
+        header_description: Set(String::new()),
         inserted_at: Set(now),
         updated_at: Set(now),
     };

@@ -58,6 +58,7 @@ mod tests {
             (AppError::BadRequest("x".into()), "BAD_REQUEST"),
             (AppError::invalid("email", "has invalid format"), "VALIDATION_FAILED"),
             (AppError::RateLimited, "RATE_LIMITED"),
+            (AppError::TooLarge("Bio is too long".into()), "TOO_LARGE"),
             (AppError::Internal("secret detail".into()), "INTERNAL"),
         ];
         for (err, code) in cases {

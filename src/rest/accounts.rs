@@ -1,8 +1,13 @@
 //! Mastodon accounts API routes that admin clients need.
-use async_graphql::Value as ConstValue;
-use axum::http::Method;
+use async_graphql::{Name, Value as ConstValue};
+use axum::{
+    http::{Method, StatusCode},
+    response::IntoResponse,
+    routing::on,
+};
 
-use super::{operation, Route, Shape};
+use super::{operation, RestError, Route, Shape};
+use crate::auth::Access;
 
 /// The rows of this area.
 pub fn routes() -> Vec<Route> {
@@ -45,12 +50,229 @@ pub fn routes() -> Vec<Route> {
     for (path, summary, op) in changes {
         rows.push(Route::admin(Method::POST, path, summary, op, Shape::at("relationship")).mastodon_errors());
     }
+    rows.extend(issue_25_routes());
     rows
 }
 
+/// Issue 25: the Mastodon account routes clients call first, and Pleroma's account tail
+/// (ROUTES.md §26, §41).
+fn issue_25_routes() -> Vec<Route> {
+    use Method as M;
+    let relationship = Shape::at("relationship");
+    vec![
+        // MastodonAPI.AccountController.lookup: no auth; 404 {"error": "Can't find user"}.
+        Route::admin(
+            M::GET,
+            "/api/v1/accounts/lookup",
+            "An account by its exact nickname",
+            operation!("accounts/lookup"),
+            Shape::FIELD.mapped(admin_accounts),
+        ),
+        // SearchController.account_search: [MastoAccount] (read:search optional).
+        Route::admin(
+            M::GET,
+            "/api/v1/accounts/search",
+            "Search accounts",
+            operation!("accounts/search_accounts"),
+            Shape::FIELD.mapped(admin_accounts),
+        ),
+        // SearchController.search2: {accounts, statuses, hashtags: [{name, url}]}.
+        Route::admin(
+            M::GET,
+            "/api/v2/search",
+            "Search accounts, statuses and hashtags",
+            operation!("accounts/search"),
+            Shape::FIELD.mapped(admin_accounts),
+        ),
+        // SearchController.search (v1): hashtags as plain names.
+        Route::admin(
+            M::GET,
+            "/api/v1/search",
+            "Search accounts, statuses and hashtags (v1: hashtags as names)",
+            operation!("accounts/search"),
+            Shape::FIELD.mapped(search_v1),
+        ),
+        // AccountController.update_credentials: the account with `source`; 413 {"error": "Bio is
+        // too long"}, …; 403 {"error": "Invalid request"}.
+        Route::admin(
+            M::PATCH,
+            "/api/v1/accounts/update_credentials",
+            "Change the caller's profile",
+            operation!("accounts/update_credentials"),
+            Shape::at("account"),
+        )
+        .mastodon_errors()
+        .body_limit(super::UPLOAD_BODY)
+        .param_aliases(&[
+            ("avatar", "avatar_text"),
+            ("header", "header_text"),
+            ("pleroma_background_image", "pleroma_background_image_text"),
+        ]),
+        // AccountController.endorsements: the caller's endorsed accounts.
+        Route::admin(
+            M::GET,
+            "/api/v1/endorsements",
+            "Accounts the caller endorses",
+            operation!("accounts/my_endorsements"),
+            Shape::FIELD.mapped(admin_accounts),
+        ),
+        // AccountController.endorse / unendorse: Relationship (endorsed); 400 {"error": "Could not
+        // endorse: You are not following bob"}.
+        Route::admin(
+            M::POST,
+            "/api/v1/accounts/{id}/pin",
+            "Endorse an account",
+            operation!("accounts/pin"),
+            relationship,
+        )
+        .mastodon_errors(),
+        Route::admin(
+            M::POST,
+            "/api/v1/accounts/{id}/unpin",
+            "Stop endorsing an account",
+            operation!("accounts/unpin"),
+            relationship,
+        )
+        .mastodon_errors(),
+        // PleromaAPI.AccountController.subscribe / unsubscribe (deprecated): Relationship.
+        Route::admin(
+            M::POST,
+            "/api/v1/pleroma/accounts/{id}/subscribe",
+            "Subscribe to a user's posts (deprecated)",
+            operation!("accounts/subscribe"),
+            relationship,
+        )
+        .mastodon_errors(),
+        Route::admin(
+            M::POST,
+            "/api/v1/pleroma/accounts/{id}/unsubscribe",
+            "Unsubscribe from a user's posts (deprecated)",
+            operation!("accounts/unsubscribe"),
+            relationship,
+        )
+        .mastodon_errors(),
+        // PleromaAPI.AccountController.endorsements: no auth needed.
+        Route::admin(
+            M::GET,
+            "/api/v1/pleroma/accounts/{id}/endorsements",
+            "Accounts a user endorses (pins)",
+            operation!("accounts/endorsements"),
+            Shape::FIELD.mapped(admin_accounts),
+        )
+        .mastodon_errors(),
+        // PleromaAPI.AccountController.birthdays: followed accounts showing their birthday.
+        Route::admin(
+            M::GET,
+            "/api/v1/pleroma/birthdays",
+            "Birthdays of followed accounts",
+            operation!("accounts/birthdays"),
+            Shape::FIELD.mapped(admin_accounts),
+        ),
+        // §26: removed from Pleroma in 2020; served as its last implementation ({"url": …}).
+        Route::admin(
+            M::PATCH,
+            "/api/v1/pleroma/accounts/update_avatar",
+            "Set or clear the caller's avatar (removed upstream)",
+            operation!("accounts/update_avatar"),
+            Shape::FIELD,
+        )
+        .mastodon_errors()
+        .body_limit(super::UPLOAD_BODY)
+        .param_aliases(&[("img", "img_text")]),
+        Route::admin(
+            M::PATCH,
+            "/api/v1/pleroma/accounts/update_banner",
+            "Set or clear the caller's banner (removed upstream)",
+            operation!("accounts/update_banner"),
+            Shape::FIELD,
+        )
+        .mastodon_errors()
+        .body_limit(super::UPLOAD_BODY)
+        .param_aliases(&[("banner", "banner_text")]),
+        Route::admin(
+            M::PATCH,
+            "/api/v1/pleroma/accounts/update_background",
+            "Set or clear the caller's background (removed upstream)",
+            operation!("accounts/update_background"),
+            Shape::FIELD,
+        )
+        .mastodon_errors()
+        .body_limit(super::UPLOAD_BODY)
+        .param_aliases(&[("img", "img_text")]),
+        // §41 UtilController.remote_interaction: {"url"}; 200 {"error": "Couldn't find user"}.
+        Route::admin(
+            M::POST,
+            "/api/v1/pleroma/remote_interaction",
+            "Resolve a remote-interaction URL",
+            operation!("accounts/remote_interaction"),
+            Shape::FIELD,
+        )
+        .refusal_is_ok(),
+        // §41 InstancesController.show: {"unreachable": {"<host>": "<naive datetime>"}}.
+        Route::admin(
+            M::GET,
+            "/api/v1/pleroma/federation_status",
+            "Instances currently unreachable",
+            operation!("accounts/federation_status"),
+            Shape::FIELD.mapped(unreachable),
+        ),
+        // §41 UploaderController.callback: no uploader ever waits here (uploads complete in the
+        // request), so every callback is Pleroma's 400 {"error": "bad request"}.
+        Route::native(
+            M::POST,
+            "/api/v1/pleroma/uploader_callback/{upload_path}",
+            "Callback for asynchronous external uploaders",
+            Access::Public,
+            |m| on(m, uploader_callback),
+            &[(400, "No upload waits for this path")],
+        ),
+    ]
+}
+
+/// `UploaderController.process_callback` without a waiting uploader.
+async fn uploader_callback() -> axum::response::Response {
+    RestError { status: StatusCode::BAD_REQUEST, body: serde_json::json!({ "error": "bad request" }) }.into_response()
+}
+
+/// `/api/v1/search`: the v2 answer with hashtags as plain names.
+fn search_v1(value: ConstValue) -> ConstValue {
+    let mut value = admin_accounts(value);
+    if let ConstValue::Object(map) = &mut value {
+        if let Some(ConstValue::List(tags)) = map.get_mut("hashtags") {
+            for tag in tags.iter_mut() {
+                if let ConstValue::Object(t) = tag {
+                    *tag = t.get("name").cloned().unwrap_or(ConstValue::Null);
+                }
+            }
+        }
+    }
+    value
+}
+
+/// `[{host, since}]` as Pleroma's `{"unreachable": {"<host>": "<naive datetime>"}}`.
+fn unreachable(value: ConstValue) -> ConstValue {
+    let mut out = async_graphql::indexmap::IndexMap::new();
+    if let ConstValue::List(items) = value {
+        for item in items {
+            let ConstValue::Object(map) = item else { continue };
+            let (Some(ConstValue::String(host)), Some(ConstValue::String(since))) = (map.get("host"), map.get("since"))
+            else {
+                continue;
+            };
+            // Pleroma's `unreachable_since` is a NaiveDateTime (`2024-01-02T03:04:05.000000`).
+            let naive = chrono::DateTime::parse_from_rfc3339(since)
+                .map(|t| t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string())
+                .unwrap_or_else(|_| since.clone());
+            out.insert(Name::new(host), ConstValue::String(naive));
+        }
+    }
+    ConstValue::Object(async_graphql::indexmap::IndexMap::from([(Name::new("unreachable"), ConstValue::Object(out))]))
+}
+
 /// Keys of Pleroma's account view that appear only in some contexts (`[key]` in ROUTES.md
-/// §2.8): absent, rather than `null`, when the context does not show them.
-const CONTEXTUAL_ACCOUNT_KEYS: [&str; 4] = ["is_admin", "is_moderator", "privileges", "deactivated"];
+/// §2.8; `birthday` when the account shows it): absent, rather than `null`, when the context
+/// does not show them.
+const CONTEXTUAL_ACCOUNT_KEYS: [&str; 5] = ["is_admin", "is_moderator", "privileges", "deactivated", "birthday"];
 
 /// Pleroma's `AdminAccount` on the wire: walks a response tree and merges every `admin_user`
 /// object (the `AdminUser` of the same account) into its parent — `AdminUser` keys win (`id`,

@@ -32,6 +32,15 @@ pub fn routes() -> Vec<Route> {
             |m| on(m, instance),
             &[(200, "The instance")],
         ),
+        // GET /api/v2/instance: Pleroma's InstanceView "show2.json", from the same data as v1.
+        Route::native(
+            Method::GET,
+            "/api/v2/instance",
+            "The instance (Mastodon v2 entity with Pleroma's extensions)",
+            Access::Public,
+            |m| on(m, instance_v2),
+            &[(200, "The instance")],
+        ),
         Route::native(
             Method::GET,
             "/api/v1/instance/peers",
@@ -168,6 +177,59 @@ async fn instance_json(state: &AppState) -> Result<Value, AppError> {
             "stats": { "mau": mau },
             "vapid_public_key": null,
         },
+    }))
+}
+
+/// `GET /api/v2/instance` — Mastodon's v2 instance entity with Pleroma's extensions
+/// (`InstanceView.render("show2.json")`): v1's figures rearranged, `pleroma.metadata` gaining the
+/// upload limits, background image and text limits.
+async fn instance_v2(State(state): State<AppState>) -> Response {
+    match instance_v2_json(&state).await {
+        Ok(body) => ok(&body),
+        Err(err) => RestError::from(err).into_response(),
+    }
+}
+
+async fn instance_v2_json(state: &AppState) -> Result<Value, AppError> {
+    let v1 = instance_json(state).await?;
+    let info = instance_info(state);
+    let mut configuration = v1["configuration"].clone();
+    // Pinned statuses are not offered: Pleroma's default `max_pinned_statuses` is 1, but a
+    // client would try to pin; 0 says there is nothing to pin (as `max_featured_tags`).
+    configuration["accounts"]["max_pinned_statuses"] = json!(0);
+    configuration["statuses"]["characters_reserved_per_url"] = json!(0);
+    configuration["urls"] = json!({ "streaming": info.streaming_url(), "status": null });
+    configuration["vapid"] = json!({ "public_key": null });
+    let mut pleroma = v1["pleroma"].clone();
+    let uploads = info.upload_limits;
+    if let Some(metadata) = pleroma["metadata"].as_object_mut() {
+        metadata.insert("avatar_upload_limit".into(), json!(uploads.avatar));
+        metadata.insert("background_upload_limit".into(), json!(uploads.background));
+        metadata.insert("banner_upload_limit".into(), json!(uploads.banner));
+        metadata.insert("background_image".into(), json!(info.background_image()));
+        metadata.insert("chat_limit".into(), json!(info.chat_limit));
+        metadata.insert("description_limit".into(), json!(info.description_limit));
+        metadata.insert("shout_limit".into(), json!(info.shout_limit));
+    }
+    Ok(json!({
+        "domain": info.host,
+        "title": info.title,
+        "version": domain::mastodon_version(),
+        "source_url": domain::repository(),
+        "description": info.short_description,
+        "usage": { "users": { "active_month": v1["pleroma"]["stats"]["mau"] } },
+        "thumbnail": { "url": info.thumbnail() },
+        "languages": info.languages,
+        "configuration": configuration,
+        "registrations": {
+            "enabled": info.registrations_open,
+            "approval_required": info.approval_required,
+            "message": null,
+            "url": null,
+        },
+        "contact": { "email": info.email, "account": null },
+        "rules": v1["rules"],
+        "pleroma": pleroma,
     }))
 }
 

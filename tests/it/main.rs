@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
+mod accounts;
 mod announcements;
 mod applied;
 mod archives;

@@ -1,8 +1,12 @@
 //! Accounts as Mastodon clients see them (Pleroma's `AccountView`), the caller's own account
 //! (`GET /api/v1/accounts/verify_credentials`), and the caller's follows, blocks and mutes.
+mod directory;
+mod profile;
 mod types;
 
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, InputObject, MergedObject, Object, SimpleObject, ID};
+pub use directory::*;
+pub use profile::*;
 pub use types::*;
 
 use super::{ContextExt, FieldRule};
@@ -48,6 +52,21 @@ pub const ACCESS: &[FieldRule] = &[
     ("Mutation", "unblockAccount", Access::User(BLOCKS)),
     ("Mutation", "muteAccount", Access::User(MUTES)),
     ("Mutation", "unmuteAccount", Access::User(MUTES)),
+    // Issue 25: lookup and search (`read:search` optional, as Pleroma's fallback), endorsements,
+    // birthdays, the federation status; subscriptions, endorsing, the profile.
+    ("Query", "lookupAccount", Access::Public),
+    ("Query", "searchAccounts", Access::Public),
+    ("Query", "search", Access::Public),
+    ("Query", "accountEndorsements", Access::Public),
+    ("Query", "myEndorsements", Access::User(&["read:accounts"])),
+    ("Query", "birthdays", Access::User(&["read:accounts"])),
+    ("Query", "unreachableInstances", Access::Public),
+    ("Mutation", "subscribeAccount", Access::User(FOLLOWS)),
+    ("Mutation", "unsubscribeAccount", Access::User(FOLLOWS)),
+    ("Mutation", "endorseAccount", Access::User(&["write:accounts"])),
+    ("Mutation", "unendorseAccount", Access::User(&["write:accounts"])),
+    ("Mutation", "updateOwnProfile", Access::User(&["write:accounts"])),
+    ("Mutation", "remoteInteraction", Access::Public),
 ];
 
 /// How the caller stands with another account (Mastodon's Relationship).
@@ -77,7 +96,7 @@ pub struct Relationship {
     pub domain_blocking: bool,
     /// The caller sees its reblogs.
     pub showing_reblogs: bool,
-    /// The caller features it on their profile (`false`).
+    /// The caller features it on their profile.
     pub endorsed: bool,
     /// The caller's private note on it (`""`).
     pub note: String,
@@ -98,15 +117,23 @@ impl From<domain::Relationship> for Relationship {
             requested: false,
             domain_blocking: false,
             showing_reblogs: r.showing_reblogs,
-            endorsed: false,
+            endorsed: r.endorsed,
             note: String::new(),
         }
     }
 }
 
-/// Account reads.
+/// Account reads: this module's, lookups and searches.
+#[derive(MergedObject, Default)]
+pub struct AccountsQuery(AccountsCoreQuery, DirectoryQuery);
+
+/// Account changes: follows, blocks and mutes; subscriptions and endorsements; the profile.
+#[derive(MergedObject, Default)]
+pub struct AccountsMutation(AccountsCoreMutation, DirectoryMutation, ProfileMutation);
+
+/// The caller's own account, accounts by id, relationships.
 #[derive(Default)]
-pub struct AccountsQuery;
+pub struct AccountsCoreQuery;
 
 fn record_not_found(err: AppError) -> AppError {
     match err {
@@ -116,7 +143,7 @@ fn record_not_found(err: AppError) -> AppError {
 }
 
 #[Object]
-impl AccountsQuery {
+impl AccountsCoreQuery {
     /// The authenticated user's own account, with the fields only its owner sees.
     async fn my_account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
         Ok(Account::new(ctx.viewer().require_user()?.clone()))
@@ -184,10 +211,10 @@ async fn apply(ctx: &Context<'_>, id: &str, change: Change) -> async_graphql::Re
 
 /// The caller's follows, blocks and mutes. Unknown accounts are `NOT_FOUND`.
 #[derive(Default)]
-pub struct AccountsMutation;
+pub struct AccountsCoreMutation;
 
 #[Object]
-impl AccountsMutation {
+impl AccountsCoreMutation {
     /// Follow an account (accepted at once). Following oneself is `BAD_REQUEST` ("Can not
     /// follow yourself"); a block either way is `FORBIDDEN`.
     async fn follow_account(

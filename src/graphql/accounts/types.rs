@@ -69,9 +69,9 @@ pub struct AccountSource<'a>(&'a Account, bool);
 /// The editable profile source of an account (its owner sees it).
 #[Object]
 impl AccountSource<'_> {
-    /// The bio as typed.
+    /// The bio as typed (the rendered bio for accounts whose bio was never edited here).
     async fn note(&self) -> &str {
-        &self.0.user.bio
+        self.0.user.raw_bio.as_deref().unwrap_or(&self.0.user.bio)
     }
     /// Whether posts are marked sensitive by default.
     async fn sensitive(&self) -> bool {
@@ -115,7 +115,7 @@ impl AccountSourcePleroma<'_> {
     }
     /// Whether the birthday shows on the profile (owner only).
     async fn show_birthday(&self) -> Option<bool> {
-        self.1.then_some(false)
+        self.1.then_some(self.0.user.show_birthday)
     }
 }
 
@@ -188,7 +188,7 @@ impl AccountPleroma<'_> {
     }
     /// Whether the account accepts chat messages.
     async fn accepts_chat_messages(&self) -> bool {
-        true
+        self.0.user.accepts_chat_messages
     }
     /// The home instance's favicon (not fetched by this gateway: `null`).
     async fn favicon(&self) -> Option<String> {
@@ -196,11 +196,11 @@ impl AccountPleroma<'_> {
     }
     /// Alt text of the avatar.
     async fn avatar_description(&self) -> &str {
-        ""
+        &self.0.user.avatar_description
     }
     /// Alt text of the header.
     async fn header_description(&self) -> &str {
-        ""
+        &self.0.user.header_description
     }
     /// Admin flag (when the account shows its role, or to its owner).
     async fn is_admin(&self) -> Option<bool> {
@@ -252,9 +252,13 @@ impl AccountPleroma<'_> {
     async fn settings_store(&self) -> Option<Json<serde_json::Value>> {
         self.1.then(|| Json(self.0.user.settings_store.clone()))
     }
-    /// Birthday (not recorded by this gateway: `null`).
-    async fn birthday(&self) -> Option<String> {
-        None
+    /// Birthday, `YYYY-MM-DD` (to its owner, or when the account shows it).
+    async fn birthday(&self) -> Option<&str> {
+        if self.1 || self.0.user.show_birthday {
+            self.0.user.birthday.as_deref()
+        } else {
+            None
+        }
     }
 }
 

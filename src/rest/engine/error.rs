@@ -94,6 +94,7 @@ impl RestError {
             // The remote named in the request failed or refused: from this side a bad URL, so 400
             // (Pleroma: 500), never a 5xx for what the client asked.
             (AppError::Upstream(m), _) => (StatusCode::BAD_REQUEST, json!({ "error": m })),
+            (AppError::TooLarge(m), _) => (StatusCode::PAYLOAD_TOO_LARGE, json!({ "error": m })),
             (AppError::RateLimited, _) => (StatusCode::TOO_MANY_REQUESTS, json!({ "error": "Throttled" })),
             (AppError::Internal(_), _) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "Something went wrong" }))

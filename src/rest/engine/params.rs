@@ -160,7 +160,44 @@ pub fn decode_form(input: &str) -> Map<String, Value> {
             }
         }
     }
+    nest_brackets(&mut out);
     out
+}
+
+/// Plug's nested form keys: `source[privacy]=x` and `fields_attributes[0][name]=y` also give
+/// `{"source": {"privacy": "x"}}` and `{"fields_attributes": {"0": {"name": "y"}}}` (the flat
+/// keys stay, for readers that look them up as sent). A plain key of the same name wins.
+fn nest_brackets(out: &mut Map<String, Value>) {
+    let nested: Vec<(String, Vec<String>, Value)> = out
+        .iter()
+        .filter_map(|(key, value)| {
+            let (base, rest) = key.split_once('[')?;
+            let rest = rest.strip_suffix(']')?;
+            let path: Vec<String> = rest.split("][").map(String::from).collect();
+            (!base.is_empty() && path.iter().all(|p| !p.is_empty() && !p.contains(['[', ']'])))
+                .then(|| (base.to_string(), path, value.clone()))
+        })
+        .collect();
+    for (base, path, value) in nested {
+        let slot = out.entry(base).or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(map) = slot {
+            insert_path(map, &path, value);
+        }
+    }
+    fn insert_path(map: &mut Map<String, Value>, path: &[String], value: Value) {
+        match path {
+            [] => {}
+            [last] => {
+                map.insert(last.clone(), value);
+            }
+            [first, rest @ ..] => {
+                let child = map.entry(first.clone()).or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(child) = child {
+                    insert_path(child, rest, value);
+                }
+            }
+        }
+    }
 }
 
 /// Parse a request body by its content type.
@@ -280,6 +317,13 @@ pub fn coerce(index: &SchemaIndex, name: &str, ty: &Type, value: Option<&Value>)
         BaseType::List(item) => {
             let items: Vec<Value> = match value {
                 Value::Array(items) => items.clone(),
+                // Plug's indexed form lists (`fields_attributes[0][name]=…`), in index order.
+                Value::Object(map) if !map.is_empty() && map.keys().all(|k| k.parse::<usize>().is_ok()) => {
+                    let mut indexed: Vec<(usize, &Value)> =
+                        map.iter().filter_map(|(k, v)| Some((k.parse::<usize>().ok()?, v))).collect();
+                    indexed.sort_by_key(|(i, _)| *i);
+                    indexed.into_iter().map(|(_, v)| v.clone()).collect()
+                }
                 Value::String(s) => s
                     .split(',')
                     .map(|part| Value::String(part.trim().to_string()))
@@ -369,6 +413,17 @@ mod tests {
         assert_eq!(map["tags"], serde_json::json!(["a", "b"]));
         assert_eq!(map["page"], "2");
         assert_eq!(map["x"], serde_json::json!(["1", "2"]));
+    }
+
+    #[test]
+    fn forms_nest_bracketed_keys() {
+        let map = decode_form("source%5Bprivacy%5D=unlisted&f%5B0%5D%5Bname%5D=a&f%5B0%5D%5Bvalue%5D=b&page=1");
+        assert_eq!(map["source"], serde_json::json!({"privacy": "unlisted"}));
+        assert_eq!(map["f"], serde_json::json!({"0": {"name": "a", "value": "b"}}));
+        assert_eq!(map["source[privacy]"], "unlisted");
+        // A plain key of the same name is left alone.
+        let map = decode_form("data=x&data%5Btoken%5D=t");
+        assert_eq!(map["data"], "x");
     }
 
     #[test]

@@ -1,0 +1,253 @@
+//! Finding accounts and what they feature: lookup, account and full-text search, endorsements,
+//! birthdays, the federation status; subscribing to and endorsing accounts.
+use async_graphql::{Context, Enum, Object, SimpleObject, ID};
+
+use super::{Account, AccountIdInput, RelationshipPayload};
+use crate::{
+    domain::{accounts as domain, relationships},
+    error::AppError,
+    graphql::{scalars::DateTime, statuses::Status, ContextExt},
+};
+
+/// What a search looks for (all three when not given).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum SearchType {
+    /// Accounts.
+    Accounts,
+    /// Hashtags.
+    Hashtags,
+    /// Statuses.
+    Statuses,
+}
+
+/// A hashtag a search names.
+#[derive(SimpleObject)]
+pub struct Hashtag {
+    /// The tag without `#`.
+    pub name: String,
+    /// Its page on this instance (`/tag/<name>`).
+    pub url: String,
+}
+
+/// What a search found (Mastodon's v2 `Search`).
+#[derive(SimpleObject)]
+pub struct SearchResults {
+    /// Matching accounts.
+    pub accounts: Vec<Account>,
+    /// Matching statuses the caller may see.
+    pub statuses: Vec<Status>,
+    /// Hashtags the query names.
+    pub hashtags: Vec<Hashtag>,
+}
+
+/// A remote instance federation cannot reach.
+#[derive(SimpleObject)]
+pub struct UnreachableInstance {
+    /// Its host.
+    pub host: String,
+    /// Since when deliveries to it fail.
+    pub since: DateTime,
+}
+
+/// Where to go to interact with something from one's own remote account.
+#[derive(SimpleObject)]
+pub struct RemoteInteractionPayload {
+    /// The remote instance's subscribe page for the object.
+    pub url: String,
+}
+
+/// Account lookups and searches.
+#[derive(Default)]
+pub struct DirectoryQuery;
+
+fn viewer<'a>(ctx: &'a Context<'_>) -> Option<&'a entity::user::Model> {
+    ctx.viewer().user.as_ref()
+}
+
+#[Object]
+impl DirectoryQuery {
+    /// An account by its exact nickname (`alice`, `alice@remote.example`; `alice@<this host>`
+    /// is the local `alice`). `NOT_FOUND` ("Can't find user") when there is none.
+    async fn lookup_account(&self, ctx: &Context<'_>, acct: String) -> async_graphql::Result<Account> {
+        let found = domain::lookup(&ctx.db().read, ctx.settings(), &acct).await?;
+        Ok(Account::new(found.ok_or_else(|| AppError::NotFound("Can't find user".into()))?))
+    }
+
+    /// Accounts whose nickname or display name contains a word of `query`, exact nickname first.
+    /// `resolve` is accepted; fetching unknown remote accounts comes with federation. At most
+    /// 40 (default 20).
+    async fn search_accounts(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        limit: Option<u64>,
+        offset: Option<u64>,
+        #[graphql(desc = "Look the account up remotely when unknown (not yet: accepted, ignored).")] resolve: Option<
+            bool,
+        >,
+        #[graphql(desc = "Only accounts the caller follows.")] following: Option<bool>,
+    ) -> async_graphql::Result<Vec<Account>> {
+        let _ = resolve;
+        let search = domain::AccountSearch { query, following: following.unwrap_or(false), limit, offset };
+        let found = domain::search_accounts(&ctx.db().read, ctx.settings(), viewer(ctx), &search).await?;
+        Ok(found.into_iter().map(Account::new).collect())
+    }
+
+    /// Accounts, statuses and hashtags matching `query` (Pleroma's `SearchController`):
+    /// statuses hold every word and are those the caller may see; blocks either way are left
+    /// out. `type` narrows it to one kind; `accountId` to one author's statuses.
+    #[allow(clippy::too_many_arguments)]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        #[graphql(name = "type")] kind: Option<SearchType>,
+        #[graphql(desc = "Resolve remote accounts and statuses (not yet: accepted, ignored).")] resolve: Option<bool>,
+        limit: Option<u64>,
+        offset: Option<u64>,
+        account_id: Option<ID>,
+        #[graphql(desc = "Only accounts and statuses of accounts the caller follows.")] following: Option<bool>,
+    ) -> async_graphql::Result<SearchResults> {
+        let _ = resolve;
+        let db = &ctx.db().read;
+        let wants = |k: SearchType| kind.is_none_or(|t| t == k);
+        let query = query.trim().to_string();
+        let following = following.unwrap_or(false);
+        let accounts = if wants(SearchType::Accounts) {
+            let search = domain::AccountSearch { query: query.clone(), following, limit, offset };
+            domain::search_accounts(db, ctx.settings(), viewer(ctx), &search)
+                .await?
+                .into_iter()
+                .map(Account::new)
+                .collect()
+        } else {
+            vec![]
+        };
+        let statuses = if wants(SearchType::Statuses) {
+            let author = match account_id {
+                Some(id) => {
+                    Some(crate::domain::users::find_by_nickname_or_id(db, &id).await?.map_or(String::new(), |u| u.id))
+                }
+                None => None,
+            };
+            let search = domain::StatusSearch { query: query.clone(), author_id: author, following, limit, offset };
+            domain::search_statuses(db, viewer(ctx), &search).await?.into_iter().map(Status::from_row).collect()
+        } else {
+            vec![]
+        };
+        let hashtags = if wants(SearchType::Hashtags) {
+            let base = &ctx.settings().instance_url;
+            domain::search_hashtags(&query, offset, limit)
+                .into_iter()
+                .map(|name| Hashtag { url: format!("{base}/tag/{name}"), name })
+                .collect()
+        } else {
+            vec![]
+        };
+        Ok(SearchResults { accounts, statuses, hashtags })
+    }
+
+    /// The active accounts an account features on its profile (`NOT_FOUND` "Record not found"
+    /// for an unknown account).
+    async fn account_endorsements(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Vec<Account>> {
+        let db = &ctx.db().read;
+        let account = domain::account(db, &id).await?;
+        Ok(domain::endorsed_by(db, &account.id).await?.into_iter().map(Account::new).collect())
+    }
+
+    /// The active accounts the caller features on their profile.
+    async fn my_endorsements(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Account>> {
+        let user = ctx.viewer().require_user()?;
+        Ok(domain::endorsed_by(&ctx.db().read, &user.id).await?.into_iter().map(Account::new).collect())
+    }
+
+    /// Accounts the caller follows that show their birthday and have it on this day of this
+    /// month.
+    async fn birthdays(&self, ctx: &Context<'_>, day: u32, month: u32) -> async_graphql::Result<Vec<Account>> {
+        let user = ctx.viewer().require_user()?;
+        Ok(domain::birthdays(&ctx.db().read, &user.id, day, month).await?.into_iter().map(Account::new).collect())
+    }
+
+    /// Remote instances federation currently cannot reach, by host.
+    async fn unreachable_instances(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UnreachableInstance>> {
+        let found = domain::unreachable_instances(&ctx.db().read).await?;
+        Ok(found.into_iter().map(|(host, since)| UnreachableInstance { host, since: DateTime(since) }).collect())
+    }
+}
+
+/// Subscriptions and endorsements.
+#[derive(Default)]
+pub struct DirectoryMutation;
+
+async fn relationship(ctx: &Context<'_>, target: &entity::user::Model) -> async_graphql::Result<RelationshipPayload> {
+    let viewer = ctx.viewer().require_user()?;
+    let found = relationships::of(&ctx.db().write, &viewer.id, std::slice::from_ref(&target.id)).await?;
+    Ok(RelationshipPayload { relationship: found.into_iter().next().unwrap_or_default().into() })
+}
+
+#[Object]
+impl DirectoryMutation {
+    /// Be notified of an account's posts without following it (Pleroma's subscription;
+    /// deprecated in favour of `followAccount(notify: true)`). `FORBIDDEN` when it blocks the
+    /// caller, `NOT_FOUND` ("Record not found") for an unknown account.
+    async fn subscribe_account(
+        &self,
+        ctx: &Context<'_>,
+        input: AccountIdInput,
+    ) -> async_graphql::Result<RelationshipPayload> {
+        let viewer = ctx.viewer().require_user()?.clone();
+        let target = domain::account(&ctx.db().read, &input.id).await?;
+        domain::subscribe(ctx.db(), &viewer, &target).await?;
+        relationship(ctx, &target).await
+    }
+
+    /// Stop being notified of an account's posts.
+    async fn unsubscribe_account(
+        &self,
+        ctx: &Context<'_>,
+        input: AccountIdInput,
+    ) -> async_graphql::Result<RelationshipPayload> {
+        let viewer = ctx.viewer().require_user()?.clone();
+        let target = domain::account(&ctx.db().read, &input.id).await?;
+        domain::unsubscribe(ctx.db(), &viewer, &target).await?;
+        relationship(ctx, &target).await
+    }
+
+    /// Feature a followed account on the caller's profile (Mastodon's pin). `BAD_REQUEST` when
+    /// the caller does not follow it ("Could not endorse: You are not following alice") or
+    /// already features 20.
+    async fn endorse_account(
+        &self,
+        ctx: &Context<'_>,
+        input: AccountIdInput,
+    ) -> async_graphql::Result<RelationshipPayload> {
+        let viewer = ctx.viewer().require_user()?.clone();
+        let target = domain::account(&ctx.db().read, &input.id).await?;
+        domain::endorse(ctx.db(), &viewer, &target).await?;
+        relationship(ctx, &target).await
+    }
+
+    /// Where a remote account (`alice@remote.example`) interacts with an object of this
+    /// instance: its WebFinger subscribe template with `{uri}` filled in. `BAD_REQUEST`
+    /// ("Couldn't find user") when the account cannot be fingered.
+    async fn remote_interaction(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The ActivityPub id of the profile or status.")] ap_id: String,
+        #[graphql(desc = "The remote account, `nickname@host`.")] profile: String,
+    ) -> async_graphql::Result<RemoteInteractionPayload> {
+        Ok(RemoteInteractionPayload { url: domain::remote_interaction_url(ctx.settings(), &profile, &ap_id).await? })
+    }
+
+    /// Stop featuring an account.
+    async fn unendorse_account(
+        &self,
+        ctx: &Context<'_>,
+        input: AccountIdInput,
+    ) -> async_graphql::Result<RelationshipPayload> {
+        let viewer = ctx.viewer().require_user()?.clone();
+        let target = domain::account(&ctx.db().read, &input.id).await?;
+        domain::unendorse(ctx.db(), &viewer, &target).await?;
+        relationship(ctx, &target).await
+    }
+}
