@@ -18,6 +18,7 @@ mod credentials;
 mod documents;
 mod emoji;
 mod engine;
+mod exact;
 mod facade;
 mod frontends;
 mod graphiql;
