@@ -79,8 +79,10 @@ fn blank(s: &Option<String>) -> bool {
     s.as_deref().is_none_or(|s| s.trim().is_empty())
 }
 
-/// Create an app (Pleroma's `register_changeset`: name, redirect URIs and scopes required, each
-/// failure as `VALIDATION_FAILED` field → `can't be blank`). Returns the row and its secret.
+/// Create an app (Pleroma's `register_changeset`: name and redirect URIs required, each failure
+/// as `VALIDATION_FAILED` field → `can't be blank`; `scopes` is required too, but the `App`
+/// schema's default `[]` is not blank to Ecto, so no scopes is an app with none). Returns the
+/// row and its secret.
 pub async fn create(db: &Db, fields: &AppFields) -> AppResult<(oauth_app::Model, String)> {
     let mut errors = BTreeMap::new();
     if blank(&fields.name) {
@@ -88,9 +90,6 @@ pub async fn create(db: &Db, fields: &AppFields) -> AppResult<(oauth_app::Model,
     }
     if blank(&fields.redirect_uris) {
         errors.insert("redirect_uris".to_string(), "can't be blank".to_string());
-    }
-    if fields.scopes.as_ref().is_none_or(|s| s.is_empty()) {
-        errors.insert("scopes".to_string(), "can't be blank".to_string());
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));

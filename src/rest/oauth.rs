@@ -182,13 +182,8 @@ async fn create_app_inner(state: &AppState, request: Request) -> Result<Value, R
 
 /// OpenApiSpex's 400 for missing required fields: every message, joined by spaces.
 fn missing_fields(fields: &[&str]) -> RestError {
-    let messages: Vec<String> = fields.iter().map(|f| format!("Missing field: {f}.")).collect();
-    let errors: Vec<Value> = fields
-        .iter()
-        .zip(&messages)
-        .map(|(f, m)| json!({"title": "Invalid value", "source": {"pointer": format!("/{f}")}, "message": m}))
-        .collect();
-    RestError { status: StatusCode::BAD_REQUEST, body: json!({ "error": messages.join(" "), "errors": errors }) }
+    let errors: Vec<_> = fields.iter().map(|f| super::engine::params::ParamError::missing(f)).collect();
+    RestError::params(&errors)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -266,7 +266,7 @@ async fn confirmation_resend(State(state): State<AppState>, request: Request) ->
     let field = |key: &str| merged.get(key).and_then(Value::as_str).map(str::to_string);
     let (email, nickname) = (field("email"), field("nickname"));
     if email.is_none() && nickname.is_none() {
-        return RestError::validation("email", "Missing field: email.").into_response();
+        return RestError::params(&[crate::rest::engine::params::ParamError::missing("email")]).into_response();
     }
     let sent = own_account::resend_confirmation(
         &state.db,

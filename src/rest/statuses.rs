@@ -9,7 +9,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::{accounts::merge_admin_accounts, operation, Answer, Call, RestError, Route, Shape, UPLOAD_BODY};
+use super::{
+    accounts::merge_admin_accounts, engine::params::Booleans, operation, Answer, Call, RestError, Route, Shape,
+    UPLOAD_BODY,
+};
 use crate::{auth::Access, error::AppError, state::AppState};
 
 /// The rows of this area.
@@ -91,7 +94,9 @@ pub fn routes() -> Vec<Route> {
             "Statuses of a user",
             operation!("statuses/user_list"),
             Shape::FIELD.mapped(wire_statuses),
-        ),
+        )
+        // `godmode`/`with_reblogs` compared with "true" by hand (AdminAPIController).
+        .booleans(Booleans::OnlyTrue),
         // §8.
         Route::admin(
             Method::GET,
@@ -113,7 +118,9 @@ pub fn routes() -> Vec<Route> {
             "Change a status's sensitivity or visibility",
             operation!("statuses/update"),
             Shape::at("status").mapped(wire_statuses),
-        ),
+        )
+        // Admin.StatusOperation's `visibility: VisibilityScope`.
+        .param_enums(&[("visibility", &["public", "unlisted", "local", "private", "direct", "list"])]),
         Route::admin(
             Method::DELETE,
             "/api/v1/pleroma/admin/statuses/{id}",
@@ -136,7 +143,9 @@ pub fn routes() -> Vec<Route> {
             "Latest statuses from a remote instance",
             operation!("statuses/instance_list"),
             Shape::FIELD.mapped(wire_statuses),
-        ),
+        )
+        // `with_reblogs` compared with "true" by hand (InstanceController).
+        .booleans(Booleans::OnlyTrue),
         // §14.
         Route::admin(
             Method::GET,

@@ -1,10 +1,9 @@
 //! Admin API — users and permission groups (`shared/spec/ROUTES.md` §4, §5), in the docs' order.
 use async_graphql::{Name, Value as ConstValue};
 use axum::http::Method;
-use serde_json::Value;
 
-use super::{operation, Answer, Call, Route, Shape};
-use crate::{auth::Access, error::AppError};
+use super::{operation, Route, Shape};
+use crate::auth::Access;
 
 /// Pleroma serves the permission-group reads to admins only, though staff see roles elsewhere.
 const ADMIN_READ: Access = Access::Admin(&["admin:read:accounts"]);
@@ -128,6 +127,8 @@ pub fn routes() -> Vec<Route> {
             operation!("users/activation_status"),
             Shape::NO_CONTENT,
         )
+        // The older doc's route takes boolean-like strings for `status`.
+        .boolean_like()
         .legacy_errors(),
         // Permission groups (§5): reads answer the user's flags; writes the changed flag.
         Route::admin(
@@ -143,7 +144,8 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/users/{nickname}/permission_group/{permission_group}",
             "Get a user's flags (per-group form)",
             operation!("users/permission_show_group"),
-            Shape::Convert(flags_of_known_group),
+            // Pleroma's `right_get` reads only the nickname: any group answers the flags.
+            Shape::FIELD_OR_404,
         )
         .require(ADMIN_READ),
         // POST/DELETE /users/:nickname/permission_group/:permission_group (deprecated).
@@ -189,13 +191,4 @@ fn success_entries(users: ConstValue) -> ConstValue {
         ConstValue::List(users) => ConstValue::List(users.into_iter().map(entry).collect()),
         other => other,
     }
-}
-
-/// The flags, when the path names a group that exists (`admin` or `moderator`); else 404.
-fn flags_of_known_group(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let known = matches!(call.params.get("permission_group").and_then(Value::as_str), Some("admin" | "moderator"));
-    if !known || value == ConstValue::Null {
-        return Err(AppError::not_found());
-    }
-    Ok(Answer::json(value))
 }

@@ -22,6 +22,7 @@ mod documents;
 mod emoji;
 mod engine;
 mod events;
+mod exact;
 mod facade;
 mod frontends;
 mod graphiql;

@@ -235,7 +235,7 @@ async fn app_registration_errors() {
         reply.body,
         json!({
             "error": "Missing field: client_name.",
-            "errors": [{"title": "Invalid value", "source": {"pointer": "/client_name"}, "message": "Missing field: client_name."}],
+            "errors": [{"title": "Invalid value", "source": {"pointer": "/client_name"}, "message": "Missing field: client_name"}],
         })
     );
 

@@ -42,7 +42,8 @@ async fn password_and_email_changes() {
     }
     let missing = post("/api/pleroma/change_password", json!({"password": PASSWORD}), token.clone()).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{}", missing.text);
-    assert_eq!(missing.body["error"], "Missing field: new_password.");
+    // Every missing field is named (Pleroma.Web.ApiSpec.RenderError joins them).
+    assert_eq!(missing.body["error"], "Missing field: new_password. Missing field: new_password_confirmation.");
 
     // Email: the password first, then the address.
     for (body, error) in [

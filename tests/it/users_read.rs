@@ -195,7 +195,8 @@ async fn bad_parameters_are_400_not_500() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         reply.body,
-        json!({"error": "Invalid integer. Got: \"abc\"", "errors": [{"title": "Invalid value", "source": {"pointer": "/page"}, "message": "Invalid integer. Got: \"abc\""}]})
+        // Pleroma.Web.ApiSpec.RenderError: `name - message.` over OpenApiSpex's cast message.
+        json!({"error": "page - Invalid integer. Got: string.", "errors": [{"title": "Invalid value", "source": {"pointer": "/page"}, "message": "Invalid integer. Got: string"}]})
     );
     let reply = app.get("/api/v1/pleroma/admin/users?page_size=-5", Some(&token)).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
@@ -235,13 +236,14 @@ async fn permission_groups() {
         .chain(both_prefixes("/api/v1/pleroma/admin/users/mod/permission_group/"))
         .chain(both_prefixes("/api/v1/pleroma/admin/users/mod/permission_group/moderator"))
         .chain(both_prefixes("/api/v1/pleroma/admin/users/mod/permission_group/admin"))
+        // AdminAPIController.right_get reads only the nickname: an unknown group answers alike.
+        .chain(both_prefixes("/api/v1/pleroma/admin/users/mod/permission_group/owner"))
     {
         let reply = app.get(&path, Some(&token)).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}");
         assert_eq!(reply.body, json!({"is_admin": false, "is_moderator": true}));
     }
     for path in [
-        "/api/v1/pleroma/admin/users/mod/permission_group/owner",
         "/api/pleroma/admin/users/nobody/permission_group",
         "/api/v1/pleroma/admin/users/nobody/permission_group/admin",
     ] {

@@ -457,7 +457,7 @@ async fn bulk_activation_approval_and_suggestions() {
             "errors": [{
                 "title": "Invalid value",
                 "source": {"pointer": "/nicknames"},
-                "message": "Missing field: nicknames.",
+                "message": "Missing field: nicknames",
             }],
         })
     );

@@ -343,10 +343,10 @@ impl Account {
     async fn source(&self, ctx: &Context<'_>) -> AccountSource<'_> {
         AccountSource(self, self.is_self(ctx))
     }
-    /// When the account last posted (`2019-04-23T17:32:04`, Pleroma's naive timestamp), `null`
-    /// before its first post.
+    /// The day the account last posted (`2019-04-23`: Pleroma's `AccountView` shows the date
+    /// only), `null` before its first post.
     async fn last_status_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        Ok(self.author_stats(ctx).await?.last_status_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string()))
+        Ok(self.author_stats(ctx).await?.last_status_at.map(|t| t.format("%Y-%m-%d").to_string()))
     }
     /// The same account as staff see it: the admin side of Pleroma's `AdminAccount`. Staff
     /// holding `users_read` (scope `admin:read:accounts`); within the staff report and status

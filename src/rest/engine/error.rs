@@ -54,6 +54,19 @@ impl RestError {
         }
     }
 
+    /// 400 with every cast error, as Pleroma's `ApiSpec.RenderError` answers them: `error` is
+    /// their texts joined by a space, `errors` one entry each.
+    pub fn params(errors: &[super::params::ParamError]) -> RestError {
+        let text: Vec<String> = errors.iter().map(|e| e.rendered()).collect();
+        let entries: Vec<Value> = errors
+            .iter()
+            .map(|e| {
+                json!({"title": "Invalid value", "source": {"pointer": format!("/{}", e.field)}, "message": e.message})
+            })
+            .collect();
+        RestError { status: StatusCode::BAD_REQUEST, body: json!({ "error": text.join(" "), "errors": entries }) }
+    }
+
     /// Render a typed error in a route's style.
     pub fn from_app(err: AppError, style: ErrorStyle) -> RestError {
         RestError::of(&err, style)

@@ -25,8 +25,7 @@ pub struct FilePart {
 impl FilePart {
     /// As an `Upload` variable's value.
     pub fn upload(&self) -> Result<async_graphql::UploadValue, ParamError> {
-        let content =
-            self.file.try_clone().map_err(|e| ParamError { field: self.name.clone(), message: e.to_string() })?;
+        let content = self.file.try_clone().map_err(|e| ParamError::other(&self.name, e.to_string()))?;
         Ok(async_graphql::UploadValue {
             filename: self.filename.clone(),
             content_type: self.content_type.clone(),
@@ -40,7 +39,7 @@ impl FilePart {
     /// (`list` of the imports): `None` when it is not UTF-8.
     pub fn text(&self) -> Result<Option<String>, ParamError> {
         use std::io::{Read, Seek};
-        let failed = |e: std::io::Error| ParamError { field: self.name.clone(), message: e.to_string() };
+        let failed = |e: std::io::Error| ParamError::other(&self.name, e.to_string());
         let mut file = self.file.try_clone().map_err(failed)?;
         file.rewind().map_err(failed)?;
         let mut bytes = Vec::new();
@@ -292,18 +291,108 @@ pub fn truthy(value: &Value) -> Option<bool> {
     }
 }
 
-/// A parameter that failed validation.
-#[derive(Debug)]
+/// A parameter that failed validation: one OpenApiSpex cast error, as Pleroma's
+/// `ApiSpec.RenderError` shows it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ParamError {
+    /// Where the value is (`page`, `reports/0/state`): the error's `source.pointer` without
+    /// its leading `/`.
     pub field: String,
+    /// The name the top-level `error` text starts with (`name - message.`); `None` for a
+    /// missing field, whose message names it.
+    pub name: Option<String>,
+    /// `OpenApiSpex.Cast.Error.message/1`: the error's `message` (`Invalid integer. Got: string`).
     pub message: String,
 }
 
+impl ParamError {
+    /// `Missing field: name`.
+    pub fn missing(field: &str) -> ParamError {
+        let name = field.rsplit('/').next().unwrap_or(field);
+        ParamError { field: field.to_string(), name: None, message: format!("Missing field: {name}") }
+    }
+
+    /// `Invalid <type>. Got: <the value's JSON type>`, named by the last step of its path.
+    pub fn invalid_type(field: &str, expected: &str, value: &Value) -> ParamError {
+        let name = field.rsplit('/').next().unwrap_or(field).to_string();
+        ParamError {
+            field: field.to_string(),
+            name: Some(name),
+            message: format!("Invalid {expected}. Got: {}", term_type(value)),
+        }
+    }
+
+    /// `Invalid value for enum`, named by the value (Pleroma's RenderError names an enum error
+    /// by the value it refused).
+    pub fn invalid_enum(field: &str, value: &Value) -> ParamError {
+        let name = match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        ParamError { field: field.to_string(), name: Some(name), message: "Invalid value for enum".into() }
+    }
+
+    /// `Invalid format. Expected :date`: a string that is not the date (or date-time) it must be.
+    pub fn invalid_format(field: &str, format: &str) -> ParamError {
+        let name = field.rsplit('/').next().unwrap_or(field).to_string();
+        ParamError { field: field.to_string(), name: Some(name), message: format!("Invalid format. Expected {format}") }
+    }
+
+    /// A message of the gateway's own (a file part that is not text), shown as it is.
+    pub fn other(field: &str, message: String) -> ParamError {
+        ParamError { field: field.to_string(), name: None, message }
+    }
+
+    /// The error as the top-level `error` text shows it: `page - Invalid integer. Got: string.`,
+    /// `Missing field: name.`.
+    pub fn rendered(&self) -> String {
+        let message = self.message.trim_end_matches('.');
+        match &self.name {
+            Some(name) => format!("{name} - {message}."),
+            None => format!("{message}."),
+        }
+    }
+}
+
+/// `OpenApiSpex.TermType.type/1`: a JSON value's type as a cast error names it.
+fn term_type(value: &Value) -> &'static str {
+    match value {
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+        Value::String(_) => "string",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::Null => "null",
+    }
+}
+
+/// How a row reads its boolean parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Booleans {
+    /// OpenApiSpex's `type: :boolean`: JSON `true`/`false` and the strings `"true"`/`"false"`;
+    /// anything else is `Invalid boolean`.
+    Strict,
+    /// Pleroma's `BooleanLike` schema (`truthy_param?`): every value is read, see [`truthy`].
+    Like,
+    /// Controllers that compare by hand (`params["godmode"] == "true" || params["godmode"] ==
+    /// true`, `AdminAPIController.list_user_statuses`): `true` or `"true"` is true, anything else
+    /// false, nothing refused.
+    OnlyTrue,
+}
+
 /// Coerce one parameter to a GraphQL type; `Ok(None)` when absent and nullable.
-pub fn coerce(index: &SchemaIndex, name: &str, ty: &Type, value: Option<&Value>) -> Result<Option<Value>, ParamError> {
-    let missing = || ParamError { field: name.to_string(), message: format!("Missing field: {name}.") };
+pub fn coerce(
+    index: &SchemaIndex,
+    booleans: Booleans,
+    name: &str,
+    ty: &Type,
+    value: Option<&Value>,
+) -> Result<Option<Value>, ParamError> {
     let value = match value {
-        None | Some(Value::Null) => return if ty.nullable { Ok(None) } else { Err(missing()) },
+        None | Some(Value::Null) => {
+            return if ty.nullable { Ok(None) } else { Err(ParamError::missing(name)) };
+        }
         Some(Value::String(s))
             if s.is_empty() && ty.nullable && !matches!(&ty.base, BaseType::Named(n) if n.as_str() == "String") =>
         {
@@ -311,10 +400,10 @@ pub fn coerce(index: &SchemaIndex, name: &str, ty: &Type, value: Option<&Value>)
         }
         Some(v) => v,
     };
-    let invalid =
-        |what: &str| ParamError { field: name.to_string(), message: format!("Invalid {what}. Got: {}", short(value)) };
+    let invalid = |what: &str| ParamError::invalid_type(name, what, value);
     match &ty.base {
         BaseType::List(item) => {
+            let enum_item = matches!(&item.base, BaseType::Named(n) if index.is_enum(n));
             let items: Vec<Value> = match value {
                 Value::Array(items) => items.clone(),
                 // Plug's indexed form lists (`fields_attributes[0][name]=…`), in index order.
@@ -324,17 +413,18 @@ pub fn coerce(index: &SchemaIndex, name: &str, ty: &Type, value: Option<&Value>)
                     indexed.sort_by_key(|(i, _)| *i);
                     indexed.into_iter().map(|(_, v)| v.clone()).collect()
                 }
-                Value::String(s) => s
+                // A list of flags may come comma-separated (`filters=local,deactivated`, which
+                // Pleroma declares as a string and splits); any other list must be an array.
+                Value::String(s) if enum_item => s
                     .split(',')
                     .map(|part| Value::String(part.trim().to_string()))
                     .filter(|v| v != &Value::String(String::new()))
                     .collect(),
-                other => vec![other.clone()],
+                _ => return Err(invalid("array")),
             };
-            let enum_item = matches!(&item.base, BaseType::Named(n) if index.is_enum(n));
             let mut out = Vec::with_capacity(items.len());
-            for v in &items {
-                match coerce(index, name, item, Some(v)) {
+            for (i, v) in items.iter().enumerate() {
+                match coerce(index, booleans, &format!("{name}/{i}"), item, Some(v)) {
                     Ok(Some(v)) => out.push(v),
                     Ok(None) => {}
                     // Unknown names in a list of flags are ignored, as Pleroma ignores unknown filters.
@@ -365,23 +455,32 @@ pub fn coerce(index: &SchemaIndex, name: &str, ty: &Type, value: Option<&Value>)
                 }
                 _ => Err(invalid("number")),
             },
-            "Boolean" => Ok(truthy(value).map(Value::Bool)),
+            "Boolean" => match (booleans, value) {
+                (Booleans::Like, _) => Ok(truthy(value).map(Value::Bool)),
+                (Booleans::OnlyTrue, _) => Ok(Some(Value::Bool(matches!(value, Value::Bool(true)) || value == "true"))),
+                (Booleans::Strict, Value::Bool(_)) => Ok(Some(value.clone())),
+                (Booleans::Strict, Value::String(s)) if s == "true" || s == "false" => {
+                    Ok(Some(Value::Bool(s == "true")))
+                }
+                (Booleans::Strict, _) => Err(invalid("boolean")),
+            },
             other if index.is_enum(other) => match value {
                 Value::String(s) => {
                     let upper = s.trim().to_ascii_uppercase();
                     if index.enum_has(other, &upper) {
                         Ok(Some(Value::String(upper)))
                     } else {
-                        Err(invalid("value"))
+                        Err(ParamError::invalid_enum(name, value))
                     }
                 }
-                _ => Err(invalid("value")),
+                _ => Err(ParamError::invalid_enum(name, value)),
             },
             other if index.is_input(other) => match value {
                 Value::Object(fields) => {
                     let mut out = Map::new();
                     for (field, field_ty) in index.input_fields(other) {
-                        if let Some(v) = coerce(index, field, field_ty, fields.get(field.as_str()))? {
+                        let path = format!("{name}/{field}");
+                        if let Some(v) = coerce(index, booleans, &path, field_ty, fields.get(field.as_str()))? {
                             out.insert(field.clone(), v);
                         }
                     }
@@ -389,18 +488,25 @@ pub fn coerce(index: &SchemaIndex, name: &str, ty: &Type, value: Option<&Value>)
                 }
                 _ => Err(invalid("object")),
             },
-            // Custom scalars (DateTime, JSON, …) parse themselves.
+            // Custom scalars parse themselves; a value that cannot be one is refused here, so
+            // GraphQL's own message (which names the type) never reaches a client.
+            "DateTime" => match value {
+                Value::String(s) if crate::graphql::scalars::parse_datetime(s.trim()).is_some() => {
+                    Ok(Some(Value::String(s.trim().to_string())))
+                }
+                Value::String(_) => Err(ParamError::invalid_format(name, ":\"date-time\"")),
+                _ => Err(invalid("string")),
+            },
+            "NaiveDate" => match value {
+                Value::String(s) if chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").is_ok() => {
+                    Ok(Some(Value::String(s.trim().to_string())))
+                }
+                Value::String(_) => Err(ParamError::invalid_format(name, ":date")),
+                _ => Err(invalid("string")),
+            },
             _ => Ok(Some(value.clone())),
         },
     }
-}
-
-fn short(value: &Value) -> String {
-    let text = match value {
-        Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
-    };
-    text.chars().take(80).collect()
 }
 
 #[cfg(test)]

@@ -29,6 +29,12 @@ pub struct Route {
     /// Request parameters also offered under another variable name (`("file", "file_url")`:
     /// a `file` sent as text is the `$file_url` variable, a `file` part stays `$file`).
     pub param_aliases: &'static [(&'static str, &'static str)],
+    /// How boolean parameters are read; `None`: as the row's error style says (Admin API
+    /// controllers cast with OpenApiSpex's `:boolean`, the others take `BooleanLike`).
+    pub booleans: Option<super::params::Booleans>,
+    /// Parameters Pleroma's api_spec declares as an `enum` where the operation takes a string:
+    /// another value is refused with OpenApiSpex's `Invalid value for enum`.
+    pub param_enums: &'static [(&'static str, &'static [&'static str])],
 }
 
 /// What a row runs.
@@ -177,6 +183,8 @@ impl Route {
             action: Action::Operation(Operation { name, text, shape, errors: ErrorStyle::Admin, require: None }),
             body_limit: SMALL_BODY,
             param_aliases: &[],
+            booleans: None,
+            param_enums: &[],
         }
     }
 
@@ -197,6 +205,8 @@ impl Route {
             action: Action::Native(Native { access, handler, responses }),
             body_limit: SMALL_BODY,
             param_aliases: &[],
+            booleans: None,
+            param_enums: &[],
         }
     }
 
@@ -243,6 +253,27 @@ impl Route {
         if let Action::Operation(op) = &mut self.action {
             op.errors = ErrorStyle::RefusalIsOk;
         }
+        self
+    }
+
+    /// Read boolean parameters as Pleroma's `BooleanLike` (`"1"`, `"yes"` are true; `"0"`,
+    /// `"f"`, `"off"` false), for rows whose Pleroma controller does not cast with OpenApiSpex.
+    pub fn boolean_like(mut self) -> Route {
+        self.booleans = Some(super::params::Booleans::Like);
+        self
+    }
+
+    /// Refuse values outside these lists, as OpenApiSpex refuses a value outside an `enum`.
+    pub fn param_enums(mut self, enums: &'static [(&'static str, &'static [&'static str])]) -> Route {
+        self.param_enums = enums;
+        self
+    }
+
+    /// Read boolean parameters as this row's Pleroma controller reads them (see [`Booleans`]).
+    ///
+    /// [`Booleans`]: super::params::Booleans
+    pub fn booleans(mut self, booleans: super::params::Booleans) -> Route {
+        self.booleans = Some(booleans);
         self
     }
 

@@ -117,27 +117,49 @@ async fn execute(
 
     let mut variables = Map::new();
     let mut uploads: Vec<(String, UploadValue)> = Vec::new();
+    // Every parameter is cast before any error is answered: Pleroma lists them all.
+    let mut errors: Vec<params::ParamError> = Vec::new();
+    let booleans = compiled.route.booleans.unwrap_or(match style {
+        ErrorStyle::Admin => params::Booleans::Strict,
+        _ => params::Booleans::Like,
+    });
+    for (name, allowed) in compiled.route.param_enums {
+        if let Some(value) = merged.get(*name).filter(|v| !v.is_null()) {
+            if !value.as_str().is_some_and(|s| allowed.contains(&s)) {
+                errors.push(params::ParamError::invalid_enum(name, value));
+            }
+        }
+    }
     for (name, ty) in &operation.variables {
+        if errors.iter().any(|e| &e.field == name) {
+            continue;
+        }
         if super::schema_index::named(ty) == "Upload" {
-            uploads.extend(upload_variables(name, ty, &files, &mut variables).map_err(|e| invalid(e, style))?);
+            match upload_variables(name, ty, &files, &mut variables) {
+                Ok(found) => uploads.extend(found),
+                Err(e) => errors.push(e),
+            }
             continue;
         }
         // A file part where text is expected is read as text (Pleroma's imports take either).
         if !merged.contains_key(name.as_str()) && super::schema_index::named(ty) == "String" {
             if let Some(part) = files.iter().find(|f| &f.name == name) {
-                let text = part.text().map_err(|e| invalid(e, style))?.ok_or_else(|| {
-                    invalid(
-                        params::ParamError { field: name.clone(), message: format!("{name}: not UTF-8 text") },
-                        style,
-                    )
+                let text = part.text().map_err(|e| invalid(vec![e], style))?.ok_or_else(|| {
+                    invalid(vec![params::ParamError::other(name, format!("{name}: not UTF-8 text"))], style)
                 })?;
                 merged.insert(name.clone(), Value::String(text));
             }
         }
-        let value = coerce(&state.facade.index, name, ty, merged.get(name.as_str())).map_err(|e| invalid(e, style))?;
-        if let Some(value) = value {
-            variables.insert(name.clone(), value);
+        match coerce(&state.facade.index, booleans, name, ty, merged.get(name.as_str())) {
+            Ok(Some(value)) => {
+                variables.insert(name.clone(), value);
+            }
+            Ok(None) => {}
+            Err(e) => errors.push(e),
         }
+    }
+    if !errors.is_empty() {
+        return Err(invalid(errors, style));
     }
 
     let call = Call { params: &merged, uri: &parts.uri, instance_url: &state.settings().instance_url };
@@ -277,14 +299,14 @@ fn legacy_invalid() -> RestError {
     RestError { status: StatusCode::BAD_REQUEST, body: Value::String("Invalid parameters".into()) }
 }
 
-fn invalid(e: params::ParamError, style: ErrorStyle) -> RestError {
+fn invalid(e: Vec<params::ParamError>, style: ErrorStyle) -> RestError {
     match style {
         ErrorStyle::Legacy => legacy_invalid(),
         ErrorStyle::Admin
         | ErrorStyle::EmptyString
         | ErrorStyle::Mastodon
         | ErrorStyle::RefusalIsOk
-        | ErrorStyle::Plain => RestError::validation(&e.field, &e.message),
+        | ErrorStyle::Plain => RestError::params(&e),
     }
 }
 
@@ -297,7 +319,7 @@ fn upload_variables(
     variables: &mut Map<String, Value>,
 ) -> Result<Vec<(String, UploadValue)>, params::ParamError> {
     let mut parts: Vec<&FilePart> = files.iter().filter(|f| f.name == name).collect();
-    let missing = || params::ParamError { field: name.to_string(), message: format!("Missing field: {name}.") };
+    let missing = || params::ParamError::missing(name);
     let mut uploads = Vec::new();
     match &ty.base {
         BaseType::List(_) => {
