@@ -3,7 +3,7 @@
 //! announcement changes to the moderation log.
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use entity::{announcement, announcement_read};
 use sea_orm::{
     sea_query::OnConflict, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -34,9 +34,10 @@ pub struct AnnouncementChange {
     pub all_day: Option<bool>,
 }
 
-/// Pleroma's `format_input(content, "text/plain")`: escaped, line breaks kept, sanitised.
+/// Pleroma's `format_input(content, "text/plain")`: escaped, line breaks as `<br>` (the
+/// announcement's HTML is not scrubbed afterwards, so not `<br/>`).
 pub fn render(content: &str) -> String {
-    super::statuses::render_content(content, "text/plain", &[])
+    super::statuses::render_content(content, "text/plain", &[]).replace("<br/>", "<br>")
 }
 
 /// Every announcement, oldest first, `offset` skipped, at most `limit`.
@@ -87,14 +88,14 @@ pub async fn read_by<C: ConnectionTrait>(conn: &C, user_id: &str, ids: &[String]
 
 /// Create an announcement.
 pub async fn create<C: ConnectionTrait>(conn: &C, new: &NewAnnouncement) -> AppResult<announcement::Model> {
-    let now = Utc::now();
+    let now = Utc::now().trunc_subsecs(0);
     Ok(announcement::ActiveModel {
         id: Set(ids::flake_id()),
         content: Set(new.content.clone()),
         rendered: Set(render(&new.content)),
         all_day: Set(new.all_day),
-        starts_at: Set(new.starts_at),
-        ends_at: Set(new.ends_at),
+        starts_at: Set(new.starts_at.map(|t| t.trunc_subsecs(0))),
+        ends_at: Set(new.ends_at.map(|t| t.trunc_subsecs(0))),
         inserted_at: Set(now),
         updated_at: Set(now),
     }
@@ -115,15 +116,15 @@ pub async fn update<C: ConnectionTrait>(
         row.rendered = Set(render(content));
     }
     if let Some(starts_at) = change.starts_at {
-        row.starts_at = Set(starts_at);
+        row.starts_at = Set(starts_at.map(|t| t.trunc_subsecs(0)));
     }
     if let Some(ends_at) = change.ends_at {
-        row.ends_at = Set(ends_at);
+        row.ends_at = Set(ends_at.map(|t| t.trunc_subsecs(0)));
     }
     if let Some(all_day) = change.all_day {
         row.all_day = Set(all_day);
     }
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(Utc::now().trunc_subsecs(0));
     Ok(row.update(conn).await?)
 }
 

@@ -39,7 +39,9 @@ pub fn routes() -> Vec<Route> {
             "Change an announcement",
             operation!("announcements/update"),
             Shape::at("announcement").mapped(admin),
-        ),
+        )
+        // Pleroma's `change_params` takes `starts_at`/`ends_at` when present, `null` included.
+        .nulls_clear(&[("starts_at", "clear_starts_at"), ("ends_at", "clear_ends_at")]),
         // DELETE /admin/announcements/:id: {}; 404 {"error": "Not found"}.
         Route::admin(
             M::DELETE,
@@ -71,8 +73,20 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// Announcement times are `:utc_datetime` in Pleroma: whole seconds, `2019-04-23T17:32:04Z`.
+fn seconds(map: &mut async_graphql::indexmap::IndexMap<Name, ConstValue>) {
+    for key in ["starts_at", "ends_at", "published_at", "updated_at"] {
+        if let Some(ConstValue::String(t)) = map.get_mut(key) {
+            if let (Some(dot), true) = (t.find('.'), t.ends_with('Z')) {
+                *t = format!("{}Z", &t[..dot]);
+            }
+        }
+    }
+}
+
 /// The keys Pleroma renders as empty lists.
 fn with_empty_lists(map: &mut async_graphql::indexmap::IndexMap<Name, ConstValue>) {
+    seconds(map);
     for key in ["mentions", "statuses", "tags", "emojis", "reactions"] {
         map.insert(Name::new(key), ConstValue::List(Vec::new()));
     }

@@ -213,3 +213,31 @@ async fn oauth_app_required_fields() {
         assert!(reply.body["client_id"].is_string() && reply.body["client_secret"].is_string());
     }
 }
+
+/// Follows Pleroma's MastodonAPI.AccountView (`last_status_at` is `NaiveDateTime.to_date`,
+/// `maybe_put_activation_status` only for viewers privileged with
+/// `:users_manage_activation_state`) and StatusView (`quotes_count` only under `pleroma`).
+#[tokio::test]
+async fn account_and_status_rendering() {
+    let app = TestApp::new().await;
+    let admin = app.admin_token().await;
+    let alice = app.user("alice").await;
+    let alice_token = app.token(&alice, "read write").await;
+    let status = app.request(Method::POST, "/api/v1/statuses", Some(&alice_token), Some(json!({"status": "hi"}))).await;
+    assert_eq!(status.status, StatusCode::OK, "{}", status.text);
+    assert!(status.body.get("quotes_count").is_none(), "{}", status.text);
+    assert_eq!(status.body["pleroma"]["quotes_count"], 0);
+    let id = status.body["id"].as_str().unwrap();
+    let account = app.get(&format!("/api/v1/accounts/{}", alice.id), None).await;
+    assert_eq!(account.status, StatusCode::OK, "{}", account.text);
+    let day = account.body["last_status_at"].as_str().unwrap();
+    assert_eq!(day, chrono::Utc::now().format("%Y-%m-%d").to_string());
+    assert!(account.body["pleroma"].get("deactivated").is_none(), "{}", account.text);
+    let shown = app.get(&format!("/api/v1/statuses/{id}"), None).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
+    assert!(shown.body["account"]["pleroma"].get("deactivated").is_none(), "{}", shown.text);
+    assert!(shown.body.get("quotes_count").is_none(), "{}", shown.text);
+    // Staff who manage activation see it.
+    let account = app.get(&format!("/api/v1/accounts/{}", alice.id), Some(&admin)).await;
+    assert_eq!(account.body["pleroma"]["deactivated"], false, "{}", account.text);
+}

@@ -35,6 +35,9 @@ pub struct Route {
     /// Parameters Pleroma's api_spec declares as an `enum` where the operation takes a string:
     /// another value is refused with OpenApiSpex's `Invalid value for enum`.
     pub param_enums: &'static [(&'static str, &'static [&'static str])],
+    /// Parameters whose explicit `null` sets another parameter to `true` (`("starts_at",
+    /// "clear_starts_at")`): a JSON `null` clears a field where leaving it out keeps it.
+    pub nulls_clear: &'static [(&'static str, &'static str)],
 }
 
 /// What a row runs.
@@ -185,6 +188,7 @@ impl Route {
             param_aliases: &[],
             booleans: None,
             param_enums: &[],
+            nulls_clear: &[],
         }
     }
 
@@ -207,6 +211,7 @@ impl Route {
             param_aliases: &[],
             booleans: None,
             param_enums: &[],
+            nulls_clear: &[],
         }
     }
 
@@ -260,6 +265,12 @@ impl Route {
     /// `"f"`, `"off"` false), for rows whose Pleroma controller does not cast with OpenApiSpex.
     pub fn boolean_like(mut self) -> Route {
         self.booleans = Some(super::params::Booleans::Like);
+        self
+    }
+
+    /// An explicit `null` for `from` sends `to: true` (see `nulls_clear`).
+    pub fn nulls_clear(mut self, pairs: &'static [(&'static str, &'static str)]) -> Route {
+        self.nulls_clear = pairs;
         self
     }
 

@@ -105,6 +105,11 @@ async fn execute(
         _ => e,
     })?;
     merged.extend(path.into_iter().map(|(k, v)| (k, Value::String(v))));
+    for (from, to) in compiled.route.nulls_clear {
+        if merged.get(*from) == Some(&Value::Null) {
+            merged.insert(to.to_string(), Value::Bool(true));
+        }
+    }
     for (from, to) in compiled.route.param_aliases {
         if let Some(value) = merged.get(*from).cloned() {
             merged.entry(to.to_string()).or_insert(value);
