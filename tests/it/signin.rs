@@ -606,3 +606,45 @@ async fn revoking_a_session_answers_201() {
     let bad = app.request(Method::DELETE, "/api/oauth_tokens/abc", Some(&mine), None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
 }
+
+/// Housekeeping deletes expired MFA tokens and authorization codes; an expired MFA token is
+/// refused before that.
+#[tokio::test]
+async fn expired_mfa_tokens_and_codes_are_refused_and_deleted() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = TestApp::new().await;
+    let bob = app.user_with("bob", |u| u.mfa_enabled = sea_orm::Set(true)).await;
+    let (client_id, client_secret) = register(&app, CALLBACK).await;
+    let grant = form(
+        &app,
+        "/oauth/token",
+        &[
+            ("grant_type", "password"),
+            ("client_id", &client_id),
+            ("client_secret", &client_secret),
+            ("username", "bob"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    let mfa_token = grant.body["mfa_token"].as_str().unwrap().to_string();
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    entity::mfa_token::Entity::update_many()
+        .col_expr(entity::mfa_token::Column::ValidUntil, sea_orm::sea_query::Expr::value(past))
+        .exec(&app.state.db.write)
+        .await
+        .unwrap();
+    entity::oauth_authorization::Entity::update_many()
+        .col_expr(entity::oauth_authorization::Column::ValidUntil, sea_orm::sea_query::Expr::value(past))
+        .exec(&app.state.db.write)
+        .await
+        .unwrap();
+    let body = json!({"client_id": client_id, "client_secret": client_secret, "mfa_token": mfa_token,
+                      "challenge_type": "recovery", "code": "x"});
+    let refused = app.request(Method::POST, "/oauth/mfa/challenge", None, Some(body)).await;
+    assert_eq!((refused.status, refused.body), (StatusCode::BAD_REQUEST, json!({"error": "Invalid code"})));
+    app.state.housekeeping().await.unwrap();
+    assert_eq!(entity::mfa_token::Entity::find().count(&app.state.db.read).await.unwrap(), 0);
+    assert_eq!(entity::oauth_authorization::Entity::find().count(&app.state.db.read).await.unwrap(), 0);
+    let _ = bob;
+}
