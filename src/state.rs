@@ -74,7 +74,7 @@ impl AppState {
 impl AppState {
     /// One round of housekeeping: forget expired rate-limit windows, delete spent or expired
     /// password-reset tokens, jobs completed over a week ago and expired backup archives, and — with `clean_expired_tokens` (Pleroma's `PurgeExpiredToken`)
-    /// — OAuth tokens past their validity.
+    /// — OAuth tokens past their validity; MFA tokens and authorization codes once expired.
     pub async fn housekeeping(&self) -> Result<(), crate::error::AppError> {
         self.rate_limits.prune();
         // A check besides the listener's (a notification lost on a silently dead connection).
@@ -88,6 +88,9 @@ impl AppState {
         if settings.oauth2.clean_expired_tokens {
             crate::domain::oauth::delete_expired_tokens(&self.db.write).await?;
         }
+        // Expired MFA tokens and authorization codes (Pleroma schedules a `PurgeExpiredToken`
+        // for each MFA token).
+        crate::domain::mfa::delete_expired(&self.db.write).await?;
         Ok(())
     }
 

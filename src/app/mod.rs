@@ -117,10 +117,14 @@ async fn reject_nul(request: Request, next: Next) -> Response {
 }
 
 /// Pleroma's `:pleroma_api` routes under `/emoji` take a trailing `.json` (Phoenix's
-/// `trailing_format_plug`): `/api/pleroma/emoji.json` is `/api/pleroma/emoji`.
+/// `trailing_format_plug`): `/api/pleroma/emoji.json` is `/api/pleroma/emoji`; so do
+/// `/api/oauth_tokens` and `/api/oauth_tokens/:id`.
 async fn strip_emoji_json(mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let emoji = path.starts_with("/api/pleroma/emoji") || path.starts_with("/api/v1/pleroma/emoji");
+    // `/api/oauth_tokens` is a `:api` scope with the same plug (ROUTES.md §2.1).
+    let emoji = path.starts_with("/api/pleroma/emoji")
+        || path.starts_with("/api/v1/pleroma/emoji")
+        || path.starts_with("/api/oauth_tokens");
     if let Some(stripped) = path.strip_suffix(".json").filter(|_| emoji) {
         let rebuilt = match request.uri().query() {
             Some(query) => format!("{stripped}?{query}"),

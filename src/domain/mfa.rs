@@ -160,10 +160,11 @@ pub enum DisableMethod {
 }
 
 /// `DELETE /api/pleroma/accounts/mfa/:method`: the current password, then the method off.
-/// With TOTP the only method, both forms switch MFA off; backup codes stay, as in Pleroma.
+/// TOTP being the only method, both forms end the same (`MFA.disable_totp` switches MFA off
+/// once no method is left, `MFA.disable` always); backup codes stay, as in Pleroma.
 pub async fn disable(db: &Db, user: &user::Model, password: &str, method: DisableMethod) -> AppResult<user::Model> {
     let user = confirm_password(db, user, password).await.map_err(invalid_password)?;
-    let _ = method;
+    let (DisableMethod::Totp | DisableMethod::Mfa) = method;
     let txn = db.begin().await?;
     let mut current = row(&txn, &user.id).await?.unwrap_or_else(|| blank(&user.id));
     current.totp_secret = None;

@@ -13,6 +13,7 @@ use axum::{
     routing::on,
 };
 use entity::{oauth_app, user};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Map, Value};
 
 use super::{
@@ -125,7 +126,7 @@ fn authorization_params(params: &Map<String, Value>) -> Map<String, Value> {
 
 /// The form's state between requests: what the client asked for.
 #[derive(Debug, Clone, Default)]
-struct Request0 {
+struct ClientRequest {
     client_id: String,
     redirect_uri: String,
     response_type: String,
@@ -135,11 +136,11 @@ struct Request0 {
     code_challenge_method: String,
 }
 
-impl Request0 {
-    fn from(params: &Map<String, Value>, app: Option<&oauth_app::Model>) -> Request0 {
+impl ClientRequest {
+    fn from(params: &Map<String, Value>, app: Option<&oauth_app::Model>) -> ClientRequest {
         let get = |name: &str| text(params, name).unwrap_or_default();
         let available = app.map(|a| scopes::parse(&a.scopes)).unwrap_or_default();
-        Request0 {
+        ClientRequest {
             client_id: get("client_id"),
             redirect_uri: get("redirect_uri"),
             response_type: get("response_type"),
@@ -180,7 +181,7 @@ fn login_form(
     state: &AppState,
     status: StatusCode,
     app: Option<&oauth_app::Model>,
-    request: &Request0,
+    request: &ClientRequest,
     message: Option<&str>,
 ) -> Response {
     let mut body = flash(message);
@@ -276,12 +277,18 @@ fn after_authorization(
         return page(state, StatusCode::OK, &body);
     }
     if !app.redirect_uris.split_whitespace().any(|u| u == redirect_uri) {
-        return login_form(state, StatusCode::UNAUTHORIZED, Some(app), &Request0::default(), Some(INVALID_LOGIN));
+        return login_form(state, StatusCode::UNAUTHORIZED, Some(app), &ClientRequest::default(), Some(INVALID_LOGIN));
     }
     let mut url = match url::Url::parse(redirect_uri) {
         Ok(url) => url,
         Err(_) => {
-            return login_form(state, StatusCode::UNAUTHORIZED, Some(app), &Request0::default(), Some(INVALID_LOGIN))
+            return login_form(
+                state,
+                StatusCode::UNAUTHORIZED,
+                Some(app),
+                &ClientRequest::default(),
+                Some(INVALID_LOGIN),
+            )
         }
     };
     {
@@ -304,7 +311,7 @@ async fn authorize(State(state): State<AppState>, request: Request) -> Response 
         let params = authorization_params(&params);
         let client_id = text(&params, "client_id").unwrap_or_default();
         let app = domain::oauth::app_by_client_id(&state.db.read, &client_id).await?;
-        let request = Request0::from(&params, app.as_ref());
+        let request = ClientRequest::from(&params, app.as_ref());
         Ok(login_form(&state, StatusCode::OK, app.as_ref(), &request, None))
     }
     .await;
@@ -327,7 +334,7 @@ async fn create_authorization_inner(state: &AppState, request: Request) -> Resul
     let params = authorization_params(&params);
     let client_id = text(&params, "client_id").unwrap_or_default();
     let app = domain::oauth::app_by_client_id(&state.db.read, &client_id).await?;
-    let request = Request0::from(&params, app.as_ref());
+    let request = ClientRequest::from(&params, app.as_ref());
     let refuse = |status, message| Ok(login_form(state, status, app.as_ref(), &request, Some(message)));
     // Pleroma's `Authenticator.get_user`: `name` (nickname or email) and `password`.
     let login = text(&params, "name").or_else(|| text(&params, "username")).unwrap_or_default();
@@ -421,8 +428,6 @@ async fn mfa_verify_inner(state: &AppState, request: Request) -> Result<Response
     let redirect_uri = if redirect_uri.is_empty() { auth.redirect_uri.unwrap_or_default() } else { redirect_uri };
     Ok(after_authorization(state, &app, &code, &redirect_uri, &client_state))
 }
-
-use sea_orm::EntityTrait;
 
 /// `MFAController.validates_challenge`: a TOTP code, or a recovery code (used up).
 async fn challenge_passes(state: &AppState, user: &user::Model, kind: &str, code: &str) -> Result<bool, AppError> {
@@ -536,5 +541,3 @@ pub(super) async fn authorization_code_grant(
     txn.commit().await.map_err(AppError::from)?;
     Ok(token_json(&issued, Some(&account)))
 }
-
-use sea_orm::{ColumnTrait, QueryFilter};

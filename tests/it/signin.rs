@@ -496,7 +496,6 @@ async fn mfa_over_graphql() {
     assert_eq!(data["data"]["confirmOwnTotp"]["settings"], json!({"enabled": true, "totp": true}), "{data}");
     let data = app.graphql(Some(&token), "{ ownMfaSettings { enabled totp } }", json!({})).await;
     assert_eq!(data["data"]["ownMfaSettings"], json!({"enabled": true, "totp": true}));
-    let _ = Value::Null;
 }
 
 /// The admin token: `?admin_token=` or `X-Admin-Token` acts as an admin on admin routes only,
@@ -582,4 +581,70 @@ async fn the_callers_apps() {
     let refused = app.get("/api/v1/pleroma/apps", Some(&narrow)).await;
     assert_eq!(refused.body, json!({"error": "Insufficient permissions: follow | read."}));
     assert_eq!(app.get("/api/v1/pleroma/apps", None).await.status, StatusCode::FORBIDDEN);
+}
+
+/// `DELETE /api/oauth_tokens/:id` answers as `TwitterAPI.Controller.revoke_token`: 201 with an
+/// empty body whether or not the id was the caller's (another user's token survives), also
+/// with `.json`; a non-integer id is a 400, not a crash.
+#[tokio::test]
+async fn revoking_a_session_answers_201() {
+    let app = TestApp::new().await;
+    let (alice, bob) = (app.user("alice").await, app.user("bob").await);
+    let (mine, spare) = (app.token(&alice, "read").await, app.token(&alice, "read").await);
+    let theirs = app.token(&bob, "read").await;
+    let bob_id = app.get("/api/oauth_tokens", Some(&theirs)).await.body[0]["id"].as_i64().unwrap();
+    let other = app.request(Method::DELETE, &format!("/api/oauth_tokens/{bob_id}"), Some(&mine), None).await;
+    assert_eq!((other.status, other.text.as_str()), (StatusCode::CREATED, ""));
+    assert_eq!(other.headers["content-type"], "application/json");
+    assert_eq!(app.get("/api/oauth_tokens", Some(&theirs)).await.status, StatusCode::OK);
+    let list = app.get("/api/oauth_tokens.json", Some(&spare)).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let own = list.body.as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).max().unwrap();
+    let revoked = app.request(Method::DELETE, &format!("/api/oauth_tokens/{own}.json"), Some(&mine), None).await;
+    assert_eq!(revoked.status, StatusCode::CREATED, "{}", revoked.text);
+    assert_eq!(app.get("/api/oauth_tokens", Some(&spare)).await.status, StatusCode::FORBIDDEN);
+    let bad = app.request(Method::DELETE, "/api/oauth_tokens/abc", Some(&mine), None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+}
+
+/// Housekeeping deletes expired MFA tokens and authorization codes; an expired MFA token is
+/// refused before that.
+#[tokio::test]
+async fn expired_mfa_tokens_and_codes_are_refused_and_deleted() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = TestApp::new().await;
+    let bob = app.user_with("bob", |u| u.mfa_enabled = sea_orm::Set(true)).await;
+    let (client_id, client_secret) = register(&app, CALLBACK).await;
+    let grant = form(
+        &app,
+        "/oauth/token",
+        &[
+            ("grant_type", "password"),
+            ("client_id", &client_id),
+            ("client_secret", &client_secret),
+            ("username", "bob"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    let mfa_token = grant.body["mfa_token"].as_str().unwrap().to_string();
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    entity::mfa_token::Entity::update_many()
+        .col_expr(entity::mfa_token::Column::ValidUntil, sea_orm::sea_query::Expr::value(past))
+        .exec(&app.state.db.write)
+        .await
+        .unwrap();
+    entity::oauth_authorization::Entity::update_many()
+        .col_expr(entity::oauth_authorization::Column::ValidUntil, sea_orm::sea_query::Expr::value(past))
+        .exec(&app.state.db.write)
+        .await
+        .unwrap();
+    let body = json!({"client_id": client_id, "client_secret": client_secret, "mfa_token": mfa_token,
+                      "challenge_type": "recovery", "code": "x"});
+    let refused = app.request(Method::POST, "/oauth/mfa/challenge", None, Some(body)).await;
+    assert_eq!((refused.status, refused.body), (StatusCode::BAD_REQUEST, json!({"error": "Invalid code"})));
+    app.state.housekeeping().await.unwrap();
+    assert_eq!(entity::mfa_token::Entity::find().count(&app.state.db.read).await.unwrap(), 0);
+    assert_eq!(entity::oauth_authorization::Entity::find().count(&app.state.db.read).await.unwrap(), 0);
+    let _ = bob;
 }
