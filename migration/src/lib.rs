@@ -20,6 +20,7 @@ mod m20261201_000021_users_list_index;
 mod m20261206_000024_invite_token_digests;
 mod m20261207_04_live_settings;
 mod m20261207_05_captchas;
+mod m20261208_02_notifications;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000024_invite_token_digests::Migration),
             Box::new(m20261207_04_live_settings::Migration),
             Box::new(m20261207_05_captchas::Migration),
+            Box::new(m20261208_02_notifications::Migration),
         ]
     }
 }

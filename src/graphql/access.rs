@@ -64,6 +64,8 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::media_proxy::ACCESS,
         super::relays::ACCESS,
         super::captcha::ACCESS,
+        super::favourites::ACCESS,
+        super::notifications::ACCESS,
     ]
     .concat()
 }

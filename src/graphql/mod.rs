@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod documents;
 pub mod emoji;
 pub mod errors;
+pub mod favourites;
 pub mod frontends;
 pub mod instance;
 pub mod invites;
@@ -17,6 +18,7 @@ pub mod limits;
 pub mod loaders;
 pub mod media_proxy;
 pub mod moderation_log;
+pub mod notifications;
 pub mod oauth_apps;
 pub mod own_account;
 pub mod pagination;
@@ -67,6 +69,8 @@ pub struct Query(
     emoji::EmojiQuery,
     config::ConfigQuery,
     captcha::CaptchaQuery,
+    favourites::FavouritesQuery,
+    notifications::NotificationsQuery,
 );
 
 /// Every mutation, one object per area.
@@ -91,6 +95,8 @@ pub struct Mutation(
     own_account::OwnAccountMutation,
     emoji::EmojiMutation,
     config::ConfigMutation,
+    favourites::FavouritesMutation,
+    notifications::NotificationsMutation,
 );
 
 /// The gateway's schema type.

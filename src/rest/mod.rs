@@ -13,11 +13,13 @@ mod config;
 mod credentials;
 mod documents;
 mod emoji;
+mod favourites;
 mod frontends;
 mod images;
 mod invites;
 mod media_proxy;
 mod moderation_log;
+mod notifications;
 mod oauth;
 mod oauth_apps;
 mod own_account;
@@ -70,6 +72,8 @@ pub fn route_table() -> Vec<Route> {
         emoji::routes(),
         config::routes(),
         captcha::routes(),
+        favourites::routes(),
+        notifications::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,
