@@ -410,3 +410,30 @@ async fn listing_notifications_costs_constant_statements() {
         assert_eq!(costs[0], costs[1], "statements per page: {costs:?}");
     }
 }
+
+// Follows Pleroma's NotificationTest "move" (followers hear of a move, `target` is the new
+// account) and NotificationViewTest "Move notification".
+#[tokio::test]
+async fn followers_hear_of_a_move() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let new_alice = app.user("alice2").await;
+    let carol = app.user("carol").await;
+    let a = app.token(&alice, "read write follow").await;
+    let a2 = app.token(&new_alice, "read write").await;
+    let c = app.token(&carol, "read write follow").await;
+    call(&app, Method::POST, &format!("/api/v1/accounts/{}/follow", alice.id), &c).await;
+    let added = app.request(Method::PUT, "/api/pleroma/aliases", Some(&a2), Some(json!({"alias": "@alice"}))).await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.text);
+    let body = json!({"password": crate::common::PASSWORD, "target_account": "alice2"});
+    let moved = app.request(Method::POST, "/api/pleroma/move_account", Some(&a), Some(body)).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+
+    let list = app.get("/api/v1/notifications?types[]=move", Some(&c)).await.body;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(keys(&list[0]), with(&["target"]));
+    assert_eq!(
+        (list[0]["account"]["id"].clone(), list[0]["target"]["id"].clone()),
+        (json!(alice.id), json!(new_alice.id))
+    );
+}
