@@ -24,6 +24,7 @@ mod m20261208_05_events;
 mod m20261208_01_signin;
 mod m20261208_03_bookmarks;
 mod m20261208_04_accounts;
+mod m20261208_02_notifications;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_01_signin::Migration),
             Box::new(m20261208_03_bookmarks::Migration),
             Box::new(m20261208_04_accounts::Migration),
+            Box::new(m20261208_02_notifications::Migration),
         ]
     }
 }

@@ -219,6 +219,16 @@ pub async fn move_followers(db: &Db, user: &user::Model, current: &str, target: 
         return Err(AppError::BadRequest("Target account must have the origin in `alsoKnownAs`".into()));
     }
     let txn = db.begin().await?;
+    // Every local follower hears of the move (Pleroma's `Move` notification), whether it follows
+    // along or not.
+    let audience = super::notifications::local_followers(&txn, &user.id).await?;
+    let event = super::notifications::Event {
+        kind: super::notifications::MOVE,
+        actor_id: user.id.clone(),
+        target_id: Some(target.id.clone()),
+        ..Default::default()
+    };
+    super::notifications::notify(&txn, &audience, &event).await?;
     let followers: Vec<user::Model> = user::Entity::find()
         .filter(user::Column::Local.eq(true))
         .filter(user::Column::AllowFollowingMove.eq(true))

@@ -176,6 +176,16 @@ pub async fn change(db: &Db, viewer: &user::Model, target: &user::Model, change:
             if notify == Some(false) {
                 subscription::Entity::delete_by_id((v.to_string(), t.to_string())).exec(&txn).await?;
             }
+            if existing.is_none() {
+                // Follows are accepted at once here (no pending requests), so the notification
+                // is Pleroma's `follow`, not `follow_request`.
+                let event = super::notifications::Event {
+                    kind: super::notifications::FOLLOW,
+                    actor_id: v.to_string(),
+                    ..Default::default()
+                };
+                super::notifications::notify(&txn, &[t.to_string()], &event).await?;
+            }
         }
         Change::Unfollow => {
             follow::Entity::delete_by_id((v.to_string(), t.to_string())).exec(&txn).await?;

@@ -99,7 +99,9 @@ pub fn from_snapshot(value: &Value) -> Option<status::Model> {
 }
 
 /// File a report by `reporter` (Pleroma's `CommonAPI.report/2`).
-pub async fn file(db: &Db, instance_url: &str, reporter: &user::Model, new: &NewReport) -> AppResult<report::Model> {
+/// Staff who hold `reports_manage_reports` under `settings` are notified (`pleroma:report`).
+pub async fn file(db: &Db, settings: &Settings, reporter: &user::Model, new: &NewReport) -> AppResult<report::Model> {
+    let instance_url = settings.instance_url.as_str();
     let account = user::Entity::find_by_id(new.account_id.clone())
         .one(&db.read)
         .await?
@@ -171,6 +173,14 @@ pub async fn file(db: &Db, instance_url: &str, reporter: &user::Model, new: &New
     for chunk in links.chunks(100) {
         report_status::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
     }
+    let handlers = super::notifications::report_handlers(&txn, &settings.instance).await?;
+    let event = super::notifications::Event {
+        kind: super::notifications::REPORT,
+        actor_id: reporter.id.clone(),
+        report_id: Some(row.id.clone()),
+        ..Default::default()
+    };
+    super::notifications::notify(&txn, &handlers, &event).await?;
     txn.commit().await?;
     Ok(row)
 }

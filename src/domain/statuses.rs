@@ -453,6 +453,13 @@ async fn create_checked<C: ConnectionTrait>(
         )
         .exec(conn)
         .await?;
+        let event = super::notifications::Event {
+            kind: super::notifications::MENTION,
+            actor_id: author.id.clone(),
+            status_id: Some(saved.id.clone()),
+            ..Default::default()
+        };
+        super::notifications::notify(conn, &mentioned, &event).await?;
     }
     if !media_ids.is_empty() {
         media_attachment::Entity::update_many()
@@ -1023,6 +1030,13 @@ pub async fn reblog(
     })
     .exec(&txn)
     .await?;
+    let event = super::notifications::Event {
+        kind: super::notifications::REBLOG,
+        actor_id: by.id.clone(),
+        status_id: Some(original.id.clone()),
+        ..Default::default()
+    };
+    super::notifications::notify(&txn, std::slice::from_ref(&original.user_id), &event).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -1030,11 +1044,21 @@ pub async fn reblog(
 /// Undo the caller's reblog of a status; returns the reblogged status.
 pub async fn unreblog(db: &Db, by: &user::Model, id: &str) -> AppResult<status::Model> {
     let original = find_visible(&db.read, id, Some(&by.id)).await?.ok_or_else(AppError::not_found)?;
+    let txn = db.begin().await?;
     status::Entity::delete_many()
         .filter(status::Column::UserId.eq(by.id.as_str()))
         .filter(status::Column::ReblogOfId.eq(original.id.as_str()))
-        .exec(&db.write)
+        .exec(&txn)
         .await?;
+    // The reblog's notification goes with it, as Pleroma's goes with its `Announce`.
+    let event = super::notifications::Event {
+        kind: super::notifications::REBLOG,
+        actor_id: by.id.clone(),
+        status_id: Some(original.id.clone()),
+        ..Default::default()
+    };
+    super::notifications::withdraw(&txn, &event).await?;
+    txn.commit().await?;
     Ok(original)
 }
 
@@ -1082,7 +1106,8 @@ impl MastodonPage {
         self.limit.unwrap_or(20).clamp(1, 40)
     }
 
-    fn apply(&self, mut query: sea_orm::Select<status::Entity>) -> sea_orm::Select<status::Entity> {
+    /// The page's conditions, order, offset and limit on a query of statuses.
+    pub fn apply(&self, mut query: sea_orm::Select<status::Entity>) -> sea_orm::Select<status::Entity> {
         if let Some(max) = &self.max_id {
             query = query.filter(status::Column::Id.lt(max.as_str()));
         }

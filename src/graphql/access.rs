@@ -69,6 +69,8 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::bookmarks::ACCESS,
         super::conversations::ACCESS,
         super::scrobbles::ACCESS,
+        super::favourites::ACCESS,
+        super::notifications::ACCESS,
     ]
     .concat()
 }

@@ -13,6 +13,7 @@ pub mod documents;
 pub mod emoji;
 pub mod errors;
 pub mod events;
+pub mod favourites;
 pub mod frontends;
 pub mod instance;
 pub mod invites;
@@ -21,6 +22,7 @@ pub mod loaders;
 pub mod media_proxy;
 pub mod mfa;
 pub mod moderation_log;
+pub mod notifications;
 pub mod oauth_apps;
 pub mod own_account;
 pub mod pagination;
@@ -78,6 +80,8 @@ pub struct Query(
     bookmarks::BookmarksQuery,
     conversations::ConversationsQuery,
     scrobbles::ScrobblesQuery,
+    favourites::FavouritesQuery,
+    notifications::NotificationsQuery,
 );
 
 /// Every mutation, one object per area.
@@ -107,6 +111,8 @@ pub struct Mutation(
     bookmarks::BookmarksMutation,
     conversations::ConversationsMutation,
     scrobbles::ScrobblesMutation,
+    favourites::FavouritesMutation,
+    notifications::NotificationsMutation,
 );
 
 /// The gateway's schema type.

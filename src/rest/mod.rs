@@ -16,12 +16,14 @@ mod credentials;
 mod documents;
 mod emoji;
 mod events;
+mod favourites;
 mod frontends;
 mod images;
 mod invites;
 mod media_proxy;
 mod mfa;
 mod moderation_log;
+mod notifications;
 mod oauth;
 mod oauth_apps;
 mod own_account;
@@ -82,6 +84,8 @@ pub fn route_table() -> Vec<Route> {
         bookmarks::routes(),
         conversations::routes(),
         scrobbles::routes(),
+        favourites::routes(),
+        notifications::routes(),
         vec![
             Route::native(
                 axum::http::Method::GET,

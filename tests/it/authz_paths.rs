@@ -44,7 +44,13 @@ struct Seeded {
 
 /// Users, statuses, a report with a note, a chat, moderation-log entries; and the callers.
 async fn seed(app: &TestApp) -> (Seeded, Vec<Principal>) {
-    let alice = app.user_with("alice", |u| u.registration_reason = Set(Some("let me in".into()))).await;
+    let alice = app
+        .user_with("alice", |u| {
+            u.registration_reason = Set(Some("let me in".into()));
+            // Her favourites are listed, so that the route answers rather than refuses.
+            u.hide_favorites = Set(false);
+        })
+        .await;
     let bob = app.user("bob").await;
     let moderator = app.moderator("mod").await;
     let bare = app.moderator("bare").await;

@@ -196,7 +196,7 @@ async fn every_list_route_runs_a_constant_number_of_statements() {
         let user = app.user(&format!("user{i}")).await;
         // A report about each user to list.
         let report = pleroma_gateway::domain::reports::NewReport { account_id: user.id.clone(), ..Default::default() };
-        pleroma_gateway::domain::reports::file(&app.state.db, "http://localhost", &reporter, &report).await.unwrap();
+        pleroma_gateway::domain::reports::file(&app.state.db, &app.state.settings(), &reporter, &report).await.unwrap();
         // Tags and moderation-log entries to list.
         let tag = json!({"nicknames": [format!("user{i}")], "tags": ["x", format!("t{i}")]});
         let reply = app.request(Method::PUT, "/api/v1/pleroma/admin/users/tag", Some(&token), Some(tag)).await;

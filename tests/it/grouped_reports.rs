@@ -185,8 +185,13 @@ async fn a_page_of_groups_costs_a_fixed_number_of_statements() {
     assert_eq!(reply.body["reports"].as_array().unwrap().len(), 120);
     let three = app.statements() - before;
     eprintln!("groupedReports: {one} statements a page (with totalCount); GET grouped_reports: {three} for 3 pages");
-    // A page without `totalCount` is one statement less; the REST call adds one of its own.
-    assert_eq!(three, 3 * (one - 1) + 1, "{three} statements for three pages of {} each", one - 1);
+    // A page without `totalCount` is one statement less; the REST call adds one of its own; its
+    // MastoStatuses load three things the query above does not select (favourite counts,
+    // `favourited`, emoji reactions), one statement each per page.
+    // A nested status's keys may reach a loader one batch late (at most one statement more a
+    // page); never a statement per item.
+    let expected = 3 * (one - 1 + 3) + 1;
+    assert!((expected..=expected + 3).contains(&three), "{three} statements for three pages of {} each", one + 2);
 }
 
 /// The resident set of this process, in KiB.

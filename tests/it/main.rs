@@ -39,6 +39,7 @@ mod media_proxy;
 mod moderation_log;
 mod mrf;
 mod nicknames;
+mod notifications;
 mod oauth;
 mod oauth_apps;
 mod outbound;

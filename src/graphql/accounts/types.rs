@@ -225,8 +225,18 @@ impl AccountPleroma<'_> {
             .then_some(!self.0.user.is_active)
     }
     /// Notification preferences (owner only).
-    async fn notification_settings(&self) -> Option<AccountNotificationSettings> {
-        self.1.then_some(AccountNotificationSettings { block_from_strangers: false, hide_notification_contents: false })
+    async fn notification_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<AccountNotificationSettings>> {
+        if !self.1 {
+            return Ok(None);
+        }
+        let saved = crate::domain::notifications::settings(&ctx.db().read, &self.0.user.id).await?;
+        Ok(Some(AccountNotificationSettings {
+            block_from_strangers: saved.block_from_strangers,
+            hide_notification_contents: saved.hide_notification_contents,
+        }))
     }
     /// Follow along when followed accounts move (owner only).
     async fn allow_following_move(&self) -> Option<bool> {
@@ -237,8 +247,11 @@ impl AccountPleroma<'_> {
         self.1.then_some(0)
     }
     /// Unread notifications (owner only).
-    async fn unread_notifications_count(&self) -> Option<i32> {
-        self.1.then_some(0)
+    async fn unread_notifications_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<u64>> {
+        if !self.1 {
+            return Ok(None);
+        }
+        Ok(Some(crate::domain::notifications::unread_count(&ctx.db().read, &self.0.user.id).await?))
     }
     /// Email address (owner only).
     async fn email(&self) -> Option<&str> {

@@ -165,7 +165,7 @@ impl ReportsMutation {
             forward: input.forward.unwrap_or(false),
             rule_ids: input.rule_ids.unwrap_or_default().into_iter().map(|id| id.0).collect(),
         };
-        let report = domain::file(ctx.db(), &ctx.settings().instance_url, reporter, &new).await?;
+        let report = domain::file(ctx.db(), ctx.settings(), reporter, &new).await?;
         Ok(FileReportPayload { report: Report(report), action_taken: false })
     }
 

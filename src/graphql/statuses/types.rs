@@ -274,9 +274,13 @@ impl Status {
     async fn replies_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         Ok(self.counts(ctx).await?.replies)
     }
-    /// Favourites (not recorded by this gateway: 0).
-    async fn favourites_count(&self) -> u64 {
-        0
+    /// How many favourited it (0 for a reblog).
+    async fn favourites_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        if self.is_reblog() {
+            return Ok(0);
+        }
+        let key = crate::graphql::favourites::FavouriteCountOf(self.row.id.clone());
+        Ok(ctx.loader().load_one(key).await.map_err(load_error)?.unwrap_or(0))
     }
     /// Public and unlisted quotes of it (0 for a reblog).
     async fn quotes_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
@@ -288,9 +292,12 @@ impl Status {
         let id = self.row.reblog_of_id.clone().unwrap_or_else(|| self.row.id.clone());
         Ok(ctx.loader().load_one(RebloggedBy(viewer.to_string(), id)).await.map_err(load_error)?.unwrap_or(false))
     }
-    /// Whether the caller favourited it (favourites are not recorded: `false`).
-    async fn favourited(&self) -> bool {
-        false
+    /// Whether the caller favourited it (for a reblog: the reblogged status).
+    async fn favourited(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let Some(viewer) = Self::viewer_id(ctx) else { return Ok(false) };
+        let id = self.row.reblog_of_id.clone().unwrap_or_else(|| self.row.id.clone());
+        let key = crate::graphql::favourites::FavouritedBy(viewer.to_string(), id);
+        Ok(ctx.loader().load_one(key).await.map_err(load_error)?.unwrap_or(false))
     }
     /// Whether the caller bookmarked it (for a reblog: the reblogged status).
     async fn bookmarked(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
@@ -472,9 +479,13 @@ impl StatusPleroma<'_> {
     async fn thread_muted(&self) -> bool {
         false
     }
-    /// Emoji reactions (not recorded: `[]`).
-    async fn emoji_reactions(&self) -> Json<Vec<serde_json::Value>> {
-        Json(vec![])
+    /// Emoji reactions, emoji in the order first used, without those of accounts the caller
+    /// blocks or mutes (Pleroma's `emoji_reactions`).
+    async fn emoji_reactions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::favourites::EmojiReaction>> {
+        crate::graphql::favourites::reactions_for(ctx, &self.0.row.id, false).await
     }
     /// Whether the caller may see the status replied to.
     async fn parent_visible(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {

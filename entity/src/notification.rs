@@ -1,0 +1,34 @@
+use sea_orm::entity::prelude::*;
+
+/// A notification for `user_id` (Pleroma's `Notification`): `actor_id` did something of `kind`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "notifications")]
+pub struct Model {
+    /// Integer id, as Pleroma's.
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// The recipient.
+    pub user_id: String,
+    /// `mention`, `follow`, `follow_request`, `reblog`, `favourite`, `move`,
+    /// `pleroma:emoji_reaction` or `pleroma:report`.
+    pub kind: String,
+    /// Who did it (the mover for `move`, the reporter for `pleroma:report`).
+    pub actor_id: String,
+    /// The status it is about (mentions, reblogs, favourites, reactions).
+    pub status_id: Option<String>,
+    /// The account moved to (`move`).
+    pub target_id: Option<String>,
+    /// The report (`pleroma:report`).
+    pub report_id: Option<String>,
+    /// The reaction (`pleroma:emoji_reaction`).
+    pub emoji: Option<String>,
+    pub emoji_url: Option<String>,
+    pub seen: bool,
+    pub inserted_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
