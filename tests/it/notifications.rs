@@ -437,3 +437,46 @@ async fn followers_hear_of_a_move() {
         (json!(alice.id), json!(new_alice.id))
     );
 }
+
+// GraphQL first: the caller's notifications connection and the mutations behind the routes.
+#[tokio::test]
+async fn graphql_notifications_and_reactions() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let a = app.token(&alice, "read write").await;
+    let b = app.token(&bob, "read write").await;
+    let status = post(&app, &a, json!({"status": "hi"})).await;
+    let body = app
+        .graphql(
+            Some(&b),
+            "mutation($id: ID!) { reactToStatus(input: {id: $id, emoji: \"🎉\"}) { status { pleroma { emojiReactions { name count me } } } } \
+             favouriteStatus(input: {id: $id}) { status { favourited favouritesCount } } }",
+            json!({"id": id(&status)}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["reactToStatus"]["status"]["pleroma"]["emojiReactions"],
+        json!([{"name": "🎉", "count": 1, "me": true}]),
+        "{body}"
+    );
+    assert_eq!(body["data"]["favouriteStatus"]["status"], json!({"favourited": true, "favouritesCount": 1}));
+    let body = app
+        .graphql(
+            Some(&a),
+            "{ notifications(filter: {types: [\"favourite\", \"pleroma:emoji_reaction\"]}) { nodes { type emoji account { id } status { id } pleroma { isSeen } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = body["data"]["notifications"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2, "{body}");
+    assert_eq!(nodes[0]["type"], "favourite");
+    assert_eq!(nodes[1]["emoji"], "🎉");
+    assert_eq!(nodes[1]["account"]["id"], json!(bob.id));
+    // Someone else's notification is null; anonymous callers are refused.
+    let nid = app.get("/api/v1/notifications", Some(&a)).await.body[0]["id"].as_str().unwrap().to_string();
+    let body = app.graphql(Some(&b), "query($id: ID!) { notification(id: $id) { id } }", json!({"id": nid})).await;
+    assert_eq!(body["data"]["notification"], Value::Null, "{body}");
+    let body = app.graphql(None, "{ notifications { nodes { id } } }", json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{body}");
+}
