@@ -20,11 +20,11 @@ mod m20261201_000021_users_list_index;
 mod m20261206_000024_invite_token_digests;
 mod m20261207_04_live_settings;
 mod m20261207_05_captchas;
-mod m20261208_05_events;
 mod m20261208_01_signin;
+mod m20261208_02_notifications;
 mod m20261208_03_bookmarks;
 mod m20261208_04_accounts;
-mod m20261208_02_notifications;
+mod m20261208_05_events;
 
 pub struct Migrator;
 

@@ -170,80 +170,11 @@ pub async fn favourited_statuses<C: ConnectionTrait>(
 
 // ---- Emoji reactions ---------------------------------------------------------------------------
 
-/// Emoji shown as text unless followed by U+FE0F (those without `Emoji_Presentation` below
-/// U+1F000, and a few above): Pleroma's `fully_qualify_emoji` adds the selector to them.
-fn needs_selector(c: char) -> bool {
-    const PRESENTATION: &[char] = &[
-        '\u{231A}', '\u{231B}', '\u{23E9}', '\u{23EA}', '\u{23EB}', '\u{23EC}', '\u{23F0}', '\u{23F3}', '\u{25FD}',
-        '\u{25FE}', '\u{2614}', '\u{2615}', '\u{267F}', '\u{2693}', '\u{26A1}', '\u{26AA}', '\u{26AB}', '\u{26BD}',
-        '\u{26BE}', '\u{26C4}', '\u{26C5}', '\u{26CE}', '\u{26D4}', '\u{26EA}', '\u{26F2}', '\u{26F3}', '\u{26F5}',
-        '\u{26FA}', '\u{26FD}', '\u{2705}', '\u{270A}', '\u{270B}', '\u{2728}', '\u{274C}', '\u{274E}', '\u{2753}',
-        '\u{2754}', '\u{2755}', '\u{2757}', '\u{2795}', '\u{2796}', '\u{2797}', '\u{27B0}', '\u{27BF}', '\u{2B1B}',
-        '\u{2B1C}', '\u{2B50}', '\u{2B55}',
-    ];
-    let zodiac = ('\u{2648}'..='\u{2653}').contains(&c);
-    let text_default = matches!(
-        c,
-        '\u{00A9}'
-            | '\u{00AE}'
-            | '\u{203C}'
-            | '\u{2049}'
-            | '\u{2122}'
-            | '\u{2139}'
-            | '\u{3030}'
-            | '\u{303D}'
-            | '\u{3297}'
-            | '\u{3299}'
-    ) || ('\u{2194}'..='\u{21AA}').contains(&c)
-        || ('\u{2300}'..='\u{2BFF}').contains(&c);
-    text_default && !zodiac && !PRESENTATION.contains(&c)
-}
-
-fn is_emoji_char(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00A9}'
-            | '\u{00AE}'
-            | '\u{203C}'
-            | '\u{2049}'
-            | '\u{2122}'
-            | '\u{2139}'
-            | '\u{3030}'
-            | '\u{303D}'
-            | '\u{3297}'
-            | '\u{3299}'
-            | '\u{200D}'
-            | '\u{20E3}'
-            | '\u{FE0F}'
-            | '\u{FE0E}'
-    ) || ('\u{2194}'..='\u{21AA}').contains(&c)
-        || ('\u{2300}'..='\u{2BFF}').contains(&c)
-        || ('\u{1F000}'..='\u{1FAFF}').contains(&c)
-        || ('\u{E0020}'..='\u{E007F}').contains(&c)
-}
-
-/// A unicode emoji as Pleroma stores it (fully qualified), or `None` for anything else: one
-/// emoji sequence (ZWJ sequences, flags, keycaps, skin tones, tags) and nothing more.
+/// A unicode emoji as Pleroma stores it (fully qualified), or `None` for anything else
+/// (`CommonAPI.react_with_emoji`: `fully_qualify_emoji`, then `Emoji.unicode?`).
 pub fn unicode_emoji(raw: &str) -> Option<String> {
-    let chars: Vec<char> = raw.chars().collect();
-    if chars.is_empty() || chars.len() > 16 {
-        return None;
-    }
-    // Keycaps: `1️⃣`, `#️⃣`.
-    let keycap = matches!(chars.first(), Some('0'..='9' | '#' | '*')) && chars.last() == Some(&'\u{20E3}');
-    if !keycap && !chars.iter().all(|c| is_emoji_char(*c)) {
-        return None;
-    }
-    if keycap && !chars[1..].iter().all(|c| is_emoji_char(*c)) {
-        return None;
-    }
-    if matches!(chars[0], '\u{200D}' | '\u{20E3}' | '\u{FE0F}' | '\u{FE0E}') {
-        return None;
-    }
-    if chars.len() == 1 && needs_selector(chars[0]) {
-        return Some(format!("{}\u{FE0F}", chars[0]));
-    }
-    Some(raw.to_string())
+    let qualified = super::emoji::unicode::fully_qualify(raw);
+    super::emoji::unicode::is_unicode_emoji(&qualified).then_some(qualified)
 }
 
 /// An emoji a reaction may use, with its image for custom ones.

@@ -34,8 +34,8 @@ mod registration;
 mod relays;
 mod reports;
 mod rules;
-mod signin;
 mod scrobbles;
+mod signin;
 mod statuses;
 mod users;
 

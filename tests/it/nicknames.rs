@@ -75,16 +75,21 @@ async fn lookups_ignore_case() {
 #[tokio::test]
 async fn existing_case_duplicates_stop_the_migration() {
     use migration::MigratorTrait;
-    use pleroma_gateway::{config::Settings, db::Db, domain::users};
+    use pleroma_gateway::db::Db;
+    use sea_orm::ConnectionTrait;
     let dir = std::env::temp_dir().join(format!("gw-case-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).unwrap();
     let (url, pg) = crate::common::fresh_database(&dir).await;
     let db = Db::connect(&url).await.unwrap();
     migration::Migrator::up(&db.write, Some(5)).await.unwrap();
-    let settings = Settings::for_database(&url, &dir);
-    for (nickname, email) in [("admin", "a@example.org"), ("ADMIN", "b@example.org")] {
-        let new = users::NewUser { nickname: nickname.into(), email: email.into(), ..Default::default() };
-        users::insert_local(&db.write, &settings, &new, "x".into()).await.unwrap();
+    // Rows as the schema of migration 5 has them (today's entity has columns it lacks).
+    for (id, nickname, email) in [("1", "admin", "a@example.org"), ("2", "ADMIN", "b@example.org")] {
+        let sql = format!(
+            "INSERT INTO users (id, nickname, email, ap_id, fields, raw_fields, settings_store, also_known_as, \
+             inserted_at, updated_at) VALUES ('{id}', '{nickname}', '{email}', 'http://localhost/users/{nickname}', \
+             '[]', '[]', '{{}}', '[]', '2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00')"
+        );
+        db.write.execute_unprepared(&sql).await.unwrap();
     }
     let err = db.migrate().await.unwrap_err().to_string();
     assert!(err.contains("differ only in the case of their nickname: admin"), "{err}");

@@ -8,6 +8,7 @@
 pub mod archive;
 pub mod pack;
 pub mod remote;
+pub mod unicode;
 
 use std::{
     collections::{BTreeMap, HashMap},
