@@ -278,4 +278,3 @@ pub async fn bookmarked<C: ConnectionTrait>(
     }
     Ok(out)
 }
-
