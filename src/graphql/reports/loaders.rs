@@ -147,6 +147,17 @@ pub async fn prefetch(ctx: &Context<'_>, page: &[report::Model]) -> async_graphq
         loader
             .feed_many(status_ids.iter().map(|id| (RebloggedBy(viewer.clone(), id.clone()), reblogged.contains(id))))
             .await;
+        // The caller's bookmarks of the cited statuses (`bookmarked`, `pleroma.bookmark_folder`).
+        let mut bookmarked = crate::domain::bookmarks::bookmarked(db, viewer, &status_ids).await?;
+        loader
+            .feed_many(status_ids.iter().map(|id| {
+                let value = match bookmarked.remove(id) {
+                    Some(folder) => (true, folder),
+                    None => (false, None),
+                };
+                (crate::graphql::bookmarks::BookmarkOf(viewer.clone(), id.clone()), value)
+            }))
+            .await;
     }
     loader.feed_many(linked.iter().map(|id| (VisibleTo(viewer.clone(), id.clone()), visible.contains(id)))).await;
     loader.feed_many(linked_rows.into_iter().map(|s| (StatusById(s.id.clone()), s))).await;
