@@ -322,4 +322,15 @@ async fn every_route_of_the_specification_is_in_the_openapi_document() {
         }
     }
     assert!(missing.is_empty(), "{} routes not served: {missing:#?}", missing.len());
+    // OpenAPI requires operation ids unique (`PUT` and its `POST` alias on one path included).
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                ids.insert(op["operationId"].to_string()),
+                "{method} {path}: operationId {} repeated",
+                op["operationId"]
+            );
+        }
+    }
 }

@@ -335,12 +335,21 @@ fn native_operation(compiled: &CompiledRoute, native: &Native, path: &str) -> Va
 /// The document.
 pub fn document(state: &AppState) -> Value {
     let mut paths: Map<String, Value> = Map::new();
+    let mut operation_ids = std::collections::HashSet::new();
     for compiled in &state.facade.routes {
         for path in compiled.route.paths() {
             // axum's catch-all `{*rest}` is OpenAPI's `{rest}` (one parameter, slashes allowed).
             let path = path.replace("{*", "{");
+            let method = compiled.route.method.as_str().to_lowercase();
+            let mut op = operation(&state.facade.index, compiled, &path);
+            // One operation served on one path by two methods (a method kept as an alias) needs
+            // a second id: OpenAPI requires them unique.
+            if !operation_ids.insert(op["operationId"].to_string()) {
+                op["operationId"] =
+                    Value::String(format!("{}:{method}", op["operationId"].as_str().unwrap_or_default()));
+            }
             let entry = paths.entry(path.clone()).or_insert_with(|| json!({}));
-            entry[compiled.route.method.as_str().to_lowercase()] = operation(&state.facade.index, compiled, &path);
+            entry[method] = op;
         }
     }
     // Every scope an operation requires, declared on the flow.
