@@ -179,8 +179,26 @@ impl DirectoryQuery {
 #[derive(Default)]
 pub struct DirectoryMutation;
 
-async fn relationship(ctx: &Context<'_>, target: &entity::user::Model) -> async_graphql::Result<RelationshipPayload> {
-    let viewer = ctx.viewer().require_user()?;
+/// What a directory mutation does to the caller's relationship with an account.
+#[derive(Clone, Copy)]
+enum Change {
+    Subscribe,
+    Unsubscribe,
+    Endorse,
+    Unendorse,
+}
+
+/// Applies `change` from the caller to the account `id`, then answers the relationship as it
+/// now stands (read from the primary, which the change just wrote).
+async fn change(ctx: &Context<'_>, id: &ID, change: Change) -> async_graphql::Result<RelationshipPayload> {
+    let viewer = ctx.viewer().require_user()?.clone();
+    let target = domain::account(&ctx.db().read, id).await?;
+    match change {
+        Change::Subscribe => domain::subscribe(ctx.db(), &viewer, &target).await?,
+        Change::Unsubscribe => domain::unsubscribe(ctx.db(), &viewer, &target).await?,
+        Change::Endorse => domain::endorse(ctx.db(), &viewer, &target).await?,
+        Change::Unendorse => domain::unendorse(ctx.db(), &viewer, &target).await?,
+    }
     let found = relationships::of(&ctx.db().write, &viewer.id, std::slice::from_ref(&target.id)).await?;
     Ok(RelationshipPayload { relationship: found.into_iter().next().unwrap_or_default().into() })
 }
@@ -195,10 +213,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         input: AccountIdInput,
     ) -> async_graphql::Result<RelationshipPayload> {
-        let viewer = ctx.viewer().require_user()?.clone();
-        let target = domain::account(&ctx.db().read, &input.id).await?;
-        domain::subscribe(ctx.db(), &viewer, &target).await?;
-        relationship(ctx, &target).await
+        change(ctx, &input.id, Change::Subscribe).await
     }
 
     /// Stop being notified of an account's posts.
@@ -207,10 +222,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         input: AccountIdInput,
     ) -> async_graphql::Result<RelationshipPayload> {
-        let viewer = ctx.viewer().require_user()?.clone();
-        let target = domain::account(&ctx.db().read, &input.id).await?;
-        domain::unsubscribe(ctx.db(), &viewer, &target).await?;
-        relationship(ctx, &target).await
+        change(ctx, &input.id, Change::Unsubscribe).await
     }
 
     /// Feature a followed account on the caller's profile (Mastodon's pin). `BAD_REQUEST` when
@@ -221,10 +233,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         input: AccountIdInput,
     ) -> async_graphql::Result<RelationshipPayload> {
-        let viewer = ctx.viewer().require_user()?.clone();
-        let target = domain::account(&ctx.db().read, &input.id).await?;
-        domain::endorse(ctx.db(), &viewer, &target).await?;
-        relationship(ctx, &target).await
+        change(ctx, &input.id, Change::Endorse).await
     }
 
     /// Where a remote account (`alice@remote.example`) interacts with an object of this
@@ -245,9 +254,6 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         input: AccountIdInput,
     ) -> async_graphql::Result<RelationshipPayload> {
-        let viewer = ctx.viewer().require_user()?.clone();
-        let target = domain::account(&ctx.db().read, &input.id).await?;
-        domain::unendorse(ctx.db(), &viewer, &target).await?;
-        relationship(ctx, &target).await
+        change(ctx, &input.id, Change::Unendorse).await
     }
 }
