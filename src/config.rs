@@ -90,6 +90,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Without a trailing slash.
     pub instance_url: String,
+    /// Whether `instance_url` was given (flag, environment or file) rather than derived from
+    /// `listen`: only a given one may disagree with the URL stored at first start.
+    pub instance_url_given: bool,
     pub instance: Instance,
     pub mailer: Mailer,
     pub oauth2: OAuth2,
@@ -587,13 +590,9 @@ impl Settings {
             overrides.database_url.clone().or(file.database_url).unwrap_or_else(|| default_sqlite_url(&data_dir));
         let listen = overrides.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 4000)));
         // Without an instance URL, links point at the server that made them.
-        let instance_url = overrides
-            .instance_url
-            .clone()
-            .or(file.instance_url)
-            .unwrap_or_else(|| default_instance_url(listen))
-            .trim_end_matches('/')
-            .to_string();
+        let given = overrides.instance_url.clone().or(file.instance_url);
+        let instance_url_given = given.is_some();
+        let instance_url = given.unwrap_or_else(|| default_instance_url(listen)).trim_end_matches('/').to_string();
         url::Url::parse(&instance_url).map_err(|e| format!("invalid instance URL {instance_url}: {e}"))?;
         file.rate_limit.validate()?;
         let mut http = file.http;
@@ -606,6 +605,7 @@ impl Settings {
             database_url,
             data_dir,
             instance_url,
+            instance_url_given,
             instance: file.instance,
             mailer: file.mailer,
             oauth2: file.oauth2,
@@ -637,6 +637,7 @@ impl Settings {
             database_url: database_url.into(),
             data_dir: data_dir.into(),
             instance_url: "http://localhost:4000".into(),
+            instance_url_given: false,
             instance: Instance::default(),
             mailer: Mailer::default(),
             oauth2: OAuth2::default(),
@@ -666,6 +667,7 @@ impl Settings {
         Settings {
             listen: base.listen,
             instance_url: base.instance_url.clone(),
+            instance_url_given: base.instance_url_given,
             configurable_from_database: base.configurable_from_database,
             config_file: base.config_file.clone(),
             // Read once, when the server starts.

@@ -92,6 +92,12 @@ impl Db {
         }
     }
 
+    /// Names of the migrations not applied yet (`migrate` says what it ran).
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, DbErr> {
+        let pending = migration::Migrator::get_pending_migrations(&self.write).await?;
+        Ok(pending.iter().map(|m| m.name().to_string()).collect())
+    }
+
     /// Apply pending migrations.
     pub async fn migrate(&self) -> Result<(), DbErr> {
         migration::Migrator::up(&self.write, None).await
@@ -212,7 +218,8 @@ async fn probe_server(url: &str) -> Result<(), DbErr> {
 }
 
 /// The file named by a SQLite URL, for messages.
-fn sqlite_path(url: &str) -> &str {
+/// The file path of a `sqlite:` URL (without its `?options`).
+pub fn sqlite_path(url: &str) -> &str {
     let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     path.split('?').next().unwrap_or(path)
 }

@@ -8,9 +8,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pleroma_gateway::{
     config::{Overrides, Settings},
     db::Db,
-    domain::users,
     seed, AppState,
 };
+
+mod cli;
+use cli::user::UserCommand;
 
 /// mimalloc rather than glibc's malloc: resolving and serialising a page of 500 users allocates
 /// some 40 000 small values, and glibc spent a fifth of the request's CPU on them.
@@ -26,6 +28,10 @@ struct Cli {
     /// Log format: `text` (coloured only on a terminal) or `json` (one object per line, for log shippers).
     #[arg(long, env = "GATEWAY_LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// Store the configured instance URL in place of the one stored at first start (accounts
+    /// made before keep their old addresses).
+    #[arg(long, global = true)]
+    change_instance_url: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -53,6 +59,18 @@ enum Command {
         /// The document's path, or `-`.
         file: String,
     },
+    /// Write a consistent copy of the SQLite database to FILE while the server runs (PostgreSQL:
+    /// prints the pg_dump command). Takes no migration: back up before upgrading.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: std::path::PathBuf,
+    },
+    /// Put a backup made by `backup` in place of the SQLite database; refused while a server
+    /// uses it (PostgreSQL: prints the pg_restore command).
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+    },
     /// Generate realistic test users (local users' password is "password").
     Seed {
         /// How many users.
@@ -73,81 +91,6 @@ enum Command {
     },
 }
 
-#[derive(Subcommand)]
-enum UserCommand {
-    /// Create a local user. Without --password or --password-stdin, asks for the password on
-    /// the terminal (without echo).
-    New {
-        /// Nickname (letters, digits, `_` and `-`).
-        nickname: String,
-        /// Email address.
-        email: String,
-        /// Password; visible in `ps` and shell history, prefer the prompt or --password-stdin.
-        #[arg(long, conflicts_with = "password_stdin")]
-        password: Option<String>,
-        /// Read the password from the first line of standard input (for scripts).
-        #[arg(long)]
-        password_stdin: bool,
-        /// Display name (default: the nickname).
-        #[arg(long)]
-        name: Option<String>,
-        /// Profile text.
-        #[arg(long)]
-        bio: Option<String>,
-        /// Make the user an admin.
-        #[arg(long)]
-        admin: bool,
-        /// Make the user a moderator.
-        #[arg(long)]
-        moderator: bool,
-        /// Leave the email unconfirmed (a confirmation mail is sent, as on registration).
-        #[arg(long)]
-        unconfirmed: bool,
-        /// Leave the account awaiting approval (give --reason for the admins).
-        #[arg(long)]
-        unapproved: bool,
-        /// Why the user joins, kept for the admins (with --unapproved).
-        #[arg(long, requires = "unapproved")]
-        reason: Option<String>,
-        /// Do not ask for confirmation (there is nothing to confirm; accepted for pleroma_ctl compatibility).
-        #[arg(short = 'y', long = "assume-yes")]
-        yes: bool,
-    },
-    /// Change a user's roles or activation.
-    Set {
-        /// Nickname of a local user.
-        nickname: String,
-        /// Grant the admin role.
-        #[arg(long, overrides_with = "no_admin")]
-        admin: bool,
-        /// Revoke the admin role.
-        #[arg(long)]
-        no_admin: bool,
-        /// Grant the moderator role.
-        #[arg(long, overrides_with = "no_moderator")]
-        moderator: bool,
-        /// Revoke the moderator role.
-        #[arg(long)]
-        no_moderator: bool,
-        /// Activate the account.
-        #[arg(long, overrides_with = "no_active")]
-        active: bool,
-        /// Deactivate the account (ends its sessions at once).
-        #[arg(long)]
-        no_active: bool,
-    },
-}
-
-fn flag(on: bool, off: bool) -> Option<bool> {
-    if on {
-        Some(true)
-    } else if off {
-        Some(false)
-    } else {
-        None
-    }
-}
-
 /// Logs go to standard error, so that a command's output (`export-schema > schema.graphql`)
 /// stays clean. Colours only when standard error is a terminal (and `NO_COLOR` is unset), so a
 /// log file holds plain text.
@@ -166,7 +109,7 @@ fn init_logging(format: LogFormat) {
 
 /// The new user's password: `--password`, one line of standard input with `--password-stdin`,
 /// or asked for twice on the terminal without echo (`rpassword`).
-fn new_password(nickname: &str, given: Option<String>, from_stdin: bool) -> Result<String, String> {
+pub(crate) fn new_password(nickname: &str, given: Option<String>, from_stdin: bool) -> Result<String, String> {
     if let Some(password) = given {
         return Ok(password);
     }
@@ -214,80 +157,49 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     let mut command = cli.command.unwrap_or(Command::Serve);
-    // Ask before connecting: a missing password fails at once, and nobody types into a prompt
-    // that a database error then throws away.
-    if let Command::User(UserCommand::New { nickname, password, password_stdin, .. }) = &mut command {
-        *password = Some(new_password(nickname, password.take(), *password_stdin)?);
+    if let Command::User(user) = &mut command {
+        cli::user::prepare(user)?;
     }
     if let Command::ExportSchema = command {
         print!("{}", pleroma_gateway::graphql::sdl());
         return Ok(());
     }
-    let settings = Settings::load(&cli.overrides)?;
+    let mut settings = Settings::load(&cli.overrides)?;
+    // Before connecting and migrating: a backup taken before an upgrade holds the old schema.
+    match &command {
+        Command::Backup { file } => return cli::backup::backup(&settings, file).await,
+        Command::Restore { file } => return cli::backup::restore(&settings, file).await,
+        _ => {}
+    }
     let db = Db::connect(&settings.database_url).await.map_err(database_error)?;
+    let pending = if matches!(command, Command::Migrate) {
+        db.pending_migrations().await.map_err(|e| format!("migrations: {}", pleroma_gateway::db::error_text(&e)))?
+    } else {
+        Vec::new()
+    };
     db.migrate().await.map_err(|e| format!("migrations: {}", pleroma_gateway::db::error_text(&e)))?;
+    if !matches!(command, Command::Migrate) {
+        // Every command that may make an address uses the URL stored at first start.
+        settings.instance_url = pleroma_gateway::domain::instance_url::settle(
+            &db.write,
+            &settings.instance_url,
+            settings.instance_url_given,
+            cli.change_instance_url,
+        )
+        .await
+        .map_err(describe)?;
+    }
     match command {
         Command::Serve => serve(db, settings).await,
         Command::Migrate => {
-            println!("migrations applied");
-            Ok(())
-        }
-        Command::ExportSchema => Ok(()),
-        Command::User(UserCommand::New {
-            nickname,
-            email,
-            password,
-            password_stdin: _,
-            name,
-            bio,
-            admin,
-            moderator,
-            unconfirmed,
-            unapproved,
-            reason,
-            yes: _,
-        }) => {
-            use pleroma_gateway::domain::registration::{self, Registration, StartState};
-            let Some(password) = password else { return Err("no password".into()) };
-            let new = Registration {
-                nickname,
-                email: Some(email),
-                password,
-                name,
-                bio,
-                reason,
-                is_admin: admin,
-                is_moderator: moderator,
-                // The operator's command needs no invite.
-                ..Default::default()
-            };
-            // Hash before the transaction: argon2 must not run while it holds the writer.
-            let hash = pleroma_gateway::auth::password::hash(new.password.clone()).await.map_err(describe)?;
-            let mailer = pleroma_gateway::domain::mail::Mailer::new(&settings)?;
-            let start = StartState { confirmed: !unconfirmed, approved: !unapproved };
-            let user = registration::register(&db, &settings, &mailer, &new, hash, start).await.map_err(describe)?;
-            println!("User {} created (id {})", user.nickname, user.id);
-            Ok(())
-        }
-        Command::User(UserCommand::Set { nickname, admin, no_admin, moderator, no_moderator, active, no_active }) => {
-            if users::find_by_nickname(&db.read, &nickname).await.map_err(describe)?.is_none() {
-                return Err(format!("No local user {nickname}"));
+            match pending.len() {
+                0 => println!("no pending migrations: the schema is up to date"),
+                n => println!("applied {n} migration(s): {}", pending.join(", ")),
             }
-            let user = pleroma_gateway::domain::user_admin::set_by_operator(
-                &db,
-                &nickname,
-                flag(admin, no_admin),
-                flag(moderator, no_moderator),
-                flag(active, no_active),
-            )
-            .await
-            .map_err(describe)?;
-            println!(
-                "User {}: admin={} moderator={} active={}",
-                user.nickname, user.is_admin, user.is_moderator, user.is_active
-            );
             Ok(())
         }
+        Command::ExportSchema | Command::Backup { .. } | Command::Restore { .. } => Ok(()),
+        Command::User(user) => cli::user::run(&db, &settings, user).await,
         Command::Import { file } => {
             let text = if file == "-" {
                 let mut text = String::new();
@@ -370,7 +282,7 @@ fn database_error(err: sea_orm::DbErr) -> String {
     }
 }
 
-fn describe(err: pleroma_gateway::error::AppError) -> String {
+pub(crate) fn describe(err: pleroma_gateway::error::AppError) -> String {
     match err {
         pleroma_gateway::error::AppError::Invalid(fields) => {
             fields.iter().map(|(field, message)| format!("{field} {message}")).collect::<Vec<_>>().join(", ")
@@ -381,6 +293,8 @@ fn describe(err: pleroma_gateway::error::AppError) -> String {
 
 async fn serve(db: Db, settings: Settings) -> Result<(), String> {
     let listen = settings.listen;
+    // Held until the process ends: `restore` refuses to run under it.
+    let _lock = cli::backup::serve_lock(&settings)?;
     let state = AppState::new(db, settings)?;
     // Settings saved through the API apply from the start (limiters and mailer included).
     state.live.refresh().await;

@@ -522,7 +522,7 @@ pub fn awaits_confirmation(user: &user::Model) -> bool {
 }
 
 /// Mark users confirmed and drop their confirmation tokens (`User.confirm`).
-async fn confirm<C: ConnectionTrait>(conn: &C, ids: &[String]) -> Result<(), AppError> {
+pub(crate) async fn confirm<C: ConnectionTrait>(conn: &C, ids: &[String]) -> Result<(), AppError> {
     if ids.is_empty() {
         return Ok(());
     }

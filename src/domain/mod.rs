@@ -19,6 +19,7 @@ pub mod import;
 pub mod imports;
 pub mod instance;
 pub mod instance_secrets;
+pub mod instance_url;
 pub mod invites;
 pub mod limits;
 pub mod mail;

@@ -21,7 +21,31 @@ pub struct Actor {
     pub id: String,
     /// The actor's nickname, without `@`.
     pub nickname: String,
+    /// The operator at the command line, who is no user. Pleroma's mix tasks log nothing; here
+    /// every change is logged, with `data.actor` `{"id": null, "nickname": "operator", "type":
+    /// "operator"}` and messages that begin "The operator (command line)".
+    pub operator: bool,
 }
+
+impl Actor {
+    /// The operator running a command of the command line.
+    pub fn operator() -> Actor {
+        Actor { id: String::new(), nickname: OPERATOR.into(), operator: true }
+    }
+
+    /// How messages name the actor: `@nickname`, or the operator.
+    fn named(&self) -> String {
+        if self.operator {
+            "The operator (command line)".into()
+        } else {
+            format!("@{}", self.nickname)
+        }
+    }
+}
+
+/// The operator's `data.actor.nickname`; a user may bear it too, `data.actor.type` (`operator`,
+/// not `user`) and the null id tell them apart.
+pub const OPERATOR: &str = "operator";
 
 /// A user the action was applied to (`data.subject`, `data.subjects`, `data.followed`, ...).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +65,7 @@ impl Subject {
 
 impl From<&user::Model> for Actor {
     fn from(user: &user::Model) -> Self {
-        Actor { id: user.id.clone(), nickname: user.nickname.clone() }
+        Actor { id: user.id.clone(), nickname: user.nickname.clone(), operator: false }
     }
 }
 
@@ -123,6 +147,9 @@ pub enum Action {
     ForcePasswordReset { subjects: Vec<Subject> },
     /// `confirm_email`: email addresses confirmed by an admin.
     ConfirmEmail { subjects: Vec<Subject> },
+    /// `unconfirm_email`: email addresses marked unconfirmed by the operator (`user unconfirm`);
+    /// the gateway's own action, as Pleroma's admin API cannot unconfirm.
+    UnconfirmEmail { subjects: Vec<Subject> },
     /// `resend_confirmation_email`: confirmation emails sent again.
     ResendConfirmationEmail { subjects: Vec<Subject> },
     /// `updated_users`: account credentials changed by an admin.
@@ -198,6 +225,7 @@ impl Action {
             Action::Revoke { .. } => "revoke",
             Action::ForcePasswordReset { .. } => "force_password_reset",
             Action::ConfirmEmail { .. } => "confirm_email",
+            Action::UnconfirmEmail { .. } => "unconfirm_email",
             Action::ResendConfirmationEmail { .. } => "resend_confirmation_email",
             Action::UpdatedUsers { .. } => "updated_users",
             Action::CreateBackup { .. } => "create_backup",
@@ -221,6 +249,7 @@ impl Action {
         let mut data = Map::new();
         // `chat_message_delete` is the one action whose actor map holds only the nickname.
         let actor_map = match self {
+            _ if actor.operator => json!({ "id": null, "nickname": actor.nickname, "type": "operator" }),
             Action::ChatMessageDelete { .. } => json!({ "nickname": actor.nickname }),
             _ => user_map(&actor.id, &actor.nickname),
         };
@@ -240,6 +269,7 @@ impl Action {
             | Action::RemoveSuggestion { subjects }
             | Action::ForcePasswordReset { subjects }
             | Action::ConfirmEmail { subjects }
+            | Action::UnconfirmEmail { subjects }
             | Action::ResendConfirmationEmail { subjects }
             | Action::UpdatedUsers { subjects } => {
                 data.insert("subject".into(), users_json(subjects));
@@ -302,107 +332,110 @@ impl Action {
 
     /// The message exactly as Pleroma words it, e.g. `@admin deactivated users: @bob, @carol`.
     pub fn message(&self, actor: &Actor) -> String {
-        let a = &actor.nickname;
+        let a = actor.named();
         match self {
-            Action::Create { subjects } => format!("@{a} created users: {}", nicks(subjects)),
-            Action::Delete { subjects } => format!("@{a} deleted users: {}", nicks(subjects)),
-            Action::Activate { subjects } => format!("@{a} activated users: {}", nicks(subjects)),
+            Action::Create { subjects } => format!("{a} created users: {}", nicks(subjects)),
+            Action::Delete { subjects } => format!("{a} deleted users: {}", nicks(subjects)),
+            Action::Activate { subjects } => format!("{a} activated users: {}", nicks(subjects)),
             Action::Deactivate { subjects } => {
-                format!("@{a} deactivated users: {}", nicks(subjects))
+                format!("{a} deactivated users: {}", nicks(subjects))
             }
-            Action::Approve { subjects } => format!("@{a} approved users: {}", nicks(subjects)),
+            Action::Approve { subjects } => format!("{a} approved users: {}", nicks(subjects)),
             Action::AddSuggestion { subjects } => {
-                format!("@{a} added suggested users: {}", nicks(subjects))
+                format!("{a} added suggested users: {}", nicks(subjects))
             }
             Action::RemoveSuggestion { subjects } => {
-                format!("@{a} removed suggested users: {}", nicks(subjects))
+                format!("{a} removed suggested users: {}", nicks(subjects))
             }
             Action::Follow { follower, followed } => {
-                format!("@{a} made @{} follow @{}", follower.nickname, followed.nickname)
+                format!("{a} made @{} follow @{}", follower.nickname, followed.nickname)
             }
             Action::Unfollow { follower, followed } => {
-                format!("@{a} made @{} unfollow @{}", follower.nickname, followed.nickname)
+                format!("{a} made @{} unfollow @{}", follower.nickname, followed.nickname)
             }
             Action::Tag { nicknames, tags } => format!(
-                "@{a} added tags: {} to users: {}",
+                "{a} added tags: {} to users: {}",
                 tags.join(", "),
                 at_list(nicknames.iter().map(String::as_str))
             ),
             Action::Untag { nicknames, tags } => format!(
-                "@{a} removed tags: {} from users: {}",
+                "{a} removed tags: {} from users: {}",
                 tags.join(", "),
                 at_list(nicknames.iter().map(String::as_str))
             ),
-            Action::Grant { subjects, permission } => format!("@{a} made {} {}", nicks(subjects), permission.as_str()),
+            Action::Grant { subjects, permission } => format!("{a} made {} {}", nicks(subjects), permission.as_str()),
             Action::Revoke { subjects, permission } => {
-                format!("@{a} revoked {} role from {}", permission.as_str(), nicks(subjects))
+                format!("{a} revoked {} role from {}", permission.as_str(), nicks(subjects))
             }
             Action::ForcePasswordReset { subjects } => {
-                format!("@{a} forced password reset for users: {}", nicks(subjects))
+                format!("{a} forced password reset for users: {}", nicks(subjects))
             }
             Action::ConfirmEmail { subjects } => {
-                format!("@{a} confirmed email for users: {}", nicks(subjects))
+                format!("{a} confirmed email for users: {}", nicks(subjects))
+            }
+            Action::UnconfirmEmail { subjects } => {
+                format!("{a} unconfirmed email for users: {}", nicks(subjects))
             }
             Action::ResendConfirmationEmail { subjects } => {
-                format!("@{a} re-sent confirmation email for users: {}", nicks(subjects))
+                format!("{a} re-sent confirmation email for users: {}", nicks(subjects))
             }
             Action::UpdatedUsers { subjects } => {
-                format!("@{a} updated users: {}", nicks(subjects))
+                format!("{a} updated users: {}", nicks(subjects))
             }
             Action::CreateBackup { subject } => {
-                format!("@{a} requested account backup for @{}", subject.nickname)
+                format!("{a} requested account backup for @{}", subject.nickname)
             }
-            Action::RelayFollow { target } => format!("@{a} followed relay: {target}"),
-            Action::RelayUnfollow { target } => format!("@{a} unfollowed relay: {target}"),
+            Action::RelayFollow { target } => format!("{a} followed relay: {target}"),
+            Action::RelayUnfollow { target } => format!("{a} unfollowed relay: {target}"),
             Action::ReportUpdate { report, subject_actor } => format!(
-                "@{a} updated report #{}{} with '{}' state",
+                "{a} updated report #{}{} with '{}' state",
                 report.id,
                 on_user(subject_actor.as_ref(), " (on user ", ")"),
                 report.state.as_deref().unwrap_or("")
             ),
             Action::ReportAssigned { report, subject_actor, assigned_account } => format!(
-                "@{a} assigned report #{}{} to user {assigned_account}",
+                "{a} assigned report #{}{} to user {assigned_account}",
                 report.id,
                 on_user(subject_actor.as_ref(), " (on user ", ")")
             ),
             Action::ReportUnassigned { report, subject_actor } => format!(
-                "@{a} unassigned report #{}{} from a user",
+                "{a} unassigned report #{}{} from a user",
                 report.id,
                 on_user(subject_actor.as_ref(), " (on user ", ")")
             ),
             Action::ReportNote { report, subject_actor, text } => format!(
-                "@{a} added note '{text}' to report #{}{}",
+                "{a} added note '{text}' to report #{}{}",
                 report.id,
                 on_user(subject_actor.as_ref(), " on user ", "")
             ),
             Action::ReportNoteDelete { report, subject_actor, text } => format!(
-                "@{a} deleted note '{text}' from report #{}{}",
+                "{a} deleted note '{text}' from report #{}{}",
                 report.id,
                 on_user(subject_actor.as_ref(), " on user ", "")
             ),
             Action::ReportResponse { report, text } => {
-                format!("@{a} responded with '{text}' to report #{}", report.id)
+                format!("{a} responded with '{text}' to report #{}", report.id)
             }
             Action::StatusUpdate { status_id, sensitive, visibility } => {
                 // Pleroma's clauses in order: a missing `sensitive` wins, even when
                 // `visibility` is missing too.
                 match (sensitive, visibility.as_deref()) {
-                    (None, v) => format!("@{a} updated status #{status_id}, set visibility: '{}'", v.unwrap_or("")),
+                    (None, v) => format!("{a} updated status #{status_id}, set visibility: '{}'", v.unwrap_or("")),
                     (Some(s), None) => {
-                        format!("@{a} updated status #{status_id}, set sensitive: '{s}'")
+                        format!("{a} updated status #{status_id}, set sensitive: '{s}'")
                     }
                     (Some(s), Some(v)) => {
-                        format!("@{a} updated status #{status_id}, set sensitive: '{s}', visibility: '{v}'")
+                        format!("{a} updated status #{status_id}, set sensitive: '{s}', visibility: '{v}'")
                     }
                 }
             }
-            Action::StatusDelete { status_id } => format!("@{a} deleted status #{status_id}"),
+            Action::StatusDelete { status_id } => format!("{a} deleted status #{status_id}"),
             Action::ChatMessageDelete { message_id } => {
-                format!("@{a} deleted chat message #{message_id}")
+                format!("{a} deleted chat message #{message_id}")
             }
             Action::ConfigUpdate { changes } => {
                 let list: Vec<String> = changes.iter().map(ConfigChange::describe).collect();
-                format!("@{a} updated configuration: {}", list.join("; "))
+                format!("{a} updated configuration: {}", list.join("; "))
             }
         }
     }
@@ -543,7 +576,7 @@ mod tests {
     use sea_orm::{Database, DatabaseConnection, Schema};
 
     fn admin() -> Actor {
-        Actor { id: "A1".into(), nickname: "admin".into() }
+        Actor { id: "A1".into(), nickname: "admin".into(), operator: false }
     }
 
     fn bob() -> Subject {
@@ -751,7 +784,7 @@ mod tests {
             })
         );
         // The exact map from Pleroma's ModerationLogViewTest.
-        let pleroma_admin = Actor { id: "A1I7G8".into(), nickname: "admin".into() };
+        let pleroma_admin = Actor { id: "A1I7G8".into(), nickname: "admin".into(), operator: false };
         assert_eq!(
             Action::ReportNoteDelete {
                 report: ReportRef { id: "A1I7be".into(), state: Some("open".into()) },
@@ -829,7 +862,7 @@ mod tests {
     #[tokio::test]
     async fn record_then_list_with_filters() {
         let db = db().await;
-        let other = Actor { id: "O1".into(), nickname: "other".into() };
+        let other = Actor { id: "O1".into(), nickname: "other".into(), operator: false };
         record(&db, &admin(), &Action::Deactivate { subjects: vec![bob()] }).await.unwrap();
         record(
             &db,

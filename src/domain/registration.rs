@@ -34,6 +34,9 @@ pub struct Registration {
     /// `create_user_with_invite`); its use is counted in the registration's transaction.
     pub invite_required: bool,
     pub invite_token: Option<String>,
+    /// Made by an admin or the operator rather than by the user: a `create` entry is logged in
+    /// the registration's transaction, as for accounts made through the admin API.
+    pub created_by: Option<super::moderation_log::Actor>,
 }
 
 /// Where the account starts.
@@ -117,6 +120,10 @@ pub async fn register(
     } else {
         None
     };
+    if let Some(actor) = &registration.created_by {
+        let action = super::moderation_log::Action::Create { subjects: vec![(&user).into()] };
+        super::moderation_log::record(&txn, actor, &action).await?;
+    }
     txn.commit().await?;
     if let (Some(token), Some(to)) = (token, user.email.as_deref()) {
         // The account exists either way; a mail failure is logged (it can be resent).

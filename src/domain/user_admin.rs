@@ -296,27 +296,52 @@ async fn apply_activation<C: ConnectionTrait>(
     reload(conn, users).await
 }
 
-/// Roles and activation changed by the server's operator (`pleroma-gateway user set`): no
-/// actor, so no moderation-log entry, as Pleroma's `mix pleroma.user` tasks; deactivation revokes
-/// the user's tokens, as everywhere else.
+/// What `pleroma-gateway user set` changes; `None` leaves a flag as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OperatorChanges {
+    pub admin: Option<bool>,
+    pub moderator: Option<bool>,
+    pub active: Option<bool>,
+    pub confirmed: Option<bool>,
+}
+
+/// Roles, activation and confirmation of one local user changed by `actor` (the operator at the
+/// command line), all in one transaction, each change logged as the admin API logs it: `grant`
+/// or `revoke` per role, `activate`/`deactivate` (deactivation revokes the tokens),
+/// `confirm_email`, and `unconfirm_email` (the admin API cannot unconfirm). A remote or unknown
+/// user: not found.
 pub async fn set_by_operator(
     db: &Db,
+    actor: &Actor,
     nickname: &str,
-    admin: Option<bool>,
-    moderator: Option<bool>,
-    active: Option<bool>,
+    changes: OperatorChanges,
 ) -> AppResult<user::Model> {
     let txn = db.begin().await?;
     let users = users::require_by_nicknames(&txn, &[nickname.to_string()]).await?;
-    let changes =
-        [(user::Column::IsAdmin, admin), (user::Column::IsModerator, moderator), (user::Column::IsActive, active)];
-    for (column, value) in changes {
-        if let Some(value) = value {
-            set_flag(&txn, &users, column, value).await?;
-        }
+    if users.iter().any(|u| !u.local) {
+        return Err(AppError::not_found());
     }
-    if active == Some(false) {
-        oauth::revoke_user_tokens(&txn, &user_ids(&users)).await?;
+    for (permission, value) in [(Permission::Admin, changes.admin), (Permission::Moderator, changes.moderator)] {
+        let Some(value) = value else { continue };
+        set_flag(&txn, &users, permission_column(permission), value).await?;
+        let subjects = subjects(&users);
+        let action =
+            if value { Action::Grant { subjects, permission } } else { Action::Revoke { subjects, permission } };
+        record(&txn, actor, &action).await?;
+    }
+    if let Some(active) = changes.active {
+        apply_activation(&txn, actor, &users, active).await?;
+    }
+    match changes.confirmed {
+        Some(true) => {
+            super::credentials::confirm(&txn, &user_ids(&users)).await?;
+            record(&txn, actor, &Action::ConfirmEmail { subjects: subjects(&users) }).await?;
+        }
+        Some(false) => {
+            set_flag(&txn, &users, user::Column::IsConfirmed, false).await?;
+            record(&txn, actor, &Action::UnconfirmEmail { subjects: subjects(&users) }).await?;
+        }
+        None => {}
     }
     let mut updated = reload(&txn, &users).await?;
     txn.commit().await?;
@@ -449,7 +474,7 @@ pub async fn revoke(
     group: &str,
     form: RevokeForm,
 ) -> AppResult<(Permission, Vec<user::Model>)> {
-    let names_self = nicknames.iter().any(|n| n == &actor.nickname);
+    let names_self = !actor.operator && nicknames.iter().any(|n| n == &actor.nickname);
     let permission = match form {
         RevokeForm::Single => {
             if names_self {

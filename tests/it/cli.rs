@@ -402,3 +402,64 @@ async fn logs_are_plain_text_in_a_file_and_json_on_request() {
     assert!(lines.iter().any(|l| l["message"] == "pleroma-gateway listening" && l["level"] == "INFO"), "{json}");
     assert!(lines.iter().any(|l| l["path"] == "/api/v1/pleroma/healthcheck" && l["status"] == 200), "{json}");
 }
+
+async fn ap_id(app: &TestApp, nickname: &str) -> String {
+    pleroma_gateway::domain::users::find_by_nickname(&app.state.db.read, nickname).await.unwrap().unwrap().ap_id
+}
+
+/// Issue 28: the instance URL is stored at first start; a command run without `--listen` makes
+/// the same addresses as the server, and an explicitly different URL is refused unless changed.
+#[tokio::test]
+async fn the_instance_url_is_stored_at_first_start_and_shared() {
+    let app = TestApp::new().await;
+    let new = |nickname: &str| {
+        ["user", "new", nickname, &format!("{nickname}@example.org"), "--password", "pw"].map(String::from).to_vec()
+    };
+    let run = |extra: &[&str], args: Vec<String>| {
+        let mut all: Vec<&str> = extra.to_vec();
+        all.extend(args.iter().map(String::as_str));
+        cli(&app, &all)
+    };
+    // The first start stores the URL derived from --listen.
+    let out = run(&["--listen", "127.0.0.1:4401"], new("alice"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ap_id(&app, "alice").await, "http://127.0.0.1:4401/users/alice");
+    // Without --listen (derived URL http://127.0.0.1:4000), the stored one is used.
+    let out = run(&[], new("bob"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ap_id(&app, "bob").await, "http://127.0.0.1:4401/users/bob");
+
+    // A different URL given explicitly is refused, naming both and the way to change it.
+    let out = run(&["--instance-url", "https://social.example"], new("carol"));
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    for needle in ["https://social.example", "http://127.0.0.1:4401", "--change-instance-url"] {
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+    assert!(pleroma_gateway::domain::users::find_by_nickname(&app.state.db.read, "carol").await.unwrap().is_none());
+    // The same URL given explicitly is fine.
+    let out = run(&["--instance-url", "http://127.0.0.1:4401/"], new("carol"));
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // --change-instance-url stores the new one; later commands use it.
+    let out = run(&["--instance-url", "https://social.example", "--change-instance-url"], new("dave"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ap_id(&app, "dave").await, "https://social.example/users/dave");
+    let out = run(&[], new("erin"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ap_id(&app, "erin").await, "https://social.example/users/erin");
+    // Accounts made before keep their address.
+    assert_eq!(ap_id(&app, "alice").await, "http://127.0.0.1:4401/users/alice");
+}
+
+#[test]
+fn migrate_says_whether_anything_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path().to_str().unwrap();
+    let first = bare(&["--data-dir", dir, "migrate"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let text = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(text.starts_with("applied ") && text.contains("m20261208_05_events"), "{text}");
+    let again = bare(&["--data-dir", dir, "migrate"]);
+    assert_eq!(String::from_utf8_lossy(&again.stdout), "no pending migrations: the schema is up to date\n");
+}

@@ -15,6 +15,8 @@ mod bootstrap;
 mod captcha;
 mod chats;
 mod cli;
+mod cli_backup;
+mod cli_user;
 mod config;
 mod conversations;
 mod credentials;

@@ -21,7 +21,7 @@ async fn history(app: &TestApp) -> (String, entity::user::Model, entity::user::M
     let token = app.token(&admin, "admin:read").await;
     let other = app.admin("other").await;
     let bob = app.user("bob").await;
-    let as_actor = |u: &entity::user::Model| Actor { id: u.id.clone(), nickname: u.nickname.clone() };
+    let as_actor = |u: &entity::user::Model| Actor::from(u);
     let db = &app.state.db.write;
     let bob_subject = Subject::new(bob.id.clone(), "bob");
     record(db, &as_actor(&admin), &Action::Deactivate { subjects: vec![bob_subject.clone()] }).await.unwrap();
