@@ -131,6 +131,9 @@ impl AppState {
                 if job.kind.starts_with("relay_") {
                     return federation::relays::perform(&db, &settings, &job).await;
                 }
+                if job.kind == federation::deliveries::DELIVER_JOB {
+                    return federation::deliveries::perform(&db, &settings, &job).await;
+                }
                 let result = match job.kind.as_str() {
                     backups::PROCESS_BACKUP => backups::perform(&db, &settings, &mailer, &job.args).await,
                     frontends::INSTALL_FRONTEND => frontends::perform_install(&settings, &job.args).await,

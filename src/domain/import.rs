@@ -418,6 +418,8 @@ pub async fn import(db: &Db, settings: &Settings, doc: &Document) -> Result<Impo
     referenced.extend(doc.statuses.iter().map(|s| s.actor.clone()));
     referenced.extend(doc.follows.iter().flat_map(|f| [f.follower.clone(), f.followed.clone()]));
     referenced.extend(doc.reports.iter().flat_map(|r| [r.actor.clone(), r.account.clone()]));
+    // Stored users may be mentioned without being in the document.
+    referenced.extend(doc.statuses.iter().flat_map(|s| s.mentions.clone()));
     referenced.sort();
     referenced.dedup();
     let existing_users = users_by_ap_id(&txn, &referenced).await?;

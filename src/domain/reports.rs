@@ -244,6 +244,11 @@ fn escape_like(text: &str) -> String {
 }
 
 /// One report by id.
+/// The report with this ActivityPub id.
+pub async fn by_ap_id<C: ConnectionTrait>(conn: &C, ap_id: &str) -> AppResult<Option<report::Model>> {
+    Ok(report::Entity::find().filter(report::Column::ApId.eq(ap_id)).one(conn).await?)
+}
+
 pub async fn by_id<C: ConnectionTrait>(conn: &C, id: &str) -> AppResult<Option<report::Model>> {
     Ok(report::Entity::find_by_id(id.to_string()).one(conn).await?)
 }

@@ -238,7 +238,7 @@ async fn receive(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) 
             return json(status, &json!({ "error": message }));
         }
     };
-    match federation::receive(&state.db, &signer, &activity).await {
+    match federation::receive(&state.db, &settings, &signer, &activity).await {
         Ok(()) => json(StatusCode::OK, &json!("ok")),
         Err(err) => RestError::from(err).into_response(),
     }

@@ -26,6 +26,7 @@ mod engine;
 mod events;
 mod exact;
 mod facade;
+mod federation;
 mod frontends;
 mod graphiql;
 mod graphql;

@@ -4,6 +4,9 @@
 //! signatures (the sender's key fetched and cached in `remote_keys`, see [`keys`]); and signed
 //! deliveries. Every fetch and delivery goes through [`crate::outbound`].
 //! Relay follows live in [`relays`].
+pub mod actors;
+pub mod deliveries;
+pub mod inbox;
 pub mod keys;
 pub mod relays;
 pub mod signature;
@@ -145,14 +148,31 @@ pub async fn deliver(
     inbox: &str,
     activity: &Value,
 ) -> Result<(), String> {
+    let (key, key_id) = local_key(db, &settings.instance_url, actor).await.map_err(|e| e.to_string())?;
+    deliver_signed(settings, &key, &key_id, inbox, activity).await
+}
+
+/// The signing key of a local user and its key id.
+pub async fn user_key(db: &Db, user: &user::Model) -> Result<(rsa::RsaPrivateKey, String), AppError> {
+    let pem = key_pem(&db.write, &format!("actor:user:{}", user.id)).await?;
+    Ok((signature::private_key(&pem)?, format!("{}#main-key", user.ap_id)))
+}
+
+/// POST `activity` to `inbox`, signed with `key` under `key_id`.
+pub async fn deliver_signed(
+    settings: &Settings,
+    key: &rsa::RsaPrivateKey,
+    key_id: &str,
+    inbox: &str,
+    activity: &Value,
+) -> Result<(), String> {
     let client =
         outbound::Client::new(settings.http.policy(), settings.http.federation_limits()).map_err(|e| e.to_string())?;
     let parsed = client.url(inbox).map_err(|e| e.to_string())?;
-    let (key, key_id) = local_key(db, &settings.instance_url, actor).await.map_err(|e| e.to_string())?;
     let body = serde_json::to_vec(activity).map_err(|e| e.to_string())?;
     let mut request =
         client.post(parsed.clone(), body.clone()).header("content-type", ACTIVITY_JSON).header("accept", ACCEPT);
-    for (name, value) in signature::sign(&key, &key_id, "POST", &parsed, Some(&body)) {
+    for (name, value) in signature::sign(key, key_id, "POST", &parsed, Some(&body)) {
         request = request.header(name, value);
     }
     let response = request.send().await.map_err(|e| e.to_string())?;
@@ -162,16 +182,21 @@ pub async fn deliver(
     Ok(())
 }
 
-/// Handle an activity whose signature held (`signer` is the signing actor): the `Accept` or
-/// `Reject` of a relay follow; anything else is acknowledged and ignored.
-pub async fn receive(db: &Db, signer: &str, activity: &Value) -> Result<(), AppError> {
+/// Handle an activity whose signature held (`signer` is the signing actor): see [`inbox`].
+/// Only a signer that is not the activity's actor is refused; anything else is answered `"ok"`
+/// as Pleroma answers it, what could not be used logged.
+pub async fn receive(db: &Db, settings: &Settings, signer: &str, activity: &Value) -> Result<(), AppError> {
     let actor = activity["actor"].as_str().or_else(|| activity["actor"]["id"].as_str()).unwrap_or_default();
     if actor != signer {
         return Err(AppError::Forbidden("the signer is not the activity's actor".into()));
     }
-    match activity["type"].as_str() {
-        Some("Accept") => relays::answered(db, actor, &activity["object"], true).await,
-        Some("Reject") => relays::answered(db, actor, &activity["object"], false).await,
-        _ => Ok(()),
+    let kind = activity["type"].as_str().unwrap_or_default();
+    let id = activity["id"].as_str().unwrap_or_default();
+    match inbox::handle(db, settings, activity).await {
+        Ok(inbox::Outcome::Done) => tracing::debug!(%kind, %id, %actor, "inbox: activity handled"),
+        Ok(inbox::Outcome::Rejected) => tracing::info!(%kind, %id, %actor, "inbox: activity refused by the policies"),
+        Ok(inbox::Outcome::Ignored(why)) => tracing::info!(%kind, %id, %actor, %why, "inbox: activity ignored"),
+        Err(e) => tracing::warn!(%kind, %id, %actor, error = %e, "inbox: activity failed"),
     }
+    Ok(())
 }

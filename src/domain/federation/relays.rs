@@ -172,6 +172,11 @@ pub async fn perform(db: &Db, settings: &Settings, job: &entity::job::Model) -> 
     }
 }
 
+/// Whether `actor` is a relay we follow (its `Accept`/`Reject` answers the relay follow).
+pub async fn is_relay(db: &Db, actor: &str) -> Result<bool, AppError> {
+    Ok(relay_follow::Entity::find().filter(relay_follow::Column::Actor.eq(actor)).one(&db.read).await?.is_some())
+}
+
 /// A relay answered our `Follow` (`object` is the follow, by id or embedded). An answer that
 /// does not name our follow's id changes nothing.
 pub async fn answered(db: &Db, relay: &str, object: &Value, accepted: bool) -> Result<(), AppError> {
