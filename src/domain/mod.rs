@@ -20,6 +20,7 @@ pub mod imports;
 pub mod instance;
 pub mod instance_secrets;
 pub mod invites;
+pub mod job_kinds;
 pub mod limits;
 pub mod mail;
 pub mod media;
