@@ -10,6 +10,8 @@ use crate::domain::privileges::Privilege;
 
 mod http_server;
 pub use http_server::HttpServer;
+mod jobs;
+pub use jobs::Jobs;
 pub mod mrf;
 pub use mrf::Mrf;
 pub mod invalidation;
@@ -70,6 +72,7 @@ struct FileConfig {
     emoji: Emoji,
     http: Http,
     http_server: HttpServer,
+    jobs: Jobs,
     mrf: Mrf,
     /// Settings saved through the API apply over the file's (Pleroma's `configurable_from_database`).
     configurable_from_database: Option<bool>,
@@ -106,6 +109,8 @@ pub struct Settings {
     pub http: Http,
     /// `[http_server]`: connection timeouts and caps.
     pub http_server: HttpServer,
+    /// `[jobs]`: workers per job queue (read when the server starts).
+    pub jobs: Jobs,
     /// `[mrf]`: the moderation policies (Pleroma's `:mrf` and `:mrf_*`).
     pub mrf: Mrf,
     /// Settings saved through the API apply over the file's (default on).
@@ -600,6 +605,7 @@ impl Settings {
             http.allow_private_addresses = allow;
         }
         file.http_server.check()?;
+        file.jobs.check()?;
         Ok(Settings {
             listen,
             database_url,
@@ -617,6 +623,7 @@ impl Settings {
             emoji: file.emoji,
             http,
             http_server: file.http_server,
+            jobs: file.jobs,
             mrf: file.mrf,
             configurable_from_database: file.configurable_from_database.unwrap_or(true),
             frontend_configurations: file.frontend_configurations,
@@ -649,6 +656,7 @@ impl Settings {
             emoji: Emoji::default(),
             http: Http::default(),
             http_server: HttpServer::default(),
+            jobs: Jobs::default(),
             mrf: Mrf::default(),
             configurable_from_database: true,
             frontend_configurations: FrontendConfigurations::default(),
@@ -672,6 +680,7 @@ impl Settings {
             config_file: base.config_file.clone(),
             // Read once, when the server starts.
             http_server: base.http_server.clone(),
+            jobs: base.jobs.clone(),
             // A file-only secret, never a database setting.
             admin_token: base.admin_token.clone(),
             ..Settings::for_database(&base.database_url, &base.data_dir)

@@ -28,6 +28,8 @@ pub struct Db {
     pub probe: DatabaseConnection,
     statements: Arc<AtomicU64>,
     recorder: Arc<Recorder>,
+    /// This process's job runs ending over this database (`jobs::wait` listens here).
+    job_events: tokio::sync::broadcast::Sender<crate::jobs::Finished>,
 }
 
 /// SQLite's `mmap_size`: reads come from shared memory-mapped pages rather than a `read()` per page.
@@ -65,7 +67,7 @@ impl Db {
             let probe = Database::connect(sqlite_options(url, 1, mmap_size)).await.map_err(cannot_open)?;
             count_statements(&mut read, &statements, &recorder);
             count_statements(&mut write, &statements, &recorder);
-            Ok(Db { read, write, probe, statements, recorder })
+            Ok(Db { read, write, probe, statements, recorder, job_events: job_events() })
         } else {
             probe_server(url).await?;
             let mut options = ConnectOptions::new(url);
@@ -88,7 +90,7 @@ impl Db {
                 .await
                 .map_err(|e| message(format!("database {}: {}", server_address(url), error_text(&e))))?;
             count_statements(&mut pool, &statements, &recorder);
-            Ok(Db { read: pool.clone(), write: pool, probe, statements, recorder })
+            Ok(Db { read: pool.clone(), write: pool, probe, statements, recorder, job_events: job_events() })
         }
     }
 
@@ -131,6 +133,17 @@ impl Db {
         std::mem::take(&mut *self.recorder.statements.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// Hear of every job run that ends in this process from now on.
+    pub fn job_events(&self) -> tokio::sync::broadcast::Receiver<crate::jobs::Finished> {
+        self.job_events.subscribe()
+    }
+
+    /// Tell [`Db::job_events`] subscribers that a run ended.
+    pub fn announce_job(&self, finished: crate::jobs::Finished) {
+        // An error means no one is subscribed: no one waits for it.
+        let _ = self.job_events.send(finished);
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
         self.read.ping().await.is_ok()
@@ -140,6 +153,11 @@ impl Db {
     pub fn backend(&self) -> DbBackend {
         self.read.get_database_backend()
     }
+}
+
+/// Room for announcements a slow waiter has not read yet (it re-reads the row when it lags).
+fn job_events() -> tokio::sync::broadcast::Sender<crate::jobs::Finished> {
+    tokio::sync::broadcast::channel(256).0
 }
 
 fn count_statements(conn: &mut DatabaseConnection, counter: &Arc<AtomicU64>, recorder: &Arc<Recorder>) {

@@ -299,7 +299,7 @@ async fn serve(db: Db, settings: Settings) -> Result<(), String> {
     // Settings saved through the API apply from the start (limiters and mailer included).
     state.live.refresh().await;
     state.spawn_housekeeping();
-    let mut job_options = pleroma_gateway::jobs::RunnerOptions::default();
+    let mut job_options = state.job_options();
     // How long a claimed job is held before another process may take it over (seconds).
     if let Some(secs) = std::env::var("GATEWAY_JOB_LEASE").ok().and_then(|s| s.parse::<u64>().ok()) {
         job_options.lease = std::time::Duration::from_secs(secs.max(1));

@@ -115,41 +115,36 @@ impl AppState {
         crate::domain::statuses::uploads_dir(&self.settings())
     }
 
-    /// Start this process's job runner (`jobs`) with the domain's handlers; stop it with the
+    /// Start this process's job runner (`jobs`) with every job kind; stop it with the
     /// returned handle. Any number of processes may run one over the same database.
     pub fn spawn_jobs(&self, options: crate::jobs::RunnerOptions) -> crate::jobs::RunnerHandle {
         self.job_runner(options).spawn()
     }
 
-    /// A job runner with the domain's handlers (tests drive it with `run_once`).
-    pub fn job_runner(&self, options: crate::jobs::RunnerOptions) -> crate::jobs::Runner {
-        let (db, live, mailer) = (self.db.clone(), self.live.clone(), self.mailer.clone());
-        let handler: crate::jobs::Handler = std::sync::Arc::new(move |job| {
-            let (db, settings, mailer) = (db.clone(), live.current(), mailer.clone());
-            Box::pin(async move {
-                use crate::domain::{backups, federation, frontends, imports, purge};
-                if job.kind.starts_with("relay_") {
-                    return federation::relays::perform(&db, &settings, &job).await;
-                }
-                if job.kind == federation::deliveries::DELIVER_JOB {
-                    return federation::deliveries::perform(&db, &settings, &job).await;
-                }
-                let result = match job.kind.as_str() {
-                    backups::PROCESS_BACKUP => backups::perform(&db, &settings, &mailer, &job.args).await,
-                    frontends::INSTALL_FRONTEND => frontends::perform_install(&settings, &job.args).await,
-                    imports::IMPORT => imports::perform(&db, &settings, &job.args).await,
-                    kind => {
-                        let uploads = crate::domain::statuses::uploads_dir(&settings);
-                        purge::perform(&db, &uploads, kind, &job.args).await
-                    }
-                };
-                result.map_err(|e| match e {
-                    crate::error::AppError::Internal(detail) => detail,
-                    other => other.to_string(),
-                })
-            })
-        });
-        crate::jobs::Runner::new(self.db.clone(), handler, options)
+    /// A job runner with every job kind (tests drive it with `run_once`).
+    pub fn job_runner(
+        &self,
+        options: crate::jobs::RunnerOptions,
+    ) -> crate::jobs::Runner<crate::domain::job_kinds::JobContext> {
+        use crate::domain::job_kinds::{registry, JobContext};
+        let ctx = JobContext { db: self.db.clone(), live: self.live.clone(), mailer: self.mailer.clone() };
+        crate::jobs::Runner::new(self.db.clone(), std::sync::Arc::new(registry()), ctx, options)
+    }
+
+    /// The runner's options from the settings: `[jobs]` workers per queue.
+    pub fn job_options(&self) -> crate::jobs::RunnerOptions {
+        use crate::jobs::Queue;
+        let jobs = self.settings().jobs.clone();
+        crate::jobs::RunnerOptions {
+            concurrency: [
+                (Queue::Federation, jobs.federation),
+                (Queue::Default, jobs.default),
+                (Queue::Slow, jobs.slow),
+                (Queue::Purge, jobs.purge),
+            ]
+            .into(),
+            ..Default::default()
+        }
     }
 }
 

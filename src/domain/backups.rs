@@ -1,6 +1,6 @@
 //! Data-export backups (Pleroma's `Pleroma.User.Backup` and `BackupWorker`): a user asks for
 //! an archive at most once per `limit_days` (an admin may ask for anyone, unlimited); a durable
-//! job ([`PROCESS_BACKUP`]) writes `actor.json`, `outbox.json`, `likes.json`,
+//! job ([`ProcessBackup`]) writes `actor.json`, `outbox.json`, `likes.json`,
 //! `bookmarks.json`, `followers.json` and `following.json` into a zip under
 //! `<data_dir>/uploads/backups`, marks the row processed and mails the user the download link.
 //!
@@ -15,6 +15,7 @@ use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
@@ -25,11 +26,26 @@ use crate::{
     config::Settings,
     db::Db,
     error::{AppError, AppResult},
-    jobs,
+    jobs::{self, Attempt, Failure, Job, Queue},
 };
 
-/// Job kind: build one archive (`{"backup_id": …}`).
-pub const PROCESS_BACKUP: &str = "process_backup";
+/// The job that builds one archive ([`perform`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessBackup {
+    pub backup_id: i64,
+}
+
+impl Job for ProcessBackup {
+    const NAME: &'static str = "process_backup";
+    const QUEUE: Queue = Queue::Slow;
+    /// Pleroma's BackupWorker runs once (`max_attempts: 1`).
+    const MAX_ATTEMPTS: i32 = 1;
+    type Context = super::job_kinds::JobContext;
+
+    async fn run(self, ctx: Self::Context, _: Attempt) -> Result<(), Failure> {
+        perform(&ctx.db, &ctx.settings(), &ctx.mailer, self.backup_id).await.map_err(super::job_kinds::failure)
+    }
+}
 /// Statuses read per statement while writing the outbox (Pleroma's `process_chunk_size`).
 const CHUNK: u64 = 100;
 
@@ -162,13 +178,7 @@ async fn create<C: ConnectionTrait>(conn: &C, user: &user::Model) -> AppResult<b
     }
     .insert(conn)
     .await?;
-    let job = jobs::enqueue(conn, PROCESS_BACKUP, json!({ "backup_id": row.id })).await?;
-    // Pleroma's BackupWorker runs once (`max_attempts: 1`).
-    entity::job::Entity::update_many()
-        .col_expr(entity::job::Column::MaxAttempts, Expr::value(1))
-        .filter(entity::job::Column::Id.eq(job))
-        .exec(conn)
-        .await?;
+    jobs::enqueue(conn, &ProcessBackup { backup_id: row.id }).await?;
     Ok(row)
 }
 
@@ -374,11 +384,7 @@ async fn follow_ap_ids(db: &Db, user_id: &str, following: bool) -> AppResult<Vec
 }
 
 /// Run a backup job: build the archive, store it, mark the row processed, mail the user.
-pub async fn perform(db: &Db, settings: &Settings, mailer: &Mailer, args: &Value) -> AppResult<()> {
-    let id = args
-        .get("backup_id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| AppError::Internal("process_backup: missing backup_id".into()))?;
+pub async fn perform(db: &Db, settings: &Settings, mailer: &Mailer, id: i64) -> AppResult<()> {
     let Some(row) = backup::Entity::find_by_id(id).one(&db.write).await? else { return Ok(()) };
     let result = build(db, settings, &row).await;
     match result {

@@ -1,7 +1,7 @@
 //! Frontends (Pleroma's `Pleroma.Frontend`): the known list, what is installed under
 //! `<static_dir>/frontends/<name>/<ref>`, and installing a build from a zip archive.
 //!
-//! Installing runs as a durable job ([`INSTALL_FRONTEND`]). The archive (downloaded from the
+//! Installing runs as a durable job ([`InstallFrontend`]). The archive (downloaded from the
 //! build URL, or read from a file in the frontend archive directory: [`archive_file`]) is
 //! checked as a whole before anything is written ([`safe_zip`]): every entry must be a plain file or directory with a relative name
 //! inside the archive (no `..`, no absolute paths, no symlinks, no name twice), and the entries
@@ -10,18 +10,40 @@
 //! the build directory inside it (`dist` unless told) is then moved into place.
 use std::path::{Component, Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use super::safe_zip;
 use crate::{
     config::{FrontendEntry, Settings},
     error::{AppError, AppResult},
+    jobs::{Attempt, Failure, Job, Queue},
 };
 
 pub mod archive_file;
 
-/// Job kind: install one frontend build (`{"name", "ref", "build_url", "build_dir", "file"}`).
-pub const INSTALL_FRONTEND: &str = "install_frontend";
+/// The job that installs one frontend build ([`perform_install`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallFrontend {
+    pub name: String,
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    pub build_url: Option<String>,
+    pub build_dir: Option<String>,
+    /// An archive in the frontend archive directory instead of a download.
+    pub file: Option<String>,
+}
+
+impl Job for InstallFrontend {
+    const NAME: &'static str = "install_frontend";
+    const QUEUE: Queue = Queue::Slow;
+    /// Pleroma tries an install once; a failure is reported, not retried.
+    const MAX_ATTEMPTS: i32 = 1;
+    type Context = super::job_kinds::JobContext;
+
+    async fn run(self, ctx: Self::Context, _: Attempt) -> Result<(), Failure> {
+        perform_install(&ctx.settings(), self).await.map_err(super::job_kinds::failure)
+    }
+}
 /// Pleroma's error text for a failed install.
 pub const INSTALL_FAILED: &str = "Could not download or unzip the frontend";
 /// Largest archive downloaded or read.
@@ -160,64 +182,40 @@ pub async fn enqueue_install<C: sea_orm::ConnectionTrait>(
     if let Some(file) = &request.file {
         archive_file::resolve(settings, file)?;
     }
-    let args = json!({
-        "name": request.name,
-        "ref": git_ref,
-        "build_url": build_url,
-        "build_dir": build_dir,
-        "file": request.file,
-    });
-    // Pleroma tries an install once; a failure is reported, not retried. (Set as the row is
-    // inserted: a runner claiming it before a later update would retry a failure.)
-    Ok(crate::jobs::enqueue_tried(conn, INSTALL_FRONTEND, args, 1).await?)
+    let job = InstallFrontend { name: request.name, git_ref, build_url, build_dir, file: request.file };
+    Ok(crate::jobs::enqueue(conn, &job).await?)
 }
 
 /// Wait (up to `timeout`) for job `id` to end; `Some(Ok(()))` completed, `Some(Err(why))`
-/// failed (Pleroma's [`INSTALL_FAILED`] and the reason), `None` still queued or running.
+/// failed (Pleroma's [`INSTALL_FAILED`] and the reason), `None` still queued or running. It
+/// listens to this process's runner ([`crate::jobs::wait`]), not to the database.
 pub async fn wait_for(
     db: &crate::db::Db,
     id: i64,
     timeout: std::time::Duration,
 ) -> AppResult<Option<Result<(), String>>> {
-    use sea_orm::EntityTrait;
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let row = entity::job::Entity::find_by_id(id).one(&db.write).await?;
-        match row.as_ref().map(|j| (j.state.as_str(), j.last_error.as_deref())) {
-            Some((crate::jobs::state::COMPLETED, _)) | None => return Ok(Some(Ok(()))),
-            Some((crate::jobs::state::FAILED, reason)) => {
-                return Ok(Some(Err(match reason {
-                    Some(reason) if !reason.is_empty() => format!("{INSTALL_FAILED}: {reason}"),
-                    _ => INSTALL_FAILED.to_string(),
-                })))
-            }
-            _ => {}
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Ok(None);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    use crate::jobs::Ended;
+    Ok(crate::jobs::wait(db, id, timeout).await?.map(|ended| match ended {
+        Ended::Completed => Ok(()),
+        Ended::Failed(Some(reason)) if !reason.is_empty() => Err(format!("{INSTALL_FAILED}: {reason}")),
+        Ended::Failed(_) => Err(INSTALL_FAILED.to_string()),
+    }))
 }
 
 /// Run an install job.
-pub async fn perform_install(settings: &Settings, args: &Value) -> AppResult<()> {
-    let text = |key: &str| args.get(key).and_then(Value::as_str).map(str::to_string);
-    let (Some(name), Some(git_ref)) = (text("name"), text("ref")) else {
-        return Err(AppError::Internal("install_frontend: missing name or ref".into()));
-    };
+pub async fn perform_install(settings: &Settings, job: InstallFrontend) -> AppResult<()> {
+    let InstallFrontend { name, git_ref, build_url, build_dir, file } = job;
     if !segment_ok(&name) || !segment_ok(&git_ref) {
         return Err(AppError::Internal("install_frontend: invalid name or ref".into()));
     }
-    let archive = match text("file") {
+    let archive = match file {
         Some(file) => archive_file::read(settings, &file, MAX_ARCHIVE).await?,
         None => {
-            let url =
-                text("build_url").ok_or_else(|| AppError::BadRequest("No build_url given or configured".into()))?;
+            let url = build_url.ok_or_else(|| AppError::BadRequest("No build_url given or configured".into()))?;
             download(settings, &url.replace("${ref}", &git_ref)).await?
         }
     };
-    let build_dir = text("build_dir").unwrap_or_else(|| "dist".into());
+    let build_dir = build_dir.unwrap_or_else(|| "dist".into());
     if !relative_ok(&build_dir) {
         return Err(AppError::BadRequest("Invalid build_dir".into()));
     }
@@ -306,7 +304,9 @@ pub fn install_archive(archive: &[u8], target: &Target<'_>, max_unpacked: u64) -
     }
     if let Err(e) = std::fs::rename(&source, &dest) {
         if had_old {
-            let _ = std::fs::rename(&old, &dest);
+            if let Err(error) = std::fs::rename(&old, &dest) {
+                tracing::warn!(%error, dest = %dest.display(), "the previous frontend build could not be put back");
+            }
         }
         return Err(AppError::internal(e));
     }

@@ -3,7 +3,7 @@
 //! accounts that are unknown, or refuse the change (a block), are skipped silently.
 use entity::user;
 use sea_orm::EntityTrait;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use super::{
     relationships::{self, Change},
@@ -13,30 +13,37 @@ use crate::{
     config::Settings,
     db::Db,
     error::{AppError, AppResult},
+    jobs::{Attempt, Failure, Job, Queue},
 };
 
-/// The job kind of an import.
-pub const IMPORT: &str = "user_import";
+/// The job that applies an import ([`perform`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserImport {
+    pub user_id: String,
+    pub kind: ImportKind,
+    pub accounts: Vec<String>,
+}
+
+impl Job for UserImport {
+    const NAME: &'static str = "user_import";
+    const QUEUE: Queue = Queue::Default;
+    type Context = super::job_kinds::JobContext;
+
+    async fn run(self, ctx: Self::Context, _: Attempt) -> Result<(), Failure> {
+        perform(&ctx.db, &ctx.settings(), self).await.map_err(super::job_kinds::failure)
+    }
+}
 
 /// Most accounts one import names (a list beyond it is refused, not truncated).
 pub const MAX_ACCOUNTS: usize = 20_000;
 
-/// What an import does to each account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What an import does to each account (stored as `follows`, `blocks` or `mutes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ImportKind {
     Follows,
     Blocks,
     Mutes,
-}
-
-impl ImportKind {
-    fn name(self) -> &'static str {
-        match self {
-            ImportKind::Follows => "follows",
-            ImportKind::Blocks => "blocks",
-            ImportKind::Mutes => "mutes",
-        }
-    }
 }
 
 /// The accounts of a follow import: a Mastodon CSV export (the first column; the header
@@ -58,26 +65,22 @@ pub async fn start(db: &Db, user: &user::Model, kind: ImportKind, accounts: Vec<
     if accounts.len() > MAX_ACCOUNTS {
         return Err(AppError::BadRequest(format!("The list names more than {MAX_ACCOUNTS} accounts")));
     }
-    let args = json!({"user_id": user.id, "kind": kind.name(), "accounts": accounts});
-    crate::jobs::enqueue(&db.write, IMPORT, args).await?;
+    crate::jobs::enqueue(&db.write, &UserImport { user_id: user.id.clone(), kind, accounts }).await?;
     Ok(())
 }
 
 /// Run an import job: each known account followed, blocked or muted by the job's user (a follow
 /// the moderation policies refuse is skipped, as a blocked one is).
-pub async fn perform(db: &Db, settings: &Settings, args: &Value) -> AppResult<()> {
-    let field = |key: &str| args.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
-    let Some(user) = user::Entity::find_by_id(field("user_id")).one(&db.read).await? else {
+pub async fn perform(db: &Db, settings: &Settings, job: UserImport) -> AppResult<()> {
+    let Some(user) = user::Entity::find_by_id(job.user_id).one(&db.read).await? else {
         return Ok(()); // the account is gone: nothing to import for
     };
-    let change = match field("kind").as_str() {
-        "follows" => Change::Follow { reblogs: None, notify: None },
-        "blocks" => Change::Block,
-        "mutes" => Change::Mute { notifications: None },
-        other => return Err(AppError::internal(format!("unknown import kind {other}"))),
+    let change = match job.kind {
+        ImportKind::Follows => Change::Follow { reblogs: None, notify: None },
+        ImportKind::Blocks => Change::Block,
+        ImportKind::Mutes => Change::Mute { notifications: None },
     };
-    let accounts = args.get("accounts").and_then(Value::as_array).cloned().unwrap_or_default();
-    for account in accounts.iter().filter_map(Value::as_str) {
+    for account in &job.accounts {
         let Some(target) = users::find_by_nickname(&db.read, account).await? else { continue };
         if target.id == user.id {
             continue;

@@ -151,8 +151,14 @@ fn cache_path(data_dir: &Path, url: &str) -> PathBuf {
 pub fn purge_cache(data_dir: &Path, urls: &[String]) {
     for url in urls {
         let path = cache_path(data_dir, url.trim());
-        let _ = std::fs::remove_file(&path);
-        let _ = std::fs::remove_file(path.with_extension("type"));
+        for file in [path.with_extension("type"), path] {
+            match std::fs::remove_file(&file) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    tracing::warn!(%error, file = %file.display(), "media proxy cache entry not purged");
+                }
+                _ => {}
+            }
+        }
     }
 }
 
@@ -311,11 +317,19 @@ pub async fn fetch(settings: &Settings, url: &str) -> Result<(String, Vec<u8>), 
         return Err(FetchError::Unsupported(kind));
     }
     let body = response.bytes().await.map_err(failed)?;
+    // The answer does not depend on the cache: a write that fails is logged, and the next
+    // request fetches again.
     if let Some(dir) = path.parent() {
-        let _ = tokio::fs::create_dir_all(dir).await;
+        if let Err(error) = tokio::fs::create_dir_all(dir).await {
+            tracing::warn!(%error, dir = %dir.display(), "media proxy cache directory not created");
+        }
     }
-    if tokio::fs::write(&path, &body).await.is_ok() {
-        let _ = tokio::fs::write(path.with_extension("type"), &kind).await;
+    let stored = match tokio::fs::write(&path, &body).await {
+        Ok(()) => tokio::fs::write(path.with_extension("type"), &kind).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = stored {
+        tracing::warn!(%error, file = %path.display(), "media proxy response not cached");
     }
     Ok((kind, body))
 }

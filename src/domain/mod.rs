@@ -21,6 +21,7 @@ pub mod instance;
 pub mod instance_secrets;
 pub mod instance_url;
 pub mod invites;
+pub mod job_kinds;
 pub mod limits;
 pub mod mail;
 pub mod media;

@@ -5,7 +5,7 @@
 //! transaction: the row keeps its id, ap_id and nickname (so the name cannot be registered
 //! again and impersonate the old actor to servers that cached its key), `is_active` becomes
 //! false, and profile, email, password, roles, tags and tokens go. The same transaction enqueues
-//! a `delete_user` job ([`DELETE_USER`]), which ([`perform_delete_user`]) deletes the user's
+//! a `delete_user` job ([`DeleteUser`]), which ([`perform_delete_user`]) deletes the user's
 //! statuses, media (rows and files), follows both ways, blocks, mutes and tokens, and finally
 //! the row itself for local users who never confirmed or were never approved (Pleroma's
 //! `maybe_delete_from_db`). `delete_instance` ([`perform_delete_instance`]) walks the users of
@@ -24,18 +24,50 @@ use sea_orm::{
     sea_query::Expr, sea_query::ExprTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{
     db::Db,
     error::{AppError, AppResult},
-    jobs,
+    jobs::{self, Attempt, Failure, Job, Queue},
 };
 
-/// Job kind: finish deleting one user (`{"user_id": …}`).
-pub const DELETE_USER: &str = "delete_user";
-/// Job kind: purge every user of a host (`{"host": …}`).
-pub const DELETE_INSTANCE: &str = "delete_instance";
+use super::job_kinds::{failure, JobContext};
+
+/// The job that finishes deleting one user ([`perform_delete_user`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteUser {
+    pub user_id: String,
+}
+
+impl Job for DeleteUser {
+    const NAME: &'static str = "delete_user";
+    const QUEUE: Queue = Queue::Purge;
+    type Context = JobContext;
+
+    async fn run(self, ctx: JobContext, _: Attempt) -> Result<(), Failure> {
+        let uploads = super::statuses::uploads_dir(&ctx.settings());
+        perform_delete_user(&ctx.db, &uploads, &self.user_id).await.map_err(failure)
+    }
+}
+
+/// The job that purges every user of a host ([`perform_delete_instance`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteInstance {
+    pub host: String,
+}
+
+impl Job for DeleteInstance {
+    const NAME: &'static str = "delete_instance";
+    const QUEUE: Queue = Queue::Purge;
+    type Context = JobContext;
+
+    async fn run(self, ctx: JobContext, _: Attempt) -> Result<(), Failure> {
+        let uploads = super::statuses::uploads_dir(&ctx.settings());
+        perform_delete_instance(&ctx.db, &uploads, &self.host).await.map_err(failure)
+    }
+}
 
 /// Rows deleted per statement (and per transaction) while purging.
 const CHUNK: u64 = 500;
@@ -81,7 +113,7 @@ pub async fn tombstone<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -> App
 pub async fn delete_users<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -> AppResult<()> {
     tombstone(conn, user_ids).await?;
     for id in user_ids {
-        jobs::enqueue(conn, DELETE_USER, json!({ "user_id": id })).await?;
+        jobs::enqueue(conn, &DeleteUser { user_id: id.clone() }).await?;
     }
     Ok(())
 }
@@ -89,7 +121,7 @@ pub async fn delete_users<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -> 
 /// Enqueue the purge of every user and status of `host` (Pleroma's
 /// `Instance.delete_users_and_activities`).
 pub async fn delete_instance(db: &Db, host: &str) -> AppResult<()> {
-    jobs::enqueue(&db.write, DELETE_INSTANCE, json!({ "host": host })).await?;
+    jobs::enqueue(&db.write, &DeleteInstance { host: host.to_string() }).await?;
     Ok(())
 }
 
@@ -237,19 +269,4 @@ pub async fn perform_delete_instance(db: &Db, uploads: &Path, host: &str) -> App
         }
     }
     Ok(())
-}
-
-/// Run one job of this module's kinds; unknown kinds are an error (the job fails, visibly).
-pub async fn perform(db: &Db, uploads: &Path, kind: &str, args: &serde_json::Value) -> AppResult<()> {
-    let arg = |key: &str| {
-        args.get(key)
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-            .ok_or_else(|| AppError::Internal(format!("job {kind}: missing argument {key}")))
-    };
-    match kind {
-        DELETE_USER => perform_delete_user(db, uploads, &arg("user_id")?).await,
-        DELETE_INSTANCE => perform_delete_instance(db, uploads, &arg("host")?).await,
-        other => Err(AppError::Internal(format!("unknown job kind {other}"))),
-    }
 }

@@ -20,10 +20,14 @@
 //! - A failure is retried with exponential backoff (`2^attempts` seconds, at most an hour) until
 //!   `max_attempts`, then the row stays `failed` with its last error.
 //!
+//! - A job kind is a type ([`Job`]): name, [`Queue`], attempts, typed arguments and `run`;
+//!   [`enqueue`] takes only kinds listed in a registry ([`job_kinds!`](crate::job_kinds)), and
+//!   the [`Runner`] gives each queue its own workers.
+//!
 //! "Once" therefore means: a job completes once; a handler can be interrupted (kill -9) and
 //! started again, so handlers are idempotent — they work in committed steps that a second run
 //! finds already done.
-use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
+use std::time::Duration;
 
 use chrono::Utc;
 use entity::job;
@@ -33,10 +37,14 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Set,
     TransactionTrait,
 };
-use serde_json::Value;
-use tokio::sync::watch;
 
 use crate::db::Db;
+
+mod kind;
+mod runner;
+pub use crate::job_kinds;
+pub use kind::{Attempt, Failure, Job, Listed, Queue, Registry, DEFAULT_MAX_ATTEMPTS};
+pub use runner::{wait, Ended, Finished, Outcome, Runner, RunnerHandle, RunnerOptions};
 
 /// States of a job row.
 pub mod state {
@@ -46,32 +54,18 @@ pub mod state {
     pub const FAILED: &str = "failed";
 }
 
-/// The default queue.
-pub const DEFAULT_QUEUE: &str = "default";
-/// Attempts before a job is left `failed`.
-pub const DEFAULT_MAX_ATTEMPTS: i32 = 5;
-
-/// Put a job on the queue, on `conn` (a transaction or a connection); returns its id.
-pub async fn enqueue<C: ConnectionTrait>(conn: &C, kind: &str, args: Value) -> Result<i64, DbErr> {
-    enqueue_tried(conn, kind, args, DEFAULT_MAX_ATTEMPTS).await
-}
-
-/// [`enqueue`] a job tried at most `max_attempts` times, set in the same insert (a runner may
-/// claim the row the moment it exists).
-pub async fn enqueue_tried<C: ConnectionTrait>(
-    conn: &C,
-    kind: &str,
-    args: Value,
-    max_attempts: i32,
-) -> Result<i64, DbErr> {
+/// Put job `job` on its queue, on `conn` (a transaction or a connection); returns its id. The
+/// row is complete as inserted (queue, attempts): a runner may claim it the moment it commits.
+pub async fn enqueue<J: Listed, C: ConnectionTrait>(conn: &C, job: &J) -> Result<i64, DbErr> {
+    let args = serde_json::to_value(job).map_err(|e| DbErr::Custom(format!("job {}: arguments: {e}", J::NAME)))?;
     let now = Utc::now();
     let row = job::ActiveModel {
-        queue: Set(DEFAULT_QUEUE.into()),
-        kind: Set(kind.into()),
+        queue: Set(J::QUEUE.name().into()),
+        kind: Set(J::NAME.into()),
         args: Set(args),
         state: Set(state::AVAILABLE.into()),
         attempts: Set(0),
-        max_attempts: Set(max_attempts),
+        max_attempts: Set(J::MAX_ATTEMPTS),
         run_at: Set(now),
         locked_until: Set(None),
         locked_by: Set(None),
@@ -83,6 +77,17 @@ pub async fn enqueue_tried<C: ConnectionTrait>(
     Ok(row.insert(conn).await?.id)
 }
 
+/// Rows of `queue`; the default queue also takes rows of a queue no runner has (none today), so
+/// no row is left unclaimed.
+fn in_queue(queue: Queue) -> Condition {
+    if queue == Queue::Default {
+        let others: Vec<&str> = Queue::ALL.iter().filter(|q| **q != Queue::Default).map(|q| q.name()).collect();
+        Condition::all().add(job::Column::Queue.is_not_in(others))
+    } else {
+        Condition::all().add(job::Column::Queue.eq(queue.name()))
+    }
+}
+
 /// Due rows: available and due, or running with an expired lease (their worker died).
 fn due(now: chrono::DateTime<Utc>) -> Condition {
     Condition::any()
@@ -90,14 +95,19 @@ fn due(now: chrono::DateTime<Utc>) -> Condition {
         .add(Condition::all().add(job::Column::State.eq(state::RUNNING)).add(job::Column::LockedUntil.lt(now)))
 }
 
-/// Claim the next due job for `worker`, holding it for `lease`; `None` when nothing is due.
-pub async fn claim(db: &Db, worker: &str, lease: Duration) -> Result<Option<job::Model>, DbErr> {
+/// Claim the next due job of `queue` (of any, with `None`) for `worker`, holding it for
+/// `lease`; `None` when nothing is due.
+pub async fn claim(db: &Db, worker: &str, queue: Option<Queue>, lease: Duration) -> Result<Option<job::Model>, DbErr> {
     let now = Utc::now();
+    let mut due = due(now);
+    if let Some(queue) = queue {
+        due = Condition::all().add(due).add(in_queue(queue));
+    }
     let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
     let mut next = Query::select();
     next.column(job::Column::Id)
         .from(job::Entity)
-        .cond_where(due(now))
+        .cond_where(due)
         .order_by(job::Column::RunAt, sea_orm::Order::Asc)
         .order_by(job::Column::Id, sea_orm::Order::Asc)
         .limit(1);
@@ -179,7 +189,7 @@ pub async fn fail(db: &Db, job: &job::Model, worker: &str, error: &str) -> Resul
     Ok(())
 }
 
-/// Jobs of `kind` not yet completed or failed (tests and the admin use it to wait).
+/// Jobs of `kind` not yet completed or failed.
 pub async fn pending(db: &Db, kind: Option<&str>) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     let mut query = job::Entity::find().filter(job::Column::State.is_in([state::AVAILABLE, state::RUNNING]));
@@ -198,119 +208,6 @@ pub async fn prune_completed(db: &Db, age: Duration) -> Result<u64, DbErr> {
         .exec(&db.write)
         .await?;
     Ok(done.rows_affected)
-}
-
-/// What a runner does with a claimed job: `Err` is a failed attempt (retried with backoff).
-pub type Handler = Arc<dyn Fn(job::Model) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
-
-/// How a runner works.
-#[derive(Clone, Debug)]
-pub struct RunnerOptions {
-    /// How long a claim holds before another worker may take the job.
-    pub lease: Duration,
-    /// The wait between polls when the queue is empty.
-    pub poll: Duration,
-}
-
-impl Default for RunnerOptions {
-    fn default() -> Self {
-        RunnerOptions { lease: Duration::from_secs(30), poll: Duration::from_millis(500) }
-    }
-}
-
-/// A worker: claims due jobs one at a time and runs them with its handler.
-pub struct Runner {
-    db: Db,
-    handler: Handler,
-    options: RunnerOptions,
-    worker: String,
-}
-
-/// Stops a spawned runner: it finishes the job in hand (or loses it to the lease) and exits.
-pub struct RunnerHandle {
-    stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl RunnerHandle {
-    /// Ask the runner to stop and wait for it.
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.task.await;
-    }
-}
-
-impl Runner {
-    /// A runner over `db`; its worker name is `host:pid:random`.
-    pub fn new(db: Db, handler: Handler, options: RunnerOptions) -> Runner {
-        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "gateway".into());
-        let worker = format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>());
-        Runner { db, handler, options, worker }
-    }
-
-    /// Run one due job, if any; true when one was run (completed or failed).
-    pub async fn run_once(&self) -> Result<bool, DbErr> {
-        let Some(job) = claim(&self.db, &self.worker, self.options.lease).await? else { return Ok(false) };
-        if job.attempts > job.max_attempts {
-            fail(&self.db, &job, &self.worker, "too many attempts (its workers kept dying)").await?;
-            return Ok(true);
-        }
-        tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempts, "job started");
-        // Keep the lease while the handler works.
-        let (db, id, worker, lease) = (self.db.clone(), job.id, self.worker.clone(), self.options.lease);
-        let keeper = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(lease / 3);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                if !matches!(extend(&db, id, &worker, lease).await, Ok(true)) {
-                    break;
-                }
-            }
-        });
-        let result = (self.handler)(job.clone()).await;
-        keeper.abort();
-        match result {
-            Ok(()) => {
-                if complete(&self.db, job.id, &self.worker).await? {
-                    tracing::info!(job = job.id, kind = %job.kind, "job completed");
-                } else {
-                    tracing::warn!(job = job.id, "job finished after its lease was lost");
-                }
-            }
-            Err(error) => {
-                tracing::warn!(job = job.id, kind = %job.kind, %error, "job failed");
-                fail(&self.db, &job, &self.worker, &error).await?;
-            }
-        }
-        Ok(true)
-    }
-
-    /// Run until stopped: jobs back to back, a poll interval's sleep when none is due.
-    pub fn spawn(self) -> RunnerHandle {
-        let (stop, mut stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
-            loop {
-                if *stopped.borrow() {
-                    break;
-                }
-                let ran = match self.run_once().await {
-                    Ok(ran) => ran,
-                    Err(err) => {
-                        tracing::warn!(error = %err, "job queue unavailable");
-                        false
-                    }
-                };
-                if !ran {
-                    tokio::select! {
-                        _ = tokio::time::sleep(self.options.poll) => {}
-                        _ = stopped.changed() => {}
-                    }
-                }
-            }
-        });
-        RunnerHandle { stop, task }
-    }
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ fn runner(app: &TestApp) -> pleroma_gateway::jobs::RunnerHandle {
     app.state.spawn_jobs(pleroma_gateway::jobs::RunnerOptions {
         lease: Duration::from_secs(30),
         poll: Duration::from_millis(50),
+        ..Default::default()
     })
 }
 

@@ -34,6 +34,7 @@ mod grouped_reports;
 mod hardening;
 mod import;
 mod invites;
+mod jobs;
 mod layers;
 mod limits;
 mod list_plans;

@@ -291,6 +291,7 @@ async fn frontend_installs_refuse_loopback() {
     let _jobs = app.state.spawn_jobs(pleroma_gateway::jobs::RunnerOptions {
         lease: Duration::from_secs(30),
         poll: Duration::from_millis(50),
+        ..Default::default()
     });
     let body = json!({"name": "pleroma-fe", "ref": "stable", "build_url": format!("{}/build.zip", listener.base)});
     let reply = app.request(Method::POST, "/api/v1/pleroma/admin/frontends/install", Some(&token), Some(body)).await;

@@ -208,7 +208,7 @@ async fn the_queue_claims_once_reclaims_expired_leases_and_backs_off() {
     // Concurrent claimers never take the same job.
     let claims = futures_util::future::join_all((0..30).map(|i| {
         let db = db.clone();
-        async move { jobs::claim(&db, &format!("w{i}"), Duration::from_secs(60)).await.unwrap() }
+        async move { jobs::claim(&db, &format!("w{i}"), None, Duration::from_secs(60)).await.unwrap() }
     }))
     .await;
     let mut ids: Vec<i64> = claims.iter().flatten().map(|j| j.id).collect();
@@ -216,7 +216,7 @@ async fn the_queue_claims_once_reclaims_expired_leases_and_backs_off() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 20);
-    assert!(jobs::claim(db, "late", Duration::from_secs(60)).await.unwrap().is_none());
+    assert!(jobs::claim(db, "late", None, Duration::from_secs(60)).await.unwrap().is_none());
 
     // Only the holder completes; an expired lease is claimed again by another worker.
     let held = claims.iter().flatten().next().unwrap().clone();
@@ -230,7 +230,7 @@ async fn the_queue_claims_once_reclaims_expired_leases_and_backs_off() {
         .exec(&db.write)
         .await
         .unwrap();
-    let again = jobs::claim(db, "rescuer", Duration::from_secs(60)).await.unwrap().unwrap();
+    let again = jobs::claim(db, "rescuer", None, Duration::from_secs(60)).await.unwrap().unwrap();
     assert_eq!((again.id, again.attempts), (held.id, 2));
     assert!(!jobs::complete(db, held.id, held.locked_by.as_deref().unwrap()).await.unwrap());
     assert!(jobs::complete(db, held.id, "rescuer").await.unwrap());
@@ -289,13 +289,49 @@ fn serve(app: &TestApp) -> std::process::Child {
         .expect("start the gateway")
 }
 
+/// SQL that stops the purge at user `gate` and keeps its job as a dead process leaves it: the
+/// tombstone of that user fails, and the job row can neither record the failure nor be claimed
+/// again, so it stays `running` after its first claim. Returns (install, remove).
+fn gate_sql(postgres: bool, gate: &str) -> (Vec<String>, Vec<String>) {
+    let job_held = "NEW.state <> 'running' OR NEW.attempts > 1";
+    if postgres {
+        (
+            vec![
+                "CREATE FUNCTION test_gate() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'held by the test'; END $$"
+                    .into(),
+                format!(
+                    "CREATE TRIGGER test_gate_user BEFORE UPDATE ON users FOR EACH ROW \
+                     WHEN (OLD.id = '{gate}') EXECUTE FUNCTION test_gate()"
+                ),
+                format!(
+                    "CREATE TRIGGER test_gate_job BEFORE UPDATE ON jobs FOR EACH ROW \
+                     WHEN ({job_held}) EXECUTE FUNCTION test_gate()"
+                ),
+            ],
+            vec!["DROP TRIGGER test_gate_user ON users".into(), "DROP TRIGGER test_gate_job ON jobs".into()],
+        )
+    } else {
+        let raise = "BEGIN SELECT RAISE(ABORT, 'held by the test'); END";
+        (
+            vec![
+                format!("CREATE TRIGGER test_gate_user BEFORE UPDATE ON users WHEN OLD.id = '{gate}' {raise}"),
+                format!("CREATE TRIGGER test_gate_job BEFORE UPDATE ON jobs WHEN {job_held} {raise}"),
+            ],
+            vec!["DROP TRIGGER test_gate_user".into(), "DROP TRIGGER test_gate_job".into()],
+        )
+    }
+}
+
 #[tokio::test]
 async fn an_instance_purge_survives_kill_9_and_completes_once() {
+    use sea_orm::ConnectionTrait;
     let app = TestApp::new().await;
     let token = app.admin_token().await;
     let host = "doomed.example";
-    let users = 300;
+    let (users, gate_at) = (40, 20);
     let template = app.remote_user("template", "template.example").await;
+    let mut gate = String::new();
     for i in 0..users {
         let mut row = user::ActiveModel::from(template.clone()).reset_all();
         let nickname = format!("u{i}@{host}");
@@ -305,31 +341,38 @@ async fn an_instance_purge_survives_kill_9_and_completes_once() {
         row.nickname = Set(nickname);
         row.domain = Set(Some(host.into()));
         let author = user::Entity::insert(row).exec_with_returning(&app.state.db.write).await.unwrap();
-        statuses_of(&app, &author, 40).await;
+        if i == gate_at {
+            gate = author.id.clone();
+        }
+        statuses_of(&app, &author, 5).await;
     }
     let survivor = app.remote_user("stays", "kept.example").await;
     statuses_of(&app, &survivor, 5).await;
     let reply = app.request(Method::DELETE, &format!("{V1}/instances/{host}"), Some(&token), None).await;
     assert_eq!(reply.status, StatusCode::OK);
 
-    // Start a process, wait until the purge is under way, and kill it without warning.
+    // The purge runs in a real process until the gate (users are purged in id order, and ids
+    // grow), then is killed without warning.
+    let (install, remove) = gate_sql(app.state.db.backend() == sea_orm::DbBackend::Postgres, &gate);
+    for sql in install {
+        app.state.db.write.execute_unprepared(&sql).await.unwrap();
+    }
     let mut first = serve(&app);
     let started = std::time::Instant::now();
-    loop {
-        let left = active_users_of(&app, host).await;
-        if left < users {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "the purge never started");
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    while active_users_of(&app, host).await > users - gate_at {
+        assert!(started.elapsed() < Duration::from_secs(120), "the purge never reached the gate");
+        // Another process's progress: only the database shows it.
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     first.kill().unwrap();
     first.wait().unwrap();
-    let left = active_users_of(&app, host).await;
-    assert!(left > 0, "the purge finished before the kill; make it bigger");
+    assert_eq!(active_users_of(&app, host).await, users - gate_at);
     let row = job::Entity::find().filter(job::Column::Kind.eq("delete_instance")).one(&app.state.db.read);
     let row = row.await.unwrap().unwrap();
     assert_eq!((row.state.as_str(), row.attempts), ("running", 1));
+    for sql in remove {
+        app.state.db.write.execute_unprepared(&sql).await.unwrap();
+    }
 
     // Two processes over the same database: once the dead lease expires one of them finishes
     // the purge; the job completes once.

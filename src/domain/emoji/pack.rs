@@ -306,11 +306,16 @@ pub fn add_zip(index: &EmojiIndex, mut pack: Pack, zip: &[u8], limits: archive::
         save(&updated)
     };
     if let Err(e) = place() {
+        // Undo what was placed; what cannot be undone is left, and said.
         for file in &placed {
-            let _ = std::fs::remove_file(file);
+            if let Err(error) = std::fs::remove_file(file) {
+                tracing::warn!(%error, file = %file.display(), "emoji file left after a failed add");
+            }
         }
         for dir in created.iter().rev() {
-            let _ = std::fs::remove_dir(dir);
+            if let Err(error) = std::fs::remove_dir(dir) {
+                tracing::warn!(%error, dir = %dir.display(), "emoji directory left after a failed add");
+            }
         }
         return Err(e);
     }
@@ -346,7 +351,10 @@ fn existing_file(pack: &Pack, shortcode: &str) -> AppResult<String> {
 
 fn remove_dir_if_empty(pack: &Pack, file_name: &str) {
     if let Some((dir, _)) = file_name.rsplit_once('/') {
-        let _ = std::fs::remove_dir(pack.path.join(dir));
+        // Fails while other files remain in it: then it stays, as it should.
+        if std::fs::remove_dir(pack.path.join(dir)).is_err() {
+            tracing::debug!(dir, "emoji directory not empty; kept");
+        }
     }
 }
 
@@ -484,7 +492,9 @@ pub fn install(
     save(&staged)?;
     let tmp_path = tmp.keep();
     if let Err(e) = std::fs::rename(&tmp_path, &path) {
-        let _ = std::fs::remove_dir_all(&tmp_path);
+        if let Err(error) = std::fs::remove_dir_all(&tmp_path) {
+            tracing::warn!(%error, dir = %tmp_path.display(), "staged emoji pack left behind");
+        }
         return Err(io("install the pack")(e));
     }
     index.reload();

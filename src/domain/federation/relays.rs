@@ -7,20 +7,54 @@
 use chrono::Utc;
 use entity::relay_follow;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{deliver, fetch_document, LocalActor};
 use crate::{
     config::Settings,
     db::Db,
+    domain::job_kinds::JobContext,
     domain::moderation_log::{self, Action, Actor},
     error::AppError,
-    jobs,
+    jobs::{self, Attempt, Failure, Job, Queue},
 };
 
-/// Job kinds of this module.
-pub const FOLLOW_JOB: &str = "relay_follow";
-pub const UNDO_JOB: &str = "relay_undo";
+/// The job that delivers the relay actor's `Follow` to a relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayFollow {
+    /// The relay's actor URL.
+    pub actor: String,
+}
+
+impl Job for RelayFollow {
+    const NAME: &'static str = "relay_follow";
+    const QUEUE: Queue = Queue::Federation;
+    type Context = JobContext;
+
+    async fn run(self, ctx: JobContext, attempt: Attempt) -> Result<(), Failure> {
+        deliver_follow(&ctx.db, &ctx.settings(), &self.actor, attempt).await
+    }
+}
+
+/// The job that delivers the `Undo` of a relay follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayUndo {
+    /// The relay's actor URL.
+    pub actor: String,
+    /// The id of the `Follow` undone.
+    pub follow_id: String,
+}
+
+impl Job for RelayUndo {
+    const NAME: &'static str = "relay_undo";
+    const QUEUE: Queue = Queue::Federation;
+    type Context = JobContext;
+
+    async fn run(self, ctx: JobContext, _: Attempt) -> Result<(), Failure> {
+        deliver_undo(&ctx.db, &ctx.settings(), &self.actor, &self.follow_id).await
+    }
+}
 
 /// States of a relay follow.
 pub mod state {
@@ -55,7 +89,7 @@ pub async fn follow(db: &Db, base: &str, admin: &Actor, url: &str) -> Result<rel
             active.last_error = Set(None);
             active.updated_at = Set(now);
             let row = active.update(&txn).await?;
-            jobs::enqueue(&txn, FOLLOW_JOB, json!({ "actor": url })).await?;
+            jobs::enqueue(&txn, &RelayFollow { actor: url.to_string() }).await?;
             row
         }
         None => {
@@ -70,7 +104,7 @@ pub async fn follow(db: &Db, base: &str, admin: &Actor, url: &str) -> Result<rel
             }
             .insert(&txn)
             .await?;
-            jobs::enqueue(&txn, FOLLOW_JOB, json!({ "actor": url })).await?;
+            jobs::enqueue(&txn, &RelayFollow { actor: url.to_string() }).await?;
             row
         }
     };
@@ -101,7 +135,7 @@ pub async fn unfollow(db: &Db, settings: &Settings, admin: &Actor, url: &str, fo
     }
     let txn = db.begin().await?;
     relay_follow::Entity::delete_by_id(row.id).exec(&txn).await?;
-    jobs::enqueue(&txn, UNDO_JOB, json!({ "actor": url, "follow_id": row.follow_id })).await?;
+    jobs::enqueue(&txn, &RelayUndo { actor: url.to_string(), follow_id: row.follow_id }).await?;
     moderation_log::record(&txn, admin, &Action::RelayUnfollow { target: url.to_string() }).await?;
     txn.commit().await?;
     Ok(())
@@ -120,56 +154,52 @@ fn follow_activity(base: &str, id: &str, relay: &str) -> Value {
     })
 }
 
-/// Run a job of this module; `Err` is a failed attempt.
-pub async fn perform(db: &Db, settings: &Settings, job: &entity::job::Model) -> Result<(), String> {
+/// Deliver the pending follow of `relay`; on the last failed attempt the follow is `failed`.
+async fn deliver_follow(db: &Db, settings: &Settings, relay: &str, attempt: Attempt) -> Result<(), Failure> {
     let base = settings.instance_url.as_str();
-    let relay = job.args["actor"].as_str().unwrap_or_default().to_string();
-    match job.kind.as_str() {
-        FOLLOW_JOB => {
-            let Some(row) = relay_follow::Entity::find()
-                .filter(relay_follow::Column::Actor.eq(&relay))
-                .one(&db.read)
-                .await
-                .map_err(|e| e.to_string())?
-            else {
-                return Ok(()); // unfollowed meanwhile
-            };
-            if row.state != state::PENDING {
-                return Ok(());
-            }
-            let outcome = match resolve_inbox(db, settings, &relay).await {
-                Ok(inbox) => {
-                    let follow = follow_activity(base, &row.follow_id, &relay);
-                    deliver(db, settings, LocalActor::Relay, &inbox, &follow).await
-                }
-                Err(err) => Err(err),
-            };
-            if let Err(err) = &outcome {
-                let mut active: relay_follow::ActiveModel = row.into();
-                if job.attempts >= job.max_attempts {
-                    active.state = Set(state::FAILED.into());
-                }
-                active.last_error = Set(Some(err.clone()));
-                active.updated_at = Set(Utc::now());
-                active.update(&db.write).await.map_err(|e| e.to_string())?;
-            }
-            outcome
-        }
-        UNDO_JOB => {
-            let follow_id = job.args["follow_id"].as_str().unwrap_or_default();
-            let inbox = resolve_inbox(db, settings, &relay).await?;
-            let undo = json!({
-                "@context": "https://www.w3.org/ns/activitystreams",
-                "id": format!("{base}/activities/{}", crate::ids::flake_id()),
-                "type": "Undo",
-                "actor": LocalActor::Relay.id(base),
-                "object": follow_activity(base, follow_id, &relay),
-                "to": [relay],
-            });
-            deliver(db, settings, LocalActor::Relay, &inbox, &undo).await
-        }
-        other => Err(format!("unknown job kind {other}")),
+    let Some(row) = relay_follow::Entity::find()
+        .filter(relay_follow::Column::Actor.eq(relay))
+        .one(&db.read)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(()); // unfollowed meanwhile
+    };
+    if row.state != state::PENDING {
+        return Ok(());
     }
+    let outcome = match resolve_inbox(db, settings, relay).await {
+        Ok(inbox) => {
+            let follow = follow_activity(base, &row.follow_id, relay);
+            deliver(db, settings, LocalActor::Relay, &inbox, &follow).await
+        }
+        Err(err) => Err(err),
+    };
+    if let Err(err) = &outcome {
+        let mut active: relay_follow::ActiveModel = row.into();
+        if attempt.is_last() {
+            active.state = Set(state::FAILED.into());
+        }
+        active.last_error = Set(Some(err.clone()));
+        active.updated_at = Set(Utc::now());
+        active.update(&db.write).await.map_err(|e| e.to_string())?;
+    }
+    outcome
+}
+
+/// Deliver the `Undo` of follow `follow_id` to `relay`.
+async fn deliver_undo(db: &Db, settings: &Settings, relay: &str, follow_id: &str) -> Result<(), Failure> {
+    let base = settings.instance_url.as_str();
+    let inbox = resolve_inbox(db, settings, relay).await?;
+    let undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{base}/activities/{}", crate::ids::flake_id()),
+        "type": "Undo",
+        "actor": LocalActor::Relay.id(base),
+        "object": follow_activity(base, follow_id, relay),
+        "to": [relay],
+    });
+    deliver(db, settings, LocalActor::Relay, &inbox, &undo).await
 }
 
 /// Whether `actor` is a relay we follow (its `Accept`/`Reject` answers the relay follow).

@@ -1,0 +1,240 @@
+//! The runner: for each [`Queue`], its own workers claim that queue's due rows and run them
+//! through a [`Registry`]; each ending is announced in-process (see [`wait`]).
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+use entity::job;
+use sea_orm::{DbErr, EntityTrait};
+use tokio::sync::{broadcast, watch};
+
+use super::{claim, complete, extend, fail, state, Attempt, Queue, Registry};
+use crate::db::Db;
+
+/// How a job run ended, announced to [`Db::job_events`] subscribers of this process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    /// Failed; it runs again after its backoff.
+    Retrying(String),
+    /// Failed for good.
+    Failed(String),
+}
+
+/// One ended run.
+#[derive(Clone, Debug)]
+pub struct Finished {
+    pub id: i64,
+    pub kind: String,
+    pub outcome: Outcome,
+}
+
+/// How a job ended for good, as [`wait`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// Completed (or already pruned, which only completed rows are).
+    Completed,
+    /// Failed for good, with its last error.
+    Failed(Option<String>),
+}
+
+/// The row's state, read once: `Some` once it ended.
+async fn ended(db: &Db, id: i64) -> Result<Option<Ended>, DbErr> {
+    let row = job::Entity::find_by_id(id).one(&db.write).await?;
+    Ok(match row {
+        None => Some(Ended::Completed),
+        Some(row) if row.state == state::COMPLETED => Some(Ended::Completed),
+        Some(row) if row.state == state::FAILED => Some(Ended::Failed(row.last_error)),
+        Some(_) => None,
+    })
+}
+
+/// Wait up to `timeout` for job `id` to end; `None` if it is still queued or running. The wait
+/// listens to this process's runner, not to the database: the row is read when the wait starts,
+/// when the runner announces the job's end, and once more at the deadline (a job another
+/// process ran is seen then).
+pub async fn wait(db: &Db, id: i64, timeout: Duration) -> Result<Option<Ended>, DbErr> {
+    // Subscribed before the first read, so an ending between the two is not missed.
+    let mut events = db.job_events();
+    if let Some(done) = ended(db, id).await? {
+        return Ok(Some(done));
+    }
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Err(_) => return ended(db, id).await,
+            Ok(Ok(finished)) if finished.id == id && !matches!(finished.outcome, Outcome::Retrying(_)) => {
+                return ended(db, id).await;
+            }
+            Ok(Ok(_)) => {}
+            // Announcements were dropped while this waiter lagged: one of them may be ours.
+            Ok(Err(broadcast::error::RecvError::Lagged(_))) => {
+                if let Some(done) = ended(db, id).await? {
+                    return Ok(Some(done));
+                }
+            }
+            Ok(Err(broadcast::error::RecvError::Closed)) => {
+                tokio::time::sleep_until(deadline).await;
+                return ended(db, id).await;
+            }
+        }
+    }
+}
+
+/// How a runner works.
+#[derive(Clone, Debug)]
+pub struct RunnerOptions {
+    /// How long a claim holds before another worker may take the job.
+    pub lease: Duration,
+    /// The wait between polls when a queue is empty (jobs enqueued by any process are found).
+    pub poll: Duration,
+    /// Workers per queue (at least one each).
+    pub concurrency: BTreeMap<Queue, usize>,
+}
+
+impl Default for RunnerOptions {
+    fn default() -> Self {
+        let concurrency =
+            BTreeMap::from([(Queue::Federation, 4), (Queue::Default, 2), (Queue::Slow, 1), (Queue::Purge, 1)]);
+        RunnerOptions { lease: Duration::from_secs(30), poll: Duration::from_millis(500), concurrency }
+    }
+}
+
+impl RunnerOptions {
+    /// The number of workers of `queue`.
+    pub fn workers(&self, queue: Queue) -> usize {
+        self.concurrency.get(&queue).copied().unwrap_or(1).max(1)
+    }
+}
+
+/// Runs jobs of a registry's kinds with context `C`.
+pub struct Runner<C> {
+    db: Db,
+    registry: Arc<Registry<C>>,
+    ctx: C,
+    options: RunnerOptions,
+    /// `host:pid:random`; each worker adds its queue and number.
+    name: String,
+}
+
+/// Stops a spawned runner: each worker finishes the job in hand (or loses it to the lease).
+pub struct RunnerHandle {
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl RunnerHandle {
+    /// Ask the workers to stop and wait for them.
+    pub async fn stop(self) {
+        // Fails only when every worker has already exited.
+        self.stop.send_replace(true);
+        for task in self.tasks {
+            if let Err(error) = task.await {
+                tracing::warn!(%error, "a job worker ended abnormally");
+            }
+        }
+    }
+}
+
+impl<C: Clone + Send + Sync + 'static> Runner<C> {
+    /// A runner over `db`.
+    pub fn new(db: Db, registry: Arc<Registry<C>>, ctx: C, options: RunnerOptions) -> Runner<C> {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "gateway".into());
+        let name = format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>());
+        Runner { db, registry, ctx, options, name }
+    }
+
+    /// Run one due job of any queue, if any; true when one was run (completed or failed).
+    pub async fn run_once(&self) -> Result<bool, DbErr> {
+        self.run_next(None, &self.name).await
+    }
+
+    /// Run one due job of `queue`, if any.
+    pub async fn run_once_in(&self, queue: Queue) -> Result<bool, DbErr> {
+        self.run_next(Some(queue), &self.name).await
+    }
+
+    async fn run_next(&self, queue: Option<Queue>, worker: &str) -> Result<bool, DbErr> {
+        let Some(job) = claim(&self.db, worker, queue, self.options.lease).await? else { return Ok(false) };
+        let outcome = if job.attempts > job.max_attempts {
+            let error = "too many attempts (its workers kept dying)";
+            fail(&self.db, &job, worker, error).await?;
+            Outcome::Failed(error.into())
+        } else {
+            self.run_claimed(&job, worker).await?
+        };
+        self.db.announce_job(Finished { id: job.id, kind: job.kind, outcome });
+        Ok(true)
+    }
+
+    async fn run_claimed(&self, job: &job::Model, worker: &str) -> Result<Outcome, DbErr> {
+        tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempts, "job started");
+        // Keep the lease while the job works.
+        let (db, id, held_by, lease) = (self.db.clone(), job.id, worker.to_string(), self.options.lease);
+        let keeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(lease / 3);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if !matches!(extend(&db, id, &held_by, lease).await, Ok(true)) {
+                    break;
+                }
+            }
+        });
+        let attempt = Attempt { job_id: job.id, number: job.attempts, max: job.max_attempts };
+        let (registry, ctx, kind, args) = (self.registry.clone(), self.ctx.clone(), job.kind.clone(), job.args.clone());
+        // A task of its own, so a panicking job is a failed attempt, not a dead worker.
+        let run = tokio::spawn(async move { registry.run(&kind, args, ctx, attempt).await });
+        let result = run.await.unwrap_or_else(|panic| Err(format!("the job panicked: {panic}")));
+        keeper.abort();
+        Ok(match result {
+            Ok(()) => {
+                if complete(&self.db, job.id, worker).await? {
+                    tracing::info!(job = job.id, kind = %job.kind, "job completed");
+                } else {
+                    tracing::warn!(job = job.id, "job finished after its lease was lost");
+                }
+                Outcome::Completed
+            }
+            Err(error) => {
+                tracing::warn!(job = job.id, kind = %job.kind, %error, "job failed");
+                fail(&self.db, job, worker, &error).await?;
+                if attempt.is_last() {
+                    Outcome::Failed(error)
+                } else {
+                    Outcome::Retrying(error)
+                }
+            }
+        })
+    }
+
+    /// Run until stopped: each queue's workers run its jobs back to back, and poll when it is
+    /// empty.
+    pub fn spawn(self) -> RunnerHandle {
+        let (stop, stopped) = watch::channel(false);
+        let runner = Arc::new(self);
+        let mut tasks = Vec::new();
+        for queue in Queue::ALL {
+            for n in 0..runner.options.workers(queue) {
+                let (runner, mut stopped) = (runner.clone(), stopped.clone());
+                let worker = format!("{}:{}:{n}", runner.name, queue.name());
+                tasks.push(tokio::spawn(async move {
+                    while !*stopped.borrow() {
+                        let ran = match runner.run_next(Some(queue), &worker).await {
+                            Ok(ran) => ran,
+                            Err(err) => {
+                                tracing::warn!(error = %err, queue = queue.name(), "job queue unavailable");
+                                false
+                            }
+                        };
+                        if !ran {
+                            tokio::select! {
+                                _ = tokio::time::sleep(runner.options.poll) => {}
+                                _ = stopped.changed() => {}
+                            }
+                        }
+                    }
+                }));
+            }
+        }
+        RunnerHandle { stop, tasks }
+    }
+}
