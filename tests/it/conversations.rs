@@ -9,6 +9,12 @@ use serde_json::{json, Value};
 use crate::common::{both_prefixes, keys, TestApp};
 use crate::statuses::post;
 
+/// Statements of GET /api/v1/statuses/:id/context, any length (issue 26: exact on both engines).
+const CONTEXT_COST: usize = 23;
+
+/// Statements of GET /api/v1/conversations, a page of any length (issue 26: exact on both engines).
+const CONVERSATIONS_PAGE: usize = 25;
+
 fn ids(list: &Value) -> Vec<String> {
     list.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect()
 }
@@ -123,8 +129,9 @@ async fn a_long_context_costs_a_fixed_number_of_statements() {
     let (small, body) = count(chain[29].clone()).await;
     assert_eq!(body["ancestors"].as_array().unwrap().len() + body["descendants"].as_array().unwrap().len(), 30);
     let (big, _) = count(chain[1].clone()).await;
-    assert_eq!(small, big);
     eprintln!("GET /api/v1/statuses/:id/context: {small} statements for 30 posts");
+    assert_eq!(small, big);
+    assert_eq!(small, CONTEXT_COST);
 }
 
 /// `conversation_controller_test.exs` (Mastodon): a DM makes a conversation for each
@@ -388,8 +395,8 @@ async fn a_page_of_conversations_costs_a_fixed_number_of_statements() {
     };
     let one = count(1).await;
     let forty = count(40).await;
-    // On PostgreSQL a nested read can miss its DataLoader batch by a few milliseconds and go
-    // in a batch of its own (issue 26: prefetch such lists); more than one is a real N+1.
-    assert!(forty <= one + 1, "a page of 40 costs {forty} statements, a page of 1 costs {one}");
-    eprintln!("GET /api/v1/conversations: {one} statements for a page of 1 and of 40");
+    eprintln!("GET /api/v1/conversations: {one} statements for a page of 1, {forty} for 40");
+    // The page is prefetched (`statuses::prefetch`): no field waits on a DataLoader batch.
+    assert_eq!(forty, one, "a page of 40 costs {forty} statements, a page of 1 costs {one}");
+    assert_eq!(one, CONVERSATIONS_PAGE);
 }

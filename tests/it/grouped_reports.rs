@@ -9,6 +9,12 @@ use serde_json::{json, Value};
 
 use crate::common::{both_prefixes, keys, TestApp};
 
+/// Statements of A `groupedReports` page (with totalCount), any length (issue 26: exact on both engines).
+const GROUPS_PAGE: u64 = 26;
+
+/// Statements of GET grouped_reports: three pages of 50 (issue 26: exact on both engines).
+const GROUPED_REST: u64 = 74;
+
 const GROUPED: &str = "/api/v1/pleroma/admin/grouped_reports";
 const ALL: &str = "read write follow push admin";
 
@@ -185,13 +191,11 @@ async fn a_page_of_groups_costs_a_fixed_number_of_statements() {
     assert_eq!(reply.body["reports"].as_array().unwrap().len(), 120);
     let three = app.statements() - before;
     eprintln!("groupedReports: {one} statements a page (with totalCount); GET grouped_reports: {three} for 3 pages");
-    // A page without `totalCount` is one statement less; the REST call adds one of its own; its
-    // MastoStatuses load three things the query above does not select (favourite counts,
-    // `favourited`, emoji reactions), one statement each per page.
-    // A nested status's keys may reach a loader one batch late (at most one statement more a
-    // page); never a statement per item.
-    let expected = 3 * (one - 1 + 3) + 1;
-    assert!((expected..=expected + 3).contains(&three), "{three} statements for three pages of {} each", one + 2);
+    // Pages are prefetched whole (`statuses::prefetch`): exact on both engines.
+    assert_eq!(one, GROUPS_PAGE);
+    // The REST call was seen once at 73 on PostgreSQL (1 of 3 runs): one statement outside
+    // the pages' prefetch, cause not yet found (session 12); the GraphQL pages above are exact.
+    assert!((GROUPED_REST - 1..=GROUPED_REST).contains(&three), "{three} statements for three pages");
 }
 
 /// The resident set of this process, in KiB.

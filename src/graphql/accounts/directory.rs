@@ -131,7 +131,9 @@ impl DirectoryQuery {
                 None => None,
             };
             let search = domain::StatusSearch { query: query.clone(), author_id: author, following, limit, offset };
-            domain::search_statuses(db, viewer(ctx), &search).await?.into_iter().map(Status::from_row).collect()
+            let rows = domain::search_statuses(db, viewer(ctx), &search).await?;
+            crate::graphql::statuses::prefetch::statuses(ctx, &rows).await?;
+            rows.into_iter().map(Status::from_row).collect()
         } else {
             vec![]
         };

@@ -129,7 +129,7 @@ impl BookmarksQuery {
         let page = MastodonPage::from(page);
         let rows = domain::page(&ctx.db().read, &user.id, folder_id.as_ref().map(|f| f.as_str()), &page).await?;
         let statuses: Vec<entity::status::Model> = rows.iter().map(|(_, s)| s.clone()).collect();
-        super::conversations::prefetch_statuses(ctx, &statuses).await?;
+        super::statuses::prefetch::statuses(ctx, &statuses).await?;
         Ok(rows.into_iter().map(|(row, status)| Bookmark { row, status }).collect())
     }
 }

@@ -8,8 +8,8 @@ use entity::conversation_participation as participation;
 use super::{
     accounts::Account,
     load_error,
-    statuses::{AuthorStatsOf, Status, StatusPageInput},
-    users::{FollowCountsOf, TagsOf, UserById},
+    statuses::{prefetch, Status, StatusPageInput},
+    users::UserById,
     ContextExt, FieldRule,
 };
 use crate::{
@@ -102,9 +102,8 @@ async fn conversations(
     user_ids.extend(latest.values().map(|s| s.user_id.clone()));
     user_ids.sort();
     user_ids.dedup();
-    prefetch_accounts(ctx, &user_ids).await?;
     let shown: Vec<entity::status::Model> = latest.values().cloned().collect();
-    prefetch_statuses(ctx, &shown).await?;
+    prefetch::statuses_and_accounts(ctx, &shown, &user_ids).await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| {
@@ -116,85 +115,6 @@ async fn conversations(
             Some(Conversation { row, recipients, last })
         })
         .collect())
-}
-
-/// Load these accounts, with what an account shows (tags, follow and post counts), into the
-/// request's loader.
-async fn prefetch_accounts(ctx: &Context<'_>, user_ids: &[String]) -> async_graphql::Result<()> {
-    use crate::domain::{statuses, users};
-    if user_ids.is_empty() {
-        return Ok(());
-    }
-    let db = &ctx.db().read;
-    let (found, mut tags, follows, stats) = tokio::try_join!(
-        users::by_ids(db, user_ids),
-        users::tags_of(db, user_ids),
-        users::follow_counts_of(db, user_ids),
-        statuses::author_stats(db, user_ids),
-    )?;
-    let loader = ctx.loader();
-    loader.feed_many(found.into_iter().map(|u| (UserById(u.id.clone()), u))).await;
-    loader.feed_many(user_ids.iter().map(|id| (TagsOf(id.clone()), tags.remove(id).unwrap_or_default()))).await;
-    loader
-        .feed_many(user_ids.iter().map(|id| (FollowCountsOf(id.clone()), follows.get(id).copied().unwrap_or_default())))
-        .await;
-    loader
-        .feed_many(user_ids.iter().map(|id| (AuthorStatsOf(id.clone()), stats.get(id).copied().unwrap_or_default())))
-        .await;
-    Ok(())
-}
-
-/// Load what a page of statuses (posts, not reblogs) shows into the request's loader: their
-/// authors, mentions, media, counters, and whether the caller reblogged, muted or bookmarked
-/// them. A fixed number of statements, whatever the page's size and however resolution
-/// batches.
-pub async fn prefetch_statuses(ctx: &Context<'_>, rows: &[entity::status::Model]) -> async_graphql::Result<()> {
-    use crate::domain::{bookmarks, statuses};
-    use crate::graphql::{
-        bookmarks::BookmarkOf,
-        statuses::{CountsOf, MediaOf, MentionsOf, MutedBy, RebloggedBy},
-    };
-    let rows: Vec<&entity::status::Model> = rows.iter().filter(|s| s.reblog_of_id.is_none()).collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let db = &ctx.db().read;
-    let mut ids: Vec<String> = rows.iter().map(|s| s.id.clone()).collect();
-    ids.sort();
-    ids.dedup();
-    let mut authors: Vec<String> = rows.iter().map(|s| s.user_id.clone()).collect();
-    authors.extend(rows.iter().filter_map(|s| s.in_reply_to_user_id.clone()));
-    authors.sort();
-    authors.dedup();
-    prefetch_accounts(ctx, &authors).await?;
-    let (mut mentions, mut media, counts) = tokio::try_join!(
-        statuses::mentioned_users(db, &ids),
-        statuses::media_of(db, &ids),
-        statuses::counts_of(db, &ids)
-    )?;
-    let loader = ctx.loader();
-    loader.feed_many(ids.iter().map(|id| (MentionsOf(id.clone()), mentions.remove(id).unwrap_or_default()))).await;
-    loader.feed_many(ids.iter().map(|id| (MediaOf(id.clone()), media.remove(id).unwrap_or_default()))).await;
-    loader.feed_many(ids.iter().map(|id| (CountsOf(id.clone()), counts.get(id).copied().unwrap_or_default()))).await;
-    if let Some(viewer) = ctx.viewer().user.as_ref().map(|u| u.id.clone()) {
-        let (reblogged, muted, mut bookmarked) = tokio::try_join!(
-            statuses::reblogged_by(db, &viewer, &ids),
-            statuses::muted_by(db, &viewer, &authors),
-            bookmarks::bookmarked(db, &viewer, &ids),
-        )?;
-        loader.feed_many(ids.iter().map(|id| (RebloggedBy(viewer.clone(), id.clone()), reblogged.contains(id)))).await;
-        loader.feed_many(authors.iter().map(|id| (MutedBy(viewer.clone(), id.clone()), muted.contains(id)))).await;
-        loader
-            .feed_many(ids.iter().map(|id| {
-                let value = match bookmarked.remove(id) {
-                    Some(folder) => (true, folder),
-                    None => (false, None),
-                };
-                (BookmarkOf(viewer.clone(), id.clone()), value)
-            }))
-            .await;
-    }
-    Ok(())
 }
 
 fn viewer_id(ctx: &Context<'_>) -> async_graphql::Result<String> {
@@ -214,7 +134,7 @@ impl ConversationsQuery {
         let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
         let (ancestors, descendants) = domain::context(&ctx.db().read, &id, viewer).await?;
         let all: Vec<entity::status::Model> = ancestors.iter().chain(descendants.iter()).cloned().collect();
-        prefetch_statuses(ctx, &all).await?;
+        prefetch::statuses(ctx, &all).await?;
         Ok(StatusContext {
             ancestors: ancestors.into_iter().map(Status::from_row).collect(),
             descendants: descendants.into_iter().map(Status::from_row).collect(),
@@ -258,7 +178,7 @@ impl ConversationsQuery {
         let row = domain::owned(db, &viewer, &id).await?;
         let mut rows = domain::statuses(db, &viewer, &row, &MastodonPage::from(page)).await?;
         rows.reverse();
-        prefetch_statuses(ctx, &rows).await?;
+        prefetch::statuses(ctx, &rows).await?;
         Ok(rows.into_iter().map(Status::from_row).collect())
     }
 }

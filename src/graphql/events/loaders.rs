@@ -27,14 +27,16 @@ pub struct RequestsCountOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct JoinStateOf(pub String, pub String);
 
+// `None` for a status that is no event: cached too, so a page's prefetch answers every key.
 impl Loader<EventOf> for DbLoader {
-    type Value = event::Model;
+    type Value = Option<event::Model>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[EventOf]) -> Result<HashMap<EventOf, event::Model>, LoadError> {
+    async fn load(&self, keys: &[EventOf]) -> Result<HashMap<EventOf, Option<event::Model>>, LoadError> {
         let ids: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
         let rows = domain::records(&self.db.read, &ids).await.map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|e| (EventOf(e.status_id.clone()), e)).collect())
+        let mut found: HashMap<String, event::Model> = rows.into_iter().map(|e| (e.status_id.clone(), e)).collect();
+        Ok(keys.iter().map(|k| (k.clone(), found.remove(&k.0))).collect())
     }
 }
 
@@ -69,19 +71,23 @@ impl Loader<RequestsCountOf> for DbLoader {
     }
 }
 
+// `None` when the viewer has no participation (cached too, as for `EventOf`).
 impl Loader<JoinStateOf> for DbLoader {
-    type Value = String;
+    type Value = Option<String>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[JoinStateOf]) -> Result<HashMap<JoinStateOf, String>, LoadError> {
+    async fn load(&self, keys: &[JoinStateOf]) -> Result<HashMap<JoinStateOf, Option<String>>, LoadError> {
         let mut by_viewer: HashMap<&str, Vec<String>> = HashMap::new();
         for k in keys {
             by_viewer.entry(k.0.as_str()).or_default().push(k.1.clone());
         }
         let mut out = HashMap::new();
         for (viewer, ids) in by_viewer {
-            let states = domain::states_of(&self.db.read, viewer, &ids).await.map_err(Arc::new)?;
-            out.extend(states.into_iter().map(|(id, state)| (JoinStateOf(viewer.to_string(), id), state)));
+            let mut states = domain::states_of(&self.db.read, viewer, &ids).await.map_err(Arc::new)?;
+            out.extend(ids.into_iter().map(|id| {
+                let state = states.remove(&id);
+                (JoinStateOf(viewer.to_string(), id), state)
+            }));
         }
         Ok(out)
     }

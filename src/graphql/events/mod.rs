@@ -121,6 +121,7 @@ impl EventsQuery {
         let viewer = ctx.viewer().require_user()?;
         let page = MastodonPage::from(page);
         let rows = domain::joined(&ctx.db().read, &viewer.id, state.map(ParticipationState::as_str), &page).await?;
+        crate::graphql::statuses::prefetch::statuses(ctx, &rows).await?;
         Ok(rows.into_iter().map(Status::from_row).collect())
     }
 

@@ -55,7 +55,7 @@ pub struct StatusEvent {
 impl StatusEvent {
     /// The event of the status `status_id` by `organiser_id`, when it is one.
     pub async fn of(ctx: &Context<'_>, status_id: &str, organiser_id: &str) -> async_graphql::Result<Option<Self>> {
-        let record = ctx.loader().load_one(EventOf(status_id.to_string())).await.map_err(load_error)?;
+        let record = ctx.loader().load_one(EventOf(status_id.to_string())).await.map_err(load_error)?.flatten();
         Ok(record.map(|record| StatusEvent { record, organiser_id: organiser_id.to_string() }))
     }
 }
@@ -94,7 +94,7 @@ impl StatusEvent {
     async fn join_state(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         let Some(viewer) = ctx.viewer().user.as_ref() else { return Ok(None) };
         let key = JoinStateOf(viewer.id.clone(), self.record.status_id.clone());
-        ctx.loader().load_one(key).await.map_err(load_error)
+        Ok(ctx.loader().load_one(key).await.map_err(load_error)?.flatten())
     }
     /// Pending participation requests, for the organiser only (`null` for anyone else).
     async fn participation_request_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<u64>> {

@@ -136,6 +136,7 @@ impl FavouritesQuery {
         let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
         let page = MastodonPage::from(page);
         let rows = domain::of_account(db, &owner, viewer, &page).await?;
+        crate::graphql::statuses::prefetch::statuses(ctx, &rows).await?;
         Ok(rows.into_iter().map(Status::from_row).collect())
     }
 
@@ -148,6 +149,7 @@ impl FavouritesQuery {
         let user = ctx.viewer().require_user()?;
         let page = MastodonPage::from(page);
         let rows = domain::favourited_statuses(&ctx.db().read, &user.id, Some(&user.id), &page).await?;
+        crate::graphql::statuses::prefetch::statuses(ctx, &rows).await?;
         Ok(rows.into_iter().map(Status::from_row).collect())
     }
 }

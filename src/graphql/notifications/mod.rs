@@ -139,6 +139,43 @@ impl Notification {
     }
 }
 
+/// Load what a page of notifications shows into the request's loaders: their statuses (with
+/// everything a status renders), actors and targets, and the reports they are about.
+async fn prefetch(ctx: &Context<'_>, rows: &[notification::Model]) -> async_graphql::Result<()> {
+    let db = &ctx.db().read;
+    let mut status_ids: Vec<String> = rows.iter().filter_map(|n| n.status_id.clone()).collect();
+    status_ids.sort();
+    status_ids.dedup();
+    let mut report_ids: Vec<String> = rows.iter().filter_map(|n| n.report_id.clone()).collect();
+    report_ids.sort();
+    report_ids.dedup();
+    let (statuses, reports) = tokio::try_join!(
+        async {
+            if status_ids.is_empty() {
+                Ok(vec![])
+            } else {
+                crate::domain::statuses::by_ids(db, &status_ids).await
+            }
+        },
+        async {
+            if report_ids.is_empty() {
+                Ok(vec![])
+            } else {
+                crate::domain::reports::by_ids(db, &report_ids).await
+            }
+        },
+    )?;
+    let people: Vec<String> =
+        rows.iter().flat_map(|n| [Some(n.actor_id.clone()), n.target_id.clone()]).flatten().collect();
+    super::statuses::prefetch::statuses_and_accounts(ctx, &statuses, &people).await?;
+    ctx.loader().feed_many(statuses.into_iter().map(|s| (StatusById(s.id.clone()), s))).await;
+    if !reports.is_empty() {
+        super::reports::prefetch(ctx, &reports).await?;
+        ctx.loader().feed_many(reports.into_iter().map(|r| (ReportById(r.id.clone()), r))).await;
+    }
+    Ok(())
+}
+
 /// Mastodon-style paging of notifications (integer ids).
 #[derive(InputObject, Default)]
 pub struct NotificationPageInput {
@@ -215,6 +252,7 @@ impl NotificationsQuery {
             limit: page.limit.and_then(|l| u64::try_from(l).ok()),
         };
         let rows = domain::list(db, &user.id, &filter, &page).await?;
+        prefetch(ctx, &rows).await?;
         let mut connection = Connection::new(page.max_id.is_some() || page.min_id.is_some(), !rows.is_empty());
         connection.edges.extend(rows.into_iter().map(|row| Edge::new(row.id.to_string(), Notification(row))));
         Ok(connection)

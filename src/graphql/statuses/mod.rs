@@ -1,5 +1,6 @@
 //! Statuses: posting, reading what the caller may see, reblogs, and the staff views.
 mod loaders;
+pub mod prefetch;
 mod types;
 
 use async_graphql::{
@@ -191,6 +192,7 @@ impl StatusesQuery {
         };
         let more = nodes.len() as u64 > window.limit;
         nodes.truncate(usize::try_from(window.limit).unwrap_or(usize::MAX));
+        prefetch::statuses(ctx, &nodes).await?;
         let mut connection = Connection::with_additional_fields(
             window.offset > 0 || before_id.is_some(),
             more,
@@ -226,6 +228,7 @@ impl StatusesQuery {
         let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
         let page = MastodonPage::from(page);
         let rows = domain::by_author(db, &author.id, viewer, !exclude_reblogs.unwrap_or(false), &page).await?;
+        prefetch::statuses(ctx, &rows).await?;
         Ok(newest_first(&page, rows))
     }
 
@@ -242,6 +245,7 @@ impl StatusesQuery {
         let quoted = domain::find_visible(db, &id, viewer).await?.ok_or_else(not_found)?;
         let page = MastodonPage::from(page);
         let rows = domain::quotes(db, &quoted.id, viewer, &page).await?;
+        prefetch::statuses(ctx, &rows).await?;
         Ok(newest_first(&page, rows))
     }
 
