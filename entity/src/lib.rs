@@ -22,6 +22,7 @@ pub mod event;
 pub mod event_participation;
 pub mod favourite;
 pub mod follow;
+pub mod follow_request;
 pub mod instance;
 pub mod instance_secret;
 pub mod job;

@@ -9,8 +9,8 @@ pub struct Model {
     pub id: i64,
     /// The recipient.
     pub user_id: String,
-    /// `mention`, `follow`, `follow_request`, `reblog`, `favourite`, `move`,
-    /// `pleroma:emoji_reaction` or `pleroma:report`.
+    /// `mention`, `status`, `follow`, `follow_request`, `reblog`, `favourite`, `move`,
+    /// `pleroma:emoji_reaction`, `pleroma:chat_mention` or `pleroma:report`.
     pub kind: String,
     /// Who did it (the mover for `move`, the reporter for `pleroma:report`).
     pub actor_id: String,
@@ -23,6 +23,8 @@ pub struct Model {
     /// The reaction (`pleroma:emoji_reaction`).
     pub emoji: Option<String>,
     pub emoji_url: Option<String>,
+    /// The recipient's reference to the chat message (`pleroma:chat_mention`).
+    pub chat_message_ref_id: Option<String>,
     pub seen: bool,
     pub inserted_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

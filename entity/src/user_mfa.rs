@@ -7,7 +7,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: String,
-    /// The TOTP secret (base32), set by setup; `None` when TOTP is off.
+    /// The TOTP secret (base32) sealed with the instance key (`domain::sealed`), set by setup;
+    /// `None` when TOTP is off.
     pub totp_secret: Option<String>,
     /// Whether the user confirmed the secret with a code (TOTP is enabled).
     pub totp_confirmed: bool,

@@ -621,7 +621,7 @@ pub async fn update_profile(
         row.name = Set(Some(name).filter(|n| !n.is_empty()));
     }
     if let Some(note) = update.note {
-        row.bio = Set(super::statuses::render_content(&note, "text/plain", &[]));
+        row.bio = Set(super::statuses::render_content(&note, "text/plain", &[], &settings.instance_url));
         row.raw_bio = Set(Some(note));
     }
     if let Some(fields) = update.fields {
@@ -629,7 +629,7 @@ pub async fn update_profile(
         let raw: Vec<Value> = fields.iter().map(|(n, v)| json!({"name": n, "value": v})).collect();
         let rendered: Vec<Value> = fields
             .iter()
-            .map(|(n, v)| json!({"name": n, "value": super::statuses::render_content(v, "text/plain", &[])}))
+            .map(|(n, v)| json!({"name": n, "value": super::statuses::render_content(v, "text/plain", &[], &settings.instance_url)}))
             .collect();
         row.raw_fields = Set(Value::Array(raw));
         row.fields = Set(Value::Array(rendered));

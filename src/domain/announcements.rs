@@ -4,13 +4,14 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::{announcement, announcement_read};
+use entity::{announcement, announcement_read, user};
 use sea_orm::{
-    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait, Func, OnConflict},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::{
+    config::Settings,
     error::{AppError, AppResult},
     ids,
 };
@@ -34,10 +35,30 @@ pub struct AnnouncementChange {
     pub all_day: Option<bool>,
 }
 
-/// Pleroma's `format_input(content, "text/plain")`: escaped, line breaks as `<br>` (the
-/// announcement's HTML is not scrubbed afterwards, so not `<br/>`).
-pub fn render(content: &str) -> String {
-    super::statuses::render_content(content, "text/plain", &[]).replace("<br/>", "<br>")
+/// Pleroma's `format_input(content, "text/plain", mentions_format: :full)`
+/// (`Announcement.add_rendered_properties`): escaped, URLs, hashtags and mentions of known
+/// accounts linked (the full `nick@host`), line breaks as `<br>` (the announcement's HTML is
+/// not scrubbed afterwards, so not `<br/>`).
+pub async fn render<C: ConnectionTrait>(conn: &C, settings: &Settings, content: &str) -> AppResult<String> {
+    let written = super::statuses::written_mentions(content, &settings.host());
+    let nicknames: Vec<String> = written.iter().map(|m| m.nickname.to_lowercase()).collect();
+    let found = if nicknames.is_empty() {
+        vec![]
+    } else {
+        user::Entity::find()
+            .filter(Expr::expr(Func::lower(Expr::col(user::Column::Nickname))).is_in(nicknames))
+            .all(conn)
+            .await?
+    };
+    let targets: Vec<(String, super::statuses::MentionTarget)> = written
+        .iter()
+        .filter_map(|m| {
+            let user = found.iter().find(|u| u.nickname.eq_ignore_ascii_case(&m.nickname))?;
+            Some((m.written.clone(), super::statuses::MentionTarget::from(user)))
+        })
+        .collect();
+    let html = super::statuses::render_content_with(content, "text/plain", &targets, &settings.instance_url, true);
+    Ok(html.replace("<br/>", "<br>"))
 }
 
 /// Every announcement, oldest first, `offset` skipped, at most `limit`.
@@ -87,12 +108,17 @@ pub async fn read_by<C: ConnectionTrait>(conn: &C, user_id: &str, ids: &[String]
 }
 
 /// Create an announcement.
-pub async fn create<C: ConnectionTrait>(conn: &C, new: &NewAnnouncement) -> AppResult<announcement::Model> {
+pub async fn create<C: ConnectionTrait>(
+    conn: &C,
+    settings: &Settings,
+    new: &NewAnnouncement,
+) -> AppResult<announcement::Model> {
+    let rendered = render(conn, settings, &new.content).await?;
     let now = Utc::now().trunc_subsecs(0);
     Ok(announcement::ActiveModel {
         id: Set(ids::flake_id()),
         content: Set(new.content.clone()),
-        rendered: Set(render(&new.content)),
+        rendered: Set(rendered),
         all_day: Set(new.all_day),
         starts_at: Set(new.starts_at.map(|t| t.trunc_subsecs(0))),
         ends_at: Set(new.ends_at.map(|t| t.trunc_subsecs(0))),
@@ -106,6 +132,7 @@ pub async fn create<C: ConnectionTrait>(conn: &C, new: &NewAnnouncement) -> AppR
 /// Change an announcement. An unknown id is `NOT_FOUND`.
 pub async fn update<C: ConnectionTrait>(
     conn: &C,
+    settings: &Settings,
     id: &str,
     change: &AnnouncementChange,
 ) -> AppResult<announcement::Model> {
@@ -113,7 +140,7 @@ pub async fn update<C: ConnectionTrait>(
     let mut row: announcement::ActiveModel = found.into();
     if let Some(content) = &change.content {
         row.content = Set(content.clone());
-        row.rendered = Set(render(content));
+        row.rendered = Set(render(conn, settings, content).await?);
     }
     if let Some(starts_at) = change.starts_at {
         row.starts_at = Set(starts_at.map(|t| t.trunc_subsecs(0)));

@@ -6,11 +6,11 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use entity::{block, chat, chat_message, chat_message_ref, media_attachment, mute, user};
+use entity::{block, chat, chat_message, chat_message_ref, media_attachment, mute, notification, user};
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, OnConflict},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::{
@@ -216,6 +216,19 @@ pub async fn last_messages<C: ConnectionTrait>(conn: &C, chat_ids: &[String]) ->
     Ok(entries.into_iter().map(|e| (e.reference.chat_id.clone(), e)).collect())
 }
 
+/// References by id with their messages, in two statements (`pleroma:chat_mention`
+/// notifications).
+pub async fn entries<C: ConnectionTrait>(conn: &C, ref_ids: &[String]) -> AppResult<Vec<ChatEntry>> {
+    if ref_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let refs = chat_message_ref::Entity::find()
+        .filter(chat_message_ref::Column::Id.is_in(ref_ids.iter().map(String::as_str)))
+        .all(conn)
+        .await?;
+    with_messages(conn, refs).await
+}
+
 /// Unread messages of each chat (`MessageReference.unread_count_for_chat`), by chat id.
 pub async fn unread_counts<C: ConnectionTrait>(conn: &C, chat_ids: &[String]) -> AppResult<HashMap<String, u64>> {
     if chat_ids.is_empty() {
@@ -351,6 +364,15 @@ pub async fn post(
         .await?;
         if owner.id == author.id {
             own = Some(reference);
+        } else {
+            // Pleroma notifies the recipient of each message (`pleroma:chat_mention`).
+            let event = super::notifications::Event {
+                kind: super::notifications::CHAT_MENTION,
+                actor_id: author.id.clone(),
+                chat_message_ref_id: Some(reference.id.clone()),
+                ..Default::default()
+            };
+            super::notifications::notify(&txn, std::slice::from_ref(&owner.id), &event).await?;
         }
     }
     txn.commit().await?;
@@ -438,6 +460,19 @@ pub async fn delete(db: &Db, by: ChatDeleter<'_>, chat_id: &str, message_id: &st
     let txn = db.begin().await?;
     let chat = chat::Entity::find_by_id(chat_id).one(&txn).await?.ok_or_else(refused)?;
     let entry = entry(&txn, &chat.id, message_id).await?.ok_or_else(refused)?;
+    // The recipient's notification goes with the message (or with its own reference).
+    let refs = Query::select()
+        .column(chat_message_ref::Column::Id)
+        .from(chat_message_ref::Entity)
+        .and_where(chat_message_ref::Column::MessageId.eq(entry.message.id.as_str()))
+        .to_owned();
+    let gone = match by {
+        ChatDeleter::Owner(owner) if entry.message.user_id != owner.id => {
+            Condition::all().add(notification::Column::ChatMessageRefId.eq(entry.reference.id.as_str()))
+        }
+        _ => Condition::all().add(notification::Column::ChatMessageRefId.in_subquery(refs)),
+    };
+    notification::Entity::delete_many().filter(gone).exec(&txn).await?;
     match by {
         ChatDeleter::Owner(owner) => {
             if chat.user_id != owner.id {

@@ -163,7 +163,13 @@ pub async fn find_visible<C: ConnectionTrait>(
 }
 
 /// Change an event (its organiser only: anyone else is `FORBIDDEN` "Access denied").
-pub async fn update(db: &Db, user: &user::Model, id: &str, changes: EventChanges) -> AppResult<status::Model> {
+pub async fn update(
+    db: &Db,
+    settings: &Settings,
+    user: &user::Model,
+    id: &str,
+    changes: EventChanges,
+) -> AppResult<status::Model> {
     let (status, record) = find_visible(&db.read, id, Some(&user.id)).await?;
     if status.user_id != user.id {
         return Err(AppError::Forbidden(ACCESS_DENIED.into()));
@@ -195,7 +201,7 @@ pub async fn update(db: &Db, user: &user::Model, id: &str, changes: EventChanges
             .filter(|t| statuses::POST_FORMATS.contains(t))
             .unwrap_or(&status.content_type)
             .to_string();
-        post.content = Set(statuses::render_content(&text, &content_type, &[]));
+        post.content = Set(statuses::render_content(&text, &content_type, &[], &settings.instance_url));
         post.source = Set(Some(text));
         post.content_type = Set(content_type);
     }

@@ -39,14 +39,26 @@ pub struct TotpSetup {
     pub provisioning_uri: String,
 }
 
-/// The stored settings row, if any.
+/// The settings row, if any, with the TOTP secret opened. The secret is stored sealed
+/// (`sealed`); a row written before sealing is rewritten sealed on this first read.
 pub async fn row<C: ConnectionTrait>(conn: &C, user_id: &str) -> AppResult<Option<user_mfa::Model>> {
-    Ok(user_mfa::Entity::find_by_id(user_id).one(conn).await?)
+    let Some(mut found) = user_mfa::Entity::find_by_id(user_id).one(conn).await? else { return Ok(None) };
+    if let Some(stored) = found.totp_secret.take() {
+        let key = super::sealed::key(conn).await?;
+        let plain = super::sealed::open(&key, &stored)?;
+        found.totp_secret = Some(plain);
+        if !super::sealed::is_sealed(&stored) {
+            save(conn, found.clone()).await?;
+        }
+    }
+    Ok(Some(found))
 }
 
 /// `MFA.mfa_settings`.
 pub async fn settings<C: ConnectionTrait>(conn: &C, user: &user::Model) -> AppResult<MfaSettings> {
-    let totp = row(conn, &user.id).await?.is_some_and(|r| r.totp_confirmed && r.totp_secret.is_some());
+    // Only whether a secret is there: nothing to open.
+    let found = user_mfa::Entity::find_by_id(user.id.as_str()).one(conn).await?;
+    let totp = found.is_some_and(|r| r.totp_confirmed && r.totp_secret.is_some());
     Ok(MfaSettings { enabled: user.mfa_enabled, totp })
 }
 
@@ -55,11 +67,15 @@ pub async fn supported_methods<C: ConnectionTrait>(conn: &C, user: &user::Model)
     Ok(if settings(conn, user).await?.totp { "totp".into() } else { String::new() })
 }
 
-/// Write the settings row (insert or replace).
+/// Write the settings row (insert or replace), the TOTP secret sealed.
 async fn save<C: ConnectionTrait>(conn: &C, model: user_mfa::Model) -> AppResult<()> {
+    let secret = match &model.totp_secret {
+        Some(plain) => Some(super::sealed::seal(&super::sealed::key(conn).await?, plain)?),
+        None => None,
+    };
     let active = user_mfa::ActiveModel {
         user_id: Set(model.user_id),
-        totp_secret: Set(model.totp_secret),
+        totp_secret: Set(secret),
         totp_confirmed: Set(model.totp_confirmed),
         backup_codes: Set(model.backup_codes),
         updated_at: Set(Utc::now()),

@@ -24,21 +24,12 @@ pub const FAVOURITE: &str = "favourite";
 pub const MOVE: &str = "move";
 pub const EMOJI_REACTION: &str = "pleroma:emoji_reaction";
 pub const REPORT: &str = "pleroma:report";
+pub const STATUS: &str = "status";
+pub const CHAT_MENTION: &str = "pleroma:chat_mention";
 
 /// Every type a notification may have (Pleroma's `@notification_types`).
-pub const TYPES: [&str; 11] = [
-    FAVOURITE,
-    FOLLOW,
-    FOLLOW_REQUEST,
-    MENTION,
-    MOVE,
-    "pleroma:chat_mention",
-    EMOJI_REACTION,
-    REPORT,
-    REBLOG,
-    "poll",
-    "status",
-];
+pub const TYPES: [&str; 11] =
+    [FAVOURITE, FOLLOW, FOLLOW_REQUEST, MENTION, MOVE, CHAT_MENTION, EMOJI_REACTION, REPORT, REBLOG, "poll", STATUS];
 
 /// The types listed when the client names none (the Mastodon controller's
 /// `@default_notification_types`: reports are asked for by name).
@@ -59,6 +50,7 @@ pub struct Event {
     pub report_id: Option<String>,
     pub emoji: Option<String>,
     pub emoji_url: Option<String>,
+    pub chat_message_ref_id: Option<String>,
 }
 
 /// Notify `recipients` of `event` inside the caller's transaction. Left out, as Pleroma leaves
@@ -168,6 +160,7 @@ pub async fn notify<C: ConnectionTrait>(conn: &C, recipients: &[String], event: 
             report_id: Set(event.report_id.clone()),
             emoji: Set(event.emoji.clone()),
             emoji_url: Set(event.emoji_url.clone()),
+            chat_message_ref_id: Set(event.chat_message_ref_id.clone()),
             seen: Set(muters.iter().any(|(m, _)| m == id)),
             inserted_at: Set(now),
             updated_at: Set(now),
@@ -209,6 +202,46 @@ pub async fn report_handlers<C: ConnectionTrait>(conn: &C, instance: &Instance) 
         .filter(|u| Privilege::held_by(u, instance).contains(&Privilege::ReportsManageReports))
         .map(|u| u.id)
         .collect())
+}
+
+/// Who hears of `author_id`'s new post as a `status` notification: its subscribers and the
+/// followers who follow with `notify` (one thing in Pleroma, `User.subscriber_users`) that may
+/// see the post (`Visibility.visible_for_user?`: a private post only to followers, a direct one
+/// only to those it mentions — who hear of it as a mention), less those in `mentioned`.
+pub async fn subscribers<C: ConnectionTrait>(
+    conn: &C,
+    author_id: &str,
+    visibility: &str,
+    mentioned: &[String],
+) -> AppResult<Vec<String>> {
+    use entity::subscription;
+    if visibility == "direct" {
+        return Ok(vec![]);
+    }
+    let follows: Vec<(String, bool)> = follow::Entity::find()
+        .select_only()
+        .column(follow::Column::FollowerId)
+        .column(follow::Column::Notify)
+        .filter(follow::Column::FollowingId.eq(author_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let subscribed: Vec<String> = subscription::Entity::find()
+        .select_only()
+        .column(subscription::Column::SubscriberId)
+        .filter(subscription::Column::TargetId.eq(author_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let follower = |id: &String| follows.iter().any(|(f, _)| f == id);
+    let mut found: Vec<String> = follows.iter().filter(|(_, notify)| *notify).map(|(f, _)| f.clone()).collect();
+    for id in subscribed {
+        if (visibility != "private" || follower(&id)) && !found.contains(&id) {
+            found.push(id);
+        }
+    }
+    found.retain(|id| !mentioned.contains(id));
+    Ok(found)
 }
 
 /// Local followers of `user_id` (who hear of its move).
@@ -374,6 +407,21 @@ pub async fn dismiss(db: &Db, viewer: &str, id: &str) -> AppResult<()> {
         return Err(refused());
     }
     Ok(())
+}
+
+/// Delete the viewer's notifications among `ids`; ids that are not integers name none (Pleroma's
+/// ids are). Returns how many went.
+pub async fn dismiss_many(db: &Db, viewer: &str, ids: &[String]) -> AppResult<u64> {
+    let ids: Vec<i64> = ids.iter().filter_map(|id| id.trim().parse().ok()).collect();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let done = notification::Entity::delete_many()
+        .filter(notification::Column::UserId.eq(viewer))
+        .filter(notification::Column::Id.is_in(ids))
+        .exec(&db.write)
+        .await?;
+    Ok(done.rows_affected)
 }
 
 /// Mark one notification read (`BAD_REQUEST` "Cannot get notification" when it is not the

@@ -183,7 +183,7 @@ fn cleaner() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
     builder
         .link_rel(None)
-        .add_tag_attributes("a", &["rel", "data-user"])
+        .add_tag_attributes("a", &["rel", "data-user", "data-tag"])
         .add_allowed_classes("a", &["u-url", "mention", "hashtag"])
         .add_allowed_classes("span", &["h-card"]);
     builder
@@ -194,20 +194,7 @@ pub fn sanitize(html: &str) -> String {
     cleaner().clean(html).to_string().replace("<br>", "<br/>")
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use super::formatter::escape;
 
 /// Whom a mention links to.
 #[derive(Debug, Clone)]
@@ -225,7 +212,24 @@ impl From<&user::Model> for MentionTarget {
 
 /// Render `text` of `content_type` to sanitised HTML, linking the resolved mentions (`written`
 /// form → user).
-pub fn render_content(text: &str, content_type: &str, mentions: &[(String, MentionTarget)]) -> String {
+pub fn render_content(
+    text: &str,
+    content_type: &str,
+    mentions: &[(String, MentionTarget)],
+    instance_url: &str,
+) -> String {
+    render_content_with(text, content_type, mentions, instance_url, false)
+}
+
+/// [`render_content`], mentions showing the full `nick@host` when `full_mentions` (Pleroma's
+/// `mentions_format: :full`, announcements) rather than the local part.
+pub fn render_content_with(
+    text: &str,
+    content_type: &str,
+    mentions: &[(String, MentionTarget)],
+    instance_url: &str,
+    full_mentions: bool,
+) -> String {
     // Mentions become placeholders first, so that neither escaping nor Markdown touches them.
     let mut source = text.to_string();
     let mut ordered: Vec<&(String, MentionTarget)> = mentions.iter().collect();
@@ -255,11 +259,15 @@ pub fn render_content(text: &str, content_type: &str, mentions: &[(String, Menti
             out.trim_end().to_string()
         }
         "text/html" => source,
-        _ => escape(&source).replace("\r\n", "\n").replace('\n', "<br/>"),
+        _ => super::formatter::link_plain(&source, instance_url).replace("\r\n", "\n").replace('\n', "<br/>"),
     };
     let mut linked = html;
     for (i, (_, user)) in ordered.iter().enumerate() {
-        let local_part = user.nickname.split('@').next().unwrap_or(&user.nickname);
+        let local_part = if full_mentions {
+            user.nickname.as_str()
+        } else {
+            user.nickname.split('@').next().unwrap_or(&user.nickname)
+        };
         let link = format!(
             "<span class=\"h-card\"><a class=\"u-url mention\" data-user=\"{}\" href=\"{}\" rel=\"ugc\">@<span>{}</span></a></span>",
             escape(&user.id),
@@ -399,7 +407,7 @@ async fn create_checked<C: ConnectionTrait>(
     }
     let targets: Vec<(String, MentionTarget)> =
         resolved.iter().map(|(w, u)| (w.clone(), MentionTarget::from(u))).collect();
-    let content = render_content(&text, &content_type, &targets);
+    let content = render_content(&text, &content_type, &targets, &settings.instance_url);
     let now = Utc::now();
     // The moderation policies see the post before anything is written; a refusal is Pleroma's 422.
     let post = super::mrf::filter(
@@ -460,6 +468,18 @@ async fn create_checked<C: ConnectionTrait>(
             ..Default::default()
         };
         super::notifications::notify(conn, &mentioned, &event).await?;
+    }
+    // Subscribers hear of the author's posts that are not replies (Pleroma's
+    // `maybe_notify_subscribers`), unless already notified as mentioned.
+    if saved.in_reply_to_id.is_none() {
+        let subscribers = super::notifications::subscribers(conn, &author.id, &saved.visibility, &mentioned).await?;
+        let event = super::notifications::Event {
+            kind: super::notifications::STATUS,
+            actor_id: author.id.clone(),
+            status_id: Some(saved.id.clone()),
+            ..Default::default()
+        };
+        super::notifications::notify(conn, &subscribers, &event).await?;
     }
     if !media_ids.is_empty() {
         media_attachment::Entity::update_many()
@@ -1143,19 +1163,19 @@ mod tests {
 
     #[test]
     fn scripts_never_survive() {
-        let html = render_content("**b** <script>alert(1)</script>", "text/markdown", &[]);
+        let html = render_content("**b** <script>alert(1)</script>", "text/markdown", &[], "");
         assert!(!html.contains("<script"), "{html}");
         assert!(html.contains("<strong>b</strong>"), "{html}");
-        let html = render_content("<b onclick=x>hi</b>\nthere", "text/html", &[]);
+        let html = render_content("<b onclick=x>hi</b>\nthere", "text/html", &[], "");
         assert_eq!(html, "<b>hi</b>\nthere");
-        let plain = render_content("a < b\nc", "text/plain", &[]);
+        let plain = render_content("a < b\nc", "text/plain", &[], "");
         assert_eq!(plain, "a &lt; b<br/>c");
     }
 
     #[test]
     fn mentions_are_linked() {
         let bob = user("B1", "bob");
-        let html = render_content("hey @bob!", "text/plain", &[("@bob".into(), bob)]);
+        let html = render_content("hey @bob!", "text/plain", &[("@bob".into(), bob)], "");
         assert_eq!(
             html,
             "hey <span class=\"h-card\"><a class=\"u-url mention\" data-user=\"B1\" href=\"https://x.test/users/bob\" rel=\"ugc\">@<span>bob</span></a></span>!"

@@ -108,6 +108,31 @@ fn issue_25_routes() -> Vec<Route> {
             ("header", "header_text"),
             ("pleroma_background_image", "pleroma_background_image_text"),
         ]),
+        // FollowRequestController (not in routes.json; Pleroma's clients call it): the accounts
+        // waiting for the caller's answer, then a Relationship from the caller's side.
+        Route::admin(
+            M::GET,
+            "/api/v1/follow_requests",
+            "Accounts asking to follow the caller",
+            operation!("accounts/follow_requests"),
+            Shape::FIELD.mapped(admin_accounts),
+        ),
+        Route::admin(
+            M::POST,
+            "/api/v1/follow_requests/{id}/authorize",
+            "Accept a follow request",
+            operation!("accounts/authorize_follow_request"),
+            relationship,
+        )
+        .mastodon_errors(),
+        Route::admin(
+            M::POST,
+            "/api/v1/follow_requests/{id}/reject",
+            "Reject a follow request",
+            operation!("accounts/reject_follow_request"),
+            relationship,
+        )
+        .mastodon_errors(),
         // AccountController.endorsements: the caller's endorsed accounts.
         Route::admin(
             M::GET,
@@ -169,6 +194,8 @@ fn issue_25_routes() -> Vec<Route> {
             Shape::FIELD.mapped(admin_accounts),
         ),
         // §26: removed from Pleroma in 2020; served as its last implementation ({"url": …}).
+        // The image field is required (its last `update_avatar` crashed without one): 400
+        // "Missing field: img." (`banner` on update_banner, the field that route read).
         Route::admin(
             M::PATCH,
             "/api/v1/pleroma/accounts/update_avatar",
@@ -178,7 +205,8 @@ fn issue_25_routes() -> Vec<Route> {
         )
         .mastodon_errors()
         .body_limit(super::UPLOAD_BODY)
-        .param_aliases(&[("img", "img_text")]),
+        .param_aliases(&[("img", "img_text")])
+        .required_params(&["img"]),
         Route::admin(
             M::PATCH,
             "/api/v1/pleroma/accounts/update_banner",
@@ -188,7 +216,8 @@ fn issue_25_routes() -> Vec<Route> {
         )
         .mastodon_errors()
         .body_limit(super::UPLOAD_BODY)
-        .param_aliases(&[("banner", "banner_text")]),
+        .param_aliases(&[("banner", "banner_text")])
+        .required_params(&["banner"]),
         Route::admin(
             M::PATCH,
             "/api/v1/pleroma/accounts/update_background",
@@ -198,7 +227,8 @@ fn issue_25_routes() -> Vec<Route> {
         )
         .mastodon_errors()
         .body_limit(super::UPLOAD_BODY)
-        .param_aliases(&[("img", "img_text")]),
+        .param_aliases(&[("img", "img_text")])
+        .required_params(&["img"]),
         // §41 UtilController.remote_interaction: {"url"}; 200 {"error": "Couldn't find user"}.
         Route::admin(
             M::POST,

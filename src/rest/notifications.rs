@@ -45,6 +45,14 @@ pub fn routes() -> Vec<Route> {
             operation!("notifications/dismiss"),
             Shape::Convert(dismissed),
         ),
+        // NotificationController.destroy_multiple: `{}` whatever the ids name; `ids` required.
+        row(
+            M::DELETE,
+            "/api/v1/notifications/destroy_multiple",
+            "Delete several of the caller's notifications",
+            operation!("notifications/destroy_multiple"),
+            Shape::Literal("{}"),
+        ),
         // §28: "ok"; 400 {"error": "Cannot get notification"}.
         row(
             M::POST,
@@ -65,12 +73,13 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// Keys a notification carries only for some types.
-const BY_TYPE: [(&str, &[&str]); 5] = [
+const BY_TYPE: [(&str, &[&str]); 6] = [
     ("status", &["mention", "status", "favourite", "reblog", "update", "poll", "pleroma:emoji_reaction"]),
     ("target", &["move"]),
     ("emoji", &["pleroma:emoji_reaction"]),
     ("emoji_url", &["pleroma:emoji_reaction"]),
     ("report", &["pleroma:report"]),
+    ("chat_message", &["pleroma:chat_mention"]),
 ];
 
 fn shape_notification(value: ConstValue) -> ConstValue {
@@ -83,6 +92,9 @@ fn shape_notification(value: ConstValue) -> ConstValue {
         if !types.contains(&kind.as_str()) {
             map.shift_remove(&Name::new(key));
         }
+    }
+    if let Some(message) = map.shift_remove(&Name::new("chat_message")) {
+        map.insert(Name::new("chat_message"), super::chats::wire_chats(message));
     }
     ConstValue::Object(map)
 }

@@ -433,7 +433,8 @@ async fn mfa_verify_inner(state: &AppState, request: Request) -> Result<Response
 async fn challenge_passes(state: &AppState, user: &user::Model, kind: &str, code: &str) -> Result<bool, AppError> {
     let config = &state.settings().instance.multi_factor_authentication;
     match kind {
-        "totp" => mfa::verify_totp(&state.db.read, config, user, code).await,
+        // The write connection: a secret stored before sealing is rewritten on this read.
+        "totp" => mfa::verify_totp(&state.db.write, config, user, code).await,
         "recovery" => mfa::use_backup_code(&state.db.write, user, code).await,
         _ => Ok(false),
     }

@@ -223,7 +223,11 @@ async fn update_credentials_changes_the_profile() {
     assert_eq!(account["source"]["pleroma"]["no_rich_text"], true);
     assert_eq!(account["source"]["pleroma"]["show_role"], false);
     assert_eq!((account["locked"].clone(), account["bot"].clone()), (json!(true), json!(true)));
-    assert_eq!(account["fields"], json!([{"name": "site", "value": "https://a.example"}]));
+    // Field values are linkified (Pleroma's update_credentials_test.exs "cofe.io").
+    assert_eq!(
+        account["fields"],
+        json!([{"name": "site", "value": "<a href=\"https://a.example\" rel=\"ugc\">https://a.example</a>"}])
+    );
     assert_eq!(account["pleroma"]["hide_followers"], true);
     assert_eq!(account["pleroma"]["hide_favorites"], false);
     assert_eq!(account["pleroma"]["accepts_chat_messages"], false);

@@ -10,6 +10,7 @@ pub mod live;
 pub mod model;
 pub mod model_applied;
 mod model_captcha;
+mod model_mfa;
 pub mod model_mrf;
 pub mod tree;
 

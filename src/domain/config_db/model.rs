@@ -224,6 +224,7 @@ fn build() -> Vec<Declared> {
     all.extend(super::model_mrf::declared());
     all.extend(super::model_applied::declared());
     all.extend(super::model_captcha::declared());
+    all.extend(super::model_mfa::declared());
     all
 }
 

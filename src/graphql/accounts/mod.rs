@@ -1,11 +1,13 @@
 //! Accounts as Mastodon clients see them (Pleroma's `AccountView`), the caller's own account
 //! (`GET /api/v1/accounts/verify_credentials`), and the caller's follows, blocks and mutes.
 mod directory;
+mod follow_requests;
 mod profile;
 mod types;
 
 use async_graphql::{Context, InputObject, MergedObject, Object, SimpleObject, ID};
 pub use directory::*;
+pub use follow_requests::*;
 pub use profile::*;
 pub use types::*;
 
@@ -67,6 +69,10 @@ pub const ACCESS: &[FieldRule] = &[
     ("Mutation", "unendorseAccount", Access::User(&["write:accounts"])),
     ("Mutation", "updateOwnProfile", Access::User(&["write:accounts"])),
     ("Mutation", "remoteInteraction", Access::Public),
+    // Follow requests (Mastodon's FollowRequestController scopes).
+    ("Query", "followRequests", Access::User(&["follow", "read:follows"])),
+    ("Mutation", "authorizeFollowRequest", Access::User(FOLLOWS)),
+    ("Mutation", "rejectFollowRequest", Access::User(FOLLOWS)),
 ];
 
 /// How the caller stands with another account (Mastodon's Relationship).
@@ -90,7 +96,7 @@ pub struct Relationship {
     pub subscribing: bool,
     /// The caller is notified of its posts.
     pub notifying: bool,
-    /// A follow request is pending (follows are accepted at once here: `false`).
+    /// The caller asked to follow this locked account and waits for its answer.
     pub requested: bool,
     /// The caller blocks its domain (domain blocks are not recorded: `false`).
     pub domain_blocking: bool,
@@ -114,7 +120,7 @@ impl From<domain::Relationship> for Relationship {
             muting_notifications: r.muting_notifications,
             subscribing: r.notifying,
             notifying: r.notifying,
-            requested: false,
+            requested: r.requested,
             domain_blocking: false,
             showing_reblogs: r.showing_reblogs,
             endorsed: r.endorsed,
@@ -125,11 +131,11 @@ impl From<domain::Relationship> for Relationship {
 
 /// Account reads: this module's, lookups and searches.
 #[derive(MergedObject, Default)]
-pub struct AccountsQuery(AccountsCoreQuery, DirectoryQuery);
+pub struct AccountsQuery(AccountsCoreQuery, DirectoryQuery, FollowRequestsQuery);
 
 /// Account changes: follows, blocks and mutes; subscriptions and endorsements; the profile.
 #[derive(MergedObject, Default)]
-pub struct AccountsMutation(AccountsCoreMutation, DirectoryMutation, ProfileMutation);
+pub struct AccountsMutation(AccountsCoreMutation, DirectoryMutation, ProfileMutation, FollowRequestsMutation);
 
 /// The caller's own account, accounts by id, relationships.
 #[derive(Default)]
@@ -215,7 +221,7 @@ pub struct AccountsCoreMutation;
 
 #[Object]
 impl AccountsCoreMutation {
-    /// Follow an account (accepted at once). Following oneself is `BAD_REQUEST` ("Can not
+    /// Follow an account: at once, or as a pending request when it is locked. Following oneself is `BAD_REQUEST` ("Can not
     /// follow yourself"); a block either way is `FORBIDDEN`.
     async fn follow_account(
         &self,

@@ -376,8 +376,12 @@ impl Account {
         }
     }
     /// Pending follow requests (owner only).
-    async fn follow_requests_count(&self, ctx: &Context<'_>) -> Option<i32> {
-        self.is_self(ctx).then_some(0)
+    async fn follow_requests_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+        if !self.is_self(ctx) {
+            return Ok(None);
+        }
+        let count = crate::domain::relationships::follow_requests_count(&ctx.db().read, &self.user.id).await?;
+        Ok(Some(i32::try_from(count).unwrap_or(i32::MAX)))
     }
     /// Pleroma's additions.
     async fn pleroma(&self, ctx: &Context<'_>) -> AccountPleroma<'_> {

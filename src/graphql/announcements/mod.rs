@@ -229,7 +229,9 @@ impl AnnouncementsMutation {
             ends_at: input.ends_at.map(|d| d.0),
             all_day: input.all_day.unwrap_or(false),
         };
-        Ok(AnnouncementPayload { announcement: Announcement::of(domain::create(&ctx.db().write, &new).await?) })
+        Ok(AnnouncementPayload {
+            announcement: Announcement::of(domain::create(&ctx.db().write, ctx.settings(), &new).await?),
+        })
     }
 
     /// Change an announcement. An unknown id is `NOT_FOUND`.
@@ -244,7 +246,7 @@ impl AnnouncementsMutation {
             ends_at: date_change(input.ends_at, input.clear_ends_at),
             all_day: input.all_day,
         };
-        let row = domain::update(&ctx.db().write, &input.id, &change).await?;
+        let row = domain::update(&ctx.db().write, ctx.settings(), &input.id, &change).await?;
         Ok(AnnouncementPayload { announcement: Announcement::of(row) })
     }
 

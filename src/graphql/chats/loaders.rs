@@ -18,6 +18,10 @@ pub struct LastMessageOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UnreadOf(pub String);
 
+/// Key: a message reference by id, with its message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChatEntryByRef(pub String);
+
 /// Key: an upload by id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MediaById(pub String);
@@ -53,5 +57,15 @@ impl Loader<MediaById> for DbLoader {
     async fn load(&self, keys: &[MediaById]) -> Result<HashMap<MediaById, media_attachment::Model>, LoadError> {
         let rows = domain::media(&self.db.read, &ids(keys, |k| &k.0)).await.map_err(Arc::new)?;
         Ok(rows.into_iter().map(|m| (MediaById(m.id.clone()), m)).collect())
+    }
+}
+
+impl Loader<ChatEntryByRef> for DbLoader {
+    type Value = ChatEntry;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[ChatEntryByRef]) -> Result<HashMap<ChatEntryByRef, ChatEntry>, LoadError> {
+        let rows = domain::entries(&self.db.read, &ids(keys, |k| &k.0)).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|e| (ChatEntryByRef(e.reference.id.clone()), e)).collect())
     }
 }

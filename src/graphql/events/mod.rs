@@ -281,7 +281,7 @@ impl EventsMutation {
             location_id: input.location_id,
             content_type: input.content_type,
         };
-        let row = domain::update(ctx.db(), &user, &input.id, changes).await?;
+        let row = domain::update(ctx.db(), ctx.settings(), &user, &input.id, changes).await?;
         Ok(EventPayload { status: Status::from_row(row) })
     }
 

@@ -12,6 +12,7 @@ use entity::{notification, report};
 
 use super::{
     accounts::{Account, AccountNotificationSettings},
+    chats::{ChatEntryByRef, ChatMessage},
     load_error,
     loaders::{DbLoader, LoadError},
     reports::Report,
@@ -35,6 +36,7 @@ pub const ACCESS: &[FieldRule] = &[
     ("Query", "notification", Access::User(READ)),
     ("Mutation", "clearNotifications", Access::User(WRITE)),
     ("Mutation", "dismissNotification", Access::User(WRITE)),
+    ("Mutation", "dismissNotifications", Access::User(WRITE)),
     ("Mutation", "markNotificationsRead", Access::User(WRITE)),
     ("Mutation", "updateNotificationSettings", Access::User(&["write:accounts"])),
 ];
@@ -60,8 +62,8 @@ impl Loader<ReportById> for DbLoader {
     }
 }
 
-/// A notification: someone followed, mentioned, reblogged, favourited, reacted, moved or
-/// reported.
+/// A notification: someone followed (or asked to), mentioned, posted (to a subscriber),
+/// reblogged, favourited, reacted, moved, reported or sent a chat message.
 pub struct Notification(pub notification::Model);
 
 /// Pleroma's additions to a notification.
@@ -125,6 +127,13 @@ impl Notification {
         let Some(id) = &self.0.report_id else { return Ok(None) };
         let row = ctx.loader().load_one(ReportById(id.clone())).await.map_err(load_error)?;
         Ok(row.map(Report))
+    }
+    /// The chat message, as the caller's chat shows it (`pleroma:chat_mention`; `null` once
+    /// deleted).
+    async fn chat_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ChatMessage>> {
+        let Some(id) = &self.0.chat_message_ref_id else { return Ok(None) };
+        let entry = ctx.loader().load_one(ChatEntryByRef(id.clone())).await.map_err(load_error)?;
+        Ok(entry.map(ChatMessage))
     }
     /// Pleroma's additions.
     async fn pleroma(&self, ctx: &Context<'_>) -> async_graphql::Result<NotificationPleroma> {
@@ -324,6 +333,20 @@ pub struct NotificationSettingsPayload {
     pub settings: AccountNotificationSettings,
 }
 
+/// Notifications to delete at once.
+#[derive(InputObject)]
+pub struct DismissNotificationsInput {
+    /// Notification ids; ids naming none of the caller's notifications are passed over.
+    pub ids: Vec<ID>,
+}
+
+/// What a dismissal of several notifications did.
+#[derive(SimpleObject)]
+pub struct DismissNotificationsPayload {
+    /// How many were deleted.
+    pub count: u64,
+}
+
 /// Changes to the caller's notifications.
 #[derive(Default)]
 pub struct NotificationsMutation;
@@ -350,6 +373,18 @@ impl NotificationsMutation {
             Err(other) => return Err(other.into()),
         };
         Ok(DismissNotificationPayload { id: input.id, dismissed })
+    }
+
+    /// Delete those of the caller's notifications the ids name (Pleroma's
+    /// `Notification.destroy_multiple`).
+    async fn dismiss_notifications(
+        &self,
+        ctx: &Context<'_>,
+        input: DismissNotificationsInput,
+    ) -> async_graphql::Result<DismissNotificationsPayload> {
+        let user = ctx.viewer().require_user()?;
+        let ids: Vec<String> = input.ids.into_iter().map(|id| id.0).collect();
+        Ok(DismissNotificationsPayload { count: domain::dismiss_many(ctx.db(), &user.id, &ids).await? })
     }
 
     /// Mark one notification read, or all up to `maxId`; one of them is required

@@ -143,7 +143,11 @@ impl StatusesQuery {
     /// mentioned users; always to the author.
     async fn status(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Status>> {
         let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
-        Ok(domain::find_visible(&ctx.db().read, &id, viewer).await?.map(Status::from_row))
+        let db = &ctx.db().read;
+        match domain::find_visible(db, &id, viewer).await? {
+            Some(row) => Ok(Some(Status::from_row(row).with_conversation(db, viewer).await?)),
+            None => Ok(None),
+        }
     }
 
     /// Statuses for staff, newest first: all of them, one account's or one host's. Without
@@ -323,7 +327,8 @@ impl StatusesMutation {
             idempotency_key: input.idempotency_key,
         };
         let row = domain::create(ctx.db(), ctx.settings(), &author, new).await?;
-        Ok(CreateStatusPayload { status: Status::from_row(row) })
+        let status = Status::from_row(row).with_conversation(&ctx.db().write, Some(&author.id)).await?;
+        Ok(CreateStatusPayload { status })
     }
 
     /// Delete one of the caller's posts (with its reblogs and media); returns it as it was, with
@@ -333,7 +338,8 @@ impl StatusesMutation {
         let user = ctx.viewer().require_user()?.clone();
         let by = Deleter { user: &user, privileged: false };
         let row = domain::delete(ctx.db(), ctx.settings(), by, &input.id).await.map_err(record_not_found)?;
-        Ok(StatusPayload { status: Status::with_source(row) })
+        let status = Status::with_source(row).with_conversation(&ctx.db().write, Some(&user.id)).await?;
+        Ok(StatusPayload { status })
     }
 
     /// Reblog a status the caller may see; reblogging twice gives the same reblog. Returns the

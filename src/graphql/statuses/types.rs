@@ -34,6 +34,21 @@ impl Status {
         Status { row, with_source: true, direct_conversation_id: None }
     }
 
+    /// Show `viewer`'s participation in the status's thread as `directConversationId`, as
+    /// Pleroma's `StatusController` does for a single status (`with_direct_conversation_id`).
+    pub async fn with_conversation<C: sea_orm::ConnectionTrait>(
+        mut self,
+        conn: &C,
+        viewer: Option<&str>,
+    ) -> crate::error::AppResult<Self> {
+        let Some(viewer) = viewer else { return Ok(self) };
+        let found =
+            crate::domain::conversations::participation_ids(conn, viewer, std::slice::from_ref(&self.row.context))
+                .await?;
+        self.direct_conversation_id = found.get(&self.row.context).copied();
+        Ok(self)
+    }
+
     /// The row.
     pub fn row(&self) -> &status::Model {
         &self.row
@@ -470,8 +485,9 @@ impl StatusPleroma<'_> {
     async fn expires_at(&self) -> Option<DateTime> {
         None
     }
-    /// Id of the caller's conversation (participation) when the status is shown as a
-    /// conversation's last status (`null` elsewhere).
+    /// Id of the caller's conversation (participation) in the status's thread, when the status
+    /// is shown alone (`status`, `createStatus`, `deleteStatus`) or as a conversation's last
+    /// status (`null` in lists, as Pleroma).
     async fn direct_conversation_id(&self) -> Option<i64> {
         self.0.direct_conversation_id
     }

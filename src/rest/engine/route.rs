@@ -29,6 +29,9 @@ pub struct Route {
     /// Request parameters also offered under another variable name (`("file", "file_url")`:
     /// a `file` sent as text is the `$file_url` variable, a `file` part stays `$file`).
     pub param_aliases: &'static [(&'static str, &'static str)],
+    /// Parameters that must be sent, as text or as a file, though every variable they feed is
+    /// optional (`Missing field: img.`).
+    pub required: &'static [&'static str],
     /// How boolean parameters are read; `None`: as the row's error style says (Admin API
     /// controllers cast with OpenApiSpex's `:boolean`, the others take `BooleanLike`).
     pub booleans: Option<super::params::Booleans>,
@@ -186,6 +189,7 @@ impl Route {
             action: Action::Operation(Operation { name, text, shape, errors: ErrorStyle::Admin, require: None }),
             body_limit: SMALL_BODY,
             param_aliases: &[],
+            required: &[],
             booleans: None,
             param_enums: &[],
             nulls_clear: &[],
@@ -209,6 +213,7 @@ impl Route {
             action: Action::Native(Native { access, handler, responses }),
             body_limit: SMALL_BODY,
             param_aliases: &[],
+            required: &[],
             booleans: None,
             param_enums: &[],
             nulls_clear: &[],
@@ -236,6 +241,12 @@ impl Route {
         if let Action::Operation(op) = &mut self.action {
             op.errors = ErrorStyle::Plain;
         }
+        self
+    }
+
+    /// Parameters that must be sent, as text or as a file (see `required`).
+    pub fn required_params(mut self, names: &'static [&'static str]) -> Route {
+        self.required = names;
         self
     }
 

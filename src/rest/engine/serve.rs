@@ -128,6 +128,11 @@ async fn execute(
         ErrorStyle::Admin => params::Booleans::Strict,
         _ => params::Booleans::Like,
     });
+    for name in compiled.route.required {
+        if !merged.contains_key(*name) && !files.iter().any(|f| f.name == *name) {
+            errors.push(params::ParamError::missing(name));
+        }
+    }
     for (name, allowed) in compiled.route.param_enums {
         if let Some(value) = merged.get(*name).filter(|v| !v.is_null()) {
             if !value.as_str().is_some_and(|s| allowed.contains(&s)) {
