@@ -135,6 +135,7 @@ impl AppState {
                     backups::PROCESS_BACKUP => backups::perform(&db, &settings, &mailer, &job.args).await,
                     frontends::INSTALL_FRONTEND => frontends::perform_install(&settings, &job.args).await,
                     imports::IMPORT => imports::perform(&db, &settings, &job.args).await,
+                    crate::domain::polls::POLL_END => crate::domain::polls::perform_end(&db, &job.args).await,
                     kind => {
                         let uploads = crate::domain::statuses::uploads_dir(&settings);
                         purge::perform(&db, &uploads, kind, &job.args).await

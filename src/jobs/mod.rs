@@ -64,6 +64,26 @@ pub async fn enqueue_tried<C: ConnectionTrait>(
     args: Value,
     max_attempts: i32,
 ) -> Result<i64, DbErr> {
+    insert(conn, kind, args, max_attempts, Utc::now()).await
+}
+
+/// [`enqueue`] a job that is not due before `run_at` (a poll's end).
+pub async fn enqueue_at<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    args: Value,
+    run_at: chrono::DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    insert(conn, kind, args, DEFAULT_MAX_ATTEMPTS, run_at).await
+}
+
+async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    args: Value,
+    max_attempts: i32,
+    run_at: chrono::DateTime<Utc>,
+) -> Result<i64, DbErr> {
     let now = Utc::now();
     let row = job::ActiveModel {
         queue: Set(DEFAULT_QUEUE.into()),
@@ -72,7 +92,7 @@ pub async fn enqueue_tried<C: ConnectionTrait>(
         state: Set(state::AVAILABLE.into()),
         attempts: Set(0),
         max_attempts: Set(max_attempts),
-        run_at: Set(now),
+        run_at: Set(run_at),
         locked_until: Set(None),
         locked_by: Set(None),
         last_error: Set(None),
