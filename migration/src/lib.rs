@@ -26,6 +26,7 @@ mod m20261208_03_bookmarks;
 mod m20261208_04_accounts;
 mod m20261208_05_events;
 mod m20261209_02_tail;
+mod m20261209_03_polls;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_04_accounts::Migration),
             Box::new(m20261208_02_notifications::Migration),
             Box::new(m20261209_02_tail::Migration),
+            Box::new(m20261209_03_polls::Migration),
         ]
     }
 }

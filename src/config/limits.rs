@@ -45,6 +45,9 @@ pub struct InstanceLimits {
     /// Longest profile field value (`account_field_value_length`).
     pub account_field_value_length: usize,
     pub poll_limits: PollLimits,
+    /// Most statuses a user may pin to their profile; 0 turns pinning off
+    /// (`max_pinned_statuses`).
+    pub max_pinned_statuses: usize,
     /// Largest upload, in bytes (`upload_limit`).
     pub upload_limit: u64,
     pub avatar_upload_limit: u64,
@@ -67,6 +70,7 @@ impl Default for InstanceLimits {
             account_field_name_length: 512,
             account_field_value_length: 2_048,
             poll_limits: PollLimits::default(),
+            max_pinned_statuses: 1,
             upload_limit: 16_000_000,
             avatar_upload_limit: 2_000_000,
             banner_upload_limit: 4_000_000,

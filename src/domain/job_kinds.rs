@@ -2,7 +2,7 @@
 //! define its arguments type beside the code it runs and `impl Job` for it, then list it here.
 use std::sync::Arc;
 
-use super::{backups, config_db::LiveSettings, federation::{deliveries, relays}, frontends, imports, mail::Mailer, purge};
+use super::{backups, config_db::LiveSettings, federation::{deliveries, relays}, frontends, imports, mail::Mailer, polls, purge};
 use crate::{config::Settings, db::Db, error::AppError};
 
 /// What every job runs with; settings are read when a job starts (a restart may change them).
@@ -25,6 +25,7 @@ crate::job_kinds!(pub fn registry() -> Registry<JobContext> {
     deliveries::FederationDeliver,
     frontends::InstallFrontend,
     imports::UserImport,
+    polls::PollEnd,
     purge::DeleteUser,
     purge::DeleteInstance,
     relays::RelayFollow,
@@ -55,6 +56,7 @@ mod tests {
                 "delete_user",
                 "federation_deliver",
                 "install_frontend",
+                "poll_end",
                 "process_backup",
                 "relay_follow",
                 "relay_undo",

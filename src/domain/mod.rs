@@ -35,6 +35,8 @@ pub mod oauth;
 pub mod oauth_apps;
 pub mod own_account;
 pub mod password;
+pub mod pins;
+pub mod polls;
 pub mod privileges;
 pub mod purge;
 pub mod registration;

@@ -55,6 +55,8 @@ pub struct NewStatus {
     pub language: Option<String>,
     /// The client's `Idempotency-Key`: the same key from the same author gives the same status.
     pub idempotency_key: Option<String>,
+    /// A poll to attach.
+    pub poll: Option<super::polls::NewPoll>,
 }
 
 /// "May `viewer` see the status?" as a SQL condition on `statuses`, Pleroma's rule
@@ -358,6 +360,11 @@ async fn create_checked<C: ConnectionTrait>(
     if text.chars().count() > settings.instance.limit {
         return Err(AppError::invalid("status", TOO_LONG));
     }
+    // The poll is checked after the text, as Pleroma's `ActivityDraft` does.
+    let poll = match new.poll.clone() {
+        Some(poll) => Some((super::polls::validate(&settings.limits.poll_limits, &poll)?, poll)),
+        None => None,
+    };
     let parent = match new.in_reply_to_id.as_deref().filter(|id| !id.is_empty()) {
         Some(id) => match find_visible(&db.read, id, Some(&author.id)).await? {
             Some(parent) => Some(parent),
@@ -453,6 +460,9 @@ async fn create_checked<C: ConnectionTrait>(
         edited_at: Set(None),
     };
     let saved = row.insert(conn).await?;
+    if let Some((options, poll)) = poll {
+        super::polls::create_in(conn, &saved.id, options, &poll, now).await?;
+    }
     if !mentioned.is_empty() {
         mention::Entity::insert_many(
             mentioned
@@ -1094,17 +1104,27 @@ pub async fn quotes<C: ConnectionTrait>(
     Ok(query.all(conn).await?)
 }
 
-/// Statuses of an author the viewer may see, newest first (`GET /api/v1/accounts/:id/statuses`).
+/// Statuses of an author the viewer may see, newest first (`GET /api/v1/accounts/:id/statuses`);
+/// with `pinned_only`, the posts the author pinned (Pleroma's `restrict_pinned`: no reblogs).
 pub async fn by_author<C: ConnectionTrait>(
     conn: &C,
     author_id: &str,
     viewer: Option<&str>,
     with_reblogs: bool,
+    pinned_only: bool,
     page: &MastodonPage,
 ) -> AppResult<Vec<status::Model>> {
     let mut query = status::Entity::find().filter(status::Column::UserId.eq(author_id)).filter(visible_to(viewer));
-    if !with_reblogs {
+    if !with_reblogs || pinned_only {
         query = query.filter(status::Column::ReblogOfId.is_null());
+    }
+    if pinned_only {
+        let pinned = Query::select()
+            .column(entity::status_pin::Column::StatusId)
+            .from(entity::status_pin::Entity)
+            .and_where(entity::status_pin::Column::UserId.eq(author_id))
+            .to_owned();
+        query = query.filter(status::Column::Id.in_subquery(pinned));
     }
     Ok(page.apply(query).all(conn).await?)
 }

@@ -71,6 +71,8 @@ pub fn field_rules() -> Vec<FieldRule> {
         super::scrobbles::ACCESS,
         super::favourites::ACCESS,
         super::notifications::ACCESS,
+        super::pins::ACCESS,
+        super::polls::ACCESS,
     ]
     .concat()
 }

@@ -26,7 +26,9 @@ pub mod notifications;
 pub mod oauth_apps;
 pub mod own_account;
 pub mod pagination;
+pub mod pins;
 pub mod plain;
+pub mod polls;
 pub mod purge;
 pub mod relays;
 pub mod reports;
@@ -82,6 +84,7 @@ pub struct Query(
     scrobbles::ScrobblesQuery,
     favourites::FavouritesQuery,
     notifications::NotificationsQuery,
+    polls::PollsQuery,
 );
 
 /// Every mutation, one object per area.
@@ -113,6 +116,8 @@ pub struct Mutation(
     scrobbles::ScrobblesMutation,
     favourites::FavouritesMutation,
     notifications::NotificationsMutation,
+    pins::PinsMutation,
+    polls::PollsMutation,
 );
 
 /// The gateway's schema type.

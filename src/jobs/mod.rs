@@ -57,6 +57,15 @@ pub mod state {
 /// Put job `job` on its queue, on `conn` (a transaction or a connection); returns its id. The
 /// row is complete as inserted (queue, attempts): a runner may claim it the moment it commits.
 pub async fn enqueue<J: Listed, C: ConnectionTrait>(conn: &C, job: &J) -> Result<i64, DbErr> {
+    enqueue_at(conn, job, Utc::now()).await
+}
+
+/// [`enqueue`] a job that is not due before `run_at` (a poll's end).
+pub async fn enqueue_at<J: Listed, C: ConnectionTrait>(
+    conn: &C,
+    job: &J,
+    run_at: chrono::DateTime<Utc>,
+) -> Result<i64, DbErr> {
     let args = serde_json::to_value(job).map_err(|e| DbErr::Custom(format!("job {}: arguments: {e}", J::NAME)))?;
     let now = Utc::now();
     let row = job::ActiveModel {
@@ -66,7 +75,7 @@ pub async fn enqueue<J: Listed, C: ConnectionTrait>(conn: &C, job: &J) -> Result
         state: Set(state::AVAILABLE.into()),
         attempts: Set(0),
         max_attempts: Set(J::MAX_ATTEMPTS),
-        run_at: Set(now),
+        run_at: Set(run_at),
         locked_until: Set(None),
         locked_by: Set(None),
         last_error: Set(None),

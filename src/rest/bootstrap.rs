@@ -194,9 +194,8 @@ async fn instance_v2_json(state: &AppState) -> Result<Value, AppError> {
     let v1 = instance_json(state).await?;
     let info = instance_info(state);
     let mut configuration = v1["configuration"].clone();
-    // Pinned statuses are not offered: Pleroma's default `max_pinned_statuses` is 1, but a
-    // client would try to pin; 0 says there is nothing to pin (as `max_featured_tags`).
-    configuration["accounts"]["max_pinned_statuses"] = json!(0);
+    // v2 only, as Pleroma's `configuration2`.
+    configuration["accounts"]["max_pinned_statuses"] = json!(state.settings().limits.max_pinned_statuses);
     configuration["statuses"]["characters_reserved_per_url"] = json!(0);
     configuration["urls"] = json!({ "streaming": info.streaming_url(), "status": null });
     configuration["vapid"] = json!({ "public_key": null });

@@ -28,6 +28,7 @@ mod oauth;
 mod oauth_apps;
 mod own_account;
 mod password_reset;
+mod polls;
 mod purge;
 mod reference;
 mod registration;
@@ -67,6 +68,7 @@ pub fn route_table() -> Vec<Route> {
         purge::routes(),
         registration::routes(),
         statuses::routes(),
+        polls::routes(),
         documents::routes(),
         frontends::routes(),
         backups::routes(),

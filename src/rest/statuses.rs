@@ -60,6 +60,22 @@ pub fn routes() -> Vec<Route> {
         )
         .mastodon_errors(),
         Route::admin(
+            Method::POST,
+            "/api/v1/statuses/{id}/pin",
+            "Pin one of the caller's statuses to their profile",
+            operation!("statuses/pin"),
+            Shape::at("status").mapped(wire_statuses),
+        )
+        .mastodon_errors(),
+        Route::admin(
+            Method::POST,
+            "/api/v1/statuses/{id}/unpin",
+            "Unpin a status",
+            operation!("statuses/unpin"),
+            Shape::at("status").mapped(wire_statuses),
+        )
+        .mastodon_errors(),
+        Route::admin(
             Method::GET,
             "/api/v1/accounts/{id}/statuses",
             "An account's statuses the caller may see",
@@ -255,6 +271,7 @@ fn is_status(map: &async_graphql::indexmap::IndexMap<Name, ConstValue>) -> bool 
 /// `pleroma.quote` `null`; accounts get their admin side merged (`AdminAccount`).
 pub fn wire_statuses(mut value: ConstValue) -> ConstValue {
     shape_statuses(&mut value);
+    super::polls::shape_polls(&mut value);
     merge_admin_accounts(&mut value);
     value
 }

@@ -15,6 +15,7 @@ use pleroma_gateway::{
         frontends::{self, InstallFrontend},
         imports::{self, ImportKind, UserImport},
         moderation_log::Actor,
+        polls,
         purge::{DeleteInstance, DeleteUser},
     },
     jobs::{self, Attempt, Ended, Failure, Job, Listed, Queue, RunnerOptions},
@@ -66,6 +67,7 @@ async fn every_kind_round_trips_its_arguments_in_the_stored_shape() {
     let stored = json!({"user_id": "9x", "to": "https://r.example/users/bob", "activity": accept});
     let deliver = FederationDeliver { user_id: "9x".into(), to: "https://r.example/users/bob".into(), activity: accept };
     round_trip(&app, deliver, stored).await;
+    round_trip(&app, polls::PollEnd { status_id: "9y".into() }, json!({"status_id": "9y"})).await;
 }
 
 async fn only_job(app: &TestApp, kind: &str) -> job::Model {

@@ -52,6 +52,8 @@ mod oauth_apps;
 mod outbound;
 mod own_account;
 mod password_reset;
+mod pins;
+mod polls;
 mod purge;
 mod readme;
 mod registration;

@@ -294,6 +294,14 @@ pub fn declared() -> Vec<Declared> {
         setting!(
             ":pleroma",
             ":instance",
+            ":max_pinned_statuses",
+            limits.max_pinned_statuses,
+            "The maximum number of pinned statuses. 0 will disable the feature.",
+            "[0, 1, 3]"
+        ),
+        setting!(
+            ":pleroma",
+            ":instance",
             ":static_dir",
             limits.static_dir,
             "Instance static directory",

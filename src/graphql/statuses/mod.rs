@@ -226,12 +226,14 @@ impl StatusesQuery {
         id: ID,
         #[graphql(default)] page: StatusPageInput,
         exclude_reblogs: Option<bool>,
+        #[graphql(desc = "Only the posts the account pinned to its profile.")] pinned: Option<bool>,
     ) -> async_graphql::Result<Vec<Status>> {
         let db = &ctx.db().read;
         let author = crate::domain::users::find_by_nickname_or_id(db, &id).await?.ok_or_else(not_found)?;
         let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
         let page = MastodonPage::from(page);
-        let rows = domain::by_author(db, &author.id, viewer, !exclude_reblogs.unwrap_or(false), &page).await?;
+        let with_reblogs = !exclude_reblogs.unwrap_or(false);
+        let rows = domain::by_author(db, &author.id, viewer, with_reblogs, pinned.unwrap_or(false), &page).await?;
         prefetch::statuses(ctx, &rows).await?;
         Ok(newest_first(&page, rows))
     }
@@ -282,6 +284,9 @@ pub struct CreateStatusInput {
     pub language: Option<String>,
     /// The same key from the same author gives back the status it made (`Idempotency-Key`).
     pub idempotency_key: Option<String>,
+    /// A poll to attach (the instance's `poll_limits` apply: `VALIDATION_FAILED` with
+    /// Pleroma's messages).
+    pub poll: Option<crate::graphql::polls::PollInput>,
 }
 
 /// The posted status.
@@ -325,6 +330,7 @@ impl StatusesMutation {
             content_type: input.content_type,
             language: input.language,
             idempotency_key: input.idempotency_key,
+            poll: input.poll.map(Into::into),
         };
         let row = domain::create(ctx.db(), ctx.settings(), &author, new).await?;
         let status = Status::from_row(row).with_conversation(&ctx.db().write, Some(&author.id)).await?;

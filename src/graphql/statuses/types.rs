@@ -327,9 +327,10 @@ impl Status {
         let key = MutedBy(viewer.to_string(), self.row.user_id.clone());
         Ok(ctx.loader().load_one(key).await.map_err(load_error)?.unwrap_or(false))
     }
-    /// Whether it is pinned to its author's profile.
-    async fn pinned(&self) -> bool {
-        false
+    /// Whether its author pinned it to their profile (a reblog: whether the reblogger pinned
+    /// the reblogged status, i.e. reblogged their own pinned post).
+    async fn pinned(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(self.pinned_at(ctx).await?.is_some())
     }
     /// Marked sensitive (`false` for a reblog).
     async fn sensitive(&self) -> bool {
@@ -353,9 +354,12 @@ impl Status {
         let media = ctx.loader().load_one(MediaOf(id)).await.map_err(load_error)?.unwrap_or_default();
         Ok(media.into_iter().map(Attachment).collect())
     }
-    /// Poll (polls are not recorded: `null`).
-    async fn poll(&self) -> Option<Json<serde_json::Value>> {
-        None
+    /// Its poll (`null` without one, and for a reblog).
+    async fn poll(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<crate::graphql::polls::Poll>> {
+        if self.is_reblog() {
+            return Ok(None);
+        }
+        crate::graphql::polls::Poll::of(ctx, &self.row).await
     }
     /// Mentioned users (for a reblog: the reblogged status's author).
     async fn mentions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StatusMention>> {
@@ -403,6 +407,13 @@ impl Status {
 }
 
 impl Status {
+    /// When the status's author (the reblogger, for a reblog) pinned it or the reblogged one.
+    async fn pinned_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime>> {
+        let id = self.row.reblog_of_id.clone().unwrap_or_else(|| self.row.id.clone());
+        let pin = ctx.loader().load_one(crate::graphql::pins::PinOf(id)).await.map_err(load_error)?;
+        Ok(pin.filter(|(user, _)| *user == self.row.user_id).map(|(_, at)| DateTime(at)))
+    }
+
     /// The caller's bookmark of it (of the reblogged status for a reblog): `Some(folder)`.
     async fn bookmark(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Option<String>>> {
         let Some(viewer) = Self::viewer_id(ctx) else { return Ok(None) };
@@ -510,9 +521,9 @@ impl StatusPleroma<'_> {
             None => Ok(false),
         }
     }
-    /// When it was pinned.
-    async fn pinned_at(&self) -> Option<DateTime> {
-        None
+    /// When its author pinned it (`null` when not pinned).
+    async fn pinned_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime>> {
+        self.0.pinned_at(ctx).await
     }
     /// Public and unlisted quotes of it.
     async fn quotes_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {

@@ -381,6 +381,20 @@ pub enum Booleans {
     OnlyTrue,
 }
 
+/// `expiresIn` → `expires_in`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Coerce one parameter to a GraphQL type; `Ok(None)` when absent and nullable.
 pub fn coerce(
     index: &SchemaIndex,
@@ -479,8 +493,12 @@ pub fn coerce(
                 Value::Object(fields) => {
                     let mut out = Map::new();
                     for (field, field_ty) in index.input_fields(other) {
-                        let path = format!("{name}/{field}");
-                        if let Some(v) = coerce(index, booleans, &path, field_ty, fields.get(field.as_str()))? {
+                        // Pleroma's nested keys are snake_case (`poll[expires_in]`), GraphQL's
+                        // input fields camelCase (`expiresIn`): either is read.
+                        let snake = snake_case(field);
+                        let path = format!("{name}/{snake}");
+                        let given = fields.get(field.as_str()).or_else(|| fields.get(snake.as_str()));
+                        if let Some(v) = coerce(index, booleans, &path, field_ty, given)? {
                             out.insert(field.clone(), v);
                         }
                     }
