@@ -2,7 +2,14 @@
 //! define its arguments type beside the code it runs and `impl Job` for it, then list it here.
 use std::sync::Arc;
 
-use super::{backups, config_db::LiveSettings, federation::{deliveries, relays}, frontends, imports, mail::Mailer, polls, purge};
+use super::{
+    backups,
+    config_db::LiveSettings,
+    federation::{deliveries, relays},
+    frontends, imports,
+    mail::Mailer,
+    polls, purge,
+};
 use crate::{config::Settings, db::Db, error::AppError};
 
 /// What every job runs with; settings are read when a job starts (a restart may change them).

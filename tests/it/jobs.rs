@@ -65,7 +65,8 @@ async fn every_kind_round_trips_its_arguments_in_the_stored_shape() {
     round_trip(&app, undo, json!({"actor": "https://r.example/actor", "follow_id": "https://me/activities/1"})).await;
     let accept = json!({"type": "Accept", "object": "https://r.example/follows/1"});
     let stored = json!({"user_id": "9x", "to": "https://r.example/users/bob", "activity": accept});
-    let deliver = FederationDeliver { user_id: "9x".into(), to: "https://r.example/users/bob".into(), activity: accept };
+    let deliver =
+        FederationDeliver { user_id: "9x".into(), to: "https://r.example/users/bob".into(), activity: accept };
     round_trip(&app, deliver, stored).await;
     round_trip(&app, polls::PollEnd { status_id: "9y".into() }, json!({"status_id": "9y"})).await;
 }
