@@ -12,7 +12,7 @@ const LAYERS: &[&[&str]] = &[
     &["auth"],
     &["graphql"],
     &["rest", "state"],
-    &["app", "seed", "main", "lib"],
+    &["app", "seed", "main", "cli", "lib"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

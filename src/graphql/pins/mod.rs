@@ -22,17 +22,18 @@ pub const ACCESS: &[FieldRule] = &[
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PinOf(pub String);
 
+/// `None` for a status nobody pinned (cached too, so a page's prefetch can say so).
 impl Loader<PinOf> for DbLoader {
-    type Value = (String, DateTime<Utc>);
+    type Value = Option<(String, DateTime<Utc>)>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[PinOf]) -> Result<HashMap<PinOf, (String, DateTime<Utc>)>, LoadError> {
+    async fn load(&self, keys: &[PinOf]) -> Result<HashMap<PinOf, Self::Value>, LoadError> {
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
         let ids: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
-        let found = domain::pins_of(&self.db.read, &ids).await.map_err(Arc::new)?;
-        Ok(found.into_iter().map(|(id, pin)| (PinOf(id), pin)).collect())
+        let mut found = domain::pins_of(&self.db.read, &ids).await.map_err(Arc::new)?;
+        Ok(ids.into_iter().map(|id| (PinOf(id.clone()), found.remove(&id))).collect())
     }
 }
 

@@ -31,17 +31,18 @@ pub struct PollOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OwnVotesOf(pub String, pub String);
 
+/// `None` for a status without a poll (cached too, so a page's prefetch can say so).
 impl Loader<PollOf> for DbLoader {
-    type Value = Tally;
+    type Value = Option<Tally>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[PollOf]) -> Result<HashMap<PollOf, Tally>, LoadError> {
+    async fn load(&self, keys: &[PollOf]) -> Result<HashMap<PollOf, Option<Tally>>, LoadError> {
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
         let ids: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
-        let found = domain::tallies(&self.db.read, &ids).await.map_err(Arc::new)?;
-        Ok(found.into_iter().map(|(id, tally)| (PollOf(id), tally)).collect())
+        let mut found = domain::tallies(&self.db.read, &ids).await.map_err(Arc::new)?;
+        Ok(ids.into_iter().map(|id| (PollOf(id.clone()), found.remove(&id))).collect())
     }
 }
 
@@ -75,7 +76,7 @@ pub struct Poll {
 impl Poll {
     /// The poll of `status`, if it has one.
     pub async fn of(ctx: &Context<'_>, status: &status::Model) -> async_graphql::Result<Option<Poll>> {
-        let tally = ctx.loader().load_one(PollOf(status.id.clone())).await.map_err(load_error)?;
+        let tally = ctx.loader().load_one(PollOf(status.id.clone())).await.map_err(load_error)?.flatten();
         Ok(tally.map(|tally| Poll { status: status.clone(), tally }))
     }
 

@@ -16,11 +16,13 @@ use entity::status;
 
 use super::{AuthorStatsOf, CountsOf, MediaOf, MentionsOf, MutedBy, RebloggedBy, StatusById, VisibleTo};
 use crate::{
-    domain::{bookmarks, events, favourites, statuses as domain, users},
+    domain::{bookmarks, events, favourites, pins, polls, statuses as domain, users},
     graphql::{
         bookmarks::BookmarkOf,
         events::{EventOf, JoinStateOf, ParticipantsCountOf, RequestsCountOf},
         favourites::{FavouriteCountOf, FavouritedBy, HiddenBy, ReactionsOf},
+        pins::PinOf,
+        polls::{OwnVotesOf, PollOf},
         users::{FollowCountsOf, TagsOf, UserById},
         ContextExt,
     },
@@ -74,8 +76,9 @@ fn sorted(ids: impl IntoIterator<Item = String>) -> Vec<String> {
 
 /// Load what these statuses (and the reblogged and quoted statuses they show) render into the
 /// request's loaders: the linked statuses, authors and accounts replied to (with their counts
-/// and tags), mentions, media, counters, reactions, the caller's reblogs, favourites,
-/// bookmarks and mutes, whether linked statuses are visible, and events when selected.
+/// and tags), mentions, media, counters, reactions, polls (and the caller's votes), pins, the
+/// caller's reblogs, favourites, bookmarks and mutes, whether linked statuses are visible, and
+/// events when selected.
 pub async fn statuses(ctx: &Context<'_>, rows: &[status::Model]) -> async_graphql::Result<()> {
     statuses_and_accounts(ctx, rows, &[]).await
 }
@@ -132,7 +135,7 @@ async fn read_and_feed(ctx: &Context<'_>, rows: &[status::Model], more_people: &
     // `quote_visible` and `parent_visible`.
     let checked = sorted(shown.iter().flat_map(|s| [s.quote_of_id.clone(), s.in_reply_to_id.clone()]).flatten());
 
-    let ((), (mut mentions, mut media, counts), (favourites, mut reactions, visible)) = tokio::try_join!(
+    let ((), (mut mentions, mut media, counts), (favourites, mut reactions, visible), (mut tallies, mut pinned)) = tokio::try_join!(
         accounts(ctx, &people),
         async {
             let found = tokio::try_join!(
@@ -152,7 +155,12 @@ async fn read_and_feed(ctx: &Context<'_>, rows: &[status::Model], more_people: &
             },)?;
             Ok::<_, async_graphql::Error>(found)
         },
+        async {
+            let found = tokio::try_join!(polls::tallies(db, &ids), pins::pins_of(db, &ids))?;
+            Ok::<_, async_graphql::Error>(found)
+        },
     )?;
+    let polled = sorted(tallies.keys().cloned());
     let reacted = reactions.values().any(|groups| !groups.is_empty());
 
     let loader = ctx.loader();
@@ -167,9 +175,11 @@ async fn read_and_feed(ctx: &Context<'_>, rows: &[status::Model], more_people: &
         .await;
     loader.feed_many(ids.iter().map(|id| (ReactionsOf(id.clone()), reactions.remove(id).unwrap_or_default()))).await;
     loader.feed_many(checked.iter().map(|id| (VisibleTo(viewer.clone(), id.clone()), visible.contains(id)))).await;
+    loader.feed_many(ids.iter().map(|id| (PollOf(id.clone()), tallies.remove(id)))).await;
+    loader.feed_many(ids.iter().map(|id| (PinOf(id.clone()), pinned.remove(id)))).await;
 
     if let Some(viewer) = &viewer {
-        let (reblogged, favourited, mut bookmarked, muted, hidden) = tokio::try_join!(
+        let (reblogged, favourited, mut bookmarked, muted, hidden, mut votes) = tokio::try_join!(
             domain::reblogged_by(db, viewer, &ids),
             favourites::favourited_by(db, viewer, &ids),
             bookmarks::bookmarked(db, viewer, &ids),
@@ -182,7 +192,19 @@ async fn read_and_feed(ctx: &Context<'_>, rows: &[status::Model], more_people: &
                     Ok(None)
                 }
             },
+            async {
+                if polled.is_empty() {
+                    Ok(HashMap::new())
+                } else {
+                    polls::own_votes(db, viewer, &polled).await
+                }
+            },
         )?;
+        loader
+            .feed_many(
+                polled.iter().map(|id| (OwnVotesOf(viewer.clone(), id.clone()), votes.remove(id).unwrap_or_default())),
+            )
+            .await;
         let key = |id: &String| (viewer.clone(), id.clone());
         loader.feed_many(ids.iter().map(|id| (RebloggedBy(viewer.clone(), id.clone()), reblogged.contains(id)))).await;
         loader

@@ -410,7 +410,7 @@ impl Status {
     /// When the status's author (the reblogger, for a reblog) pinned it or the reblogged one.
     async fn pinned_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime>> {
         let id = self.row.reblog_of_id.clone().unwrap_or_else(|| self.row.id.clone());
-        let pin = ctx.loader().load_one(crate::graphql::pins::PinOf(id)).await.map_err(load_error)?;
+        let pin = ctx.loader().load_one(crate::graphql::pins::PinOf(id)).await.map_err(load_error)?.flatten();
         Ok(pin.filter(|(user, _)| *user == self.row.user_id).map(|(_, at)| DateTime(at)))
     }
 
