@@ -69,6 +69,100 @@ pub async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<(Stri
     }
 }
 
+/// The migrated database every test app copies (made once per test process): creating a
+/// database from a template, or copying a file, is much cheaper than running every migration
+/// for each of the suite's hundreds of apps.
+enum Template {
+    /// `(admin URL, template database name)`.
+    Postgres(String, String),
+    /// A migrated SQLite file.
+    Sqlite(PathBuf),
+}
+
+static TEMPLATE: tokio::sync::OnceCell<Template> = tokio::sync::OnceCell::const_new();
+
+async fn template() -> &'static Template {
+    TEMPLATE
+        .get_or_init(|| async {
+            let dir = std::env::temp_dir().join(format!("gw-test-template-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("template dir");
+            let (url, pg_database) = fresh_database(&dir).await;
+            let db = Db::connect(&url).await.expect("connect to the template");
+            db.migrate().await.expect("migrate the template");
+            if pg_database.is_none() {
+                db.write.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.expect("checkpoint");
+            }
+            // Every connection must be gone: PostgreSQL copies only an unused template, and
+            // closing SQLite's last connection checkpoints its write-ahead log into the file.
+            for pool in [&db.write, &db.read, &db.probe] {
+                pool.close_by_ref().await.ok();
+            }
+            match pg_database {
+                Some((admin_url, name)) => {
+                    let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+                    drop_stale_databases(&admin).await;
+                    let renamed = format!("gw_test_template_{}", std::process::id());
+                    admin
+                        .execute_unprepared(&format!("ALTER DATABASE \"{name}\" RENAME TO \"{renamed}\""))
+                        .await
+                        .expect("name the template");
+                    admin.close().await.ok();
+                    Template::Postgres(admin_url, renamed)
+                }
+                None => Template::Sqlite(dir.join("test.db")),
+            }
+        })
+        .await
+}
+
+/// Test databases of earlier test processes that are no longer running: the last apps of a
+/// process are dropped by threads that the process's exit may cut short (CI drops every
+/// `gw_test_%` database at the end anyway).
+async fn drop_stale_databases(admin: &sea_orm::DatabaseConnection) {
+    let rows = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'gw\\_test\\_%'",
+        ))
+        .await
+        .unwrap_or_default();
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "datname") else { continue };
+        let rest = name.trim_start_matches("gw_test_").trim_start_matches("template_");
+        let pid = rest.split('_').next().unwrap_or_default();
+        if !pid.is_empty() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok();
+        }
+    }
+}
+
+/// A fresh database with every migration applied: a copy of the process's [`template`].
+pub async fn fresh_migrated_database(data_dir: &std::path::Path) -> (String, Option<(String, String)>) {
+    match template().await {
+        Template::Postgres(admin_url, template) => {
+            let name = format!(
+                "gw_test_{}_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed),
+                rand::random::<u32>()
+            );
+            let admin = Database::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let (base, _) = admin_url.rsplit_once('/').expect("database URL has a path");
+            (format!("{base}/{name}"), Some((admin_url.clone(), name)))
+        }
+        Template::Sqlite(file) => {
+            let path = data_dir.join("test.db");
+            std::fs::copy(file, &path).expect("copy the template database");
+            (format!("sqlite://{}?mode=rwc", path.display()), None)
+        }
+    }
+}
+
 /// Remove a database made by [`fresh_database`] (PostgreSQL; SQLite files go with their
 /// directory).
 pub async fn drop_database(pg_database: Option<(String, String)>) {
@@ -127,7 +221,7 @@ impl TestApp {
         std::fs::create_dir_all(&data_dir).expect("temp dir");
         let (url, pg_database) = match database {
             Some(url) => (url, None),
-            None => fresh_database(&data_dir).await,
+            None => fresh_migrated_database(&data_dir).await,
         };
         let mut settings = Settings::for_database(&url, &data_dir);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -344,17 +438,18 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.data_dir);
         if let Some((admin_url, name)) = self.pg_database.take() {
-            // Drop cannot await: remove the database from a thread with a runtime of its own.
-            // FORCE ends the connections the app's pools still hold.
-            let _ = std::thread::spawn(move || {
+            // Drop cannot await: remove the database from a thread with a runtime of its own,
+            // not waited for (a drop takes seconds; the next test need not wait). FORCE ends the
+            // connections the app's pools still hold. What the process's exit cuts short is
+            // removed by the next run (`drop_stale_databases`).
+            std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
                 runtime.block_on(async {
                     let admin = Database::connect(&admin_url).await.ok()?;
                     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()?;
                     admin.close().await.ok()
                 })
-            })
-            .join();
+            });
         }
     }
 }
