@@ -133,8 +133,9 @@ async fn request_ids_are_kept_from_trusted_proxies_and_made_otherwise() {
     assert_eq!(id.len(), 36);
 }
 
-/// Serve with JSON logs, send `requests`, stop; the log's lines.
-async fn served_json_log(app: &TestApp, ids: &[&str]) -> Vec<Value> {
+/// Serve with JSON logs, send a healthcheck with each of `ids` and an admin request with
+/// `token` (id `as-admin`), stop; the log's lines.
+async fn served_json_log(app: &TestApp, ids: &[&str], token: &str) -> Vec<Value> {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let log = app.data_dir.join(format!("ops-log-{port}.txt"));
     let child = Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
@@ -159,6 +160,15 @@ async fn served_json_log(app: &TestApp, ids: &[&str]) -> Vec<Value> {
     for id in ids {
         app.client.get(format!("{base}/api/v1/pleroma/healthcheck")).header("x-request-id", *id).send().await.unwrap();
     }
+    let admin = app
+        .client
+        .get(format!("{base}/api/v1/pleroma/admin/users"))
+        .bearer_auth(token)
+        .header("x-request-id", "as-admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admin.status(), StatusCode::OK);
     // Two app creations from loopback without X-Forwarded-For: the limiter's note, once.
     for _ in 0..2 {
         app.client
@@ -178,7 +188,8 @@ async fn served_json_log(app: &TestApp, ids: &[&str]) -> Vec<Value> {
 #[tokio::test]
 async fn the_log_names_the_start_and_each_request_with_its_id() {
     let app = TestApp::new().await;
-    let lines = served_json_log(&app, &["trace-me-7"]).await;
+    let token = app.admin_token().await;
+    let lines = served_json_log(&app, &["trace-me-7"], &token).await;
     let start = lines.iter().find(|l| l["message"] == "pleroma-gateway listening").expect("a start-up line");
     assert!(start["version"].as_str().unwrap().contains("(commit "), "{start}");
     assert_eq!(start["data_dir"], app.data_dir.display().to_string());
@@ -191,6 +202,9 @@ async fn the_log_names_the_start_and_each_request_with_its_id() {
     assert_eq!(request["span"]["path"], "/api/v1/pleroma/healthcheck");
     assert_eq!(request["status"], 200, "numbers are numbers: {request}");
     assert!(request["latency_ms"].is_f64(), "{request}");
+    assert!(request["span"].get("user").is_none(), "anonymous: {request}");
+    let admin = lines.iter().find(|l| l["span"]["request_id"] == "as-admin").expect("the admin request's line");
+    assert_eq!(admin["span"]["user"], "admin", "the caller is named: {admin}");
 
     let notes: Vec<&Value> = lines
         .iter()
