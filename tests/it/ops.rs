@@ -405,3 +405,19 @@ async fn an_anonymous_graphql_caller_is_told_to_send_a_token() {
     let rest = app.get("/api/v1/pleroma/admin/users", None).await;
     assert_eq!((rest.status, rest.body), (StatusCode::FORBIDDEN, json!({"error": "Invalid credentials."})));
 }
+
+#[tokio::test]
+async fn a_handler_past_the_request_timeout_answers_408_in_json() {
+    // 1 ms: no GraphQL request of a debug build answers that fast.
+    let app = TestApp::with_settings(|s| s.http_server.request_timeout_ms = 1).await;
+    let reply = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .json(&json!({"query": "{ users(first: 50) { totalCount nodes { nickname } } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(reply.headers()["x-request-id"].len(), 36, "the id is on every answer");
+    assert_eq!(reply.json::<Value>().await.unwrap(), json!({"error": "Request timed out"}));
+}
