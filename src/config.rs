@@ -28,8 +28,8 @@ pub use captcha::{Captcha, CaptchaMethod};
 /// Values given on the command line or in the environment (clap fills both).
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct Overrides {
-    /// Address to listen on.
-    #[arg(long, env = "GATEWAY_LISTEN", global = true)]
+    /// Address to listen on: IP:PORT (`127.0.0.1:4000`, `[::1]:4000`, `0.0.0.0:4000`).
+    #[arg(long, env = "GATEWAY_LISTEN", global = true, value_parser = parse_listen)]
     pub listen: Option<SocketAddr>,
     /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
     #[arg(long, env = "DATABASE_URL", global = true)]
@@ -51,6 +51,20 @@ pub struct Overrides {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub http_allow_private_addresses: Option<bool>,
+}
+
+/// `--listen`: an IP address and port; a host name is refused with the IP:PORT to write instead.
+pub fn parse_listen(value: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = value.parse() {
+        return Ok(addr);
+    }
+    let port = value.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok());
+    let example = match (value.split(':').next(), port) {
+        (Some("localhost"), Some(port)) => format!("127.0.0.1:{port} (or [::1]:{port})"),
+        (_, Some(port)) => format!("127.0.0.1:{port}, or 0.0.0.0:{port} for every interface"),
+        _ => "127.0.0.1:4000".to_string(),
+    };
+    Err(format!("expected IP:PORT (an IP address, not a host name, and a port), e.g. {example}"))
 }
 
 /// The config file's shape; every key is optional.
@@ -454,6 +468,32 @@ impl Default for OAuth2 {
 /// or `false` (off; Pleroma's `nil`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
+enum LimitForm {
+    Off(bool),
+    Both([u64; 2]),
+    Split([[u64; 2]; 2]),
+}
+
+/// The forms a rate limit takes, for messages.
+pub const LIMIT_FORMS: &str = "a rate limit is false, [scale_ms, limit] or [[scale_ms, limit], [scale_ms, limit]] \
+     (anonymous callers, then signed-in ones), e.g. [60000, 15]";
+
+/// A value of none of the forms is refused naming them (serde's own message for an untagged
+/// enum names none).
+impl<'de> Deserialize<'de> for Limit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match LimitForm::deserialize(deserializer) {
+            Ok(LimitForm::Off(on)) => Ok(Limit::Off(on)),
+            Ok(LimitForm::Both(pair)) => Ok(Limit::Both(pair)),
+            Ok(LimitForm::Split(pairs)) => Ok(Limit::Split(pairs)),
+            Err(_) => Err(serde::de::Error::custom(LIMIT_FORMS)),
+        }
+    }
+}
+
+/// One limiter of Pleroma's `:rate_limit`: `[scale_ms, limit]`, `[[anonymous], [signed in]]`
+/// or `false` (off; Pleroma's `nil`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
     /// `false` switches the limiter off (`true` is refused at load: it names no limit).
     Off(bool),
@@ -703,7 +743,29 @@ impl Settings {
 
 fn read_file(path: &Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    toml::from_str(&text).map_err(|e| match setting_at(&text, e.span()) {
+        Some(setting) => format!("{}: setting {setting}: {e}", path.display()),
+        None => format!("{}: {e}", path.display()),
+    })
+}
+
+/// The `[section] key` a TOML error's span falls on, for messages that name the setting.
+fn setting_at(text: &str, span: Option<std::ops::Range<usize>>) -> Option<String> {
+    let at = span?.start.min(text.len());
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next()?;
+    let key = line.split_once('=')?.0.trim();
+    let section = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .and_then(|l| l.split(']').next())
+        .map(|l| l.trim_start_matches('['));
+    Some(match section {
+        Some(section) => format!("{section}.{key}"),
+        None => key.to_string(),
+    })
 }
 
 /// `http://<listen address>`; an unspecified address (`0.0.0.0`, `[::]`) is not one a client

@@ -57,8 +57,21 @@ impl Db {
             // Errors name the path: SQLite's own say only "unable to open database file".
             if let Some(dir) = sqlite_dir(url) {
                 std::fs::create_dir_all(&dir).map_err(|e| {
-                    message(format!("cannot create the data directory {}: {e} (see --data-dir)", dir.display()))
+                    message(format!(
+                        "cannot create the data directory {}: {} (see --data-dir)",
+                        dir.display(),
+                        io_text(&e)
+                    ))
                 })?;
+                // SQLite writes its journal beside the database: an existing directory the
+                // process cannot write to is named here, not as "unable to open database file".
+                if let Err(e) = tempfile::tempfile_in(&dir) {
+                    return Err(message(format!(
+                        "cannot write to the data directory {}: {} (see --data-dir)",
+                        dir.display(),
+                        io_text(&e)
+                    )));
+                }
             }
             let cannot_open =
                 |e: DbErr| message(format!("cannot open the SQLite database {}: {}", sqlite_path(url), error_text(&e)));
@@ -69,6 +82,7 @@ impl Db {
             count_statements(&mut write, &statements, &recorder);
             Ok(Db { read, write, probe, statements, recorder, job_events: job_events() })
         } else {
+            check_scheme(url)?;
             probe_server(url).await?;
             let mut options = ConnectOptions::new(url);
             options
@@ -210,6 +224,42 @@ fn server_address(url: &str) -> String {
         .ok()
         .and_then(|u| u.host_str().map(|h| format!("{h}:{}", u.port().unwrap_or(5432))))
         .unwrap_or_else(|| "(from the URL)".into())
+}
+
+/// The database URL for logs: a PostgreSQL password is replaced by `***`.
+pub fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// An I/O error as a person reads it: "permission denied" first, then the system's words.
+fn io_text(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::PermissionDenied => format!("permission denied ({err})"),
+        _ => err.to_string(),
+    }
+}
+
+/// Only SQLite and PostgreSQL URLs are served: another scheme is named, not taken for a host.
+fn check_scheme(url: &str) -> Result<(), DbErr> {
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme).or_else(|| url.split_once(':').map(|(s, _)| s));
+    match scheme {
+        Some("postgres" | "postgresql") => Ok(()),
+        Some(other) => Err(message(format!(
+            "unsupported database scheme \"{other}\" in the database URL: use sqlite://PATH?mode=rwc or \
+             postgres://USER@HOST/DATABASE (see --database-url)"
+        ))),
+        None => Err(message(
+            "the database URL has no scheme: use sqlite://PATH?mode=rwc or postgres://USER@HOST/DATABASE \
+             (see --database-url)"
+                .into(),
+        )),
+    }
 }
 
 /// A connection error whose text is the whole message (`DbErr::Custom` would prefix "Custom Error").

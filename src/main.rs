@@ -1,4 +1,5 @@
-//! The `pleroma-gateway` command: serve (the default), migrate, export-schema, user, seed.
+//! The `pleroma-gateway` command: serve (the default), migrate, export-schema, user, seed, and
+//! the rest of `pleroma_ctl`'s everyday commands (config, emoji, database, instance).
 use std::{
     io::{BufRead, IsTerminal},
     process::ExitCode,
@@ -12,7 +13,13 @@ use pleroma_gateway::{
 };
 
 mod cli;
-use cli::user::UserCommand;
+use cli::{
+    config::ConfigCommand, database::DatabaseCommand, emoji::EmojiCommand, instance::InstanceCommand,
+    progress::spinner, user::UserCommand,
+};
+
+/// `--version`: the package version and the commit it was built from (`build.rs`).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("GATEWAY_GIT_COMMIT"), ")");
 
 /// mimalloc rather than glibc's malloc: resolving and serialising a page of 500 users allocates
 /// some 40 000 small values, and glibc spent a fifth of the request's CPU on them.
@@ -20,7 +27,7 @@ use cli::user::UserCommand;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
-#[command(name = "pleroma-gateway", version, about = "GraphQL-first admin gateway for the Pleroma Admin API")]
+#[command(name = "pleroma-gateway", version = VERSION, about = "GraphQL-first admin gateway for the Pleroma Admin API")]
 struct Cli {
     // Listed under their own heading in every subcommand's help, apart from its own options.
     #[command(flatten, next_help_heading = "Global options")]
@@ -71,8 +78,18 @@ enum Command {
         /// The backup file.
         file: std::path::PathBuf,
     },
-    /// Generate realistic test users (local users' password is "password").
+    /// Generate realistic test users, statuses and reports on an empty database (refused on one
+    /// that holds users unless --force); prints the local users' password.
     Seed {
+        /// Seed a database that already holds users (adds to them).
+        #[arg(long)]
+        force: bool,
+        /// Let some generated local users be admins and moderators (none without it).
+        #[arg(long)]
+        admins: bool,
+        /// The generated local users' password.
+        #[arg(long, default_value = "password")]
+        password: String,
         /// How many users.
         #[arg(long, default_value_t = 0)]
         users: usize,
@@ -88,6 +105,23 @@ enum Command {
         /// Random seed; the same seed gives the same users.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Settings saved in the database (like `pleroma_ctl config`).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Emoji packs from a manifest (like `pleroma_ctl emoji`).
+    #[command(subcommand)]
+    Emoji(EmojiCommand),
+    /// Database maintenance (like `pleroma_ctl database`).
+    #[command(subcommand)]
+    Database(DatabaseCommand),
+    /// Instance set-up (like `pleroma_ctl instance`).
+    #[command(subcommand)]
+    Instance(InstanceCommand),
+    /// Print a shell completion script (e.g. `pleroma-gateway completions bash > /etc/bash_completion.d/pleroma-gateway`).
+    Completions {
+        /// The shell: bash, elvish, fish, powershell or zsh.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -160,9 +194,19 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Command::User(user) = &mut command {
         cli::user::prepare(user)?;
     }
-    if let Command::ExportSchema = command {
-        print!("{}", pleroma_gateway::graphql::sdl());
-        return Ok(());
+    match &command {
+        Command::ExportSchema => {
+            print!("{}", pleroma_gateway::graphql::sdl());
+            return Ok(());
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "pleroma-gateway", &mut std::io::stdout());
+            return Ok(());
+        }
+        // Writes a file from flags alone: no settings or database needed.
+        Command::Instance(instance) => return cli::instance::run(instance, cli.overrides.data_dir.as_deref()),
+        _ => {}
     }
     let mut settings = Settings::load(&cli.overrides)?;
     // Before connecting and migrating: a backup taken before an upgrade holds the old schema.
@@ -172,12 +216,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         _ => {}
     }
     let db = Db::connect(&settings.database_url).await.map_err(database_error)?;
-    let pending = if matches!(command, Command::Migrate) {
-        db.pending_migrations().await.map_err(|e| format!("migrations: {}", pleroma_gateway::db::error_text(&e)))?
-    } else {
-        Vec::new()
-    };
+    let pending =
+        db.pending_migrations().await.map_err(|e| format!("migrations: {}", pleroma_gateway::db::error_text(&e)))?;
+    let bar = (!pending.is_empty()).then(|| spinner(format!("applying {} migration(s)", pending.len())));
     db.migrate().await.map_err(|e| format!("migrations: {}", pleroma_gateway::db::error_text(&e)))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     if !matches!(command, Command::Migrate) {
         // Every command that may make an address uses the URL stored at first start.
         settings.instance_url = pleroma_gateway::domain::instance_url::settle(
@@ -198,7 +243,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::ExportSchema | Command::Backup { .. } | Command::Restore { .. } => Ok(()),
+        Command::ExportSchema
+        | Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::Completions { .. }
+        | Command::Instance(_) => Ok(()),
+        Command::Config(config) => cli::config::run(&db, &settings, config).await,
+        Command::Emoji(emoji) => cli::emoji::run(&db, &settings, emoji).await,
+        Command::Database(database) => cli::database::run(&db, database).await,
         Command::User(user) => cli::user::run(&db, &settings, user).await,
         Command::Import { file } => {
             let text = if file == "-" {
@@ -218,7 +270,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                     tracing::warn!(%problem, "saved setting not applied");
                 }
             }
-            let done = pleroma_gateway::domain::import::import(&db, &settings, &doc).await.map_err(describe)?;
+            let bar = spinner(format!("importing {file}"));
+            let done = pleroma_gateway::domain::import::import(&db, &settings, &doc).await.map_err(describe);
+            bar.finish_and_clear();
+            let done = done?;
             let rejected = match done.rejected {
                 0 => String::new(),
                 n => format!(", {n} left out by the moderation policies"),
@@ -229,10 +284,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Seed { users, remote_share, seed, statuses, reports } => {
-            let hash = pleroma_gateway::auth::password::hash_blocking("password").map_err(describe)?;
+        Command::Seed { users, remote_share, seed, statuses, reports, force, admins, password } => {
+            let held = cli::database::user_count(&db).await?;
+            if held > 0 && !force {
+                return Err(format!(
+                    "the database already holds {held} user(s): seed is for an empty database (its users get a \
+                     known password); add --force to add to them"
+                ));
+            }
+            let hash = pleroma_gateway::auth::password::hash_blocking(&password).map_err(describe)?;
             let started = std::time::Instant::now();
-            let report = seed::seed_users(
+            let bar = spinner(format!("seeding {users} users"));
+            let report = seed::seed_users_with(
                 &db.write,
                 &seed::SeedOptions {
                     users,
@@ -242,11 +305,14 @@ async fn run(cli: Cli) -> Result<(), String> {
                     instance_url: settings.instance_url.clone(),
                 },
                 &hash,
+                admins,
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string());
+            bar.finish_and_clear();
+            let report = report?;
             println!(
-                "seeded {} users ({} local, {} remote), {} tags, {} follows in {:.1}s; local users' password is \"password\"",
+                "seeded {} users ({} local, {} remote), {} tags, {} follows in {:.1}s",
                 report.users,
                 report.local,
                 report.remote,
@@ -254,11 +320,21 @@ async fn run(cli: Cli) -> Result<(), String> {
                 report.follows,
                 started.elapsed().as_secs_f64()
             );
+            if report.local > 0 {
+                println!("the seeded local users' password is {password:?}");
+            }
+            if admins {
+                let staff = cli::database::staff_nicknames(&db).await?;
+                println!("staff (admins and moderators): {}", staff.join(", "));
+            }
             if statuses > 0 || reports > 0 {
                 let started = std::time::Instant::now();
                 let options =
                     seed::ContentOptions { statuses, reports, seed, instance_url: settings.instance_url.clone() };
-                let content = seed::seed_content(&db.write, &options).await.map_err(|e| e.to_string())?;
+                let bar = spinner(format!("seeding {statuses} statuses and {reports} reports"));
+                let content = seed::seed_content(&db.write, &options).await.map_err(|e| e.to_string());
+                bar.finish_and_clear();
+                let content = content?;
                 println!(
                     "seeded {} statuses ({} replies, {} reblogs) and {} reports in {:.1}s",
                     content.statuses,
@@ -293,6 +369,7 @@ pub(crate) fn describe(err: pleroma_gateway::error::AppError) -> String {
 
 async fn serve(db: Db, settings: Settings) -> Result<(), String> {
     let listen = settings.listen;
+    let state_settings = settings.clone();
     // Held until the process ends: `restore` refuses to run under it.
     let _lock = cli::backup::serve_lock(&settings)?;
     let state = AppState::new(db, settings)?;
@@ -306,7 +383,14 @@ async fn serve(db: Db, settings: Settings) -> Result<(), String> {
     }
     let jobs = state.spawn_jobs(job_options);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
-    tracing::info!(%listen, "pleroma-gateway listening");
+    tracing::info!(
+        version = VERSION,
+        %listen,
+        database = pleroma_gateway::db::redacted_url(&state_settings.database_url),
+        data_dir = %state_settings.data_dir.display(),
+        instance_url = state_settings.instance_url,
+        "pleroma-gateway listening"
+    );
     let (server, proxies) = (state.settings().http_server.clone(), state.settings().remote_ip.proxies.clone());
     pleroma_gateway::app::server::serve(listener, pleroma_gateway::app(state), server, proxies, shutdown()).await;
     // The job in hand finishes (or its lease lets another process take it over).

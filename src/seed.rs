@@ -121,10 +121,26 @@ const FOLLOW_BATCH: usize = 5_000;
 /// calling it again (even with the same seed) adds more users. Nothing is written if any insert
 /// fails.
 pub async fn seed_users(db: &DatabaseConnection, opts: &SeedOptions, password_hash: &str) -> Result<SeedReport, DbErr> {
+    seed_users_with(db, opts, password_hash, true).await
+}
+
+/// [`seed_users`], with `staff: false` making every generated user a plain one (no admin or
+/// moderator: the command line's `seed` without `--admins`).
+pub async fn seed_users_with(
+    db: &DatabaseConnection,
+    opts: &SeedOptions,
+    password_hash: &str,
+    staff: bool,
+) -> Result<SeedReport, DbErr> {
     let txn = db.begin().await?;
     let reserved = Reserved::load(&txn).await?;
     let mut generated = generate_avoiding(opts, &reserved);
     drop(reserved);
+    if !staff {
+        for u in &mut generated.users {
+            (u.is_admin, u.is_moderator) = (false, false);
+        }
+    }
     for u in generated.users.iter_mut().filter(|u| u.local) {
         u.password_hash = Some(password_hash.to_owned());
     }

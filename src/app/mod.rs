@@ -5,7 +5,7 @@ mod graphiql;
 mod graphql;
 pub mod server;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::{
     body::Body,
@@ -17,10 +17,14 @@ use axum::{
     Router,
 };
 use serde_json::{json, Value};
-use tower::Layer;
+use tower::{Layer, ServiceBuilder};
 use tower_http::{
+    catch_panic::CatchPanicLayer,
     cors::{Any, CorsLayer},
     normalize_path::NormalizePath,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::{MakeSpan, OnResponse, TraceLayer},
 };
 
 use crate::{rest, state::AppState};
@@ -33,16 +37,107 @@ pub fn app(state: AppState) -> Router {
         .merge(state.facade.router(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn(log_request))
         .layer(middleware::from_fn_with_state(state.clone(), refresh_settings))
-        .with_state(state);
+        .with_state(state.clone());
     // Before routing, as Phoenix does: honour `_method` overrides and ignore a trailing slash.
     let api = middleware::from_fn(method_override).layer(api);
     let api = middleware::from_fn(strip_emoji_json).layer(api);
     let api = middleware::from_fn(reject_nul).layer(api);
     // Outermost, before anything may read a body.
     let api = middleware::from_fn(body_limit::cap_body).layer(api);
-    Router::new().fallback_service(NormalizePath::trim_trailing_slash(api)).layer(cors())
+    let timeout = Duration::from_millis(state.settings().http_server.request_timeout_ms);
+    // Outermost first: a panic anywhere answers 500; an `X-Request-Id` is kept from a trusted
+    // proxy, made otherwise, and names the request's log span and its answer; a handler that
+    // outlives `request_timeout_ms` answers 408.
+    let stack = ServiceBuilder::new()
+        .layer(CatchPanicLayer::custom(panicked))
+        .layer(middleware::from_fn_with_state(state, untrusted_request_id))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(RequestSpan)
+                .on_request(())
+                .on_response(LogResponse)
+                .on_body_chunk(())
+                .on_eos(())
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(middleware::map_response(timed_out))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(cors());
+    Router::new().fallback_service(NormalizePath::trim_trailing_slash(api)).layer(stack)
+}
+
+/// `X-Request-Id` from a client that is not a trusted proxy is dropped (a new one is made):
+/// only a proxy's id ties the gateway's log to the proxy's.
+async fn untrusted_request_id(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let settings = state.settings();
+    if request.headers().contains_key(X_REQUEST_ID)
+        && !crate::auth::remote_ip::peer_trusted(request.extensions(), &settings.remote_ip)
+    {
+        request.headers_mut().remove(X_REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+const X_REQUEST_ID: &str = "x-request-id";
+
+/// The span every request's log line is in: method, path, request id, and the user once the
+/// request is authenticated (recorded by `auth::viewer`).
+#[derive(Clone, Copy)]
+struct RequestSpan;
+
+impl<B> MakeSpan<B> for RequestSpan {
+    fn make_span(&mut self, request: &axum::http::Request<B>) -> tracing::Span {
+        let id = request.headers().get(X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = request.uri().path(),
+            request_id = id,
+            user = tracing::field::Empty,
+        )
+    }
+}
+
+/// One log line per request: status and latency (numbers), in the request's span.
+#[derive(Clone, Copy)]
+struct LogResponse;
+
+impl<B> OnResponse<B> for LogResponse {
+    fn on_response(self, response: &axum::http::Response<B>, latency: Duration, _span: &tracing::Span) {
+        tracing::info!(
+            target: "pleroma_gateway::request",
+            status = response.status().as_u16(),
+            latency_ms = (latency.as_secs_f64() * 100_000.0).round() / 100.0,
+            "answered"
+        );
+    }
+}
+
+/// The answer to a panicking handler: a JSON 500, as every other error (the panic is logged).
+fn panicked(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let text = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = text, "a request handler panicked");
+    rest::json(StatusCode::INTERNAL_SERVER_ERROR, &json!({ "error": "Internal server error" }))
+}
+
+/// The timeout layer's bare 408 gets a JSON body like every other error.
+async fn timed_out(response: Response) -> Response {
+    use hyper::body::Body as _;
+    if response.status() == StatusCode::REQUEST_TIMEOUT && response.body().size_hint().exact() == Some(0) {
+        return rest::json(StatusCode::REQUEST_TIMEOUT, &json!({ "error": "Request timed out" }));
+    }
+    response
 }
 
 /// Load the saved settings before this process's first request (later changes arrive in the
@@ -179,24 +274,4 @@ async fn not_found(method: Method, request: Request) -> Response {
 
 async fn method_not_allowed() -> Response {
     rest::json(StatusCode::METHOD_NOT_ALLOWED, &json!({ "error": "Method not allowed" }))
-}
-
-/// One log line per request: method, path, status, latency and user.
-async fn log_request(mut request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let user = crate::auth::LoggedUser::default();
-    request.extensions_mut().insert(user.clone());
-    let response = next.run(request).await;
-    let nickname = user.0.lock().ok().and_then(|n| n.clone()).unwrap_or_else(|| "-".into());
-    tracing::info!(
-        target: "pleroma_gateway::request",
-        %method,
-        path,
-        status = response.status().as_u16(),
-        latency_ms = format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
-        user = nickname,
-    );
-    response
 }

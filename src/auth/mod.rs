@@ -12,4 +12,4 @@ pub use access::{authorize, Access, Privilege};
 pub use rate_limit::{Caller, LimitName, RateLimits};
 pub use remote_ip::ClientAddress;
 pub use token_cache::TokenCache;
-pub use viewer::{authorization, login as viewer_login, AuthContext, AuthMethod, Authorization, LoggedUser, Viewer};
+pub use viewer::{authorization, login as viewer_login, AuthContext, AuthMethod, Authorization, Viewer};

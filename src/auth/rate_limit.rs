@@ -123,11 +123,12 @@ impl RateLimits {
     fn key(&self, name: LimitName, caller: &Caller) -> Option<(u64, Duration, u64)> {
         if *caller == Caller::Exempt {
             if !self.warned.swap(true, Ordering::Relaxed) {
-                // Pleroma warns on every such request; once is enough to be noticed.
-                tracing::warn!(
-                    "Rate limiter disabled due to forwarded IP not being found. Please ensure your reverse proxy is \
-                     providing the X-Forwarded-For header (requests from trusted proxies and loopback without it \
-                     are not limited)."
+                // Pleroma warns on every such request; once is enough, and it is no fault: local
+                // tools (curl on the same machine) connect this way.
+                tracing::info!(
+                    "rate limits do not apply to requests from a trusted proxy or loopback that name no client \
+                     address (no X-Forwarded-For header): the client is unknown, so it cannot be counted. \
+                     Behind a reverse proxy, make it send X-Forwarded-For (see [remote_ip]). Said once."
                 );
             }
             return None;

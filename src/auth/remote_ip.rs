@@ -46,6 +46,15 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// Whether the request comes straight from a trusted proxy (`[remote_ip] proxies` and
+/// `reserved`, with `enabled`): only then are headers it sets about the client, such as
+/// `X-Request-Id`, kept.
+pub fn peer_trusted(extensions: &axum::http::Extensions, config: &RemoteIp) -> bool {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|ConnectInfo(addr)| config.enabled && trusted(config, canonical(addr.ip())))
+}
+
 /// The client address of a request.
 pub fn client_address(parts: &Parts, config: &RemoteIp) -> ClientAddress {
     let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| canonical(addr.ip()))

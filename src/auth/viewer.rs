@@ -34,11 +34,6 @@ pub struct AuthContext<'a> {
     pub token_cache: &'a super::TokenCache,
 }
 
-/// The nickname of the authenticated caller, filled in by whoever authenticates the request,
-/// so that the request log can name them.
-#[derive(Clone, Default)]
-pub struct LoggedUser(pub std::sync::Arc<std::sync::Mutex<Option<String>>>);
-
 /// Who is calling.
 #[derive(Debug, Clone)]
 pub struct Viewer {
@@ -110,10 +105,9 @@ impl Viewer {
         if viewer.user.is_none() {
             admin_token(parts, auth, &mut viewer)?;
         }
-        if let (Some(user), Some(slot)) = (&viewer.user, parts.extensions.get::<LoggedUser>()) {
-            if let Ok(mut name) = slot.0.lock() {
-                *name = Some(user.nickname.clone());
-            }
+        if let Some(user) = &viewer.user {
+            // The request's span (`app::RequestSpan`) names the caller in its log line.
+            tracing::Span::current().record("user", user.nickname.as_str());
         }
         Ok(viewer)
     }

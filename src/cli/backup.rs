@@ -80,10 +80,10 @@ pub async fn backup(settings: &Settings, file: &Path) -> Result<(), String> {
     let started = std::time::Instant::now();
     // One read transaction: every write acknowledged before it began is in the copy.
     let sql = format!("VACUUM INTO '{}'", target.replace('\'', "''"));
-    db.read
-        .execute_raw(Statement::from_string(DbBackend::Sqlite, sql))
-        .await
-        .map_err(|e| format!("backup to {}: {}", file.display(), db::error_text(&e)))?;
+    let bar = super::progress::spinner(format!("writing the backup to {}", file.display()));
+    let done = db.read.execute_raw(Statement::from_string(DbBackend::Sqlite, sql)).await;
+    bar.finish_and_clear();
+    done.map_err(|e| format!("backup to {}: {}", file.display(), db::error_text(&e)))?;
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     println!(
         "backup written to {} ({:.1} MB in {:.1}s)",
@@ -120,7 +120,10 @@ pub async fn restore(settings: &Settings, file: &Path) -> Result<(), String> {
     let mut staging = database.as_os_str().to_owned();
     staging.push(".restoring");
     let staging = PathBuf::from(staging);
-    std::fs::copy(file, &staging).map_err(|e| format!("copying {} to {}: {e}", file.display(), staging.display()))?;
+    let bar = super::progress::spinner(format!("copying {}", file.display()));
+    let copied = std::fs::copy(file, &staging);
+    bar.finish_and_clear();
+    copied.map_err(|e| format!("copying {} to {}: {e}", file.display(), staging.display()))?;
     File::open(&staging).and_then(|f| f.sync_all()).map_err(|e| format!("{}: {e}", staging.display()))?;
     for suffix in ["-wal", "-shm"] {
         let mut side = database.as_os_str().to_owned();

@@ -17,6 +17,9 @@ pub struct HttpServer {
     pub max_connections_per_address: usize,
     /// Open connections in all (Ranch's `max_connections`).
     pub max_connections: usize,
+    /// Milliseconds a handler may work on one request before it answers 408 (tower-http's
+    /// timeout layer); generous, since installs and exports fetch and write files.
+    pub request_timeout_ms: u64,
 }
 
 impl Default for HttpServer {
@@ -26,6 +29,7 @@ impl Default for HttpServer {
             idle_timeout_ms: 60_000,
             max_connections_per_address: 256,
             max_connections: 16_384,
+            request_timeout_ms: 300_000,
         }
     }
 }
@@ -38,6 +42,7 @@ impl HttpServer {
             ("idle_timeout_ms", self.idle_timeout_ms == 0),
             ("max_connections_per_address", self.max_connections_per_address == 0),
             ("max_connections", self.max_connections == 0),
+            ("request_timeout_ms", self.request_timeout_ms == 0),
         ];
         match zero.iter().find(|(_, is_zero)| *is_zero) {
             Some((name, _)) => Err(format!("[http_server] {name} must be greater than 0")),

@@ -182,6 +182,9 @@ pub enum Action {
     /// `config_update`: settings saved or removed through the API (the gateway's own action:
     /// Pleroma does not log configuration changes).
     ConfigUpdate { changes: Vec<ConfigChange> },
+    /// `emoji_pack_get`: packs downloaded from a manifest (`emoji get-packs`; the gateway's
+    /// own, Pleroma logs no emoji changes).
+    EmojiPackGet { packs: Vec<String> },
 }
 
 /// One setting changed by `config_update`.
@@ -241,6 +244,7 @@ impl Action {
             Action::StatusDelete { .. } => "status_delete",
             Action::ChatMessageDelete { .. } => "chat_message_delete",
             Action::ConfigUpdate { .. } => "config_update",
+            Action::EmojiPackGet { .. } => "emoji_pack_get",
         }
     }
 
@@ -325,6 +329,9 @@ impl Action {
                     .map(|c| json!({ "group": c.group, "key": c.key, "delete": c.delete, "subkeys": c.subkeys }))
                     .collect();
                 data.insert("configs".into(), Value::Array(configs));
+            }
+            Action::EmojiPackGet { packs } => {
+                data.insert("packs".into(), json!(packs));
             }
         }
         Value::Object(data)
@@ -437,6 +444,7 @@ impl Action {
                 let list: Vec<String> = changes.iter().map(ConfigChange::describe).collect();
                 format!("{a} updated configuration: {}", list.join("; "))
             }
+            Action::EmojiPackGet { packs } => format!("{a} downloaded emoji packs: {}", packs.join(", ")),
         }
     }
 }

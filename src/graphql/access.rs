@@ -176,7 +176,7 @@ impl Rules {
         field: &str,
     ) -> Result<(), AppError> {
         match self.rule(root, parent, field)? {
-            Some(access) => authorize(viewer, access, instance),
+            Some(access) => authorize(viewer, access, instance).map_err(|err| token_needed(viewer, access, err)),
             None => Ok(()),
         }
     }
@@ -382,4 +382,20 @@ fn root_type(ty: OperationType) -> &'static str {
         OperationType::Mutation => "Mutation",
         OperationType::Subscription => "Subscription",
     }
+}
+
+/// An anonymous caller asking for a field that needs a user is told to send a token (REST keeps
+/// Pleroma's "Invalid credentials." for the same case).
+fn token_needed(viewer: &Viewer, access: Access, err: AppError) -> AppError {
+    if !matches!(err, AppError::Unauthenticated(_)) || viewer.method != crate::auth::AuthMethod::Anonymous {
+        return err;
+    }
+    let who = match access {
+        Access::Admin(_) => "an admin's",
+        Access::Staff(..) => "a staff member's",
+        _ => "a user's",
+    };
+    AppError::Unauthenticated(format!(
+        "This field needs {who} access token: send the header `Authorization: Bearer <token>` (no token was sent)."
+    ))
 }

@@ -56,7 +56,12 @@ async fn guarded_field_refusals() {
     for (token, message, code) in [
         (Some(mod_token.as_str()), "User isn't privileged.", "FORBIDDEN"),
         (Some(user_token.as_str()), "User is not a staff member.", "FORBIDDEN"),
-        (None, "Invalid credentials.", "UNAUTHENTICATED"),
+        // Issue 28 §5: the anonymous caller is told a token is needed (REST keeps Pleroma's words).
+        (
+            None,
+            "This field needs a staff member's access token: send the header `Authorization: Bearer <token>` (no token was sent).",
+            "UNAUTHENTICATED",
+        ),
     ] {
         let reply = app.graphql(token, query, json!({})).await;
         assert_eq!(reply["data"], serde_json::Value::Null, "{reply}");

@@ -49,6 +49,7 @@ mod notifications;
 mod notifications_tail;
 mod oauth;
 mod oauth_apps;
+mod ops;
 mod outbound;
 mod own_account;
 mod password_reset;
