@@ -24,6 +24,8 @@ pub use upload::Upload;
 pub use welcome::{Welcome, WelcomeEmail, WelcomeMessage};
 mod captcha;
 pub use captcha::{Captcha, CaptchaMethod};
+pub mod storage;
+pub use storage::Storage;
 
 /// Values given on the command line or in the environment (clap fills both).
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -97,6 +99,7 @@ struct FileConfig {
     media_proxy_invalidation: MediaProxyInvalidation,
     captcha: Captcha,
     admin_token: Option<String>,
+    storage: Storage,
 }
 
 /// Resolved settings.
@@ -146,6 +149,8 @@ pub struct Settings {
     /// Pleroma's `:admin_token`: when set, admin routes accept it (`?admin_token=` or
     /// `X-Admin-Token`) as an admin's credentials.
     pub admin_token: Option<String>,
+    /// `[storage]`: where shared files live (read when the server starts).
+    pub storage: Storage,
 }
 
 /// Pleroma's `:frontend_configurations`: what each frontend reads from
@@ -221,6 +226,17 @@ pub struct Frontends {
     /// The only directory an install's `file` may name an archive in (symlinks resolved);
     /// default `<data_dir>/frontend_archives`. The database's files are refused even here.
     pub archive_dir: Option<PathBuf>,
+    /// The installed build served at `/pleroma/admin/` (Pleroma's `:frontends, :admin`).
+    pub admin: Option<FrontendRef>,
+}
+
+/// An installed build: `{ name = "admin-fe", ref = "stable" }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontendRef {
+    pub name: String,
+    #[serde(rename = "ref")]
+    pub git_ref: String,
 }
 
 /// One known frontend.
@@ -646,6 +662,7 @@ impl Settings {
         }
         file.http_server.check()?;
         file.jobs.check()?;
+        file.storage.check()?;
         Ok(Settings {
             listen,
             database_url,
@@ -674,6 +691,7 @@ impl Settings {
             media_proxy_invalidation: file.media_proxy_invalidation,
             captcha: file.captcha,
             admin_token: file.admin_token.filter(|t| !t.is_empty()),
+            storage: file.storage,
         })
     }
 
@@ -707,6 +725,7 @@ impl Settings {
             media_proxy_invalidation: MediaProxyInvalidation::default(),
             captcha: Captcha::default(),
             admin_token: None,
+            storage: Storage::default(),
         }
     }
 
@@ -723,6 +742,7 @@ impl Settings {
             jobs: base.jobs.clone(),
             // A file-only secret, never a database setting.
             admin_token: base.admin_token.clone(),
+            storage: base.storage.clone(),
             ..Settings::for_database(&base.database_url, &base.data_dir)
         }
     }

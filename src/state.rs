@@ -44,7 +44,17 @@ impl AppState {
         let facade = Arc::new(crate::rest::facade(Executor::facade(db.clone(), settings.clone(), mailer.clone()))?);
         std::thread::spawn(crate::auth::password::prepare_dummy);
         // This process's emoji index, loaded from disk now rather than on the first request.
+        crate::domain::storage::check(&settings)?;
         crate::domain::emoji::index(&settings);
+        // A pack changed by any process (and the first check, with shared storage): pull the
+        // emoji directory from the storage and load the index again.
+        live.on_files_changed(Box::new(|s: Arc<Settings>| -> futures_util::future::BoxFuture<'static, ()> {
+            Box::pin(async move {
+                if let Err(error) = crate::domain::emoji::refresh(&s).await {
+                    tracing::warn!(%error, "cannot reload the emoji packs from the storage");
+                }
+            })
+        }));
         // Changes saved by any process reach this one in the background, not per request (after
         // the restart hooks: the first load builds the reboot-time parts).
         if tokio::runtime::Handle::try_current().is_ok() {

@@ -120,13 +120,11 @@ pub fn link_valid(secret: &[u8], file_name: &str, expires: i64, sig: &str) -> bo
 }
 
 /// Delete every archive (files and rows) of a user: their account is being deleted.
-pub async fn delete_all_of<C: ConnectionTrait>(conn: &C, dir: &std::path::Path, user_id: &str) -> AppResult<()> {
+pub async fn delete_all_of<C: ConnectionTrait>(conn: &C, settings: &Settings, user_id: &str) -> AppResult<()> {
     let rows = backup::Entity::find().filter(backup::Column::UserId.eq(user_id)).all(conn).await?;
+    let dir = dir(settings);
     for row in &rows {
-        match tokio::fs::remove_file(dir.join(&row.file_name)).await {
-            Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(AppError::internal(err)),
-            _ => {}
-        }
+        super::storage::remove(settings, &dir.join(&row.file_name)).await?;
     }
     backup::Entity::delete_many().filter(backup::Column::UserId.eq(user_id)).exec(conn).await?;
     Ok(())
@@ -433,6 +431,7 @@ async fn build(db: &Db, settings: &Settings, row: &backup::Model) -> AppResult<O
         ("followers.json", collection("followers", followers)),
         ("following.json", collection("following", following)),
     ];
+    let written = dir(settings).join(&row.file_name);
     let dir = dir(settings);
     let name = row.file_name.clone();
     let size = tokio::task::spawn_blocking(move || -> AppResult<u64> {
@@ -453,6 +452,13 @@ async fn build(db: &Db, settings: &Settings, row: &backup::Model) -> AppResult<O
     })
     .await
     .map_err(AppError::internal)??;
+    // Into the storage every process serves from (the local copy goes once stored elsewhere).
+    super::storage::push_file(settings, &written).await?;
+    if !super::storage::store(settings).is_working_copy() {
+        if let Err(error) = tokio::fs::remove_file(&written).await {
+            tracing::warn!(%error, "cannot remove the local copy of a stored backup");
+        }
+    }
     backup::Entity::update_many()
         .col_expr(backup::Column::FileSize, Expr::value(size as i64))
         .col_expr(backup::Column::Processed, Expr::value(true))
@@ -476,10 +482,7 @@ pub async fn delete_expired(db: &Db, settings: &Settings) -> AppResult<usize> {
         .await?;
     let dir = dir(settings);
     for row in &rows {
-        match tokio::fs::remove_file(dir.join(&row.file_name)).await {
-            Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(AppError::internal(err)),
-            _ => {}
-        }
+        super::storage::remove(settings, &dir.join(&row.file_name)).await?;
         backup::Entity::delete_by_id(row.id).exec(&db.write).await?;
     }
     Ok(rows.len())

@@ -103,12 +103,36 @@ fn list_dir(path: &Path) -> Vec<String> {
     names
 }
 
+/// The installed frontends and their refs, by name: the directories of the data directory, or
+/// the `<name>/<ref>/` prefixes of the shared storage.
+async fn installed(settings: &Settings) -> AppResult<std::collections::BTreeMap<String, Vec<String>>> {
+    let root = dir(settings);
+    let store = super::storage::store(settings);
+    if store.is_working_copy() {
+        return Ok(list_dir(&root).into_iter().map(|name| (name.clone(), list_dir(&root.join(name)))).collect());
+    }
+    let prefix = super::storage::key(settings, &root);
+    let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for meta in store.list(prefix.clone()).await? {
+        let Some(rest) = meta.key.strip_prefix(&prefix) else { continue };
+        let mut parts = rest.trim_start_matches('/').split('/');
+        if let (Some(name), Some(git_ref), Some(_)) = (parts.next(), parts.next(), parts.next()) {
+            let refs = out.entry(name.to_string()).or_default();
+            if !refs.iter().any(|r| r == git_ref) {
+                refs.push(git_ref.to_string());
+                refs.sort();
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Pleroma's `FrontendController.index`: the known frontends first, then installed ones not
 /// among them.
-pub fn list(settings: &Settings) -> Vec<Frontend> {
-    let root = dir(settings);
-    let installed = list_dir(&root);
-    let refs = |name: &str| if installed.iter().any(|n| n == name) { list_dir(&root.join(name)) } else { vec![] };
+pub async fn list(settings: &Settings) -> AppResult<Vec<Frontend>> {
+    let tree = installed(settings).await?;
+    let installed: Vec<String> = tree.keys().cloned().collect();
+    let refs = |name: &str| tree.get(name).cloned().unwrap_or_default();
     let known = available(settings);
     let mut out: Vec<Frontend> = known
         .iter()
@@ -133,7 +157,7 @@ pub fn list(settings: &Settings) -> Vec<Frontend> {
             });
         }
     }
-    out
+    Ok(out)
 }
 
 /// What an install asks for.
@@ -221,13 +245,32 @@ pub async fn perform_install(settings: &Settings, job: InstallFrontend) -> AppRe
     }
     let root = dir(settings);
     let tmp_parent = settings.data_dir.join("tmp");
+    let installed = root.join(&name).join(&git_ref);
     tokio::task::spawn_blocking(move || {
         let target =
             Target { tmp_parent: &tmp_parent, root: &root, name: &name, git_ref: &git_ref, build_dir: &build_dir };
         install_archive(&archive, &target, MAX_UNPACKED)
     })
     .await
-    .map_err(AppError::internal)?
+    .map_err(AppError::internal)??;
+    // Into the storage every process serves from.
+    super::storage::push_dir(settings, &installed).await
+}
+
+/// `GET /pleroma/admin/…` (Pleroma's `FrontendStatic` with `frontend_type: :admin`): a file of
+/// the configured admin frontend's installed build, from the storage; `index.html` for the
+/// directory itself. `None` when no admin frontend is configured, the path is unsafe, or there
+/// is no such file.
+pub async fn admin_file(settings: &Settings, file: &str) -> AppResult<Option<Vec<u8>>> {
+    let Some(admin) = &settings.frontends.admin else { return Ok(None) };
+    let file = if file.is_empty() || file.ends_with('/') { format!("{file}index.html") } else { file.to_string() };
+    // Pleroma's `invalid_path?`: no empty, `.` or `..` segment, no backslash, `:` or NUL.
+    let invalid = |s: &str| s.is_empty() || s == "." || s == ".." || s.contains(['\\', ':', '\0']);
+    if file.split('/').any(invalid) || !segment_ok(&admin.name) || !segment_ok(&admin.git_ref) {
+        return Ok(None);
+    }
+    let path = dir(settings).join(&admin.name).join(&admin.git_ref).join(&file);
+    super::storage::read(settings, &path).await
 }
 
 /// Download a build through the outbound client (`[http] frontend_timeout_secs`, at most

@@ -161,6 +161,14 @@ pub async fn store(
     .await
     .map_err(AppError::internal)?
     .map_err(AppError::internal)?;
+    // Into the storage every process serves from (the local copy goes once stored elsewhere).
+    let written = super::statuses::uploads_dir(settings).join(&file_name);
+    super::storage::push_file(settings, &written).await?;
+    if !super::storage::store(settings).is_working_copy() {
+        if let Err(error) = tokio::fs::remove_file(&written).await {
+            tracing::warn!(%error, "cannot remove the local copy of a stored upload");
+        }
+    }
     let shown = if settings.upload.has_filter("AnonymizeFilename") {
         super::upload_filters::anonymized_name(&settings.upload, &new.filename)
     } else {

@@ -147,16 +147,14 @@ fn cache_path(data_dir: &Path, url: &str) -> PathBuf {
     data_dir.join("media_proxy").join(super::secret::digest(url))
 }
 
-/// Drop `urls` from the cache (Pleroma's `MediaProxy.Invalidation.purge`).
-pub fn purge_cache(data_dir: &Path, urls: &[String]) {
+/// Drop `urls` from the cache (Pleroma's `MediaProxy.Invalidation.purge`), in the storage every
+/// process shares.
+pub async fn purge_cache(settings: &Settings, urls: &[String]) {
     for url in urls {
-        let path = cache_path(data_dir, url.trim());
+        let path = cache_path(&settings.data_dir, url.trim());
         for file in [path.with_extension("type"), path] {
-            match std::fs::remove_file(&file) {
-                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                    tracing::warn!(%error, file = %file.display(), "media proxy cache entry not purged");
-                }
-                _ => {}
+            if let Err(error) = super::storage::remove(settings, &file).await {
+                tracing::warn!(%error, file = %file.display(), "media proxy cache entry not purged");
             }
         }
     }
@@ -294,10 +292,13 @@ pub enum FetchError {
 pub async fn fetch(settings: &Settings, url: &str) -> Result<(String, Vec<u8>), FetchError> {
     let config = &settings.media_proxy;
     let path = cache_path(&settings.data_dir, url);
-    if let (Ok(body), Ok(kind)) =
-        (tokio::fs::read(&path).await, tokio::fs::read_to_string(path.with_extension("type")).await)
+    let type_path = path.with_extension("type");
+    if let (Ok(Some(body)), Ok(Some(kind))) =
+        (super::storage::read(settings, &path).await, super::storage::read(settings, &type_path).await)
     {
-        return Ok((kind, body));
+        if let Ok(kind) = String::from_utf8(kind) {
+            return Ok((kind, body));
+        }
     }
     let failed = |e: outbound::Error| match e {
         outbound::Error::TooLarge { .. } => FetchError::TooLarge,
@@ -319,13 +320,8 @@ pub async fn fetch(settings: &Settings, url: &str) -> Result<(String, Vec<u8>), 
     let body = response.bytes().await.map_err(failed)?;
     // The answer does not depend on the cache: a write that fails is logged, and the next
     // request fetches again.
-    if let Some(dir) = path.parent() {
-        if let Err(error) = tokio::fs::create_dir_all(dir).await {
-            tracing::warn!(%error, dir = %dir.display(), "media proxy cache directory not created");
-        }
-    }
-    let stored = match tokio::fs::write(&path, &body).await {
-        Ok(()) => tokio::fs::write(path.with_extension("type"), &kind).await,
+    let stored = match super::storage::write(settings, &path, body.clone()).await {
+        Ok(()) => super::storage::write(settings, &type_path, kind.clone().into_bytes()).await,
         Err(error) => Err(error),
     };
     if let Err(error) = stored {

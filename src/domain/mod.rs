@@ -48,6 +48,7 @@ pub mod scrobbles;
 pub mod sealed;
 pub mod secret;
 pub mod statuses;
+pub mod storage;
 pub mod upload_filters;
 pub mod user_admin;
 pub mod users;

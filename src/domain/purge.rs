@@ -13,7 +13,6 @@
 //!
 //! Every step is idempotent and commits on its own, in chunks, so a job interrupted by a
 //! crash is simply run again by the queue and finds what is already done gone.
-use std::path::Path;
 
 use chrono::Utc;
 use entity::{
@@ -28,8 +27,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{
+    config::Settings,
     db::Db,
-    error::{AppError, AppResult},
+    error::AppResult,
     jobs::{self, Attempt, Failure, Job, Queue},
 };
 
@@ -47,8 +47,7 @@ impl Job for DeleteUser {
     type Context = JobContext;
 
     async fn run(self, ctx: JobContext, _: Attempt) -> Result<(), Failure> {
-        let uploads = super::statuses::uploads_dir(&ctx.settings());
-        perform_delete_user(&ctx.db, &uploads, &self.user_id).await.map_err(failure)
+        perform_delete_user(&ctx.db, &ctx.settings(), &self.user_id).await.map_err(failure)
     }
 }
 
@@ -64,8 +63,7 @@ impl Job for DeleteInstance {
     type Context = JobContext;
 
     async fn run(self, ctx: JobContext, _: Attempt) -> Result<(), Failure> {
-        let uploads = super::statuses::uploads_dir(&ctx.settings());
-        perform_delete_instance(&ctx.db, &uploads, &self.host).await.map_err(failure)
+        perform_delete_instance(&ctx.db, &ctx.settings(), &self.host).await.map_err(failure)
     }
 }
 
@@ -125,24 +123,21 @@ pub async fn delete_instance(db: &Db, host: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Remove these uploaded files; a file already gone is fine.
-fn remove_files(uploads: &Path, names: &[String]) -> AppResult<()> {
+/// Remove these uploaded files from the storage; a file already gone is fine.
+async fn remove_files(settings: &Settings, names: &[String]) -> AppResult<()> {
+    let uploads = super::statuses::uploads_dir(settings);
     for name in names {
         // Names are ours (flake ids with an extension); never follow a path out of the directory.
         if name.contains('/') || name.contains("..") || name.is_empty() {
             continue;
         }
-        match std::fs::remove_file(uploads.join(name)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(AppError::Internal(format!("removing upload {name}: {e}"))),
-        }
+        super::storage::remove(settings, &uploads.join(name)).await?;
     }
     Ok(())
 }
 
 /// Delete the user's media (files first, then rows) and statuses, a chunk per transaction.
-async fn delete_content(db: &Db, uploads: &Path, user_id: &str) -> AppResult<()> {
+async fn delete_content(db: &Db, settings: &Settings, user_id: &str) -> AppResult<()> {
     loop {
         let media: Vec<(String, String)> = media_attachment::Entity::find()
             .select_only()
@@ -168,10 +163,7 @@ async fn delete_content(db: &Db, uploads: &Path, user_id: &str) -> AppResult<()>
             .all(&db.write)
             .await?;
         names.retain(|n| !shared.contains(n));
-        let uploads = uploads.to_path_buf();
-        tokio::task::spawn_blocking(move || remove_files(&uploads, &names))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
+        remove_files(settings, &names).await?;
         let ids: Vec<String> = media.into_iter().map(|(id, _)| id).collect();
         media_attachment::Entity::delete_many().filter(media_attachment::Column::Id.is_in(ids)).exec(&db.write).await?;
     }
@@ -228,17 +220,17 @@ async fn delete_relationships(db: &Db, user_id: &str) -> AppResult<()> {
 
 /// The `delete_user` job: purge again (in case), delete content and relationships, and drop the
 /// row of a local user who never confirmed or was never approved. A user already gone is done.
-pub async fn perform_delete_user(db: &Db, uploads: &Path, user_id: &str) -> AppResult<()> {
+pub async fn perform_delete_user(db: &Db, settings: &Settings, user_id: &str) -> AppResult<()> {
     let Some(found) = user::Entity::find_by_id(user_id.to_string()).one(&db.write).await? else { return Ok(()) };
     {
         let txn = db.begin().await?;
         tombstone(&txn, std::slice::from_ref(&found.id)).await?;
         txn.commit().await?;
     }
-    delete_content(db, uploads, user_id).await?;
+    delete_content(db, settings, user_id).await?;
     delete_relationships(db, user_id).await?;
     // Their data-export archives go with them (files and rows).
-    super::backups::delete_all_of(&db.write, &uploads.join("backups"), user_id).await?;
+    super::backups::delete_all_of(&db.write, settings, user_id).await?;
     if found.local && (!found.is_confirmed || !found.is_approved) {
         // Reports by or about them cascade with the row.
         user::Entity::delete_by_id(user_id.to_string()).exec(&db.write).await?;
@@ -247,7 +239,7 @@ pub async fn perform_delete_user(db: &Db, uploads: &Path, user_id: &str) -> AppR
 }
 
 /// The `delete_instance` job: every user of `host`, in id order, a chunk at a time.
-pub async fn perform_delete_instance(db: &Db, uploads: &Path, host: &str) -> AppResult<()> {
+pub async fn perform_delete_instance(db: &Db, settings: &Settings, host: &str) -> AppResult<()> {
     let host = host.trim().to_lowercase();
     let mut after = String::new();
     loop {
@@ -265,7 +257,7 @@ pub async fn perform_delete_instance(db: &Db, uploads: &Path, host: &str) -> App
         let Some(last) = ids.last() else { break };
         after = last.clone();
         for id in &ids {
-            perform_delete_user(db, uploads, id).await?;
+            perform_delete_user(db, settings, id).await?;
         }
     }
     Ok(())

@@ -955,7 +955,9 @@ pub async fn delete(db: &Db, settings: &Settings, by: Deleter<'_>, id: &str) -> 
     for m in media.iter().filter(|m| m.remote_url.is_none()) {
         // A deduplicated file may still be another upload's.
         if !super::media::file_in_use(&db.write, &m.file_name).await.unwrap_or(true) {
-            let _ = std::fs::remove_file(uploads_dir(settings).join(&m.file_name));
+            if let Err(error) = super::storage::remove(settings, &uploads_dir(settings).join(&m.file_name)).await {
+                tracing::warn!(%error, "cannot remove a deleted status's upload");
+            }
         }
     }
     if by.privileged {

@@ -87,7 +87,9 @@ async fn serve_archive(
         Ok(false) => return not_found().into_response(),
         Err(err) => return err.into_response(),
     }
-    let Ok(bytes) = tokio::fs::read(backups::dir(&state.settings()).join(&row.file_name)).await else {
+    let settings = state.settings();
+    let path = backups::dir(&settings).join(&row.file_name);
+    let Ok(Some(bytes)) = crate::domain::storage::read(&settings, &path).await else {
         return not_found().into_response();
     };
     let mut response = (StatusCode::OK, bytes).into_response();

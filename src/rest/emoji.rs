@@ -234,16 +234,21 @@ async fn serve_image(State(state): State<AppState>, Path(file): Path<String>) ->
     if file.is_empty() || !file.split('/').all(emoji::is_safe_component) {
         return not_found();
     }
-    let dir = emoji::emoji_dir(&state.settings());
+    let settings = state.settings();
+    let dir = emoji::emoji_dir(&settings);
     let mut path = dir.clone();
+    let working_copy = crate::domain::storage::store(&settings).is_working_copy();
     for segment in file.split('/') {
         path.push(segment);
-        match tokio::fs::symlink_metadata(&path).await {
-            Ok(meta) if !meta.file_type().is_symlink() => {}
-            _ => return not_found(),
+        // In the data directory itself, no segment may be a symlink (a shared store has none).
+        if working_copy {
+            match tokio::fs::symlink_metadata(&path).await {
+                Ok(meta) if !meta.file_type().is_symlink() => {}
+                _ => return not_found(),
+            }
         }
     }
-    let Ok(bytes) = tokio::fs::read(&path).await else { return not_found() };
+    let Ok(Some(bytes)) = crate::domain::storage::read(&settings, &path).await else { return not_found() };
     let (kind, svg) = match emoji::image_type(&bytes) {
         Some(kind) => (kind, false),
         None if file.to_ascii_lowercase().ends_with(".svg") => ("image/svg+xml", true),

@@ -335,10 +335,11 @@ async fn serve_media(
         Ok(None) => return not_found().into_response(),
         Err(err) => return RestError::from(err).into_response(),
     };
-    let path = crate::domain::statuses::uploads_dir(&state.settings()).join(&row.file_name);
-    let bytes = match tokio::fs::read(&path).await {
-        Ok(bytes) => bytes,
-        Err(_) => return not_found().into_response(),
+    let settings = state.settings();
+    let path = crate::domain::statuses::uploads_dir(&settings).join(&row.file_name);
+    let bytes = match crate::domain::storage::read(&settings, &path).await {
+        Ok(Some(bytes)) => bytes,
+        _ => return not_found().into_response(),
     };
     let mut response = (StatusCode::OK, bytes).into_response();
     let headers = response.headers_mut();

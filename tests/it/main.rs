@@ -67,6 +67,7 @@ mod seed;
 mod server;
 mod signin;
 mod statuses;
+mod storage;
 mod token_cache;
 mod users_read;
 mod users_write;

@@ -19,6 +19,11 @@
 //! [`LiveSettings::need_reboot`] is true, per process, as Pleroma's `Restarter` keeps it.
 //! [`LiveSettings::restart`] counts the restart in the version row, so every process sharing the
 //! database rebuilds its parts.
+//!
+//! Shared files that processes index in memory (the emoji packs, see `domain::storage`) are
+//! counted in the version row too (`files`, [`LiveSettings::files_changed`]): when the count
+//! moves, every process runs its [`FilesHook`]s (reload the emoji index from the store). This is
+//! followed whether or not settings come from the database.
 use std::{
     sync::{
         atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
@@ -34,6 +39,9 @@ use crate::config::Settings;
 
 /// What rebuilds a reboot-time part (limiters, transports) from settings.
 pub type RestartHook = Box<dyn Fn(&Settings) + Send + Sync>;
+
+/// What reloads a process's in-memory view of shared files (the emoji index) from settings.
+pub type FilesHook = Box<dyn Fn(Arc<Settings>) -> futures_util::future::BoxFuture<'static, ()> + Send + Sync>;
 
 /// The PostgreSQL channel the `config_version` trigger notifies.
 pub const CHANNEL: &str = "gateway_config";
@@ -62,6 +70,9 @@ pub struct LiveSettings {
     /// Version-row reads so far.
     checks: AtomicU64,
     hooks: RwLock<Vec<RestartHook>>,
+    /// The shared-files count last seen; -1 before the first check.
+    files: AtomicI64,
+    file_hooks: RwLock<Vec<Arc<FilesHook>>>,
     warned: AtomicBool,
 }
 
@@ -73,16 +84,17 @@ fn write<T>(lock: &RwLock<T>, value: T) {
     *lock.write().unwrap_or_else(|e| e.into_inner()) = value;
 }
 
-/// The version row: `(version, restarts)`.
-async fn stamp<C: ConnectionTrait>(conn: &C) -> Result<(i64, i64), DbErr> {
+/// The version row: `(version, restarts, files)`.
+async fn stamp<C: ConnectionTrait>(conn: &C) -> Result<(i64, i64, i64), DbErr> {
     #[derive(FromQueryResult)]
     struct Row {
         version: i64,
         restarts: i64,
+        files: i64,
     }
-    let sql = "SELECT version, restarts FROM config_version WHERE id = 1";
+    let sql = "SELECT version, restarts, files FROM config_version WHERE id = 1";
     let row = Row::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
-    Ok(row.map_or((0, 0), |r| (r.version, r.restarts)))
+    Ok(row.map_or((0, 0, 0), |r| (r.version, r.restarts, r.files)))
 }
 
 impl LiveSettings {
@@ -99,6 +111,8 @@ impl LiveSettings {
             sync: tokio::sync::Mutex::new(()),
             checks: AtomicU64::new(0),
             hooks: RwLock::new(Vec::new()),
+            files: AtomicI64::new(-1),
+            file_hooks: RwLock::new(Vec::new()),
             warned: AtomicBool::new(false),
         })
     }
@@ -123,6 +137,19 @@ impl LiveSettings {
         self.hooks.write().unwrap_or_else(|e| e.into_inner()).push(hook);
     }
 
+    /// Run `hook` when any process changed shared files ([`LiveSettings::files_changed`]), and
+    /// once at the first check.
+    pub fn on_files_changed(&self, hook: FilesHook) {
+        self.file_hooks.write().unwrap_or_else(|e| e.into_inner()).push(Arc::new(hook));
+    }
+
+    /// Count a change to shared files in the version row, so every process sharing the database
+    /// runs its [`FilesHook`]s (this one too, in the background).
+    pub async fn files_changed(&self) -> Result<(), DbErr> {
+        self.probe.execute_unprepared("UPDATE config_version SET files = files + 1 WHERE id = 1").await?;
+        self.sync(false).await
+    }
+
     /// How many times this process has read the version row (tests: none per request).
     pub fn checks(&self) -> u64 {
         self.checks.load(Ordering::Relaxed)
@@ -139,9 +166,6 @@ impl LiveSettings {
     /// Check the version row now, and reload or rebuild what moved. Errors are logged once
     /// and the settings in force kept.
     pub async fn refresh(&self) {
-        if !self.from_database() {
-            return;
-        }
         if let Err(err) = self.sync(false).await {
             self.warn(&err);
         }
@@ -163,7 +187,18 @@ impl LiveSettings {
     async fn sync(&self, force: bool) -> Result<(), DbErr> {
         let _one = self.sync.lock().await;
         self.checks.fetch_add(1, Ordering::Relaxed);
-        let (version, restarts) = stamp(&self.probe).await?;
+        let (version, restarts, files) = stamp(&self.probe).await?;
+        if files != self.files.swap(files, Ordering::AcqRel) {
+            let current = self.current();
+            for hook in self.file_hooks.read().unwrap_or_else(|e| e.into_inner()).iter() {
+                let hook = hook.clone();
+                let settings = current.clone();
+                tokio::spawn(async move { hook(settings).await });
+            }
+        }
+        if !self.from_database() {
+            return Ok(());
+        }
         let first = self.version.load(Ordering::Acquire) < 0;
         if force || first || version != self.version.load(Ordering::Acquire) {
             let rows = load(&self.probe).await?;
@@ -206,11 +241,8 @@ impl LiveSettings {
     }
 
     /// Follow changes made by any process in a background task, for as long as this handle
-    /// lives (needs a Tokio runtime; nothing to follow when the database layer is off).
+    /// lives (needs a Tokio runtime; with the database layer off, only shared-file changes).
     pub fn watch(self: &Arc<Self>) {
-        if !self.from_database() {
-            return;
-        }
         let live = Arc::downgrade(self);
         match self.probe.get_database_backend() {
             DbBackend::Postgres => {

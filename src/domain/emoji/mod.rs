@@ -3,6 +3,10 @@
 //! served at `/emoji/<pack>/<file>`. Each process keeps an in-memory index of every emoji,
 //! loaded at start, by `reload_emoji` and after every pack change.
 //!
+//! With shared storage (`domain::storage`) the store holds the packs and the directory is this
+//! process's working copy: a change pulls the copy ([`EmojiIndex::begin`]), edits it, pushes it
+//! back ([`EmojiIndex::publish`]) and counts the change, so every process [`refresh`]es.
+//!
 //! Safety: pack names, shortcodes and file names are checked to stay inside the emoji
 //! directory, archives are checked whole before anything is written, and only images are stored.
 pub mod archive;
@@ -126,6 +130,21 @@ impl EmojiIndex {
         found.into_values().collect()
     }
 
+    /// Begin a pack change: one at a time in this process, on a working copy equal to the store.
+    pub async fn begin(&self, settings: &Settings) -> Result<tokio::sync::MutexGuard<'_, ()>, AppError> {
+        let guard = self.writes.lock().await;
+        if !super::storage::store(settings).is_working_copy() {
+            super::storage::pull_dir(settings, &self.dir).await?;
+            self.reload();
+        }
+        Ok(guard)
+    }
+
+    /// After a pack change (holding [`EmojiIndex::begin`]'s guard): store the working copy.
+    pub async fn publish(&self, settings: &Settings) -> Result<(), AppError> {
+        super::storage::push_dir(settings, &self.dir).await
+    }
+
     pub(crate) fn cached_archive(&self, name: &str, fingerprint: &[u8; 32]) -> Option<Arc<BuiltArchive>> {
         let archives = self.archives.lock().unwrap_or_else(|e| e.into_inner());
         archives.get(name).filter(|(f, _)| f == fingerprint).map(|(_, a)| a.clone())
@@ -135,6 +154,16 @@ impl EmojiIndex {
         let mut archives = self.archives.lock().unwrap_or_else(|e| e.into_inner());
         archives.insert(name.to_string(), (fingerprint, archive));
     }
+}
+
+/// Make this process's emoji directory equal to the store and load the index again (another
+/// process changed a pack, or `reload_emoji`); returns how many emoji there are.
+pub async fn refresh(settings: &Settings) -> Result<usize, AppError> {
+    let index = index(settings);
+    let _guard = index.writes.lock().await;
+    super::storage::pull_dir(settings, &index.dir).await?;
+    let work = index.clone();
+    tokio::task::spawn_blocking(move || work.reload()).await.map_err(AppError::internal)
 }
 
 /// Pleroma's `Emoji.Loader.load`: every pack directory, by name; a later pack's shortcode wins.

@@ -161,11 +161,13 @@ pub async fn download(
         .unwrap_or_default();
     metadata.remove("can-download");
     metadata.remove("download-sha256");
-    let _guard = index.writes.lock().await;
-    let (index, local, max_file) = (index.clone(), local_name.to_string(), config.max_file_size);
-    tokio::task::spawn_blocking(move || pack::install(&index, &local, files, metadata, &contents, max_file))
+    let _guard = index.begin(settings).await?;
+    let (work, local, max_file) = (index.clone(), local_name.to_string(), config.max_file_size);
+    let pack = tokio::task::spawn_blocking(move || pack::install(&work, &local, files, metadata, &contents, max_file))
         .await
-        .map_err(AppError::internal)?
+        .map_err(AppError::internal)??;
+    index.publish(settings).await?;
+    Ok(pack)
 }
 
 /// Pleroma's fallback-src check on PATCH: the archive must hold every file of the pack; its

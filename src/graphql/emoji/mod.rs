@@ -219,6 +219,21 @@ pub struct DeleteEmojiFileInput {
     pub shortcode: String,
 }
 
+/// After a pack change (holding the index's guard): store the working copy and tell every
+/// process sharing the database to reload its index.
+async fn changed(ctx: &Context<'_>, index: &domain::EmojiIndex) -> Result<(), AppError> {
+    index.publish(ctx.settings()).await?;
+    notify(ctx).await
+}
+
+/// Count a change to the emoji packs, so every process reloads its index.
+async fn notify(ctx: &Context<'_>) -> Result<(), AppError> {
+    if let Some(live) = ctx.data_opt::<std::sync::Arc<crate::domain::config_db::LiveSettings>>() {
+        live.files_changed().await.map_err(AppError::from)?;
+    }
+    Ok(())
+}
+
 fn payload(pack: pack::Pack, ctx: &Context<'_>) -> EmojiPackPayload {
     EmojiPackPayload { pack: EmojiPack { pack, index: index(ctx) } }
 }
@@ -236,10 +251,10 @@ pub struct EmojiMutation;
 
 #[Object]
 impl EmojiMutation {
-    /// Load the emoji directory again (this process; every process loads at start).
+    /// Load the emoji directory again (this process, from the shared storage; every process loads
+    /// at start and after any process changed a pack).
     async fn reload_emoji(&self, ctx: &Context<'_>) -> async_graphql::Result<ReloadEmojiPayload> {
-        let index = index(ctx);
-        let count = blocking(move || Ok(index.reload())).await?;
+        let count = domain::refresh(ctx.settings()).await?;
         Ok(ReloadEmojiPayload { emoji_count: count as u64 })
     }
 
@@ -247,10 +262,11 @@ impl EmojiMutation {
     /// image files).
     async fn import_emoji_packs(&self, ctx: &Context<'_>) -> async_graphql::Result<ImportEmojiPacksPayload> {
         let index = index(ctx);
-        let _guard = index.writes.lock().await;
+        let _guard = index.begin(ctx.settings()).await?;
         let extensions = ctx.settings().emoji.pack_extensions.clone();
         let work = index.clone();
         let names = blocking(move || pack::import_from_filesystem(&work, &extensions)).await?;
+        changed(ctx, &index).await?;
         Ok(ImportEmojiPacksPayload { names })
     }
 
@@ -262,9 +278,10 @@ impl EmojiMutation {
     ) -> async_graphql::Result<EmojiPackPayload> {
         let name = domain::pack_name(&input.name)?;
         let index = index(ctx);
-        let _guard = index.writes.lock().await;
+        let _guard = index.begin(ctx.settings()).await?;
         let work = index.clone();
         let pack = blocking(move || pack::create(&work, &name)).await?;
+        changed(ctx, &index).await?;
         Ok(payload(pack, ctx))
     }
 
@@ -276,7 +293,7 @@ impl EmojiMutation {
     ) -> async_graphql::Result<EmojiPackPayload> {
         let name = domain::pack_name(&input.name)?;
         let index = index(ctx);
-        let _guard = index.writes.lock().await;
+        let _guard = index.begin(ctx.settings()).await?;
         let current = pack::load(&index, &name).ok_or_else(|| does_not_exist(&name))?;
         let mut metadata = input.metadata.0;
         if let Some(Value::String(src)) = metadata.get("fallback-src").cloned() {
@@ -287,6 +304,7 @@ impl EmojiMutation {
         }
         let work = index.clone();
         let pack = blocking(move || pack::save_metadata(&work, current, metadata)).await?;
+        changed(ctx, &index).await?;
         Ok(payload(pack, ctx))
     }
 
@@ -298,9 +316,10 @@ impl EmojiMutation {
     ) -> async_graphql::Result<DeleteEmojiPackPayload> {
         let name = domain::pack_name(&input.name)?;
         let index = index(ctx);
-        let _guard = index.writes.lock().await;
+        let _guard = index.begin(ctx.settings()).await?;
         let (work, deleted) = (index.clone(), name.clone());
         blocking(move || pack::delete(&work, &deleted)).await?;
+        changed(ctx, &index).await?;
         Ok(DeleteEmojiPackPayload { name })
     }
 
@@ -325,6 +344,7 @@ impl EmojiMutation {
             .into());
         }
         let pack = remote::download(ctx.settings(), &index, &base, &remote_name, &local).await?;
+        notify(ctx).await?;
         Ok(payload(pack, ctx))
     }
 
@@ -362,7 +382,7 @@ impl EmojiMutation {
             }
             (None, None) => return Err(AppError::BadRequest("Missing field: file.".into()).into()),
         };
-        let _guard = index.writes.lock().await;
+        let _guard = index.begin(ctx.settings()).await?;
         let work = index.clone();
         let is_zip = input.file.is_some() && infer::get(&bytes).is_some_and(|t| t.mime_type() == "application/zip");
         let pack = if is_zip {
@@ -376,6 +396,7 @@ impl EmojiMutation {
             blocking(move || pack::add_file(&work, current, &shortcode, &filename, &bytes, config.max_file_size))
                 .await?
         };
+        changed(ctx, &index).await?;
         Ok(payload(pack, ctx))
     }
 
@@ -388,13 +409,14 @@ impl EmojiMutation {
     ) -> async_graphql::Result<EmojiPackPayload> {
         let index = index(ctx);
         let name = domain::pack_name(&input.pack)?;
-        let _guard = index.writes.lock().await;
+        let _guard = index.begin(ctx.settings()).await?;
         let current = pack::load_for_files(&index, &name)?;
         let work = index.clone();
         let pack = blocking(move || {
             pack::update_file(&work, current, &input.shortcode, &input.new_shortcode, &input.new_filename, input.force)
         })
         .await?;
+        changed(ctx, &index).await?;
         Ok(payload(pack, ctx))
     }
 
@@ -406,10 +428,11 @@ impl EmojiMutation {
     ) -> async_graphql::Result<EmojiPackPayload> {
         let index = index(ctx);
         let name = domain::pack_name(&input.pack)?;
-        let _guard = index.writes.lock().await;
+        let _guard = index.begin(ctx.settings()).await?;
         let current = pack::load_for_files(&index, &name)?;
         let work = index.clone();
         let pack = blocking(move || pack::delete_file(&work, current, &input.shortcode)).await?;
+        changed(ctx, &index).await?;
         Ok(payload(pack, ctx))
     }
 }

@@ -72,8 +72,8 @@ pub struct InstallFrontendPayload {
     pub finished: bool,
 }
 
-fn list(ctx: &Context<'_>) -> Vec<Frontend> {
-    frontends::list(ctx.settings()).into_iter().map(Frontend::from).collect()
+async fn list(ctx: &Context<'_>) -> Result<Vec<Frontend>, crate::error::AppError> {
+    Ok(frontends::list(ctx.settings()).await?.into_iter().map(Frontend::from).collect())
 }
 
 /// Frontend queries.
@@ -84,8 +84,8 @@ pub struct FrontendsQuery;
 impl FrontendsQuery {
     /// The configured frontends first (Pleroma's defaults without a configuration), then the
     /// installed ones the configuration does not know.
-    async fn frontends(&self, ctx: &Context<'_>) -> Vec<Frontend> {
-        list(ctx)
+    async fn frontends(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Frontend>> {
+        Ok(list(ctx).await?)
     }
 }
 
@@ -119,6 +119,6 @@ impl FrontendsMutation {
             Some(Err(why)) => return Err(AppError::BadRequest(why).into()),
             None => false,
         };
-        Ok(InstallFrontendPayload { frontends: list(ctx), job_id, finished })
+        Ok(InstallFrontendPayload { frontends: list(ctx).await?, job_id, finished })
     }
 }

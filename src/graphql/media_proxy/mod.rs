@@ -104,7 +104,7 @@ impl MediaProxyMutation {
         if input.ban.unwrap_or(true) {
             media_proxy::ban(&ctx.db().write, &input.urls).await?;
         }
-        media_proxy::purge_cache(&ctx.settings().data_dir, &input.urls);
+        media_proxy::purge_cache(ctx.settings(), &input.urls).await;
         media_proxy::invalidate(&ctx.db().read, ctx.settings(), &input.urls).await?;
         Ok(MediaProxyUrlsPayload { urls: input.urls })
     }
