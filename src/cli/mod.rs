@@ -1,4 +1,5 @@
 //! The command line's subcommands that need more than a few lines (the binary's own modules:
 //! they call the domain, as the GraphQL layer does).
 pub mod backup;
+pub mod counters;
 pub mod user;
