@@ -139,3 +139,50 @@ async fn repair_recomputes_wrong_counters() {
     let shown = app.get(&format!("/api/v1/statuses/{id}"), Some(&a)).await;
     assert_eq!(counts(&shown.body), (json!(1), json!(1), json!(1)), "{}", shown.text);
 }
+
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pleroma-gateway"))
+        .args(["--database-url", &app.state.settings().database_url, "--data-dir"])
+        .arg(&app.data_dir)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run the CLI")
+}
+
+#[tokio::test]
+async fn the_cli_checks_and_repairs_the_counters() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let a = app.token(&alice, "read write").await;
+    app.request(Method::POST, "/api/v1/statuses", Some(&a), Some(json!({"status": "hi"}))).await;
+    let out = cli(&app, &["counters", "check"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "0 statuses and 0 users have wrong counters\n");
+
+    use sea_orm::ConnectionTrait;
+    app.state.db.write.execute_unprepared("UPDATE users SET statuses_count = 5").await.unwrap();
+    let out = cli(&app, &["counters", "check"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("counters repair"));
+    let out = cli(&app, &["counters", "repair"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "repaired the counters of 0 statuses and 1 users\n");
+    assert_kept(&app, "after `counters repair`").await;
+}
+
+/// `stats` sums the local users' kept post counts (Pleroma's `Stats`): public and unlisted
+/// posts, reblogs excluded.
+#[tokio::test]
+async fn stats_count_local_posts_from_the_kept_counters() {
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let a = app.token(&alice, "read write").await;
+    for visibility in ["public", "unlisted", "private"] {
+        let body = json!({"status": visibility, "visibility": visibility});
+        app.request(Method::POST, "/api/v1/statuses", Some(&a), Some(body)).await;
+    }
+    let instance = app.get("/api/v1/instance", None).await;
+    assert_eq!(instance.body["stats"]["status_count"], 2, "{}", instance.text);
+    assert_eq!(instance.body["stats"]["user_count"], 1, "{}", instance.text);
+}
