@@ -60,6 +60,10 @@ enum Command {
     /// Manage users (like `pleroma_ctl user`).
     #[command(subcommand)]
     User(UserCommand),
+    /// Check or recompute the kept counters (replies, reblogs, quotes, favourites, posts,
+    /// follows, last post time).
+    #[command(subcommand)]
+    Counters(cli::counters::CountersCommand),
     /// Load remote actors, their statuses, follows and reports from a JSON document (see the
     /// README, "Importing remote actors"); `-` reads standard input. All or nothing per file.
     Import {
@@ -252,6 +256,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Emoji(emoji) => cli::emoji::run(&db, &settings, emoji).await,
         Command::Database(database) => cli::database::run(&db, database).await,
         Command::User(user) => cli::user::run(&db, &settings, user).await,
+        Command::Counters(counters) => cli::counters::run(&db, counters).await,
         Command::Import { file } => {
             let text = if file == "-" {
                 let mut text = String::new();

@@ -419,6 +419,10 @@ fn generate_avoiding(opts: &SeedOptions, reserved: &Reserved) -> Generated {
             search_text,
             inserted_at: ts,
             updated_at: ts,
+            statuses_count: 0,
+            followers_count: 0,
+            following_count: 0,
+            last_status_at: None,
         });
     }
 

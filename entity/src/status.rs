@@ -34,6 +34,18 @@ pub struct Model {
     pub idempotency_key: Option<String>,
     pub created_at: DateTimeUtc,
     pub edited_at: Option<DateTimeUtc>,
+    /// Kept counter: public and unlisted replies (moved by triggers; `counters repair`).
+    #[serde(default)]
+    pub replies_count: i64,
+    /// Kept counter: reblogs.
+    #[serde(default)]
+    pub reblogs_count: i64,
+    /// Kept counter: public and unlisted quotes.
+    #[serde(default)]
+    pub quotes_count: i64,
+    /// Kept counter: favourites.
+    #[serde(default)]
+    pub favourites_count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

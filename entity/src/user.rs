@@ -66,6 +66,15 @@ pub struct Model {
     pub search_text: String,
     pub inserted_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Kept counter (Pleroma's `note_count`): public and unlisted posts, reblogs excluded
+    /// (moved by triggers; `counters repair`).
+    pub statuses_count: i64,
+    /// Kept counter: accounts following this one.
+    pub followers_count: i64,
+    /// Kept counter: accounts this one follows.
+    pub following_count: i64,
+    /// Kept: creation time of the newest status (reblogs included).
+    pub last_status_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,7 @@ mod m20261208_05_events;
 mod m20261209_02_tail;
 mod m20261209_03_polls;
 mod m20261212_01_storage_version;
+mod m20261210_01_counters;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_02_tail::Migration),
             Box::new(m20261209_03_polls::Migration),
             Box::new(m20261212_01_storage_version::Migration),
+            Box::new(m20261210_01_counters::Migration),
         ]
     }
 }

@@ -203,6 +203,10 @@ pub fn admin_token_user() -> user::Model {
         search_text: String::new(),
         inserted_at: now,
         updated_at: now,
+        statuses_count: 0,
+        followers_count: 0,
+        following_count: 0,
+        last_status_at: None,
     }
 }
 

@@ -6,4 +6,5 @@ pub mod database;
 pub mod emoji;
 pub mod instance;
 pub mod progress;
+pub mod counters;
 pub mod user;

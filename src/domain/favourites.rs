@@ -87,22 +87,21 @@ pub async fn unfavourite(db: &Db, by: &user::Model, id: &str) -> AppResult<statu
     Ok(status)
 }
 
-/// Favourite counts of statuses, in one grouped query.
+/// Favourite counts of statuses, from their kept counters (one query).
 pub async fn counts_of<C: ConnectionTrait>(conn: &C, ids: &[String]) -> AppResult<HashMap<String, u64>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let backend = conn.get_database_backend();
-    let rows: Vec<(String, i64)> = favourite::Entity::find()
+    let rows: Vec<(String, i64)> = status::Entity::find()
         .select_only()
-        .column(favourite::Column::StatusId)
-        .column_as(favourite::Column::Id.count(), "n")
-        .filter(super::among(backend, (favourite::Entity, favourite::Column::StatusId), ids))
-        .group_by(favourite::Column::StatusId)
+        .column(status::Column::Id)
+        .column(status::Column::FavouritesCount)
+        .filter(super::among(backend, (status::Entity, status::Column::Id), ids))
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(rows.into_iter().map(|(id, n)| (id, u64::try_from(n).unwrap_or(0))).collect())
+    Ok(rows.into_iter().map(|(id, n)| (id, super::statuses::served(n))).collect())
 }
 
 /// Which of these statuses `viewer` favourited.

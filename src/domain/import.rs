@@ -246,6 +246,10 @@ fn remote_user(id: String, actor: &Actor, domain: &str, actor_type: &str, now: D
         search_text: user::search_text(&actor.nickname, actor.name.as_deref(), None),
         inserted_at: created,
         updated_at: now,
+        statuses_count: 0,
+        followers_count: 0,
+        following_count: 0,
+        last_status_at: None,
     }
 }
 
@@ -554,6 +558,10 @@ pub async fn import(db: &Db, settings: &Settings, doc: &Document) -> Result<Impo
             idempotency_key: None,
             created_at: s.created_at.unwrap_or(now),
             edited_at: None,
+            replies_count: 0,
+            reblogs_count: 0,
+            quotes_count: 0,
+            favourites_count: 0,
         });
     }
 
@@ -774,6 +782,12 @@ pub async fn import(db: &Db, settings: &Settings, doc: &Document) -> Result<Impo
         }
     }
     txn.commit().await?;
+    // Fresh planner statistics for every table the file filled.
+    super::counters::analyze(
+        &db.write,
+        &["users", "statuses", "mentions", "media_attachments", "follows", "reports", "report_statuses"],
+    )
+    .await?;
     Ok(ImportReport {
         actors: user_rows.len(),
         statuses: status_rows.len(),

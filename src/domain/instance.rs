@@ -183,7 +183,7 @@ impl InstanceInfo {
 pub struct Stats {
     /// Active local accounts.
     pub user_count: u64,
-    /// Local posts (this gateway stores no statuses yet: 0).
+    /// Public and unlisted local posts, reblogs excluded (the sum of local users' `note_count`).
     pub status_count: u64,
     /// Known remote hosts.
     pub domain_count: u64,
@@ -203,9 +203,21 @@ fn remote_hosts() -> Condition {
         .add(user::Column::Domain.ne(""))
 }
 
+/// Active local accounts and their posts in one statement: Pleroma's `Stats` counts the first
+/// and sums the local users' kept `note_count` for the second (lib/pleroma/stats.ex), as this
+/// sums `users.statuses_count`, kept by triggers; no status is counted here.
+const LOCAL_COUNTS: &str = "SELECT COUNT(CASE WHEN is_active = TRUE AND nickname NOT LIKE 'internal.%' THEN 1 END), \
+                            CAST(COALESCE(SUM(statuses_count), 0) AS BIGINT) FROM users WHERE local = TRUE";
+
 /// User, status and domain counts.
 pub async fn stats<C: ConnectionTrait>(conn: &C) -> Result<Stats, AppError> {
-    let user_count = user::Entity::find().filter(counted_users()).count(conn).await?;
+    let backend = conn.get_database_backend();
+    let row = conn.query_one_raw(sea_orm::Statement::from_string(backend, LOCAL_COUNTS)).await?;
+    let (users, statuses): (i64, i64) = match row {
+        Some(row) => (row.try_get_by_index(0)?, row.try_get_by_index(1)?),
+        None => (0, 0),
+    };
+    let (user_count, status_count) = (u64::try_from(users).unwrap_or(0), u64::try_from(statuses).unwrap_or(0));
     let domain_count = user::Entity::find()
         .select_only()
         .column(user::Column::Domain)
@@ -213,7 +225,7 @@ pub async fn stats<C: ConnectionTrait>(conn: &C) -> Result<Stats, AppError> {
         .filter(remote_hosts())
         .count(conn)
         .await?;
-    Ok(Stats { user_count, status_count: 0, domain_count })
+    Ok(Stats { user_count, status_count, domain_count })
 }
 
 /// Hosts of known remote accounts, distinct and sorted.

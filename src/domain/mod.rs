@@ -8,6 +8,7 @@ pub mod captcha;
 pub mod chats;
 pub mod config_db;
 pub mod conversations;
+pub mod counters;
 pub mod credentials;
 pub mod documents;
 pub mod emoji;

@@ -541,6 +541,10 @@ mod tests {
             idempotency_key: None,
             created_at: "2024-01-02T03:04:05.678Z".parse().unwrap(),
             edited_at: None,
+            replies_count: 0,
+            reblogs_count: 0,
+            quotes_count: 0,
+            favourites_count: 0,
         };
         assert_eq!(from_snapshot(&snapshot(&status)), Some(status));
     }

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use entity::{follow, media_attachment, mention, status, user};
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Query},
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use super::IN_CHUNK;
@@ -458,6 +459,10 @@ async fn create_checked<C: ConnectionTrait>(
         idempotency_key: Set(new.idempotency_key.clone().filter(|k| !k.is_empty())),
         created_at: Set(now),
         edited_at: Set(None),
+        replies_count: NotSet,
+        reblogs_count: NotSet,
+        quotes_count: NotSet,
+        favourites_count: NotSet,
     };
     let saved = row.insert(conn).await?;
     if let Some((options, poll)) = poll {
@@ -581,39 +586,39 @@ pub struct Counts {
     pub quotes: u64,
 }
 
-async fn grouped_count<C: ConnectionTrait>(
-    conn: &C,
-    by: status::Column,
-    ids: &[String],
-    public_only: bool,
-) -> AppResult<Vec<(String, i64)>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(IN_CHUNK) {
-        let mut query = status::Entity::find()
-            .select_only()
-            .column(by)
-            .column_as(status::Column::Id.count(), "n")
-            .filter(by.is_in(chunk.to_vec()))
-            .group_by(by);
-        if public_only {
-            query = query.filter(status::Column::Visibility.is_in(PUBLIC));
-        }
-        out.extend(query.into_tuple::<(String, i64)>().all(conn).await?);
-    }
-    Ok(out)
+/// A kept counter as served (a counter never shows below zero).
+pub fn served(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
 }
 
-/// Replies, reblogs and quotes of each status, in three grouped queries.
+impl Counts {
+    /// The kept counters of a status row.
+    pub fn of(row: &status::Model) -> Self {
+        Self {
+            replies: served(row.replies_count),
+            reblogs: served(row.reblogs_count),
+            quotes: served(row.quotes_count),
+        }
+    }
+}
+
+/// Replies, reblogs and quotes of each status, from its kept counters (one query).
 pub async fn counts_of<C: ConnectionTrait>(conn: &C, ids: &[String]) -> AppResult<HashMap<String, Counts>> {
     let mut out: HashMap<String, Counts> = ids.iter().map(|id| (id.clone(), Counts::default())).collect();
-    for (id, n) in grouped_count(conn, status::Column::InReplyToId, ids, true).await? {
-        out.entry(id).or_default().replies = u64::try_from(n).unwrap_or(0);
-    }
-    for (id, n) in grouped_count(conn, status::Column::ReblogOfId, ids, false).await? {
-        out.entry(id).or_default().reblogs = u64::try_from(n).unwrap_or(0);
-    }
-    for (id, n) in grouped_count(conn, status::Column::QuoteOfId, ids, true).await? {
-        out.entry(id).or_default().quotes = u64::try_from(n).unwrap_or(0);
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows: Vec<(String, i64, i64, i64)> = status::Entity::find()
+            .select_only()
+            .column(status::Column::Id)
+            .column(status::Column::RepliesCount)
+            .column(status::Column::ReblogsCount)
+            .column(status::Column::QuotesCount)
+            .filter(status::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (id, replies, reblogs, quotes) in rows {
+            out.insert(id, Counts { replies: served(replies), reblogs: served(reblogs), quotes: served(quotes) });
+        }
     }
     Ok(out)
 }
@@ -682,50 +687,32 @@ pub struct AuthorStats {
     pub last_status_at: Option<DateTime<Utc>>,
 }
 
-/// The post count and last post time of each of these users, in two grouped queries.
+impl AuthorStats {
+    /// The kept counters of a user row.
+    pub fn of(row: &user::Model) -> Self {
+        Self { statuses: served(row.statuses_count), last_status_at: row.last_status_at }
+    }
+}
+
+/// The post count and last post time of each of these users, from their kept counters (one
+/// query).
 pub async fn author_stats<C: ConnectionTrait>(
     conn: &C,
     user_ids: &[String],
 ) -> AppResult<HashMap<String, AuthorStats>> {
     let mut out: HashMap<String, AuthorStats> = HashMap::new();
     for chunk in user_ids.chunks(IN_CHUNK) {
-        let counted: Vec<(String, i64)> = status::Entity::find()
+        let rows: Vec<(String, i64, Option<DateTime<Utc>>)> = user::Entity::find()
             .select_only()
-            .column(status::Column::UserId)
-            .column_as(status::Column::Id.count(), "n")
-            .filter(status::Column::UserId.is_in(chunk.to_vec()))
-            .filter(status::Column::ReblogOfId.is_null())
-            .filter(status::Column::Visibility.is_in(PUBLIC))
-            .group_by(status::Column::UserId)
+            .column(user::Column::Id)
+            .column(user::Column::StatusesCount)
+            .column(user::Column::LastStatusAt)
+            .filter(user::Column::Id.is_in(chunk.to_vec()))
             .into_tuple()
             .all(conn)
             .await?;
-        for (id, n) in counted {
-            out.entry(id).or_default().statuses = u64::try_from(n).unwrap_or(0);
-        }
-        // The newest status of each author is its greatest id (ids are time-ordered); its time
-        // is read from the row rather than from an aggregate, which SQLite returns untyped.
-        let newest: Vec<Option<String>> = status::Entity::find()
-            .select_only()
-            .column_as(status::Column::Id.max(), "id")
-            .filter(status::Column::UserId.is_in(chunk.to_vec()))
-            .group_by(status::Column::UserId)
-            .into_tuple()
-            .all(conn)
-            .await?;
-        let newest: Vec<String> = newest.into_iter().flatten().collect();
-        if !newest.is_empty() {
-            let rows: Vec<(String, DateTime<Utc>)> = status::Entity::find()
-                .select_only()
-                .column(status::Column::UserId)
-                .column(status::Column::CreatedAt)
-                .filter(status::Column::Id.is_in(newest))
-                .into_tuple()
-                .all(conn)
-                .await?;
-            for (id, at) in rows {
-                out.entry(id).or_default().last_status_at = Some(at);
-            }
+        for (id, statuses, last_status_at) in rows {
+            out.insert(id, AuthorStats { statuses: served(statuses), last_status_at });
         }
     }
     Ok(out)
@@ -1053,6 +1040,10 @@ pub async fn reblog(
         idempotency_key: Set(None),
         created_at: Set(now),
         edited_at: Set(None),
+        replies_count: NotSet,
+        reblogs_count: NotSet,
+        quotes_count: NotSet,
+        favourites_count: NotSet,
     }
     .insert(&txn)
     .await?;

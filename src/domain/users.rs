@@ -10,7 +10,7 @@ use regex::Regex;
 use sea_orm::{
     prelude::Expr,
     sea_query::{LockType, Query},
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, NotSet, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
 use serde_json::json;
@@ -781,39 +781,44 @@ pub async fn insert_local<C: ConnectionTrait>(
         header_description: Set(String::new()),
         inserted_at: Set(now),
         updated_at: Set(now),
+        statuses_count: NotSet,
+        followers_count: NotSet,
+        following_count: NotSet,
+        last_status_at: NotSet,
     };
     Ok(row.insert(conn).await?)
 }
 
-/// Followers and followings counts of one user.
-/// `(followers, following)` of each of these users, in two grouped queries.
+/// `(followers, following)` of each of these users, from their kept counters (one query).
 pub async fn follow_counts_of<C: ConnectionTrait>(
     conn: &C,
     user_ids: &[String],
 ) -> Result<HashMap<String, (u64, u64)>, AppError> {
-    use entity::follow::{Column, Entity};
-    use sea_orm::{QuerySelect, Select};
     let mut out: HashMap<String, (u64, u64)> = user_ids.iter().map(|id| (id.clone(), (0, 0))).collect();
-    if user_ids.is_empty() {
-        return Ok(out);
-    }
-    let grouped = |by: Column| -> Select<Entity> {
-        Entity::find()
+    for chunk in user_ids.chunks(super::IN_CHUNK) {
+        let rows: Vec<(String, i64, i64)> = user::Entity::find()
             .select_only()
-            .column(by)
-            .column_as(Column::FollowerId.count(), "n")
-            .filter(by.is_in(user_ids.to_vec()))
-            .group_by(by)
-    };
-    let followers: Vec<(String, i64)> = grouped(Column::FollowingId).into_tuple().all(conn).await?;
-    let following: Vec<(String, i64)> = grouped(Column::FollowerId).into_tuple().all(conn).await?;
-    for (id, n) in followers {
-        out.entry(id).or_default().0 = u64::try_from(n).unwrap_or(0);
-    }
-    for (id, n) in following {
-        out.entry(id).or_default().1 = u64::try_from(n).unwrap_or(0);
+            .column(user::Column::Id)
+            .column(user::Column::FollowersCount)
+            .column(user::Column::FollowingCount)
+            .filter(user::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (id, followers, following) in rows {
+            out.insert(id, follow_counts(followers, following));
+        }
     }
     Ok(out)
+}
+
+fn follow_counts(followers: i64, following: i64) -> (u64, u64) {
+    (u64::try_from(followers).unwrap_or(0), u64::try_from(following).unwrap_or(0))
+}
+
+/// `(followers, following)` of a user row, from its kept counters.
+pub fn follow_counts_of_row(row: &user::Model) -> (u64, u64) {
+    follow_counts(row.followers_count, row.following_count)
 }
 
 #[cfg(test)]

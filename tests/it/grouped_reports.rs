@@ -10,10 +10,10 @@ use serde_json::{json, Value};
 use crate::common::{both_prefixes, keys, TestApp};
 
 /// Statements of A `groupedReports` page (with totalCount), any length (issue 26: exact on both engines).
-const GROUPS_PAGE: u64 = 28;
+const GROUPS_PAGE: u64 = 19; // kept counters: the 9 counting statements are gone per page
 
 /// Statements of GET grouped_reports: three pages of 50 (issue 26: exact on both engines).
-const GROUPED_REST: u64 = 79;
+const GROUPED_REST: u64 = 52; // kept counters: 9 counting statements gone per page, 27 over 3 pages
 
 const GROUPED: &str = "/api/v1/pleroma/admin/grouped_reports";
 const ALL: &str = "read write follow push admin";
@@ -53,6 +53,10 @@ async fn seed(app: &TestApp, statuses: usize, reports: usize) -> Vec<(String, Ve
                 idempotency_key: None,
                 created_at: Utc::now() - Duration::minutes(i as i64),
                 edited_at: None,
+                replies_count: 0,
+                reblogs_count: 0,
+                quotes_count: 0,
+                favourites_count: 0,
             }
         })
         .collect();

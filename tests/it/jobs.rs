@@ -98,6 +98,10 @@ async fn post(app: &TestApp, author: &entity::user::Model) {
         idempotency_key: Set(None),
         created_at: Set(Utc::now()),
         edited_at: Set(None),
+        replies_count: sea_orm::NotSet,
+        reblogs_count: sea_orm::NotSet,
+        quotes_count: sea_orm::NotSet,
+        favourites_count: sea_orm::NotSet,
     };
     status::Entity::insert(row).exec(&app.state.db.write).await.unwrap();
 }

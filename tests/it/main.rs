@@ -19,6 +19,7 @@ mod cli_backup;
 mod cli_user;
 mod config;
 mod conversations;
+mod counters;
 mod credentials;
 mod documents;
 mod emoji;

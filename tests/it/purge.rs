@@ -38,6 +38,10 @@ async fn statuses_of(app: &TestApp, author: &user::Model, n: usize) {
                 idempotency_key: Set(None),
                 created_at: Set(Utc::now()),
                 edited_at: Set(None),
+                replies_count: sea_orm::NotSet,
+                reblogs_count: sea_orm::NotSet,
+                quotes_count: sea_orm::NotSet,
+                favourites_count: sea_orm::NotSet,
             }
         })
         .collect();

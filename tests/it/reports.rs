@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::common::{assert_no_content, both_prefixes, keys, TestApp};
 
 /// Statements of GET /admin/reports with statuses, notes and rules, a page of any length (issue 26: exact on both engines).
-const REPORTS_PAGE: u64 = 27;
+const REPORTS_PAGE: u64 = 18; // kept counters: the 9 counting statements are gone per page
 
 const REPORTS: &str = "/api/v1/pleroma/admin/reports";
 const ALL: &str = "read write follow push admin";
@@ -38,6 +38,10 @@ async fn status_of(app: &TestApp, author: &user::Model, content: &str, minutes_a
         idempotency_key: Set(None),
         created_at: Set(Utc::now() - Duration::minutes(minutes_ago)),
         edited_at: Set(None),
+        replies_count: sea_orm::NotSet,
+        reblogs_count: sea_orm::NotSet,
+        quotes_count: sea_orm::NotSet,
+        favourites_count: sea_orm::NotSet,
     }
     .insert(&app.state.db.write)
     .await

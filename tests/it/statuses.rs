@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::common::{both_prefixes, keys, TestApp};
 
 /// Statements of GET /admin/users/:nickname/statuses of reblogs of posts with mentions, any length (issue 26: exact on both engines).
-const ADMIN_STATUSES_PAGE: u64 = 27;
+const ADMIN_STATUSES_PAGE: u64 = 18; // kept counters: the 9 counting statements are gone per page
 
 /// The keys of a MastoStatus (Pleroma's `StatusView`: `quotes_count` is only under `pleroma`).
 pub const STATUS_KEYS: [&str; 32] = [
@@ -368,6 +368,10 @@ pub async fn remote_status(app: &TestApp, author: &entity::user::Model, visibili
         idempotency_key: sea_orm::Set(None),
         created_at: sea_orm::Set(chrono::Utc::now()),
         edited_at: sea_orm::Set(None),
+        replies_count: sea_orm::NotSet,
+        reblogs_count: sea_orm::NotSet,
+        quotes_count: sea_orm::NotSet,
+        favourites_count: sea_orm::NotSet,
     };
     sea_orm::ActiveModelTrait::insert(row, &app.state.db.write).await.unwrap()
 }

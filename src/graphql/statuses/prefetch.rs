@@ -43,12 +43,12 @@ pub async fn accounts(ctx: &Context<'_>, user_ids: &[String]) -> async_graphql::
         return Ok(());
     }
     let db = &ctx.db().read;
-    let (found, mut tags, follows, stats) = tokio::try_join!(
-        users::by_ids(db, &ids),
-        users::tags_of(db, &ids),
-        users::follow_counts_of(db, &ids),
-        domain::author_stats(db, &ids),
-    )?;
+    let (found, mut tags) = tokio::try_join!(users::by_ids(db, &ids), users::tags_of(db, &ids))?;
+    // The counts are the rows' kept counters.
+    let follows: HashMap<String, (u64, u64)> =
+        found.iter().map(|u| (u.id.clone(), users::follow_counts_of_row(u))).collect();
+    let stats: HashMap<String, domain::AuthorStats> =
+        found.iter().map(|u| (u.id.clone(), domain::AuthorStats::of(u))).collect();
     let loader = ctx.loader();
     loader.feed_many(found.into_iter().map(|u| (UserById(u.id.clone()), u))).await;
     loader.feed_many(ids.iter().map(|id| (TagsOf(id.clone()), tags.remove(id).unwrap_or_default()))).await;
@@ -135,18 +135,14 @@ async fn read_and_feed(ctx: &Context<'_>, rows: &[status::Model], more_people: &
     // `quote_visible` and `parent_visible`.
     let checked = sorted(shown.iter().flat_map(|s| [s.quote_of_id.clone(), s.in_reply_to_id.clone()]).flatten());
 
-    let ((), (mut mentions, mut media, counts), (favourites, mut reactions, visible), (mut tallies, mut pinned)) = tokio::try_join!(
+    let ((), (mut mentions, mut media), (mut reactions, visible), (mut tallies, mut pinned)) = tokio::try_join!(
         accounts(ctx, &people),
         async {
-            let found = tokio::try_join!(
-                domain::mentioned_users(db, &ids),
-                domain::media_of(db, &ids),
-                domain::counts_of(db, &ids)
-            )?;
+            let found = tokio::try_join!(domain::mentioned_users(db, &ids), domain::media_of(db, &ids))?;
             Ok::<_, async_graphql::Error>(found)
         },
         async {
-            let found = tokio::try_join!(favourites::counts_of(db, &ids), favourites::reactions_of(db, &ids), async {
+            let found = tokio::try_join!(favourites::reactions_of(db, &ids), async {
                 if checked.is_empty() {
                     Ok(HashSet::new())
                 } else {
@@ -169,10 +165,10 @@ async fn read_and_feed(ctx: &Context<'_>, rows: &[status::Model], more_people: &
         .await;
     loader.feed_many(ids.iter().map(|id| (MentionsOf(id.clone()), mentions.remove(id).unwrap_or_default()))).await;
     loader.feed_many(ids.iter().map(|id| (MediaOf(id.clone()), media.remove(id).unwrap_or_default()))).await;
-    loader.feed_many(ids.iter().map(|id| (CountsOf(id.clone()), counts.get(id).copied().unwrap_or_default()))).await;
-    loader
-        .feed_many(ids.iter().map(|id| (FavouriteCountOf(id.clone()), favourites.get(id).copied().unwrap_or(0))))
-        .await;
+    // The counts are the rows' kept counters.
+    let posts = || ids.iter().filter_map(|id| loaded.get(id));
+    loader.feed_many(posts().map(|s| (CountsOf(s.id.clone()), domain::Counts::of(s)))).await;
+    loader.feed_many(posts().map(|s| (FavouriteCountOf(s.id.clone()), domain::served(s.favourites_count)))).await;
     loader.feed_many(ids.iter().map(|id| (ReactionsOf(id.clone()), reactions.remove(id).unwrap_or_default()))).await;
     loader.feed_many(checked.iter().map(|id| (VisibleTo(viewer.clone(), id.clone()), visible.contains(id)))).await;
     loader.feed_many(ids.iter().map(|id| (PollOf(id.clone()), tallies.remove(id)))).await;

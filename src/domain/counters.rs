@@ -1,0 +1,116 @@
+//! The kept counters (statuses: replies, reblogs, quotes, favourites; users: posts, followers,
+//! followings, last post time). Triggers keep them in the writing transaction (migration
+//! `m20261210_01_counters`); this module recomputes them in SQL, to check them ([`drift`]) and
+//! to repair them ([`repair`], the `counters repair` command), and analyses filled tables.
+//!
+//! Pleroma keeps the same numbers: `Object.increase_replies_count` / `increase_vote_count` /
+//! `increase_quotes_count` and the `like_count` / `announcement_count` of an object's data,
+//! `User.update_note_count`, `update_follower_count`, `update_following_count` and
+//! `last_status_at` on the user row.
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
+
+use crate::error::AppError;
+
+/// Each kept status counter and the SQL that recomputes it for the row `statuses`.
+const STATUS_COUNTERS: [(&str, &str); 4] = [
+    (
+        "replies_count",
+        "(SELECT COUNT(*) FROM statuses r WHERE r.in_reply_to_id = statuses.id \
+         AND r.visibility IN ('public', 'unlisted'))",
+    ),
+    ("reblogs_count", "(SELECT COUNT(*) FROM statuses r WHERE r.reblog_of_id = statuses.id)"),
+    (
+        "quotes_count",
+        "(SELECT COUNT(*) FROM statuses r WHERE r.quote_of_id = statuses.id \
+         AND r.visibility IN ('public', 'unlisted'))",
+    ),
+    ("favourites_count", "(SELECT COUNT(*) FROM favourites f WHERE f.status_id = statuses.id)"),
+];
+
+/// Each kept user counter and the SQL that recomputes it for the row `users`.
+const USER_COUNTERS: [(&str, &str); 4] = [
+    (
+        "statuses_count",
+        "(SELECT COUNT(*) FROM statuses s WHERE s.user_id = users.id AND s.reblog_of_id IS NULL \
+         AND s.visibility IN ('public', 'unlisted'))",
+    ),
+    ("followers_count", "(SELECT COUNT(*) FROM follows f WHERE f.following_id = users.id)"),
+    ("following_count", "(SELECT COUNT(*) FROM follows f WHERE f.follower_id = users.id)"),
+    ("last_status_at", "(SELECT s.created_at FROM statuses s WHERE s.user_id = users.id ORDER BY s.id DESC LIMIT 1)"),
+];
+
+/// Rows whose kept counters differ from a recount.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drift {
+    /// Statuses with at least one wrong counter.
+    pub statuses: u64,
+    /// Users with at least one wrong counter.
+    pub users: u64,
+}
+
+/// `column differs from expr`, NULLs compared as values.
+fn differs(backend: DbBackend, column: &str, expr: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("{column} IS DISTINCT FROM {expr}"),
+        _ => format!("{column} IS NOT {expr}"),
+    }
+}
+
+fn wrong(backend: DbBackend, counters: &[(&str, &str)]) -> String {
+    counters.iter().map(|(column, expr)| differs(backend, column, expr)).collect::<Vec<_>>().join(" OR ")
+}
+
+async fn count<C: ConnectionTrait>(conn: &C, sql: String) -> Result<u64, AppError> {
+    let backend = conn.get_database_backend();
+    let row = conn.query_one_raw(Statement::from_string(backend, sql)).await?;
+    let n: i64 = match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// How many rows' kept counters differ from a recount (reads only).
+pub async fn drift<C: ConnectionTrait>(conn: &C) -> Result<Drift, AppError> {
+    let backend = conn.get_database_backend();
+    let statuses =
+        count(conn, format!("SELECT COUNT(*) FROM statuses WHERE {}", wrong(backend, &STATUS_COUNTERS))).await?;
+    let users = count(conn, format!("SELECT COUNT(*) FROM users WHERE {}", wrong(backend, &USER_COUNTERS))).await?;
+    Ok(Drift { statuses, users })
+}
+
+/// Recompute every kept counter, in one transaction, writing only the rows that were wrong;
+/// returns how many were.
+pub async fn repair(db: &DatabaseConnection) -> Result<Drift, AppError> {
+    let backend = db.get_database_backend();
+    let set = |counters: &[(&str, &str)]| {
+        counters.iter().map(|(column, expr)| format!("{column} = {expr}")).collect::<Vec<_>>().join(", ")
+    };
+    let txn = db.begin().await?;
+    let statuses = txn
+        .execute_raw(Statement::from_string(
+            backend,
+            format!("UPDATE statuses SET {} WHERE {}", set(&STATUS_COUNTERS), wrong(backend, &STATUS_COUNTERS)),
+        ))
+        .await?
+        .rows_affected();
+    let users = txn
+        .execute_raw(Statement::from_string(
+            backend,
+            format!("UPDATE users SET {} WHERE {}", set(&USER_COUNTERS), wrong(backend, &USER_COUNTERS)),
+        ))
+        .await?
+        .rows_affected();
+    txn.commit().await?;
+    Ok(Drift { statuses, users })
+}
+
+/// Refresh the planner's statistics of these tables (`ANALYZE`, on both engines): after a bulk
+/// fill (seed, import) the planner would otherwise plan on the empty tables' figures.
+pub async fn analyze<C: ConnectionTrait>(conn: &C, tables: &[&str]) -> Result<(), AppError> {
+    for table in tables {
+        // Table names come from the code, never from input.
+        conn.execute_unprepared(&format!("ANALYZE {table}")).await?;
+    }
+    Ok(())
+}
