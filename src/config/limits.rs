@@ -48,6 +48,12 @@ pub struct InstanceLimits {
     /// Most statuses a user may pin to their profile; 0 turns pinning off
     /// (`max_pinned_statuses`).
     pub max_pinned_statuses: usize,
+    /// Most accounts a user may feature on their profile; 0 turns endorsing off
+    /// (`max_endorsed_users`).
+    pub max_endorsed_users: u64,
+    /// Days deliveries to an instance must have failed before it counts as unreachable; 0: never
+    /// (`federation_reachability_timeout_days`).
+    pub federation_reachability_timeout_days: u64,
     /// Largest upload, in bytes (`upload_limit`).
     pub upload_limit: u64,
     pub avatar_upload_limit: u64,
@@ -71,6 +77,8 @@ impl Default for InstanceLimits {
             account_field_value_length: 2_048,
             poll_limits: PollLimits::default(),
             max_pinned_statuses: 1,
+            max_endorsed_users: 20,
+            federation_reachability_timeout_days: 7,
             upload_limit: 16_000_000,
             avatar_upload_limit: 2_000_000,
             banner_upload_limit: 4_000_000,

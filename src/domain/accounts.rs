@@ -20,8 +20,6 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-/// Pleroma's `[:instance, :max_endorsed_users]` default.
-pub const MAX_ENDORSED_USERS: u64 = 20;
 /// Pleroma's `SearchController` caps every search at 40 results.
 pub const SEARCH_LIMIT: u64 = 40;
 /// Actor types a profile may take (`Pleroma.Constants.allowed_user_actor_types`).
@@ -280,13 +278,13 @@ pub async fn endorsed_by<C: ConnectionTrait>(conn: &C, endorser: &str) -> AppRes
     Ok(users)
 }
 
-/// `User.endorse`: at most [`MAX_ENDORSED_USERS`], and only accounts the endorser follows
-/// (400 with Pleroma's messages otherwise).
-pub async fn endorse(db: &Db, endorser: &user::Model, target: &user::Model) -> AppResult<()> {
+/// `User.endorse`: at most `max_endorsed` (`:instance, :max_endorsed_users`; 0 refuses every
+/// one), and only accounts the endorser follows (400 with Pleroma's messages otherwise).
+pub async fn endorse(db: &Db, max_endorsed: u64, endorser: &user::Model, target: &user::Model) -> AppResult<()> {
     let txn = db.begin().await?;
     let count =
         endorsement::Entity::find().filter(endorsement::Column::EndorserId.eq(&endorser.id)).count(&txn).await?;
-    if count >= MAX_ENDORSED_USERS {
+    if count >= max_endorsed {
         return Err(AppError::BadRequest("You have already pinned the maximum number of users".into()));
     }
     let following = follow::Entity::find_by_id((endorser.id.clone(), target.id.clone())).one(&txn).await?.is_some();
@@ -366,14 +364,19 @@ pub async fn birthdays<C: ConnectionTrait>(
         .await?)
 }
 
-/// Pleroma's `[:instance, :federation_reachability_timeout_days]` default: an instance is
-/// "consistently unreachable" once deliveries have failed for this long.
-pub const REACHABILITY_TIMEOUT_DAYS: i64 = 7;
-
-/// Hosts federation has found unreachable for longer than [`REACHABILITY_TIMEOUT_DAYS`], with
-/// since when (Pleroma's `Instances.get_consistently_unreachable`).
-pub async fn unreachable_instances<C: ConnectionTrait>(conn: &C) -> AppResult<BTreeMap<String, chrono::DateTime<Utc>>> {
-    let threshold = Utc::now() - chrono::Duration::days(REACHABILITY_TIMEOUT_DAYS);
+/// Hosts federation has found unreachable for longer than `timeout_days`
+/// (`:instance, :federation_reachability_timeout_days`), with since when (Pleroma's
+/// `Instances.get_consistently_unreachable`). With 0 days none is (Pleroma's threshold is then
+/// the year 0).
+pub async fn unreachable_instances<C: ConnectionTrait>(
+    conn: &C,
+    timeout_days: u64,
+) -> AppResult<BTreeMap<String, chrono::DateTime<Utc>>> {
+    if timeout_days == 0 {
+        return Ok(BTreeMap::new());
+    }
+    let days = i64::try_from(std::cmp::min(timeout_days, 365_000)).unwrap_or(365_000);
+    let threshold = Utc::now() - chrono::Duration::days(days);
     Ok(instance::Entity::find()
         .filter(instance::Column::UnreachableSince.lt(threshold))
         .order_by_asc(instance::Column::UnreachableSince)

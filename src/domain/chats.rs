@@ -173,6 +173,11 @@ pub async fn messages<C: ConnectionTrait>(conn: &C, chat_id: &str, page: &Mastod
     with_messages(conn, refs).await
 }
 
+/// How many messages a chat holds (the `totalCount` of [`messages`]).
+pub async fn message_count<C: ConnectionTrait>(conn: &C, chat_id: &str) -> AppResult<u64> {
+    Ok(chat_message_ref::Entity::find().filter(chat_message_ref::Column::ChatId.eq(chat_id)).count(conn).await?)
+}
+
 /// The references with their messages, in the given order.
 pub async fn with_messages<C: ConnectionTrait>(
     conn: &C,

@@ -339,6 +339,23 @@ pub async fn participations_page<C: ConnectionTrait>(
     Ok(query.order_by_asc(participation::Column::Id).limit(limit).all(conn).await?)
 }
 
+/// How many participations [`participations_page`] pages through.
+pub async fn participations_count<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &str,
+    id: &str,
+    state: Option<&str>,
+) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    let (status, _) = find_visible(conn, id, Some(viewer)).await?;
+    let state = if status.user_id == viewer { state } else { Some("accept") };
+    let mut query = participation::Entity::find().filter(participation::Column::EventId.eq(status.id.as_str()));
+    if let Some(state) = state {
+        query = query.filter(participation::Column::State.eq(state));
+    }
+    Ok(query.count(conn).await?)
+}
+
 /// Pending requests to join the organiser's event, newest first, Mastodon-paged by
 /// participation id (anyone else: `FORBIDDEN` "Can't get participation requests").
 pub async fn requests<C: ConnectionTrait>(

@@ -48,6 +48,7 @@ pub mod safe_zip;
 pub mod scrobbles;
 pub mod sealed;
 pub mod secret;
+pub mod status_counts;
 pub mod statuses;
 pub mod storage;
 pub mod upload_filters;

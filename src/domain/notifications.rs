@@ -337,23 +337,7 @@ pub async fn list<C: ConnectionTrait>(
     filter: &Filter,
     page: &Page,
 ) -> AppResult<Vec<notification::Model>> {
-    let types: Vec<String> = match &filter.types {
-        Some(types) if !types.is_empty() => types.clone(),
-        _ => DEFAULT_TYPES.iter().map(|t| t.to_string()).collect(),
-    };
-    let mut exclude = filter.exclude_types.clone();
-    if !filter.sees_reports {
-        exclude.push(REPORT.to_string());
-    }
-    let mut query = notification::Entity::find()
-        .filter(audible(viewer, filter.with_muted))
-        .filter(notification::Column::Kind.is_in(types));
-    if !exclude.is_empty() {
-        query = query.filter(notification::Column::Kind.is_not_in(exclude));
-    }
-    if let Some(account) = &filter.account_id {
-        query = query.filter(notification::Column::ActorId.eq(account.as_str()));
-    }
+    let mut query = filtered(viewer, filter);
     if let Some(max) = page.max_id {
         query = query.filter(notification::Column::Id.lt(max));
     }
@@ -374,6 +358,34 @@ pub async fn list<C: ConnectionTrait>(
         rows.reverse();
     }
     Ok(rows)
+}
+
+/// How many notifications [`list`] pages through, the paging ignored.
+pub async fn count<C: ConnectionTrait>(conn: &C, viewer: &str, filter: &Filter) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(filtered(viewer, filter).count(conn).await?)
+}
+
+/// The viewer's notifications that `filter` keeps.
+fn filtered(viewer: &str, filter: &Filter) -> sea_orm::Select<notification::Entity> {
+    let types: Vec<String> = match &filter.types {
+        Some(types) if !types.is_empty() => types.clone(),
+        _ => DEFAULT_TYPES.iter().map(|t| t.to_string()).collect(),
+    };
+    let mut exclude = filter.exclude_types.clone();
+    if !filter.sees_reports {
+        exclude.push(REPORT.to_string());
+    }
+    let mut query = notification::Entity::find()
+        .filter(audible(viewer, filter.with_muted))
+        .filter(notification::Column::Kind.is_in(types));
+    if !exclude.is_empty() {
+        query = query.filter(notification::Column::Kind.is_not_in(exclude));
+    }
+    if let Some(account) = &filter.account_id {
+        query = query.filter(notification::Column::ActorId.eq(account.as_str()));
+    }
+    query
 }
 
 /// One of the viewer's notifications (`FORBIDDEN` "Cannot get notification" otherwise, as

@@ -15,6 +15,7 @@ pub mod errors;
 pub mod events;
 pub mod favourites;
 pub mod frontends;
+pub mod inputs;
 pub mod instance;
 pub mod invites;
 pub mod limits;
@@ -184,6 +185,27 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         .override_output_type_description::<emoji::EmojiPackConnection>("A page of emoji packs, with the total count.")
         .override_output_type_description::<emoji::EmojiFileConnection>(
             "A page of a pack's emoji, with the total count.",
+        )
+        .override_output_type_description::<notifications::NotificationConnection>(
+            "A page of the caller's notifications, newest first.",
+        )
+        .override_output_type_description::<events::EventParticipationConnection>(
+            "A page of an event's participations.",
+        )
+        .override_output_type_description::<chats::ChatConnection>(
+            "A page of chats, last active first, with the total count (counted when selected).",
+        )
+        .override_output_type_description::<chats::ChatMessageConnection>(
+            "A page of a chat's messages, newest first, with the total count (counted when selected).",
+        )
+        .override_output_type_description::<accounts::RelationshipConnection>(
+            "The caller's relationships with the accounts asked for, with their count.",
+        )
+        .override_output_type_description::<statuses::StatusListConnection>(
+            "A Mastodon-paged page of statuses, newest first, with the total count (counted when selected).",
+        )
+        .override_output_type_description::<reports::ReportGroupConnection>(
+            "A page of reports grouped by reported status, with the total count.",
         )
 }
 

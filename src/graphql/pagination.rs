@@ -1,7 +1,10 @@
 //! Offset pagination shared by list fields: cursor arguments (`first`/`after`) or page
 //! arguments (`page`/`pageSize`, as the REST API pages).
 use async_graphql::{
-    connection::{Connection, CursorType, Edge, EmptyFields, OpaqueCursor},
+    connection::{
+        Connection, ConnectionNameType, CursorType, DefaultConnectionName, DefaultEdgeName, Edge, EdgeNameType,
+        EmptyFields, OpaqueCursor,
+    },
     OutputType, SimpleObject,
 };
 
@@ -81,4 +84,71 @@ impl Window {
         );
         connection
     }
+}
+
+/// A count run only when a client selects `totalCount` (the REST facade's lists never do, so a
+/// page costs what it did before it became a connection).
+pub type CountFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, AppError>> + Send>>;
+
+/// The extra fields of a Mastodon-paged connection: the total, counted when asked.
+pub struct LazyTotal {
+    count: Box<dyn Fn() -> CountFuture + Send + Sync>,
+    page_size: u64,
+}
+
+impl LazyTotal {
+    /// A total known already (a list read whole).
+    pub fn known(total: u64, page_size: u64) -> LazyTotal {
+        LazyTotal { count: Box::new(move || Box::pin(async move { Ok(total) })), page_size }
+    }
+
+    /// A total counted by `count` when asked.
+    pub fn counted(page_size: u64, count: impl Fn() -> CountFuture + Send + Sync + 'static) -> LazyTotal {
+        LazyTotal { count: Box::new(count), page_size }
+    }
+}
+
+#[async_graphql::Object]
+impl LazyTotal {
+    /// How many items match in all, the paging ignored (one statement, run only when selected).
+    async fn total_count(&self) -> async_graphql::Result<u64> {
+        Ok((self.count)().await?)
+    }
+
+    /// The page size used.
+    async fn page_size(&self) -> u64 {
+        self.page_size
+    }
+}
+
+/// A connection paged as Mastodon pages (`maxId`, `sinceId`, `minId`, `offset`, `limit`):
+/// each edge's cursor is its node's id, to pass as the next page's `maxId`.
+pub type KeysetConnection<N, Name = DefaultConnectionName, EdgeName = DefaultEdgeName> =
+    Connection<String, N, LazyTotal, EmptyFields, Name, EdgeName>;
+
+/// Wrap a Mastodon page of nodes (newest first) as a connection: `hasNextPage` when the page
+/// is full (older items may follow), `hasPreviousPage` when it was asked for below or above an
+/// id.
+pub fn keyset_connection<N: OutputType, Name: ConnectionNameType, EdgeName: EdgeNameType>(
+    nodes: Vec<N>,
+    id: impl Fn(&N) -> String,
+    paged_from_an_id: bool,
+    total: LazyTotal,
+) -> KeysetConnection<N, Name, EdgeName> {
+    let full = nodes.len() as u64 >= total.page_size && !nodes.is_empty();
+    let mut connection = Connection::with_additional_fields(paged_from_an_id, full, total);
+    connection.edges.extend(nodes.into_iter().map(|node| Edge::new(id(&node), node)));
+    connection
+}
+
+/// A list read whole as a one-page connection (no page before or after; the total is its
+/// length).
+pub fn whole_connection<N: OutputType, Name: ConnectionNameType, EdgeName: EdgeNameType>(
+    nodes: Vec<N>,
+    id: impl Fn(&N) -> String,
+) -> KeysetConnection<N, Name, EdgeName> {
+    let total = nodes.len() as u64;
+    let mut connection = Connection::with_additional_fields(false, false, LazyTotal::known(total, total));
+    connection.edges.extend(nodes.into_iter().map(|node| Edge::new(id(&node), node)));
+    connection
 }

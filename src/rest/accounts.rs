@@ -26,7 +26,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/accounts/relationships",
             "The caller's relationships with accounts",
             operation!("accounts/relationships"),
-            Shape::FIELD,
+            Shape::at("nodes"),
         )
         .mastodon_errors(),
         Route::admin(

@@ -26,7 +26,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/chats",
             "The caller's chats (deprecated: unpaged)",
             operation!("chats/list"),
-            Shape::FIELD.mapped(wire_chats),
+            Shape::at("nodes").mapped(wire_chats),
         ),
         // GET /api/v2/pleroma/chats: [Chat] with a Link header (no legacy alias).
         user(
@@ -92,7 +92,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/users/{nickname}/chats",
             "A user's chats",
             operation!("chats/user_chats"),
-            Shape::FIELD.mapped(wire_chats),
+            Shape::at("nodes").mapped(wire_chats),
         ),
         // GET /admin/chats/:id: the AdminChat; 404 "Not found".
         Route::admin(
@@ -108,7 +108,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/chats/{id}/messages",
             "Messages of any chat",
             operation!("chats/admin_messages"),
-            Shape::FIELD.mapped(wire_chats),
+            Shape::at("nodes").mapped(wire_chats),
         ),
         // DELETE /admin/chats/:id/messages/:message_id: the ChatMessage; 400 "could_not_delete".
         Route::admin(
@@ -136,9 +136,9 @@ pub fn wire_chats(value: ConstValue) -> ConstValue {
     }
 }
 
-/// A paged list with Pleroma's `Link` header.
+/// A paged list (a connection's `nodes`) with Pleroma's `Link` header.
 fn linked_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let value = wire_chats(value);
+    let value = wire_chats(super::statuses::nodes(value));
     let link = link_header(&value, call);
     let mut answer = Answer::json(value);
     if let Some(link) = link {

@@ -27,7 +27,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/config",
             "Update or delete settings",
             operation!("config/update"),
-            Shape::FIELD.mapped(without_empty_db),
+            Shape::at("config").mapped(without_empty_db),
         )
         .body_limit(1 << 20),
         // GET /admin/config/descriptions: [{group, key, type, description, label, children}].

@@ -4,7 +4,7 @@ use async_graphql::{Name, Value as ConstValue};
 use axum::http::{Method, StatusCode};
 
 use super::{operation, Answer, Call, Route, Shape};
-use crate::error::AppError;
+use crate::{domain::reports as domain, error::AppError};
 
 /// The rows of this area.
 pub fn routes() -> Vec<Route> {
@@ -36,7 +36,8 @@ pub fn routes() -> Vec<Route> {
             "Change the state of reports",
             operation!("reports/update"),
             Shape::Convert(batch_errors),
-        ),
+        )
+        .prepare(set_aside_unsupported_states),
         // POST /admin/reports/:id/notes: 204; 400 "" when the note cannot be made.
         Route::admin(
             M::POST,
@@ -112,17 +113,73 @@ fn filed(value: ConstValue) -> ConstValue {
 }
 
 /// 204 when every entry was applied; else 400 with the failed entries.
-fn batch_errors(value: ConstValue, _: &Call<'_>) -> Result<Answer, AppError> {
-    let errors = match value {
-        ConstValue::Object(mut map) => map.shift_remove("errors").unwrap_or(ConstValue::Null),
+/// Pleroma's report states; `CommonAPI.update_report_state` answers any other value with
+/// `{:error, "Unsupported state"}` for that entry alone.
+const REPORT_STATES: [&str; 3] = ["open", "closed", "resolved"];
+
+/// The batch as sent, kept for [`batch_errors`]: GraphQL's `ReportState` is an enum, so the
+/// entries whose state is not one of Pleroma's are left out of `reports` and answered here.
+const GIVEN_REPORTS: &str = "reports (as given)";
+
+fn supported(entry: &serde_json::Value) -> bool {
+    entry.get("state").and_then(serde_json::Value::as_str).is_some_and(|s| REPORT_STATES.contains(&s))
+}
+
+/// `PATCH /admin/reports`: entries with an unsupported state are set aside (the others go to
+/// `updateReports`).
+fn set_aside_unsupported_states(params: &mut serde_json::Map<String, serde_json::Value>) {
+    let Some(serde_json::Value::Array(entries)) = params.get("reports").cloned() else { return };
+    let kept: Vec<serde_json::Value> = entries.iter().filter(|e| supported(e)).cloned().collect();
+    params.insert("reports".into(), serde_json::Value::Array(kept));
+    params.insert(GIVEN_REPORTS.into(), serde_json::Value::Array(entries));
+}
+
+/// The id of an entry as Pleroma echoes it.
+fn given_id(entry: &serde_json::Value) -> ConstValue {
+    match entry.get("id") {
+        Some(serde_json::Value::String(s)) => ConstValue::String(s.clone()),
+        Some(other) if !other.is_null() => ConstValue::String(other.to_string()),
         _ => ConstValue::Null,
+    }
+}
+
+/// 204, or 400 with the failed entries in the order given: those set aside as `Unsupported
+/// state` and those `updateReports` refused.
+fn batch_errors(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
+    let refused = match value {
+        ConstValue::Object(mut map) => match map.shift_remove("errors") {
+            Some(ConstValue::List(list)) => list,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
     };
-    Ok(match errors {
-        ConstValue::List(list) if !list.is_empty() => {
-            Answer::json(ConstValue::List(list)).status(StatusCode::BAD_REQUEST)
+    let mut refused = refused.into_iter().peekable();
+    let mut errors = Vec::new();
+    if let Some(serde_json::Value::Array(given)) = call.params.get(GIVEN_REPORTS) {
+        for entry in given {
+            if !supported(entry) {
+                let mut error = async_graphql::indexmap::IndexMap::new();
+                error.insert(Name::new("id"), given_id(entry));
+                error.insert(Name::new("error"), ConstValue::String(domain::UNSUPPORTED_STATE.into()));
+                errors.push(ConstValue::Object(error));
+            } else if refused.peek().is_some_and(|e| refused_id(e) == given_id(entry)) {
+                errors.extend(refused.next());
+            }
         }
-        _ => Answer::empty(StatusCode::NO_CONTENT),
+    }
+    errors.extend(refused);
+    Ok(if errors.is_empty() {
+        Answer::empty(StatusCode::NO_CONTENT)
+    } else {
+        Answer::json(ConstValue::List(errors)).status(StatusCode::BAD_REQUEST)
     })
+}
+
+fn refused_id(error: &ConstValue) -> ConstValue {
+    match error {
+        ConstValue::Object(map) => map.get("id").cloned().unwrap_or(ConstValue::Null),
+        _ => ConstValue::Null,
+    }
 }
 
 /// One group of `{"reports": [group]}`, its `deleted` flag inside its status, as Pleroma's

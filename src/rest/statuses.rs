@@ -182,13 +182,21 @@ fn stats(value: ConstValue) -> ConstValue {
 
 /// A Mastodon list of statuses with its `Link` header.
 fn mastodon_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let value = wire_statuses(value);
+    let value = wire_statuses(nodes(value));
     let link = link_header(&value, call);
     let mut answer = Answer::json(value);
     if let Some(link) = link {
         answer.headers.insert(axum::http::header::LINK, link);
     }
     Ok(answer)
+}
+
+/// The `nodes` of a connection (a list answered as a list stays one).
+pub(super) fn nodes(value: ConstValue) -> ConstValue {
+    match value {
+        ConstValue::Object(mut map) => map.shift_remove("nodes").unwrap_or(ConstValue::Null),
+        other => other,
+    }
 }
 
 /// The `Link` header of a Mastodon list (`next`: older than the last item, `prev`: newer than the

@@ -352,6 +352,39 @@ async fn images_are_uploaded_and_removed() {
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
 
+/// `Pleroma.Upload.get_opts`: a header counts against `:banner_upload_limit`, a background
+/// against `:background_upload_limit`, each on its own (the avatar's limit is tested above).
+#[tokio::test]
+async fn banner_and_background_have_their_own_limits() {
+    let small = png().len() as u64 - 1;
+    let app = TestApp::with_settings(|s| s.limits.banner_upload_limit = small).await;
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, ALL).await;
+    let path = "/api/v1/accounts/update_credentials";
+    let reply = multipart(&app, path, &token, image("header")).await;
+    assert_eq!((reply.status, reply.body), (StatusCode::PAYLOAD_TOO_LARGE, json!({"error": "File is too large"})));
+    let reply = multipart(&app, path, &token, image("pleroma_background_image")).await;
+    assert_eq!(reply.status, StatusCode::OK, "the background's limit is not the banner's: {}", reply.text);
+    let reply = multipart(&app, path, &token, image("avatar")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+
+    let app = TestApp::with_settings(|s| s.limits.background_upload_limit = small).await;
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, ALL).await;
+    let reply = multipart(&app, path, &token, image("pleroma_background_image")).await;
+    assert_eq!((reply.status, reply.body), (StatusCode::PAYLOAD_TOO_LARGE, json!({"error": "File is too large"})));
+    let reply = multipart(&app, "/api/v1/pleroma/accounts/update_background", &token, image("img")).await;
+    assert_eq!((reply.status, reply.body), (StatusCode::PAYLOAD_TOO_LARGE, json!({"error": "File is too large"})));
+    let reply = multipart(&app, path, &token, image("header")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    // At the limit exactly is allowed.
+    let app = TestApp::with_settings(|s| s.limits.background_upload_limit = small + 1).await;
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, ALL).await;
+    let reply = multipart(&app, path, &token, image("pleroma_background_image")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+}
+
 /// `AccountControllerTest` "account endorsements" and `PleromaAPI.AccountControllerTest`
 /// "subscribing / unsubscribing", "account endorsements".
 #[tokio::test]

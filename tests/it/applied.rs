@@ -630,3 +630,57 @@ async fn admin_fes_enable_media_proxy_payload_is_saved() {
         ])
     );
 }
+
+/// `User.endorse` reads `:instance, :max_endorsed_users` (0 turns endorsing off) and
+/// `Instances.get_consistently_unreachable` `:federation_reachability_timeout_days` (0: no
+/// instance is unreachable): both saved through `POST /admin/config`, in force on the next
+/// request.
+#[tokio::test]
+async fn endorsement_limit_and_reachability_window_apply() {
+    let app = TestApp::new().await;
+    let admin_token = app.admin_token().await;
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, "read write follow").await;
+    let mut others = Vec::new();
+    for name in ["bob", "carol", "dave"] {
+        let other = app.user(name).await;
+        let path = format!("/api/v1/accounts/{}/follow", other.id);
+        let reply = app.request(Method::POST, &path, Some(&token), None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        others.push(other);
+    }
+    set(&app, &admin_token, ":instance", &[(":max_endorsed_users", json!(2))]).await;
+    for (i, other) in others.iter().enumerate() {
+        let reply = app.request(Method::POST, &format!("/api/v1/accounts/{}/pin", other.id), Some(&token), None).await;
+        if i < 2 {
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        } else {
+            assert_eq!(
+                (reply.status, reply.body),
+                (StatusCode::BAD_REQUEST, json!({"error": "You have already pinned the maximum number of users"}))
+            );
+        }
+    }
+    set(&app, &admin_token, ":instance", &[(":max_endorsed_users", json!(3))]).await;
+    let reply = app.request(Method::POST, &format!("/api/v1/accounts/{}/pin", others[2].id), Some(&token), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+
+    let db = &app.state.db.write;
+    let days_ago = |days: i64| chrono::Utc::now() - chrono::Duration::days(days);
+    use pleroma_gateway::domain::accounts::set_reachability;
+    set_reachability(db, "long.example", Some(days_ago(10))).await.unwrap();
+    set_reachability(db, "recent.example", Some(days_ago(3))).await.unwrap();
+    let unreachable = |reply: Reply| {
+        let hosts: Vec<String> = reply.body["unreachable"].as_object().unwrap().keys().cloned().collect();
+        hosts
+    };
+    // The default window, 7 days.
+    let reply = app.get("/api/v1/pleroma/federation_status", None).await;
+    assert_eq!(unreachable(reply), ["long.example"]);
+    set(&app, &admin_token, ":instance", &[(":federation_reachability_timeout_days", json!(2))]).await;
+    let reply = app.get("/api/v1/pleroma/federation_status", None).await;
+    assert_eq!(unreachable(reply), ["long.example", "recent.example"]);
+    set(&app, &admin_token, ":instance", &[(":federation_reachability_timeout_days", json!(0))]).await;
+    let reply = app.get("/api/v1/pleroma/federation_status", None).await;
+    assert_eq!(unreachable(reply), Vec::<String>::new());
+}

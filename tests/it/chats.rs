@@ -182,7 +182,7 @@ async fn refusals_in_pleromas_words() {
     assert_eq!(reply.body, json!({"error": "Insufficient permissions: write:chats."}));
     let anonymous = app.get("/api/v1/pleroma/chats", None).await;
     assert_eq!(anonymous.status, StatusCode::FORBIDDEN, "{}", anonymous.text);
-    let gql = app.graphql(None, "{ chats { id } }", json!({})).await;
+    let gql = app.graphql(None, "{ chats { nodes { id } } }", json!({})).await;
     assert_eq!(gql["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
 }
 

@@ -63,6 +63,7 @@ mod relationships;
 mod relays;
 mod reports;
 mod rules;
+mod schema_rules;
 mod scrobbles;
 mod seed;
 mod server;

@@ -608,8 +608,8 @@ async fn graphql_reports_with_total_count_and_per_entry_errors() {
         .app
         .graphql(
             Some(&s.token),
-            "mutation($id: ID!) { updateReports(input: {reports: [{id: $id, state: \"resolved\"}, \
-             {id: \"x\", state: \"open\"}]}) { reports { id state } errors { id error } } }",
+            "mutation($id: ID!) { updateReports(input: {reports: [{id: $id, state: RESOLVED}, \
+             {id: \"x\", state: OPEN}]}) { reports { id state } errors { id error } } }",
             json!({"id": id}),
         )
         .await;

@@ -302,6 +302,22 @@ pub fn declared() -> Vec<Declared> {
         setting!(
             ":pleroma",
             ":instance",
+            ":max_endorsed_users",
+            limits.max_endorsed_users,
+            "The maximum number of recommended accounts. 0 will disable the feature.",
+            "[0, 1, 3]"
+        ),
+        setting!(
+            ":pleroma",
+            ":instance",
+            ":federation_reachability_timeout_days",
+            limits.federation_reachability_timeout_days,
+            "Timeout (in days) of each external federation target being unreachable prior to pausing federating to it",
+            "[7]"
+        ),
+        setting!(
+            ":pleroma",
+            ":instance",
             ":static_dir",
             limits.static_dir,
             "Instance static directory",

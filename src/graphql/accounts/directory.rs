@@ -1,6 +1,6 @@
 //! Finding accounts and what they feature: lookup, account and full-text search, endorsements,
 //! birthdays, the federation status; subscribing to and endorsing accounts.
-use async_graphql::{Context, Enum, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 
 use super::{Account, AccountIdInput, RelationshipPayload};
 use crate::{
@@ -49,6 +49,15 @@ pub struct UnreachableInstance {
     pub since: DateTime,
 }
 
+/// What to interact with, and from which remote account.
+#[derive(InputObject)]
+pub struct RemoteInteractionInput {
+    /// The ActivityPub id of the profile or status.
+    pub ap_id: String,
+    /// The remote account, `nickname@host`.
+    pub profile: String,
+}
+
 /// Where to go to interact with something from one's own remote account.
 #[derive(SimpleObject)]
 pub struct RemoteInteractionPayload {
@@ -68,7 +77,11 @@ fn viewer<'a>(ctx: &'a Context<'_>) -> Option<&'a entity::user::Model> {
 impl DirectoryQuery {
     /// An account by its exact nickname (`alice`, `alice@remote.example`; `alice@<this host>`
     /// is the local `alice`). `NOT_FOUND` ("Can't find user") when there is none.
-    async fn lookup_account(&self, ctx: &Context<'_>, acct: String) -> async_graphql::Result<Account> {
+    async fn lookup_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "`nickname` for a local account, `nickname@host` for a remote one.")] acct: String,
+    ) -> async_graphql::Result<Account> {
         let found = domain::lookup(&ctx.db().read, ctx.settings(), &acct).await?;
         Ok(Account::new(found.ok_or_else(|| AppError::NotFound("Can't find user".into()))?))
     }
@@ -79,9 +92,9 @@ impl DirectoryQuery {
     async fn search_accounts(
         &self,
         ctx: &Context<'_>,
-        query: String,
-        limit: Option<u64>,
-        offset: Option<u64>,
+        #[graphql(desc = "The text to look for in nicknames and display names.")] query: String,
+        #[graphql(desc = "Results (default 20, at most 40).")] limit: Option<u64>,
+        #[graphql(desc = "Results skipped.")] offset: Option<u64>,
         #[graphql(desc = "Look the account up remotely when unknown (not yet: accepted, ignored).")] resolve: Option<
             bool,
         >,
@@ -100,12 +113,12 @@ impl DirectoryQuery {
     async fn search(
         &self,
         ctx: &Context<'_>,
-        query: String,
-        #[graphql(name = "type")] kind: Option<SearchType>,
+        #[graphql(desc = "The text to look for (words, `#tag`, `@nickname@host` or a URL).")] query: String,
+        #[graphql(name = "type", desc = "Only this kind of result (default: all three).")] kind: Option<SearchType>,
         #[graphql(desc = "Resolve remote accounts and statuses (not yet: accepted, ignored).")] resolve: Option<bool>,
-        limit: Option<u64>,
-        offset: Option<u64>,
-        account_id: Option<ID>,
+        #[graphql(desc = "Results of each kind (default 20, at most 40).")] limit: Option<u64>,
+        #[graphql(desc = "Results of each kind skipped.")] offset: Option<u64>,
+        #[graphql(desc = "Only statuses by this account.")] account_id: Option<ID>,
         #[graphql(desc = "Only accounts and statuses of accounts the caller follows.")] following: Option<bool>,
     ) -> async_graphql::Result<SearchResults> {
         let _ = resolve;
@@ -151,7 +164,11 @@ impl DirectoryQuery {
 
     /// The active accounts an account features on its profile (`NOT_FOUND` "Record not found"
     /// for an unknown account).
-    async fn account_endorsements(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Vec<Account>> {
+    async fn account_endorsements(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's id.")] id: ID,
+    ) -> async_graphql::Result<Vec<Account>> {
         let db = &ctx.db().read;
         let account = domain::account(db, &id).await?;
         Ok(domain::endorsed_by(db, &account.id).await?.into_iter().map(Account::new).collect())
@@ -165,14 +182,21 @@ impl DirectoryQuery {
 
     /// Accounts the caller follows that show their birthday and have it on this day of this
     /// month.
-    async fn birthdays(&self, ctx: &Context<'_>, day: u32, month: u32) -> async_graphql::Result<Vec<Account>> {
+    async fn birthdays(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Day of the month (1–31).")] day: u32,
+        #[graphql(desc = "Month (1–12).")] month: u32,
+    ) -> async_graphql::Result<Vec<Account>> {
         let user = ctx.viewer().require_user()?;
         Ok(domain::birthdays(&ctx.db().read, &user.id, day, month).await?.into_iter().map(Account::new).collect())
     }
 
     /// Remote instances federation currently cannot reach, by host.
     async fn unreachable_instances(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UnreachableInstance>> {
-        let found = domain::unreachable_instances(&ctx.db().read).await?;
+        let found =
+            domain::unreachable_instances(&ctx.db().read, ctx.settings().limits.federation_reachability_timeout_days)
+                .await?;
         Ok(found.into_iter().map(|(host, since)| UnreachableInstance { host, since: DateTime(since) }).collect())
     }
 }
@@ -198,7 +222,9 @@ async fn change(ctx: &Context<'_>, id: &ID, change: Change) -> async_graphql::Re
     match change {
         Change::Subscribe => domain::subscribe(ctx.db(), &viewer, &target).await?,
         Change::Unsubscribe => domain::unsubscribe(ctx.db(), &viewer, &target).await?,
-        Change::Endorse => domain::endorse(ctx.db(), &viewer, &target).await?,
+        Change::Endorse => {
+            domain::endorse(ctx.db(), ctx.settings().limits.max_endorsed_users, &viewer, &target).await?
+        }
         Change::Unendorse => domain::unendorse(ctx.db(), &viewer, &target).await?,
     }
     let found = relationships::of(&ctx.db().write, &viewer.id, std::slice::from_ref(&target.id)).await?;
@@ -213,7 +239,7 @@ impl DirectoryMutation {
     async fn subscribe_account(
         &self,
         ctx: &Context<'_>,
-        input: AccountIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: AccountIdInput,
     ) -> async_graphql::Result<RelationshipPayload> {
         change(ctx, &input.id, Change::Subscribe).await
     }
@@ -222,18 +248,18 @@ impl DirectoryMutation {
     async fn unsubscribe_account(
         &self,
         ctx: &Context<'_>,
-        input: AccountIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: AccountIdInput,
     ) -> async_graphql::Result<RelationshipPayload> {
         change(ctx, &input.id, Change::Unsubscribe).await
     }
 
     /// Feature a followed account on the caller's profile (Mastodon's pin). `BAD_REQUEST` when
     /// the caller does not follow it ("Could not endorse: You are not following alice") or
-    /// already features 20.
+    /// already features `:instance, :max_endorsed_users` (default 20).
     async fn endorse_account(
         &self,
         ctx: &Context<'_>,
-        input: AccountIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: AccountIdInput,
     ) -> async_graphql::Result<RelationshipPayload> {
         change(ctx, &input.id, Change::Endorse).await
     }
@@ -244,17 +270,17 @@ impl DirectoryMutation {
     async fn remote_interaction(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The ActivityPub id of the profile or status.")] ap_id: String,
-        #[graphql(desc = "The remote account, `nickname@host`.")] profile: String,
+        #[graphql(desc = "The object and the remote account.")] input: RemoteInteractionInput,
     ) -> async_graphql::Result<RemoteInteractionPayload> {
-        Ok(RemoteInteractionPayload { url: domain::remote_interaction_url(ctx.settings(), &profile, &ap_id).await? })
+        let url = domain::remote_interaction_url(ctx.settings(), &input.profile, &input.ap_id).await?;
+        Ok(RemoteInteractionPayload { url })
     }
 
     /// Stop featuring an account.
     async fn unendorse_account(
         &self,
         ctx: &Context<'_>,
-        input: AccountIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: AccountIdInput,
     ) -> async_graphql::Result<RelationshipPayload> {
         change(ctx, &input.id, Change::Unendorse).await
     }

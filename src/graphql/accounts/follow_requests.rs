@@ -51,7 +51,7 @@ impl FollowRequestsMutation {
     async fn authorize_follow_request(
         &self,
         ctx: &Context<'_>,
-        input: FollowRequestInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: FollowRequestInput,
     ) -> async_graphql::Result<RelationshipPayload> {
         answer(ctx, &input.id, true).await
     }
@@ -62,7 +62,7 @@ impl FollowRequestsMutation {
     async fn reject_follow_request(
         &self,
         ctx: &Context<'_>,
-        input: FollowRequestInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: FollowRequestInput,
     ) -> async_graphql::Result<RelationshipPayload> {
         answer(ctx, &input.id, false).await
     }

@@ -11,7 +11,10 @@ pub use follow_requests::*;
 pub use profile::*;
 pub use types::*;
 
-use super::{ContextExt, FieldRule};
+use super::{
+    pagination::{whole_connection, KeysetConnection},
+    ContextExt, FieldRule,
+};
 use crate::{
     auth::{Access, Privilege},
     domain::relationships::{self as domain, Change},
@@ -156,20 +159,33 @@ impl AccountsCoreQuery {
     }
 
     /// An account by id or nickname (`null` when there is none).
-    async fn account(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Account>> {
+    async fn account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's id (or a local nickname).")] id: ID,
+    ) -> async_graphql::Result<Option<Account>> {
         Ok(crate::domain::users::find_by_nickname_or_id(&ctx.db().read, &id).await?.map(Account::new))
     }
 
     /// The caller's relationships with these accounts, in the order given; unknown ids are
     /// left out.
-    async fn relationships(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Relationship>> {
+    async fn relationships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The other accounts' ids.")] ids: Vec<ID>,
+    ) -> async_graphql::Result<RelationshipConnection> {
         let viewer = ctx.viewer().require_user()?;
         let ids: Vec<String> = ids.into_iter().map(|id| id.0).collect();
         let db = &ctx.db().read;
         let ids = domain::existing_ids(db, &ids).await?;
-        Ok(domain::of(db, &viewer.id, &ids).await?.into_iter().map(Relationship::from).collect())
+        let nodes = domain::of(db, &viewer.id, &ids).await?.into_iter().map(Relationship::from).collect();
+        Ok(whole_connection(nodes, |r: &Relationship| r.id.0.clone()))
     }
 }
+
+/// The caller's relationships with the accounts asked for, in one page (its cursors are the
+/// accounts' ids).
+pub type RelationshipConnection = KeysetConnection<Relationship>;
 
 /// A follow to make.
 #[derive(InputObject)]
@@ -226,7 +242,7 @@ impl AccountsCoreMutation {
     async fn follow_account(
         &self,
         ctx: &Context<'_>,
-        input: FollowAccountInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: FollowAccountInput,
     ) -> async_graphql::Result<RelationshipPayload> {
         apply(ctx, &input.id, Change::Follow { reblogs: input.reblogs, notify: input.notify }).await
     }
@@ -235,7 +251,7 @@ impl AccountsCoreMutation {
     async fn unfollow_account(
         &self,
         ctx: &Context<'_>,
-        input: AccountIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: AccountIdInput,
     ) -> async_graphql::Result<RelationshipPayload> {
         apply(ctx, &input.id, Change::Unfollow).await
     }
@@ -244,7 +260,7 @@ impl AccountsCoreMutation {
     async fn block_account(
         &self,
         ctx: &Context<'_>,
-        input: AccountIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: AccountIdInput,
     ) -> async_graphql::Result<RelationshipPayload> {
         apply(ctx, &input.id, Change::Block).await
     }
@@ -253,7 +269,7 @@ impl AccountsCoreMutation {
     async fn unblock_account(
         &self,
         ctx: &Context<'_>,
-        input: AccountIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: AccountIdInput,
     ) -> async_graphql::Result<RelationshipPayload> {
         apply(ctx, &input.id, Change::Unblock).await
     }
@@ -262,7 +278,7 @@ impl AccountsCoreMutation {
     async fn mute_account(
         &self,
         ctx: &Context<'_>,
-        input: MuteAccountInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: MuteAccountInput,
     ) -> async_graphql::Result<RelationshipPayload> {
         apply(ctx, &input.id, Change::Mute { notifications: input.notifications }).await
     }
@@ -271,7 +287,7 @@ impl AccountsCoreMutation {
     async fn unmute_account(
         &self,
         ctx: &Context<'_>,
-        input: AccountIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: AccountIdInput,
     ) -> async_graphql::Result<RelationshipPayload> {
         apply(ctx, &input.id, Change::Unmute).await
     }

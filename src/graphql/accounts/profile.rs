@@ -135,7 +135,7 @@ impl ProfileMutation {
     async fn update_own_profile(
         &self,
         ctx: &Context<'_>,
-        input: UpdateOwnProfileInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UpdateOwnProfileInput,
     ) -> async_graphql::Result<OwnProfilePayload> {
         let user = ctx.viewer().require_user()?.clone();
         let update = ProfileUpdate {

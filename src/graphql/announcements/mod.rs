@@ -103,10 +103,12 @@ impl AnnouncementsQuery {
     async fn announcements(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        offset: Option<i32>,
-        limit: Option<i32>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items skipped (offset paging, as the REST API pages); ignored with `after`.")] offset: Option<
+            i32,
+        >,
+        #[graphql(desc = "Page size (offset paging); `first` wins when both are given.")] limit: Option<i32>,
     ) -> async_graphql::Result<AnnouncementConnection> {
         let mut window = Window::resolve(first, after.clone(), None, limit, 20)?;
         if limit == Some(0) {
@@ -122,7 +124,11 @@ impl AnnouncementsQuery {
     }
 
     /// One announcement (`null` when there is none).
-    async fn announcement(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Announcement>> {
+    async fn announcement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The announcement's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Announcement>> {
         Ok(domain::by_id(&ctx.db().read, &id).await?.map(Announcement::of))
     }
 
@@ -221,7 +227,7 @@ impl AnnouncementsMutation {
     async fn create_announcement(
         &self,
         ctx: &Context<'_>,
-        input: CreateAnnouncementInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: CreateAnnouncementInput,
     ) -> async_graphql::Result<AnnouncementPayload> {
         let new = NewAnnouncement {
             content: input.content,
@@ -238,7 +244,7 @@ impl AnnouncementsMutation {
     async fn update_announcement(
         &self,
         ctx: &Context<'_>,
-        input: UpdateAnnouncementInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UpdateAnnouncementInput,
     ) -> async_graphql::Result<AnnouncementPayload> {
         let change = AnnouncementChange {
             content: input.content,
@@ -254,7 +260,7 @@ impl AnnouncementsMutation {
     async fn delete_announcement(
         &self,
         ctx: &Context<'_>,
-        input: AnnouncementIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: AnnouncementIdInput,
     ) -> async_graphql::Result<DeleteAnnouncementPayload> {
         let deleted = domain::delete(&ctx.db().write, &input.id).await?;
         Ok(DeleteAnnouncementPayload { deleted_id: ID(deleted.id) })
@@ -264,7 +270,7 @@ impl AnnouncementsMutation {
     async fn dismiss_announcement(
         &self,
         ctx: &Context<'_>,
-        input: AnnouncementIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: AnnouncementIdInput,
     ) -> async_graphql::Result<AnnouncementPayload> {
         let user = ctx.viewer().require_user()?;
         let row = domain::dismiss(&ctx.db().write, &user.id, &input.id).await?;

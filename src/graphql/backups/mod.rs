@@ -96,7 +96,12 @@ impl BackupsMutation {
     /// Ask for an archive of the caller's data (Pleroma's `Backup.user`): at most one per
     /// `limit_days` days, else `BAD_REQUEST` `Last export was less than 7 days ago`. A job builds
     /// it and mails the caller the link.
-    async fn request_backup(&self, ctx: &Context<'_>) -> async_graphql::Result<RequestBackupPayload> {
+    async fn request_backup(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "input", default, desc = "Nothing is needed; may be left out.")]
+        _input: super::inputs::NoParametersInput,
+    ) -> async_graphql::Result<RequestBackupPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let rows = backups::request_own(ctx.db(), ctx.settings(), &user).await?;
         let secret = backups::link_secret(&ctx.db().write, ctx.settings()).await?;
@@ -108,7 +113,7 @@ impl BackupsMutation {
     async fn create_backup(
         &self,
         ctx: &Context<'_>,
-        input: CreateBackupInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: CreateBackupInput,
     ) -> async_graphql::Result<CreateBackupPayload> {
         let admin = ctx.viewer().require_user()?.clone();
         let row = backups::request_for(ctx.db(), &admin, &input.nickname).await?;

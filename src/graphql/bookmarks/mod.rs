@@ -122,8 +122,9 @@ impl BookmarksQuery {
     async fn bookmarks(
         &self,
         ctx: &Context<'_>,
-        folder_id: Option<ID>,
-        #[graphql(default)] page: StatusPageInput,
+        #[graphql(desc = "Only the bookmarks in this folder.")] folder_id: Option<ID>,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: StatusPageInput,
     ) -> async_graphql::Result<Vec<Bookmark>> {
         let user = ctx.viewer().require_user()?;
         let page = MastodonPage::from(page);
@@ -204,7 +205,7 @@ impl BookmarksMutation {
     async fn create_bookmark_folder(
         &self,
         ctx: &Context<'_>,
-        input: CreateBookmarkFolderInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: CreateBookmarkFolderInput,
     ) -> async_graphql::Result<BookmarkFolderPayload> {
         let user = ctx.viewer().require_user()?;
         let folder =
@@ -218,7 +219,7 @@ impl BookmarksMutation {
     async fn update_bookmark_folder(
         &self,
         ctx: &Context<'_>,
-        input: UpdateBookmarkFolderInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UpdateBookmarkFolderInput,
     ) -> async_graphql::Result<BookmarkFolderPayload> {
         let user = ctx.viewer().require_user()?;
         let folder = domain::update_folder(
@@ -238,7 +239,7 @@ impl BookmarksMutation {
     async fn delete_bookmark_folder(
         &self,
         ctx: &Context<'_>,
-        input: BookmarkFolderIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: BookmarkFolderIdInput,
     ) -> async_graphql::Result<BookmarkFolderPayload> {
         let user = ctx.viewer().require_user()?;
         let folder = domain::delete_folder(ctx.db(), &user.id, &input.id).await?;
@@ -250,7 +251,7 @@ impl BookmarksMutation {
     async fn bookmark_status(
         &self,
         ctx: &Context<'_>,
-        input: BookmarkStatusInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: BookmarkStatusInput,
     ) -> async_graphql::Result<StatusPayload> {
         let user = ctx.viewer().require_user()?;
         let row = domain::bookmark(ctx.db(), &user.id, &input.id, input.folder_id.as_ref().map(|f| f.as_str()))
@@ -263,7 +264,7 @@ impl BookmarksMutation {
     async fn unbookmark_status(
         &self,
         ctx: &Context<'_>,
-        input: UnbookmarkStatusInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UnbookmarkStatusInput,
     ) -> async_graphql::Result<StatusPayload> {
         let user = ctx.viewer().require_user()?;
         let row = domain::unbookmark(ctx.db(), &user.id, &input.id).await.map_err(record_not_found)?;

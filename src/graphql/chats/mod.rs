@@ -8,7 +8,11 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 pub use loaders::*;
 pub use types::*;
 
-use super::{statuses::StatusPageInput, ContextExt, FieldRule};
+use super::{
+    pagination::{keyset_connection, whole_connection, KeysetConnection, LazyTotal},
+    statuses::StatusPageInput,
+    ContextExt, FieldRule,
+};
 use crate::{
     auth::{Access, Privilege},
     domain::{
@@ -49,17 +53,29 @@ impl ChatsQuery {
     async fn chats(
         &self,
         ctx: &Context<'_>,
-        with_muted: Option<bool>,
+        #[graphql(desc = "Include chats with accounts the caller mutes.")] with_muted: Option<bool>,
+        #[graphql(desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`; \
+                          without it, every chat.")]
         page: Option<StatusPageInput>,
-    ) -> async_graphql::Result<Vec<Chat>> {
+    ) -> async_graphql::Result<ChatConnection> {
         let owner = ctx.viewer().require_user()?;
-        let page = page.map(MastodonPage::from);
-        let rows = domain::list(&ctx.db().read, &owner.id, with_muted.unwrap_or(false), page.as_ref()).await?;
-        Ok(rows.into_iter().map(Chat).collect())
+        let with_muted = with_muted.unwrap_or(false);
+        let Some(page) = page.map(MastodonPage::from) else {
+            let rows = domain::list(&ctx.db().read, &owner.id, with_muted, None).await?;
+            return Ok(whole_connection(rows.into_iter().map(Chat).collect(), chat_id));
+        };
+        let rows = domain::list(&ctx.db().read, &owner.id, with_muted, Some(&page)).await?;
+        let (db, owner_id) = (ctx.db().read.clone(), owner.id.clone());
+        let total = LazyTotal::counted(page.size(), move || {
+            let (db, owner_id) = (db.clone(), owner_id.clone());
+            Box::pin(async move { Ok(domain::list(&db, &owner_id, with_muted, None).await?.len() as u64) })
+        });
+        let from_an_id = page.max_id.is_some() || page.min_id.is_some() || page.since_id.is_some();
+        Ok(keyset_connection(rows.into_iter().map(Chat).collect(), chat_id, from_an_id, total))
     }
 
     /// One of the caller's chats (`NOT_FOUND` "Record not found" for anyone else's).
-    async fn chat(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Chat> {
+    async fn chat(&self, ctx: &Context<'_>, #[graphql(desc = "The chat's id.")] id: ID) -> async_graphql::Result<Chat> {
         let owner = ctx.viewer().require_user()?;
         Ok(Chat(domain::owned(&ctx.db().read, &owner.id, &id).await?))
     }
@@ -69,25 +85,33 @@ impl ChatsQuery {
     async fn chat_messages(
         &self,
         ctx: &Context<'_>,
-        chat_id: ID,
-        #[graphql(default)] page: StatusPageInput,
-    ) -> async_graphql::Result<Vec<ChatMessage>> {
+        #[graphql(desc = "The chat's id.")] chat_id: ID,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: StatusPageInput,
+    ) -> async_graphql::Result<ChatMessageConnection> {
         let owner = ctx.viewer().require_user()?;
         let chat = domain::owned(&ctx.db().read, &owner.id, &chat_id).await?;
-        let entries = domain::messages(&ctx.db().read, &chat.id, &MastodonPage::from(page)).await?;
-        Ok(entries.into_iter().map(ChatMessage).collect())
+        messages(ctx, chat.id, MastodonPage::from(page)).await
     }
 
     /// Every chat of a user (nickname or id), last active first (staff; `NOT_FOUND` for an
     /// unknown user).
-    async fn user_chats(&self, ctx: &Context<'_>, user: String) -> async_graphql::Result<Vec<Chat>> {
+    async fn user_chats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user (id or nickname).")] user: String,
+    ) -> async_graphql::Result<ChatConnection> {
         let db = &ctx.db().read;
         let owner = crate::domain::users::find_by_nickname_or_id(db, &user).await?.ok_or_else(AppError::not_found)?;
-        Ok(domain::of_user(db, &owner.id).await?.into_iter().map(Chat).collect())
+        Ok(whole_connection(domain::of_user(db, &owner.id).await?.into_iter().map(Chat).collect(), chat_id))
     }
 
     /// Any chat by id (staff); `null` when there is none.
-    async fn admin_chat(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Chat>> {
+    async fn admin_chat(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The chat's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Chat>> {
         Ok(domain::find(&ctx.db().read, &id).await?.map(Chat))
     }
 
@@ -95,14 +119,40 @@ impl ChatsQuery {
     async fn admin_chat_messages(
         &self,
         ctx: &Context<'_>,
-        chat_id: ID,
-        #[graphql(default)] page: StatusPageInput,
-    ) -> async_graphql::Result<Vec<ChatMessage>> {
+        #[graphql(desc = "The chat's id.")] chat_id: ID,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: StatusPageInput,
+    ) -> async_graphql::Result<ChatMessageConnection> {
         let db = &ctx.db().read;
         let chat = domain::find(db, &chat_id).await?.ok_or_else(|| AppError::NotFound("not found".into()))?;
-        let entries = domain::messages(db, &chat.id, &MastodonPage::from(page)).await?;
-        Ok(entries.into_iter().map(ChatMessage).collect())
+        messages(ctx, chat.id, MastodonPage::from(page)).await
     }
+}
+
+/// A page of chats, last active first, with the total counted when asked.
+pub type ChatConnection = KeysetConnection<Chat>;
+/// A page of a chat's messages, newest first, with the total counted when asked.
+pub type ChatMessageConnection = KeysetConnection<ChatMessage>;
+
+fn chat_id(chat: &Chat) -> String {
+    chat.0.id.clone()
+}
+
+/// A page of a chat's messages as a connection.
+async fn messages(
+    ctx: &Context<'_>,
+    chat_id: String,
+    page: MastodonPage,
+) -> async_graphql::Result<ChatMessageConnection> {
+    let entries = domain::messages(&ctx.db().read, &chat_id, &page).await?;
+    let db = ctx.db().read.clone();
+    let total = LazyTotal::counted(page.size(), move || {
+        let (db, chat_id) = (db.clone(), chat_id.clone());
+        Box::pin(async move { domain::message_count(&db, &chat_id).await })
+    });
+    let from_an_id = page.max_id.is_some() || page.min_id.is_some() || page.since_id.is_some();
+    let nodes = entries.into_iter().map(ChatMessage).collect();
+    Ok(keyset_connection(nodes, |m: &ChatMessage| m.0.reference.id.clone(), from_an_id, total))
 }
 
 /// A message to post in one of the caller's chats.
@@ -143,6 +193,13 @@ pub struct ChatPayload {
     pub chat: Chat,
 }
 
+/// The account to chat with.
+#[derive(InputObject)]
+pub struct CreateChatInput {
+    /// The other account's id.
+    pub account_id: ID,
+}
+
 /// A chat message, as a mutation left it (a deleted one as it was).
 #[derive(SimpleObject)]
 pub struct ChatMessagePayload {
@@ -158,7 +215,12 @@ pub struct ChatsMutation;
 impl ChatsMutation {
     /// The caller's chat with an account, created when there is none (`NOT_FOUND` "Record not
     /// found" for an unknown account).
-    async fn create_chat(&self, ctx: &Context<'_>, account_id: ID) -> async_graphql::Result<ChatPayload> {
+    async fn create_chat(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account to chat with.")] input: CreateChatInput,
+    ) -> async_graphql::Result<ChatPayload> {
+        let account_id = input.account_id;
         let owner = ctx.viewer().require_user()?;
         let db = &ctx.db().write;
         let other = crate::domain::users::by_ids(db, std::slice::from_ref(&account_id.0))
@@ -174,7 +236,7 @@ impl ChatsMutation {
     async fn post_chat_message(
         &self,
         ctx: &Context<'_>,
-        input: PostChatMessageInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: PostChatMessageInput,
     ) -> async_graphql::Result<ChatMessagePayload> {
         let author = ctx.viewer().require_user()?.clone();
         let new = NewMessage {
@@ -192,7 +254,7 @@ impl ChatsMutation {
     async fn delete_chat_message(
         &self,
         ctx: &Context<'_>,
-        input: ChatMessageInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ChatMessageInput,
     ) -> async_graphql::Result<ChatMessagePayload> {
         let owner = ctx.viewer().require_user()?.clone();
         let entry = domain::delete(ctx.db(), ChatDeleter::Owner(&owner), &input.chat_id, &input.message_id).await?;
@@ -200,7 +262,11 @@ impl ChatsMutation {
     }
 
     /// Mark the caller's chat read up to a message; returns the chat.
-    async fn mark_chat_read(&self, ctx: &Context<'_>, input: MarkChatReadInput) -> async_graphql::Result<ChatPayload> {
+    async fn mark_chat_read(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: MarkChatReadInput,
+    ) -> async_graphql::Result<ChatPayload> {
         let owner = ctx.viewer().require_user()?;
         let chat = domain::mark_read(ctx.db(), &owner.id, &input.chat_id, &input.last_read_id).await?;
         Ok(ChatPayload { chat: Chat(chat) })
@@ -210,7 +276,7 @@ impl ChatsMutation {
     async fn mark_chat_message_read(
         &self,
         ctx: &Context<'_>,
-        input: ChatMessageInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ChatMessageInput,
     ) -> async_graphql::Result<ChatMessagePayload> {
         let owner = ctx.viewer().require_user()?;
         let entry = domain::mark_message_read(ctx.db(), &owner.id, &input.chat_id, &input.message_id).await?;
@@ -223,7 +289,7 @@ impl ChatsMutation {
     async fn delete_chat_message_as_staff(
         &self,
         ctx: &Context<'_>,
-        input: ChatMessageInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ChatMessageInput,
     ) -> async_graphql::Result<ChatMessagePayload> {
         let staff = ctx.viewer().require_user()?.clone();
         let entry = domain::delete(ctx.db(), ChatDeleter::Staff(&staff), &input.chat_id, &input.message_id).await?;

@@ -150,6 +150,20 @@ pub struct ConfigEntries {
     pub errors: Vec<ConfigError>,
 }
 
+/// Settings to save or remove, in Pleroma's encoding.
+#[derive(InputObject)]
+pub struct UpdateConfigInput {
+    /// The entries to store or delete.
+    pub configs: Vec<ConfigChangeInput>,
+}
+
+/// The entries `updateConfig` wrote.
+#[derive(SimpleObject)]
+pub struct UpdateConfigPayload {
+    /// The entries written, whether a restart is pending, and the entries refused.
+    pub config: ConfigEntries,
+}
+
 /// One refused entry (or sub-key of it) of `updateConfig`.
 #[derive(SimpleObject)]
 pub struct ConfigError {
@@ -285,7 +299,12 @@ impl ConfigQuery {
     /// The settings in Pleroma's encoding (`GET /admin/config`): every declared key with its
     /// value in force, or with `onlyDb` only what is saved, as saved. `BAD_REQUEST` when
     /// configuration from the database is off.
-    async fn config_entries(&self, ctx: &Context<'_>, only_db: Option<bool>) -> async_graphql::Result<ConfigEntries> {
+    async fn config_entries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only the entries stored in the database (Pleroma's `only_db`), not the defaults.")]
+        only_db: Option<bool>,
+    ) -> async_graphql::Result<ConfigEntries> {
         let live = live(ctx)?;
         from_database(live)?;
         let rows = domain::load(&ctx.db().read).await.map_err(AppError::from)?;
@@ -426,7 +445,7 @@ impl ConfigMutation {
     async fn update_settings(
         &self,
         ctx: &Context<'_>,
-        input: UpdateSettingsInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UpdateSettingsInput,
     ) -> async_graphql::Result<UpdateSettingsPayload> {
         let live = live(ctx)?;
         from_database(live)?;
@@ -503,11 +522,12 @@ impl ConfigMutation {
     async fn update_config(
         &self,
         ctx: &Context<'_>,
-        configs: Vec<ConfigChangeInput>,
-    ) -> async_graphql::Result<ConfigEntries> {
+        #[graphql(desc = "The entries to store, in Pleroma's encoding.")] input: UpdateConfigInput,
+    ) -> async_graphql::Result<UpdateConfigPayload> {
         let live = live(ctx)?;
         from_database(live)?;
-        let changes: Vec<Change> = configs
+        let changes: Vec<Change> = input
+            .configs
             .into_iter()
             .map(|c| Change {
                 group: c.group,
@@ -518,18 +538,24 @@ impl ConfigMutation {
             })
             .collect();
         let updated = save(ctx, &changes).await?;
-        Ok(ConfigEntries {
+        let config = ConfigEntries {
             configs: updated.entries.into_iter().map(ConfigEntry::from).collect(),
             need_reboot: live.need_reboot(),
             errors: updated.refused.into_iter().map(ConfigError::from).collect(),
-        })
+        };
+        Ok(UpdateConfigPayload { config })
     }
 
     /// Rebuild what reboot-time settings feed (rate limiters, the mail transport) in place,
     /// without dropping requests in flight (`GET /admin/restart`): here before answering, and
     /// within a second on every other process sharing the database. `BAD_REQUEST` when
     /// configuration from the database is off.
-    async fn restart_gateway(&self, ctx: &Context<'_>) -> async_graphql::Result<RestartPayload> {
+    async fn restart_gateway(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "input", default, desc = "Nothing is needed; may be left out.")]
+        _input: super::inputs::NoParametersInput,
+    ) -> async_graphql::Result<RestartPayload> {
         let live = live(ctx)?;
         from_database(live)?;
         live.restart().await.map_err(AppError::from)?;
@@ -538,7 +564,12 @@ impl ConfigMutation {
 
     /// Save every setting the config file sets (differs from its default) into the database
     /// (the legacy `migrate_to_db`).
-    async fn migrate_config_to_db(&self, ctx: &Context<'_>) -> async_graphql::Result<MigratePayload> {
+    async fn migrate_config_to_db(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "input", default, desc = "Nothing is needed; may be left out.")]
+        _input: super::inputs::NoParametersInput,
+    ) -> async_graphql::Result<MigratePayload> {
         let live = live(ctx)?;
         from_database(live)?;
         let actor = Actor::from(ctx.viewer().require_user()?);
@@ -549,7 +580,12 @@ impl ConfigMutation {
 
     /// Write the saved settings into `gateway.exported_from_db.toml` beside the config file and
     /// remove them from the database (the legacy `migrate_from_db`).
-    async fn migrate_config_from_db(&self, ctx: &Context<'_>) -> async_graphql::Result<MigratePayload> {
+    async fn migrate_config_from_db(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "input", default, desc = "Nothing is needed; may be left out.")]
+        _input: super::inputs::NoParametersInput,
+    ) -> async_graphql::Result<MigratePayload> {
         let live = live(ctx)?;
         from_database(live)?;
         let actor = Actor::from(ctx.viewer().require_user()?);

@@ -130,7 +130,11 @@ impl ConversationsQuery {
     /// A status's thread as the caller sees it: every post of its context before and after it
     /// (visibility and blocks respected, reblogs left out), oldest first (Pleroma's
     /// `StatusController.context`, no limit). `NOT_FOUND` for an unknown status.
-    async fn status_context(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<StatusContext> {
+    async fn status_context(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The status's id.")] id: ID,
+    ) -> async_graphql::Result<StatusContext> {
         let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
         let (ancestors, descendants) = domain::context(&ctx.db().read, &id, viewer).await?;
         let all: Vec<entity::status::Model> = ancestors.iter().chain(descendants.iter()).cloned().collect();
@@ -148,8 +152,10 @@ impl ConversationsQuery {
     async fn conversations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only conversations with exactly these accounts (ids) besides the caller.")]
         recipients: Option<Vec<ID>>,
-        #[graphql(default)] page: StatusPageInput,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: StatusPageInput,
     ) -> async_graphql::Result<Vec<Conversation>> {
         let viewer = viewer_id(ctx)?;
         let recipients: Option<Vec<String>> = recipients.map(|r| r.into_iter().map(|id| id.0).collect());
@@ -158,7 +164,11 @@ impl ConversationsQuery {
     }
 
     /// One of the caller's conversations (`NOT_FOUND` "Unknown conversation id" otherwise).
-    async fn conversation(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Conversation> {
+    async fn conversation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The conversation's id.")] id: ID,
+    ) -> async_graphql::Result<Conversation> {
         let viewer = viewer_id(ctx)?;
         let row = domain::owned(&ctx.db().read, &viewer, &id).await?;
         Ok(conversations(ctx, &viewer, vec![row], false).await?.remove(0))
@@ -170,8 +180,9 @@ impl ConversationsQuery {
     async fn conversation_statuses(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] page: StatusPageInput,
+        #[graphql(desc = "The conversation's id.")] id: ID,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: StatusPageInput,
     ) -> async_graphql::Result<Vec<Status>> {
         let viewer = viewer_id(ctx)?;
         let db = &ctx.db().read;
@@ -240,7 +251,7 @@ impl ConversationsMutation {
     async fn update_conversation(
         &self,
         ctx: &Context<'_>,
-        input: UpdateConversationInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UpdateConversationInput,
     ) -> async_graphql::Result<ConversationPayload> {
         let viewer = viewer_id(ctx)?;
         let row = domain::owned(&ctx.db().write, &viewer, &input.id).await?;
@@ -254,7 +265,7 @@ impl ConversationsMutation {
     async fn mark_conversation_read(
         &self,
         ctx: &Context<'_>,
-        input: ConversationIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ConversationIdInput,
     ) -> async_graphql::Result<ConversationPayload> {
         let viewer = viewer_id(ctx)?;
         let db = ctx.db();
@@ -265,7 +276,12 @@ impl ConversationsMutation {
     }
 
     /// Mark every unread conversation of the caller read; returns those marked.
-    async fn mark_conversations_read(&self, ctx: &Context<'_>) -> async_graphql::Result<MarkConversationsReadPayload> {
+    async fn mark_conversations_read(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "input", default, desc = "Nothing is needed; may be left out.")]
+        _input: super::inputs::NoParametersInput,
+    ) -> async_graphql::Result<MarkConversationsReadPayload> {
         let viewer = viewer_id(ctx)?;
         let rows = domain::mark_all_read(ctx.db(), &viewer).await?;
         Ok(MarkConversationsReadPayload { conversations: conversations(ctx, &viewer, rows, false).await? })
@@ -276,7 +292,7 @@ impl ConversationsMutation {
     async fn delete_conversation(
         &self,
         ctx: &Context<'_>,
-        input: ConversationIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ConversationIdInput,
     ) -> async_graphql::Result<DeleteConversationPayload> {
         let viewer = viewer_id(ctx)?;
         let db = ctx.db();

@@ -39,7 +39,7 @@ impl CredentialsMutation {
     async fn update_user_credentials(
         &self,
         ctx: &Context<'_>,
-        input: UpdateUserCredentialsInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UpdateUserCredentialsInput,
     ) -> async_graphql::Result<UpdateUserCredentialsPayload> {
         let actor = log_actor(ctx)?;
         let nickname = input.nickname.clone();
@@ -52,7 +52,7 @@ impl CredentialsMutation {
     async fn create_password_reset_token(
         &self,
         ctx: &Context<'_>,
-        input: CreatePasswordResetTokenInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: CreatePasswordResetTokenInput,
     ) -> async_graphql::Result<PasswordResetTokenPayload> {
         let (token, link) = domain::admin_reset_link(ctx.db(), ctx.settings(), &input.nickname).await?;
         Ok(PasswordResetTokenPayload { token, link })
@@ -63,14 +63,18 @@ impl CredentialsMutation {
     async fn force_password_reset(
         &self,
         ctx: &Context<'_>,
-        input: UserBatchInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UserBatchInput,
     ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = log_actor(ctx)?;
         Ok(ChangedUsersPayload(domain::force_password_reset(ctx.db(), &actor, &input.nicknames).await?))
     }
 
     /// Turn off a user's multi-factor authentication. Not logged, as in Pleroma.
-    async fn disable_mfa(&self, ctx: &Context<'_>, input: DisableMfaInput) -> async_graphql::Result<DisableMfaPayload> {
+    async fn disable_mfa(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: DisableMfaInput,
+    ) -> async_graphql::Result<DisableMfaPayload> {
         let user = User::from(domain::disable_mfa(ctx.db(), &input.nickname).await?);
         Ok(DisableMfaPayload { nickname: input.nickname, user })
     }
@@ -79,7 +83,7 @@ impl CredentialsMutation {
     async fn confirm_emails(
         &self,
         ctx: &Context<'_>,
-        input: UserBatchInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UserBatchInput,
     ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = log_actor(ctx)?;
         let before = crate::domain::users::require_by_nicknames(&ctx.db().write, &input.nicknames).await?;
@@ -94,7 +98,7 @@ impl CredentialsMutation {
     async fn resend_confirmation_emails(
         &self,
         ctx: &Context<'_>,
-        input: UserBatchInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UserBatchInput,
     ) -> async_graphql::Result<ResendConfirmationEmailsPayload> {
         let actor = log_actor(ctx)?;
         let resent =

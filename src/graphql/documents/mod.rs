@@ -60,7 +60,11 @@ pub struct DocumentsQuery;
 #[Object]
 impl DocumentsQuery {
     /// One instance document; an unknown name is `NOT_FOUND`.
-    async fn instance_document(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<InstanceDocument> {
+    async fn instance_document(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document's name (`terms-of-service`, `instance-panel`).")] name: String,
+    ) -> async_graphql::Result<InstanceDocument> {
         Ok(documents::get(ctx.settings(), &name).await?.into())
     }
 }
@@ -76,7 +80,7 @@ impl DocumentsMutation {
     async fn update_instance_document(
         &self,
         ctx: &Context<'_>,
-        input: UpdateInstanceDocumentInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UpdateInstanceDocumentInput,
     ) -> async_graphql::Result<InstanceDocumentPayload> {
         documents::public_path(&input.name).ok_or_else(|| AppError::NotFound("Not found".into()))?;
         let upload = input.file.value(ctx).map_err(|e| AppError::BadRequest(format!("Unreadable upload: {e}")))?;
@@ -92,7 +96,7 @@ impl DocumentsMutation {
     async fn delete_instance_document(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInstanceDocumentInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: DeleteInstanceDocumentInput,
     ) -> async_graphql::Result<InstanceDocumentPayload> {
         let document = documents::delete(ctx.settings(), &input.name).await?;
         Ok(InstanceDocumentPayload { document: document.into() })

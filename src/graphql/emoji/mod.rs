@@ -61,10 +61,11 @@ impl EmojiQuery {
     async fn emoji_packs(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "1-based page number (page paging, as the REST API pages); ignored with `after`.")]
         page: Option<i32>,
-        page_size: Option<i32>,
+        #[graphql(desc = "Page size (page paging); `first` wins when both are given.")] page_size: Option<i32>,
     ) -> async_graphql::Result<EmojiPackConnection> {
         let window = super::pagination::Window::resolve(first, after, page, page_size, 50)?;
         let index = index(ctx);
@@ -82,7 +83,11 @@ impl EmojiQuery {
 
     /// One local pack. A blank name is `BAD_REQUEST` (`pack name cannot be empty`), an unknown
     /// one `NOT_FOUND` (`Pack <name> does not exist`).
-    async fn emoji_pack(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<EmojiPack> {
+    async fn emoji_pack(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The pack's name.")] name: String,
+    ) -> async_graphql::Result<EmojiPack> {
         let name = domain::pack_name(&name)?;
         let index = index(ctx);
         let pack = pack::load(&index, &name).ok_or_else(|| does_not_exist(&name))?;
@@ -91,7 +96,11 @@ impl EmojiQuery {
 
     /// A pack's zip archive (pack.json and its files). `FORBIDDEN` when the pack is not shared
     /// or misses files, `NOT_FOUND` for an unknown pack.
-    async fn emoji_pack_archive(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<EmojiPackArchive> {
+    async fn emoji_pack_archive(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The pack's name.")] name: String,
+    ) -> async_graphql::Result<EmojiPackArchive> {
         use base64::Engine;
         let name = domain::pack_name(&name)?;
         let index = index(ctx);
@@ -110,9 +119,9 @@ impl EmojiQuery {
     async fn remote_emoji_packs(
         &self,
         ctx: &Context<'_>,
-        url: String,
-        #[graphql(default = 1)] page: i32,
-        #[graphql(default = 30)] page_size: i32,
+        #[graphql(desc = "The remote instance's base URL.")] url: String,
+        #[graphql(default = 1, desc = "1-based page number.")] page: i32,
+        #[graphql(default = 30, desc = "Packs per page.")] page_size: i32,
     ) -> async_graphql::Result<Json<Value>> {
         if page < 1 || page_size < 0 {
             return Err(AppError::BadRequest("page must be at least 1 and page_size at least 0".into()).into());
@@ -253,14 +262,24 @@ pub struct EmojiMutation;
 impl EmojiMutation {
     /// Load the emoji directory again (this process, from the shared storage; every process loads
     /// at start and after any process changed a pack).
-    async fn reload_emoji(&self, ctx: &Context<'_>) -> async_graphql::Result<ReloadEmojiPayload> {
+    async fn reload_emoji(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "input", default, desc = "Nothing is needed; may be left out.")]
+        _input: super::inputs::NoParametersInput,
+    ) -> async_graphql::Result<ReloadEmojiPayload> {
         let count = domain::refresh(ctx.settings()).await?;
         Ok(ReloadEmojiPayload { emoji_count: count as u64 })
     }
 
     /// Write a pack.json for every pack directory without one (from its emoji.txt, else its
     /// image files).
-    async fn import_emoji_packs(&self, ctx: &Context<'_>) -> async_graphql::Result<ImportEmojiPacksPayload> {
+    async fn import_emoji_packs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "input", default, desc = "Nothing is needed; may be left out.")]
+        _input: super::inputs::NoParametersInput,
+    ) -> async_graphql::Result<ImportEmojiPacksPayload> {
         let index = index(ctx);
         let _guard = index.begin(ctx.settings()).await?;
         let extensions = ctx.settings().emoji.pack_extensions.clone();
@@ -274,7 +293,7 @@ impl EmojiMutation {
     async fn create_emoji_pack(
         &self,
         ctx: &Context<'_>,
-        input: EmojiPackNameInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: EmojiPackNameInput,
     ) -> async_graphql::Result<EmojiPackPayload> {
         let name = domain::pack_name(&input.name)?;
         let index = index(ctx);
@@ -289,7 +308,7 @@ impl EmojiMutation {
     async fn update_emoji_pack_metadata(
         &self,
         ctx: &Context<'_>,
-        input: UpdateEmojiPackMetadataInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UpdateEmojiPackMetadataInput,
     ) -> async_graphql::Result<EmojiPackPayload> {
         let name = domain::pack_name(&input.name)?;
         let index = index(ctx);
@@ -312,7 +331,7 @@ impl EmojiMutation {
     async fn delete_emoji_pack(
         &self,
         ctx: &Context<'_>,
-        input: EmojiPackNameInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: EmojiPackNameInput,
     ) -> async_graphql::Result<DeleteEmojiPackPayload> {
         let name = domain::pack_name(&input.name)?;
         let index = index(ctx);
@@ -330,7 +349,7 @@ impl EmojiMutation {
     async fn download_emoji_pack(
         &self,
         ctx: &Context<'_>,
-        input: DownloadEmojiPackInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: DownloadEmojiPackInput,
     ) -> async_graphql::Result<EmojiPackPayload> {
         let base = remote::base_url(&input.url)?;
         let remote_name = input.name.trim().to_string();
@@ -354,7 +373,7 @@ impl EmojiMutation {
     async fn add_emoji_file(
         &self,
         ctx: &Context<'_>,
-        input: AddEmojiFileInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: AddEmojiFileInput,
     ) -> async_graphql::Result<EmojiPackPayload> {
         let config = ctx.settings().emoji.clone();
         let index = index(ctx);
@@ -405,7 +424,7 @@ impl EmojiMutation {
     async fn update_emoji_file(
         &self,
         ctx: &Context<'_>,
-        input: UpdateEmojiFileInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UpdateEmojiFileInput,
     ) -> async_graphql::Result<EmojiPackPayload> {
         let index = index(ctx);
         let name = domain::pack_name(&input.pack)?;
@@ -424,7 +443,7 @@ impl EmojiMutation {
     async fn delete_emoji_file(
         &self,
         ctx: &Context<'_>,
-        input: DeleteEmojiFileInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: DeleteEmojiFileInput,
     ) -> async_graphql::Result<EmojiPackPayload> {
         let index = index(ctx);
         let name = domain::pack_name(&input.pack)?;

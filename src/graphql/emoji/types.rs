@@ -97,10 +97,11 @@ impl EmojiPack {
     /// `page` and `pageSize`, as the REST API pages them).
     async fn files(
         &self,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "1-based page number (page paging, as the REST API pages); ignored with `after`.")]
         page: Option<i32>,
-        page_size: Option<i32>,
+        #[graphql(desc = "Page size (page paging); `first` wins when both are given.")] page_size: Option<i32>,
     ) -> async_graphql::Result<EmojiFileConnection> {
         let total = self.pack.files.len() as u64;
         let size = match first.or(page_size) {

@@ -14,6 +14,7 @@ pub use types::*;
 
 use super::{
     accounts::Account,
+    pagination::LazyTotal,
     statuses::{Status, StatusPageInput},
     ContextExt, FieldRule,
 };
@@ -28,7 +29,7 @@ use crate::{
 };
 
 /// A page of an event's participations.
-pub type EventParticipationConnection = Connection<OpaqueCursor<String>, EventParticipation, EmptyFields, EmptyFields>;
+pub type EventParticipationConnection = Connection<OpaqueCursor<String>, EventParticipation, LazyTotal, EmptyFields>;
 
 const READ: &[&str] = &["read"];
 const WRITE: &[&str] = &["write"];
@@ -58,7 +59,11 @@ pub struct EventsQuery;
 impl EventsQuery {
     /// Accepted participants of an event the caller may see, in the order they joined, less
     /// those the caller blocks (`NOT_FOUND` for an unknown or hidden event).
-    async fn event_participations(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Vec<Account>> {
+    async fn event_participations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The event's (its status's) id.")] id: ID,
+    ) -> async_graphql::Result<Vec<Account>> {
         let viewer = ctx.viewer().require_user()?;
         let users = domain::participants(&ctx.db().read, &viewer.id, &id).await?;
         Ok(users.into_iter().map(Account::new).collect())
@@ -71,10 +76,10 @@ impl EventsQuery {
     async fn event_participation_connection(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        state: Option<ParticipationState>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "The event's (its status's) id.")] id: ID,
+        #[graphql(desc = "Only participations in this state.")] state: Option<ParticipationState>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
     ) -> async_graphql::Result<EventParticipationConnection> {
         let viewer = ctx.viewer().require_user()?;
         let after = match &after {
@@ -91,7 +96,12 @@ impl EventsQuery {
             domain::participations_page(&ctx.db().read, &viewer.id, &id, state, after.as_deref(), limit + 1).await?;
         let more = rows.len() as u64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        let mut connection = Connection::new(after.is_some(), more);
+        let (db, viewer, event) = (ctx.db().read.clone(), viewer.id.clone(), id.0.clone());
+        let total = LazyTotal::counted(limit, move || {
+            let (db, viewer, event) = (db.clone(), viewer.clone(), event.clone());
+            Box::pin(async move { domain::participations_count(&db, &viewer, &event, state).await })
+        });
+        let mut connection = Connection::with_additional_fields(after.is_some(), more, total);
         connection.edges.extend(rows.into_iter().map(|p| Edge::new(OpaqueCursor(p.id.clone()), EventParticipation(p))));
         Ok(connection)
     }
@@ -101,8 +111,9 @@ impl EventsQuery {
     async fn event_participation_requests(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] page: StatusPageInput,
+        #[graphql(desc = "The event's (its status's) id.")] id: ID,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: StatusPageInput,
     ) -> async_graphql::Result<Vec<EventParticipation>> {
         let viewer = ctx.viewer().require_user()?;
         let page = MastodonPage::from(page);
@@ -115,8 +126,9 @@ impl EventsQuery {
     async fn joined_events(
         &self,
         ctx: &Context<'_>,
-        state: Option<ParticipationState>,
-        #[graphql(default)] page: StatusPageInput,
+        #[graphql(desc = "Only participations in this state.")] state: Option<ParticipationState>,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: StatusPageInput,
     ) -> async_graphql::Result<Vec<Status>> {
         let viewer = ctx.viewer().require_user()?;
         let page = MastodonPage::from(page);
@@ -128,7 +140,11 @@ impl EventsQuery {
     /// An event as an iCalendar document (`text/calendar`): SUMMARY, DESCRIPTION (plain text),
     /// DTSTART, DTEND (when it has an end), ORGANIZER, UID (the status id) and URL. An event the
     /// caller may not see (a private one for a stranger) is `NOT_FOUND`.
-    async fn event_ics(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<String> {
+    async fn event_ics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The event's (its status's) id.")] id: ID,
+    ) -> async_graphql::Result<String> {
         let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
         let db = &ctx.db().read;
         let (status, record) = domain::find_visible(db, &id, viewer).await?;
@@ -155,7 +171,7 @@ impl EventsQuery {
     async fn search_locations(
         &self,
         ctx: &Context<'_>,
-        q: String,
+        #[graphql(desc = "The place's name.")] q: String,
     ) -> async_graphql::Result<Vec<Json<serde_json::Value>>> {
         ctx.viewer().require_user()?;
         let _ = q;
@@ -250,7 +266,11 @@ pub struct EventsMutation;
 #[Object]
 impl EventsMutation {
     /// Create an event as the caller: a status with its event.
-    async fn create_event(&self, ctx: &Context<'_>, input: CreateEventInput) -> async_graphql::Result<EventPayload> {
+    async fn create_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: CreateEventInput,
+    ) -> async_graphql::Result<EventPayload> {
         let author = ctx.viewer().require_user()?.clone();
         let new = NewEvent {
             name: input.name,
@@ -269,7 +289,11 @@ impl EventsMutation {
     }
 
     /// Edit one of the caller's events (anyone else's: `FORBIDDEN` "Access denied").
-    async fn update_event(&self, ctx: &Context<'_>, input: UpdateEventInput) -> async_graphql::Result<EventPayload> {
+    async fn update_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UpdateEventInput,
+    ) -> async_graphql::Result<EventPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let changes = EventChanges {
             name: input.name,
@@ -287,7 +311,11 @@ impl EventsMutation {
 
     /// Join an event: at once when it is free, as a pending request when restricted. The
     /// organiser: `BAD_REQUEST` "Can't join your own event".
-    async fn join_event(&self, ctx: &Context<'_>, input: JoinEventInput) -> async_graphql::Result<EventPayload> {
+    async fn join_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: JoinEventInput,
+    ) -> async_graphql::Result<EventPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let row = domain::join(ctx.db(), &user, &input.id, input.participation_message).await?;
         Ok(EventPayload { status: Status::from_row(row) })
@@ -295,7 +323,11 @@ impl EventsMutation {
 
     /// Leave an event (or withdraw a request). Without a participation: `BAD_REQUEST` "Not
     /// participating in the event".
-    async fn leave_event(&self, ctx: &Context<'_>, input: EventIdInput) -> async_graphql::Result<EventPayload> {
+    async fn leave_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: EventIdInput,
+    ) -> async_graphql::Result<EventPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let row = domain::leave(ctx.db(), &user, &input.id).await?;
         Ok(EventPayload { status: Status::from_row(row) })
@@ -305,7 +337,7 @@ impl EventsMutation {
     async fn authorize_event_participation(
         &self,
         ctx: &Context<'_>,
-        input: EventParticipationInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: EventParticipationInput,
     ) -> async_graphql::Result<EventPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let row = domain::answer_request(ctx.db(), &user, &input.id, &input.participant_id, "accept").await?;
@@ -316,7 +348,7 @@ impl EventsMutation {
     async fn reject_event_participation(
         &self,
         ctx: &Context<'_>,
-        input: EventParticipationInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: EventParticipationInput,
     ) -> async_graphql::Result<EventPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let row = domain::answer_request(ctx.db(), &user, &input.id, &input.participant_id, "reject").await?;

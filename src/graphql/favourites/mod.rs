@@ -104,9 +104,9 @@ impl FavouritesQuery {
     async fn status_reactions(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        emoji: Option<String>,
-        with_muted: Option<bool>,
+        #[graphql(desc = "The status's id.")] id: ID,
+        #[graphql(desc = "Only this emoji.")] emoji: Option<String>,
+        #[graphql(desc = "Include reactions by accounts the caller mutes.")] with_muted: Option<bool>,
     ) -> async_graphql::Result<Vec<EmojiReaction>> {
         let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
         let Some(status) = crate::domain::statuses::find_visible(&ctx.db().read, &id, viewer).await? else {
@@ -126,8 +126,9 @@ impl FavouritesQuery {
     async fn account_favourites(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] page: StatusPageInput,
+        #[graphql(desc = "The account's id (or nickname).")] id: ID,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: StatusPageInput,
     ) -> async_graphql::Result<Vec<Status>> {
         let db = &ctx.db().read;
         let owner = crate::domain::users::find_by_nickname_or_id(db, &id)
@@ -144,7 +145,8 @@ impl FavouritesQuery {
     async fn favourites(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] page: StatusPageInput,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: StatusPageInput,
     ) -> async_graphql::Result<Vec<Status>> {
         let user = ctx.viewer().require_user()?;
         let page = MastodonPage::from(page);
@@ -178,7 +180,11 @@ pub struct FavouritesMutation;
 impl FavouritesMutation {
     /// Favourite a status the caller may see (twice is once); its author is notified. Returns
     /// the status. `NOT_FOUND` for a status the caller may not see.
-    async fn favourite_status(&self, ctx: &Context<'_>, input: FavouriteInput) -> async_graphql::Result<StatusPayload> {
+    async fn favourite_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: FavouriteInput,
+    ) -> async_graphql::Result<StatusPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let row = domain::favourite(ctx.db(), &user, &input.id).await.map_err(record_not_found)?;
         Ok(StatusPayload { status: Status::from_row(row) })
@@ -188,7 +194,7 @@ impl FavouritesMutation {
     async fn unfavourite_status(
         &self,
         ctx: &Context<'_>,
-        input: FavouriteInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: FavouriteInput,
     ) -> async_graphql::Result<StatusPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let row = domain::unfavourite(ctx.db(), &user, &input.id).await.map_err(record_not_found)?;
@@ -197,7 +203,11 @@ impl FavouritesMutation {
 
     /// React to a status with a unicode emoji or a custom one; its author is notified.
     /// `BAD_REQUEST` "Could not add reaction emoji" for an unknown status or emoji.
-    async fn react_to_status(&self, ctx: &Context<'_>, input: ReactionInput) -> async_graphql::Result<StatusPayload> {
+    async fn react_to_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ReactionInput,
+    ) -> async_graphql::Result<StatusPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let row = domain::react(ctx.db(), ctx.settings(), &user, &input.id, &input.emoji).await?;
         Ok(StatusPayload { status: Status::from_row(row) })
@@ -205,7 +215,11 @@ impl FavouritesMutation {
 
     /// Remove the caller's reaction. `BAD_REQUEST` "Could not remove reaction emoji" when there
     /// is none.
-    async fn unreact_to_status(&self, ctx: &Context<'_>, input: ReactionInput) -> async_graphql::Result<StatusPayload> {
+    async fn unreact_to_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ReactionInput,
+    ) -> async_graphql::Result<StatusPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let row = domain::unreact(ctx.db(), &user, &input.id, &input.emoji).await?;
         Ok(StatusPayload { status: Status::from_row(row) })

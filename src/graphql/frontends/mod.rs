@@ -104,7 +104,7 @@ impl FrontendsMutation {
     async fn install_frontend(
         &self,
         ctx: &Context<'_>,
-        input: InstallFrontendInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: InstallFrontendInput,
     ) -> async_graphql::Result<InstallFrontendPayload> {
         let request = frontends::InstallRequest {
             name: input.name,

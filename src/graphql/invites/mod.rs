@@ -95,8 +95,8 @@ impl InvitesQuery {
     async fn invites(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
     ) -> async_graphql::Result<InviteConnection> {
         let window = Window::resolve(first, after, None, None, super::pagination::MAX_PAGE_SIZE)?;
         let all = domain::list(&ctx.db().read).await?;
@@ -163,7 +163,7 @@ impl InvitesMutation {
     async fn create_invite(
         &self,
         ctx: &Context<'_>,
-        input: Option<CreateInviteInput>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: Option<CreateInviteInput>,
     ) -> async_graphql::Result<CreateInvitePayload> {
         let input = input.unwrap_or_default();
         let new = NewInvite { max_use: input.max_use, expires_at: input.expires_at };
@@ -174,7 +174,7 @@ impl InvitesMutation {
     async fn revoke_invite(
         &self,
         ctx: &Context<'_>,
-        input: RevokeInviteInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: RevokeInviteInput,
     ) -> async_graphql::Result<RevokeInvitePayload> {
         Ok(RevokeInvitePayload { invite: Invite::stored(domain::revoke(ctx.db(), &input.token).await?) })
     }
@@ -185,7 +185,7 @@ impl InvitesMutation {
     async fn email_invite(
         &self,
         ctx: &Context<'_>,
-        input: EmailInviteInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: EmailInviteInput,
     ) -> async_graphql::Result<EmailInvitePayload> {
         let inviter = ctx.viewer().require_user()?;
         let created =

@@ -66,11 +66,12 @@ impl MediaProxyQuery {
     async fn media_proxy_banned_urls(
         &self,
         ctx: &Context<'_>,
-        query: Option<String>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only URLs containing this text.")] query: Option<String>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "1-based page number (page paging, as the REST API pages); ignored with `after`.")]
         page: Option<i32>,
-        page_size: Option<i32>,
+        #[graphql(desc = "Page size (page paging); `first` wins when both are given.")] page_size: Option<i32>,
     ) -> async_graphql::Result<BannedMediaUrlConnection> {
         let window = Window::resolve(first, after, page, page_size, 50)?;
         let (urls, total) =
@@ -89,7 +90,7 @@ impl MediaProxyMutation {
     async fn unban_media_proxy_urls(
         &self,
         ctx: &Context<'_>,
-        input: UnbanMediaProxyUrlsInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UnbanMediaProxyUrlsInput,
     ) -> async_graphql::Result<MediaProxyUrlsPayload> {
         media_proxy::unban(&ctx.db().write, &input.urls).await?;
         Ok(MediaProxyUrlsPayload { urls: input.urls })
@@ -99,7 +100,7 @@ impl MediaProxyMutation {
     async fn purge_media_proxy_urls(
         &self,
         ctx: &Context<'_>,
-        input: PurgeMediaProxyUrlsInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: PurgeMediaProxyUrlsInput,
     ) -> async_graphql::Result<MediaProxyUrlsPayload> {
         if input.ban.unwrap_or(true) {
             media_proxy::ban(&ctx.db().write, &input.urls).await?;

@@ -111,7 +111,7 @@ impl MfaMutation {
     async fn setup_own_totp(
         &self,
         ctx: &Context<'_>,
-        input: SetupOwnTotpInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: SetupOwnTotpInput,
     ) -> async_graphql::Result<SetupOwnTotpPayload> {
         let user = ctx.viewer().require_user()?;
         if input.method.as_deref() != Some("totp") {
@@ -125,7 +125,7 @@ impl MfaMutation {
     async fn confirm_own_totp(
         &self,
         ctx: &Context<'_>,
-        input: ConfirmOwnTotpInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ConfirmOwnTotpInput,
     ) -> async_graphql::Result<OwnMfaPayload> {
         let user = ctx.viewer().require_user()?;
         let (Some("totp"), Some(password), Some(code)) = (input.method.as_deref(), input.password, input.code) else {
@@ -139,7 +139,7 @@ impl MfaMutation {
     async fn disable_own_mfa(
         &self,
         ctx: &Context<'_>,
-        input: DisableOwnMfaInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: DisableOwnMfaInput,
     ) -> async_graphql::Result<OwnMfaPayload> {
         let user = ctx.viewer().require_user()?;
         let method = match input.method.as_deref() {
@@ -153,7 +153,12 @@ impl MfaMutation {
     }
 
     /// Fresh backup codes, replacing the earlier ones.
-    async fn generate_own_backup_codes(&self, ctx: &Context<'_>) -> async_graphql::Result<BackupCodesPayload> {
+    async fn generate_own_backup_codes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "input", default, desc = "Nothing is needed; may be left out.")]
+        _input: super::inputs::NoParametersInput,
+    ) -> async_graphql::Result<BackupCodesPayload> {
         let user = ctx.viewer().require_user()?;
         let codes = domain::generate_backup_codes(ctx.db(), ctx.settings(), user).await?;
         Ok(BackupCodesPayload { codes })

@@ -27,11 +27,12 @@ impl ModerationQuery {
     async fn moderation_log(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ModerationLogFilter>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Which entries to list.")] filter: Option<ModerationLogFilter>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "1-based page number (page paging, as the REST API pages); ignored with `after`.")]
         page: Option<i32>,
-        page_size: Option<i32>,
+        #[graphql(desc = "Page size (page paging); `first` wins when both are given.")] page_size: Option<i32>,
     ) -> async_graphql::Result<LogConnection> {
         let window = Window::resolve(first, after, page, page_size, 50)?;
         let filter = LogFilter::from(filter.unwrap_or_default());

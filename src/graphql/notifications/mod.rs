@@ -3,11 +3,7 @@
 //! which are made. Everything here is the caller's own.
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{
-    connection::{Connection, Edge, EmptyFields},
-    dataloader::Loader,
-    Context, InputObject, Object, SimpleObject, ID,
-};
+use async_graphql::{dataloader::Loader, Context, InputObject, Object, SimpleObject, ID};
 use entity::{notification, report};
 
 use super::{
@@ -15,6 +11,7 @@ use super::{
     chats::{ChatEntryByRef, ChatMessage},
     load_error,
     loaders::{DbLoader, LoadError},
+    pagination::{keyset_connection, KeysetConnection, LazyTotal},
     reports::Report,
     scalars::DateTime,
     statuses::{MutedBy, Status, StatusById},
@@ -42,7 +39,7 @@ pub const ACCESS: &[FieldRule] = &[
 ];
 
 /// A page of the caller's notifications, newest first (the cursor is the notification id).
-pub type NotificationConnection = Connection<String, Notification, EmptyFields, EmptyFields>;
+pub type NotificationConnection = KeysetConnection<Notification>;
 
 /// Key: a report by id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -230,8 +227,9 @@ impl NotificationsQuery {
     async fn notifications(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] filter: NotificationFilter,
-        #[graphql(default)] page: NotificationPageInput,
+        #[graphql(default, desc = "Which notifications to list.")] filter: NotificationFilter,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: NotificationPageInput,
     ) -> async_graphql::Result<NotificationConnection> {
         let user = ctx.viewer().require_user()?;
         let db = &ctx.db().read;
@@ -262,13 +260,23 @@ impl NotificationsQuery {
         };
         let rows = domain::list(db, &user.id, &filter, &page).await?;
         prefetch(ctx, &rows).await?;
-        let mut connection = Connection::new(page.max_id.is_some() || page.min_id.is_some(), !rows.is_empty());
-        connection.edges.extend(rows.into_iter().map(|row| Edge::new(row.id.to_string(), Notification(row))));
-        Ok(connection)
+        let size = page.limit.unwrap_or(20).clamp(1, 40);
+        let (db, viewer) = (db.clone(), user.id.clone());
+        let total = LazyTotal::counted(size, move || {
+            let (db, viewer, filter) = (db.clone(), viewer.clone(), filter.clone());
+            Box::pin(async move { domain::count(&db, &viewer, &filter).await })
+        });
+        let from_an_id = page.max_id.is_some() || page.min_id.is_some();
+        let nodes = rows.into_iter().map(Notification).collect();
+        Ok(keyset_connection(nodes, |n: &Notification| n.0.id.to_string(), from_an_id, total))
     }
 
     /// One of the caller's notifications; `null` for anyone else's or an unknown id.
-    async fn notification(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Notification>> {
+    async fn notification(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The notification's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Notification>> {
         let user = ctx.viewer().require_user()?;
         match domain::get(&ctx.db().read, &user.id, &id).await {
             Ok(row) => Ok(Some(Notification(row))),
@@ -354,7 +362,12 @@ pub struct NotificationsMutation;
 #[Object]
 impl NotificationsMutation {
     /// Delete all the caller's notifications.
-    async fn clear_notifications(&self, ctx: &Context<'_>) -> async_graphql::Result<ClearNotificationsPayload> {
+    async fn clear_notifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "input", default, desc = "Nothing is needed; may be left out.")]
+        _input: super::inputs::NoParametersInput,
+    ) -> async_graphql::Result<ClearNotificationsPayload> {
         let user = ctx.viewer().require_user()?;
         Ok(ClearNotificationsPayload { count: domain::clear(ctx.db(), &user.id).await? })
     }
@@ -364,7 +377,7 @@ impl NotificationsMutation {
     async fn dismiss_notification(
         &self,
         ctx: &Context<'_>,
-        input: NotificationIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: NotificationIdInput,
     ) -> async_graphql::Result<DismissNotificationPayload> {
         let user = ctx.viewer().require_user()?;
         let dismissed = match domain::dismiss(ctx.db(), &user.id, &input.id).await {
@@ -380,7 +393,7 @@ impl NotificationsMutation {
     async fn dismiss_notifications(
         &self,
         ctx: &Context<'_>,
-        input: DismissNotificationsInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: DismissNotificationsInput,
     ) -> async_graphql::Result<DismissNotificationsPayload> {
         let user = ctx.viewer().require_user()?;
         let ids: Vec<String> = input.ids.into_iter().map(|id| id.0).collect();
@@ -392,7 +405,7 @@ impl NotificationsMutation {
     async fn mark_notifications_read(
         &self,
         ctx: &Context<'_>,
-        input: MarkNotificationsReadInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: MarkNotificationsReadInput,
     ) -> async_graphql::Result<MarkNotificationsReadPayload> {
         let user = ctx.viewer().require_user()?;
         let id = input.id.as_ref().map(|i| i.as_str());
@@ -406,7 +419,7 @@ impl NotificationsMutation {
     async fn update_notification_settings(
         &self,
         ctx: &Context<'_>,
-        input: NotificationSettingsInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: NotificationSettingsInput,
     ) -> async_graphql::Result<NotificationSettingsPayload> {
         let user = ctx.viewer().require_user()?;
         let saved =

@@ -121,11 +121,12 @@ impl OAuthAppsQuery {
     async fn oauth_apps(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OAuthAppFilter>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Which applications to list.")] filter: Option<OAuthAppFilter>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "1-based page number (page paging, as the REST API pages); ignored with `after`.")]
         page: Option<i32>,
-        page_size: Option<i32>,
+        #[graphql(desc = "Page size (page paging); `first` wins when both are given.")] page_size: Option<i32>,
     ) -> async_graphql::Result<OAuthAppConnection> {
         let window = Window::resolve(first, after, page, page_size, 50)?;
         let filter = filter.unwrap_or_default();
@@ -204,6 +205,22 @@ impl OAuthAppPayload {
     }
 }
 
+/// Changes to an app.
+#[derive(InputObject)]
+pub struct UpdateOAuthAppInput {
+    /// The app's id.
+    pub id: i64,
+    /// The fields to change (those left out stay as they are).
+    pub changes: OAuthAppInput,
+}
+
+/// An app to delete.
+#[derive(InputObject)]
+pub struct DeleteOAuthAppInput {
+    /// The app's id.
+    pub id: i64,
+}
+
 /// The app deleted.
 #[derive(SimpleObject)]
 pub struct DeleteOAuthAppPayload {
@@ -221,7 +238,7 @@ impl OAuthAppsMutation {
     async fn create_o_auth_app(
         &self,
         ctx: &Context<'_>,
-        input: OAuthAppInput,
+        #[graphql(desc = "The new app.")] input: OAuthAppInput,
     ) -> async_graphql::Result<OAuthAppPayload> {
         let result = domain::create(ctx.db(), &input.into()).await;
         OAuthAppPayload::of(result.map(|(row, secret)| OAuthApp { row, secret: Some(secret) }))
@@ -231,16 +248,19 @@ impl OAuthAppsMutation {
     async fn update_o_auth_app(
         &self,
         ctx: &Context<'_>,
-        id: i64,
-        input: OAuthAppInput,
+        #[graphql(desc = "The app and its changes.")] input: UpdateOAuthAppInput,
     ) -> async_graphql::Result<OAuthAppPayload> {
-        let result = domain::update(&ctx.db().write, id, &input.into()).await;
+        let result = domain::update(&ctx.db().write, input.id, &input.changes.into()).await;
         OAuthAppPayload::of(result.map(|row| OAuthApp { row, secret: None }))
     }
 
     /// Delete an app and its tokens. An unknown id is `NOT_FOUND`.
-    async fn delete_o_auth_app(&self, ctx: &Context<'_>, id: i64) -> async_graphql::Result<DeleteOAuthAppPayload> {
-        let deleted = domain::delete(ctx.db(), id).await?;
+    async fn delete_o_auth_app(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The app to delete.")] input: DeleteOAuthAppInput,
+    ) -> async_graphql::Result<DeleteOAuthAppPayload> {
+        let deleted = domain::delete(ctx.db(), input.id).await?;
         Ok(DeleteOAuthAppPayload { deleted_id: deleted.id })
     }
 }

@@ -113,7 +113,7 @@ impl OwnAccountQuery {
     async fn frontend_settings(
         &self,
         ctx: &Context<'_>,
-        app: String,
+        #[graphql(desc = "The frontend's name (`pleroma_fe`, `soapbox_fe`, …).")] app: String,
     ) -> async_graphql::Result<Json<serde_json::Value>> {
         let user = ctx.viewer().require_user()?;
         Ok(Json(domain::frontend_settings(user, &app)))
@@ -190,6 +190,53 @@ pub struct MascotPayload {
     pub mascot: Mascot,
 }
 
+/// A session to revoke.
+#[derive(InputObject)]
+pub struct RevokeOwnSessionInput {
+    /// The session's (its token's) id.
+    pub id: i64,
+}
+
+/// A session revoked.
+#[derive(SimpleObject)]
+pub struct RevokeOwnSessionPayload {
+    /// Always `true`: another user's token or an unknown id changes nothing and is not an error.
+    pub revoked: bool,
+}
+
+/// Changes to a frontend's synced settings.
+#[derive(InputObject)]
+pub struct UpdateFrontendSettingsInput {
+    /// The frontend's name (`pleroma_fe`, `soapbox_fe`, …).
+    pub app: String,
+    /// A JSON object merged into the stored settings (objects merge key by key, `null` deletes
+    /// a key).
+    pub changes: Json<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A frontend's synced settings after a change.
+#[derive(SimpleObject)]
+pub struct UpdateFrontendSettingsPayload {
+    /// The settings, merged.
+    pub settings: Json<serde_json::Value>,
+}
+
+/// A new mascot.
+#[derive(InputObject)]
+pub struct SetMascotInput {
+    /// The image to use.
+    pub file: Upload,
+}
+
+/// A list of accounts to import.
+#[derive(InputObject)]
+pub struct ImportAccountsInput {
+    /// The list: for follows a Mastodon CSV export (its first column) or one account per line;
+    /// for blocks and mutes accounts separated by white space. Each account is `nickname@host`
+    /// or a local nickname.
+    pub list: String,
+}
+
 /// An import queued.
 #[derive(SimpleObject)]
 pub struct ImportPayload {
@@ -209,7 +256,7 @@ impl OwnAccountMutation {
     async fn change_own_password(
         &self,
         ctx: &Context<'_>,
-        input: ChangeOwnPasswordInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ChangeOwnPasswordInput,
     ) -> async_graphql::Result<OwnAccountPayload> {
         let user = ctx.viewer().require_user()?;
         let row = domain::change_password(
@@ -227,7 +274,7 @@ impl OwnAccountMutation {
     async fn change_own_email(
         &self,
         ctx: &Context<'_>,
-        input: ChangeOwnEmailInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ChangeOwnEmailInput,
     ) -> async_graphql::Result<OwnAccountPayload> {
         let user = ctx.viewer().require_user()?;
         let row = domain::change_email(ctx.db(), ctx.settings(), user, &input.password, &input.email).await?;
@@ -238,7 +285,7 @@ impl OwnAccountMutation {
     async fn disable_own_account(
         &self,
         ctx: &Context<'_>,
-        input: OwnPasswordInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: OwnPasswordInput,
     ) -> async_graphql::Result<OwnAccountPayload> {
         let user = ctx.viewer().require_user()?;
         let row = domain::disable(ctx.db(), user, &input.password).await?;
@@ -249,7 +296,7 @@ impl OwnAccountMutation {
     async fn delete_own_account(
         &self,
         ctx: &Context<'_>,
-        input: OwnPasswordInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: OwnPasswordInput,
     ) -> async_graphql::Result<OwnAccountPayload> {
         let user = ctx.viewer().require_user()?;
         let row = domain::delete(ctx.db(), user, &input.password).await?;
@@ -257,7 +304,11 @@ impl OwnAccountMutation {
     }
 
     /// Add an alias (`BAD_REQUEST` "not_found" for an unknown account).
-    async fn add_own_alias(&self, ctx: &Context<'_>, input: OwnAliasInput) -> async_graphql::Result<OwnAccountPayload> {
+    async fn add_own_alias(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: OwnAliasInput,
+    ) -> async_graphql::Result<OwnAccountPayload> {
         let user = ctx.viewer().require_user()?;
         Ok(OwnAccountPayload { account: Account::new(domain::add_alias(ctx.db(), user, &input.alias).await?) })
     }
@@ -266,7 +317,7 @@ impl OwnAccountMutation {
     async fn remove_own_alias(
         &self,
         ctx: &Context<'_>,
-        input: OwnAliasInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: OwnAliasInput,
     ) -> async_graphql::Result<OwnAccountPayload> {
         let user = ctx.viewer().require_user()?;
         Ok(OwnAccountPayload { account: Account::new(domain::remove_alias(ctx.db(), user, &input.alias).await?) })
@@ -278,7 +329,7 @@ impl OwnAccountMutation {
     async fn move_own_followers(
         &self,
         ctx: &Context<'_>,
-        input: MoveOwnFollowersInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: MoveOwnFollowersInput,
     ) -> async_graphql::Result<MoveOwnFollowersPayload> {
         let user = ctx.viewer().require_user()?;
         let moved = domain::move_followers(ctx.db(), user, &input.password, &input.target_account).await?;
@@ -287,10 +338,14 @@ impl OwnAccountMutation {
 
     /// Revoke one of the caller's sessions; another user's token or an unknown id changes
     /// nothing.
-    async fn revoke_own_session(&self, ctx: &Context<'_>, id: i64) -> async_graphql::Result<bool> {
+    async fn revoke_own_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session to revoke.")] input: RevokeOwnSessionInput,
+    ) -> async_graphql::Result<RevokeOwnSessionPayload> {
         let user = ctx.viewer().require_user()?;
-        domain::revoke_session(ctx.db(), user, id).await?;
-        Ok(true)
+        domain::revoke_session(ctx.db(), user, input.id).await?;
+        Ok(RevokeOwnSessionPayload { revoked: true })
     }
 
     /// Merge changes into a frontend's synced settings (objects merge key by key, `null`
@@ -298,17 +353,21 @@ impl OwnAccountMutation {
     async fn update_frontend_settings(
         &self,
         ctx: &Context<'_>,
-        app: String,
-        changes: Json<serde_json::Map<String, serde_json::Value>>,
-    ) -> async_graphql::Result<Json<serde_json::Value>> {
+        #[graphql(desc = "The frontend and the changes.")] input: UpdateFrontendSettingsInput,
+    ) -> async_graphql::Result<UpdateFrontendSettingsPayload> {
         let user = ctx.viewer().require_user()?;
-        Ok(Json(domain::update_frontend_settings(ctx.db(), user, &app, &changes.0).await?))
+        let settings = domain::update_frontend_settings(ctx.db(), user, &input.app, &input.changes.0).await?;
+        Ok(UpdateFrontendSettingsPayload { settings: Json(settings) })
     }
 
     /// Upload an image as the caller's mascot (`UNSUPPORTED_TYPE` "mascots can only be images").
-    async fn set_mascot(&self, ctx: &Context<'_>, file: Upload) -> async_graphql::Result<MascotPayload> {
+    async fn set_mascot(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The image to use.")] input: SetMascotInput,
+    ) -> async_graphql::Result<MascotPayload> {
         let user = ctx.viewer().require_user()?.clone();
-        let upload = file.value(ctx).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let upload = input.file.value(ctx).map_err(|e| AppError::BadRequest(e.to_string()))?;
         let new = NewMedia {
             filename: upload.filename,
             content_type: upload.content_type,
@@ -321,18 +380,30 @@ impl OwnAccountMutation {
 
     /// Follow every known account of a list: a Mastodon CSV export (first column) or one account
     /// per line. Runs in the background.
-    async fn import_follows(&self, ctx: &Context<'_>, list: String) -> async_graphql::Result<ImportPayload> {
-        import(ctx, ImportKind::Follows, imports::follow_list(&list)).await
+    async fn import_follows(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The accounts.")] input: ImportAccountsInput,
+    ) -> async_graphql::Result<ImportPayload> {
+        import(ctx, ImportKind::Follows, imports::follow_list(&input.list)).await
     }
 
     /// Block every known account of a white-space separated list. Runs in the background.
-    async fn import_blocks(&self, ctx: &Context<'_>, list: String) -> async_graphql::Result<ImportPayload> {
-        import(ctx, ImportKind::Blocks, imports::plain_list(&list)).await
+    async fn import_blocks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The accounts.")] input: ImportAccountsInput,
+    ) -> async_graphql::Result<ImportPayload> {
+        import(ctx, ImportKind::Blocks, imports::plain_list(&input.list)).await
     }
 
     /// Mute every known account of a white-space separated list. Runs in the background.
-    async fn import_mutes(&self, ctx: &Context<'_>, list: String) -> async_graphql::Result<ImportPayload> {
-        import(ctx, ImportKind::Mutes, imports::plain_list(&list)).await
+    async fn import_mutes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The accounts.")] input: ImportAccountsInput,
+    ) -> async_graphql::Result<ImportPayload> {
+        import(ctx, ImportKind::Mutes, imports::plain_list(&input.list)).await
     }
 }
 

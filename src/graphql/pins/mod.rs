@@ -46,7 +46,11 @@ impl PinsMutation {
     /// Pin one of the caller's public or unlisted posts to their profile; pinning it again
     /// changes nothing. Someone else's post or a private one: `VALIDATION_FAILED`; beyond the
     /// instance's `max_pinned_statuses`: `BAD_REQUEST`; no such post: `NOT_FOUND`.
-    async fn pin_status(&self, ctx: &Context<'_>, input: StatusIdInput) -> async_graphql::Result<StatusPayload> {
+    async fn pin_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: StatusIdInput,
+    ) -> async_graphql::Result<StatusPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let row = domain::pin(ctx.db(), ctx.settings(), &user, &input.id).await?;
         Ok(StatusPayload { status: Status::from_row(row) })
@@ -54,7 +58,11 @@ impl PinsMutation {
 
     /// Unpin a post (nothing to do when it is not pinned); `NOT_FOUND` when the caller cannot
     /// see it.
-    async fn unpin_status(&self, ctx: &Context<'_>, input: StatusIdInput) -> async_graphql::Result<StatusPayload> {
+    async fn unpin_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: StatusIdInput,
+    ) -> async_graphql::Result<StatusPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let row = domain::unpin(ctx.db(), &user, &input.id).await?;
         Ok(StatusPayload { status: Status::from_row(row) })

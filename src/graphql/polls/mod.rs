@@ -239,7 +239,11 @@ impl PollsMutation {
     /// Vote in a poll, once. Refusals are `VALIDATION_FAILED` with Pleroma's messages ("Poll's
     /// author can't vote", "Already voted", "Invalid indices", "Too many choices"); an unknown
     /// or hidden poll is `NOT_FOUND`. As in Pleroma, a closed poll still takes votes.
-    async fn vote_poll(&self, ctx: &Context<'_>, input: VotePollInput) -> async_graphql::Result<VotePollPayload> {
+    async fn vote_poll(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: VotePollInput,
+    ) -> async_graphql::Result<VotePollPayload> {
         let voter = ctx.viewer().require_user()?.clone();
         let status = domain::vote(ctx.db(), &voter, &input.id, &input.choices).await?;
         let poll =

@@ -42,7 +42,7 @@ impl PurgeMutation {
     async fn delete_instance(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInstanceInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: DeleteInstanceInput,
     ) -> async_graphql::Result<DeleteInstancePayload> {
         let host = input.instance.trim();
         if host.is_empty() || host.contains('/') || host.contains(char::is_whitespace) {

@@ -141,7 +141,7 @@ impl RelaysMutation {
     async fn follow_relay(
         &self,
         ctx: &Context<'_>,
-        input: FollowRelayInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: FollowRelayInput,
     ) -> async_graphql::Result<FollowRelayPayload> {
         let admin = Actor::from(ctx.viewer().require_user()?);
         let url = input.relay_url.trim().to_string();
@@ -156,7 +156,7 @@ impl RelaysMutation {
     async fn unfollow_relay(
         &self,
         ctx: &Context<'_>,
-        input: UnfollowRelayInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UnfollowRelayInput,
     ) -> async_graphql::Result<UnfollowRelayPayload> {
         let admin = Actor::from(ctx.viewer().require_user()?);
         let url = input.relay_url.trim().to_string();

@@ -63,18 +63,23 @@ impl ReportsQuery {
     async fn reports(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ReportFilter>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Which reports to list.")] filter: Option<ReportFilter>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "1-based page number (page paging, as the REST API pages); ignored with `after`.")]
         page: Option<i32>,
-        page_size: Option<i32>,
+        #[graphql(desc = "Page size (page paging); `first` wins when both are given.")] page_size: Option<i32>,
     ) -> async_graphql::Result<ReportConnection> {
         let window = Window::resolve(first, after, page, page_size, 50)?;
         self::page(ctx, filter.unwrap_or_default().into(), window).await
     }
 
     /// One report (`null` when there is none).
-    async fn report(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Report>> {
+    async fn report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Report>> {
         Ok(domain::by_id(&ctx.db().read, &id).await?.map(Report))
     }
 
@@ -85,8 +90,8 @@ impl ReportsQuery {
     async fn grouped_reports(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
     ) -> async_graphql::Result<ReportGroupConnection> {
         let mut window = Window::resolve(first, after, None, None, 20)?;
         window.limit = window.limit.min(MAX_GROUPS_PAGE);
@@ -126,11 +131,12 @@ impl ReportsQuery {
     async fn my_reports(
         &self,
         ctx: &Context<'_>,
-        state: Option<ReportState>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only reports in this state.")] state: Option<ReportState>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "1-based page number (page paging, as the REST API pages); ignored with `after`.")]
         page: Option<i32>,
-        page_size: Option<i32>,
+        #[graphql(desc = "Page size (page paging); `first` wins when both are given.")] page_size: Option<i32>,
     ) -> async_graphql::Result<ReportConnection> {
         let me = ctx.viewer().require_user()?;
         let window = Window::resolve(first, after, page, page_size, 20)?;
@@ -140,7 +146,11 @@ impl ReportsQuery {
     }
 
     /// One report the caller filed; any other id is `NOT_FOUND` (`Record not found`).
-    async fn my_report(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Report> {
+    async fn my_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report's id.")] id: ID,
+    ) -> async_graphql::Result<Report> {
         let me = ctx.viewer().require_user()?;
         let report = domain::by_id(&ctx.db().read, &id).await?.filter(|r| r.actor_id == me.id);
         report.map(Report).ok_or_else(|| AppError::NotFound("Record not found".into()).into())
@@ -156,7 +166,11 @@ pub struct ReportsMutation;
 impl ReportsMutation {
     /// File a report about an account (Mastodon's `POST /api/v1/reports`). An unknown account
     /// is `BAD_REQUEST` (`Account not found`), as is a comment over 1000 characters.
-    async fn file_report(&self, ctx: &Context<'_>, input: FileReportInput) -> async_graphql::Result<FileReportPayload> {
+    async fn file_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: FileReportInput,
+    ) -> async_graphql::Result<FileReportPayload> {
         let reporter = ctx.viewer().require_user()?;
         let new = NewReport {
             account_id: input.account_id.0,
@@ -175,11 +189,14 @@ impl ReportsMutation {
     async fn update_reports(
         &self,
         ctx: &Context<'_>,
-        input: UpdateReportsInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UpdateReportsInput,
     ) -> async_graphql::Result<UpdateReportsPayload> {
         let actor = log_actor(ctx)?;
-        let changes: Vec<StateChange> =
-            input.reports.into_iter().map(|c| StateChange { id: c.id.0, state: c.state }).collect();
+        let changes: Vec<StateChange> = input
+            .reports
+            .into_iter()
+            .map(|c| StateChange { id: c.id.0, state: c.state.as_str().to_string() })
+            .collect();
         let mut payload = UpdateReportsPayload { reports: Vec::new(), errors: Vec::new() };
         for outcome in domain::update_states(ctx.db(), &actor, &changes).await? {
             match outcome {
@@ -195,7 +212,7 @@ impl ReportsMutation {
     async fn add_report_note(
         &self,
         ctx: &Context<'_>,
-        input: AddReportNoteInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: AddReportNoteInput,
     ) -> async_graphql::Result<AddReportNotePayload> {
         let actor = log_actor(ctx)?;
         let note = domain::add_note(ctx.db(), &actor, &input.report_id, &input.content).await?;
@@ -207,7 +224,7 @@ impl ReportsMutation {
     async fn delete_report_note(
         &self,
         ctx: &Context<'_>,
-        input: DeleteReportNoteInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: DeleteReportNoteInput,
     ) -> async_graphql::Result<DeleteReportNotePayload> {
         let actor = log_actor(ctx)?;
         let report = domain::delete_note(ctx.db(), &actor, &input.report_id, input.id).await?;
@@ -220,7 +237,7 @@ impl ReportsMutation {
     async fn respond_to_report(
         &self,
         ctx: &Context<'_>,
-        input: RespondToReportInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: RespondToReportInput,
     ) -> async_graphql::Result<RespondToReportPayload> {
         let author = ctx.viewer().require_user()?;
         let status = domain::respond(ctx.db(), ctx.settings(), author, &input.report_id, &input.status).await?;

@@ -235,8 +235,8 @@ pub struct FileReportPayload {
 pub struct ReportStateChange {
     /// The report's id.
     pub id: ID,
-    /// `open`, `closed` or `resolved`; anything else fails this entry (`Unsupported state`).
-    pub state: String,
+    /// The new state.
+    pub state: ReportState,
 }
 
 /// State changes to apply, each on its own.
@@ -251,7 +251,7 @@ pub struct UpdateReportsInput {
 pub struct ReportUpdateError {
     /// The report id as given.
     pub id: ID,
-    /// Why, in Pleroma's words: `Unsupported state` or `not_found`.
+    /// Why, in Pleroma's words: `not_found` for an unknown report.
     pub error: String,
 }
 

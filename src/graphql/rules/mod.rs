@@ -82,8 +82,8 @@ impl RulesQuery {
     async fn rules(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
     ) -> async_graphql::Result<RuleConnection> {
         let window = Window::resolve(first, after, None, None, super::pagination::MAX_PAGE_SIZE)?;
         let all = domain::list(&ctx.db().read).await?;
@@ -145,19 +145,31 @@ pub struct RulesMutation;
 #[Object]
 impl RulesMutation {
     /// Create a rule. Blank text is `VALIDATION_FAILED`.
-    async fn create_rule(&self, ctx: &Context<'_>, input: CreateRuleInput) -> async_graphql::Result<RulePayload> {
+    async fn create_rule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: CreateRuleInput,
+    ) -> async_graphql::Result<RulePayload> {
         let new = NewRule { text: input.text, hint: input.hint, priority: input.priority };
         Ok(RulePayload { rule: Rule(domain::create(&ctx.db().write, &new).await?) })
     }
 
     /// Change a rule. An unknown id is `NOT_FOUND`.
-    async fn update_rule(&self, ctx: &Context<'_>, input: UpdateRuleInput) -> async_graphql::Result<RulePayload> {
+    async fn update_rule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UpdateRuleInput,
+    ) -> async_graphql::Result<RulePayload> {
         let change = RuleChange { text: input.text, hint: input.hint, priority: input.priority };
         Ok(RulePayload { rule: Rule(domain::update(&ctx.db().write, &input.id, &change).await?) })
     }
 
     /// Delete a rule (reports keep citing its id). An unknown id is `NOT_FOUND`.
-    async fn delete_rule(&self, ctx: &Context<'_>, input: DeleteRuleInput) -> async_graphql::Result<DeleteRulePayload> {
+    async fn delete_rule(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: DeleteRuleInput,
+    ) -> async_graphql::Result<DeleteRulePayload> {
         let deleted = domain::delete(&ctx.db().write, &input.id).await?;
         Ok(DeleteRulePayload { deleted_id: ID(deleted.id.to_string()) })
     }

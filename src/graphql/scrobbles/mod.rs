@@ -86,8 +86,9 @@ impl ScrobblesQuery {
     async fn account_scrobbles(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] page: StatusPageInput,
+        #[graphql(desc = "The account's id (or nickname).")] id: ID,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: StatusPageInput,
     ) -> async_graphql::Result<Vec<Scrobble>> {
         let db = &ctx.db().read;
         let user = crate::domain::users::find_by_nickname_or_id(db, &id)
@@ -133,7 +134,7 @@ impl ScrobblesMutation {
     async fn create_scrobble(
         &self,
         ctx: &Context<'_>,
-        input: CreateScrobbleInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: CreateScrobbleInput,
     ) -> async_graphql::Result<CreateScrobblePayload> {
         let user = ctx.viewer().require_user()?;
         let new = domain::NewScrobble {

@@ -4,20 +4,23 @@ pub mod prefetch;
 mod types;
 
 use async_graphql::{
-    connection::{Connection, CursorType, Edge, EmptyFields, OpaqueCursor},
-    Context, Enum, InputObject, Object, SimpleObject, ID,
+    connection::{Connection, ConnectionNameType, CursorType, Edge, EdgeNameType, EmptyFields, OpaqueCursor},
+    Context, Enum, InputObject, Object, OutputType, SimpleObject, ID,
 };
 pub use loaders::*;
 pub use types::*;
 
 use super::{
-    pagination::{ListMeta, Window},
+    pagination::{keyset_connection, KeysetConnection, LazyTotal, ListMeta, Window},
     users::log_actor,
     ContextExt, FieldRule,
 };
 use crate::{
     auth::{Access, Privilege},
-    domain::statuses::{self as domain, Deleter, MastodonPage, NewStatus, StatusSearch},
+    domain::{
+        status_counts,
+        statuses::{self as domain, Deleter, MastodonPage, NewStatus, StatusSearch},
+    },
     error::AppError,
 };
 
@@ -107,6 +110,31 @@ fn newest_first(page: &MastodonPage, mut rows: Vec<entity::status::Model>) -> Ve
     rows.into_iter().map(Status::from_row).collect()
 }
 
+/// Names the Mastodon-paged status connection apart from [`StatusConnection`] (offset-paged,
+/// its total counted with each page).
+pub struct StatusListName;
+
+impl ConnectionNameType for StatusListName {
+    fn type_name<T: OutputType>() -> String {
+        "StatusListConnection".into()
+    }
+}
+
+impl EdgeNameType for StatusListName {
+    fn type_name<T: OutputType>() -> String {
+        "StatusListEdge".into()
+    }
+}
+
+/// A Mastodon-paged page of statuses, newest first; each cursor is its status's id (the next
+/// page's `maxId`), the total counted when asked.
+pub type StatusListConnection = KeysetConnection<Status, StatusListName, StatusListName>;
+
+fn status_list(page: &MastodonPage, rows: Vec<entity::status::Model>, total: LazyTotal) -> StatusListConnection {
+    let from_an_id = page.max_id.is_some() || page.min_id.is_some() || page.since_id.is_some();
+    keyset_connection(newest_first(page, rows), |s: &Status| s.row().id.clone(), from_an_id, total)
+}
+
 /// Who may see a status.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum StatusVisibility {
@@ -141,7 +169,11 @@ impl StatusesQuery {
     /// One status, when the caller may see it (`null` otherwise): public and unlisted statuses
     /// to anyone, private ones to the author's followers and mentioned users, direct ones to
     /// mentioned users; always to the author.
-    async fn status(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Status>> {
+    async fn status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The status's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Status>> {
         let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
         let db = &ctx.db().read;
         match domain::find_visible(db, &id, viewer).await? {
@@ -157,11 +189,12 @@ impl StatusesQuery {
     async fn statuses(
         &self,
         ctx: &Context<'_>,
-        filter: Option<StatusFilter>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Which statuses to list.")] filter: Option<StatusFilter>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "1-based page number (page paging, as the REST API pages); ignored with `after`.")]
         page: Option<i32>,
-        page_size: Option<i32>,
+        #[graphql(desc = "Page size (page paging); `first` wins when both are given.")] page_size: Option<i32>,
     ) -> async_graphql::Result<StatusConnection> {
         let filter = filter.unwrap_or_default();
         let before_id = match &after {
@@ -212,7 +245,7 @@ impl StatusesQuery {
     async fn status_visibility_counts(
         &self,
         ctx: &Context<'_>,
-        instance: Option<String>,
+        #[graphql(desc = "Only statuses from this host.")] instance: Option<String>,
     ) -> async_graphql::Result<StatusVisibilityCounts> {
         let c = domain::visibility_counts(&ctx.db().read, instance.as_deref()).await?;
         Ok(StatusVisibilityCounts { public: c.public, unlisted: c.unlisted, private: c.private, direct: c.direct })
@@ -223,19 +256,28 @@ impl StatusesQuery {
     async fn account_statuses(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] page: StatusPageInput,
-        exclude_reblogs: Option<bool>,
+        #[graphql(desc = "The account's id (or nickname).")] id: ID,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: StatusPageInput,
+        #[graphql(desc = "Leave reblogs out.")] exclude_reblogs: Option<bool>,
         #[graphql(desc = "Only the posts the account pinned to its profile.")] pinned: Option<bool>,
-    ) -> async_graphql::Result<Vec<Status>> {
+    ) -> async_graphql::Result<StatusListConnection> {
         let db = &ctx.db().read;
         let author = crate::domain::users::find_by_nickname_or_id(db, &id).await?.ok_or_else(not_found)?;
-        let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
+        let viewer = ctx.viewer().user.as_ref().map(|u| u.id.clone());
         let page = MastodonPage::from(page);
         let with_reblogs = !exclude_reblogs.unwrap_or(false);
-        let rows = domain::by_author(db, &author.id, viewer, with_reblogs, pinned.unwrap_or(false), &page).await?;
+        let pinned = pinned.unwrap_or(false);
+        let rows = domain::by_author(db, &author.id, viewer.as_deref(), with_reblogs, pinned, &page).await?;
         prefetch::statuses(ctx, &rows).await?;
-        Ok(newest_first(&page, rows))
+        let db = db.clone();
+        let total = LazyTotal::counted(page.size(), move || {
+            let (db, author, viewer) = (db.clone(), author.id.clone(), viewer.clone());
+            Box::pin(
+                async move { status_counts::by_author(&db, &author, viewer.as_deref(), with_reblogs, pinned).await },
+            )
+        });
+        Ok(status_list(&page, rows, total))
     }
 
     /// Statuses quoting a status, those the caller may see, newest first (`NOT_FOUND` when the
@@ -243,20 +285,30 @@ impl StatusesQuery {
     async fn status_quotes(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default)] page: StatusPageInput,
-    ) -> async_graphql::Result<Vec<Status>> {
+        #[graphql(desc = "The quoted status's id.")] id: ID,
+        #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
+        page: StatusPageInput,
+    ) -> async_graphql::Result<StatusListConnection> {
         let db = &ctx.db().read;
-        let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
-        let quoted = domain::find_visible(db, &id, viewer).await?.ok_or_else(not_found)?;
+        let viewer = ctx.viewer().user.as_ref().map(|u| u.id.clone());
+        let quoted = domain::find_visible(db, &id, viewer.as_deref()).await?.ok_or_else(not_found)?;
         let page = MastodonPage::from(page);
-        let rows = domain::quotes(db, &quoted.id, viewer, &page).await?;
+        let rows = domain::quotes(db, &quoted.id, viewer.as_deref(), &page).await?;
         prefetch::statuses(ctx, &rows).await?;
-        Ok(newest_first(&page, rows))
+        let db = db.clone();
+        let total = LazyTotal::counted(page.size(), move || {
+            let (db, quoted, viewer) = (db.clone(), quoted.id.clone(), viewer.clone());
+            Box::pin(async move { status_counts::quotes(&db, &quoted, viewer.as_deref()).await })
+        });
+        Ok(status_list(&page, rows, total))
     }
 
     /// One status whatever its visibility (staff), `null` when there is none.
-    async fn admin_status(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Status>> {
+    async fn admin_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The status's id.")] id: ID,
+    ) -> async_graphql::Result<Option<Status>> {
         Ok(domain::find(&ctx.db().read, &id).await?.map(Status::from_row))
     }
 }
@@ -316,7 +368,7 @@ impl StatusesMutation {
     async fn create_status(
         &self,
         ctx: &Context<'_>,
-        input: CreateStatusInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: CreateStatusInput,
     ) -> async_graphql::Result<CreateStatusPayload> {
         let author = ctx.viewer().require_user()?.clone();
         let new = NewStatus {
@@ -340,7 +392,11 @@ impl StatusesMutation {
     /// Delete one of the caller's posts (with its reblogs and media); returns it as it was, with
     /// its source `text`.
     /// Someone else's post, or no such post: `NOT_FOUND`.
-    async fn delete_status(&self, ctx: &Context<'_>, input: StatusIdInput) -> async_graphql::Result<StatusPayload> {
+    async fn delete_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: StatusIdInput,
+    ) -> async_graphql::Result<StatusPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let by = Deleter { user: &user, privileged: false };
         let row = domain::delete(ctx.db(), ctx.settings(), by, &input.id).await.map_err(record_not_found)?;
@@ -350,7 +406,11 @@ impl StatusesMutation {
 
     /// Reblog a status the caller may see; reblogging twice gives the same reblog. Returns the
     /// reblog (the reblogged status under `reblog`).
-    async fn reblog_status(&self, ctx: &Context<'_>, input: ReblogStatusInput) -> async_graphql::Result<StatusPayload> {
+    async fn reblog_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ReblogStatusInput,
+    ) -> async_graphql::Result<StatusPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let visibility = input.visibility.map(StatusVisibility::as_str);
         let row =
@@ -359,7 +419,11 @@ impl StatusesMutation {
     }
 
     /// Undo the caller's reblog; returns the status once reblogged.
-    async fn unreblog_status(&self, ctx: &Context<'_>, input: StatusIdInput) -> async_graphql::Result<StatusPayload> {
+    async fn unreblog_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: StatusIdInput,
+    ) -> async_graphql::Result<StatusPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let row = domain::unreblog(ctx.db(), &user, &input.id).await.map_err(record_not_found)?;
         Ok(StatusPayload { status: Status::from_row(row) })
@@ -370,7 +434,7 @@ impl StatusesMutation {
     async fn upload_media(
         &self,
         ctx: &Context<'_>,
-        input: UploadMediaInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UploadMediaInput,
     ) -> async_graphql::Result<UploadMediaPayload> {
         let owner = ctx.viewer().require_user()?.clone();
         let upload = input.file.value(ctx).map_err(|e| AppError::BadRequest(format!("Unreadable upload: {e}")))?;
@@ -388,7 +452,7 @@ impl StatusesMutation {
     async fn moderate_status(
         &self,
         ctx: &Context<'_>,
-        input: ModerateStatusInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ModerateStatusInput,
     ) -> async_graphql::Result<StatusPayload> {
         let actor = log_actor(ctx)?;
         let row = domain::moderate(ctx.db(), &actor, &input.id, input.sensitive, input.visibility.as_deref()).await?;
@@ -399,7 +463,7 @@ impl StatusesMutation {
     async fn delete_status_as_admin(
         &self,
         ctx: &Context<'_>,
-        input: StatusIdInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: StatusIdInput,
     ) -> async_graphql::Result<DeleteStatusPayload> {
         let user = ctx.viewer().require_user()?.clone();
         let by = Deleter { user: &user, privileged: true };

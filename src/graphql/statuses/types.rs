@@ -262,7 +262,10 @@ impl Status {
     }
     /// The text as typed, when `withSource` or for a status just deleted by its author
     /// (otherwise `null`, as Pleroma renders statuses).
-    async fn text(&self, #[graphql(default = false)] with_source: bool) -> Option<&str> {
+    async fn text(
+        &self,
+        #[graphql(default = false, desc = "Whether to return the source text (Pleroma's `with_source`).")] with_source: bool,
+    ) -> Option<&str> {
         if with_source || self.with_source {
             self.row.source.as_deref()
         } else {

@@ -1,5 +1,8 @@
 //! Users: the admin view of an account, the user search, credentials and permission groups.
+mod credentials;
+mod list;
 mod loaders;
+mod payloads;
 mod types;
 
 pub use loaders::*;
@@ -8,6 +11,9 @@ use async_graphql::{
     connection::{Connection, CursorType, Edge, OpaqueCursor},
     Context, Object, ID,
 };
+pub use credentials::*;
+pub use list::*;
+pub use payloads::*;
 pub use types::*;
 
 use super::{
@@ -64,11 +70,12 @@ impl UsersQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        filter: Option<UserFilter>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Which users to list.")] filter: Option<UserFilter>,
+        #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "1-based page number (page paging, as the REST API pages); ignored with `after`.")]
         page: Option<i32>,
-        page_size: Option<i32>,
+        #[graphql(desc = "Page size (page paging); `first` wins when both are given.")] page_size: Option<i32>,
     ) -> async_graphql::Result<UserConnection> {
         // Cursors carry the last user's id (keyset pagination); `page`/`pageSize` keep their
         // offset, as the REST API pages.
@@ -122,8 +129,8 @@ impl UsersQuery {
     async fn user(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        nickname: Option<String>,
+        #[graphql(desc = "The user's id.")] id: Option<ID>,
+        #[graphql(desc = "Or the user's nickname.")] nickname: Option<String>,
     ) -> async_graphql::Result<Option<User>> {
         let key = match (id, nickname) {
             (Some(id), _) => id.0,
@@ -152,7 +159,7 @@ impl UsersMutation {
     async fn create_users(
         &self,
         ctx: &Context<'_>,
-        input: CreateUsersInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: CreateUsersInput,
     ) -> async_graphql::Result<CreateUsersPayload> {
         let actor = log_actor(ctx)?;
         let accounts: Vec<NewAccount> = input
@@ -169,7 +176,7 @@ impl UsersMutation {
     async fn delete_users(
         &self,
         ctx: &Context<'_>,
-        input: DeleteUsersInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: DeleteUsersInput,
     ) -> async_graphql::Result<DeleteUsersPayload> {
         let actor = log_actor(ctx)?;
         let nicknames = admin::delete_users(ctx.db(), &actor, input.nicknames, input.nickname).await?;
@@ -177,7 +184,11 @@ impl UsersMutation {
     }
 
     /// Make one user follow another. Unknown nicknames: nothing happens. Logged as `follow`.
-    async fn follow_user(&self, ctx: &Context<'_>, input: UserFollowInput) -> async_graphql::Result<UserFollowPayload> {
+    async fn follow_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UserFollowInput,
+    ) -> async_graphql::Result<UserFollowPayload> {
         let actor = log_actor(ctx)?;
         Ok(UserFollowPayload(admin::follow(ctx.db(), &actor, &input.follower, &input.followed).await?))
     }
@@ -187,7 +198,7 @@ impl UsersMutation {
     async fn unfollow_user(
         &self,
         ctx: &Context<'_>,
-        input: UserFollowInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UserFollowInput,
     ) -> async_graphql::Result<UserFollowPayload> {
         let actor = log_actor(ctx)?;
         Ok(UserFollowPayload(admin::unfollow(ctx.db(), &actor, &input.follower, &input.followed).await?))
@@ -198,7 +209,7 @@ impl UsersMutation {
     async fn toggle_user_activation(
         &self,
         ctx: &Context<'_>,
-        input: UserNicknameInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UserNicknameInput,
     ) -> async_graphql::Result<ToggleUserActivationPayload> {
         let actor = log_actor(ctx)?;
         let user = User::from(admin::toggle_activation(ctx.db(), &actor, &input.nickname).await?);
@@ -210,7 +221,7 @@ impl UsersMutation {
     async fn set_user_activation(
         &self,
         ctx: &Context<'_>,
-        input: SetUserActivationInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: SetUserActivationInput,
     ) -> async_graphql::Result<SetUserActivationPayload> {
         let actor = log_actor(ctx)?;
         let mut users = admin::set_activation(ctx.db(), &actor, &[input.nickname], input.active).await?;
@@ -221,7 +232,7 @@ impl UsersMutation {
     async fn activate_users(
         &self,
         ctx: &Context<'_>,
-        input: UserBatchInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UserBatchInput,
     ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = log_actor(ctx)?;
         Ok(ChangedUsersPayload(admin::set_activation(ctx.db(), &actor, &input.nicknames, true).await?))
@@ -231,7 +242,7 @@ impl UsersMutation {
     async fn deactivate_users(
         &self,
         ctx: &Context<'_>,
-        input: UserBatchInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UserBatchInput,
     ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = log_actor(ctx)?;
         Ok(ChangedUsersPayload(admin::set_activation(ctx.db(), &actor, &input.nicknames, false).await?))
@@ -241,7 +252,7 @@ impl UsersMutation {
     async fn approve_users(
         &self,
         ctx: &Context<'_>,
-        input: UserBatchInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UserBatchInput,
     ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = log_actor(ctx)?;
         let before = domain::require_by_nicknames(&ctx.db().write, &input.nicknames).await?;
@@ -255,7 +266,7 @@ impl UsersMutation {
     async fn suggest_users(
         &self,
         ctx: &Context<'_>,
-        input: UserBatchInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UserBatchInput,
     ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = log_actor(ctx)?;
         Ok(ChangedUsersPayload(admin::set_suggested(ctx.db(), &actor, &input.nicknames, true).await?))
@@ -265,20 +276,28 @@ impl UsersMutation {
     async fn unsuggest_users(
         &self,
         ctx: &Context<'_>,
-        input: UserBatchInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UserBatchInput,
     ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = log_actor(ctx)?;
         Ok(ChangedUsersPayload(admin::set_suggested(ctx.db(), &actor, &input.nicknames, false).await?))
     }
 
     /// Add tags to users. Logged as `tag`.
-    async fn tag_users(&self, ctx: &Context<'_>, input: TagUsersInput) -> async_graphql::Result<ChangedUsersPayload> {
+    async fn tag_users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: TagUsersInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = log_actor(ctx)?;
         Ok(ChangedUsersPayload(admin::set_tags(ctx.db(), &actor, &input.nicknames, &input.tags, true).await?))
     }
 
     /// Remove tags from users. Logged as `untag`.
-    async fn untag_users(&self, ctx: &Context<'_>, input: TagUsersInput) -> async_graphql::Result<ChangedUsersPayload> {
+    async fn untag_users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: TagUsersInput,
+    ) -> async_graphql::Result<ChangedUsersPayload> {
         let actor = log_actor(ctx)?;
         Ok(ChangedUsersPayload(admin::set_tags(ctx.db(), &actor, &input.nicknames, &input.tags, false).await?))
     }
@@ -287,7 +306,7 @@ impl UsersMutation {
     async fn grant_permission_group(
         &self,
         ctx: &Context<'_>,
-        input: PermissionGroupInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: PermissionGroupInput,
     ) -> async_graphql::Result<PermissionGroupPayload> {
         let actor = log_actor(ctx)?;
         let changed = admin::grant(ctx.db(), &actor, &input.nicknames, &input.group).await?;
@@ -299,7 +318,7 @@ impl UsersMutation {
     async fn revoke_permission_group(
         &self,
         ctx: &Context<'_>,
-        input: PermissionGroupInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: PermissionGroupInput,
     ) -> async_graphql::Result<PermissionGroupPayload> {
         let actor = log_actor(ctx)?;
         let changed = admin::revoke(ctx.db(), &actor, &input.nicknames, &input.group, RevokeForm::Multi).await?;
@@ -312,7 +331,7 @@ impl UsersMutation {
     async fn revoke_user_permission_group(
         &self,
         ctx: &Context<'_>,
-        input: UserPermissionGroupInput,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: UserPermissionGroupInput,
     ) -> async_graphql::Result<PermissionGroupPayload> {
         let actor = log_actor(ctx)?;
         let changed = admin::revoke(ctx.db(), &actor, &[input.nickname], &input.group, RevokeForm::Single).await?;

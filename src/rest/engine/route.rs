@@ -41,6 +41,8 @@ pub struct Route {
     /// Parameters whose explicit `null` sets another parameter to `true` (`("starts_at",
     /// "clear_starts_at")`): a JSON `null` clears a field where leaving it out keeps it.
     pub nulls_clear: &'static [(&'static str, &'static str)],
+    /// Rewrites the merged parameters before they are cast (see [`Route::prepare`]).
+    pub prepare: Option<fn(&mut Map<String, Value>)>,
 }
 
 /// What a row runs.
@@ -193,6 +195,7 @@ impl Route {
             booleans: None,
             param_enums: &[],
             nulls_clear: &[],
+            prepare: None,
         }
     }
 
@@ -217,6 +220,7 @@ impl Route {
             booleans: None,
             param_enums: &[],
             nulls_clear: &[],
+            prepare: None,
         }
     }
 
@@ -282,6 +286,14 @@ impl Route {
     /// An explicit `null` for `from` sends `to: true` (see `nulls_clear`).
     pub fn nulls_clear(mut self, pairs: &'static [(&'static str, &'static str)]) -> Route {
         self.nulls_clear = pairs;
+        self
+    }
+
+    /// Rewrite the merged parameters before they are cast to the operation's variables: for a
+    /// Pleroma parameter whose bad values fail one entry rather than the request (the
+    /// `Convert` reads what was set aside from [`Call::params`]).
+    pub fn prepare(mut self, prepare: fn(&mut Map<String, Value>)) -> Route {
+        self.prepare = Some(prepare);
         self
     }
 

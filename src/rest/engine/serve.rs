@@ -115,6 +115,9 @@ async fn execute(
             merged.entry(to.to_string()).or_insert(value);
         }
     }
+    if let Some(prepare) = compiled.route.prepare {
+        prepare(&mut merged);
+    }
     // Headers Pleroma reads as parameters: the client's `Idempotency-Key` (status posting).
     if let Some(key) = parts.headers.get("idempotency-key").and_then(|v| v.to_str().ok()) {
         merged.entry("idempotency_key").or_insert_with(|| Value::String(key.to_string()));
