@@ -27,6 +27,7 @@ mod m20261208_04_accounts;
 mod m20261208_05_events;
 mod m20261209_02_tail;
 mod m20261209_03_polls;
+mod m20261211_01_outbound;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_02_notifications::Migration),
             Box::new(m20261209_02_tail::Migration),
             Box::new(m20261209_03_polls::Migration),
+            Box::new(m20261211_01_outbound::Migration),
         ]
     }
 }

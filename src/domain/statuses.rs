@@ -507,6 +507,9 @@ async fn create_checked<C: ConnectionTrait>(
         users.extend(mentioned.iter().filter(|u| **u != author.id).cloned());
         super::conversations::create_or_bump(conn, &saved, &users).await?;
     }
+    if author.local {
+        super::federation::publisher::status_created(conn, &saved, &mentioned).await?;
+    }
     Ok(saved)
 }
 
@@ -936,6 +939,9 @@ pub async fn delete(db: &Db, settings: &Settings, by: Deleter<'_>, id: &str) -> 
         .filter(media_attachment::Column::StatusId.eq(row.id.as_str()))
         .all(&txn)
         .await?;
+    if row.local {
+        super::federation::publisher::status_deleted(&txn, &row).await?;
+    }
     media_attachment::Entity::delete_many()
         .filter(media_attachment::Column::StatusId.eq(row.id.as_str()))
         .exec(&txn)
