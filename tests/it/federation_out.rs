@@ -355,3 +355,41 @@ async fn a_host_that_keeps_failing_is_retried_marked_unreachable_and_skipped_unt
     let rows = publish_one_rows(&app).await;
     assert_eq!(rows.iter().filter(|r| r.state == "completed").count(), 2);
 }
+
+#[tokio::test]
+async fn the_relay_actor_accepts_a_follow_and_announces_public_statuses() {
+    let (a, b) = (federating_app().await, federating_app().await);
+    let alice = a.user("alice").await;
+    let alice_token = a.token(&alice, "read write").await;
+    let b_admin = b.admin_token().await;
+    let relay_a = format!("{}/relay", a.base);
+
+    // b's relay actor follows a's: a records the follower and answers with a signed Accept.
+    let reply = b
+        .request(Method::POST, "/api/v1/pleroma/admin/relay", Some(&b_admin), Some(json!({"relay_url": relay_a})))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    settle(&a, &b).await;
+    let followers = entity::relay_follower::Entity::find().all(&a.state.db.read).await.unwrap();
+    assert_eq!(followers.iter().map(|f| f.actor.clone()).collect::<Vec<_>>(), [format!("{}/relay", b.base)]);
+    let relays = b.get("/api/v1/pleroma/admin/relay", Some(&b_admin)).await;
+    assert_eq!(relays.body, json!({"relays": [{"actor": relay_a, "followed_back": true}]}));
+
+    // A public status is announced by a's relay to b's relay; an unlisted one is not.
+    post_status(&a, &alice_token, json!({"status": "for the relay", "visibility": "public"})).await;
+    post_status(&a, &alice_token, json!({"status": "not for the relay", "visibility": "unlisted"})).await;
+    settle(&a, &b).await;
+    let announces: Vec<_> = deliveries(&a).await.into_iter().filter(|(_, kind, _)| kind == "Announce").collect();
+    assert_eq!(announces.len(), 1, "{announces:?}");
+    assert_eq!(announces[0].0, format!("{}/relay/inbox", b.base));
+    let pending = job::Entity::find().filter(job::Column::State.ne("completed")).count(&a.state.db.read).await.unwrap();
+    assert_eq!(pending, 0);
+
+    // b's relay unfollows: a forgets the follower.
+    let reply = b
+        .request(Method::DELETE, "/api/v1/pleroma/admin/relay", Some(&b_admin), Some(json!({"relay_url": relay_a})))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    settle(&a, &b).await;
+    assert_eq!(entity::relay_follower::Entity::find().count(&a.state.db.read).await.unwrap(), 0);
+}
