@@ -1073,6 +1073,8 @@ pub async fn reblog(
         ..Default::default()
     };
     super::notifications::notify(&txn, std::slice::from_ref(&original.user_id), &event).await?;
+    let announce = super::federation::publisher::ReactionKind::Announce;
+    super::federation::publisher::reaction(&txn, by, &original, announce, Some(row.ap_id.clone())).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -1081,6 +1083,18 @@ pub async fn reblog(
 pub async fn unreblog(db: &Db, by: &user::Model, id: &str) -> AppResult<status::Model> {
     let original = find_visible(&db.read, id, Some(&by.id)).await?.ok_or_else(AppError::not_found)?;
     let txn = db.begin().await?;
+    if by.local && !original.local {
+        // The undone announce is named by its id (the reblog's ap_id).
+        let reblog = status::Entity::find()
+            .filter(status::Column::UserId.eq(by.id.as_str()))
+            .filter(status::Column::ReblogOfId.eq(original.id.as_str()))
+            .one(&txn)
+            .await?;
+        if let Some(reblog) = reblog {
+            let undo = super::federation::publisher::ReactionKind::Unannounce;
+            super::federation::publisher::reaction(&txn, by, &original, undo, Some(reblog.ap_id)).await?;
+        }
+    }
     status::Entity::delete_many()
         .filter(status::Column::UserId.eq(by.id.as_str()))
         .filter(status::Column::ReblogOfId.eq(original.id.as_str()))

@@ -165,6 +165,32 @@ async fn two_gateways_follow_post_mention_delete_and_forward_a_report() {
         status::Entity::find_by_id(bobs["id"].as_str().unwrap()).one(&b.state.db.read).await.unwrap().unwrap().ap_id;
     settle(&a, &b).await;
     let bobs_on_a = status_by_ap_id(&a, &bobs_ap_id).await.expect("bob's status reached his follower alice");
+    // alice likes and reblogs it: both reach b; the unreblog too.
+    for action in ["favourite", "reblog"] {
+        let path = format!("/api/v1/statuses/{}/{action}", bobs_on_a.id);
+        assert_eq!(a.request(Method::POST, &path, Some(&alice_token), None).await.status, StatusCode::OK, "{action}");
+    }
+    settle(&a, &b).await;
+    let bobs_id = bobs["id"].as_str().unwrap().to_string();
+    let liked = entity::favourite::Entity::find()
+        .filter(entity::favourite::Column::UserId.eq(alice_on_b.id.as_str()))
+        .filter(entity::favourite::Column::StatusId.eq(bobs_id.as_str()))
+        .count(&b.state.db.read)
+        .await
+        .unwrap();
+    assert_eq!(liked, 1, "the Like arrived");
+    let reblogs = || {
+        status::Entity::find()
+            .filter(status::Column::UserId.eq(alice_on_b.id.as_str()))
+            .filter(status::Column::ReblogOfId.eq(bobs_id.as_str()))
+            .count(&b.state.db.read)
+    };
+    assert_eq!(reblogs().await.unwrap(), 1, "the Announce arrived");
+    let path = format!("/api/v1/statuses/{}/unreblog", bobs_on_a.id);
+    assert_eq!(a.request(Method::POST, &path, Some(&alice_token), None).await.status, StatusCode::OK);
+    settle(&a, &b).await;
+    assert_eq!(reblogs().await.unwrap(), 0, "the Undo of the Announce arrived");
+
     let reply = a
         .request(
             Method::POST,

@@ -61,6 +61,9 @@ pub enum Body {
     Profile,
     /// The `Delete` of the signer's account.
     DeleteActor,
+    /// A `Like` or `Announce` of a remote status, or its `Undo`; `id` is the announce's (its
+    /// reblog's ap_id).
+    Reaction { kind: ReactionKind, status_id: String, id: Option<String> },
     /// An activity made beforehand (a forwarded `Flag`, the relay's `Accept`).
     Activity { activity: Value },
 }
@@ -73,6 +76,16 @@ pub enum RelationKind {
     Unfollow,
     Block,
     Unblock,
+}
+
+/// Likes and announces of remote statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReactionKind {
+    Like,
+    Unlike,
+    Announce,
+    Unannounce,
 }
 
 /// The fan-out job: build the activity and enqueue a delivery per inbox.
@@ -213,6 +226,23 @@ pub async fn relation<C: ConnectionTrait>(
     let body = Body::Relation { kind, target: target.ap_id.clone() };
     enqueue(conn, FederationPublish { signer: Signer::User(actor.id.clone()), body, to: vec![], followers: false })
         .await
+}
+
+/// Publish the local user `actor`'s like or announce (or its undo) of the remote status
+/// `status` to its author (and, for announces, to the actor's remote followers).
+pub async fn reaction<C: ConnectionTrait>(
+    conn: &C,
+    actor: &user::Model,
+    status: &status::Model,
+    kind: ReactionKind,
+    id: Option<String>,
+) -> Result<(), AppError> {
+    if !actor.local || status.local {
+        return Ok(());
+    }
+    let followers = matches!(kind, ReactionKind::Announce | ReactionKind::Unannounce);
+    let body = Body::Reaction { kind, status_id: status.id.clone(), id };
+    enqueue(conn, FederationPublish { signer: Signer::User(actor.id.clone()), body, to: vec![], followers }).await
 }
 
 /// Publish the `Update` of the local user's profile to its remote followers, if any.
@@ -712,6 +742,35 @@ async fn build(
                 "object": actor.ap_id, "to": [followers]})),
             vec![],
         ),
+        Body::Reaction { kind, status_id, id: given } => {
+            let Some(target) = status::Entity::find_by_id(status_id.as_str()).one(&db.read).await? else {
+                return Ok(None);
+            };
+            let Some(author) = user::Entity::find_by_id(target.user_id.as_str()).one(&db.read).await? else {
+                return Ok(None);
+            };
+            let (inner_type, undo) = match kind {
+                ReactionKind::Like => ("Like", false),
+                ReactionKind::Unlike => ("Like", true),
+                ReactionKind::Announce => ("Announce", false),
+                ReactionKind::Unannounce => ("Announce", true),
+            };
+            let (to, cc) = if inner_type == "Announce" {
+                (vec![followers.clone(), author.ap_id.clone(), PUBLIC.to_string()], vec![])
+            } else {
+                (vec![author.ap_id.clone()], vec![followers.clone()])
+            };
+            let inner = json!({
+                "id": given.clone().unwrap_or_else(|| activity_id(settings)),
+                "type": inner_type, "actor": actor.ap_id, "object": target.ap_id, "to": to, "cc": cc,
+            });
+            let activity = if undo {
+                json!({"id": id, "type": "Undo", "actor": actor.ap_id, "object": inner, "to": to, "cc": cc})
+            } else {
+                inner
+            };
+            (envelope(activity), vec![author.ap_id])
+        }
         Body::Activity { activity } => (activity.clone(), vec![]),
     }))
 }
