@@ -1,5 +1,6 @@
 //! sea-orm entities, one file per table. These are storage rows only: GraphQL types and
 //! Pleroma wire shapes are separate types built from them.
+pub mod actor_inbox;
 pub mod announcement;
 pub mod announcement_read;
 pub mod backup;
@@ -41,6 +42,7 @@ pub mod password_reset_token;
 pub mod poll;
 pub mod poll_vote;
 pub mod relay_follow;
+pub mod relay_follower;
 pub mod remote_key;
 pub mod report;
 pub mod report_note;

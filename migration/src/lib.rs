@@ -29,6 +29,7 @@ mod m20261209_02_tail;
 mod m20261209_03_polls;
 mod m20261212_01_storage_version;
 mod m20261210_01_counters;
+mod m20261211_01_outbound;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_03_polls::Migration),
             Box::new(m20261212_01_storage_version::Migration),
             Box::new(m20261210_01_counters::Migration),
+            Box::new(m20261211_01_outbound::Migration),
         ]
     }
 }

@@ -687,7 +687,11 @@ pub async fn update_profile(
         row.settings_store = Set(Value::Object(store));
     }
     row.updated_at = Set(Utc::now());
-    Ok(row.update(&db.write).await?)
+    let txn = db.begin().await?;
+    let saved = row.update(&txn).await?;
+    super::federation::publisher::profile_updated(&txn, &saved).await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 #[cfg(test)]

@@ -59,6 +59,8 @@ pub async fn favourite(db: &Db, by: &user::Model, id: &str) -> AppResult<status:
             ..Event::default()
         };
         notifications::notify(&txn, std::slice::from_ref(&status.user_id), &event).await?;
+        let like = super::federation::publisher::ReactionKind::Like;
+        super::federation::publisher::reaction(&txn, by, &status, like, None).await?;
     }
     txn.commit().await?;
     Ok(status)
@@ -83,6 +85,8 @@ pub async fn unfavourite(db: &Db, by: &user::Model, id: &str) -> AppResult<statu
         ..Event::default()
     };
     notifications::withdraw(&txn, &event).await?;
+    super::federation::publisher::reaction(&txn, by, &status, super::federation::publisher::ReactionKind::Unlike, None)
+        .await?;
     txn.commit().await?;
     Ok(status)
 }

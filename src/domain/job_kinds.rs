@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::{
     backups,
     config_db::LiveSettings,
-    federation::{deliveries, relays},
+    federation::{deliveries, publisher, relays},
     frontends, imports,
     mail::Mailer,
     polls, purge,
@@ -30,6 +30,8 @@ impl JobContext {
 crate::job_kinds!(pub fn registry() -> Registry<JobContext> {
     backups::ProcessBackup,
     deliveries::FederationDeliver,
+    publisher::FederationPublish,
+    publisher::FederationPublishOne,
     frontends::InstallFrontend,
     imports::UserImport,
     polls::PollEnd,
@@ -62,6 +64,8 @@ mod tests {
                 "delete_instance",
                 "delete_user",
                 "federation_deliver",
+                "federation_publish",
+                "federation_publish_one",
                 "install_frontend",
                 "poll_end",
                 "process_backup",
@@ -71,6 +75,7 @@ mod tests {
             ]
         );
         assert_eq!(registry.queue_of("relay_follow"), Some(Queue::Federation));
+        assert_eq!(registry.queue_of("federation_publish_one"), Some(Queue::Federation));
         assert_eq!(registry.queue_of("install_frontend"), Some(Queue::Slow));
         assert_eq!(registry.queue_of("delete_instance"), Some(Queue::Purge));
         assert_eq!(registry.queue_of("relay_"), None);

@@ -109,6 +109,8 @@ pub async fn tombstone<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -> App
 /// Tombstone these users and enqueue the job that deletes their content, on `conn` (the
 /// caller's transaction).
 pub async fn delete_users<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -> AppResult<()> {
+    // Local accounts' `Delete` goes to their remote followers, read before the purge.
+    super::federation::publisher::actors_deleted(conn, user_ids).await?;
     tombstone(conn, user_ids).await?;
     for id in user_ids {
         jobs::enqueue(conn, &DeleteUser { user_id: id.clone() }).await?;

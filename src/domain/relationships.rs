@@ -9,6 +9,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
+use super::federation::publisher;
 use crate::{
     db::Db,
     error::{AppError, AppResult},
@@ -146,6 +147,14 @@ pub async fn change(db: &Db, viewer: &user::Model, target: &user::Model, change:
     if viewer.id == target.id && matches!(change, Change::Follow { .. }) {
         return Err(AppError::BadRequest(SELF_FOLLOW.into()));
     }
+    // Follows and blocks of remote accounts go out (Pleroma federates blocks by default).
+    let federated = match &change {
+        Change::Follow { .. } => Some(publisher::RelationKind::Follow),
+        Change::Unfollow => Some(publisher::RelationKind::Unfollow),
+        Change::Block => Some(publisher::RelationKind::Block),
+        Change::Unblock => Some(publisher::RelationKind::Unblock),
+        _ => None,
+    };
     let (v, t) = (viewer.id.as_str(), target.id.as_str());
     let txn = db.begin().await?;
     let now = Utc::now();
@@ -233,6 +242,9 @@ pub async fn change(db: &Db, viewer: &user::Model, target: &user::Model, change:
         Change::Unmute => {
             mute::Entity::delete_by_id((v.to_string(), t.to_string())).exec(&txn).await?;
         }
+    }
+    if let Some(kind) = federated {
+        publisher::relation(&txn, viewer, target, kind).await?;
     }
     let relationship = of(&txn, v, &[t.to_string()]).await?.pop().unwrap_or_default();
     txn.commit().await?;

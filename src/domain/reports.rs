@@ -181,6 +181,18 @@ pub async fn file(db: &Db, settings: &Settings, reporter: &user::Model, new: &Ne
         ..Default::default()
     };
     super::notifications::notify(&txn, &handlers, &event).await?;
+    if new.forward {
+        let cited: Vec<String> = wanted.iter().filter_map(|id| found.get(id)).map(|s| s.ap_id.clone()).collect();
+        super::federation::publisher::forward_report(
+            &txn,
+            settings,
+            &row.ap_id,
+            &account,
+            &cited,
+            row.content.as_deref(),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(row)
 }

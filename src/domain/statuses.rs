@@ -512,6 +512,9 @@ async fn create_checked<C: ConnectionTrait>(
         users.extend(mentioned.iter().filter(|u| **u != author.id).cloned());
         super::conversations::create_or_bump(conn, &saved, &users).await?;
     }
+    if author.local {
+        super::federation::publisher::status_created(conn, &saved, &mentioned).await?;
+    }
     Ok(saved)
 }
 
@@ -923,6 +926,9 @@ pub async fn delete(db: &Db, settings: &Settings, by: Deleter<'_>, id: &str) -> 
         .filter(media_attachment::Column::StatusId.eq(row.id.as_str()))
         .all(&txn)
         .await?;
+    if row.local {
+        super::federation::publisher::status_deleted(&txn, &row).await?;
+    }
     media_attachment::Entity::delete_many()
         .filter(media_attachment::Column::StatusId.eq(row.id.as_str()))
         .exec(&txn)
@@ -1060,6 +1066,8 @@ pub async fn reblog(
         ..Default::default()
     };
     super::notifications::notify(&txn, std::slice::from_ref(&original.user_id), &event).await?;
+    let announce = super::federation::publisher::ReactionKind::Announce;
+    super::federation::publisher::reaction(&txn, by, &original, announce, Some(row.ap_id.clone())).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -1068,6 +1076,18 @@ pub async fn reblog(
 pub async fn unreblog(db: &Db, by: &user::Model, id: &str) -> AppResult<status::Model> {
     let original = find_visible(&db.read, id, Some(&by.id)).await?.ok_or_else(AppError::not_found)?;
     let txn = db.begin().await?;
+    if by.local && !original.local {
+        // The undone announce is named by its id (the reblog's ap_id).
+        let reblog = status::Entity::find()
+            .filter(status::Column::UserId.eq(by.id.as_str()))
+            .filter(status::Column::ReblogOfId.eq(original.id.as_str()))
+            .one(&txn)
+            .await?;
+        if let Some(reblog) = reblog {
+            let undo = super::federation::publisher::ReactionKind::Unannounce;
+            super::federation::publisher::reaction(&txn, by, &original, undo, Some(reblog.ap_id)).await?;
+        }
+    }
     status::Entity::delete_many()
         .filter(status::Column::UserId.eq(by.id.as_str()))
         .filter(status::Column::ReblogOfId.eq(original.id.as_str()))

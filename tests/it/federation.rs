@@ -318,9 +318,12 @@ async fn follow_is_accepted_with_a_signed_accept_and_undone() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     deliver(&remote, "bob", follow.clone()).await;
     app.run_jobs().await;
-    let (reject, valid) = remote.received().pop().unwrap();
+    let received = remote.received();
+    let (reject, valid) = received.iter().rev().find(|(a, _)| a["type"] == "Reject").cloned().unwrap();
     assert!(valid);
-    assert_eq!(reject["type"], "Reject");
+    assert_eq!(reject["object"]["id"], follow["id"]);
+    // The block itself went out too (Pleroma federates blocks by default).
+    assert!(received.iter().any(|(a, valid)| a["type"] == "Block" && *valid));
 }
 
 #[tokio::test]

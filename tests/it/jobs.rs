@@ -10,6 +10,7 @@ use pleroma_gateway::{
         backups,
         federation::{
             deliveries::FederationDeliver,
+            publisher::{Body, FederationPublish, FederationPublishOne, RelationKind, Signer},
             relays::{self, RelayFollow, RelayUndo},
         },
         frontends::{self, InstallFrontend},
@@ -69,6 +70,36 @@ async fn every_kind_round_trips_its_arguments_in_the_stored_shape() {
         FederationDeliver { user_id: "9x".into(), to: "https://r.example/users/bob".into(), activity: accept };
     round_trip(&app, deliver, stored).await;
     round_trip(&app, polls::PollEnd { status_id: "9y".into() }, json!({"status_id": "9y"})).await;
+    let publish = FederationPublish {
+        signer: Signer::User("9x".into()),
+        body: Body::Create { status_id: "9y".into() },
+        to: vec![],
+        followers: true,
+    };
+    let stored =
+        json!({"signer": {"user": "9x"}, "body": {"create": {"status_id": "9y"}}, "to": [], "followers": true});
+    round_trip(&app, publish, stored).await;
+    let publish = FederationPublish {
+        signer: Signer::Relay,
+        body: Body::Relation { kind: RelationKind::Unfollow, target: "https://r.example/users/bob".into() },
+        to: vec!["https://r.example/users/bob".into()],
+        followers: false,
+    };
+    let stored = json!({
+        "signer": "relay",
+        "body": {"relation": {"kind": "unfollow", "target": "https://r.example/users/bob"}},
+        "to": ["https://r.example/users/bob"],
+        "followers": false,
+    });
+    round_trip(&app, publish, stored).await;
+    let activity = json!({"type": "Flag", "object": ["https://r.example/users/bob"]});
+    let one = FederationPublishOne {
+        signer: Signer::Internal,
+        inbox: "https://r.example/inbox".into(),
+        activity: activity.clone(),
+    };
+    let stored = json!({"signer": "internal", "inbox": "https://r.example/inbox", "activity": activity});
+    round_trip(&app, one, stored).await;
 }
 
 async fn only_job(app: &TestApp, kind: &str) -> job::Model {

@@ -28,6 +28,7 @@ mod events;
 mod exact;
 mod facade;
 mod federation;
+mod federation_out;
 mod follow_requests;
 mod frontends;
 mod graphiql;

@@ -326,7 +326,9 @@ async fn imports_follow_block_and_mute_in_the_background() {
     let reply =
         app.request(Method::POST, "/api/pleroma/blocks_import", Some(&token), Some(json!({"list": "carol"}))).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(app.run_jobs().await, 3);
+    // Three imports, and the federation of the follow of the remote dave (Pleroma's import
+    // follows through `CommonAPI.follow`, which federates).
+    assert_eq!(app.run_jobs().await, 4);
 
     let follows = |followed: &entity::user::Model| {
         let key = (alice.id.clone(), followed.id.clone());

@@ -93,6 +93,7 @@ pub fn from_document(document: &Value) -> Result<import::Actor, String> {
 pub async fn store(db: &Db, settings: &Settings, document: &Value) -> Result<user::Model, Unresolved> {
     let actor = from_document(document).map_err(Unresolved::Fetch)?;
     let ap_id = actor.ap_id.clone();
+    super::publisher::remember_inbox(&db.write, document).await?;
     let doc = import::Document { actors: vec![actor], ..Default::default() };
     let report = import::import(db, settings, &doc).await?;
     if report.rejected > 0 {

@@ -11,7 +11,7 @@ use entity::{follow, status, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
-use super::{actors, deliveries, fetch_document, relays};
+use super::{actors, deliveries, fetch_document, publisher, relays};
 use crate::{
     config::Settings,
     db::Db,
@@ -126,6 +126,27 @@ pub async fn handle(db: &Db, settings: &Settings, activity: &Value) -> Handled {
         }
     }
     let object = &activity["object"];
+    // Follows of the relay actor (relays and instances subscribing to it), and their undos.
+    let relay = super::LocalActor::Relay.id(&settings.instance_url);
+    let undone_follow = kind == "Undo" && object["type"] == "Follow";
+    if (kind == "Follow" && id_of(object) == Some(relay.as_str()))
+        || (undone_follow && id_of(&object["object"]) == Some(relay.as_str()))
+    {
+        if kind == "Follow" {
+            let profile = mrf::Activity::Profile {
+                actor: mrf::actor_of(&db.read, settings, &actor).await?,
+                avatar: None,
+                banner: None,
+            };
+            if mrf::filter(&settings.mrf, Utc::now(), profile).is_err() {
+                return Ok(Outcome::Rejected);
+            }
+            publisher::relay_followed(db, settings, &actor.ap_id, activity).await?;
+        } else {
+            publisher::relay_unfollowed(db, &actor.ap_id).await?;
+        }
+        return Ok(Outcome::Done);
+    }
     match kind {
         "Create" => create(db, settings, &actor, activity).await,
         "Update" => update(db, settings, &actor, activity).await,

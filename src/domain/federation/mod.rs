@@ -3,11 +3,12 @@
 //! once and kept in `instance_secrets`; WebFinger and host-meta; an inbox that verifies HTTP
 //! signatures (the sender's key fetched and cached in `remote_keys`, see [`keys`]); and signed
 //! deliveries. Every fetch and delivery goes through [`crate::outbound`].
-//! Relay follows live in [`relays`].
+//! Relay follows live in [`relays`]; local activities go out through [`publisher`].
 pub mod actors;
 pub mod deliveries;
 pub mod inbox;
 pub mod keys;
+pub mod publisher;
 pub mod relays;
 pub mod signature;
 
@@ -166,6 +167,22 @@ pub async fn deliver_signed(
     inbox: &str,
     activity: &Value,
 ) -> Result<(), String> {
+    let status = post_signed(settings, key, key_id, inbox, activity).await?;
+    if !(200..300).contains(&status) {
+        return Err(format!("{inbox}: HTTP {status}"));
+    }
+    Ok(())
+}
+
+/// POST `activity` to `inbox`, signed with `key` under `key_id`: the answer's status, or why
+/// there was none (refused address, connection, timeout).
+pub async fn post_signed(
+    settings: &Settings,
+    key: &rsa::RsaPrivateKey,
+    key_id: &str,
+    inbox: &str,
+    activity: &Value,
+) -> Result<u16, String> {
     let client =
         outbound::Client::new(settings.http.policy(), settings.http.federation_limits()).map_err(|e| e.to_string())?;
     let parsed = client.url(inbox).map_err(|e| e.to_string())?;
@@ -176,10 +193,7 @@ pub async fn deliver_signed(
         request = request.header(name, value);
     }
     let response = request.send().await.map_err(|e| e.to_string())?;
-    if !(200..300).contains(&response.status()) {
-        return Err(format!("{inbox}: HTTP {}", response.status()));
-    }
-    Ok(())
+    Ok(response.status())
 }
 
 /// Handle an activity whose signature held (`signer` is the signing actor): see [`inbox`].
