@@ -276,9 +276,6 @@ pub struct Instance {
     pub limit: usize,
     /// Pleroma's `:instance, :multi_factor_authentication`.
     pub multi_factor_authentication: MultiFactorAuthentication,
-    /// Days a host may fail every delivery before deliveries to it stop until it answers
-    /// again (Pleroma's `:instance, :federation_reachability_timeout_days`, 7; 0: never).
-    pub federation_reachability_timeout_days: i64,
     /// Public local statuses are announced by the relay actor (Pleroma's `:instance, :allow_relay`).
     pub allow_relay: bool,
 }
@@ -346,7 +343,6 @@ impl Default for Instance {
             enforce_oauth_admin_scope_usage: true,
             limit: 5000,
             multi_factor_authentication: MultiFactorAuthentication::default(),
-            federation_reachability_timeout_days: 7,
             allow_relay: true,
         }
     }

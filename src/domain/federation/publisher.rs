@@ -10,7 +10,7 @@
 //! Each [`FederationPublishOne`] POSTs the signed activity to its inbox, retried with the
 //! queue's backoff; a failure marks the host `unreachable_since` (unless already marked), a
 //! success clears it (Pleroma's `publish_one`). A host unreachable for longer than
-//! `[instance] federation_reachability_timeout_days` gets nothing until it answers again (any
+//! `:instance, :federation_reachability_timeout_days` gets nothing until it answers again (any
 //! activity it sends clears the mark, see `actors::seen_host`).
 //!
 //! A public local status is also announced by the relay actor to its followers and to the
@@ -370,8 +370,8 @@ pub fn host(url: &str) -> String {
 /// Before this, an `unreachable_since` means the host is skipped; `None` when hosts are never
 /// skipped (a timeout of 0 days).
 fn threshold(settings: &Settings) -> Option<DateTime<Utc>> {
-    let days = settings.instance.federation_reachability_timeout_days;
-    (days > 0).then(|| Utc::now() - Duration::days(days))
+    let days = settings.limits.federation_reachability_timeout_days;
+    (days > 0).then(|| Utc::now() - Duration::days(days as i64))
 }
 
 /// Since when `host` has failed, if it has.
