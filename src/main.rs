@@ -209,7 +209,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?
             };
-            let doc = pleroma_gateway::domain::import::parse(&text).map_err(describe)?;
+            let doc = pleroma_gateway::domain::remote_import::parse(&text).map_err(describe)?;
             // The policies saved through the API apply, as they do on the server.
             let mut settings = settings.clone();
             if settings.configurable_from_database {
@@ -218,7 +218,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     tracing::warn!(%problem, "saved setting not applied");
                 }
             }
-            let done = pleroma_gateway::domain::import::import(&db, &settings, &doc).await.map_err(describe)?;
+            let done = pleroma_gateway::domain::remote_import::import(&db, &settings, &doc).await.map_err(describe)?;
             let rejected = match done.rejected {
                 0 => String::new(),
                 n => format!(", {n} left out by the moderation policies"),
