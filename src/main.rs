@@ -266,7 +266,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?
             };
-            let doc = pleroma_gateway::domain::import::parse(&text).map_err(describe)?;
+            let doc = pleroma_gateway::domain::remote_import::parse(&text).map_err(describe)?;
             // The policies saved through the API apply, as they do on the server.
             let mut settings = settings.clone();
             if settings.configurable_from_database {
@@ -276,7 +276,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
             }
             let bar = spinner(format!("importing {file}"));
-            let done = pleroma_gateway::domain::import::import(&db, &settings, &doc).await.map_err(describe);
+            let done = pleroma_gateway::domain::remote_import::import(&db, &settings, &doc).await.map_err(describe);
             bar.finish_and_clear();
             let done = done?;
             let rejected = match done.rejected {

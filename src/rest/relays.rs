@@ -220,6 +220,11 @@ async fn inbox(State(state): State<AppState>, uri: Uri, headers: HeaderMap, body
     receive(&state, &uri, &headers, &body).await
 }
 
+/// The request's headers as the domain's signature checks read them: plain text, in order.
+fn plain_headers(headers: &HeaderMap) -> federation::signature::Headers {
+    federation::signature::Headers::from_pairs(headers.iter().filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?))))
+}
+
 /// Check the request and its signature (nothing changes when they fail: 400 for a `Host`
 /// that is not this instance or a body that is no activity, 401 for a bad signature, 403 for
 /// a key that is not the actor's, 503 when the key may not be fetched just now), then handle
@@ -227,8 +232,16 @@ async fn inbox(State(state): State<AppState>, uri: Uri, headers: HeaderMap, body
 async fn receive(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
     let target = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     let settings = state.settings();
-    let verified =
-        federation::verify_request(&state.db, &settings, &state.key_fetches, headers, "POST", target, body).await;
+    let verified = federation::verify_request(
+        &state.db,
+        &settings,
+        &state.key_fetches,
+        &plain_headers(headers),
+        "POST",
+        target,
+        body,
+    )
+    .await;
     let (signer, activity) = match verified {
         Ok(verified) => verified,
         Err(refusal) => {

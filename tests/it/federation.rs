@@ -75,7 +75,12 @@ async fn object(State(remote): State<Remote>, Path(id): Path<String>) -> Result<
 async fn inbox(State(remote): State<Remote>, headers: HeaderMap, body: Bytes) -> AxumStatus {
     let activity: Value = serde_json::from_slice(&body).unwrap();
     let path = format!("/users/{}/inbox", activity["to"][0].as_str().unwrap_or("").rsplit('/').next().unwrap());
-    let valid = match signature::prepare(&headers, "POST", &path, &body) {
+    let valid = match signature::prepare(
+        &signature::Headers::from_pairs(headers.iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap()))),
+        "POST",
+        &path,
+        &body,
+    ) {
         Ok(prepared) => {
             let (parsed, string) = (&prepared.header, &prepared.signing_strings[0]);
             let actor: Value = reqwest::Client::new()

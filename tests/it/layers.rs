@@ -1,7 +1,8 @@
 //! Arrows point only downward: rest (with the HTTP state) → graphql → auth → domain (with the
 //! settings it reads) → outbound (the one HTTP client) → base (error, db, ids), with the
 //! application (app, main, seed) on top. A module that imports one above its own layer fails
-//! this test.
+//! this test, and so does a framework type (axum, http, async-graphql, reqwest, tower, hyper)
+//! named in the domain, its settings or the entities.
 use std::{collections::BTreeSet, path::Path};
 
 /// Layers from the bottom; a module may import its own layer and any below it.
@@ -99,4 +100,52 @@ fn the_scanner_reads_grouped_imports() {
     assert_eq!(names.into_iter().collect::<Vec<_>>(), ["auth", "rest", "state"]);
     let names = imported_modules("let x = crate::graphql::sdl(); use super::error;", true);
     assert_eq!(names.into_iter().collect::<Vec<_>>(), ["error", "graphql"]);
+}
+
+/// Crates of the HTTP and GraphQL frameworks: the domain (with its settings) and the entities
+/// take plain values, and the layers above convert (`crate::outbound` wraps the HTTP client the
+/// domain calls).
+const FRAMEWORKS: &[&str] = &["axum", "http", "async_graphql", "reqwest", "tower", "tower_http", "hyper", "headers"];
+
+/// Framework paths (`axum::…`, `http::…`) named in `text`, with their line numbers.
+fn framework_paths(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        for framework in FRAMEWORKS {
+            let needle = format!("{framework}::");
+            for (at, _) in line.match_indices(&needle) {
+                let before = line[..at].chars().next_back();
+                // `crate::x::http::` or `my_http::` is a path of ours, not the crate's.
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                    continue;
+                }
+                out.push((number + 1, needle.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_domain_and_entities_name_no_framework_type() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src/domain", "src/config", "entity/src"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let mut violations = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (line, path) in framework_paths(&text) {
+            violations.push(format!("{}:{line} names {path}", file.strip_prefix(root).unwrap().display()));
+        }
+    }
+    assert!(violations.is_empty(), "framework types below the HTTP layers:\n{}", violations.join("\n"));
+}
+
+#[test]
+fn the_framework_scanner_reads_paths() {
+    let found =
+        framework_paths("use axum::http::HeaderMap;\nfn f(h: &http::HeaderMap) {}\nuse crate::outbound::http::X;");
+    assert_eq!(found, [(1, "axum::".to_string()), (2, "http::".to_string())]);
 }

@@ -9,7 +9,7 @@ use pleroma_gateway::{
         mrf::{AgeAction, DomainRule, Pattern, Replacement},
         Settings,
     },
-    domain::import::{self, Document, ImportReport},
+    domain::remote_import::{self as import, Document, ImportReport},
 };
 use reqwest::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};

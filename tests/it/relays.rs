@@ -47,7 +47,12 @@ async fn remote_actor(State(remote): State<Remote>) -> Json<Value> {
 
 async fn remote_inbox(State(remote): State<Remote>, headers: HeaderMap, body: Bytes) -> AxumStatus {
     let activity: Value = serde_json::from_slice(&body).unwrap();
-    let valid = match signature::prepare(&headers, "POST", "/inbox", &body) {
+    let valid = match signature::prepare(
+        &signature::Headers::from_pairs(headers.iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap()))),
+        "POST",
+        "/inbox",
+        &body,
+    ) {
         Ok(prepared) => {
             let (parsed, string) = (&prepared.header, &prepared.signing_strings[0]);
             // The gateway's key, as it publishes it (its configured URL may not be where it listens).

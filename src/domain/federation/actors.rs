@@ -1,5 +1,5 @@
 //! Remote actors as user rows (Pleroma's `User.get_or_fetch_by_ap_id`): fetched through the
-//! outbound client, stored with [`crate::domain::import`] (so the moderation policies see the
+//! outbound client, stored with [`crate::domain::remote_import`] (so the moderation policies see the
 //! profile), refreshed when older than [`STALE_AFTER`]; and the instance row of each remote
 //! host that talks to us (Pleroma's `Instances.set_reachable`).
 use chrono::{Duration, Utc};
@@ -11,7 +11,7 @@ use super::fetch_document;
 use crate::{
     config::Settings,
     db::Db,
-    domain::{import, mrf},
+    domain::{mrf, remote_import},
     error::AppError,
 };
 
@@ -70,14 +70,14 @@ fn url_of(value: &Value) -> Option<String> {
 }
 
 /// An actor document as an import entry.
-pub fn from_document(document: &Value) -> Result<import::Actor, String> {
+pub fn from_document(document: &Value) -> Result<remote_import::Actor, String> {
     let ap_id = document["id"].as_str().ok_or("the actor document has no id")?.to_string();
     let domain = domain_of(&ap_id).ok_or("the actor id is not a URL")?;
     let nick = document["preferredUsername"].as_str().filter(|n| !n.is_empty() && !n.contains(['@', ' ']));
     let nick = nick.ok_or("the actor has no usable preferredUsername")?;
     // Groups and organisations are stored as people; the gateway knows three actor types.
     let actor_type = document["type"].as_str().filter(|t| matches!(*t, "Service" | "Application")).unwrap_or("Person");
-    Ok(import::Actor {
+    Ok(remote_import::Actor {
         ap_id,
         nickname: format!("{nick}@{domain}"),
         name: document["name"].as_str().filter(|n| !n.is_empty()).map(str::to_string),
@@ -94,8 +94,8 @@ pub async fn store(db: &Db, settings: &Settings, document: &Value) -> Result<use
     let actor = from_document(document).map_err(Unresolved::Fetch)?;
     let ap_id = actor.ap_id.clone();
     super::publisher::remember_inbox(&db.write, document).await?;
-    let doc = import::Document { actors: vec![actor], ..Default::default() };
-    let report = import::import(db, settings, &doc).await?;
+    let doc = remote_import::Document { actors: vec![actor], ..Default::default() };
+    let report = remote_import::import(db, settings, &doc).await?;
     if report.rejected > 0 {
         return Err(Unresolved::Refused);
     }

@@ -16,9 +16,10 @@ use crate::{
     config::Settings,
     db::Db,
     domain::{
-        favourites, import, mrf,
+        favourites, mrf,
         notifications::{self, Event},
         relationships::{self, Change},
+        remote_import,
         statuses::{self, Deleter},
     },
     error::AppError,
@@ -206,7 +207,7 @@ async fn store_note(db: &Db, settings: &Settings, author: &user::Model, note: &V
     if content.is_empty() {
         content = note["name"].as_str().unwrap_or_default().to_string();
     }
-    let entry = import::Status {
+    let entry = remote_import::Status {
         ap_id: ap_id.to_string(),
         actor: author.ap_id.clone(),
         visibility: Some(visibility(note, author_doc).to_string()),
@@ -220,7 +221,8 @@ async fn store_note(db: &Db, settings: &Settings, author: &user::Model, note: &V
         mentions: mentioned.iter().map(|u| u.ap_id.clone()).collect(),
     };
     let report =
-        import::import(db, settings, &import::Document { statuses: vec![entry], ..Default::default() }).await?;
+        remote_import::import(db, settings, &remote_import::Document { statuses: vec![entry], ..Default::default() })
+            .await?;
     if report.rejected > 0 {
         return Ok(Outcome::Rejected);
     }
@@ -350,7 +352,7 @@ async fn announce(db: &Db, settings: &Settings, actor: &user::Model, activity: &
         return ignored("only public statuses can be announced");
     }
     let existed = status_by_ap_id(db, id).await?.is_some();
-    let entry = import::Status {
+    let entry = remote_import::Status {
         ap_id: id.to_string(),
         actor: actor.ap_id.clone(),
         visibility: Some(visibility(activity, &json!({})).to_string()),
@@ -364,7 +366,8 @@ async fn announce(db: &Db, settings: &Settings, actor: &user::Model, activity: &
         mentions: vec![],
     };
     let report =
-        import::import(db, settings, &import::Document { statuses: vec![entry], ..Default::default() }).await?;
+        remote_import::import(db, settings, &remote_import::Document { statuses: vec![entry], ..Default::default() })
+            .await?;
     if report.rejected > 0 {
         return Ok(Outcome::Rejected);
     }
@@ -516,7 +519,7 @@ async fn flag(db: &Db, settings: &Settings, actor: &user::Model, activity: &Valu
         }
     }
     let existed = crate::domain::reports::by_ap_id(&db.read, ap_id).await?.is_some();
-    let entry = import::Report {
+    let entry = remote_import::Report {
         ap_id: ap_id.to_string(),
         actor: actor.ap_id.clone(),
         account: account.ap_id.clone(),
@@ -525,7 +528,9 @@ async fn flag(db: &Db, settings: &Settings, actor: &user::Model, activity: &Valu
         state: None,
         created_at: None,
     };
-    let report = import::import(db, settings, &import::Document { reports: vec![entry], ..Default::default() }).await?;
+    let report =
+        remote_import::import(db, settings, &remote_import::Document { reports: vec![entry], ..Default::default() })
+            .await?;
     if report.rejected > 0 {
         return Ok(Outcome::Rejected);
     }

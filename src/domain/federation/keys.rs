@@ -205,7 +205,7 @@ pub async fn verify_request(
     db: &Db,
     settings: &Settings,
     fetches: &KeyFetches,
-    headers: &axum::http::HeaderMap,
+    headers: &signature::Headers,
     method: &str,
     path_and_query: &str,
     body: &[u8],

@@ -25,7 +25,7 @@ pub fn filter(rules: &MrfKeyword, activity: Activity) -> Outcome {
         post.content = if post.actor.local {
             crate::domain::statuses::sanitize(&content)
         } else {
-            crate::domain::import::sanitize(&content)
+            crate::domain::remote_import::sanitize(&content)
         };
         post.spoiler_text = replace_all(&post.spoiler_text);
     }
