@@ -27,9 +27,9 @@ mod m20261208_04_accounts;
 mod m20261208_05_events;
 mod m20261209_02_tail;
 mod m20261209_03_polls;
-mod m20261212_01_storage_version;
 mod m20261210_01_counters;
 mod m20261211_01_outbound;
+mod m20261212_01_storage_version;
 
 pub struct Migrator;
 

@@ -2,9 +2,9 @@
 //! they call the domain, as the GraphQL layer does).
 pub mod backup;
 pub mod config;
+pub mod counters;
 pub mod database;
 pub mod emoji;
 pub mod instance;
 pub mod progress;
-pub mod counters;
 pub mod user;
