@@ -987,7 +987,11 @@ mod tests {
         for u in expected.iter_mut().filter(|u| u.local) {
             u.password_hash = Some("$argon2id$fake".into());
         }
-        let stored = user::Entity::find().order_by_asc(user::Column::Id).all(&db).await.unwrap();
+        let mut stored = user::Entity::find().order_by_asc(user::Column::Id).all(&db).await.unwrap();
+        // The kept counters are the triggers' (`tests/it/counters.rs` checks them against a recount).
+        for u in &mut stored {
+            (u.statuses_count, u.followers_count, u.following_count, u.last_status_at) = (0, 0, 0, None);
+        }
         assert_eq!(stored, expected);
         // Seeding again, even with the same seed, steers clear of the existing rows.
         let again = seed_users(&db, &opts, "x").await.unwrap();
