@@ -10,7 +10,7 @@ use pleroma_gateway::{
         backups,
         federation::{
             deliveries::FederationDeliver,
-            publisher::{Body, FederationPublish, FederationPublishOne, RelationKind, Signer},
+            publisher::{Body, FederationPublish, FederationPublishOne, RelationKind, SignedBy},
             relays::{self, RelayFollow, RelayUndo},
         },
         frontends::{self, InstallFrontend},
@@ -71,7 +71,7 @@ async fn every_kind_round_trips_its_arguments_in_the_stored_shape() {
     round_trip(&app, deliver, stored).await;
     round_trip(&app, polls::PollEnd { status_id: "9y".into() }, json!({"status_id": "9y"})).await;
     let publish = FederationPublish {
-        signer: Signer::User("9x".into()),
+        signer: SignedBy::User("9x".into()),
         body: Body::Create { status_id: "9y".into() },
         to: vec![],
         followers: true,
@@ -80,7 +80,7 @@ async fn every_kind_round_trips_its_arguments_in_the_stored_shape() {
         json!({"signer": {"user": "9x"}, "body": {"create": {"status_id": "9y"}}, "to": [], "followers": true});
     round_trip(&app, publish, stored).await;
     let publish = FederationPublish {
-        signer: Signer::Relay,
+        signer: SignedBy::Relay,
         body: Body::Relation { kind: RelationKind::Unfollow, target: "https://r.example/users/bob".into() },
         to: vec!["https://r.example/users/bob".into()],
         followers: false,
@@ -94,7 +94,7 @@ async fn every_kind_round_trips_its_arguments_in_the_stored_shape() {
     round_trip(&app, publish, stored).await;
     let activity = json!({"type": "Flag", "object": ["https://r.example/users/bob"]});
     let one = FederationPublishOne {
-        signer: Signer::Internal,
+        signer: SignedBy::Internal,
         inbox: "https://r.example/inbox".into(),
         activity: activity.clone(),
     };

@@ -38,7 +38,7 @@ pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 /// Who signs an activity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Signer {
+pub enum SignedBy {
     /// A local user, by id.
     User(String),
     /// The relay actor (`/relay`).
@@ -91,7 +91,7 @@ pub enum ReactionKind {
 /// The fan-out job: build the activity and enqueue a delivery per inbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FederationPublish {
-    pub signer: Signer,
+    pub signer: SignedBy,
     pub body: Body,
     /// Remote actors it goes to besides those the body names.
     #[serde(default)]
@@ -115,7 +115,7 @@ impl Job for FederationPublish {
 /// One delivery: `activity`, signed by `signer`, to `inbox` (Pleroma's `publish_one`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FederationPublishOne {
-    pub signer: Signer,
+    pub signer: SignedBy,
     pub inbox: String,
     pub activity: Value,
 }
@@ -152,7 +152,8 @@ pub async fn status_created<C: ConnectionTrait>(
         return Ok(());
     }
     let body = Body::Create { status_id: status.id.clone() };
-    enqueue(conn, FederationPublish { signer: Signer::User(status.user_id.clone()), body, to: vec![], followers }).await
+    enqueue(conn, FederationPublish { signer: SignedBy::User(status.user_id.clone()), body, to: vec![], followers })
+        .await
 }
 
 /// Publish the `Delete` of the local status `status`, before its mentions are gone.
@@ -170,7 +171,7 @@ pub async fn status_deleted<C: ConnectionTrait>(conn: &C, status: &status::Model
         to.push(PUBLIC.to_string());
     }
     let body = Body::Delete { object: status.ap_id.clone(), to };
-    enqueue(conn, FederationPublish { signer: Signer::User(author.id), body, to: mentioned, followers }).await
+    enqueue(conn, FederationPublish { signer: SignedBy::User(author.id), body, to: mentioned, followers }).await
 }
 
 /// Whether `user_id` has a remote follower.
@@ -224,7 +225,7 @@ pub async fn relation<C: ConnectionTrait>(
         return Ok(());
     }
     let body = Body::Relation { kind, target: target.ap_id.clone() };
-    enqueue(conn, FederationPublish { signer: Signer::User(actor.id.clone()), body, to: vec![], followers: false })
+    enqueue(conn, FederationPublish { signer: SignedBy::User(actor.id.clone()), body, to: vec![], followers: false })
         .await
 }
 
@@ -242,7 +243,7 @@ pub async fn reaction<C: ConnectionTrait>(
     }
     let followers = matches!(kind, ReactionKind::Announce | ReactionKind::Unannounce);
     let body = Body::Reaction { kind, status_id: status.id.clone(), id };
-    enqueue(conn, FederationPublish { signer: Signer::User(actor.id.clone()), body, to: vec![], followers }).await
+    enqueue(conn, FederationPublish { signer: SignedBy::User(actor.id.clone()), body, to: vec![], followers }).await
 }
 
 /// Publish the `Update` of the local user's profile to its remote followers, if any.
@@ -252,7 +253,7 @@ pub async fn profile_updated<C: ConnectionTrait>(conn: &C, user: &user::Model) -
     }
     enqueue(
         conn,
-        FederationPublish { signer: Signer::User(user.id.clone()), body: Body::Profile, to: vec![], followers: true },
+        FederationPublish { signer: SignedBy::User(user.id.clone()), body: Body::Profile, to: vec![], followers: true },
     )
     .await
 }
@@ -272,7 +273,7 @@ pub async fn actors_deleted<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -
         }
         enqueue(
             conn,
-            FederationPublish { signer: Signer::User(local.id), body: Body::DeleteActor, to, followers: false },
+            FederationPublish { signer: SignedBy::User(local.id), body: Body::DeleteActor, to, followers: false },
         )
         .await?;
     }
@@ -307,7 +308,7 @@ pub async fn forward_report<C: ConnectionTrait>(
         "cc": [account.ap_id],
     });
     let job = FederationPublish {
-        signer: Signer::Internal,
+        signer: SignedBy::Internal,
         body: Body::Activity { activity },
         to: vec![account.ap_id.clone()],
         followers: false,
@@ -344,7 +345,7 @@ pub async fn relay_followed(db: &Db, settings: &Settings, follower: &str, follow
         "to": [follower],
     });
     let job = FederationPublish {
-        signer: Signer::Relay,
+        signer: SignedBy::Relay,
         body: Body::Activity { activity: accept },
         to: vec![follower.to_string()],
         followers: false,
@@ -646,22 +647,22 @@ async fn create_activity(
 async fn signing(
     db: &Db,
     settings: &Settings,
-    signer: &Signer,
+    signer: &SignedBy,
 ) -> Result<Option<(String, rsa::RsaPrivateKey, String)>, AppError> {
     let base = settings.instance_url.as_str();
     Ok(match signer {
-        Signer::User(id) => match user::Entity::find_by_id(id.as_str()).one(&db.read).await? {
+        SignedBy::User(id) => match user::Entity::find_by_id(id.as_str()).one(&db.read).await? {
             Some(user) => {
                 let (key, key_id) = user_key(db, &user).await?;
                 Some((user.ap_id, key, key_id))
             }
             None => None,
         },
-        Signer::Relay => {
+        SignedBy::Relay => {
             let (key, key_id) = local_key(db, base, LocalActor::Relay).await?;
             Some((LocalActor::Relay.id(base), key, key_id))
         }
-        Signer::Internal => {
+        SignedBy::Internal => {
             let (key, key_id) = local_key(db, base, LocalActor::Internal).await?;
             Some((LocalActor::Internal.id(base), key, key_id))
         }
@@ -682,7 +683,7 @@ async fn build(
     job: &FederationPublish,
 ) -> Result<Option<(Value, Vec<String>)>, AppError> {
     let actor = match &job.signer {
-        Signer::User(id) => match user::Entity::find_by_id(id.as_str()).one(&db.read).await? {
+        SignedBy::User(id) => match user::Entity::find_by_id(id.as_str()).one(&db.read).await? {
             Some(user) => user,
             None => return Ok(None),
         },
@@ -785,9 +786,9 @@ async fn fan_out(db: &Db, settings: &Settings, job: &FederationPublish) -> Resul
     actors.extend(named);
     if job.followers {
         match &job.signer {
-            Signer::User(id) => actors.extend(remote_followers(&db.read, id).await.map_err(fail)?),
-            Signer::Relay => actors.extend(relay_audience(db).await.map_err(fail)?),
-            Signer::Internal => {}
+            SignedBy::User(id) => actors.extend(remote_followers(&db.read, id).await.map_err(fail)?),
+            SignedBy::Relay => actors.extend(relay_audience(db).await.map_err(fail)?),
+            SignedBy::Internal => {}
         }
     }
     let own = format!("{}/", settings.instance_url);
@@ -815,7 +816,7 @@ async fn fan_out(db: &Db, settings: &Settings, job: &FederationPublish) -> Resul
         }
     }
     // A public local status goes to the relay's audience too (Pleroma's `Relay.publish`).
-    let public_create = matches!((&job.body, &job.signer), (Body::Create { .. }, Signer::User(_)))
+    let public_create = matches!((&job.body, &job.signer), (Body::Create { .. }, SignedBy::User(_)))
         && activity["to"].as_array().is_some_and(|to| to.contains(&json!(PUBLIC)));
     let announce_it =
         public_create && settings.instance.allow_relay && has_relay_audience(&db.read).await.map_err(fail)?;
@@ -839,7 +840,7 @@ async fn fan_out(db: &Db, settings: &Settings, job: &FederationPublish) -> Resul
     }
     if let Some(announce) = relay_announce {
         let relay = FederationPublish {
-            signer: Signer::Relay,
+            signer: SignedBy::Relay,
             body: Body::Activity { activity: announce },
             to: vec![],
             followers: true,
