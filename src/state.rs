@@ -47,14 +47,21 @@ impl AppState {
         crate::domain::storage::check(&settings)?;
         crate::domain::emoji::index(&settings);
         // A pack changed by any process (and the first check, with shared storage): pull the
-        // emoji directory from the storage and load the index again.
-        live.on_files_changed(Box::new(|s: Arc<Settings>| -> futures_util::future::BoxFuture<'static, ()> {
-            Box::pin(async move {
-                if let Err(error) = crate::domain::emoji::refresh(&s).await {
-                    tracing::warn!(%error, "cannot reload the emoji packs from the storage");
-                }
-            })
-        }));
+        // emoji directory from the storage and load the index again. A local directory was
+        // loaded just above; loading it again at the first check would pick up files copied by
+        // hand since, which only `reload_emoji` does (as Pleroma).
+        live.on_files_changed(Box::new(
+            |s: Arc<Settings>, first: bool| -> futures_util::future::BoxFuture<'static, ()> {
+                Box::pin(async move {
+                    if first && crate::domain::storage::store(&s).is_working_copy() {
+                        return;
+                    }
+                    if let Err(error) = crate::domain::emoji::refresh(&s).await {
+                        tracing::warn!(%error, "cannot reload the emoji packs from the storage");
+                    }
+                })
+            },
+        ));
         // Changes saved by any process reach this one in the background, not per request (after
         // the restart hooks: the first load builds the reboot-time parts).
         if tokio::runtime::Handle::try_current().is_ok() {

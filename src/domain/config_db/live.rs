@@ -40,8 +40,10 @@ use crate::config::Settings;
 /// What rebuilds a reboot-time part (limiters, transports) from settings.
 pub type RestartHook = Box<dyn Fn(&Settings) + Send + Sync>;
 
-/// What reloads a process's in-memory view of shared files (the emoji index) from settings.
-pub type FilesHook = Box<dyn Fn(Arc<Settings>) -> futures_util::future::BoxFuture<'static, ()> + Send + Sync>;
+/// What reloads a process's in-memory view of shared files (the emoji index) from settings;
+/// `first` is true at this process's first check, when nothing has changed since start-up but
+/// a shared store may hold what the local copy lacks.
+pub type FilesHook = Box<dyn Fn(Arc<Settings>, bool) -> futures_util::future::BoxFuture<'static, ()> + Send + Sync>;
 
 /// The PostgreSQL channel the `config_version` trigger notifies.
 pub const CHANNEL: &str = "gateway_config";
@@ -188,12 +190,13 @@ impl LiveSettings {
         let _one = self.sync.lock().await;
         self.checks.fetch_add(1, Ordering::Relaxed);
         let (version, restarts, files) = stamp(&self.probe).await?;
-        if files != self.files.swap(files, Ordering::AcqRel) {
+        let seen = self.files.swap(files, Ordering::AcqRel);
+        if files != seen {
             let current = self.current();
             for hook in self.file_hooks.read().unwrap_or_else(|e| e.into_inner()).iter() {
                 let hook = hook.clone();
                 let settings = current.clone();
-                tokio::spawn(async move { hook(settings).await });
+                tokio::spawn(async move { hook(settings, seen < 0).await });
             }
         }
         if !self.from_database() {
