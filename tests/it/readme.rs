@@ -1,6 +1,6 @@
 //! The README holds up from a fresh clone: it names only files the repository has, and the Rust
-//! version it asks for is the one `Cargo.toml` requires. (Its First steps are run by
-//! `.ci/walkthrough`.)
+//! version it asks for is the one `Cargo.toml` requires. (The blocks of its First steps, CLI,
+//! Backups and Upgrading sections are run by `.ci/walkthrough`.)
 use std::path::Path;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
