@@ -17,8 +17,9 @@
 //! - While a handler runs, the [`Runner`] extends the lease; [`complete`] and [`fail`] only touch
 //!   a row this worker still holds (`locked_by`), so a worker that lost its lease cannot finish
 //!   someone else's claim.
-//! - A failure is retried with exponential backoff (`2^attempts` seconds, at most an hour) until
-//!   `max_attempts`, then the row stays `failed` with its last error.
+//! - A failure is retried with exponential backoff (`2^attempts + 15` seconds, at most an hour:
+//!   the default of Oban, Pleroma's job queue) until `max_attempts`, then the row stays `failed`
+//!   with its last error.
 //!
 //! - A job kind is a type ([`Job`]): name, [`Queue`], attempts, typed arguments and `run`;
 //!   [`enqueue`] takes only kinds listed in a registry ([`job_kinds!`](crate::job_kinds)), and
@@ -175,9 +176,10 @@ pub async fn complete(db: &Db, id: i64, worker: &str) -> Result<bool, DbErr> {
     Ok(result.rows_affected == 1)
 }
 
-/// The wait before attempt `attempts + 1`: `2^attempts` seconds, at most an hour.
+/// The wait before attempt `attempts + 1`: `2^attempts` seconds after Oban's 15-second pad
+/// (`Oban.Backoff.exponential(attempt, min_pad: 15)`, Pleroma's default), at most an hour.
 pub fn backoff(attempts: i32) -> Duration {
-    Duration::from_secs(1u64 << attempts.clamp(0, 12).unsigned_abs()).min(Duration::from_secs(3600))
+    Duration::from_secs((1u64 << attempts.clamp(0, 12).unsigned_abs()) + 15).min(Duration::from_secs(3600))
 }
 
 /// Record a failed attempt: back to `available` after [`backoff`], or `failed` for good once
@@ -225,8 +227,8 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_caps() {
-        assert_eq!(backoff(0), Duration::from_secs(1));
-        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(0), Duration::from_secs(16));
+        assert_eq!(backoff(3), Duration::from_secs(23));
         assert_eq!(backoff(40), Duration::from_secs(3600));
     }
 }
