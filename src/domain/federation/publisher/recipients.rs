@@ -163,6 +163,8 @@ pub(super) fn wants_shared_inbox(activity: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
