@@ -465,6 +465,15 @@ async fn the_ids_of_a_delivered_create_are_fetchable() {
     .await
     .unwrap();
     follows(&app, &fan, &alice, 0).await;
+    // The stand-in also follows the relay actor, which announces public statuses.
+    relay_follower::ActiveModel {
+        actor: Set(fan.ap_id.clone()),
+        follow_id: Set(format!("{remote}/follows/1")),
+        inserted_at: Set(Utc::now()),
+    }
+    .insert(&app.state.db.write)
+    .await
+    .unwrap();
     let token = app.token(&alice, "read write").await;
     let posted = post_status(&app, &token, "to the world", "public").await;
     app.run_jobs().await;
@@ -488,6 +497,14 @@ async fn the_ids_of_a_delivered_create_are_fetchable() {
     }
     let outbox = fetch(&app, "/users/alice/outbox?page=true", Some(AP), None).await;
     assert_eq!(outbox.body["orderedItems"][0]["id"], create["id"]);
+    // The relay's Announce too.
+    let relay = format!("{}/relay", app.state.settings().instance_url);
+    let announce = delivered.iter().find(|a| a["type"] == "Announce" && a["actor"] == json!(relay));
+    let announce = announce.expect("the relay announced it").clone();
+    assert_eq!(announce["object"], json!(posted.ap_id));
+    let served = fetch(&app, announce["id"].as_str().unwrap(), Some(AP), None).await;
+    assert_eq!(served.status, StatusCode::OK, "{}", announce["id"]);
+    assert_eq!(served.body, announce);
     // HTML callers go to the status's page.
     let html = fetch(&app, create["id"].as_str().unwrap(), Some("text/html"), None).await;
     assert_eq!(location(&html), format!("/notice/{}", posted.id));

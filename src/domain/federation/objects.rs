@@ -1,6 +1,7 @@
 //! Local statuses as ActivityPub documents (Pleroma's `ObjectView` and `Transmogrifier`): the
 //! `Note` served at `/objects/:uuid`, its `Create` at `/activities/:uuid` (the same uuid), and a
-//! reblog's `Announce` at its own `/activities/:uuid`. The publisher delivers these very
+//! reblog's `Announce` at its own `/activities/:uuid`, the relay actor's `Announce` of a public
+//! status at `/activities/relay-:uuid`. The publisher delivers these very
 //! documents, so every id it sends resolves here.
 //!
 //! Documents of several statuses are built from rows read in a constant number of statements
@@ -11,7 +12,7 @@ use entity::{media_attachment, mention, status, user};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{json, Value};
 
-use super::publisher::PUBLIC;
+use super::{publisher::PUBLIC, LocalActor};
 use crate::{
     config::Settings,
     domain::{statuses, IN_CHUNK},
@@ -33,6 +34,33 @@ pub fn create_id(settings: &Settings, status: &status::Model) -> String {
     }
 }
 
+/// The id of the relay actor's `Announce` of the local object `object`:
+/// `/activities/relay-:uuid` for an object at `/objects/:uuid`.
+pub fn relay_announce_id(settings: &Settings, object: &str) -> String {
+    let objects = format!("{}/objects/", settings.instance_url);
+    match object.strip_prefix(&objects) {
+        Some(uuid) if !uuid.is_empty() => format!("{}/activities/{RELAY_PREFIX}{uuid}", settings.instance_url),
+        _ => format!("{object}/relay-announce"),
+    }
+}
+
+const RELAY_PREFIX: &str = "relay-";
+
+/// The relay actor's `Announce` of the public local object `object` (Pleroma's `Relay.publish`).
+pub fn relay_announce(settings: &Settings, object: &str, published: &Value) -> Value {
+    let relay = LocalActor::Relay.id(&settings.instance_url);
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": relay_announce_id(settings, object),
+        "type": "Announce",
+        "actor": relay,
+        "object": object,
+        "published": published,
+        "to": [format!("{relay}/followers")],
+        "cc": [],
+    })
+}
+
 /// What a document at a local URL is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Found {
@@ -40,13 +68,15 @@ pub enum Found {
     Object(status::Model),
     /// The `Create` of a status, or a reblog's `Announce`.
     Activity(status::Model),
+    /// The relay actor's `Announce` of a public status.
+    RelayAnnounce(status::Model),
 }
 
 impl Found {
     /// The status behind the document.
     pub fn status(&self) -> &status::Model {
         match self {
-            Found::Object(s) | Found::Activity(s) => s,
+            Found::Object(s) | Found::Activity(s) | Found::RelayAnnounce(s) => s,
         }
     }
 }
@@ -77,6 +107,17 @@ pub async fn find_activity<C: ConnectionTrait>(
     uuid: &str,
     viewer: Option<&str>,
 ) -> Result<Option<Found>, AppError> {
+    if let Some(object) = uuid.strip_prefix(RELAY_PREFIX) {
+        let ap_id = format!("{}/objects/{object}", settings.instance_url);
+        let row = status::Entity::find()
+            .filter(status::Column::ApId.eq(ap_id))
+            .filter(status::Column::Local.eq(true))
+            .filter(status::Column::ReblogOfId.is_null())
+            .filter(status::Column::Visibility.eq("public"))
+            .one(conn)
+            .await?;
+        return Ok(row.map(Found::RelayAnnounce));
+    }
     let activity = format!("{}/activities/{uuid}", settings.instance_url);
     let object = format!("{}/objects/{uuid}", settings.instance_url);
     let rows = status::Entity::find()
@@ -300,6 +341,7 @@ pub fn document(settings: &Settings, loaded: &Loaded, found: &Found) -> Value {
             note
         }
         Found::Activity(status) => activity(settings, loaded, status),
+        Found::RelayAnnounce(status) => relay_announce(settings, &status.ap_id, &json!(published(status))),
     }
 }
 

@@ -13,7 +13,7 @@ use super::{
 use crate::{
     config::Settings,
     db::Db,
-    domain::federation::{post_signed, LocalActor},
+    domain::federation::{objects, post_signed},
     error::AppError,
     jobs::{self, Failure},
 };
@@ -63,17 +63,8 @@ pub(super) async fn fan_out(db: &Db, settings: &Settings, job: &FederationPublis
     let announce_it =
         public_create && settings.instance.allow_relay && has_relay_audience(&db.read).await.map_err(fail)?;
     let relay_announce = announce_it.then(|| {
-        let relay = LocalActor::Relay.id(&settings.instance_url);
-        json!({
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": format!("{}/relay-announce", activity["object"]["id"].as_str().unwrap_or_default()),
-            "type": "Announce",
-            "actor": relay,
-            "object": activity["object"]["id"],
-            "published": activity["published"],
-            "to": [format!("{relay}/followers")],
-            "cc": [],
-        })
+        let object = activity["object"]["id"].as_str().unwrap_or_default();
+        objects::relay_announce(settings, object, &activity["published"])
     });
     let txn = db.begin().await.map_err(|e| e.to_string())?;
     for inbox in reachable_inboxes {
