@@ -4,6 +4,7 @@
 mod engine;
 
 pub mod accounts;
+mod activitypub;
 mod announcements;
 mod backups;
 mod bookmarks;
@@ -74,6 +75,7 @@ pub fn route_table() -> Vec<Route> {
         backups::routes(),
         media_proxy::routes(),
         relays::routes(),
+        activitypub::routes(),
         chats::routes(),
         own_account::routes(),
         images::routes(),

@@ -1,6 +1,6 @@
 //! Admin API — relays (ROUTES.md §10), and the ActivityPub surface relays need: the service
-//! actors (`/relay`, `/internal/fetch`), local users' actor documents, WebFinger, host-meta and
-//! the signature-checked inboxes.
+//! actors (`/relay`, `/internal/fetch`), WebFinger, host-meta and the signature-checked inboxes
+//! (local users' documents are in `activitypub`).
 use async_graphql::{Name, Value as ConstValue};
 use axum::{
     body::Bytes,
@@ -49,13 +49,6 @@ pub fn routes() -> Vec<Route> {
         ),
         native(Method::GET, "/relay", "The relay actor (ActivityPub)", |m| on(m, relay_actor), ACTOR),
         native(Method::GET, "/internal/fetch", "The instance actor (ActivityPub)", |m| on(m, internal_actor), ACTOR),
-        native(
-            Method::GET,
-            "/users/{nickname}",
-            "A local user's actor document (ActivityPub)",
-            |m| on(m, user_actor),
-            USER,
-        ),
         native(Method::GET, "/.well-known/webfinger", "WebFinger (JRD)", |m| on(m, webfinger), WEBFINGER),
         native(Method::GET, "/.well-known/host-meta", "host-meta (XRD)", |m| on(m, host_meta), &[(200, "XRD")]),
         native(Method::POST, "/inbox", "The shared inbox (signed ActivityPub)", |m| on(m, inbox), INBOX),
@@ -71,7 +64,6 @@ pub fn routes() -> Vec<Route> {
 }
 
 const ACTOR: &[(u16, &str)] = &[(200, "The actor document")];
-const USER: &[(u16, &str)] = &[(200, "The actor document"), (404, "No such local user")];
 const WEBFINGER: &[(u16, &str)] = &[(200, "The JRD"), (400, "No resource given"), (404, "Couldn't find user")];
 const INBOX: &[(u16, &str)] = &[
     (200, "Accepted"),
@@ -141,17 +133,6 @@ async fn internal_actor(State(state): State<AppState>) -> Response {
 async fn local_user(state: &AppState, nickname: &str) -> Result<Option<entity::user::Model>, AppError> {
     let user = crate::domain::users::find_by_nickname(&state.db.read, nickname).await?;
     Ok(user.filter(|u| u.local && u.is_active))
-}
-
-async fn user_actor(State(state): State<AppState>, Path(nickname): Path<String>) -> Response {
-    match local_user(&state, &nickname).await {
-        Ok(Some(user)) => match federation::user_document(&state.db, &state.settings().instance_url, &user).await {
-            Ok(document) => activity_json(&document),
-            Err(err) => RestError::from(err).into_response(),
-        },
-        Ok(None) => json(StatusCode::NOT_FOUND, &json!({"error": "Not found"})),
-        Err(err) => RestError::from(err).into_response(),
-    }
 }
 
 #[derive(serde::Deserialize)]

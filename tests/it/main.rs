@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod announcements;
+mod ap_objects;
 mod applied;
 mod archives;
 mod authz;

@@ -5,9 +5,11 @@
 //! deliveries. Every fetch and delivery goes through [`crate::outbound`].
 //! Relay follows live in [`relays`]; local activities go out through [`publisher`].
 pub mod actors;
+pub mod collections;
 pub mod deliveries;
 pub mod inbox;
 pub mod keys;
+pub mod objects;
 pub mod publisher;
 pub mod relays;
 pub mod signature;
