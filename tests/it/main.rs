@@ -12,6 +12,7 @@ mod authz_paths;
 mod backups;
 mod bookmarks;
 mod bootstrap;
+mod bounded;
 mod captcha;
 mod chats;
 mod cli;
