@@ -1,4 +1,4 @@
-//! Status counts kept per instance and visibility, as Pleroma's `counter_cache` table (migration
+//! Status counts kept per instance and visibility (and a covering index for grouped reports), as Pleroma's `counter_cache` table (migration
 //! `20200508092434_update_counter_cache_table`: a row per instance with its `public`,
 //! `unlisted`, `private` and `direct` counts, moved by a trigger on every write of a post) for
 //! `GET /api/v1/pleroma/admin/stats` (`Stats.get_status_visibility_count`), which otherwise
@@ -69,6 +69,13 @@ const RECOUNT: &str = "SELECT COALESCE(u.domain, '') AS instance, \
      GROUP BY COALESCE(u.domain, '')";
 
 #[derive(DeriveIden)]
+enum ReportStatuses {
+    Table,
+    StatusId,
+    ReportId,
+}
+
+#[derive(DeriveIden)]
 enum StatusVisibilityCounts {
     Table,
     Instance,
@@ -97,6 +104,21 @@ impl MigrationTrait for Migration {
                     .col(counter(T::Direct))
                     .to_owned(),
             )
+            .await?;
+        // Grouped reports: a status's latest report read from the index alone (the table's rows
+        // carry each status's snapshot).
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_report_statuses_status_report")
+                    .table(ReportStatuses::Table)
+                    .col(ReportStatuses::StatusId)
+                    .col(ReportStatuses::ReportId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(Index::drop().name("idx_report_statuses_status").table(ReportStatuses::Table).to_owned())
             .await?;
         let db = manager.get_connection();
         db.execute_unprepared(&format!(
@@ -136,6 +158,18 @@ impl MigrationTrait for Migration {
                 db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}")).await?;
             }
         }
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_report_statuses_status")
+                    .table(ReportStatuses::Table)
+                    .col(ReportStatuses::StatusId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(Index::drop().name("idx_report_statuses_status_report").table(ReportStatuses::Table).to_owned())
+            .await?;
         manager.drop_table(Table::drop().table(StatusVisibilityCounts::Table).to_owned()).await
     }
 }

@@ -757,12 +757,22 @@ impl StatusSearch {
             cond = cond.add(status::Column::UserId.eq(author.as_str()));
         }
         if let Some(host) = &self.instance {
-            let users = Query::select()
-                .column(user::Column::Id)
-                .from(user::Entity)
-                .and_where(user::Column::Domain.eq(host.as_str()))
-                .to_owned();
-            cond = cond.add(status::Column::UserId.in_subquery(users));
+            // On SQLite the page walks the primary key backwards through the instance's
+            // accounts (`+user_id`): their `(user_id, id)` indexes give no common order, and
+            // merging them would sort every status of the instance for one page.
+            cond = cond.add(if unindexed {
+                Expr::cust_with_values(
+                    r#"+"statuses"."user_id" IN (SELECT "id" FROM "users" WHERE "users"."domain" = ?)"#,
+                    [host.as_str()],
+                )
+            } else {
+                let users = Query::select()
+                    .column(user::Column::Id)
+                    .from(user::Entity)
+                    .and_where(user::Column::Domain.eq(host.as_str()))
+                    .to_owned();
+                status::Column::UserId.in_subquery(users)
+            });
         }
         // SQLite's `?` placeholders: the `+column` forms are written for SQLite only.
         if self.local_only {
