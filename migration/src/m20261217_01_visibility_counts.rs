@@ -1,4 +1,4 @@
-//! Status counts kept per instance and visibility (and a covering index for grouped reports), as Pleroma's `counter_cache` table (migration
+//! Status counts kept per instance and visibility (and indexes that give three lists their order), as Pleroma's `counter_cache` table (migration
 //! `20200508092434_update_counter_cache_table`: a row per instance with its `public`,
 //! `unlisted`, `private` and `direct` counts, moved by a trigger on every write of a post) for
 //! `GET /api/v1/pleroma/admin/stats` (`Stats.get_status_visibility_count`), which otherwise
@@ -68,12 +68,27 @@ const RECOUNT: &str = "SELECT COALESCE(u.domain, '') AS instance, \
      FROM statuses s JOIN users u ON u.id = s.user_id WHERE s.reblog_of_id IS NULL \
      GROUP BY COALESCE(u.domain, '')";
 
-#[derive(DeriveIden)]
-enum ReportStatuses {
-    Table,
-    StatusId,
-    ReportId,
-}
+/// Indexes replaced so a list's page is read in the index's order, its tie-breaker included
+/// (no sort for the page): `(old, new, table, new columns, old columns)`. Grouped reports read
+/// a status's latest report from the index alone (the table's rows carry each status's
+/// snapshot).
+const REINDEXED: [(&str, &str, &str, &str, &str); 3] = [
+    (
+        "idx_report_statuses_status",
+        "idx_report_statuses_status_report",
+        "report_statuses",
+        "status_id, report_id",
+        "status_id",
+    ),
+    (
+        "idx_moderation_log_inserted_at",
+        "idx_moderation_log_inserted_id",
+        "moderation_log",
+        "inserted_at, id",
+        "inserted_at",
+    ),
+    ("idx_chats_user_updated", "idx_chats_user_updated_id", "chats", "user_id, updated_at, id", "user_id, updated_at"),
+];
 
 #[derive(DeriveIden)]
 enum StatusVisibilityCounts {
@@ -105,22 +120,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // Grouped reports: a status's latest report read from the index alone (the table's rows
-        // carry each status's snapshot).
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_report_statuses_status_report")
-                    .table(ReportStatuses::Table)
-                    .col(ReportStatuses::StatusId)
-                    .col(ReportStatuses::ReportId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_index(Index::drop().name("idx_report_statuses_status").table(ReportStatuses::Table).to_owned())
-            .await?;
         let db = manager.get_connection();
+        for (old, new, table, columns, _) in REINDEXED {
+            db.execute_unprepared(&format!("CREATE INDEX {new} ON {table} ({columns})")).await?;
+            db.execute_unprepared(&format!("DROP INDEX {old}")).await?;
+        }
         db.execute_unprepared(&format!(
             "INSERT INTO status_visibility_counts (instance, public, unlisted, private, direct) {RECOUNT}"
         ))
@@ -158,18 +162,10 @@ impl MigrationTrait for Migration {
                 db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}")).await?;
             }
         }
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_report_statuses_status")
-                    .table(ReportStatuses::Table)
-                    .col(ReportStatuses::StatusId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_index(Index::drop().name("idx_report_statuses_status_report").table(ReportStatuses::Table).to_owned())
-            .await?;
+        for (old, new, table, _, columns) in REINDEXED {
+            db.execute_unprepared(&format!("CREATE INDEX {old} ON {table} ({columns})")).await?;
+            db.execute_unprepared(&format!("DROP INDEX {new}")).await?;
+        }
         manager.drop_table(Table::drop().table(StatusVisibilityCounts::Table).to_owned()).await
     }
 }

@@ -219,7 +219,9 @@ fn full_scan(line: &str, tables: &[&str]) -> bool {
 }
 
 fn sorts(line: &str) -> bool {
-    line.contains("TEMP B-TREE FOR ORDER BY") || line.starts_with("Sort on") || line.starts_with("Incremental Sort")
+    (line.contains("TEMP B-TREE FOR") && line.contains("ORDER BY"))
+        || line.starts_with("Sort on")
+        || line.starts_with("Incremental Sort")
 }
 
 /// Issue 26: the statement that reads each content list's page keeps an index plan on both
