@@ -21,6 +21,10 @@ mod common;
 
 use common::{env, serve_seeded, BenchServer};
 
+/// A list measured: its name, the REST path with its query, and the route's path with the
+/// GraphQL variables when the GraphQL mode is measured too.
+type Case = (&'static str, String, Option<(&'static str, Value)>);
+
 /// Latencies of `requests` requests from `clients` concurrent clients, sorted.
 async fn run(
     clients: usize,
@@ -131,7 +135,7 @@ async fn main() {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     // (name, REST path with its query, the route's path and the GraphQL variables when the
     // GraphQL mode is measured too).
-    let cases: Vec<(&str, String, Option<(&str, Value)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "reports",
             "/api/v1/pleroma/admin/reports?page_size=50".into(),
