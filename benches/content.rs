@@ -1,4 +1,4 @@
-//! The content lists admin-fe opens first: `GET /admin/reports` and `GET /admin/statuses` (page
+//! The content lists: the admin reports and statuses pages (page
 //! of 50), through the REST facade, as the same GraphQL operation sent to `/graphql`, and as the
 //! raw SQL those requests sent — captured from the server's own connections with their bound
 //! values and replayed one after another — in one process, on a seeded instance.
@@ -7,7 +7,8 @@
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench cargo bench --bench content
 //!
 //! Knobs: BENCH_USERS (100000), BENCH_STATUSES (1000000), BENCH_REPORTS (10000),
-//! BENCH_CLIENTS (1), BENCH_REQUESTS (300 per mode).
+//! BENCH_CLIENTS (1), BENCH_REQUESTS (300 per mode), BENCH_LISTS (comma-separated list names;
+//! all when unset), BENCH_GROUPED_ROUNDS (5 whole `grouped_reports` bodies).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -19,6 +20,10 @@ use serde_json::{json, Value};
 mod common;
 
 use common::{env, serve_seeded, BenchServer};
+
+/// A list measured: its name, the REST path with its query, and the route's path with the
+/// GraphQL variables when the GraphQL mode is measured too.
+type Case = (&'static str, String, Option<(&'static str, Value)>);
 
 /// Latencies of `requests` requests from `clients` concurrent clients, sorted.
 async fn run(
@@ -103,28 +108,62 @@ async fn main() {
         counted("statuses").await,
         counted("reports").await
     );
+    // The account with the most posts, a remote host with many accounts, a status's id.
+    let first = |sql: &'static str| {
+        let db = server.db.read.clone();
+        async move {
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .expect(sql);
+            row.try_get_by_index::<String>(0).unwrap()
+        }
+    };
+    let (nickname, account_id) = (
+        first("SELECT nickname FROM users WHERE local = TRUE ORDER BY statuses_count DESC LIMIT 1").await,
+        first("SELECT id FROM users WHERE local = TRUE ORDER BY statuses_count DESC LIMIT 1").await,
+    );
+    let host = first(
+        "SELECT domain FROM users WHERE domain IS NOT NULL AND domain <> '' GROUP BY domain ORDER BY COUNT(*) DESC LIMIT 1",
+    )
+    .await;
+    let lists = std::env::var("BENCH_LISTS").unwrap_or_default();
+    let wanted = |name: &str| lists.is_empty() || lists.split(',').any(|l| l == name);
     println!("| list | mode | statements | p50 ms | p99 ms | ratio to raw (p50) |\n| --- | --- | ---: | ---: | ---: | ---: |");
     let client = reqwest::Client::new();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    for (name, path, query, variables) in [
-        ("reports", "/api/v1/pleroma/admin/reports", "page_size=50", json!({"page_size": 50})),
+    // (name, REST path with its query, the route's path and the GraphQL variables when the
+    // GraphQL mode is measured too).
+    let cases: Vec<Case> = vec![
+        (
+            "reports",
+            "/api/v1/pleroma/admin/reports?page_size=50".into(),
+            Some(("/api/v1/pleroma/admin/reports", json!({"page_size": 50}))),
+        ),
         (
             "statuses",
-            "/api/v1/pleroma/admin/statuses",
-            "page_size=50&godmode=true",
-            json!({"page_size": 50, "godmode": true}),
+            "/api/v1/pleroma/admin/statuses?page_size=50&godmode=true".into(),
+            Some(("/api/v1/pleroma/admin/statuses", json!({"page_size": 50, "godmode": true}))),
         ),
-    ] {
-        let url = format!("http://{}{path}?{query}", server.addr);
+        ("user_statuses", format!("/api/v1/pleroma/admin/users/{nickname}/statuses?page_size=50&godmode=true"), None),
+        ("instance_statuses", format!("/api/v1/pleroma/admin/instances/{host}/statuses?page_size=50"), None),
+        ("account_timeline", format!("/api/v1/accounts/{account_id}/statuses?limit=40"), None),
+        ("moderation_log", "/api/v1/pleroma/admin/moderation_log?page_size=50".into(), None),
+        ("chats", format!("/api/v1/pleroma/admin/users/{nickname}/chats"), None),
+        ("stats", "/api/v1/pleroma/admin/stats".into(), None),
+        ("stats_instance", format!("/api/v1/pleroma/admin/stats?instance={host}"), None),
+        ("instance", "/api/v1/instance".into(), None),
+        ("verify_credentials", "/api/v1/accounts/verify_credentials".into(), None),
+    ];
+    for (name, path_and_query, graphql) in cases {
+        if !wanted(name) {
+            continue;
+        }
+        let url = format!("http://{}{path_and_query}", server.addr);
         let rest = {
             let (client, url, token) = (client.clone(), url.clone(), server.token.clone());
             move || client.get(&url).bearer_auth(&token)
-        };
-        let graphql = {
-            let (client, url, token) =
-                (client.clone(), format!("http://{}/graphql", server.addr), server.token.clone());
-            let body = json!({ "query": operation_of(&server, path), "variables": variables });
-            move || client.post(&url).bearer_auth(&token).json(&body)
         };
         // Warm up, then capture what one REST request sends.
         run(1, 20, rest.clone()).await;
@@ -132,7 +171,15 @@ async fn main() {
         run(1, 1, rest.clone()).await;
         let sent = server.db.recorded();
         let rest_latencies = run(clients, requests, rest).await;
-        let graphql_latencies = run(clients, requests, graphql).await;
+        let graphql_latencies = match graphql {
+            Some((path, variables)) => {
+                let (client, url, token) =
+                    (client.clone(), format!("http://{}/graphql", server.addr), server.token.clone());
+                let body = json!({ "query": operation_of(&server, path), "variables": variables });
+                Some(run(clients, requests, move || client.post(&url).bearer_auth(&token).json(&body)).await)
+            }
+            None => None,
+        };
         let mut raw = Vec::with_capacity(requests);
         for _ in 0..requests {
             let t = Instant::now();
@@ -142,7 +189,7 @@ async fn main() {
             raw.push(t.elapsed());
         }
         raw.sort();
-        let raw_p50 = ms(at(&raw, 0.5));
+        let raw_p50 = ms(at(&raw, 0.5)).max(0.001);
         // Where the raw time goes: the slowest statements (best of five runs each).
         let mut costs = Vec::new();
         for statement in &sent {
@@ -158,7 +205,11 @@ async fn main() {
         for (cost, sql) in costs.iter().take(3) {
             eprintln!("{name}: {:.2} ms  {sql}", ms(*cost));
         }
-        for (mode, latencies) in [("raw SQL", &raw), ("REST", &rest_latencies), ("GraphQL", &graphql_latencies)] {
+        let mut rows = vec![("raw SQL", &raw), ("REST", &rest_latencies)];
+        if let Some(latencies) = &graphql_latencies {
+            rows.push(("GraphQL", latencies));
+        }
+        for (mode, latencies) in rows {
             println!(
                 "| {name} | {mode} | {} | {:.2} | {:.2} | {:.2}x |",
                 sent.len(),
@@ -167,5 +218,59 @@ async fn main() {
                 ms(at(latencies, 0.5)) / raw_p50
             );
         }
+    }
+    if wanted("grouped_reports") {
+        grouped_reports(&server, &client).await;
+    }
+}
+
+/// `VmRSS`, `RssAnon` and `VmHWM` (the peak) of this process, in MiB.
+fn memory() -> (f64, f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    (kib("VmRSS:"), kib("RssAnon:"), kib("VmHWM:"))
+}
+
+/// `GET /admin/grouped_reports`: the whole list in one streamed body. Reports the time to the
+/// last byte, the body's size and groups, the statements sent, and the process's peak RSS
+/// during the request (the peak is reset first: `/proc/self/clear_refs`).
+async fn grouped_reports(server: &BenchServer, client: &reqwest::Client) {
+    let url = format!("http://{}/api/v1/pleroma/admin/grouped_reports", server.addr);
+    let rounds = env("BENCH_GROUPED_ROUNDS", 5);
+    println!("\n| grouped_reports round | groups | body MiB | statements | time s | VmRSS before MiB | peak VmHWM MiB | RssAnon after MiB |");
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for round in 0..rounds {
+        let (before, _, _) = memory();
+        // Writing 5 resets the peak resident set size (VmHWM) to the current one.
+        std::fs::write("/proc/self/clear_refs", "5").ok();
+        let statements = server.db.statements();
+        let t = Instant::now();
+        let mut response = client.get(&url).bearer_auth(&server.token).send().await.expect("request");
+        assert!(response.status().is_success(), "{}", response.status());
+        // The body is taken a chunk at a time and dropped (the client shares the process):
+        // its size, and the groups counted by their one `"actors":` key each.
+        let (mut size, mut groups, mut tail) = (0usize, 0usize, Vec::new());
+        while let Some(chunk) = response.chunk().await.expect("body") {
+            size += chunk.len();
+            tail.extend_from_slice(&chunk);
+            groups += tail.windows(9).filter(|w| w == b"\"actors\":").count();
+            tail = tail.split_off(tail.len().saturating_sub(8));
+        }
+        let elapsed = t.elapsed();
+        let sent = server.db.statements() - statements;
+        let (_, anon, peak) = memory();
+        println!(
+            "| {round} | {groups} | {:.1} | {sent} | {:.3} | {before:.0} | {peak:.0} | {anon:.0} |",
+            size as f64 / 1048576.0,
+            elapsed.as_secs_f64()
+        );
     }
 }

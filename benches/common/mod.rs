@@ -73,14 +73,17 @@ pub async fn serve_seeded(users: usize) -> BenchServer {
         domain::oauth::NewApp {
             client_name: "bench".into(),
             redirect_uris: "urn:ietf:wg:oauth:2.0:oob".into(),
-            scopes: vec!["admin".into()],
+            scopes: vec!["read".into(), "admin".into()],
             website: None,
             user_id: None,
         },
     )
     .await
     .unwrap();
-    let token = domain::oauth::issue_token(&db.write, &app, Some(&admin), &["admin".into()], 3600).await.unwrap().token;
+    let token = domain::oauth::issue_token(&db.write, &app, Some(&admin), &["read".into(), "admin".into()], 3600)
+        .await
+        .unwrap()
+        .token;
 
     let server_db = db.clone();
     let state = AppState::new(db, settings).unwrap();

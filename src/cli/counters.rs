@@ -20,7 +20,10 @@ pub async fn run(db: &Db, command: CountersCommand) -> Result<(), String> {
     match command {
         CountersCommand::Check => {
             let drift = counters::drift(&db.read).await.map_err(describe)?;
-            println!("{} statuses and {} users have wrong counters", drift.statuses, drift.users);
+            println!(
+                "{} statuses, {} users and {} instances have wrong counters",
+                drift.statuses, drift.users, drift.instances
+            );
             if drift == counters::Drift::default() {
                 Ok(())
             } else {
@@ -29,7 +32,10 @@ pub async fn run(db: &Db, command: CountersCommand) -> Result<(), String> {
         }
         CountersCommand::Repair => {
             let fixed = counters::repair(&db.write).await.map_err(describe)?;
-            println!("repaired the counters of {} statuses and {} users", fixed.statuses, fixed.users);
+            println!(
+                "repaired the counters of {} statuses, {} users and {} instances",
+                fixed.statuses, fixed.users, fixed.instances
+            );
             Ok(())
         }
     }

@@ -1,5 +1,5 @@
 //! The kept counters (statuses: replies, reblogs, quotes, favourites; users: posts, followers,
-//! followings, last post time). Triggers keep them in the writing transaction (migration
+//! followings, last post time; statuses per instance and visibility). Triggers keep them in the writing transaction (migration
 //! `m20261210_01_counters`); this module recomputes them in SQL, to check them ([`drift`]) and
 //! to repair them ([`repair`], the `counters repair` command), and analyses filled tables.
 //!
@@ -46,6 +46,44 @@ pub struct Drift {
     pub statuses: u64,
     /// Users with at least one wrong counter.
     pub users: u64,
+    /// Instances whose kept status counts per visibility (`status_visibility_counts`) are wrong.
+    pub instances: u64,
+}
+
+/// The status counts per instance and visibility, recounted (reblogs left out; the instance is
+/// the author's domain, `''` for local accounts): what `status_visibility_counts` keeps.
+const VISIBILITY_RECOUNT: &str = "SELECT COALESCE(u.domain, '') AS instance, \
+     CAST(SUM(CASE WHEN s.visibility = 'public' THEN 1 ELSE 0 END) AS BIGINT) AS public, \
+     CAST(SUM(CASE WHEN s.visibility = 'unlisted' THEN 1 ELSE 0 END) AS BIGINT) AS unlisted, \
+     CAST(SUM(CASE WHEN s.visibility = 'private' THEN 1 ELSE 0 END) AS BIGINT) AS private, \
+     CAST(SUM(CASE WHEN s.visibility = 'direct' THEN 1 ELSE 0 END) AS BIGINT) AS direct \
+     FROM statuses s JOIN users u ON u.id = s.user_id WHERE s.reblog_of_id IS NULL \
+     GROUP BY COALESCE(u.domain, '')";
+
+type InstanceCounts = std::collections::BTreeMap<String, [i64; 4]>;
+
+/// Rows `(instance, public, unlisted, private, direct)` of `sql`, all-zero rows left out.
+async fn instance_counts<C: ConnectionTrait>(conn: &C, sql: &str) -> Result<InstanceCounts, AppError> {
+    let rows = conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql)).await?;
+    let mut out = InstanceCounts::new();
+    for row in rows {
+        let counts =
+            [row.try_get_by_index(1)?, row.try_get_by_index(2)?, row.try_get_by_index(3)?, row.try_get_by_index(4)?];
+        if counts != [0; 4] {
+            out.insert(row.try_get_by_index(0)?, counts);
+        }
+    }
+    Ok(out)
+}
+
+/// How many instances' kept visibility counts differ from the recount.
+async fn instance_drift<C: ConnectionTrait>(conn: &C) -> Result<u64, AppError> {
+    let kept =
+        instance_counts(conn, "SELECT instance, public, unlisted, private, direct FROM status_visibility_counts")
+            .await?;
+    let recount = instance_counts(conn, VISIBILITY_RECOUNT).await?;
+    let instances: std::collections::BTreeSet<&String> = kept.keys().chain(recount.keys()).collect();
+    Ok(instances.into_iter().filter(|i| kept.get(*i) != recount.get(*i)).count() as u64)
 }
 
 /// `column differs from expr`, NULLs compared as values.
@@ -76,7 +114,8 @@ pub async fn drift<C: ConnectionTrait>(conn: &C) -> Result<Drift, AppError> {
     let statuses =
         count(conn, format!("SELECT COUNT(*) FROM statuses WHERE {}", wrong(backend, &STATUS_COUNTERS))).await?;
     let users = count(conn, format!("SELECT COUNT(*) FROM users WHERE {}", wrong(backend, &USER_COUNTERS))).await?;
-    Ok(Drift { statuses, users })
+    let instances = instance_drift(conn).await?;
+    Ok(Drift { statuses, users, instances })
 }
 
 /// Recompute every kept counter, in one transaction, writing only the rows that were wrong;
@@ -101,8 +140,17 @@ pub async fn repair(db: &DatabaseConnection) -> Result<Drift, AppError> {
         ))
         .await?
         .rows_affected();
+    // The per-instance counts are a row per instance: recounted whole.
+    let instances = instance_drift(&txn).await?;
+    if instances > 0 {
+        txn.execute_unprepared("DELETE FROM status_visibility_counts").await?;
+        txn.execute_unprepared(&format!(
+            "INSERT INTO status_visibility_counts (instance, public, unlisted, private, direct) {VISIBILITY_RECOUNT}"
+        ))
+        .await?;
+    }
     txn.commit().await?;
-    Ok(Drift { statuses, users })
+    Ok(Drift { statuses, users, instances })
 }
 
 /// Refresh the planner's statistics of these tables (`ANALYZE`, on both engines): after a bulk

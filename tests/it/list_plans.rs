@@ -161,3 +161,185 @@ async fn a_listed_page_reads_what_the_full_rows_hold() {
     assert_eq!(full.len(), 3);
     assert_eq!(listed, full);
 }
+
+/// The plan of `statement` on its engine, as lines: SQLite's `EXPLAIN QUERY PLAN` details; on
+/// PostgreSQL the nodes of `EXPLAIN (FORMAT JSON)` as `Node Type on relation`, planned with
+/// sequential scans and sorts priced out (`enable_seqscan`, `enable_sort` off), so a `Seq
+/// Scan` or a `Sort` left in the plan is one no index can avoid, whatever the table's size.
+async fn plan_of(db: &sea_orm::DatabaseConnection, statement: &Statement) -> Vec<String> {
+    let values = statement.values.clone().map(|v| v.0).unwrap_or_default();
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let explain = Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                format!("EXPLAIN QUERY PLAN {}", statement.sql),
+                values,
+            );
+            db.query_all_raw(explain)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get::<String>("", "detail").unwrap())
+                .collect()
+        }
+        backend => {
+            let txn = db.begin().await.unwrap();
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+            txn.execute_unprepared("SET LOCAL enable_sort = off").await.unwrap();
+            let explain =
+                Statement::from_sql_and_values(backend, format!("EXPLAIN (FORMAT JSON) {}", statement.sql), values);
+            let row = txn.query_one_raw(explain).await.unwrap().unwrap();
+            let plan: Value = row.try_get::<serde_json::Value>("", "QUERY PLAN").unwrap();
+            txn.rollback().await.unwrap();
+            fn walk(node: &Value, out: &mut Vec<String>) {
+                out.push(format!(
+                    "{} on {} ({})",
+                    node["Node Type"].as_str().unwrap_or(""),
+                    node["Relation Name"].as_str().unwrap_or("-"),
+                    node["Index Name"].as_str().unwrap_or("-")
+                ));
+                for child in node["Plans"].as_array().into_iter().flatten() {
+                    walk(child, out);
+                }
+            }
+            let mut out = Vec::new();
+            walk(&plan[0]["Plan"], &mut out);
+            out
+        }
+    }
+}
+
+/// What a plan line says about `table`: read whole (no index), or sorted for the page.
+fn full_scan(line: &str, tables: &[&str]) -> bool {
+    tables.iter().any(|t| {
+        // SQLite: `SCAN statuses` (a `USING … INDEX` scan walks an index in order);
+        // PostgreSQL: `Seq Scan on statuses`.
+        line == format!("SCAN {t}") || line.starts_with(&format!("Seq Scan on {t} "))
+    })
+}
+
+fn sorts(line: &str) -> bool {
+    (line.contains("TEMP B-TREE FOR") && line.contains("ORDER BY"))
+        || line.starts_with("Sort on")
+        || line.starts_with("Incremental Sort")
+}
+
+/// Issue 26: the statement that reads each content list's page keeps an index plan on both
+/// engines: it reads no list table whole and sorts nothing for the page (statuses by the
+/// primary key or `(user_id, id)`, reports by `(state, id)` or the primary key, the moderation
+/// log and chats by their own keys). Counts are not pages (an exact total reads the matches);
+/// grouped reports sort their groups by latest report (an aggregate), read from an index only.
+#[tokio::test]
+async fn every_content_lists_page_statement_walks_an_index() {
+    let app = TestApp::new().await;
+    let admin = app.admin_token().await;
+    let options = seed::SeedOptions { users: 300, seed: 9, ..Default::default() };
+    seed::seed_users(&app.state.db.write, &options, "x").await.unwrap();
+    let content = seed::ContentOptions {
+        statuses: 3_000,
+        reports: 200,
+        seed: 9,
+        instance_url: app.state.settings().instance_url.clone(),
+    };
+    seed::seed_content(&app.state.db.write, &content).await.unwrap();
+    let db = &app.state.db.read;
+    db.execute_unprepared("ANALYZE").await.unwrap();
+    let one = |sql: &'static str| async move {
+        let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+        row.try_get_by_index::<String>(0).unwrap()
+    };
+    let (nickname, id) = (
+        one("SELECT nickname FROM users WHERE local = TRUE ORDER BY statuses_count DESC, id LIMIT 1").await,
+        one("SELECT id FROM users WHERE local = TRUE ORDER BY statuses_count DESC, id LIMIT 1").await,
+    );
+    let host =
+        one("SELECT domain FROM users WHERE domain <> '' GROUP BY domain ORDER BY COUNT(*) DESC, domain LIMIT 1").await;
+    let alice = app.user("plans_alice").await;
+    let token = app.token(&alice, "read write").await;
+    let lists: Vec<(&str, String, &str, &[&str])> = vec![
+        (
+            "admin statuses",
+            "/api/v1/pleroma/admin/statuses?page_size=50&godmode=true".into(),
+            "statuses",
+            &["statuses"],
+        ),
+        ("admin statuses, public", "/api/v1/pleroma/admin/statuses?page_size=50".into(), "statuses", &["statuses"]),
+        (
+            "admin statuses, local",
+            "/api/v1/pleroma/admin/statuses?page_size=50&local_only=true".into(),
+            "statuses",
+            &["statuses"],
+        ),
+        (
+            "user statuses",
+            format!("/api/v1/pleroma/admin/users/{nickname}/statuses?page_size=50&godmode=true"),
+            "statuses",
+            &["statuses"],
+        ),
+        (
+            "instance statuses",
+            format!("/api/v1/pleroma/admin/instances/{host}/statuses?page_size=50"),
+            "statuses",
+            &["statuses"],
+        ),
+        ("account statuses", format!("/api/v1/accounts/{id}/statuses?limit=40"), "statuses", &["statuses"]),
+        ("reports", "/api/v1/pleroma/admin/reports?page_size=50".into(), "reports", &["reports"]),
+        ("reports, open", "/api/v1/pleroma/admin/reports?page_size=50&state=open".into(), "reports", &["reports"]),
+        (
+            "moderation log",
+            "/api/v1/pleroma/admin/moderation_log?page_size=50".into(),
+            "moderation_log",
+            &["moderation_log"],
+        ),
+        ("chats", "/api/v1/pleroma/chats".into(), "chats", &["chats"]),
+        ("chats, paged", "/api/v2/pleroma/chats".into(), "chats", &["chats"]),
+        ("admin chats", format!("/api/v1/pleroma/admin/users/{nickname}/chats"), "chats", &["chats"]),
+    ];
+    let mut failures = Vec::new();
+    for (name, path, table, whole) in lists {
+        let caller = if path.starts_with("/api/v1/pleroma/admin") { &admin } else { &token };
+        app.state.db.record();
+        let reply = app.get(&path, Some(caller)).await;
+        let sent = app.state.db.recorded();
+        assert_eq!(reply.status, 200, "{name}: {}", reply.text);
+        // The page: the statement reading the list's table in order or with a LIMIT (a count has neither).
+        let from = [format!("FROM \"{table}\""), format!("FROM {table} ")];
+        let pages: Vec<&Statement> = sent
+            .iter()
+            .filter(|s| {
+                from.iter().any(|f| s.sql.contains(f.as_str()))
+                    && (s.sql.contains("LIMIT") || s.sql.contains("ORDER BY"))
+            })
+            .filter(|s| !s.sql.contains("COUNT("))
+            .collect();
+        assert!(
+            !pages.is_empty(),
+            "{name}: no page statement in {:#?}",
+            sent.iter().map(|s| &s.sql).collect::<Vec<_>>()
+        );
+        for page in pages {
+            let plan = plan_of(db, page).await;
+            if plan.iter().any(|l| full_scan(l, whole) || sorts(l)) {
+                failures.push(format!("{name}:\n  {}\n  {plan:?}", page.sql));
+            }
+        }
+    }
+    // Grouped reports: the groups come from the covering index, never from the table's rows.
+    let reply = app.get("/api/v1/pleroma/admin/grouped_reports", Some(&admin)).await;
+    assert_eq!(reply.status, 200);
+    app.state.db.record();
+    let _ = app.graphql(Some(&admin), "{ groupedReports(first: 50) { nodes { date } } }", Value::Null).await;
+    let sent = app.state.db.recorded();
+    let grouped =
+        sent.iter().find(|s| s.sql.contains("GROUP BY") && s.sql.contains("report_statuses")).expect("groups");
+    let plan = plan_of(db, grouped).await;
+    if plan.iter().any(|l| {
+        full_scan(l, &["report_statuses"])
+            || (l.contains("report_statuses")
+                && !l.contains("idx_report_statuses_status_report")
+                && !l.contains("COVERING"))
+    }) {
+        failures.push(format!("grouped reports:\n  {}\n  {plan:?}", grouped.sql));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

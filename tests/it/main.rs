@@ -13,6 +13,7 @@ mod authz_paths;
 mod backups;
 mod bookmarks;
 mod bootstrap;
+mod bounded;
 mod captcha;
 mod chats;
 mod cli;

@@ -1,10 +1,12 @@
 //! Users: lookups, the admin search, and the rules for creating accounts.
 mod create;
 mod listed;
+mod own;
 mod search;
 
 pub use create::{insert_local, valid_email, validate_new, NewUser, RESTRICTED_NICKNAMES};
 pub use listed::{ListedUser, LISTED_COLUMNS};
+pub use own::{own_reads, OwnReads};
 pub use search::{like_pattern, UserSearch, UserState, SQLITE_ID_INDEX, SQLITE_LIST_INDEX};
 
 use std::collections::{HashMap, HashSet};

@@ -155,7 +155,12 @@ fn record_not_found(err: AppError) -> AppError {
 impl AccountsCoreQuery {
     /// The authenticated user's own account, with the fields only its owner sees.
     async fn my_account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        Ok(Account::new(ctx.viewer().require_user()?.clone()))
+        let viewer = ctx.viewer().require_user()?;
+        // One statement: the fresh row (its counters) and what only the owner sees.
+        match crate::domain::users::own_reads(&ctx.db().read, &viewer.id).await? {
+            Some(reads) => Ok(Account::own(ctx, reads).await),
+            None => Ok(Account::new(viewer.clone())),
+        }
     }
 
     /// An account by id or nickname (`null` when there is none).

@@ -16,12 +16,45 @@ use crate::graphql::{
 /// see (`source.privacy`, `pleroma.email`, …) are `null` for anyone else.
 pub struct Account {
     user: user::Model,
+    /// What only the owner sees, when read with the row ([`Account::own`]).
+    own: Option<OwnExtras>,
+}
+
+/// The owner-only figures of [`crate::domain::users::OwnReads`].
+#[derive(Debug, Clone, Copy)]
+struct OwnExtras {
+    follow_requests: u64,
+    unread_notifications: u64,
+    block_from_strangers: bool,
+    hide_notification_contents: bool,
 }
 
 impl Account {
     /// Wrap a user row.
     pub fn new(user: user::Model) -> Self {
-        Account { user }
+        Account { user, own: None }
+    }
+
+    /// The caller's own account from its one-statement read: the row's counters and tags are
+    /// fed to the request's loaders, the owner-only figures kept here, so no field reads more.
+    pub async fn own(ctx: &Context<'_>, reads: crate::domain::users::OwnReads) -> Self {
+        let id = reads.user.id.clone();
+        let loader = ctx.loader();
+        loader.feed_one(TagsOf(id.clone()), reads.tags).await;
+        loader.feed_one(FollowCountsOf(id.clone()), crate::domain::users::follow_counts_of_row(&reads.user)).await;
+        loader
+            .feed_one(
+                crate::graphql::statuses::AuthorStatsOf(id),
+                crate::domain::statuses::AuthorStats::of(&reads.user),
+            )
+            .await;
+        let own = OwnExtras {
+            follow_requests: reads.follow_requests,
+            unread_notifications: reads.unread_notifications,
+            block_from_strangers: reads.block_from_strangers,
+            hide_notification_contents: reads.hide_notification_contents,
+        };
+        Account { user: reads.user, own: Some(own) }
     }
 
     fn is_self(&self, ctx: &Context<'_>) -> bool {
@@ -232,6 +265,12 @@ impl AccountPleroma<'_> {
         if !self.1 {
             return Ok(None);
         }
+        if let Some(own) = &self.0.own {
+            return Ok(Some(AccountNotificationSettings {
+                block_from_strangers: own.block_from_strangers,
+                hide_notification_contents: own.hide_notification_contents,
+            }));
+        }
         let saved = crate::domain::notifications::settings(&ctx.db().read, &self.0.user.id).await?;
         Ok(Some(AccountNotificationSettings {
             block_from_strangers: saved.block_from_strangers,
@@ -250,6 +289,9 @@ impl AccountPleroma<'_> {
     async fn unread_notifications_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<u64>> {
         if !self.1 {
             return Ok(None);
+        }
+        if let Some(own) = &self.0.own {
+            return Ok(Some(own.unread_notifications));
         }
         Ok(Some(crate::domain::notifications::unread_count(&ctx.db().read, &self.0.user.id).await?))
     }
@@ -380,7 +422,10 @@ impl Account {
         if !self.is_self(ctx) {
             return Ok(None);
         }
-        let count = crate::domain::relationships::follow_requests_count(&ctx.db().read, &self.user.id).await?;
+        let count = match &self.own {
+            Some(own) => own.follow_requests,
+            None => crate::domain::relationships::follow_requests_count(&ctx.db().read, &self.user.id).await?,
+        };
         Ok(Some(i32::try_from(count).unwrap_or(i32::MAX)))
     }
     /// Pleroma's additions.
