@@ -51,7 +51,8 @@ pub struct AccountSearch {
 }
 
 impl AccountSearch {
-    fn limit(&self) -> u64 {
+    /// The page size used.
+    pub fn limit(&self) -> u64 {
         self.limit.unwrap_or(20).clamp(1, SEARCH_LIMIT)
     }
 }
@@ -113,13 +114,51 @@ pub async fn search_accounts<C: ConnectionTrait>(
     viewer: Option<&user::Model>,
     search: &AccountSearch,
 ) -> AppResult<Vec<user::Model>> {
+    let Some(query) = account_matches(settings, viewer, search) else { return Ok(vec![]) };
+    let exact = search.query.trim().trim_start_matches('@').to_lowercase();
+    let nickname = || Expr::expr(Func::lower(Expr::col((user::Entity, user::Column::Nickname))));
+    let prefix = format!("{}%", exact.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let rank: Expr = Expr::case(nickname().eq(exact.clone()), 0)
+        .case(nickname().like(LikeExpr::new(prefix).escape('\\')), 1)
+        .finally(2)
+        .into();
+    Ok(query
+        .order_by(rank, sea_orm::Order::Asc)
+        .order_by_asc(user::Column::Nickname)
+        .offset(search.offset.unwrap_or(0))
+        .limit(search.limit())
+        .all(conn)
+        .await?)
+}
+
+/// How many accounts [`search_accounts`] finds, the paging ignored.
+pub async fn search_accounts_count<C: ConnectionTrait>(
+    conn: &C,
+    settings: &Settings,
+    viewer: Option<&user::Model>,
+    search: &AccountSearch,
+) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    match account_matches(settings, viewer, search) {
+        Some(query) => Ok(query.count(conn).await?),
+        None => Ok(0),
+    }
+}
+
+/// The accounts an account search matches, unordered and unpaged; `None` when the query holds
+/// nothing to look for.
+fn account_matches(
+    settings: &Settings,
+    viewer: Option<&user::Model>,
+    search: &AccountSearch,
+) -> Option<sea_orm::Select<user::Entity>> {
     let words = search_words(&search.query, &settings.host());
     let exact = search.query.trim().trim_start_matches('@').to_lowercase();
     if words.is_empty() && exact.is_empty() {
-        return Ok(vec![]);
+        return None;
     }
     let mut matches = Condition::any()
-        .add(Expr::expr(Func::lower(Expr::col((user::Entity, user::Column::Nickname)))).eq(exact.clone()))
+        .add(Expr::expr(Func::lower(Expr::col((user::Entity, user::Column::Nickname)))).eq(exact))
         .add(user::Column::ApId.eq(search.query.trim()));
     for word in &words {
         matches = matches
@@ -139,19 +178,7 @@ pub async fn search_accounts<C: ConnectionTrait>(
             query = query.filter(user::Column::Id.in_subquery(followed_ids(&viewer.id)));
         }
     }
-    let nickname = || Expr::expr(Func::lower(Expr::col((user::Entity, user::Column::Nickname))));
-    let prefix = format!("{}%", exact.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    let rank: Expr = Expr::case(nickname().eq(exact.clone()), 0)
-        .case(nickname().like(LikeExpr::new(prefix).escape('\\')), 1)
-        .finally(2)
-        .into();
-    Ok(query
-        .order_by(rank, sea_orm::Order::Asc)
-        .order_by_asc(user::Column::Nickname)
-        .offset(search.offset.unwrap_or(0))
-        .limit(search.limit())
-        .all(conn)
-        .await?)
+    Some(query)
 }
 
 /// What a status search asks (`Pleroma.Search.DatabaseSearch`).
