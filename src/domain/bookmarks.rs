@@ -10,8 +10,8 @@ use chrono::Utc;
 use entity::{bookmark, bookmark_folder, status};
 use sea_orm::{
     sea_query::{Expr, OnConflict},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-    RelationDef, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, RelationDef, Set,
 };
 
 use super::{
@@ -226,13 +226,7 @@ pub async fn page<C: ConnectionTrait>(
     folder_id: Option<&str>,
     page: &MastodonPage,
 ) -> AppResult<Vec<(bookmark::Model, status::Model)>> {
-    let mut query = bookmark::Entity::find()
-        .filter(bookmark::Column::UserId.eq(user_id))
-        .join(JoinType::InnerJoin, bookmark_status())
-        .select_also(status::Entity);
-    if let Some(folder) = folder_id {
-        query = query.filter(bookmark::Column::FolderId.eq(folder));
-    }
+    let mut query = bookmarks_of(user_id, folder_id).select_also(status::Entity);
     let id = |raw: &Option<String>| raw.as_deref().and_then(|s| s.parse::<i64>().ok());
     if let Some(max) = id(&page.max_id) {
         query = query.filter(bookmark::Column::Id.lt(max));
@@ -255,6 +249,23 @@ pub async fn page<C: ConnectionTrait>(
         rows.reverse();
     }
     Ok(rows)
+}
+
+/// How many bookmarks the user has (in `folder_id` only, when given), the paging ignored (the
+/// total of [`page`]).
+pub async fn count<C: ConnectionTrait>(conn: &C, user_id: &str, folder_id: Option<&str>) -> AppResult<u64> {
+    Ok(bookmarks_of(user_id, folder_id).count(conn).await?)
+}
+
+/// The user's bookmarks (one folder's, when given) joined to their statuses, unpaged.
+fn bookmarks_of(user_id: &str, folder_id: Option<&str>) -> sea_orm::Select<bookmark::Entity> {
+    let mut query = bookmark::Entity::find()
+        .filter(bookmark::Column::UserId.eq(user_id))
+        .join(JoinType::InnerJoin, bookmark_status());
+    if let Some(folder) = folder_id {
+        query = query.filter(bookmark::Column::FolderId.eq(folder));
+    }
+    query
 }
 
 /// The user's bookmarks among these statuses: status id → folder id (if any).

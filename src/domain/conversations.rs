@@ -11,7 +11,7 @@ use entity::{
 };
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, OnConflict, Query, SimpleExpr},
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::{statuses::MastodonPage, IN_CHUNK};
@@ -209,25 +209,7 @@ pub async fn page<C: ConnectionTrait>(
     recipients: Option<&[String]>,
     page: &MastodonPage,
 ) -> AppResult<Vec<participation::Model>> {
-    let mut query = participation::Entity::find().filter(participation::Column::UserId.eq(user_id));
-    if let Some(recipients) = recipients.filter(|r| !r.is_empty()) {
-        let mut set: Vec<String> = vec![user_id.to_string()];
-        for r in recipients {
-            if !set.contains(r) {
-                set.push(r.clone());
-            }
-        }
-        let n = i64::try_from(set.len()).unwrap_or(i64::MAX);
-        let among = Expr::case(participation::Column::UserId.is_in(set), 1).finally(0);
-        let exact = Query::select()
-            .column(participation::Column::ConversationId)
-            .from(participation::Entity)
-            .group_by_col(participation::Column::ConversationId)
-            .and_having(Expr::col(participation::Column::UserId).count().eq(n))
-            .and_having(Expr::expr(Func::sum(among)).eq(n))
-            .to_owned();
-        query = query.filter(participation::Column::ConversationId.in_subquery(exact));
-    }
+    let mut query = participations(user_id, recipients);
     let id = |raw: &Option<String>| raw.as_deref().and_then(|s| s.parse::<i64>().ok());
     if let Some(max) = id(&page.max_id) {
         query = query.filter(participation::Column::Id.lt(max));
@@ -249,6 +231,37 @@ pub async fn page<C: ConnectionTrait>(
         rows.reverse();
     }
     Ok(rows)
+}
+
+/// How many participations `user_id` has (with exactly `recipients`, when given), the paging
+/// ignored (the total of [`page`], counted before conversations without a visible direct status
+/// are dropped from a page).
+pub async fn count<C: ConnectionTrait>(conn: &C, user_id: &str, recipients: Option<&[String]>) -> AppResult<u64> {
+    Ok(participations(user_id, recipients).count(conn).await?)
+}
+
+/// `user_id`'s participations (those with exactly `recipients`, when given), unpaged.
+fn participations(user_id: &str, recipients: Option<&[String]>) -> sea_orm::Select<participation::Entity> {
+    let mut query = participation::Entity::find().filter(participation::Column::UserId.eq(user_id));
+    if let Some(recipients) = recipients.filter(|r| !r.is_empty()) {
+        let mut set: Vec<String> = vec![user_id.to_string()];
+        for r in recipients {
+            if !set.contains(r) {
+                set.push(r.clone());
+            }
+        }
+        let n = i64::try_from(set.len()).unwrap_or(i64::MAX);
+        let among = Expr::case(participation::Column::UserId.is_in(set), 1).finally(0);
+        let exact = Query::select()
+            .column(participation::Column::ConversationId)
+            .from(participation::Entity)
+            .group_by_col(participation::Column::ConversationId)
+            .and_having(Expr::col(participation::Column::UserId).count().eq(n))
+            .and_having(Expr::expr(Func::sum(among)).eq(n))
+            .to_owned();
+        query = query.filter(participation::Column::ConversationId.in_subquery(exact));
+    }
+    query
 }
 
 /// The context IRI of each of these conversations.
@@ -322,9 +335,7 @@ pub async fn statuses<C: ConnectionTrait>(
     participation: &participation::Model,
     page: &MastodonPage,
 ) -> AppResult<Vec<status::Model>> {
-    let context =
-        conversation::Entity::find_by_id(participation.conversation_id).one(conn).await?.ok_or_else(unknown)?.ap_id;
-    let mut query = thread(&context, Some(viewer)).filter(not_muted(viewer));
+    let mut query = thread_statuses(conn, viewer, participation).await?;
     if let Some(max) = &page.max_id {
         query = query.filter(status::Column::Id.lt(max.as_str()));
     }
@@ -344,6 +355,27 @@ pub async fn statuses<C: ConnectionTrait>(
         rows.reverse();
     }
     Ok(rows)
+}
+
+/// How many statuses of a participation's thread `viewer` may see, the paging ignored (the total
+/// of [`statuses`]).
+pub async fn status_count<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &str,
+    participation: &participation::Model,
+) -> AppResult<u64> {
+    Ok(thread_statuses(conn, viewer, participation).await?.count(conn).await?)
+}
+
+/// The statuses of a participation's thread `viewer` may see, muted authors left out, unpaged.
+async fn thread_statuses<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &str,
+    participation: &participation::Model,
+) -> AppResult<sea_orm::Select<status::Entity>> {
+    let context =
+        conversation::Entity::find_by_id(participation.conversation_id).one(conn).await?.ok_or_else(unknown)?.ap_id;
+    Ok(thread(&context, Some(viewer)).filter(not_muted(viewer)))
 }
 
 /// Replace a participation's recipients with `user_ids` (those that exist) and its owner

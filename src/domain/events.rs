@@ -364,13 +364,7 @@ pub async fn requests<C: ConnectionTrait>(
     id: &str,
     page: &MastodonPage,
 ) -> AppResult<Vec<participation::Model>> {
-    let (status, _) = find_visible(conn, id, Some(viewer)).await?;
-    if status.user_id != viewer {
-        return Err(AppError::Forbidden(REQUESTS_FORBIDDEN.into()));
-    }
-    let mut query = participation::Entity::find()
-        .filter(participation::Column::EventId.eq(status.id.as_str()))
-        .filter(participation::Column::State.eq("pending"));
+    let mut query = pending(conn, viewer, id).await?;
     if let Some(max) = &page.max_id {
         query = query.filter(participation::Column::Id.lt(max.as_str()));
     }
@@ -389,6 +383,29 @@ pub async fn requests<C: ConnectionTrait>(
     Ok(rows)
 }
 
+/// How many requests to join the organiser's event are pending, the paging ignored (the total
+/// of [`requests`]).
+pub async fn requests_count<C: ConnectionTrait>(conn: &C, viewer: &str, id: &str) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(pending(conn, viewer, id).await?.count(conn).await?)
+}
+
+/// The pending participations of the viewer's event, unpaged (anyone but the organiser:
+/// `FORBIDDEN` "Can't get participation requests").
+async fn pending<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &str,
+    id: &str,
+) -> AppResult<sea_orm::Select<participation::Entity>> {
+    let (status, _) = find_visible(conn, id, Some(viewer)).await?;
+    if status.user_id != viewer {
+        return Err(AppError::Forbidden(REQUESTS_FORBIDDEN.into()));
+    }
+    Ok(participation::Entity::find()
+        .filter(participation::Column::EventId.eq(status.id.as_str()))
+        .filter(participation::Column::State.eq("pending")))
+}
+
 /// Events the user takes part in (any state, or `state` only) that they may still see, newest
 /// event first, Mastodon-paged by status id.
 pub async fn joined<C: ConnectionTrait>(
@@ -397,17 +414,7 @@ pub async fn joined<C: ConnectionTrait>(
     state: Option<&str>,
     page: &MastodonPage,
 ) -> AppResult<Vec<status::Model>> {
-    let mut joined = Query::select()
-        .column(participation::Column::EventId)
-        .from(participation::Entity)
-        .and_where(participation::Column::UserId.eq(user_id))
-        .to_owned();
-    if let Some(state) = state {
-        joined.and_where(participation::Column::State.eq(state));
-    }
-    let mut query = status::Entity::find()
-        .filter(status::Column::Id.in_subquery(joined))
-        .filter(statuses::visible_to(Some(user_id)));
+    let mut query = joined_events(user_id, state);
     if let Some(max) = &page.max_id {
         query = query.filter(status::Column::Id.lt(max.as_str()));
     }
@@ -424,6 +431,26 @@ pub async fn joined<C: ConnectionTrait>(
         rows.reverse();
     }
     Ok(rows)
+}
+
+/// How many events the user takes part in (any state, or `state` only) that they may still see,
+/// the paging ignored (the total of [`joined`]).
+pub async fn joined_count<C: ConnectionTrait>(conn: &C, user_id: &str, state: Option<&str>) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(joined_events(user_id, state).count(conn).await?)
+}
+
+/// The events' statuses the user takes part in and may see, unpaged.
+fn joined_events(user_id: &str, state: Option<&str>) -> sea_orm::Select<status::Entity> {
+    let mut joined = Query::select()
+        .column(participation::Column::EventId)
+        .from(participation::Entity)
+        .and_where(participation::Column::UserId.eq(user_id))
+        .to_owned();
+    if let Some(state) = state {
+        joined.and_where(participation::Column::State.eq(state));
+    }
+    status::Entity::find().filter(status::Column::Id.in_subquery(joined)).filter(statuses::visible_to(Some(user_id)))
 }
 
 // ---- Batched reads -----------------------------------------------------------------------------

@@ -5,7 +5,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use entity::{emoji_reaction, favourite, status, user};
-use sea_orm::{sea_query::Query, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    sea_query::Query, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
 
 use super::{
     notifications::{self, Event},
@@ -148,6 +151,21 @@ pub async fn favourited_statuses<C: ConnectionTrait>(
     viewer: Option<&str>,
     page: &MastodonPage,
 ) -> AppResult<Vec<status::Model>> {
+    let mut rows = page.apply(favourited(owner, viewer)).all(conn).await?;
+    if page.min_id.is_some() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// How many statuses `owner` favourited that `viewer` may see, the paging ignored (the total of
+/// [`favourited_statuses`]).
+pub async fn favourited_count<C: ConnectionTrait>(conn: &C, owner: &str, viewer: Option<&str>) -> AppResult<u64> {
+    Ok(favourited(owner, viewer).count(conn).await?)
+}
+
+/// The statuses `owner` favourited that `viewer` may see, unpaged and unordered.
+fn favourited(owner: &str, viewer: Option<&str>) -> sea_orm::Select<status::Entity> {
     let favourited = Query::select()
         .column(favourite::Column::StatusId)
         .from(favourite::Entity)
@@ -164,11 +182,7 @@ pub async fn favourited_statuses<C: ConnectionTrait>(
             .to_owned();
         query = query.filter(status::Column::UserId.not_in_subquery(blocked));
     }
-    let mut rows = page.apply(query).all(conn).await?;
-    if page.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    query
 }
 
 // ---- Emoji reactions ---------------------------------------------------------------------------

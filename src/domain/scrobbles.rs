@@ -68,7 +68,7 @@ pub async fn of_user<C: ConnectionTrait>(
     viewer: Option<&str>,
     page: &MastodonPage,
 ) -> AppResult<Vec<scrobble::Model>> {
-    let mut query = scrobble::Entity::find().filter(scrobble::Column::UserId.eq(user_id)).filter(visible_to(viewer));
+    let mut query = scrobbles_of(user_id, viewer);
     if let Some(max) = &page.max_id {
         query = query.filter(scrobble::Column::Id.lt(max.as_str()));
     }
@@ -88,4 +88,16 @@ pub async fn of_user<C: ConnectionTrait>(
         rows.reverse();
     }
     Ok(rows)
+}
+
+/// How many scrobbles of an account `viewer` may see, the paging ignored (the total of
+/// [`of_user`]).
+pub async fn count_of_user<C: ConnectionTrait>(conn: &C, user_id: &str, viewer: Option<&str>) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(scrobbles_of(user_id, viewer).count(conn).await?)
+}
+
+/// An account's scrobbles `viewer` may see, unpaged.
+fn scrobbles_of(user_id: &str, viewer: Option<&str>) -> sea_orm::Select<scrobble::Entity> {
+    scrobble::Entity::find().filter(scrobble::Column::UserId.eq(user_id)).filter(visible_to(viewer))
 }

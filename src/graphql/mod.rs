@@ -204,6 +204,25 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
         .override_output_type_description::<statuses::StatusListConnection>(
             "A Mastodon-paged page of statuses, newest first, with the total count (counted when selected).",
         )
+        .override_output_type_description::<bookmarks::BookmarkConnection>(
+            "A Mastodon-paged page of the caller's bookmarks, newest first, with the total count (counted when \
+             selected).",
+        )
+        .override_output_type_description::<conversations::ConversationConnection>(
+            "A Mastodon-paged page of the caller's conversations, most recently active first, with the total count \
+             (counted when selected).",
+        )
+        .override_output_type_description::<events::ParticipationRequestConnection>(
+            "A Mastodon-paged page of pending requests to join an event, newest first, with the total count \
+             (counted when selected).",
+        )
+        .override_output_type_description::<scrobbles::ScrobbleConnection>(
+            "A Mastodon-paged page of an account's scrobbles, newest first, with the total count (counted when \
+             selected).",
+        )
+        .override_output_type_description::<accounts::AccountConnection>(
+            "An offset-paged page of accounts found by a search, with the total count (counted when selected).",
+        )
         .override_output_type_description::<reports::ReportGroupConnection>(
             "A page of reports grouped by reported status, with the total count.",
         )

@@ -152,3 +152,29 @@ pub fn whole_connection<N: OutputType, Name: ConnectionNameType, EdgeName: EdgeN
     connection.edges.extend(nodes.into_iter().map(|node| Edge::new(id(&node), node)));
     connection
 }
+
+/// Whether a Mastodon page was asked for below or above an id (`maxId`, `minId`, `sinceId`):
+/// the connection's `hasPreviousPage`.
+pub fn from_an_id(page: &crate::domain::statuses::MastodonPage) -> bool {
+    page.max_id.is_some() || page.min_id.is_some() || page.since_id.is_some()
+}
+
+/// A connection paged by `offset` and `limit`: each edge's cursor is its position in the whole
+/// list, the total counted when asked.
+pub type OffsetConnection<N, Name = DefaultConnectionName, EdgeName = DefaultEdgeName> =
+    Connection<OpaqueCursor<u64>, N, LazyTotal, EmptyFields, Name, EdgeName>;
+
+/// Wrap an offset page of nodes as a connection: `hasPreviousPage` when items were skipped,
+/// `hasNextPage` when the page is full (more may follow).
+pub fn offset_connection<N: OutputType, Name: ConnectionNameType, EdgeName: EdgeNameType>(
+    nodes: Vec<N>,
+    offset: u64,
+    total: LazyTotal,
+) -> OffsetConnection<N, Name, EdgeName> {
+    let full = nodes.len() as u64 >= total.page_size && !nodes.is_empty();
+    let mut connection = Connection::with_additional_fields(offset > 0, full, total);
+    connection
+        .edges
+        .extend(nodes.into_iter().enumerate().map(|(i, node)| Edge::new(OpaqueCursor(offset + i as u64), node)));
+    connection
+}

@@ -74,7 +74,7 @@ fn issue_25_routes() -> Vec<Route> {
             "/api/v1/accounts/search",
             "Search accounts",
             operation!("accounts/search_accounts"),
-            Shape::FIELD.mapped(admin_accounts),
+            Shape::FIELD.mapped(found_accounts),
         ),
         // SearchController.search2: {accounts, statuses, hashtags: [{name, url}]}.
         Route::admin(
@@ -332,6 +332,11 @@ pub fn merge_admin_accounts(value: &mut ConstValue) {
 
 fn map_is_account_pleroma(pleroma: &async_graphql::indexmap::IndexMap<async_graphql::Name, ConstValue>) -> bool {
     pleroma.contains_key("ap_id") && pleroma.contains_key("hide_follows")
+}
+
+/// The accounts of a search connection, as [`admin_accounts`] shows them.
+fn found_accounts(value: ConstValue) -> ConstValue {
+    admin_accounts(super::statuses::nodes(value))
 }
 
 /// [`merge_admin_accounts`] as a Shape mapping.

@@ -74,6 +74,7 @@ pub fn routes() -> Vec<Route> {
 /// `[{id, status}]` → the statuses, with a `Link` header of the bookmark ids (Pleroma's
 /// `add_link_headers(bookmarks)`).
 fn bookmark_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
+    let value = super::statuses::nodes(value);
     let link = super::statuses::link_header(&value, call);
     let statuses = match value {
         ConstValue::List(items) => ConstValue::List(

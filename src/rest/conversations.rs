@@ -79,7 +79,7 @@ pub fn routes() -> Vec<Route> {
 
 /// A list with Pleroma's `Link` header (conversations by participation id, statuses by id).
 fn linked(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let value = wire_statuses(value);
+    let value = wire_statuses(super::statuses::nodes(value));
     let link = super::statuses::link_header(&value, call);
     let mut answer = Answer::json(value);
     if let Some(link) = link {

@@ -94,7 +94,7 @@ pub fn routes() -> Vec<Route> {
 
 /// Statuses with Pleroma's `Link` header.
 fn linked_statuses(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let value = wire_statuses(value);
+    let value = wire_statuses(super::statuses::nodes(value));
     let link = link_header(&value, call);
     let mut answer = Answer::json(value);
     if let Some(link) = link {
@@ -106,6 +106,7 @@ fn linked_statuses(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppErro
 /// `[{account, participation_message}]` (the fork's `EventView`), with a `Link` header over the
 /// participation ids, which the body does not show.
 fn participation_requests(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
+    let value = super::statuses::nodes(value);
     let link = link_header(&value, call);
     let value = match admin_accounts(value) {
         ConstValue::List(items) => ConstValue::List(

@@ -82,7 +82,7 @@ pub fn routes() -> Vec<Route> {
 
 /// A list of statuses with Pleroma's `Link` header.
 fn linked(value: async_graphql::Value, call: &Call<'_>) -> Result<Answer, AppError> {
-    let value = wire_statuses(value);
+    let value = wire_statuses(super::statuses::nodes(value));
     let link = link_header(&value, call);
     let mut answer = Answer::json(value);
     if let Some(link) = link {

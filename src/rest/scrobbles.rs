@@ -32,7 +32,8 @@ fn merge_admin_accounts_value(mut value: async_graphql::Value) -> async_graphql:
     value
 }
 
-fn linked(mut value: async_graphql::Value, call: &Call<'_>) -> Result<Answer, AppError> {
+fn linked(value: async_graphql::Value, call: &Call<'_>) -> Result<Answer, AppError> {
+    let mut value = super::statuses::nodes(value);
     merge_admin_accounts(&mut value);
     let link = super::statuses::link_header(&value, call);
     let mut answer = Answer::json(value);

@@ -309,13 +309,13 @@ async fn a_page_of_bookmarks_costs_a_fixed_number_of_statements() {
     let body = app
         .graphql(
             Some(&token),
-            "query($f: ID) { bookmarks(folderId: $f, page: {limit: 2}) { id folderId status { id bookmarked pleroma { bookmarkFolder } } } bookmarkFolders { id name emoji emojiUrl } }",
+            "query($f: ID) { bookmarks(folderId: $f, page: {limit: 2}) { nodes { id folderId status { id bookmarked pleroma { bookmarkFolder } } } } bookmarkFolders { id name emoji emojiUrl } }",
             json!({"f": folder["id"]}),
         )
         .await;
-    assert_eq!(body["data"]["bookmarks"].as_array().unwrap().len(), 2, "{body}");
-    assert_eq!(body["data"]["bookmarks"][0]["folderId"], folder["id"]);
-    assert_eq!(body["data"]["bookmarks"][0]["status"]["pleroma"]["bookmarkFolder"], folder["id"]);
+    assert_eq!(body["data"]["bookmarks"]["nodes"].as_array().unwrap().len(), 2, "{body}");
+    assert_eq!(body["data"]["bookmarks"]["nodes"][0]["folderId"], folder["id"]);
+    assert_eq!(body["data"]["bookmarks"]["nodes"][0]["status"]["pleroma"]["bookmarkFolder"], folder["id"]);
     assert_eq!(body["data"]["bookmarkFolders"][0]["name"], "All");
     let refused = app.graphql(None, "{ bookmarkFolders { id } }", json!({})).await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{refused}");

@@ -499,7 +499,11 @@ async fn graphql_events_and_the_participations_connection() {
     assert_eq!(edges[0]["node"]["account"]["id"], bob.id.as_str());
 
     let requests = app
-        .graphql(Some(&b), "query($id: ID!) { eventParticipationRequests(id: $id) { id } }", json!({"id": id}))
+        .graphql(
+            Some(&b),
+            "query($id: ID!) { eventParticipationRequests(id: $id) { nodes { id } } }",
+            json!({"id": id}),
+        )
         .await;
     assert_eq!(requests["errors"][0]["extensions"]["code"], "FORBIDDEN");
     let anonymous = app.graphql(None, page, json!({"id": id})).await;

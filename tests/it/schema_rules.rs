@@ -8,19 +8,6 @@ const PAGING_ARGUMENTS: &[&str] = &["first", "after", "last", "before", "limit",
 /// Input types that page a list (Mastodon's `max_id`/`since_id`/`min_id`/`offset`/`limit`).
 const PAGING_INPUTS: &[&str] = &["StatusPageInput", "NotificationPageInput"];
 
-/// Paged lists that still answer a plain list, with the reason; this list only shrinks.
-const PLAIN_PAGED_LISTS: &[(&str, &str)] = &[
-    ("Query.accountFavourites", "Mastodon keyset paging; to become a connection"),
-    ("Query.accountScrobbles", "Mastodon keyset paging; to become a connection"),
-    ("Query.bookmarks", "Mastodon keyset paging; to become a connection"),
-    ("Query.conversationStatuses", "Mastodon keyset paging; to become a connection"),
-    ("Query.conversations", "Mastodon keyset paging; to become a connection"),
-    ("Query.eventParticipationRequests", "Mastodon keyset paging; to become a connection"),
-    ("Query.favourites", "Mastodon keyset paging; to become a connection"),
-    ("Query.joinedEvents", "Mastodon keyset paging; to become a connection"),
-    ("Query.searchAccounts", "offset paging; to become a connection"),
-];
-
 fn schema() -> ServiceDocument {
     async_graphql::parser::parse_schema(pleroma_gateway::graphql::sdl()).expect("the exported schema parses")
 }
@@ -116,7 +103,7 @@ fn paged_lists_are_connections_with_a_total() {
                     || PAGING_INPUTS.contains(&named(&arg.node.ty.node))
             });
             let returns_list = matches!(field.ty.node.base, BaseType::List(_));
-            if paged && returns_list && !PLAIN_PAGED_LISTS.iter().any(|(p, _)| *p == path) {
+            if paged && returns_list {
                 offending.push(format!("{path} is paged but answers a plain list"));
             }
             let target = named(&field.ty.node);
@@ -128,22 +115,6 @@ fn paged_lists_are_connections_with_a_total() {
                     }
                 }
             }
-        }
-    }
-    for (path, _) in PLAIN_PAGED_LISTS {
-        let (ty, field) = path.split_once('.').unwrap();
-        let still_plain = doc.definitions.iter().any(|def| match def {
-            TypeSystemDefinition::Type(t) if t.node.name.node == ty => match &t.node.kind {
-                TypeKind::Object(o) => o
-                    .fields
-                    .iter()
-                    .any(|f| f.node.name.node == field && matches!(f.node.ty.node.base, BaseType::List(_))),
-                _ => false,
-            },
-            _ => false,
-        });
-        if !still_plain {
-            offending.push(format!("{path} is no longer a plain list: remove it from PLAIN_PAGED_LISTS"));
         }
     }
     assert!(offending.is_empty(), "{}", offending.join("\n"));
@@ -202,4 +173,96 @@ fn mutations_take_one_input_and_answer_a_payload() {
         }
     }
     assert!(offending.is_empty(), "{}", offending.join("\n"));
+}
+
+/// The Mastodon-paged lists that became connections: a page's `totalCount` ignores the paging,
+/// `hasNextPage` follows a full page, each edge's cursor is the next page's `maxId`, and the
+/// offset-paged account search counts the same way.
+#[tokio::test]
+async fn former_plain_lists_page_as_connections_with_a_total() {
+    use serde_json::{json, Value};
+
+    use crate::{common::TestApp, statuses::post};
+
+    let app = TestApp::new().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let token = app.token(&alice, "read write").await;
+    let bob_token = app.token(&bob, "read write").await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let status = post(&app, &bob_token, json!({"status": format!("post {i}")})).await;
+        ids.push(status["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        for action in ["favourite", "bookmark"] {
+            let reply = app
+                .request(reqwest::Method::POST, &format!("/api/v1/statuses/{id}/{action}"), Some(&token), None)
+                .await;
+            assert_eq!(reply.status, reqwest::StatusCode::OK, "{}", reply.text);
+        }
+    }
+    for i in 0..3 {
+        let reply = app
+            .request(
+                reqwest::Method::POST,
+                "/api/v1/pleroma/scrobble",
+                Some(&token),
+                Some(json!({"title": format!("song {i}")})),
+            )
+            .await;
+        assert_eq!(reply.status, reqwest::StatusCode::OK, "{}", reply.text);
+    }
+    for i in 0..3 {
+        post(&app, &token, json!({"status": format!("@bob direct {i}"), "visibility": "direct"})).await;
+    }
+
+    let page = "totalCount pageSize pageInfo { hasNextPage hasPreviousPage } edges { cursor }";
+    let query = format!(
+        "query($alice: ID!) {{
+           favourites(page: {{ limit: 2 }}) {{ {page} nodes {{ id }} }}
+           bookmarks(page: {{ limit: 2 }}) {{ {page} nodes {{ status {{ id }} }} }}
+           accountScrobbles(id: $alice, page: {{ limit: 2 }}) {{ {page} }}
+           conversations(page: {{ limit: 2 }}) {{ {page} }}
+           searchAccounts(query: \"b\", limit: 1) {{ {page} nodes {{ username }} }}
+         }}"
+    );
+    let reply = app.graphql(Some(&token), &query, json!({"alice": alice.id})).await;
+    assert!(reply.get("errors").is_none(), "{reply}");
+    let data = &reply["data"];
+    for list in ["favourites", "bookmarks", "accountScrobbles"] {
+        let connection = &data[list];
+        assert_eq!(connection["totalCount"], 3, "{list}: {connection}");
+        assert_eq!(connection["pageSize"], 2, "{list}: {connection}");
+        assert_eq!(connection["pageInfo"], json!({"hasNextPage": true, "hasPreviousPage": false}), "{list}");
+        assert_eq!(connection["edges"].as_array().unwrap().len(), 2, "{list}");
+    }
+    // Each direct status (none a reply) starts a conversation.
+    assert_eq!(data["conversations"]["totalCount"], 3, "{data}");
+    assert_eq!(data["conversations"]["pageInfo"]["hasNextPage"], true, "{data}");
+    assert_eq!(data["searchAccounts"]["totalCount"], 1, "{data}");
+    assert_eq!(data["searchAccounts"]["nodes"], json!([{"username": "bob"}]), "{data}");
+    let newest: Vec<&str> = ids.iter().rev().map(String::as_str).collect();
+    let favourite_ids: Vec<&Value> = data["favourites"]["nodes"].as_array().unwrap().iter().map(|n| &n["id"]).collect();
+    assert_eq!(favourite_ids, [newest[0], newest[1]]);
+    assert_eq!(data["favourites"]["edges"][1]["cursor"], newest[1], "a status's cursor is its id");
+
+    // A conversation's statuses: its one direct status.
+    let conversation = data["conversations"]["edges"][0]["cursor"].as_str().unwrap().to_string();
+    let query = format!("query($id: ID!) {{ conversationStatuses(id: $id) {{ {page} }} }}");
+    let statuses = app.graphql(Some(&token), &query, json!({"id": conversation})).await;
+    let statuses = &statuses["data"]["conversationStatuses"];
+    assert_eq!(statuses["totalCount"], 1, "{statuses}");
+    assert_eq!(statuses["pageInfo"], json!({"hasNextPage": false, "hasPreviousPage": false}), "{statuses}");
+
+    // The last cursor pages on: the rest, with a page before it.
+    let cursor = data["bookmarks"]["edges"][1]["cursor"].as_str().unwrap().to_string();
+    let query = format!(
+        "query($max: ID) {{ bookmarks(page: {{ limit: 2, maxId: $max }}) {{ {page} nodes {{ status {{ id }} }} }} }}"
+    );
+    let next = app.graphql(Some(&token), &query, json!({"max": cursor})).await;
+    let next = &next["data"]["bookmarks"];
+    assert_eq!(next["totalCount"], 3, "{next}");
+    assert_eq!(next["pageInfo"], json!({"hasNextPage": false, "hasPreviousPage": true}), "{next}");
+    assert_eq!(next["nodes"], json!([{"status": {"id": newest[2]}}]), "{next}");
 }

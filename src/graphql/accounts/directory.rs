@@ -6,8 +6,17 @@ use super::{Account, AccountIdInput, RelationshipPayload};
 use crate::{
     domain::{accounts as domain, relationships},
     error::AppError,
-    graphql::{scalars::DateTime, statuses::Status, ContextExt},
+    graphql::{
+        pagination::{offset_connection, LazyTotal, OffsetConnection},
+        scalars::DateTime,
+        statuses::Status,
+        ContextExt,
+    },
 };
+
+/// A page of accounts found by a search, best match first; each cursor is the account's
+/// position in the whole result, the total counted when asked.
+pub type AccountConnection = OffsetConnection<Account>;
 
 /// What a search looks for (all three when not given).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -99,11 +108,18 @@ impl DirectoryQuery {
             bool,
         >,
         #[graphql(desc = "Only accounts the caller follows.")] following: Option<bool>,
-    ) -> async_graphql::Result<Vec<Account>> {
+    ) -> async_graphql::Result<AccountConnection> {
         let _ = resolve;
         let search = domain::AccountSearch { query, following: following.unwrap_or(false), limit, offset };
         let found = domain::search_accounts(&ctx.db().read, ctx.settings(), viewer(ctx), &search).await?;
-        Ok(found.into_iter().map(Account::new).collect())
+        let settings = ctx.data_unchecked::<std::sync::Arc<crate::config::Settings>>().clone();
+        let (db, searcher) = (ctx.db().read.clone(), viewer(ctx).cloned());
+        let (size, skipped) = (search.limit(), search.offset.unwrap_or(0));
+        let total = LazyTotal::counted(size, move || {
+            let (db, settings, searcher, search) = (db.clone(), settings.clone(), searcher.clone(), search.clone());
+            Box::pin(async move { domain::search_accounts_count(&db, &settings, searcher.as_ref(), &search).await })
+        });
+        Ok(offset_connection(found.into_iter().map(Account::new).collect(), skipped, total))
     }
 
     /// Accounts, statuses and hashtags matching `query` (Pleroma's `SearchController`):

@@ -7,6 +7,7 @@ use entity::bookmark_folder;
 
 use super::{
     loaders::{DbLoader, LoadError},
+    pagination::{from_an_id, keyset_connection, KeysetConnection, LazyTotal},
     statuses::{Status, StatusPageInput, StatusPayload},
     ContextExt, FieldRule,
 };
@@ -105,6 +106,10 @@ impl Loader<BookmarkOf> for DbLoader {
     }
 }
 
+/// A page of the caller's bookmarks, newest first; each cursor is its bookmark's id (the next
+/// page's `maxId`), the total counted when asked.
+pub type BookmarkConnection = KeysetConnection<Bookmark>;
+
 /// Bookmark reads.
 #[derive(Default)]
 pub struct BookmarksQuery;
@@ -125,13 +130,20 @@ impl BookmarksQuery {
         #[graphql(desc = "Only the bookmarks in this folder.")] folder_id: Option<ID>,
         #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
         page: StatusPageInput,
-    ) -> async_graphql::Result<Vec<Bookmark>> {
+    ) -> async_graphql::Result<BookmarkConnection> {
         let user = ctx.viewer().require_user()?;
         let page = MastodonPage::from(page);
-        let rows = domain::page(&ctx.db().read, &user.id, folder_id.as_ref().map(|f| f.as_str()), &page).await?;
+        let folder_id = folder_id.map(|f| f.0);
+        let rows = domain::page(&ctx.db().read, &user.id, folder_id.as_deref(), &page).await?;
         let statuses: Vec<entity::status::Model> = rows.iter().map(|(_, s)| s.clone()).collect();
         super::statuses::prefetch::statuses(ctx, &statuses).await?;
-        Ok(rows.into_iter().map(|(row, status)| Bookmark { row, status }).collect())
+        let (db, user_id) = (ctx.db().read.clone(), user.id.clone());
+        let total = LazyTotal::counted(page.size(), move || {
+            let (db, user_id, folder_id) = (db.clone(), user_id.clone(), folder_id.clone());
+            Box::pin(async move { domain::count(&db, &user_id, folder_id.as_deref()).await })
+        });
+        let nodes = rows.into_iter().map(|(row, status)| Bookmark { row, status }).collect();
+        Ok(keyset_connection(nodes, |b: &Bookmark| b.row.id.to_string(), from_an_id(&page), total))
     }
 }
 

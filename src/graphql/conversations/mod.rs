@@ -8,7 +8,8 @@ use entity::conversation_participation as participation;
 use super::{
     accounts::Account,
     load_error,
-    statuses::{prefetch, Status, StatusPageInput},
+    pagination::{from_an_id, keyset_connection, KeysetConnection, LazyTotal},
+    statuses::{prefetch, Status, StatusListConnection, StatusPageInput},
     users::UserById,
     ContextExt, FieldRule,
 };
@@ -121,6 +122,10 @@ fn viewer_id(ctx: &Context<'_>) -> async_graphql::Result<String> {
     Ok(ctx.viewer().require_user()?.id.clone())
 }
 
+/// A page of the caller's conversations, most recently active first; each cursor is its
+/// conversation's id (the next page's `maxId`), the total counted when asked.
+pub type ConversationConnection = KeysetConnection<Conversation>;
+
 /// Thread reads.
 #[derive(Default)]
 pub struct ConversationsQuery;
@@ -156,11 +161,18 @@ impl ConversationsQuery {
         recipients: Option<Vec<ID>>,
         #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
         page: StatusPageInput,
-    ) -> async_graphql::Result<Vec<Conversation>> {
+    ) -> async_graphql::Result<ConversationConnection> {
         let viewer = viewer_id(ctx)?;
         let recipients: Option<Vec<String>> = recipients.map(|r| r.into_iter().map(|id| id.0).collect());
-        let rows = domain::page(&ctx.db().read, &viewer, recipients.as_deref(), &MastodonPage::from(page)).await?;
-        conversations(ctx, &viewer, rows, true).await
+        let page = MastodonPage::from(page);
+        let rows = domain::page(&ctx.db().read, &viewer, recipients.as_deref(), &page).await?;
+        let nodes = conversations(ctx, &viewer, rows, true).await?;
+        let db = ctx.db().read.clone();
+        let total = LazyTotal::counted(page.size(), move || {
+            let (db, viewer, recipients) = (db.clone(), viewer.clone(), recipients.clone());
+            Box::pin(async move { domain::count(&db, &viewer, recipients.as_deref()).await })
+        });
+        Ok(keyset_connection(nodes, |c: &Conversation| c.row.id.to_string(), from_an_id(&page), total))
     }
 
     /// One of the caller's conversations (`NOT_FOUND` "Unknown conversation id" otherwise).
@@ -183,14 +195,21 @@ impl ConversationsQuery {
         #[graphql(desc = "The conversation's id.")] id: ID,
         #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
         page: StatusPageInput,
-    ) -> async_graphql::Result<Vec<Status>> {
+    ) -> async_graphql::Result<StatusListConnection> {
         let viewer = viewer_id(ctx)?;
         let db = &ctx.db().read;
         let row = domain::owned(db, &viewer, &id).await?;
-        let mut rows = domain::statuses(db, &viewer, &row, &MastodonPage::from(page)).await?;
+        let page = MastodonPage::from(page);
+        let mut rows = domain::statuses(db, &viewer, &row, &page).await?;
         rows.reverse();
         prefetch::statuses(ctx, &rows).await?;
-        Ok(rows.into_iter().map(Status::from_row).collect())
+        let db = db.clone();
+        let total = LazyTotal::counted(page.size(), move || {
+            let (db, viewer, row) = (db.clone(), viewer.clone(), row.clone());
+            Box::pin(async move { domain::status_count(&db, &viewer, &row).await })
+        });
+        let nodes = rows.into_iter().map(Status::from_row).collect();
+        Ok(keyset_connection(nodes, |s: &Status| s.row().id.clone(), from_an_id(&page), total))
     }
 }
 

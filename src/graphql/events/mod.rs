@@ -5,8 +5,8 @@ mod loaders;
 mod types;
 
 use async_graphql::{
-    connection::{Connection, CursorType, Edge, EmptyFields, OpaqueCursor},
-    Context, InputObject, Json, Object, SimpleObject, ID,
+    connection::{Connection, ConnectionNameType, CursorType, Edge, EdgeNameType, EmptyFields, OpaqueCursor},
+    Context, InputObject, Json, Object, OutputType, SimpleObject, ID,
 };
 
 pub use loaders::*;
@@ -14,8 +14,8 @@ pub use types::*;
 
 use super::{
     accounts::Account,
-    pagination::LazyTotal,
-    statuses::{Status, StatusPageInput},
+    pagination::{from_an_id, keyset_connection, KeysetConnection, LazyTotal},
+    statuses::{Status, StatusListConnection, StatusPageInput},
     ContextExt, FieldRule,
 };
 use crate::{
@@ -30,6 +30,27 @@ use crate::{
 
 /// A page of an event's participations.
 pub type EventParticipationConnection = Connection<OpaqueCursor<String>, EventParticipation, LazyTotal, EmptyFields>;
+
+/// Names the Mastodon-paged connection of pending requests apart from
+/// [`EventParticipationConnection`] (cursor-paged).
+pub struct ParticipationRequestName;
+
+impl ConnectionNameType for ParticipationRequestName {
+    fn type_name<T: OutputType>() -> String {
+        "ParticipationRequestConnection".into()
+    }
+}
+
+impl EdgeNameType for ParticipationRequestName {
+    fn type_name<T: OutputType>() -> String {
+        "ParticipationRequestEdge".into()
+    }
+}
+
+/// A Mastodon-paged page of pending requests to join an event, newest first; each cursor is its
+/// participation's id (the next page's `maxId`), the total counted when asked.
+pub type ParticipationRequestConnection =
+    KeysetConnection<EventParticipation, ParticipationRequestName, ParticipationRequestName>;
 
 const READ: &[&str] = &["read"];
 const WRITE: &[&str] = &["write"];
@@ -114,11 +135,17 @@ impl EventsQuery {
         #[graphql(desc = "The event's (its status's) id.")] id: ID,
         #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
         page: StatusPageInput,
-    ) -> async_graphql::Result<Vec<EventParticipation>> {
+    ) -> async_graphql::Result<ParticipationRequestConnection> {
         let viewer = ctx.viewer().require_user()?;
         let page = MastodonPage::from(page);
         let rows = domain::requests(&ctx.db().read, &viewer.id, &id, &page).await?;
-        Ok(rows.into_iter().map(EventParticipation).collect())
+        let (db, viewer, event) = (ctx.db().read.clone(), viewer.id.clone(), id.0);
+        let total = LazyTotal::counted(page.size(), move || {
+            let (db, viewer, event) = (db.clone(), viewer.clone(), event.clone());
+            Box::pin(async move { domain::requests_count(&db, &viewer, &event).await })
+        });
+        let nodes = rows.into_iter().map(EventParticipation).collect();
+        Ok(keyset_connection(nodes, |p: &EventParticipation| p.0.id.clone(), from_an_id(&page), total))
     }
 
     /// Events the caller takes part in (in any state, or in `state` only) that they may see,
@@ -129,12 +156,19 @@ impl EventsQuery {
         #[graphql(desc = "Only participations in this state.")] state: Option<ParticipationState>,
         #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
         page: StatusPageInput,
-    ) -> async_graphql::Result<Vec<Status>> {
+    ) -> async_graphql::Result<StatusListConnection> {
         let viewer = ctx.viewer().require_user()?;
         let page = MastodonPage::from(page);
-        let rows = domain::joined(&ctx.db().read, &viewer.id, state.map(ParticipationState::as_str), &page).await?;
+        let state = state.map(ParticipationState::as_str);
+        let rows = domain::joined(&ctx.db().read, &viewer.id, state, &page).await?;
         crate::graphql::statuses::prefetch::statuses(ctx, &rows).await?;
-        Ok(rows.into_iter().map(Status::from_row).collect())
+        let (db, viewer) = (ctx.db().read.clone(), viewer.id.clone());
+        let total = LazyTotal::counted(page.size(), move || {
+            let (db, viewer) = (db.clone(), viewer.clone());
+            Box::pin(async move { domain::joined_count(&db, &viewer, state).await })
+        });
+        let nodes = rows.into_iter().map(Status::from_row).collect();
+        Ok(keyset_connection(nodes, |s: &Status| s.row().id.clone(), from_an_id(&page), total))
     }
 
     /// An event as an iCalendar document (`text/calendar`): SUMMARY, DESCRIPTION (plain text),

@@ -9,7 +9,8 @@ pub use loaders::*;
 use super::{
     accounts::Account,
     load_error,
-    statuses::{Status, StatusPageInput, StatusPayload},
+    pagination::{from_an_id, keyset_connection, LazyTotal},
+    statuses::{Status, StatusListConnection, StatusPageInput, StatusPayload},
     users::UserById,
     ContextExt, FieldRule,
 };
@@ -129,16 +130,16 @@ impl FavouritesQuery {
         #[graphql(desc = "The account's id (or nickname).")] id: ID,
         #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
         page: StatusPageInput,
-    ) -> async_graphql::Result<Vec<Status>> {
+    ) -> async_graphql::Result<StatusListConnection> {
         let db = &ctx.db().read;
         let owner = crate::domain::users::find_by_nickname_or_id(db, &id)
             .await?
             .ok_or_else(|| AppError::NotFound("Record not found".into()))?;
-        let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
+        let viewer = ctx.viewer().user.as_ref().map(|u| u.id.clone());
         let page = MastodonPage::from(page);
-        let rows = domain::of_account(db, &owner, viewer, &page).await?;
+        let rows = domain::of_account(db, &owner, viewer.as_deref(), &page).await?;
         crate::graphql::statuses::prefetch::statuses(ctx, &rows).await?;
-        Ok(rows.into_iter().map(Status::from_row).collect())
+        Ok(favourited(ctx, &page, rows, owner.id, viewer))
     }
 
     /// The caller's favourites, newest status first.
@@ -147,13 +148,31 @@ impl FavouritesQuery {
         ctx: &Context<'_>,
         #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
         page: StatusPageInput,
-    ) -> async_graphql::Result<Vec<Status>> {
+    ) -> async_graphql::Result<StatusListConnection> {
         let user = ctx.viewer().require_user()?;
         let page = MastodonPage::from(page);
         let rows = domain::favourited_statuses(&ctx.db().read, &user.id, Some(&user.id), &page).await?;
         crate::graphql::statuses::prefetch::statuses(ctx, &rows).await?;
-        Ok(rows.into_iter().map(Status::from_row).collect())
+        Ok(favourited(ctx, &page, rows, user.id.clone(), Some(user.id.clone())))
     }
+}
+
+/// A page of the statuses `owner` favourited as a connection, the total (those `viewer` may
+/// see) counted when asked.
+fn favourited(
+    ctx: &Context<'_>,
+    page: &MastodonPage,
+    rows: Vec<entity::status::Model>,
+    owner: String,
+    viewer: Option<String>,
+) -> StatusListConnection {
+    let db = ctx.db().read.clone();
+    let total = LazyTotal::counted(page.size(), move || {
+        let (db, owner, viewer) = (db.clone(), owner.clone(), viewer.clone());
+        Box::pin(async move { domain::favourited_count(&db, &owner, viewer.as_deref()).await })
+    });
+    let nodes = rows.into_iter().map(Status::from_row).collect();
+    keyset_connection(nodes, |s: &Status| s.row().id.clone(), from_an_id(page), total)
 }
 
 /// A status to favourite or unfavourite.

@@ -5,6 +5,7 @@ use entity::scrobble;
 use super::{
     accounts::Account,
     load_error,
+    pagination::{from_an_id, keyset_connection, KeysetConnection, LazyTotal},
     scalars::DateTime,
     statuses::{StatusPageInput, StatusVisibility},
     users::UserById,
@@ -75,6 +76,10 @@ impl Scrobble {
     }
 }
 
+/// A page of an account's scrobbles, newest first; each cursor is its scrobble's id (the next
+/// page's `maxId`), the total counted when asked.
+pub type ScrobbleConnection = KeysetConnection<Scrobble>;
+
 /// Scrobble reads.
 #[derive(Default)]
 pub struct ScrobblesQuery;
@@ -89,14 +94,21 @@ impl ScrobblesQuery {
         #[graphql(desc = "The account's id (or nickname).")] id: ID,
         #[graphql(default, desc = "Mastodon-style paging: `maxId`, `sinceId`, `minId`, `offset`, `limit`.")]
         page: StatusPageInput,
-    ) -> async_graphql::Result<Vec<Scrobble>> {
+    ) -> async_graphql::Result<ScrobbleConnection> {
         let db = &ctx.db().read;
         let user = crate::domain::users::find_by_nickname_or_id(db, &id)
             .await?
             .ok_or_else(|| AppError::NotFound("Record not found".into()))?;
-        let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
-        let rows = domain::of_user(db, &user.id, viewer, &MastodonPage::from(page)).await?;
-        Ok(rows.into_iter().map(Scrobble).collect())
+        let viewer = ctx.viewer().user.as_ref().map(|u| u.id.clone());
+        let page = MastodonPage::from(page);
+        let rows = domain::of_user(db, &user.id, viewer.as_deref(), &page).await?;
+        let db = db.clone();
+        let total = LazyTotal::counted(page.size(), move || {
+            let (db, user, viewer) = (db.clone(), user.id.clone(), viewer.clone());
+            Box::pin(async move { domain::count_of_user(&db, &user, viewer.as_deref()).await })
+        });
+        let nodes = rows.into_iter().map(Scrobble).collect();
+        Ok(keyset_connection(nodes, |s: &Scrobble| s.0.id.clone(), from_an_id(&page), total))
     }
 }
 
