@@ -30,6 +30,7 @@ mod m20261209_03_polls;
 mod m20261210_01_counters;
 mod m20261211_01_outbound;
 mod m20261212_01_storage_version;
+mod m20261216_01_remote_resolution;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_01_storage_version::Migration),
             Box::new(m20261210_01_counters::Migration),
             Box::new(m20261211_01_outbound::Migration),
+            Box::new(m20261216_01_remote_resolution::Migration),
         ]
     }
 }

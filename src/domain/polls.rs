@@ -103,6 +103,7 @@ pub async fn create_in<C: ConnectionTrait>(
         multiple: Set(new.multiple),
         expires_at: Set(expires_at),
         created_at: Set(now),
+        ..Default::default()
     }
     .insert(conn)
     .await?;

@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 
 use super::{Account, AccountIdInput, RelationshipPayload};
 use crate::{
-    domain::{accounts as domain, relationships},
+    domain::{accounts as domain, federation::resolve, relationships},
     error::AppError,
     graphql::{scalars::DateTime, statuses::Status, ContextExt},
 };
@@ -58,6 +58,20 @@ pub struct RemoteInteractionInput {
     pub profile: String,
 }
 
+/// Which remote account to resolve.
+#[derive(InputObject)]
+pub struct ResolveAccountInput {
+    /// `nick@host`, `@nick@host`, `acct:nick@host` or the actor's URL.
+    pub query: String,
+}
+
+/// The account a resolution found.
+#[derive(SimpleObject)]
+pub struct ResolveAccountPayload {
+    /// The account, stored (and fetched again when stale); `null` when nothing could be had.
+    pub account: Option<Account>,
+}
+
 /// Where to go to interact with something from one's own remote account.
 #[derive(SimpleObject)]
 pub struct RemoteInteractionPayload {
@@ -87,20 +101,21 @@ impl DirectoryQuery {
     }
 
     /// Accounts whose nickname or display name contains a word of `query`, exact nickname first.
-    /// `resolve` is accepted; fetching unknown remote accounts comes with federation. At most
-    /// 40 (default 20).
+    /// With `resolve` and a caller, the remote account `query` names (`nick@host`, `@nick@host`,
+    /// `acct:nick@host` or an actor URL) is fetched first when unknown or stale, and comes first.
+    /// At most 40 (default 20).
     async fn search_accounts(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The text to look for in nicknames and display names.")] query: String,
         #[graphql(desc = "Results (default 20, at most 40).")] limit: Option<u64>,
         #[graphql(desc = "Results skipped.")] offset: Option<u64>,
-        #[graphql(desc = "Look the account up remotely when unknown (not yet: accepted, ignored).")] resolve: Option<
-            bool,
-        >,
+        #[graphql(desc = "Fetch the remote account the query names when unknown or stale (callers only).")]
+        resolve: Option<bool>,
         #[graphql(desc = "Only accounts the caller follows.")] following: Option<bool>,
     ) -> async_graphql::Result<Vec<Account>> {
-        let _ = resolve;
+        let query =
+            resolve::search_query(ctx.db(), ctx.settings(), viewer(ctx), &query, resolve.unwrap_or(false)).await?;
         let search = domain::AccountSearch { query, following: following.unwrap_or(false), limit, offset };
         let found = domain::search_accounts(&ctx.db().read, ctx.settings(), viewer(ctx), &search).await?;
         Ok(found.into_iter().map(Account::new).collect())
@@ -115,19 +130,24 @@ impl DirectoryQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The text to look for (words, `#tag`, `@nickname@host` or a URL).")] query: String,
         #[graphql(name = "type", desc = "Only this kind of result (default: all three).")] kind: Option<SearchType>,
-        #[graphql(desc = "Resolve remote accounts and statuses (not yet: accepted, ignored).")] resolve: Option<bool>,
+        #[graphql(desc = "Fetch the remote account the query names when unknown or stale (callers only).")]
+        resolve: Option<bool>,
         #[graphql(desc = "Results of each kind (default 20, at most 40).")] limit: Option<u64>,
         #[graphql(desc = "Results of each kind skipped.")] offset: Option<u64>,
         #[graphql(desc = "Only statuses by this account.")] account_id: Option<ID>,
         #[graphql(desc = "Only accounts and statuses of accounts the caller follows.")] following: Option<bool>,
     ) -> async_graphql::Result<SearchResults> {
-        let _ = resolve;
         let db = &ctx.db().read;
         let wants = |k: SearchType| kind.is_none_or(|t| t == k);
         let query = query.trim().to_string();
+        let account_query = if wants(SearchType::Accounts) {
+            resolve::search_query(ctx.db(), ctx.settings(), viewer(ctx), &query, resolve.unwrap_or(false)).await?
+        } else {
+            query.clone()
+        };
         let following = following.unwrap_or(false);
         let accounts = if wants(SearchType::Accounts) {
-            let search = domain::AccountSearch { query: query.clone(), following, limit, offset };
+            let search = domain::AccountSearch { query: account_query, following, limit, offset };
             domain::search_accounts(db, ctx.settings(), viewer(ctx), &search)
                 .await?
                 .into_iter()
@@ -274,6 +294,18 @@ impl DirectoryMutation {
     ) -> async_graphql::Result<RemoteInteractionPayload> {
         let url = domain::remote_interaction_url(ctx.settings(), &input.profile, &input.ap_id).await?;
         Ok(RemoteInteractionPayload { url })
+    }
+
+    /// Find a remote account by WebFinger and actor fetch (Pleroma's `User.get_or_fetch`) and
+    /// store it; a stored one older than a day is fetched again. A host whose last fetch failed
+    /// is not asked again for an hour. `account` is `null` when nothing could be had.
+    async fn resolve_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ResolveAccountInput,
+    ) -> async_graphql::Result<ResolveAccountPayload> {
+        let found = resolve::account(ctx.db(), ctx.settings(), &input.query).await?;
+        Ok(ResolveAccountPayload { account: found.map(Account::new) })
     }
 
     /// Stop featuring an account.

@@ -72,6 +72,8 @@ pub const ACCESS: &[FieldRule] = &[
     ("Mutation", "unendorseAccount", Access::User(&["write:accounts"])),
     ("Mutation", "updateOwnProfile", Access::User(&["write:accounts"])),
     ("Mutation", "remoteInteraction", Access::Public),
+    // Issue 27: resolving a remote account fetches over the network: callers only.
+    ("Mutation", "resolveAccount", Access::User(&["read:search"])),
     // Follow requests (Mastodon's FollowRequestController scopes).
     ("Query", "followRequests", Access::User(&["follow", "read:follows"])),
     ("Mutation", "authorizeFollowRequest", Access::User(FOLLOWS)),
