@@ -226,6 +226,11 @@ async fn store_note(db: &Db, settings: &Settings, author: &user::Model, note: &V
     if report.rejected > 0 {
         return Ok(Outcome::Rejected);
     }
+    if let Some(question) = super::questions::parse(note) {
+        if let Some(stored) = status_by_ap_id(db, ap_id).await? {
+            super::questions::store(&db.write, &stored.id, &question).await?;
+        }
+    }
     if existed.is_none() {
         if let Some(stored) = status_by_ap_id(db, ap_id).await? {
             let mut recipients: Vec<String> = mentioned.iter().filter(|u| u.local).map(|u| u.id.clone()).collect();

@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod instances;
 pub mod keys;
 pub mod publisher;
+pub mod questions;
 pub mod relays;
 pub mod resolve;
 pub mod signature;
