@@ -63,6 +63,7 @@ mod registration;
 mod relationships;
 mod relays;
 mod reports;
+mod resolve;
 mod rules;
 mod schema_rules;
 mod scrobbles;

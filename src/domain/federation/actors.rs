@@ -129,7 +129,10 @@ pub async fn fetch_and_store(db: &Db, settings: &Settings, ap_id: &str) -> Resul
         return Err(Fetched::Other(Unresolved::Fetch(format!("{ap_id} answered with another id"))));
     }
     seen_host(db, ap_id).await?;
-    store(db, settings, &document).await.map_err(Fetched::Other)
+    let stored = store(db, settings, &document).await.map_err(Fetched::Other)?;
+    // An accepted actor's host gets its software read (a refused one is left alone).
+    super::instances::noted(db, ap_id).await?;
+    Ok(stored)
 }
 
 /// The user row of the actor `ap_id`: the stored one while fresh (or local), else fetched.
@@ -171,7 +174,7 @@ pub async fn seen_host(db: &Db, ap_id: &str) -> Result<(), AppError> {
         )
         .exec_without_returning(&db.write)
         .await?;
-    super::instances::noted(db, ap_id).await
+    Ok(())
 }
 
 #[cfg(test)]

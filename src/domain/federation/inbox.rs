@@ -115,6 +115,7 @@ pub async fn handle(db: &Db, settings: &Settings, activity: &Value) -> Handled {
     if !actor.is_active {
         return ignored("the actor is deactivated");
     }
+    super::instances::noted(db, actor_id).await?;
     // Activities the import path does not screen pass the policies as the actor's own.
     if !matches!(kind, "Create" | "Update" | "Announce" | "Follow" | "Flag" | "Delete") {
         let profile = mrf::Activity::Profile {

@@ -1,5 +1,6 @@
 //! What a remote instance runs (Pleroma's `Instance.scrape_metadata`): the first time a host
-//! is seen (an activity from it, an actor fetched from it), a durable [`InstanceMetadata`] job
+//! is seen with an actor the policies accept (an activity from it, an actor fetched from it), a
+//! durable [`InstanceMetadata`] job
 //! reads its `/.well-known/nodeinfo`, follows the 2.1 (else 2.0) link and keeps
 //! `software.name`, `version` and `repository` on the instance row. Asked once per host: the
 //! row's `metadata_updated_at` is set when the job is enqueued, in the same conditional update

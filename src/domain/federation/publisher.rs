@@ -390,8 +390,7 @@ pub async fn reachable<C: ConnectionTrait>(conn: &C, settings: &Settings, host: 
 
 /// A delivery to `host` succeeded.
 pub async fn set_reachable<C: ConnectionTrait>(conn: &C, host: &str) -> Result<(), AppError> {
-    let row =
-        instance::ActiveModel {
+    let row = instance::ActiveModel {
         host: Set(host.into()),
         unreachable_since: Set(None),
         updated_at: Set(Utc::now()),

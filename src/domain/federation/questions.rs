@@ -243,7 +243,8 @@ mod tests {
         assert_eq!(poll.votes, [2, 1]);
         assert_eq!(poll.voters, Some(3));
         assert!(parse(&json!({"type": "Note"})).is_none());
-        assert!(parse(&json!({"type": "Question", "oneOf": [{"name": "a"}], "closed": "2026-12-20T10:00:00Z"}))
-            .is_none());
+        assert!(
+            parse(&json!({"type": "Question", "oneOf": [{"name": "a"}], "closed": "2026-12-20T10:00:00Z"})).is_none()
+        );
     }
 }

@@ -87,7 +87,8 @@ pub async fn webfinger(db: &Db, settings: &Settings, nick: &str, host: &str) -> 
             return Err(Unresolved::Fetch(format!("WebFinger of {resource}: HTTP {}", response.status())));
         }
         let document = response.json().await.map_err(|e| Unresolved::Fetch(e.to_string()))?;
-        return self_link(&document).ok_or_else(|| Unresolved::Fetch(format!("WebFinger of {resource}: no actor link")));
+        return self_link(&document)
+            .ok_or_else(|| Unresolved::Fetch(format!("WebFinger of {resource}: no actor link")));
     }
     let error = outbound::Error::Failed(last.clone());
     failed(db, &mrf::host_of(&format!("http://{host}")), &error).await?;
@@ -146,6 +147,7 @@ pub async fn account(db: &Db, settings: &Settings, query: &str) -> Result<Option
         }
         match crate::domain::users::find_by_nickname(&db.read, &format!("{nick}@{host}")).await? {
             Some(found) if found.local => return Ok(Some(found)),
+            Some(found) if Utc::now() - found.updated_at < actors::STALE_AFTER => return Ok(Some(found)),
             Some(found) => actor(db, settings, &found.ap_id.clone()).await.or(Ok(found)),
             None if !may_fetch(db, &mrf::host_of(&format!("http://{host}"))).await? => return Ok(None),
             None => match webfinger(db, settings, &nick, &host).await {
@@ -176,7 +178,7 @@ pub async fn mentions(db: &Db, settings: &Settings, text: &str) -> Result<(), Ap
             continue;
         }
         if crate::domain::users::find_by_nickname(&db.read, &written.nickname).await?.is_none() {
-            account(db, settings, &written.nickname).await?;
+            Box::pin(account(db, settings, &written.nickname)).await?;
         }
     }
     Ok(())
@@ -196,7 +198,7 @@ pub async fn search_query(
     if !resolve || viewer.is_none() {
         return Ok(query.to_string());
     }
-    Ok(match account(db, settings, query).await? {
+    Ok(match Box::pin(account(db, settings, query)).await? {
         Some(found) if parse_acct(query).is_some() => found.nickname,
         _ => query.to_string(),
     })

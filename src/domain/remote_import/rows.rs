@@ -69,7 +69,13 @@ pub(super) async fn statuses_by_ap_id<C: ConnectionTrait>(
 }
 
 /// A new remote user row.
-pub(super) fn remote_user(id: String, actor: &Actor, domain: &str, actor_type: &str, now: DateTime<Utc>) -> user::Model {
+pub(super) fn remote_user(
+    id: String,
+    actor: &Actor,
+    domain: &str,
+    actor_type: &str,
+    now: DateTime<Utc>,
+) -> user::Model {
     let created = actor.created_at.unwrap_or(now);
     user::Model {
         id,

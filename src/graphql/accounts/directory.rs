@@ -115,7 +115,8 @@ impl DirectoryQuery {
         #[graphql(desc = "Only accounts the caller follows.")] following: Option<bool>,
     ) -> async_graphql::Result<Vec<Account>> {
         let query =
-            resolve::search_query(ctx.db(), ctx.settings(), viewer(ctx), &query, resolve.unwrap_or(false)).await?;
+            Box::pin(resolve::search_query(ctx.db(), ctx.settings(), viewer(ctx), &query, resolve.unwrap_or(false)))
+                .await?;
         let search = domain::AccountSearch { query, following: following.unwrap_or(false), limit, offset };
         let found = domain::search_accounts(&ctx.db().read, ctx.settings(), viewer(ctx), &search).await?;
         Ok(found.into_iter().map(Account::new).collect())
@@ -141,7 +142,8 @@ impl DirectoryQuery {
         let wants = |k: SearchType| kind.is_none_or(|t| t == k);
         let query = query.trim().to_string();
         let account_query = if wants(SearchType::Accounts) {
-            resolve::search_query(ctx.db(), ctx.settings(), viewer(ctx), &query, resolve.unwrap_or(false)).await?
+            Box::pin(resolve::search_query(ctx.db(), ctx.settings(), viewer(ctx), &query, resolve.unwrap_or(false)))
+                .await?
         } else {
             query.clone()
         };
@@ -304,7 +306,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The mutation's arguments (see the input type).")] input: ResolveAccountInput,
     ) -> async_graphql::Result<ResolveAccountPayload> {
-        let found = resolve::account(ctx.db(), ctx.settings(), &input.query).await?;
+        let found = Box::pin(resolve::account(ctx.db(), ctx.settings(), &input.query)).await?;
         Ok(ResolveAccountPayload { account: found.map(Account::new) })
     }
 
