@@ -350,6 +350,16 @@ async fn each_remote_host_is_an_instance_row_with_its_software() {
     assert_eq!(row.software_name.as_deref(), Some("mastodon"));
     assert_eq!(row.software_version.as_deref(), Some("4.3.0"));
     assert_eq!(row.software_repository.as_deref(), Some("https://github.com/mastodon/mastodon"));
+    // GraphQL shows it (Pleroma's API does not).
+    let query = "query($h: String!) { remoteInstance(host: $h) { host firstSeenAt unreachableSince softwareName softwareVersion } }";
+    let body = app.graphql(None, query, json!({"h": "127.0.0.1"})).await;
+    let found = &body["data"]["remoteInstance"];
+    assert_eq!(found["softwareName"], "mastodon", "{body}");
+    assert_eq!(found["softwareVersion"], "4.3.0");
+    assert!(found["firstSeenAt"].is_string());
+    assert_eq!(found["unreachableSince"], Value::Null);
+    let body = app.graphql(None, query, json!({"h": "never.example"})).await;
+    assert_eq!(body["data"]["remoteInstance"], Value::Null, "{body}");
 }
 
 /// Statements one GET costs, and how many items it answered.

@@ -64,6 +64,11 @@ pub async fn noted(db: &Db, ap_id: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The instance row of `host` (lower-cased), if federation has seen it.
+pub async fn find(db: &Db, host: &str) -> Result<Option<instance::Model>, AppError> {
+    Ok(instance::Entity::find_by_id(host.trim().to_ascii_lowercase()).one(&db.read).await?)
+}
+
 /// The nodeinfo document a `/.well-known/nodeinfo` links to (2.1 preferred).
 pub fn nodeinfo_link(well_known: &Value) -> Option<String> {
     let links = well_known["links"].as_array()?;

@@ -49,6 +49,25 @@ pub struct UnreachableInstance {
     pub since: DateTime,
 }
 
+/// A remote instance as federation knows it (Pleroma's `instances` row and its metadata).
+#[derive(SimpleObject)]
+pub struct RemoteInstance {
+    /// Its host.
+    pub host: String,
+    /// When it was first seen (`null` for hosts seen before this was kept).
+    pub first_seen_at: Option<DateTime>,
+    /// Since when it fails to answer, if it does.
+    pub unreachable_since: Option<DateTime>,
+    /// The software its nodeinfo names (`software.name`), once read.
+    pub software_name: Option<String>,
+    /// Its version (`software.version`).
+    pub software_version: Option<String>,
+    /// Its source repository (`software.repository`).
+    pub software_repository: Option<String>,
+    /// When its nodeinfo was last asked for.
+    pub metadata_updated_at: Option<DateTime>,
+}
+
 /// What to interact with, and from which remote account.
 #[derive(InputObject)]
 pub struct RemoteInteractionInput {
@@ -212,6 +231,25 @@ impl DirectoryQuery {
     ) -> async_graphql::Result<Vec<Account>> {
         let user = ctx.viewer().require_user()?;
         Ok(domain::birthdays(&ctx.db().read, &user.id, day, month).await?.into_iter().map(Account::new).collect())
+    }
+
+    /// A remote instance federation has seen: first seen, reachability and the software its
+    /// nodeinfo names (read once in the background). `null` for a host never seen.
+    async fn remote_instance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The instance's host (without port).")] host: String,
+    ) -> async_graphql::Result<Option<RemoteInstance>> {
+        let found = crate::domain::federation::instances::find(ctx.db(), &host).await?;
+        Ok(found.map(|row| RemoteInstance {
+            host: row.host,
+            first_seen_at: row.inserted_at.map(DateTime),
+            unreachable_since: row.unreachable_since.map(DateTime),
+            software_name: row.software_name,
+            software_version: row.software_version,
+            software_repository: row.software_repository,
+            metadata_updated_at: row.metadata_updated_at.map(DateTime),
+        }))
     }
 
     /// Remote instances federation currently cannot reach, by host.

@@ -66,6 +66,8 @@ pub const ACCESS: &[FieldRule] = &[
     ("Query", "myEndorsements", Access::User(&["read:accounts"])),
     ("Query", "birthdays", Access::User(&["read:accounts"])),
     ("Query", "unreachableInstances", Access::Public),
+    // Issue 27: what federation knows of a remote host (its nodeinfo is public anyway).
+    ("Query", "remoteInstance", Access::Public),
     ("Mutation", "subscribeAccount", Access::User(FOLLOWS)),
     ("Mutation", "unsubscribeAccount", Access::User(FOLLOWS)),
     ("Mutation", "endorseAccount", Access::User(&["write:accounts"])),
