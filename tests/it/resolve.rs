@@ -180,7 +180,7 @@ async fn search_with_resolve_finds_and_stores_unknown_remote_accounts() {
     // nick@host, resolved by WebFinger then the actor: stored, first in the answer.
     let reply = app.get(&format!("/api/v1/accounts/search?q={bob}&resolve=true"), Some(&token)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    assert_eq!(accts(&reply.body), [bob.clone()]);
+    assert_eq!(accts(&reply.body), [bob.as_str()]);
     assert_eq!(reply.body[0]["display_name"], "Bob");
     assert!(reply.body[0]["id"].is_string());
     let stored = by_ap_id(&app, &remote.actor("bob")).await.expect("stored");
@@ -266,7 +266,7 @@ async fn graphql_resolve_account_and_a_mention_resolve_remote_accounts() {
     let dave = by_ap_id(&app, &remote.actor("dave")).await.expect("dave resolved");
     let mentions: Vec<String> =
         reply.body["mentions"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_string()).collect();
-    assert_eq!(mentions, [dave.id.clone()]);
+    assert_eq!(mentions, [dave.id.as_str()]);
     assert!(reply.body["content"].as_str().unwrap().contains(&remote.actor("dave")), "{}", reply.body["content"]);
 }
 
@@ -278,7 +278,7 @@ async fn stale_actors_are_refreshed_unless_their_host_failed_recently() {
     let token = app.token(&alice, "read").await;
     let bob = format!("bob@{}", remote.host);
     let search = format!("/api/v1/accounts/search?q={bob}&resolve=true");
-    assert_eq!(accts(&app.get(&search, Some(&token)).await.body), [bob.clone()]);
+    assert_eq!(accts(&app.get(&search, Some(&token)).await.body), [bob.as_str()]);
 
     // Older than a day: fetched again, the new name stored.
     remote.names.lock().unwrap().insert("bob".into(), "Robert".into());
@@ -301,7 +301,7 @@ async fn stale_actors_are_refreshed_unless_their_host_failed_recently() {
     .await
     .unwrap();
     let reply = app.get(&search, Some(&token)).await;
-    assert_eq!(accts(&reply.body), [bob.clone()]);
+    assert_eq!(accts(&reply.body), [bob.as_str()]);
     assert_eq!(remote.actor_fetches.load(Ordering::SeqCst), fetches, "no fetch from a host that just failed");
 
     // An hour later it is asked again, and answering clears the mark.
@@ -377,7 +377,7 @@ async fn search_pages_cost_the_same_statements_whatever_they_hold() {
     let token = app.token(&alice, "read").await;
     let bob = format!("bob@{}", remote.host);
     let path = format!("/api/v1/accounts/search?q={bob}&resolve=true");
-    assert_eq!(accts(&app.get(&path, Some(&token)).await.body), [bob.clone()]);
+    assert_eq!(accts(&app.get(&path, Some(&token)).await.body), [bob.as_str()]);
     let (one, n1) = count(&app, &path, &token).await;
     for i in 0..5 {
         app.remote_user(&format!("bob{i}"), &remote.host).await;

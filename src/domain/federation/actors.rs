@@ -95,7 +95,7 @@ pub async fn store(db: &Db, settings: &Settings, document: &Value) -> Result<use
     let ap_id = actor.ap_id.clone();
     super::publisher::remember_inbox(&db.write, document).await?;
     let doc = remote_import::Document { actors: vec![actor], ..Default::default() };
-    let report = remote_import::import(db, settings, &doc).await?;
+    let report = Box::pin(remote_import::import(db, settings, &doc)).await?;
     if report.rejected > 0 {
         return Err(Unresolved::Refused);
     }

@@ -123,7 +123,7 @@ pub async fn actor(db: &Db, settings: &Settings, ap_id: &str) -> Result<user::Mo
     if fresh || !may_fetch(db, &host).await? {
         return known.ok_or_else(|| Unresolved::Fetch(format!("{host} failed recently")));
     }
-    match actors::fetch_and_store(db, settings, ap_id).await {
+    match Box::pin(actors::fetch_and_store(db, settings, ap_id)).await {
         Ok(row) => Ok(row),
         Err(actors::Fetched::Unreachable(e)) => {
             failed(db, &host, &e).await?;
@@ -150,8 +150,8 @@ pub async fn account(db: &Db, settings: &Settings, query: &str) -> Result<Option
             Some(found) if Utc::now() - found.updated_at < actors::STALE_AFTER => return Ok(Some(found)),
             Some(found) => actor(db, settings, &found.ap_id.clone()).await.or(Ok(found)),
             None if !may_fetch(db, &mrf::host_of(&format!("http://{host}"))).await? => return Ok(None),
-            None => match webfinger(db, settings, &nick, &host).await {
-                Ok(ap_id) => actor(db, settings, &ap_id).await,
+            None => match Box::pin(webfinger(db, settings, &nick, &host)).await {
+                Ok(ap_id) => Box::pin(actor(db, settings, &ap_id)).await,
                 Err(e) => Err(e),
             },
         }
@@ -170,18 +170,30 @@ pub async fn account(db: &Db, settings: &Settings, query: &str) -> Result<Option
 
 /// The remote `@nick@host` mentions of `text` that are not stored yet, resolved (a posted
 /// status mentions them as Pleroma's formatter does after `User.get_or_fetch_by_nickname`).
-/// Failures are logged: the mention then stays text.
+/// Failures are logged: the mention then stays text. The fetches run in a task of their own,
+/// so their depth does not add to the request's.
 pub async fn mentions(db: &Db, settings: &Settings, text: &str) -> Result<(), AppError> {
     let host = settings.host();
+    let mut unknown = Vec::new();
     for written in crate::domain::statuses::written_mentions(text, &host) {
-        if !written.nickname.contains('@') {
-            continue;
-        }
-        if crate::domain::users::find_by_nickname(&db.read, &written.nickname).await?.is_none() {
-            Box::pin(account(db, settings, &written.nickname)).await?;
+        if written.nickname.contains('@')
+            && crate::domain::users::find_by_nickname(&db.read, &written.nickname).await?.is_none()
+        {
+            unknown.push(written.nickname);
         }
     }
-    Ok(())
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let (db, settings) = (db.clone(), settings.clone());
+    tokio::spawn(async move {
+        for nickname in unknown {
+            Box::pin(account(&db, &settings, &nickname)).await?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("resolving mentions: {e}")))?
 }
 
 /// What an account search with `resolve` searches for: with a caller (anonymous searches never
