@@ -30,6 +30,7 @@ mod m20261209_03_polls;
 mod m20261210_01_counters;
 mod m20261211_01_outbound;
 mod m20261212_01_storage_version;
+mod m20261216_01_remote_resolution;
 mod m20261217_01_visibility_counts;
 
 pub struct Migrator;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_01_storage_version::Migration),
             Box::new(m20261210_01_counters::Migration),
             Box::new(m20261211_01_outbound::Migration),
+            Box::new(m20261216_01_remote_resolution::Migration),
             Box::new(m20261217_01_visibility_counts::Migration),
         ]
     }

@@ -103,6 +103,7 @@ pub async fn create_in<C: ConnectionTrait>(
         multiple: Set(new.multiple),
         expires_at: Set(expires_at),
         created_at: Set(now),
+        ..Default::default()
     }
     .insert(conn)
     .await?;
@@ -160,6 +161,13 @@ pub async fn tallies<C: ConnectionTrait>(conn: &C, status_ids: &[String]) -> App
             .all(conn)
             .await?;
         for row in rows {
+            // A remote poll counts as its origin last said, plus the local votes cast since.
+            if let Some(Value::Array(counts)) = &row.remote_votes {
+                let votes = counts.iter().map(|c| c.as_u64().unwrap_or(0)).collect();
+                let voters = u64::try_from(row.remote_voters.unwrap_or(0)).unwrap_or(0);
+                out.insert(row.status_id.clone(), Tally { row, votes, voters });
+                continue;
+            }
             let mut votes = vec![0u64; titles(&row).len()];
             for (_, choice, n) in per_option.iter().filter(|(id, _, _)| *id == row.status_id) {
                 if let Some(slot) = usize::try_from(*choice).ok().and_then(|i| votes.get_mut(i)) {
@@ -212,7 +220,13 @@ pub async fn visible_poll<C: ConnectionTrait>(
 /// second vote, an index out of range, several choices in a one-choice poll. Pleroma takes
 /// votes on a closed poll too (nothing in `CommonAPI.vote` or the `Answer` validator checks
 /// `closed`), and so does this.
-pub async fn vote(db: &Db, voter: &user::Model, id: &str, choices: &[i32]) -> AppResult<status::Model> {
+pub async fn vote(
+    db: &Db,
+    settings: &crate::config::Settings,
+    voter: &user::Model,
+    id: &str,
+    choices: &[i32],
+) -> AppResult<status::Model> {
     let txn = db.write.begin().await?;
     let (status, poll) =
         visible_poll(&txn, id, Some(&voter.id)).await?.ok_or_else(|| AppError::NotFound("Record not found".into()))?;
@@ -248,12 +262,13 @@ pub async fn vote(db: &Db, voter: &user::Model, id: &str, choices: &[i32]) -> Ap
         .exec(&txn)
         .await?;
     }
+    super::federation::questions::voted(&txn, settings, voter, &status, &poll, choices).await?;
     txn.commit().await?;
     Ok(status)
 }
 
 /// The `poll_end` job: a `poll` notification to the author and each local voter
-/// (`Notification.create_poll_notifications`). Idempotent: a user already notified of this
+/// (`Notification.create_poll_notifications`), and for a remote poll a last refresh. Idempotent: a user already notified of this
 /// poll's end is not notified again; a poll deleted since is nothing to do.
 async fn perform_end(db: &Db, id: &str) -> AppResult<()> {
     let txn = db.write.begin().await?;
@@ -312,6 +327,11 @@ async fn perform_end(db: &Db, id: &str) -> AppResult<()> {
         .collect();
     if !rows.is_empty() {
         notification::Entity::insert_many(rows).exec(&txn).await?;
+    }
+    // A remote poll is fetched once more after it closed (Pleroma's `PollWorker` final refresh).
+    if !status.local && notified.is_empty() {
+        let refresh = super::federation::questions::PollRefresh { status_id: status.id.clone() };
+        crate::jobs::enqueue(&txn, &refresh).await?;
     }
     txn.commit().await?;
     Ok(())

@@ -65,6 +65,7 @@ mod registration;
 mod relationships;
 mod relays;
 mod reports;
+mod resolve;
 mod rules;
 mod schema_rules;
 mod scrobbles;

@@ -48,7 +48,13 @@ pub async fn set_reachability<C: ConnectionTrait>(
     let host = host.to_lowercase();
     let existing = instance::Entity::find_by_id(host.clone()).one(conn).await?;
     let since = if unreachable { existing.as_ref().and_then(|i| i.unreachable_since).or(unreachable_at) } else { None };
-    let row = instance::ActiveModel { host: Set(host), unreachable_since: Set(since), updated_at: Set(now) };
+    let row = instance::ActiveModel {
+        host: Set(host),
+        unreachable_since: Set(since),
+        updated_at: Set(now),
+        inserted_at: Set(Some(now)),
+        ..Default::default()
+    };
     instance::Entity::insert(row)
         .on_conflict(
             sea_orm::sea_query::OnConflict::column(instance::Column::Host)

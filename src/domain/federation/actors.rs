@@ -95,11 +95,44 @@ pub async fn store(db: &Db, settings: &Settings, document: &Value) -> Result<use
     let ap_id = actor.ap_id.clone();
     super::publisher::remember_inbox(&db.write, document).await?;
     let doc = remote_import::Document { actors: vec![actor], ..Default::default() };
-    let report = remote_import::import(db, settings, &doc).await?;
+    let report = Box::pin(remote_import::import(db, settings, &doc)).await?;
     if report.rejected > 0 {
         return Err(Unresolved::Refused);
     }
     by_ap_id(db, &ap_id).await?.ok_or_else(|| Unresolved::Fetch(format!("{ap_id} was not stored")))
+}
+
+/// Why a fetch and store failed.
+#[derive(Debug)]
+pub enum Fetched {
+    /// The host did not answer (connection, timeout).
+    Unreachable(crate::outbound::Error),
+    Other(Unresolved),
+}
+
+impl From<AppError> for Fetched {
+    fn from(e: AppError) -> Self {
+        Fetched::Other(Unresolved::Db(e))
+    }
+}
+
+/// Fetch the actor `ap_id` and store it; its host is then known reachable.
+pub async fn fetch_and_store(db: &Db, settings: &Settings, ap_id: &str) -> Result<user::Model, Fetched> {
+    let document = match fetch_document(db, settings, ap_id).await {
+        Ok(document) => document,
+        Err(e @ crate::outbound::Error::Failed(_)) if !e.to_string().contains(": HTTP ") => {
+            return Err(Fetched::Unreachable(e))
+        }
+        Err(e) => return Err(Fetched::Other(Unresolved::Fetch(e.to_string()))),
+    };
+    if document["id"].as_str() != Some(ap_id) {
+        return Err(Fetched::Other(Unresolved::Fetch(format!("{ap_id} answered with another id"))));
+    }
+    seen_host(db, ap_id).await?;
+    let stored = store(db, settings, &document).await.map_err(Fetched::Other)?;
+    // An accepted actor's host gets its software read (a refused one is left alone).
+    super::instances::noted(db, ap_id).await?;
+    Ok(stored)
 }
 
 /// The user row of the actor `ap_id`: the stored one while fresh (or local), else fetched.
@@ -110,15 +143,12 @@ pub async fn resolve(db: &Db, settings: &Settings, ap_id: &str) -> Result<user::
             return Ok(row.clone());
         }
     }
-    match fetch_document(db, settings, ap_id).await {
-        Ok(document) => {
-            if document["id"].as_str() != Some(ap_id) {
-                return Err(Unresolved::Fetch(format!("{ap_id} answered with another id")));
-            }
-            store(db, settings, &document).await
-        }
+    match fetch_and_store(db, settings, ap_id).await {
+        Ok(row) => Ok(row),
         // A stale row is still better than none when the refresh fails.
-        Err(e) => known.ok_or_else(|| Unresolved::Fetch(e.to_string())),
+        Err(Fetched::Unreachable(e)) => known.ok_or_else(|| Unresolved::Fetch(e.to_string())),
+        Err(Fetched::Other(Unresolved::Fetch(why))) => known.ok_or(Unresolved::Fetch(why)),
+        Err(Fetched::Other(other)) => Err(other),
     }
 }
 
@@ -128,7 +158,14 @@ pub async fn seen_host(db: &Db, ap_id: &str) -> Result<(), AppError> {
     if host.is_empty() {
         return Ok(());
     }
-    let row = instance::ActiveModel { host: Set(host), unreachable_since: Set(None), updated_at: Set(Utc::now()) };
+    let now = Utc::now();
+    let row = instance::ActiveModel {
+        host: Set(host),
+        unreachable_since: Set(None),
+        updated_at: Set(now),
+        inserted_at: Set(Some(now)),
+        ..Default::default()
+    };
     instance::Entity::insert(row)
         .on_conflict(
             OnConflict::column(instance::Column::Host)

@@ -115,6 +115,7 @@ pub async fn handle(db: &Db, settings: &Settings, activity: &Value) -> Handled {
     if !actor.is_active {
         return ignored("the actor is deactivated");
     }
+    super::instances::noted(db, actor_id).await?;
     // Activities the import path does not screen pass the policies as the actor's own.
     if !matches!(kind, "Create" | "Update" | "Announce" | "Follow" | "Flag" | "Delete") {
         let profile = mrf::Activity::Profile {
@@ -225,6 +226,11 @@ async fn store_note(db: &Db, settings: &Settings, author: &user::Model, note: &V
             .await?;
     if report.rejected > 0 {
         return Ok(Outcome::Rejected);
+    }
+    if let Some(question) = super::questions::parse(note) {
+        if let Some(stored) = status_by_ap_id(db, ap_id).await? {
+            super::questions::store(&db.write, &stored.id, &question).await?;
+        }
     }
     if existed.is_none() {
         if let Some(stored) = status_by_ap_id(db, ap_id).await? {

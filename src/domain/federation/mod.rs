@@ -3,15 +3,20 @@
 //! once and kept in `instance_secrets`; WebFinger and host-meta; an inbox that verifies HTTP
 //! signatures (the sender's key fetched and cached in `remote_keys`, see [`keys`]); and signed
 //! deliveries. Every fetch and delivery goes through [`crate::outbound`].
-//! Relay follows live in [`relays`]; local activities go out through [`publisher`].
+//! Relay follows live in [`relays`]; local activities go out through [`publisher`]; remote
+//! accounts are resolved on demand in [`resolve`], and each remote host's software is read by
+//! [`instances`].
 pub mod actors;
 pub mod collections;
 pub mod deliveries;
 pub mod inbox;
+pub mod instances;
 pub mod keys;
 pub mod objects;
 pub mod publisher;
+pub mod questions;
 pub mod relays;
+pub mod resolve;
 pub mod signature;
 
 use entity::user;

@@ -26,6 +26,9 @@ pub async fn create(db: &Db, settings: &Settings, author: &user::Model, new: New
             return Ok(existing);
         }
     }
+    // Unknown remote `@nick@host` mentions are fetched before the transaction (network waits
+    // hold no lock), as Pleroma's formatter resolves them.
+    super::super::federation::resolve::mentions(db, settings, new.status.as_deref().unwrap_or_default()).await?;
     let txn = db.begin().await?;
     match create_in(&txn, db, settings, author, new).await {
         Ok(saved) => {

@@ -46,12 +46,22 @@ impl StatusSearch {
             cond = cond.add(status::Column::UserId.eq(author.as_str()));
         }
         if let Some(host) = &self.instance {
-            let users = Query::select()
-                .column(user::Column::Id)
-                .from(user::Entity)
-                .and_where(user::Column::Domain.eq(host.as_str()))
-                .to_owned();
-            cond = cond.add(status::Column::UserId.in_subquery(users));
+            // On SQLite the page walks the primary key backwards through the instance's
+            // accounts (`+user_id`): their `(user_id, id)` indexes give no common order, and
+            // merging them would sort every status of the instance for one page.
+            cond = cond.add(if unindexed {
+                Expr::cust_with_values(
+                    r#"+"statuses"."user_id" IN (SELECT "id" FROM "users" WHERE "users"."domain" = ?)"#,
+                    [host.as_str()],
+                )
+            } else {
+                let users = Query::select()
+                    .column(user::Column::Id)
+                    .from(user::Entity)
+                    .and_where(user::Column::Domain.eq(host.as_str()))
+                    .to_owned();
+                status::Column::UserId.in_subquery(users)
+            });
         }
         // SQLite's `?` placeholders: the `+column` forms are written for SQLite only.
         if self.local_only {
@@ -115,34 +125,29 @@ pub struct VisibilityCounts {
     pub direct: u64,
 }
 
-/// Pleroma's `Stats.get_status_visibility_count(instance)`.
+/// Pleroma's `Stats.get_status_visibility_count(instance)`: the counts kept per instance by
+/// triggers (`status_visibility_counts`, Pleroma's `counter_cache`), one statement reading
+/// one row (an instance) or summing a row per known instance (all of them); no status is read.
 pub async fn visibility_counts<C: ConnectionTrait>(conn: &C, instance: Option<&str>) -> AppResult<VisibilityCounts> {
-    let search = StatusSearch {
-        instance: instance.filter(|h| !h.is_empty()).map(String::from),
-        godmode: true,
-        ..Default::default()
+    let backend = conn.get_database_backend();
+    let sum = |c: &str| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)");
+    let columns = ["public", "unlisted", "private", "direct"].map(sum).join(", ");
+    let statement = match instance.filter(|h| !h.is_empty()) {
+        Some(host) => sea_orm::Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DbBackend::Postgres => {
+                    format!("SELECT {columns} FROM status_visibility_counts WHERE instance = $1")
+                }
+                _ => format!("SELECT {columns} FROM status_visibility_counts WHERE instance = ?"),
+            },
+            [host.into()],
+        ),
+        None => sea_orm::Statement::from_string(backend, format!("SELECT {columns} FROM status_visibility_counts")),
     };
-    let rows: Vec<(String, i64)> = status::Entity::find()
-        .select_only()
-        .column(status::Column::Visibility)
-        .column_as(status::Column::Id.count(), "n")
-        .filter(search.condition())
-        .group_by(status::Column::Visibility)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut out = VisibilityCounts::default();
-    for (visibility, n) in rows {
-        let n = u64::try_from(n).unwrap_or(0);
-        match visibility.as_str() {
-            "public" => out.public = n,
-            "unlisted" => out.unlisted = n,
-            "private" => out.private = n,
-            "direct" => out.direct = n,
-            _ => {}
-        }
-    }
-    Ok(out)
+    let Some(row) = conn.query_one_raw(statement).await? else { return Ok(VisibilityCounts::default()) };
+    let at = |i: usize| -> AppResult<u64> { Ok(u64::try_from(row.try_get_by_index::<i64>(i)?).unwrap_or(0)) };
+    Ok(VisibilityCounts { public: at(0)?, unlisted: at(1)?, private: at(2)?, direct: at(3)? })
 }
 
 /// Pleroma's refusal of an unknown visibility in an admin update.

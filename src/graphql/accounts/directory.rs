@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 
 use super::{Account, AccountIdInput, RelationshipPayload};
 use crate::{
-    domain::{accounts as domain, relationships},
+    domain::{accounts as domain, federation::resolve, relationships},
     error::AppError,
     graphql::{
         pagination::{offset_connection, LazyTotal, OffsetConnection},
@@ -58,6 +58,25 @@ pub struct UnreachableInstance {
     pub since: DateTime,
 }
 
+/// A remote instance as federation knows it (Pleroma's `instances` row and its metadata).
+#[derive(SimpleObject)]
+pub struct RemoteInstance {
+    /// Its host.
+    pub host: String,
+    /// When it was first seen (`null` for hosts seen before this was kept).
+    pub first_seen_at: Option<DateTime>,
+    /// Since when it fails to answer, if it does.
+    pub unreachable_since: Option<DateTime>,
+    /// The software its nodeinfo names (`software.name`), once read.
+    pub software_name: Option<String>,
+    /// Its version (`software.version`).
+    pub software_version: Option<String>,
+    /// Its source repository (`software.repository`).
+    pub software_repository: Option<String>,
+    /// When its nodeinfo was last asked for.
+    pub metadata_updated_at: Option<DateTime>,
+}
+
 /// What to interact with, and from which remote account.
 #[derive(InputObject)]
 pub struct RemoteInteractionInput {
@@ -65,6 +84,20 @@ pub struct RemoteInteractionInput {
     pub ap_id: String,
     /// The remote account, `nickname@host`.
     pub profile: String,
+}
+
+/// Which remote account to resolve.
+#[derive(InputObject)]
+pub struct ResolveAccountInput {
+    /// `nick@host`, `@nick@host`, `acct:nick@host` or the actor's URL.
+    pub query: String,
+}
+
+/// The account a resolution found.
+#[derive(SimpleObject)]
+pub struct ResolveAccountPayload {
+    /// The account, stored (and fetched again when stale); `null` when nothing could be had.
+    pub account: Option<Account>,
 }
 
 /// Where to go to interact with something from one's own remote account.
@@ -96,20 +129,22 @@ impl DirectoryQuery {
     }
 
     /// Accounts whose nickname or display name contains a word of `query`, exact nickname first.
-    /// `resolve` is accepted; fetching unknown remote accounts comes with federation. At most
-    /// 40 (default 20).
+    /// With `resolve` and a caller, the remote account `query` names (`nick@host`, `@nick@host`,
+    /// `acct:nick@host` or an actor URL) is fetched first when unknown or stale, and comes first.
+    /// At most 40 (default 20).
     async fn search_accounts(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The text to look for in nicknames and display names.")] query: String,
         #[graphql(desc = "Results (default 20, at most 40).")] limit: Option<u64>,
         #[graphql(desc = "Results skipped.")] offset: Option<u64>,
-        #[graphql(desc = "Look the account up remotely when unknown (not yet: accepted, ignored).")] resolve: Option<
-            bool,
-        >,
+        #[graphql(desc = "Fetch the remote account the query names when unknown or stale (callers only).")]
+        resolve: Option<bool>,
         #[graphql(desc = "Only accounts the caller follows.")] following: Option<bool>,
     ) -> async_graphql::Result<AccountConnection> {
-        let _ = resolve;
+        let query =
+            Box::pin(resolve::search_query(ctx.db(), ctx.settings(), viewer(ctx), &query, resolve.unwrap_or(false)))
+                .await?;
         let search = domain::AccountSearch { query, following: following.unwrap_or(false), limit, offset };
         let found = domain::search_accounts(&ctx.db().read, ctx.settings(), viewer(ctx), &search).await?;
         let settings = ctx.data_unchecked::<std::sync::Arc<crate::config::Settings>>().clone();
@@ -131,19 +166,25 @@ impl DirectoryQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The text to look for (words, `#tag`, `@nickname@host` or a URL).")] query: String,
         #[graphql(name = "type", desc = "Only this kind of result (default: all three).")] kind: Option<SearchType>,
-        #[graphql(desc = "Resolve remote accounts and statuses (not yet: accepted, ignored).")] resolve: Option<bool>,
+        #[graphql(desc = "Fetch the remote account the query names when unknown or stale (callers only).")]
+        resolve: Option<bool>,
         #[graphql(desc = "Results of each kind (default 20, at most 40).")] limit: Option<u64>,
         #[graphql(desc = "Results of each kind skipped.")] offset: Option<u64>,
         #[graphql(desc = "Only statuses by this account.")] account_id: Option<ID>,
         #[graphql(desc = "Only accounts and statuses of accounts the caller follows.")] following: Option<bool>,
     ) -> async_graphql::Result<SearchResults> {
-        let _ = resolve;
         let db = &ctx.db().read;
         let wants = |k: SearchType| kind.is_none_or(|t| t == k);
         let query = query.trim().to_string();
+        let account_query = if wants(SearchType::Accounts) {
+            Box::pin(resolve::search_query(ctx.db(), ctx.settings(), viewer(ctx), &query, resolve.unwrap_or(false)))
+                .await?
+        } else {
+            query.clone()
+        };
         let following = following.unwrap_or(false);
         let accounts = if wants(SearchType::Accounts) {
-            let search = domain::AccountSearch { query: query.clone(), following, limit, offset };
+            let search = domain::AccountSearch { query: account_query, following, limit, offset };
             domain::search_accounts(db, ctx.settings(), viewer(ctx), &search)
                 .await?
                 .into_iter()
@@ -206,6 +247,25 @@ impl DirectoryQuery {
     ) -> async_graphql::Result<Vec<Account>> {
         let user = ctx.viewer().require_user()?;
         Ok(domain::birthdays(&ctx.db().read, &user.id, day, month).await?.into_iter().map(Account::new).collect())
+    }
+
+    /// A remote instance federation has seen: first seen, reachability and the software its
+    /// nodeinfo names (read once in the background). `null` for a host never seen.
+    async fn remote_instance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The instance's host (without port).")] host: String,
+    ) -> async_graphql::Result<Option<RemoteInstance>> {
+        let found = crate::domain::federation::instances::find(ctx.db(), &host).await?;
+        Ok(found.map(|row| RemoteInstance {
+            host: row.host,
+            first_seen_at: row.inserted_at.map(DateTime),
+            unreachable_since: row.unreachable_since.map(DateTime),
+            software_name: row.software_name,
+            software_version: row.software_version,
+            software_repository: row.software_repository,
+            metadata_updated_at: row.metadata_updated_at.map(DateTime),
+        }))
     }
 
     /// Remote instances federation currently cannot reach, by host.
@@ -290,6 +350,18 @@ impl DirectoryMutation {
     ) -> async_graphql::Result<RemoteInteractionPayload> {
         let url = domain::remote_interaction_url(ctx.settings(), &input.profile, &input.ap_id).await?;
         Ok(RemoteInteractionPayload { url })
+    }
+
+    /// Find a remote account by WebFinger and actor fetch (Pleroma's `User.get_or_fetch`) and
+    /// store it; a stored one older than a day is fetched again. A host whose last fetch failed
+    /// is not asked again for an hour. `account` is `null` when nothing could be had.
+    async fn resolve_account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The mutation's arguments (see the input type).")] input: ResolveAccountInput,
+    ) -> async_graphql::Result<ResolveAccountPayload> {
+        let found = Box::pin(resolve::account(ctx.db(), ctx.settings(), &input.query)).await?;
+        Ok(ResolveAccountPayload { account: found.map(Account::new) })
     }
 
     /// Stop featuring an account.

@@ -66,12 +66,16 @@ pub const ACCESS: &[FieldRule] = &[
     ("Query", "myEndorsements", Access::User(&["read:accounts"])),
     ("Query", "birthdays", Access::User(&["read:accounts"])),
     ("Query", "unreachableInstances", Access::Public),
+    // Issue 27: what federation knows of a remote host (its nodeinfo is public anyway).
+    ("Query", "remoteInstance", Access::Public),
     ("Mutation", "subscribeAccount", Access::User(FOLLOWS)),
     ("Mutation", "unsubscribeAccount", Access::User(FOLLOWS)),
     ("Mutation", "endorseAccount", Access::User(&["write:accounts"])),
     ("Mutation", "unendorseAccount", Access::User(&["write:accounts"])),
     ("Mutation", "updateOwnProfile", Access::User(&["write:accounts"])),
     ("Mutation", "remoteInteraction", Access::Public),
+    // Issue 27: resolving a remote account fetches over the network: callers only.
+    ("Mutation", "resolveAccount", Access::User(&["read:search"])),
     // Follow requests (Mastodon's FollowRequestController scopes).
     ("Query", "followRequests", Access::User(&["follow", "read:follows"])),
     ("Mutation", "authorizeFollowRequest", Access::User(FOLLOWS)),

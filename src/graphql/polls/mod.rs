@@ -200,7 +200,9 @@ pub struct PollsQuery;
 
 #[Object]
 impl PollsQuery {
-    /// The poll of a status the caller may see (`null` when there is none or it is hidden).
+    /// The poll of a status the caller may see (`null` when there is none or it is hidden). A
+    /// remote poll not fetched since it closed is fetched again in the background, at most every
+    /// 120 s (this answer shows the counts as they are).
     async fn poll(
         &self,
         ctx: &Context<'_>,
@@ -208,7 +210,10 @@ impl PollsQuery {
     ) -> async_graphql::Result<Option<Poll>> {
         let viewer = ctx.viewer().user.as_ref().map(|u| u.id.as_str());
         match domain::visible_poll(&ctx.db().read, &id, viewer).await? {
-            Some((status, _)) => Poll::of(ctx, &status).await,
+            Some((status, poll)) => {
+                crate::domain::federation::questions::maybe_refresh(ctx.db(), &status, &poll).await?;
+                Poll::of(ctx, &status).await
+            }
             None => Ok(None),
         }
     }
@@ -245,7 +250,7 @@ impl PollsMutation {
         #[graphql(desc = "The mutation's arguments (see the input type).")] input: VotePollInput,
     ) -> async_graphql::Result<VotePollPayload> {
         let voter = ctx.viewer().require_user()?.clone();
-        let status = domain::vote(ctx.db(), &voter, &input.id, &input.choices).await?;
+        let status = domain::vote(ctx.db(), ctx.settings(), &voter, &input.id, &input.choices).await?;
         let poll =
             Poll::of(ctx, &status).await?.ok_or_else(|| crate::error::AppError::NotFound("Record not found".into()))?;
         Ok(VotePollPayload { poll })

@@ -34,8 +34,13 @@ pub async fn reachable<C: ConnectionTrait>(conn: &C, settings: &Settings, host: 
 
 /// A delivery to `host` succeeded.
 pub async fn set_reachable<C: ConnectionTrait>(conn: &C, host: &str) -> Result<(), AppError> {
-    let row =
-        instance::ActiveModel { host: Set(host.into()), unreachable_since: Set(None), updated_at: Set(Utc::now()) };
+    let row = instance::ActiveModel {
+        host: Set(host.into()),
+        unreachable_since: Set(None),
+        updated_at: Set(Utc::now()),
+        inserted_at: Set(Some(Utc::now())),
+        ..Default::default()
+    };
     instance::Entity::insert(row)
         .on_conflict(
             OnConflict::column(instance::Column::Host)
@@ -50,7 +55,13 @@ pub async fn set_reachable<C: ConnectionTrait>(conn: &C, host: &str) -> Result<(
 /// A delivery to `host` failed: marked unreachable since now, unless it already was.
 pub async fn set_unreachable<C: ConnectionTrait>(conn: &C, host: &str) -> Result<(), AppError> {
     let now = Utc::now();
-    let row = instance::ActiveModel { host: Set(host.into()), unreachable_since: Set(Some(now)), updated_at: Set(now) };
+    let row = instance::ActiveModel {
+        host: Set(host.into()),
+        unreachable_since: Set(Some(now)),
+        updated_at: Set(now),
+        inserted_at: Set(Some(now)),
+        ..Default::default()
+    };
     instance::Entity::insert(row)
         .on_conflict(OnConflict::column(instance::Column::Host).do_nothing().to_owned())
         .exec_without_returning(conn)
