@@ -22,7 +22,7 @@ use super::body_limit;
 use crate::{
     auth::Viewer,
     graphql::{
-        limits,
+        document_limits,
         plain::{self, RawJson},
         request_data_in, WorkBudget, MAX_BATCH, MAX_COMPLEXITY, MAX_NESTING,
     },
@@ -59,8 +59,8 @@ pub async fn graphql_handler(
         Err(response) => return response,
     };
     // The parser recurses per bracket: refuse deep documents before any is parsed.
-    if request.iter().any(|r| limits::nesting_exceeds(&r.query, MAX_NESTING)) {
-        return refuse(StatusCode::BAD_REQUEST, &limits::too_deep());
+    if request.iter().any(|r| document_limits::nesting_exceeds(&r.query, MAX_NESTING)) {
+        return refuse(StatusCode::BAD_REQUEST, &document_limits::too_deep());
     }
     // One complexity budget for the whole HTTP request, batch included.
     let budget = WorkBudget::new(MAX_COMPLEXITY);

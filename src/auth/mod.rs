@@ -1,14 +1,14 @@
 //! Authentication and authorization: who is calling (the [`Viewer`]), with which token scopes,
 //! and the one check every admin field and route goes through ([`authorize`]).
-mod access;
+mod authorize;
 mod rate_limit;
 pub mod remote_ip;
 pub mod scopes;
 pub mod token_cache;
 mod viewer;
 
-pub use crate::domain::{password, secret};
-pub use access::{authorize, Access, Privilege};
+pub use crate::domain::{password, token_digest};
+pub use authorize::{authorize, Access, Privilege};
 pub use rate_limit::{Caller, LimitName, RateLimits};
 pub use remote_ip::ClientAddress;
 pub use token_cache::TokenCache;

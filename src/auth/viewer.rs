@@ -217,7 +217,7 @@ async fn find_token(
     token: &str,
 ) -> Result<Option<(entity::oauth_token::Model, Option<user::Model>)>, AppError> {
     let db = &auth.db.read;
-    let digest = domain::secret::digest(token);
+    let digest = domain::token_digest::digest(token);
     let found = match domain::oauth::auth_generation(db).await? {
         Some(generation) => match auth.token_cache.get(&digest, generation) {
             Some(found) => Some(found),

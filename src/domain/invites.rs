@@ -11,7 +11,7 @@ use sea_orm::{
 use super::{
     credentials::random_token,
     mail::{Email, Mailer},
-    secret::digest,
+    token_digest::digest,
 };
 use crate::{
     config::Settings,
@@ -47,7 +47,7 @@ pub struct Created {
 }
 
 /// Create an invite with a fresh token; only its digest is stored, like every other secret
-/// (`domain::secret`).
+/// (`domain::token_digest`).
 pub async fn create<C: ConnectionTrait>(conn: &C, new: &NewInvite) -> AppResult<Created> {
     if new.max_use.is_some_and(|m| m < 0) {
         return Err(AppError::invalid("max_use", "must be greater than or equal to 0"));

@@ -144,7 +144,7 @@ pub async fn list_banned<C: ConnectionTrait>(
 
 /// Where the cache keeps `url`'s body (its content type sits beside it in `.type`).
 fn cache_path(data_dir: &Path, url: &str) -> PathBuf {
-    data_dir.join("media_proxy").join(super::secret::digest(url))
+    data_dir.join("media_proxy").join(super::token_digest::digest(url))
 }
 
 /// Drop `urls` from the cache (Pleroma's `MediaProxy.Invalidation.purge`), in the storage every

@@ -10,7 +10,7 @@ use sea_orm::{
     Set,
 };
 
-use super::{oauth::random_secret, own_account::confirm_password, secret::digest};
+use super::{oauth::random_secret, own_account::confirm_password, token_digest::digest};
 use crate::{
     config::{MultiFactorAuthentication, Settings},
     db::Db,

@@ -4,7 +4,7 @@ use chrono::{Duration, Utc};
 use entity::{oauth_app, oauth_token, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use super::secret::digest;
+use super::token_digest::digest;
 use crate::error::AppError;
 
 /// A random URL-safe secret (32 bytes of entropy).

@@ -21,7 +21,7 @@ use sea_orm::{sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryF
 use serde_json::{json, Value};
 
 use super::{
-    limits,
+    input_sizes,
     moderation_log::{record, subjects, Action, Actor, Permission, Subject},
     oauth, password,
     users::{self, user_ids, NewUser},
@@ -141,7 +141,7 @@ pub async fn create_users(
     actor: &Actor,
     accounts: &[NewAccount],
 ) -> AppResult<Vec<user::Model>> {
-    limits::check_count("users", accounts, limits::MAX_NEW_ACCOUNTS)?;
+    input_sizes::check_count("users", accounts, input_sizes::MAX_NEW_ACCOUNTS)?;
     // Hash before the transaction: argon2 must not run while it holds the writer.
     let mut hashes = Vec::with_capacity(accounts.len());
     for account in accounts {
@@ -412,7 +412,7 @@ pub async fn set_tags(
     tags: &[String],
     add: bool,
 ) -> AppResult<Vec<user::Model>> {
-    limits::check_tags(tags)?;
+    input_sizes::check_tags(tags)?;
     let txn = db.begin().await?;
     let users = users::require_by_nicknames(&txn, nicknames).await?;
     let normalized = normalize_tags(tags);

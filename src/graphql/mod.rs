@@ -1,5 +1,4 @@
 //! The GraphQL API: schema, context accessors, access control, limits and the HTTP handler.
-mod access;
 pub mod accounts;
 pub mod announcements;
 pub mod backups;
@@ -9,16 +8,17 @@ pub mod chats;
 pub mod config;
 pub mod conversations;
 pub mod credentials;
+pub mod document_limits;
 pub mod documents;
 pub mod emoji;
 pub mod errors;
 pub mod events;
 pub mod favourites;
+mod field_rules;
 pub mod frontends;
 pub mod inputs;
 pub mod instance;
 pub mod invites;
-pub mod limits;
 pub mod loaders;
 pub mod media_proxy;
 pub mod mfa;
@@ -47,7 +47,7 @@ use async_graphql::{
     EmptySubscription, MergedObject, Schema,
 };
 
-pub use access::{field_rules, within_rules, FieldRule, Root, Rules, Within};
+pub use field_rules::{field_rules, within_rules, FieldRule, Root, Rules, Within};
 
 use crate::{
     auth::Viewer, config::Settings, db::Db, domain::config_db::LiveSettings, domain::mail::Mailer, error::AppError,
@@ -133,7 +133,7 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_COMPLEXITY: usize = 50_000;
 pub const MAX_ALIASES: usize = 150;
 pub const MAX_BATCH: usize = 10;
-pub use limits::{nesting_exceeds, WorkBudget, MAX_NESTING};
+pub use document_limits::{nesting_exceeds, WorkBudget, MAX_NESTING};
 
 /// The name of the [`not`] directive.
 pub(crate) const NOT: &str = "not";
@@ -244,15 +244,15 @@ pub struct Prechecked;
 /// looked up): about half the CPU of a page of 500 users, where only access control does
 /// anything per field. `guarded` has them all: access control per field, the input and alias
 /// limits, the batch budget. `prechecked` has none; it runs only single requests that passed
-/// every one of those checks before execution ([`access::Rules::allow`],
-/// [`limits::within_limits`]), so it answers what `guarded` would. Requests that fail a check
+/// every one of those checks before execution ([`field_rules::Rules::allow`],
+/// [`document_limits::within_limits`]), so it answers what `guarded` would. Requests that fail a check
 /// run on `guarded`, which reports the failure where it occurs (a refused field is null with its
 /// error, the rest of the answer intact).
 #[derive(Clone)]
 pub struct Executor {
     guarded: GatewaySchema,
     prechecked: GatewaySchema,
-    rules: Arc<access::Rules>,
+    rules: Arc<field_rules::Rules>,
 }
 
 impl Executor {
@@ -280,12 +280,12 @@ impl Executor {
         let prechecked = build().data(Prechecked).finish();
         // One set of rules for both schemas: the extension decides with it field by field, the
         // precheck over the whole document.
-        let rules = Arc::new(access::Rules::gateway(&prechecked.sdl()));
+        let rules = Arc::new(field_rules::Rules::gateway(&prechecked.sdl()));
         let guarded = build()
-            .extension(limits::InputGuard)
-            .extension(access::AccessControl::new(rules.clone()))
-            .extension(limits::AliasLimit(MAX_ALIASES))
-            .extension(limits::BatchBudget)
+            .extension(document_limits::InputGuard)
+            .extension(field_rules::AccessControl::new(rules.clone()))
+            .extension(document_limits::AliasLimit(MAX_ALIASES))
+            .extension(document_limits::BatchBudget)
             .finish();
         Executor { guarded, prechecked, rules }
     }
@@ -333,7 +333,7 @@ impl Executor {
 
     /// Whether `request` passes, before it runs, every check the extensions make while it runs.
     fn passes_checks(&self, request: &mut async_graphql::Request) -> bool {
-        if limits::nesting_exceeds(&request.query, MAX_NESTING) {
+        if document_limits::nesting_exceeds(&request.query, MAX_NESTING) {
             return false;
         }
         // The document is parsed (and kept) through `&mut request`: hold the rest apart meanwhile.
@@ -341,7 +341,8 @@ impl Executor {
         let data = std::mem::take(&mut request.data);
         let passes = match (request.parsed_query(), data_of::<Viewer>(&data), data_of::<Arc<Settings>>(&data)) {
             (Ok(document), Some(viewer), Some(settings)) => {
-                limits::within_limits(&variables, document) && self.rules.allow(document, viewer, &settings.instance)
+                document_limits::within_limits(&variables, document)
+                    && self.rules.allow(document, viewer, &settings.instance)
             }
             _ => false,
         };

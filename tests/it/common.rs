@@ -327,8 +327,8 @@ impl TestApp {
         let token = domain::oauth::random_secret();
         let now = chrono::Utc::now();
         oauth_token::ActiveModel {
-            token: Set(domain::secret::digest(&token)),
-            refresh_token: Set(domain::secret::digest(&domain::oauth::random_secret())),
+            token: Set(domain::token_digest::digest(&token)),
+            refresh_token: Set(domain::token_digest::digest(&domain::oauth::random_secret())),
             app_id: Set(app.id),
             user_id: Set(Some(user.id.clone())),
             scopes: Set(pleroma_gateway::auth::scopes::parse(scopes).join(" ")),

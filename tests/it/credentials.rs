@@ -380,7 +380,7 @@ async fn password_reset_link() {
         let reset = reply.body["token"].as_str().unwrap();
         assert_eq!(reset.len(), 44);
         assert_eq!(reply.body["link"], format!("http://localhost:4000/api/v1/pleroma/password_reset/{reset}"));
-        let row = entity::password_reset_token::Entity::find_by_id(pleroma_gateway::auth::secret::digest(reset))
+        let row = entity::password_reset_token::Entity::find_by_id(pleroma_gateway::auth::token_digest::digest(reset))
             .one(&app.state.db.read)
             .await
             .unwrap()

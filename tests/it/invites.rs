@@ -151,7 +151,7 @@ async fn email_invite_refusals_and_mail() {
         let prefix = format!("{}/registration/", app.state.settings().instance_url.trim_end_matches('/'));
         let (_, after) = mail.body.split_once(&prefix).expect("a registration link");
         let sent: String = after.chars().take_while(|c| !c.is_whitespace()).collect();
-        assert_eq!(invite.token, pleroma_gateway::domain::secret::digest(&sent), "{}", mail.body);
+        assert_eq!(invite.token, pleroma_gateway::domain::token_digest::digest(&sent), "{}", mail.body);
     }
     let bad = app.request(Method::POST, &format!("{V1}/email_invite"), Some(&token), Some(json!({}))).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
@@ -299,7 +299,7 @@ async fn graphql_invites() {
 /// register; existing plain tokens are converted by the migration and keep working.
 #[tokio::test]
 async fn invite_tokens_are_stored_as_digests() {
-    use pleroma_gateway::domain::secret::digest;
+    use pleroma_gateway::domain::token_digest::digest;
     let app = invite_only().await;
     let (_, _, client) = app_token(&app).await;
     let admin = app.admin("root").await;
@@ -363,7 +363,7 @@ async fn plain_invite_tokens_are_migrated_to_digests() {
     .unwrap();
     db.migrate().await.unwrap();
     let row = user_invite_token::Entity::find().one(&db.read).await.unwrap().unwrap();
-    assert_eq!(row.token, pleroma_gateway::domain::secret::digest("an-old-plain-token"));
+    assert_eq!(row.token, pleroma_gateway::domain::token_digest::digest("an-old-plain-token"));
     let found = pleroma_gateway::domain::invites::by_token(&db.read, "an-old-plain-token").await.unwrap();
     assert_eq!(found.map(|f| f.id), Some(row.id));
     db.read.close_by_ref().await.ok();

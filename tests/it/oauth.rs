@@ -662,7 +662,7 @@ async fn a_refresh_token_is_redeemed_once_under_concurrency() {
 /// Issue 13: tokens and client secrets are stored as SHA-256 digests, shown only when issued.
 #[tokio::test]
 async fn secrets_are_stored_as_digests() {
-    use pleroma_gateway::auth::secret::digest;
+    use pleroma_gateway::auth::token_digest::digest;
     let app = TestApp::new().await;
     app.user("bob").await;
     let client = register(&app, "read").await;
@@ -683,7 +683,7 @@ async fn secrets_are_stored_as_digests() {
 #[tokio::test]
 async fn existing_plain_secrets_are_migrated_to_digests() {
     use migration::MigratorTrait;
-    use pleroma_gateway::{auth::secret::digest, db::Db};
+    use pleroma_gateway::{auth::token_digest::digest, db::Db};
     let dir = std::env::temp_dir().join(format!("gw-migrate-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).unwrap();
     let (url, pg) = crate::common::fresh_database(&dir).await;

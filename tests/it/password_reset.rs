@@ -2,7 +2,7 @@
 //! /api/v1/pleroma/password_reset`) and the reset-mail request `POST /auth/password`.
 use chrono::{Duration, Utc};
 use entity::password_reset_token;
-use pleroma_gateway::auth::secret::digest;
+use pleroma_gateway::auth::token_digest::digest;
 use reqwest::{header, Method, StatusCode};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;

@@ -8,7 +8,7 @@ use sea_orm::{prelude::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFil
 use crate::domain::{
     mail::{Email, Mailer},
     moderation_log::{self, subjects, Action, Actor},
-    secret::digest,
+    token_digest::digest,
     users,
 };
 use crate::{config::Settings, db::Db, error::AppError};

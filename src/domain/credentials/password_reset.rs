@@ -12,7 +12,7 @@ use crate::domain::{
     mail::{Email, Mailer},
     moderation_log::{self, subjects, Action, Actor},
     oauth, password,
-    secret::digest,
+    token_digest::digest,
     users,
 };
 use crate::{config::Settings, db::Db, error::AppError};

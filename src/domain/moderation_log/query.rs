@@ -26,7 +26,7 @@ impl LogFilter {
     pub fn check(&self) -> Result<(), crate::error::AppError> {
         match &self.search {
             Some(search) => {
-                crate::domain::limits::check_chars("search", search, crate::domain::limits::MAX_SEARCH_CHARS)
+                crate::domain::input_sizes::check_chars("search", search, crate::domain::input_sizes::MAX_SEARCH_CHARS)
             }
             None => Ok(()),
         }

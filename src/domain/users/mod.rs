@@ -17,7 +17,7 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::limits;
+use super::input_sizes;
 use crate::{error::AppError, ids};
 
 /// Whether an account may act, in the order of Pleroma's `User.account_status`.
@@ -94,7 +94,7 @@ pub async fn lock_by_nicknames<C: ConnectionTrait>(
     conn: &C,
     nicknames: &[String],
 ) -> Result<Option<Vec<user::Model>>, AppError> {
-    limits::check_nicknames(nicknames)?;
+    input_sizes::check_nicknames(nicknames)?;
     let wanted = distinct(nicknames);
     if wanted.is_empty() {
         return Ok(Some(Vec::new()));

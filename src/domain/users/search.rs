@@ -7,7 +7,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use crate::domain::limits;
+use crate::domain::input_sizes;
 use crate::error::AppError;
 
 use super::*;
@@ -100,16 +100,18 @@ fn flag(column: user::Column, value: bool) -> Expr {
 }
 
 impl UserSearch {
-    /// Refuse search terms and lists too long to be meant (see [`limits`]).
+    /// Refuse search terms and lists too long to be meant (see [`input_sizes`]).
     fn check(&self) -> Result<(), AppError> {
         for (field, term) in [("query", &self.query), ("name", &self.name), ("email", &self.email)] {
             if let Some(term) = term {
-                limits::check_chars(field, term, limits::MAX_SEARCH_CHARS)?;
+                input_sizes::check_chars(field, term, input_sizes::MAX_SEARCH_CHARS)?;
             }
         }
-        limits::check_tags(&self.tags)?;
-        limits::check_count("actor_types", &self.actor_types, limits::MAX_LIST_ITEMS)?;
-        self.actor_types.iter().try_for_each(|t| limits::check_chars("actor_types", t, limits::MAX_SEARCH_CHARS))
+        input_sizes::check_tags(&self.tags)?;
+        input_sizes::check_count("actor_types", &self.actor_types, input_sizes::MAX_LIST_ITEMS)?;
+        self.actor_types
+            .iter()
+            .try_for_each(|t| input_sizes::check_chars("actor_types", t, input_sizes::MAX_SEARCH_CHARS))
     }
 
     fn condition(&self, backend: DbBackend) -> Condition {
