@@ -14,8 +14,12 @@ use pleroma_gateway::{
 
 mod cli;
 use cli::{
-    config::ConfigCommand, database::DatabaseCommand, emoji::EmojiCommand, instance::InstanceCommand,
-    progress::spinner, user::UserCommand,
+    config::ConfigCommand,
+    database::DatabaseCommand,
+    emoji::EmojiCommand,
+    instance::InstanceCommand,
+    progress::{counted, spinner},
+    user::UserCommand,
 };
 
 /// `--version`: the package version and the commit it was built from (`build.rs`).
@@ -299,7 +303,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             let hash = pleroma_gateway::auth::password::hash_blocking(&password).map_err(describe)?;
             let started = std::time::Instant::now();
-            let bar = spinner(format!("seeding {users} users"));
+            let bar = counted(format!("seeding {users} users"), || seed::PROGRESS.get());
             let report = seed::seed_users_with(
                 &db.write,
                 &seed::SeedOptions {
@@ -336,7 +340,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 let started = std::time::Instant::now();
                 let options =
                     seed::ContentOptions { statuses, reports, seed, instance_url: settings.instance_url.clone() };
-                let bar = spinner(format!("seeding {statuses} statuses and {reports} reports"));
+                let bar =
+                    counted(format!("seeding {statuses} statuses and {reports} reports"), || seed::PROGRESS.get());
                 let content = seed::seed_content(&db.write, &options).await.map_err(|e| e.to_string());
                 bar.finish_and_clear();
                 let content = content?;

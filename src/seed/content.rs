@@ -145,6 +145,8 @@ async fn write_content(
     let mut by_author: Vec<Vec<u32>> = vec![Vec::new(); users.len()];
 
     let mut done = 0usize;
+    super::PROGRESS.start();
+    super::PROGRESS.plan(n);
     while done < n {
         let end = (done + CHUNK).min(n);
         let mut rows: Vec<status::Model> = Vec::with_capacity(end - done);
@@ -285,6 +287,7 @@ async fn write_content(
     }
     // Reports are listed newest first by id; insert in id order.
     reports.sort_by(|a, b| a.id.cmp(&b.id));
+    super::PROGRESS.plan(reports.len() + cited_rows.len());
     let txn = db.begin().await?;
     insert_rows::<report::Entity>(&txn, &reports, REPORT_BATCH).await?;
     insert_rows::<report_status::Entity>(&txn, &cited_rows, REPORT_STATUS_BATCH).await?;

@@ -19,7 +19,10 @@ mod users;
 pub use content::{seed_content, ContentOptions, ContentReport};
 pub use users::generate;
 
-use std::fmt::Write as _;
+use std::{
+    fmt::Write as _,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 use entity::{follow, user, user_tag};
 use rand::rngs::StdRng;
@@ -30,6 +33,36 @@ use sea_orm::{
 };
 
 use users::{generate_avoiding, Reserved};
+
+/// Rows the seeding under way in this process plans to write and has written, for a progress
+/// bar (the command line's `seed` reads them while it waits).
+pub static PROGRESS: Progress = Progress { planned: AtomicU64::new(0), written: AtomicU64::new(0) };
+
+/// See [`PROGRESS`].
+pub struct Progress {
+    planned: AtomicU64,
+    written: AtomicU64,
+}
+
+impl Progress {
+    /// `(written, planned)` so far.
+    pub fn get(&self) -> (u64, u64) {
+        (self.written.load(Ordering::Relaxed), self.planned.load(Ordering::Relaxed))
+    }
+
+    fn start(&self) {
+        self.planned.store(0, Ordering::Relaxed);
+        self.written.store(0, Ordering::Relaxed);
+    }
+
+    fn plan(&self, rows: usize) {
+        self.planned.fetch_add(rows as u64, Ordering::Relaxed);
+    }
+
+    fn wrote(&self, rows: usize) {
+        self.written.fetch_add(rows as u64, Ordering::Relaxed);
+    }
+}
 
 /// What to generate.
 #[derive(Clone, Debug, PartialEq)]
@@ -146,6 +179,8 @@ pub async fn seed_users_with(
         u.password_hash = Some(password_hash.to_owned());
     }
     let report = generated.report();
+    PROGRESS.start();
+    PROGRESS.plan(generated.users.len() + generated.tags.len() + generated.follows.len());
 
     insert_rows::<user::Entity>(&txn, &generated.users, USER_BATCH).await?;
     insert_rows::<user_tag::Entity>(&txn, &generated.tags, TAG_BATCH).await?;
@@ -180,6 +215,7 @@ async fn insert_rows<E: EntityTrait>(txn: &DatabaseTransaction, rows: &[E::Model
             values.extend(columns.iter().map(|c| row.get(*c)));
         }
         txn.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        PROGRESS.wrote(chunk.len());
     }
     Ok(())
 }
