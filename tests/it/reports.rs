@@ -772,3 +772,167 @@ pub async fn rules_up_to(app: &TestApp, n: i32) {
         pleroma_gateway::domain::rules::create(&app.state.db.write, &new).await.unwrap();
     }
 }
+
+/// The whole report body of `GET /admin/reports/:id` as Pleroma's `AdminAPI.ReportView` renders
+/// it, a reader's view of the wire shape (ids, times and URLs redacted).
+#[tokio::test]
+async fn report_body() {
+    let s = scene().await;
+    let id = file(&s.app, &s.carol_token, json!({"account_id": s.bob.id, "comment": "why"})).await;
+    let report = s.app.get(&format!("{REPORTS}/{id}"), Some(&s.token)).await.body;
+    insta::assert_json_snapshot!(
+        report,
+        {
+            ".**.id" => "[id]", ".**.created_at" => "[time]", ".**.avatar" => "[url]",
+            ".**.avatar_static" => "[url]", ".**.header" => "[url]", ".**.header_static" => "[url]",
+            ".**.url" => "[url]", ".**.last_status_at" => "[time]", ".**.ap_id" => "[url]",
+        },
+        @r#"
+    {
+      "account": {
+        "acct": "bob",
+        "actor_type": "Person",
+        "avatar": "[url]",
+        "avatar_static": "[url]",
+        "bot": false,
+        "created_at": "[time]",
+        "display_name": "bob",
+        "email": "bob@example.org",
+        "emojis": [],
+        "fields": [],
+        "followers_count": 0,
+        "following_count": 0,
+        "fqn": "bob@localhost:4000",
+        "header": "[url]",
+        "header_static": "[url]",
+        "id": "[id]",
+        "is_active": true,
+        "is_approved": true,
+        "is_confirmed": true,
+        "is_suggested": false,
+        "last_status_at": "[time]",
+        "local": true,
+        "locked": false,
+        "nickname": "bob",
+        "note": ".",
+        "pleroma": {
+          "accepts_chat_messages": true,
+          "also_known_as": [],
+          "ap_id": "[url]",
+          "avatar_description": "",
+          "background_image": null,
+          "deactivated": false,
+          "favicon": null,
+          "header_description": "",
+          "hide_favorites": true,
+          "hide_followers": false,
+          "hide_followers_count": false,
+          "hide_follows": false,
+          "hide_follows_count": false,
+          "is_admin": false,
+          "is_confirmed": true,
+          "is_moderator": false,
+          "is_suggested": false,
+          "privileges": [],
+          "relationship": {},
+          "skip_thread_containment": false,
+          "tags": []
+        },
+        "registration_reason": null,
+        "roles": {
+          "admin": false,
+          "moderator": false
+        },
+        "source": {
+          "fields": [],
+          "note": ".",
+          "pleroma": {
+            "actor_type": "Person",
+            "discoverable": false
+          },
+          "sensitive": false
+        },
+        "statuses_count": 2,
+        "tags": [],
+        "url": "[url]",
+        "username": "bob"
+      },
+      "actor": {
+        "acct": "carol",
+        "actor_type": "Person",
+        "avatar": "[url]",
+        "avatar_static": "[url]",
+        "bot": false,
+        "created_at": "[time]",
+        "display_name": "carol",
+        "email": "carol@example.org",
+        "emojis": [],
+        "fields": [],
+        "followers_count": 0,
+        "following_count": 0,
+        "fqn": "carol@localhost:4000",
+        "header": "[url]",
+        "header_static": "[url]",
+        "id": "[id]",
+        "is_active": true,
+        "is_approved": true,
+        "is_confirmed": true,
+        "is_suggested": false,
+        "last_status_at": "[time]",
+        "local": true,
+        "locked": false,
+        "nickname": "carol",
+        "note": ".",
+        "pleroma": {
+          "accepts_chat_messages": true,
+          "also_known_as": [],
+          "ap_id": "[url]",
+          "avatar_description": "",
+          "background_image": null,
+          "deactivated": false,
+          "favicon": null,
+          "header_description": "",
+          "hide_favorites": true,
+          "hide_followers": false,
+          "hide_followers_count": false,
+          "hide_follows": false,
+          "hide_follows_count": false,
+          "is_admin": false,
+          "is_confirmed": true,
+          "is_moderator": false,
+          "is_suggested": false,
+          "privileges": [],
+          "relationship": {},
+          "skip_thread_containment": false,
+          "tags": []
+        },
+        "registration_reason": null,
+        "roles": {
+          "admin": false,
+          "moderator": false
+        },
+        "source": {
+          "fields": [],
+          "note": ".",
+          "pleroma": {
+            "actor_type": "Person",
+            "discoverable": false
+          },
+          "sensitive": false
+        },
+        "statuses_count": 0,
+        "tags": [],
+        "url": "[url]",
+        "username": "carol"
+      },
+      "content": "why",
+      "created_at": "[time]",
+      "id": "[id]",
+      "notes": [],
+      "rules": [],
+      "state": "open",
+      "statuses": []
+    }
+    "#
+    );
+}

@@ -686,3 +686,98 @@ async fn uploads_are_inline_only_for_pleromas_inline_types() {
     assert_eq!(content_type, "image/webp");
     assert!(disposition.unwrap_or_default().starts_with("attachment"));
 }
+
+/// The whole status body of `GET /admin/statuses/:id`, as Pleroma's `StatusView` renders it for an
+/// admin, a reader's view of the wire shape (ids, times and URLs redacted; the account's own
+/// keys are the admin account view's, shown whole in `reports::report_body`).
+#[tokio::test]
+async fn admin_status_body() {
+    let app = TestApp::new().await;
+    let admin_token = app.admin_token().await;
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, "write").await;
+    let status = post(&app, &token, json!({"status": "hello #world", "spoiler_text": "cw"})).await;
+    let id = status["id"].as_str().unwrap();
+    let mut body = app.get(&format!("/api/v1/pleroma/admin/statuses/{id}"), Some(&admin_token)).await.body;
+    body["account"] = json!(body["account"]["acct"]);
+    insta::assert_json_snapshot!(
+        body,
+        {
+            ".**.id" => "[id]", ".**.created_at" => "[time]", ".**.uri" => "[url]", ".**.url" => "[url]",
+            ".pleroma.conversation_id" => "[id]", ".pleroma.context" => "[url]",
+        },
+        @r#"
+    {
+      "account": "alice",
+      "application": null,
+      "bookmarked": false,
+      "card": null,
+      "content": "hello <a class=\"hashtag\" data-tag=\"world\" href=\"http://localhost:4000/tag/world\" rel=\"tag ugc\">#world</a>",
+      "created_at": "[time]",
+      "edited_at": null,
+      "emojis": [],
+      "favourited": false,
+      "favourites_count": 0,
+      "id": "[id]",
+      "in_reply_to_account_id": null,
+      "in_reply_to_id": null,
+      "language": null,
+      "media_attachments": [],
+      "mentions": [],
+      "muted": false,
+      "pinned": false,
+      "pleroma": {
+        "bookmark_folder": null,
+        "content": {
+          "text/plain": "hello #world"
+        },
+        "context": "[url]",
+        "conversation_id": "[id]",
+        "direct_conversation_id": null,
+        "emoji_reactions": [],
+        "expires_at": null,
+        "in_reply_to_account_acct": null,
+        "list_id": null,
+        "local": true,
+        "parent_visible": false,
+        "pinned_at": null,
+        "quote": null,
+        "quote_id": null,
+        "quote_url": null,
+        "quote_visible": false,
+        "quotes_count": 0,
+        "spoiler_text": {
+          "text/plain": "cw"
+        },
+        "thread_muted": false
+      },
+      "poll": null,
+      "reblog": null,
+      "reblogged": false,
+      "reblogs_count": 0,
+      "replies_count": 0,
+      "sensitive": false,
+      "spoiler_text": "cw",
+      "tags": [
+        {
+          "name": "world",
+          "url": "[url]"
+        }
+      ],
+      "text": null,
+      "uri": "[url]",
+      "url": "[url]",
+      "visibility": "public"
+    }
+    "#
+    );
+    // Tags are lower-cased; their URL is percent-encoded as Elixir's `URI.encode` does.
+    let status = post(&app, &token, json!({"status": "#Café and #café, #2024 #x_y"})).await;
+    assert_eq!(
+        status["tags"],
+        json!([
+            {"name": "café", "url": "http://localhost:4000/tag/caf%C3%A9"},
+            {"name": "x_y", "url": "http://localhost:4000/tag/x_y"}
+        ])
+    );
+}

@@ -116,6 +116,10 @@ impl From<&user::Model> for StatusMention {
     }
 }
 
+/// What Elixir's `URI.encode` leaves as is, of what a hashtag holds: ASCII letters, digits, `-_.~`.
+const URI_ENCODE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// A hashtag of a status.
 #[derive(SimpleObject)]
 pub struct StatusTag {
@@ -373,9 +377,21 @@ impl Status {
         let users = ctx.loader().load_one(MentionsOf(self.row.id.clone())).await.map_err(load_error)?;
         Ok(users.unwrap_or_default().iter().map(StatusMention::from).collect())
     }
-    /// Hashtags (not extracted by this gateway: `[]`).
-    async fn tags(&self) -> Vec<StatusTag> {
-        vec![]
+    /// Hashtags of its text, lower-cased, each with this instance's tag timeline URL (Pleroma's
+    /// `build_tags` of the object's `tag`, which its formatter fills from the text); for a
+    /// reblog, the reblogged status's.
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StatusTag>> {
+        let shown = self.shown(ctx).await?;
+        let base = &ctx.settings().instance_url;
+        let text = crate::domain::statuses::plain_text(&shown.content);
+        Ok(crate::domain::mrf::hashtags_in(&text)
+            .into_iter()
+            .map(|name| {
+                // Elixir's `URI.encode`: letters beyond ASCII are percent-encoded.
+                let path = percent_encoding::utf8_percent_encode(&name, URI_ENCODE).to_string();
+                StatusTag { url: format!("{base}/tag/{path}"), name }
+            })
+            .collect())
     }
     /// The client it was posted with (not recorded: `null`).
     async fn application(&self) -> Option<StatusApplication> {
