@@ -32,6 +32,7 @@ mod m20261211_01_outbound;
 mod m20261212_01_storage_version;
 mod m20261216_01_remote_resolution;
 mod m20261217_01_visibility_counts;
+mod m20261218_01_report_groups;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_01_outbound::Migration),
             Box::new(m20261216_01_remote_resolution::Migration),
             Box::new(m20261217_01_visibility_counts::Migration),
+            Box::new(m20261218_01_report_groups::Migration),
         ]
     }
 }

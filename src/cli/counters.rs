@@ -21,8 +21,8 @@ pub async fn run(db: &Db, command: CountersCommand) -> Result<(), String> {
         CountersCommand::Check => {
             let drift = counters::drift(&db.read).await.map_err(describe)?;
             println!(
-                "{} statuses, {} users and {} instances have wrong counters",
-                drift.statuses, drift.users, drift.instances
+                "{} statuses, {} users, {} instances and {} report groups have wrong counters",
+                drift.statuses, drift.users, drift.instances, drift.report_groups
             );
             if drift == counters::Drift::default() {
                 Ok(())
@@ -33,8 +33,8 @@ pub async fn run(db: &Db, command: CountersCommand) -> Result<(), String> {
         CountersCommand::Repair => {
             let fixed = counters::repair(&db.write).await.map_err(describe)?;
             println!(
-                "repaired the counters of {} statuses, {} users and {} instances",
-                fixed.statuses, fixed.users, fixed.instances
+                "repaired the counters of {} statuses, {} users, {} instances and {} report groups",
+                fixed.statuses, fixed.users, fixed.instances, fixed.report_groups
             );
             Ok(())
         }

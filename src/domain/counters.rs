@@ -1,5 +1,5 @@
 //! The kept counters (statuses: replies, reblogs, quotes, favourites; users: posts, followers,
-//! followings, last post time; statuses per instance and visibility). Triggers keep them in the writing transaction (migration
+//! followings, last post time; statuses per instance and visibility; report groups). Triggers keep them in the writing transaction (migration
 //! `m20261210_01_counters`); this module recomputes them in SQL, to check them ([`drift`]) and
 //! to repair them ([`repair`], the `counters repair` command), and analyses filled tables.
 //!
@@ -48,6 +48,34 @@ pub struct Drift {
     pub users: u64,
     /// Instances whose kept status counts per visibility (`status_visibility_counts`) are wrong.
     pub instances: u64,
+    /// Reported statuses whose kept group row (`report_groups`: latest report, reports count)
+    /// is wrong, missing or left over.
+    pub report_groups: u64,
+}
+
+/// The report groups, recounted: what `report_groups` keeps.
+const GROUPS_RECOUNT: &str = "SELECT status_id, MAX(report_id) AS latest_report_id, COUNT(*) AS reports_count \
+     FROM report_statuses GROUP BY status_id";
+
+/// How many groups' kept rows differ from the recount (wrong, missing or left over).
+async fn group_drift<C: ConnectionTrait>(conn: &C) -> Result<u64, AppError> {
+    let wrong = count(
+        conn,
+        format!(
+            "SELECT COUNT(*) FROM ({GROUPS_RECOUNT}) r LEFT JOIN report_groups g ON g.status_id = r.status_id \
+             WHERE g.status_id IS NULL OR g.latest_report_id <> r.latest_report_id \
+             OR g.reports_count <> r.reports_count"
+        ),
+    )
+    .await?;
+    let left_over = count(
+        conn,
+        "SELECT COUNT(*) FROM report_groups g WHERE NOT EXISTS \
+         (SELECT 1 FROM report_statuses s WHERE s.status_id = g.status_id)"
+            .into(),
+    )
+    .await?;
+    Ok(wrong + left_over)
 }
 
 /// The status counts per instance and visibility, recounted (reblogs left out; the instance is
@@ -115,7 +143,8 @@ pub async fn drift<C: ConnectionTrait>(conn: &C) -> Result<Drift, AppError> {
         count(conn, format!("SELECT COUNT(*) FROM statuses WHERE {}", wrong(backend, &STATUS_COUNTERS))).await?;
     let users = count(conn, format!("SELECT COUNT(*) FROM users WHERE {}", wrong(backend, &USER_COUNTERS))).await?;
     let instances = instance_drift(conn).await?;
-    Ok(Drift { statuses, users, instances })
+    let report_groups = group_drift(conn).await?;
+    Ok(Drift { statuses, users, instances, report_groups })
 }
 
 /// Recompute every kept counter, in one transaction, writing only the rows that were wrong;
@@ -149,8 +178,17 @@ pub async fn repair(db: &DatabaseConnection) -> Result<Drift, AppError> {
         ))
         .await?;
     }
+    // The report groups: recounted whole when any is wrong.
+    let report_groups = group_drift(&txn).await?;
+    if report_groups > 0 {
+        txn.execute_unprepared("DELETE FROM report_groups").await?;
+        txn.execute_unprepared(&format!(
+            "INSERT INTO report_groups (status_id, latest_report_id, reports_count) {GROUPS_RECOUNT}"
+        ))
+        .await?;
+    }
     txn.commit().await?;
-    Ok(Drift { statuses, users, instances })
+    Ok(Drift { statuses, users, instances, report_groups })
 }
 
 /// Refresh the planner's statistics of these tables (`ANALYZE`, on both engines): after a bulk

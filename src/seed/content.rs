@@ -123,7 +123,7 @@ pub async fn seed_content(db: &DatabaseConnection, opts: &ContentOptions) -> Res
     if sqlite {
         db.execute_unprepared("ANALYZE").await?;
     } else {
-        db.execute_unprepared("VACUUM ANALYZE statuses, reports, report_statuses, users").await?;
+        db.execute_unprepared("VACUUM ANALYZE statuses, reports, report_statuses, report_groups, users").await?;
     }
     Ok(report)
 }

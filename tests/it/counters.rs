@@ -132,7 +132,7 @@ async fn repair_recomputes_wrong_counters() {
     db.execute_unprepared("UPDATE statuses SET replies_count = 7, favourites_count = 0").await.unwrap();
     db.execute_unprepared("UPDATE users SET followers_count = 3, last_status_at = NULL").await.unwrap();
     let drift = counters::drift(&app.state.db.read).await.unwrap();
-    assert_eq!(drift, Drift { statuses: 3, users: 2, instances: 0 });
+    assert_eq!(drift, Drift { statuses: 3, users: 2, instances: 0, report_groups: 0 });
     assert_eq!(counters::repair(db).await.unwrap(), drift);
     assert_kept(&app, "after the repair").await;
     assert_eq!(counters::repair(db).await.unwrap(), Drift::default(), "a second repair finds nothing");
@@ -158,7 +158,10 @@ async fn the_cli_checks_and_repairs_the_counters() {
     app.request(Method::POST, "/api/v1/statuses", Some(&a), Some(json!({"status": "hi"}))).await;
     let out = cli(&app, &["counters", "check"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "0 statuses, 0 users and 0 instances have wrong counters\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "0 statuses, 0 users, 0 instances and 0 report groups have wrong counters\n"
+    );
 
     use sea_orm::ConnectionTrait;
     app.state.db.write.execute_unprepared("UPDATE users SET statuses_count = 5").await.unwrap();
@@ -167,7 +170,10 @@ async fn the_cli_checks_and_repairs_the_counters() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("counters repair"));
     let out = cli(&app, &["counters", "repair"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "repaired the counters of 0 statuses, 1 users and 0 instances\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "repaired the counters of 0 statuses, 1 users, 0 instances and 0 report groups\n"
+    );
     assert_kept(&app, "after `counters repair`").await;
 }
 

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{Duration, Utc};
 use entity::{report, report_status, status, user};
-use sea_orm::{EntityTrait, Set};
+use sea_orm::{EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 
 use crate::common::{both_prefixes, keys, TestApp};
@@ -201,6 +201,129 @@ async fn a_page_of_groups_costs_a_fixed_number_of_statements() {
     // Pages are prefetched whole (`statuses::prefetch`): exact on both engines.
     assert_eq!(one, GROUPS_PAGE);
     assert_eq!(three, GROUPED_REST, "statements for three pages: {sent:#?}");
+}
+
+/// `n` reports by `reporter`, each citing `status` alone; returns their ids, newest first.
+async fn cite(app: &TestApp, status: &status::Model, reporter: &user::Model, n: usize) -> Vec<String> {
+    let db = &app.state.db.write;
+    let url = app.state.settings().instance_url.clone();
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        let id = pleroma_gateway::ids::flake_id();
+        report::Entity::insert(report::ActiveModel {
+            id: Set(id.clone()),
+            ap_id: Set(format!("{url}/activities/{id}")),
+            actor_id: Set(reporter.id.clone()),
+            account_id: Set(status.user_id.clone()),
+            content: Set(None),
+            state: Set("open".into()),
+            forwarded: Set(false),
+            rule_ids: Set(json!([])),
+            created_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+        })
+        .exec(db)
+        .await
+        .expect("report");
+        report_status::Entity::insert(report_status::ActiveModel {
+            report_id: Set(id.clone()),
+            status_id: Set(status.id.clone()),
+            position: Set(0),
+            snapshot: Set(pleroma_gateway::domain::reports::snapshot(status)),
+        })
+        .exec(db)
+        .await
+        .expect("link");
+        ids.push(id);
+    }
+    // Flake ids of one millisecond are not in the order they were made.
+    ids.sort_by(|a, b| b.cmp(a));
+    ids
+}
+
+/// Every group walked by `groupedReports` cursors, `size` a page: (status id, report ids).
+async fn walk(app: &TestApp, token: &str, size: u32) -> Vec<(String, Vec<String>)> {
+    let query = "query($n: Int, $after: String) { groupedReports(first: $n, after: $after) { totalCount \
+                 nodes { status { id } reports { id } } pageInfo { hasNextPage hasPreviousPage endCursor } } }";
+    let (mut out, mut after, mut pages) = (Vec::new(), Value::Null, 0);
+    loop {
+        let body = app.graphql(Some(token), query, json!({"n": size, "after": after})).await;
+        let page = &body["data"]["groupedReports"];
+        let nodes = page["nodes"].as_array().unwrap_or_else(|| panic!("{body}"));
+        assert_eq!(page["pageInfo"]["hasPreviousPage"], pages > 0, "{body}");
+        for node in nodes {
+            out.push((node["status"]["id"].as_str().unwrap().to_string(), ids(&node["reports"])));
+        }
+        pages += 1;
+        if page["pageInfo"]["hasNextPage"] != true {
+            assert_eq!(page["totalCount"].as_u64(), Some(out.len() as u64), "{body}");
+            return out;
+        }
+        assert_eq!(nodes.len(), size as usize, "a page before the last is full");
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+}
+
+/// Groups keep their order across page boundaries as reports come and go: a status cited by
+/// 150 reports moves to the front, back again when they are deleted; a group whose reports
+/// are all deleted leaves the list; the kept `report_groups` rows agree with a recount.
+#[tokio::test]
+async fn groups_keep_their_order_across_pages_as_reports_come_and_go() {
+    use pleroma_gateway::domain::counters;
+    let app = TestApp::new().await;
+    let admin = app.admin("admin").await;
+    let token = app.token(&admin, ALL).await;
+    let expected = seed(&app, 60, 200).await;
+    let mut expected: Vec<(String, Vec<String>)> = expected.into_iter().map(|(s, r, _)| (s, r)).collect();
+    assert_eq!(walk(&app, &token, 7).await, expected);
+    assert_eq!(walk(&app, &token, 100).await, expected, "one page");
+
+    // The last group's status gets 150 new reports: its group comes first, all its reports in it.
+    let (last, _) = expected.last().unwrap().clone();
+    let row = status::Entity::find_by_id(last.clone()).one(&app.state.db.read).await.unwrap().unwrap();
+    let reporter = app.user("many").await;
+    let new = cite(&app, &row, &reporter, 150).await;
+    let mut moved = expected.clone();
+    let (status, old) = moved.pop().unwrap();
+    moved.insert(0, (status, new.iter().chain(&old).cloned().collect()));
+    assert_eq!(walk(&app, &token, 7).await, moved);
+    let body = app.get(GROUPED, Some(&token)).await.body;
+    assert_eq!(body["reports"][0]["reports"].as_array().unwrap().len(), new.len() + old.len());
+    assert_eq!(body["reports"][0]["actors"][0]["id"], reporter.id.as_str());
+
+    // Deleting them (and every report of the second group) puts the list back as it was, less one.
+    let db = &app.state.db.write;
+    let gone: Vec<String> = new.iter().chain(&expected[1].1).cloned().collect();
+    report::Entity::delete_many()
+        .filter(sea_orm::ColumnTrait::is_in(&report::Column::Id, gone.clone()))
+        .exec(db)
+        .await
+        .unwrap();
+    let gone: HashSet<String> = gone.into_iter().collect();
+    for (_, reports) in &mut expected {
+        reports.retain(|r| !gone.contains(r));
+    }
+    expected.retain(|(_, reports)| !reports.is_empty());
+    // A group that lost its latest report moves back.
+    expected.sort_by(|a, b| b.1[0].cmp(&a.1[0]).then_with(|| a.0.cmp(&b.0)));
+    assert_eq!(walk(&app, &token, 7).await, expected);
+    assert_eq!(counters::drift(&app.state.db.read).await.unwrap(), counters::Drift::default());
+
+    // A wrong kept row is found and repaired.
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared("UPDATE report_groups SET reports_count = 99").await.unwrap();
+    db.execute_unprepared("DELETE FROM report_groups WHERE status_id = (SELECT MIN(status_id) FROM report_groups)")
+        .await
+        .unwrap();
+    let drift = counters::drift(&app.state.db.read).await.unwrap();
+    assert_eq!(drift.report_groups, expected.len() as u64);
+    assert_eq!(counters::repair(db).await.unwrap().report_groups, expected.len() as u64);
+    assert_eq!(counters::drift(&app.state.db.read).await.unwrap(), counters::Drift::default());
+    assert_eq!(walk(&app, &token, 7).await, expected);
+
+    // A cursor that is not one is a 400.
+    let body = app.graphql(Some(&token), "{ groupedReports(after: \"nope\") { totalCount } }", json!({})).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("cursor"), "{body}");
 }
 
 /// The resident set of this process, in KiB.

@@ -228,7 +228,7 @@ fn sorts(line: &str) -> bool {
 /// engines: it reads no list table whole and sorts nothing for the page (statuses by the
 /// primary key or `(user_id, id)`, reports by `(state, id)` or the primary key, the moderation
 /// log and chats by their own keys). Counts are not pages (an exact total reads the matches);
-/// grouped reports sort their groups by latest report (an aggregate), read from an index only.
+/// grouped reports walk their kept groups (`report_groups`) by its `(latest report, status)` index.
 #[tokio::test]
 async fn every_content_lists_page_statement_walks_an_index() {
     let app = TestApp::new().await;
@@ -324,22 +324,29 @@ async fn every_content_lists_page_statement_walks_an_index() {
             }
         }
     }
-    // Grouped reports: the groups come from the covering index, never from the table's rows.
+    // Grouped reports: a page of groups walks the kept `report_groups` index from the cursor on
+    // (the first page and one after a cursor), never the table whole, sorting nothing.
     let reply = app.get("/api/v1/pleroma/admin/grouped_reports", Some(&admin)).await;
     assert_eq!(reply.status, 200);
-    app.state.db.record();
-    let _ = app.graphql(Some(&admin), "{ groupedReports(first: 50) { nodes { date } } }", Value::Null).await;
-    let sent = app.state.db.recorded();
-    let grouped =
-        sent.iter().find(|s| s.sql.contains("GROUP BY") && s.sql.contains("report_statuses")).expect("groups");
-    let plan = plan_of(db, grouped).await;
-    if plan.iter().any(|l| {
-        full_scan(l, &["report_statuses"])
-            || (l.contains("report_statuses")
-                && !l.contains("idx_report_statuses_status_report")
-                && !l.contains("COVERING"))
-    }) {
-        failures.push(format!("grouped reports:\n  {}\n  {plan:?}", grouped.sql));
+    let page = "query($after: String) { groupedReports(first: 20, after: $after) { nodes { date } \
+                pageInfo { endCursor } } }";
+    let first = app.graphql(Some(&admin), page, serde_json::json!({})).await;
+    let cursor = first["data"]["groupedReports"]["pageInfo"]["endCursor"].clone();
+    assert!(cursor.is_string(), "{first}");
+    for variables in [serde_json::json!({}), serde_json::json!({ "after": cursor })] {
+        app.state.db.record();
+        let _ = app.graphql(Some(&admin), page, variables.clone()).await;
+        let sent = app.state.db.recorded();
+        let grouped = sent.iter().find(|s| s.sql.contains("report_groups")).expect("groups");
+        let plan = plan_of(db, grouped).await;
+        if plan.iter().any(|l| full_scan(l, &["report_groups"]) || sorts(l)) {
+            failures.push(format!("grouped reports {variables}:\n  {}\n  {plan:?}", grouped.sql));
+        }
+        let links = sent.iter().find(|s| s.sql.contains("FROM \"report_statuses\"")).expect("links");
+        let plan = plan_of(db, links).await;
+        if plan.iter().any(|l| full_scan(l, &["report_statuses"])) {
+            failures.push(format!("grouped reports' links {variables}:\n  {}\n  {plan:?}", links.sql));
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -389,7 +389,16 @@ pub async fn import(db: &Db, settings: &Settings, doc: &Document) -> Result<Impo
     // Fresh planner statistics for every table the file filled.
     crate::domain::counters::analyze(
         &db.write,
-        &["users", "statuses", "mentions", "media_attachments", "follows", "reports", "report_statuses"],
+        &[
+            "users",
+            "statuses",
+            "mentions",
+            "media_attachments",
+            "follows",
+            "reports",
+            "report_statuses",
+            "report_groups",
+        ],
     )
     .await?;
     Ok(ImportReport {

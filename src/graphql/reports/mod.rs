@@ -5,9 +5,16 @@ mod types;
 pub use loaders::*;
 pub use types::*;
 
-use async_graphql::{Context, Object, ID};
+use async_graphql::{
+    connection::{Connection, CursorType, Edge, OpaqueCursor},
+    Context, Object, ID,
+};
 
-use super::{pagination::Window, users::log_actor, ContextExt, FieldRule};
+use super::{
+    pagination::{ListMeta, Window},
+    users::log_actor,
+    ContextExt, FieldRule,
+};
 use crate::{
     auth::{Access, Privilege},
     domain::reports::{self as domain, NewReport, ReportSearch, StateChange, StateOutcome},
@@ -83,9 +90,10 @@ impl ReportsQuery {
         Ok(domain::by_id(&ctx.db().read, &id).await?.map(Report))
     }
 
-    /// Reports grouped by the status they cite, the group of the latest report first. Page
-    /// with `first`/`after` (default 20, at most 100 groups a page); a page's reports, statuses
-    /// and accounts are read in a fixed number of statements.
+    /// Reports grouped by the status they cite, the group of the latest report first (then by
+    /// status id). Page with `first`/`after` (default 20, at most 100 groups a page): the cursor
+    /// is a group's place in that order, so a page costs the same wherever it is; a page's
+    /// reports, statuses and accounts are read in a fixed number of statements.
     #[graphql(complexity = "super::pagination::page_complexity(child_complexity, first, None, 20)")]
     async fn grouped_reports(
         &self,
@@ -93,36 +101,52 @@ impl ReportsQuery {
         #[graphql(desc = "Page size: at most this many items (cursor paging).")] first: Option<i32>,
         #[graphql(desc = "Start after this cursor (an edge's `cursor`).")] after: Option<String>,
     ) -> async_graphql::Result<ReportGroupConnection> {
-        let mut window = Window::resolve(first, after, None, None, 20)?;
-        window.limit = window.limit.min(MAX_GROUPS_PAGE);
+        let limit = match first {
+            None => 20,
+            Some(n) => u64::try_from(n).map_err(|_| AppError::BadRequest("page size must not be negative".into()))?,
+        }
+        .min(MAX_GROUPS_PAGE);
+        let after = match after {
+            Some(cursor) => Some(
+                OpaqueCursor::<domain::GroupKey>::decode_cursor(&cursor)
+                    .map_err(|_| AppError::BadRequest("invalid cursor".into()))?
+                    .0,
+            ),
+            None => None,
+        };
         let db = &ctx.db().read;
-        let groups = domain::grouped_page(db, window.offset, window.limit);
+        // One group more than the page tells whether another page follows.
+        let groups = domain::grouped_page(db, after.as_ref(), limit + 1);
         // The count runs only when `totalCount` is asked for.
-        let (groups, total) = if ctx.look_ahead().field("totalCount").exists() {
+        let (mut groups, total) = if ctx.look_ahead().field("totalCount").exists() {
             tokio::try_join!(groups, domain::grouped_count(db))?
         } else {
             let groups = groups.await?;
-            // One more page may follow a full one; an empty page ends the walk.
-            let more = u64::from(groups.len() as u64 == window.limit && window.limit > 0);
-            let total = window.offset + groups.len() as u64 + more;
+            let total = groups.len() as u64;
             (groups, total)
         };
+        let more = groups.len() as u64 > limit;
+        groups.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         // A report citing several statuses is in several groups: prefetch it once.
         let mut seen = std::collections::HashSet::new();
         let reports: Vec<entity::report::Model> =
-            groups.iter().flat_map(|(_, r)| r.iter()).filter(|r| seen.insert(r.id.clone())).cloned().collect();
+            groups.iter().flat_map(|g| g.reports.iter()).filter(|r| seen.insert(r.id.clone())).cloned().collect();
         loaders::prefetch(ctx, &reports).await?;
         // Each group's status is among those its latest report cites, fed by the prefetch.
         let loader = ctx.loader();
-        let mut nodes = Vec::with_capacity(groups.len());
-        for (status_id, reports) in groups {
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            more,
+            ListMeta { total_count: total, page_size: limit },
+        );
+        for domain::Group { key, reports } in groups {
             let Some(latest) = reports.first() else { continue };
             let cited = loader.load_one(StatusesOfReport(latest.id.clone())).await.map_err(super::load_error)?;
-            if let Some(status) = cited.into_iter().flatten().find(|s| s.status.id == status_id) {
-                nodes.push(ReportGroup { status, reports });
+            if let Some(status) = cited.into_iter().flatten().find(|s| s.status.id == key.status) {
+                connection.edges.push(Edge::new(OpaqueCursor(key), ReportGroup { status, reports }));
             }
         }
-        Ok(window.connection(nodes, total))
+        Ok(connection)
     }
 
     /// Reports the caller filed, newest first. Page with `first`/`after`, or with

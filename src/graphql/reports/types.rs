@@ -162,7 +162,8 @@ impl From<ReportFilter> for ReportSearch {
 }
 
 /// A page of report groups, the group of the latest report first, with the total count.
-pub type ReportGroupConnection = Connection<OpaqueCursor<u64>, ReportGroup, ListMeta, EmptyFields>;
+pub type ReportGroupConnection =
+    Connection<OpaqueCursor<crate::domain::reports::GroupKey>, ReportGroup, ListMeta, EmptyFields>;
 
 /// The reports citing one status (the removed `GET /admin/grouped_reports`).
 pub struct ReportGroup {

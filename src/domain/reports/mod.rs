@@ -29,6 +29,10 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 
+mod grouped;
+
+pub use grouped::*;
+
 use super::{
     moderation_log::{record, Action, Actor, ReportRef, Subject},
     statuses::{self, NewStatus},
@@ -456,70 +460,6 @@ pub async fn respond(
     record(&txn, &Actor::from(author), &Action::ReportResponse { report: report_ref, text: text.to_string() }).await?;
     txn.commit().await?;
     Ok(posted)
-}
-
-/// Reports grouped by the status they cite (the removed `GET /admin/grouped_reports`), one
-/// page of groups at a time: for each cited status, the reports citing it, newest first;
-/// groups ordered by their latest report, newest first (then by status id). Three statements
-/// whatever the page size: the page of status ids, their links, their reports.
-pub async fn grouped_page<C: ConnectionTrait>(
-    conn: &C,
-    offset: u64,
-    limit: u64,
-) -> AppResult<Vec<(String, Vec<report::Model>)>> {
-    let latest = Expr::col(report_status::Column::ReportId).max();
-    let page: Vec<(String, String)> = report_status::Entity::find()
-        .select_only()
-        .column(report_status::Column::StatusId)
-        .column_as(latest.clone(), "latest")
-        .group_by(report_status::Column::StatusId)
-        .order_by_desc(latest)
-        .order_by_asc(report_status::Column::StatusId)
-        .offset(offset)
-        .limit(limit)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    if page.is_empty() {
-        return Ok(Vec::new());
-    }
-    let status_ids: Vec<String> = page.iter().map(|(s, _)| s.clone()).collect();
-    let links: Vec<(String, String)> = report_status::Entity::find()
-        .select_only()
-        .column(report_status::Column::StatusId)
-        .column(report_status::Column::ReportId)
-        .filter(report_status::Column::StatusId.is_in(status_ids))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let report_ids: Vec<String> = links.iter().map(|(_, r)| r.clone()).collect::<HashSet<_>>().into_iter().collect();
-    let reports: HashMap<String, report::Model> =
-        by_ids(conn, &report_ids).await?.into_iter().map(|r| (r.id.clone(), r)).collect();
-    let mut groups: HashMap<String, Vec<report::Model>> = HashMap::new();
-    for (status_id, report_id) in links {
-        if let Some(report) = reports.get(&report_id) {
-            groups.entry(status_id).or_default().push(report.clone());
-        }
-    }
-    Ok(page
-        .into_iter()
-        .filter_map(|(status, _)| {
-            let mut reports = groups.remove(&status)?;
-            reports.sort_by(|a, b| b.id.cmp(&a.id));
-            Some((status, reports))
-        })
-        .collect())
-}
-
-/// How many statuses reports cite (the number of groups of [`grouped_page`]).
-pub async fn grouped_count<C: ConnectionTrait>(conn: &C) -> AppResult<u64> {
-    let count: Option<i64> = report_status::Entity::find()
-        .select_only()
-        .column_as(Expr::col(report_status::Column::StatusId).count_distinct(), "count")
-        .into_tuple()
-        .one(conn)
-        .await?;
-    Ok(count.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
 #[cfg(test)]
