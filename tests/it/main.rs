@@ -74,6 +74,7 @@ mod server;
 mod signin;
 mod statuses;
 mod storage;
+mod three_instances;
 mod token_cache;
 mod users_read;
 mod users_write;

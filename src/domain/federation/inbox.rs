@@ -198,12 +198,19 @@ async fn store_note(db: &Db, settings: &Settings, author: &user::Model, note: &V
     let mention_ids: Vec<String> =
         tags.iter().filter(|t| t["type"] == "Mention").filter_map(|t| t["href"].as_str().map(str::to_string)).collect();
     let mentioned = users_by_ap_ids(db, &mention_ids).await?;
-    let attachments: Vec<String> = note["attachment"]
+    let listed: Vec<(String, Option<String>)> = note["attachment"]
         .as_array()
         .map(|list| {
-            list.iter().filter_map(|a| a["url"].as_str().or_else(|| a["href"].as_str())).map(str::to_string).collect()
+            list.iter()
+                .filter_map(|a| {
+                    let url = a["url"].as_str().or_else(|| a["href"].as_str())?;
+                    Some((url.to_string(), a["name"].as_str().filter(|n| !n.is_empty()).map(str::to_string)))
+                })
+                .collect()
         })
         .unwrap_or_default();
+    let descriptions = listed.iter().filter_map(|(url, name)| Some((url.clone(), name.clone()?))).collect();
+    let attachments = listed.into_iter().map(|(url, _)| url).collect();
     let mut content = note["content"].as_str().unwrap_or_default().to_string();
     if content.is_empty() {
         content = note["name"].as_str().unwrap_or_default().to_string();
@@ -219,6 +226,7 @@ async fn store_note(db: &Db, settings: &Settings, author: &user::Model, note: &V
         in_reply_to,
         reblog_of: None,
         attachments,
+        descriptions,
         mentions: mentioned.iter().map(|u| u.ap_id.clone()).collect(),
     };
     let report =
@@ -369,6 +377,7 @@ async fn announce(db: &Db, settings: &Settings, actor: &user::Model, activity: &
         in_reply_to: None,
         reblog_of: Some(original.ap_id.clone()),
         attachments: vec![],
+        descriptions: Default::default(),
         mentions: vec![],
     };
     let report =

@@ -8,15 +8,15 @@
 //! - a key in the cache (`remote_keys`) is used as it is; it is fetched again only when it no
 //!   longer verifies (the actor may have rotated it) and was fetched more than
 //!   [`REFETCH_COOLDOWN`] ago (Pleroma's `public_key_refetch_cooldown_seconds`);
-//! - a key not in the cache is fetched once; a signature it does not verify is refused without
-//!   a second fetch;
+//! - a key not in the cache is fetched once (other requests with it wait for that fetch); a
+//!   signature it does not verify is refused without a second fetch;
 //! - fetches are limited per remote host ([`KeyFetches`]) and go through [`crate::outbound`];
 //! - the fetched document must list the key under exactly its `keyId`, and the key's owner,
 //!   the document and the `keyId` must share one origin; the owner must be the activity's
 //!   actor.
 use std::{
     collections::HashMap,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -42,6 +42,10 @@ const MAX_ENTRIES: usize = 10_000;
 #[derive(Default)]
 pub struct KeyFetches {
     state: Mutex<Limiter>,
+    /// Keys being fetched for a request not in the cache: a second request with the same new
+    /// key (a new actor's activities arrive together) waits for the first one's fetch rather
+    /// than being refused by the per-key limit.
+    in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Default)]
@@ -51,6 +55,17 @@ struct Limiter {
 }
 
 impl KeyFetches {
+    /// Wait until no other request of this process is fetching `key_id` for the first time.
+    async fn first_fetch_turn(&self, key_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // Only the map holds the keys no request is fetching or waiting for.
+            in_flight.retain(|_, turn| Arc::strong_count(turn) > 1);
+            in_flight.entry(key_id.to_string()).or_default().clone()
+        };
+        turn.lock_owned().await
+    }
+
     /// Whether `key_id` on `host` may be fetched now; counts the fetch when it may.
     pub fn allow(&self, host: &str, key_id: &str) -> bool {
         let now = Instant::now();
@@ -241,7 +256,16 @@ pub async fn verify_request(
             owner
         }
         None => {
-            let (owner, pem) = fetch_key(db, settings, fetches, key_id).await?;
+            let _turn = fetches.first_fetch_turn(key_id).await;
+            // The request this one waited for may have fetched and cached the key.
+            let cached = remote_key::Entity::find_by_id(key_id.to_string())
+                .one(&db.read)
+                .await
+                .map_err(|e| InboxRefusal::Signature(format!("reading the key cache: {e}")))?;
+            let (owner, pem) = match cached {
+                Some(row) => (row.actor, row.public_key_pem),
+                None => fetch_key(db, settings, fetches, key_id).await?,
+            };
             if !verifies(&pem, &prepared) {
                 return Err(InboxRefusal::Signature("BadSignature".into()));
             }

@@ -66,6 +66,9 @@ pub struct Status {
     /// URLs of its attachments.
     #[serde(default)]
     pub attachments: Vec<String>,
+    /// Descriptions of attachments by URL (an ActivityPub attachment's `name`).
+    #[serde(default)]
+    pub descriptions: std::collections::BTreeMap<String, String>,
     /// ap_ids of the actors it mentions (addresses).
     #[serde(default)]
     pub mentions: Vec<String>,

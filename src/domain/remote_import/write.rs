@@ -13,6 +13,9 @@ use super::{
 };
 use crate::{config::Settings, db::Db, error::AppError, ids};
 
+/// An attachment's URL and description.
+type Attachment = (String, Option<String>);
+
 /// Check the whole document, pass it through the moderation policies (`settings.mrf`), then
 /// write what they let through in one transaction.
 pub async fn import(db: &Db, settings: &Settings, doc: &Document) -> Result<ImportReport, AppError> {
@@ -108,8 +111,8 @@ pub async fn import(db: &Db, settings: &Settings, doc: &Document) -> Result<Impo
         known.insert(s.ap_id.clone(), (id, author.clone(), s.ap_id.clone()));
     }
     let mut status_rows = Vec::new();
-    // Per status: the mentioned users' ids and the attachments' URLs.
-    let mut addressed: Vec<(String, String, Vec<String>, Vec<String>)> = Vec::new();
+    // Per status: the mentioned users' ids and the attachments' URLs and descriptions.
+    let mut addressed: Vec<(String, String, Vec<String>, Vec<Attachment>)> = Vec::new();
     for (i, s) in doc.statuses.iter().enumerate() {
         let entry = format!("statuses[{i}]");
         let visibility = s.visibility.as_deref().unwrap_or("public");
@@ -140,7 +143,8 @@ pub async fn import(db: &Db, settings: &Settings, doc: &Document) -> Result<Impo
         if let Some(url) = s.attachments.iter().find(|url| !is_url(url)) {
             return Err(bad(entry, format!("attachment is not an http(s) URL: {url}")));
         }
-        addressed.push((id.clone(), author.clone(), mentioned, s.attachments.clone()));
+        let attachments = s.attachments.iter().map(|url| (url.clone(), s.descriptions.get(url).cloned())).collect();
+        addressed.push((id.clone(), author.clone(), mentioned, attachments));
         let context = parent.as_ref().map(|(_, _, ctx)| ctx.clone()).unwrap_or_else(|| s.ap_id.clone());
         status_rows.push(status::Model {
             id,
@@ -308,7 +312,7 @@ pub async fn import(db: &Db, settings: &Settings, doc: &Document) -> Result<Impo
             .exec_without_returning(&txn)
             .await?;
         }
-        for url in attachments {
+        for (url, description) in attachments {
             media_attachment::Entity::insert(media_attachment::ActiveModel {
                 id: Set(ids::flake_id()),
                 user_id: Set(author.clone()),
@@ -316,7 +320,7 @@ pub async fn import(db: &Db, settings: &Settings, doc: &Document) -> Result<Impo
                 file_name: Set(String::new()),
                 content_type: Set(content_type_of(url).to_string()),
                 size: Set(0),
-                description: Set(None),
+                description: Set(description.clone()),
                 remote_url: Set(Some(url.clone())),
                 inserted_at: Set(now),
             })
