@@ -61,6 +61,16 @@ pub enum Error {
     /// Unreachable, timed out, or the connection failed.
     #[error("{0}")]
     Failed(String),
+    /// The server answered, with a status outside 2xx (the host is reachable).
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+}
+
+impl Error {
+    /// A non-2xx answer from `url`.
+    pub fn status(url: &str, status: u16) -> Error {
+        Error::Status { url: url.to_string(), status }
+    }
 }
 
 /// The marker error the resolver and the redirect policy hand to reqwest, found again in the

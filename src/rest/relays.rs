@@ -47,7 +47,7 @@ pub fn routes() -> Vec<Route> {
             operation!("relays/unfollow"),
             Shape::Convert(unfollowed),
         ),
-        native(Method::GET, "/relay", "The relay actor (ActivityPub)", |m| on(m, relay_actor), ACTOR),
+        native(Method::GET, "/relay", "The relay actor (ActivityPub)", |m| on(m, relay_actor), RELAY_ACTOR),
         native(Method::GET, "/internal/fetch", "The instance actor (ActivityPub)", |m| on(m, internal_actor), ACTOR),
         native(Method::GET, "/.well-known/webfinger", "WebFinger (JRD)", |m| on(m, webfinger), WEBFINGER),
         native(Method::GET, "/.well-known/host-meta", "host-meta (XRD)", |m| on(m, host_meta), &[(200, "XRD")]),
@@ -64,6 +64,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 const ACTOR: &[(u16, &str)] = &[(200, "The actor document")];
+const RELAY_ACTOR: &[(u16, &str)] = &[(200, "The actor document"), (404, "Relaying is off ([instance] allow_relay)")];
 const WEBFINGER: &[(u16, &str)] = &[(200, "The JRD"), (400, "No resource given"), (404, "Couldn't find user")];
 const INBOX: &[(u16, &str)] = &[
     (200, "Accepted"),
@@ -123,6 +124,11 @@ async fn local_actor(state: &AppState, actor: LocalActor) -> Response {
 }
 
 async fn relay_actor(State(state): State<AppState>) -> Response {
+    // Pleroma's `relay_active?` plug: only the actor document is hidden when relaying is off
+    // (its inbox and collections stay, as in Pleroma's router).
+    if !state.settings().instance.allow_relay {
+        return json(StatusCode::NOT_FOUND, &json!({"error": "not found"}));
+    }
     local_actor(&state, LocalActor::Relay).await
 }
 

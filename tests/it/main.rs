@@ -31,6 +31,7 @@ mod exact;
 mod facade;
 mod federation;
 mod federation_out;
+mod fedtail;
 mod follow_requests;
 mod frontends;
 mod graphiql;

@@ -33,7 +33,7 @@ pub async fn fetch(settings: &Settings, url: &str, max: u64) -> Result<(Option<S
         outbound::Error::TooLarge { .. } => {
             AppError::BadRequest(format!("{url} is larger than the limit of {max} bytes"))
         }
-        outbound::Error::Failed(reason) => failed(&reason),
+        e @ (outbound::Error::Failed(_) | outbound::Error::Status { .. }) => failed(&e),
     };
     let client =
         outbound::Client::new(settings.http.policy(), outbound::Limits::new(settings.emoji.fetch_timeout_secs, max))

@@ -120,9 +120,7 @@ impl From<AppError> for Fetched {
 pub async fn fetch_and_store(db: &Db, settings: &Settings, ap_id: &str) -> Result<user::Model, Fetched> {
     let document = match fetch_document(db, settings, ap_id).await {
         Ok(document) => document,
-        Err(e @ crate::outbound::Error::Failed(_)) if !e.to_string().contains(": HTTP ") => {
-            return Err(Fetched::Unreachable(e))
-        }
+        Err(e @ crate::outbound::Error::Failed(_)) => return Err(Fetched::Unreachable(e)),
         Err(e) => return Err(Fetched::Other(Unresolved::Fetch(e.to_string()))),
     };
     if document["id"].as_str() != Some(ap_id) {

@@ -5,11 +5,14 @@
 //! of a user who hides them (`hide_followers`, `hide_follows`) are shown only to that user, the
 //! count unless it is hidden too (`hide_followers_count`, `hide_follows_count`). The outbox is
 //! paged by status id (`max_id`, `min_id`, `since_id`, `limit`), newest first, each item the
-//! `Create` or `Announce` of [`super::objects`], only what the reader may see.
-use entity::{follow, relay_follow, relay_follower, status, user};
+//! `Create` or `Announce` of [`super::objects`], only what the reader may see. Nothing else a
+//! user does (follows, likes, blocks, mutes) is listed: Pleroma's `fetch_user_activities` asks
+//! for `Create` and `Announce` only, and leaves out what the reader blocks or mutes.
+use entity::{block, follow, mention, mute, relay_follow, relay_follower, status, user};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    RelationDef,
+    sea_query::{Query, SelectStatement},
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, RelationDef,
 };
 use serde_json::{json, Value};
 
@@ -226,9 +229,18 @@ pub async fn outbox_page<C: ConnectionTrait>(
     viewer: Option<&str>,
     paging: &MastodonPage,
 ) -> Result<(Value, Vec<String>), AppError> {
+    let Some(unblocked) = reader_filter(conn, owner, viewer).await? else {
+        let document = json!({
+            "type": "OrderedCollectionPage",
+            "partOf": format!("{}/outbox", owner.ap_id),
+            "orderedItems": [],
+        });
+        return Ok((with_context(document), vec![]));
+    };
     let query = status::Entity::find()
         .filter(status::Column::UserId.eq(owner.id.as_str()))
-        .filter(statuses::visible_to(viewer));
+        .filter(statuses::visible_to(viewer))
+        .filter(unblocked);
     let mut rows = paging.apply(query).all(conn).await?;
     rows.sort_by(|a, b| b.id.cmp(&a.id));
     let loaded = objects::Loaded::read(conn, &rows).await?;
@@ -249,4 +261,60 @@ pub async fn outbox_page<C: ConnectionTrait>(
         "orderedItems": items,
     });
     Ok((with_context(document), ids))
+}
+
+/// Pleroma's `restrict_blocked` and `restrict_muted` as `fetch_user_activities` applies them:
+/// unless the reader blocks the owner (then nothing is filtered), a reader who mutes the owner
+/// sees nothing (`None`), and otherwise no reblog of, nor status mentioning, an account the
+/// reader blocks or mutes.
+async fn reader_filter<C: ConnectionTrait>(
+    conn: &C,
+    owner: &user::Model,
+    viewer: Option<&str>,
+) -> Result<Option<Condition>, AppError> {
+    let Some(viewer) = viewer.filter(|v| *v != owner.id) else { return Ok(Some(Condition::all())) };
+    let pair = (viewer.to_string(), owner.id.clone());
+    if block::Entity::find_by_id(pair.clone()).one(conn).await?.is_some() {
+        return Ok(Some(Condition::all()));
+    }
+    if mute::Entity::find_by_id(pair).one(conn).await?.is_some() {
+        return Ok(None);
+    }
+    let mut shown = Condition::all();
+    for accounts in shunned(viewer) {
+        let their_statuses = Query::select()
+            .column(status::Column::Id)
+            .from(status::Entity)
+            .and_where(status::Column::UserId.in_subquery(accounts.clone()))
+            .to_owned();
+        let mentioning = Query::select()
+            .column(mention::Column::StatusId)
+            .from(mention::Entity)
+            .and_where(mention::Column::UserId.in_subquery(accounts))
+            .to_owned();
+        shown = shown
+            .add(
+                Condition::any()
+                    .add(status::Column::ReblogOfId.is_null())
+                    .add(status::Column::ReblogOfId.not_in_subquery(their_statuses)),
+            )
+            .add(status::Column::Id.not_in_subquery(mentioning));
+    }
+    Ok(Some(shown))
+}
+
+/// The ids of the accounts `viewer` blocks, then those it mutes.
+fn shunned(viewer: &str) -> [SelectStatement; 2] {
+    [
+        Query::select()
+            .column(block::Column::BlockedId)
+            .from(block::Entity)
+            .and_where(block::Column::BlockerId.eq(viewer))
+            .to_owned(),
+        Query::select()
+            .column(mute::Column::MutedId)
+            .from(mute::Entity)
+            .and_where(mute::Column::MuterId.eq(viewer))
+            .to_owned(),
+    ]
 }

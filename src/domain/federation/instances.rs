@@ -85,7 +85,7 @@ pub fn nodeinfo_link(well_known: &Value) -> Option<String> {
 async fn get_json(client: &outbound::Client, url: &str) -> Result<Value, outbound::Error> {
     let response = client.get(client.url(url)?).header("accept", "application/json").send().await?;
     if !(200..300).contains(&response.status()) {
-        return Err(outbound::Error::Failed(format!("{url}: HTTP {}", response.status())));
+        return Err(outbound::Error::status(url, response.status()));
     }
     response.json().await
 }
@@ -97,9 +97,7 @@ async fn scrape(db: &Db, settings: &Settings, job: &InstanceMetadata) -> Result<
         .map_err(|e| AppError::internal(e.to_string()))?;
     let well_known = match get_json(&client, &format!("{}/.well-known/nodeinfo", job.origin)).await {
         Ok(document) => document,
-        Err(e @ outbound::Error::Failed(_)) if !e.to_string().contains(": HTTP ") => {
-            return Err(AppError::internal(e.to_string()))
-        }
+        Err(e @ outbound::Error::Failed(_)) => return Err(AppError::internal(e.to_string())),
         Err(e) => {
             tracing::info!(host = %job.host, error = %e, "instance metadata: no nodeinfo");
             return Ok(());

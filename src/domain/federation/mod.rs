@@ -9,9 +9,11 @@
 pub mod actors;
 pub mod collections;
 pub mod deliveries;
+pub mod fetcher;
 pub mod inbox;
 pub mod instances;
 pub mod keys;
+mod notes;
 pub mod objects;
 pub mod publisher;
 pub mod questions;
@@ -143,7 +145,7 @@ pub async fn fetch_document(db: &Db, settings: &Settings, url: &str) -> Result<V
     }
     let response = request.send().await?;
     if !(200..300).contains(&response.status()) {
-        return Err(outbound::Error::Failed(format!("{url}: HTTP {}", response.status())));
+        return Err(outbound::Error::status(url, response.status()));
     }
     response.json().await
 }

@@ -4,7 +4,11 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 
 use super::{Account, AccountIdInput, RelationshipPayload};
 use crate::{
-    domain::{accounts as domain, federation::resolve, relationships},
+    domain::{
+        accounts as domain,
+        federation::{fetcher, resolve},
+        relationships,
+    },
     error::AppError,
     graphql::{
         pagination::{offset_connection, LazyTotal, OffsetConnection},
@@ -166,7 +170,9 @@ impl DirectoryQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The text to look for (words, `#tag`, `@nickname@host` or a URL).")] query: String,
         #[graphql(name = "type", desc = "Only this kind of result (default: all three).")] kind: Option<SearchType>,
-        #[graphql(desc = "Fetch the remote account the query names when unknown or stale (callers only).")]
+        #[graphql(
+            desc = "Fetch the remote account the query names when unknown or stale, or the status a URL names (callers only)."
+        )]
         resolve: Option<bool>,
         #[graphql(desc = "Results of each kind (default 20, at most 40).")] limit: Option<u64>,
         #[graphql(desc = "Results of each kind skipped.")] offset: Option<u64>,
@@ -201,7 +207,12 @@ impl DirectoryQuery {
                 None => None,
             };
             let search = domain::StatusSearch { query: query.clone(), author_id: author, following, limit, offset };
-            let rows = domain::search_statuses(db, viewer(ctx), &search).await?;
+            let mut rows = domain::search_statuses(db, viewer(ctx), &search).await?;
+            let url = fetcher::searched(ctx.db(), ctx.settings(), viewer(ctx), &query, resolve.unwrap_or(false));
+            if let Some(found) = Box::pin(url).await? {
+                rows.retain(|r| r.id != found.id);
+                rows.insert(0, found);
+            }
             crate::graphql::statuses::prefetch::statuses(ctx, &rows).await?;
             rows.into_iter().map(Status::from_row).collect()
         } else {
