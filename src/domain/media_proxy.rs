@@ -62,6 +62,21 @@ pub fn encode_url(secret: &[u8], base: &str, url: &str) -> String {
     }
 }
 
+/// Pleroma's `MediaProxy.url/1`, as rendered statuses and accounts use it: with the proxy on,
+/// remote media become proxy links; relative URLs, this instance's own and those on the upload
+/// `base_url`'s host (Pleroma's `whitelisted?` always holds it) are left alone.
+pub fn proxied(settings: &Settings, secret: &[u8], url: &str) -> String {
+    let host = |u: &str| url::Url::parse(u).ok().and_then(|p| p.host_str().map(str::to_lowercase));
+    let upload_host = settings.upload.base_url.as_deref().and_then(host);
+    let own = url.starts_with('/')
+        || url.starts_with(settings.instance_url.as_str())
+        || (upload_host.is_some() && host(url) == upload_host);
+    if !settings.media_proxy.enabled || url.is_empty() || own {
+        return url.to_string();
+    }
+    encode_url(secret, &settings.instance_url, url)
+}
+
 /// The URL a link carries, if its signature is right.
 pub fn decode_url(secret: &[u8], sig64: &str, url64: &str) -> Option<String> {
     let sig = URL_SAFE_NO_PAD.decode(sig64).ok()?;

@@ -1,12 +1,13 @@
 //! Issue 27 leftovers: the outbox leaves out what its reader blocks or mutes and lists nothing
 //! but posts and reblogs; `/relay` is 404 when relaying is off; a `resolve=true` search for a
 //! status URL fetches it from the other instance; an HTTP error status from a host is told
-//! apart from a host that does not answer.
+//! apart from a host that does not answer; with the media proxy on, remote avatars and
+//! attachments render as the proxy links it serves.
 use axum::{http::StatusCode as AxumStatus, Router};
-use entity::status;
-use pleroma_gateway::domain::federation::actors;
+use entity::{media_attachment, status, user};
+use pleroma_gateway::domain::{federation::actors, media_proxy};
 use reqwest::{header, Method, StatusCode};
-use sea_orm::EntityTrait;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{json, Value};
 
 use crate::common::{Reply, TestApp};
@@ -176,4 +177,90 @@ async fn an_error_status_is_no_connection_failure() {
     let refused =
         actors::fetch_and_store(&app.state.db, &settings, &format!("http://127.0.0.1:{closed_port}/users/x")).await;
     assert!(matches!(refused, Err(actors::Fetched::Unreachable(_))), "{refused:?}");
+}
+
+#[tokio::test]
+async fn with_the_media_proxy_on_remote_media_render_as_proxy_links_the_proxy_serves() {
+    let app = TestApp::with_settings(|s| {
+        s.media_proxy.enabled = true;
+        s.http.allow_private_addresses = true; // the file server is on loopback
+    })
+    .await;
+    let router = Router::new().route(
+        "/media/cat.png",
+        axum::routing::get(|| async { ([(header::CONTENT_TYPE, "image/png")], vec![137u8, 80, 78, 71]) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let files = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.ok() });
+    let cat = format!("{files}/media/cat.png");
+    let settings = app.state.settings();
+    let secret = media_proxy::secret(&app.state.db.write).await.unwrap();
+    let link = media_proxy::encode_url(&secret, &settings.instance_url, &cat);
+    assert!(link.starts_with(&format!("{}/proxy/", settings.instance_url)) && link.ends_with("/cat.png"), "{link}");
+
+    // A remote account's avatar is proxied; its default header (this instance's) is not.
+    let bob = app.remote_user("bob", "remote.example").await;
+    let mut row: user::ActiveModel = bob.clone().into();
+    row.avatar = Set(Some(cat.clone()));
+    row.update(&app.state.db.write).await.unwrap();
+    let alice = app.user("alice").await;
+    let token = app.token(&alice, "read write").await;
+    let account = app.get(&format!("/api/v1/accounts/{}", bob.id), Some(&token)).await;
+    assert_eq!(account.status, StatusCode::OK, "{}", account.text);
+    assert_eq!(account.body["avatar"], json!(link));
+    assert_eq!(account.body["avatar_static"], json!(link));
+    assert_eq!(account.body["header"], json!(format!("{}/images/banner.png", settings.instance_url)));
+    let own = app.get(&format!("/api/v1/accounts/{}", alice.id), Some(&token)).await;
+    assert_eq!(own.body["avatar"], json!(format!("{}/images/avi.png", settings.instance_url)));
+
+    // A remote attachment: url and preview_url proxied, remote_url the original.
+    let media_id = pleroma_gateway::ids::flake_id();
+    media_attachment::ActiveModel {
+        id: Set(media_id.clone()),
+        user_id: Set(alice.id.clone()),
+        status_id: Set(None),
+        file_name: Set("cat.png".into()),
+        content_type: Set("image/png".into()),
+        size: Set(4),
+        description: Set(None),
+        remote_url: Set(Some(cat.clone())),
+        inserted_at: Set(chrono::Utc::now()),
+    }
+    .insert(&app.state.db.write)
+    .await
+    .unwrap();
+    let body = json!({"status": "a cat", "media_ids": [media_id]});
+    let posted = app.request(Method::POST, "/api/v1/statuses", Some(&token), Some(body)).await;
+    assert_eq!(posted.status, StatusCode::OK, "{}", posted.text);
+    let attachment = &posted.body["media_attachments"][0];
+    assert_eq!(attachment["url"], json!(link));
+    assert_eq!(attachment["preview_url"], json!(link));
+    assert_eq!(attachment["remote_url"], json!(cat));
+
+    // The rendered link is one the proxy serves; purged with a ban, the admin list holds it and
+    // the link is refused.
+    let path = link.strip_prefix(settings.instance_url.as_str()).unwrap();
+    let served = reqwest::get(format!("{}{path}", app.base)).await.unwrap();
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.bytes().await.unwrap().to_vec(), vec![137u8, 80, 78, 71]);
+    let admin = app.admin_token().await;
+    let caches = "/api/v1/pleroma/admin/media_proxy_caches";
+    let purge = json!({"urls": [cat], "ban": true});
+    let reply = app.request(Method::POST, &format!("{caches}/purge"), Some(&admin), Some(purge)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let listed = app.get(caches, Some(&admin)).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    assert_eq!(listed.body["urls"], json!([cat]), "{}", listed.text);
+    assert_eq!(reqwest::get(format!("{}{path}", app.base)).await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    // With the proxy off, the same account shows the original URL.
+    let off = TestApp::with_settings(|s| s.media_proxy.enabled = false).await;
+    let carol = off.remote_user("carol", "remote.example").await;
+    let mut row: user::ActiveModel = carol.clone().into();
+    row.avatar = Set(Some(cat.clone()));
+    row.update(&off.state.db.write).await.unwrap();
+    let reader = off.user("dave").await;
+    let token = off.token(&reader, "read").await;
+    assert_eq!(off.get(&format!("/api/v1/accounts/{}", carol.id), Some(&token)).await.body["avatar"], json!(cat));
 }

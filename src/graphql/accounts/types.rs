@@ -5,6 +5,7 @@ use entity::user;
 use crate::auth::Privilege;
 use crate::graphql::{
     load_error,
+    media_proxy::proxied,
     scalars::DateTime,
     users::avatar_url,
     users::ProfileField,
@@ -366,21 +367,22 @@ impl Account {
     async fn url(&self) -> &str {
         &self.user.ap_id
     }
-    /// Avatar URL (the instance's default image when none is set).
+    /// Avatar URL (the instance's default image when none is set; remote images through the
+    /// media proxy when it is on).
     async fn avatar(&self, ctx: &Context<'_>) -> String {
-        avatar_url(ctx, self.user.avatar.as_deref())
+        proxied(ctx, avatar_url(ctx, self.user.avatar.as_deref())).await
     }
     /// Non-animated avatar URL.
     async fn avatar_static(&self, ctx: &Context<'_>) -> String {
-        avatar_url(ctx, self.user.avatar.as_deref())
+        proxied(ctx, avatar_url(ctx, self.user.avatar.as_deref())).await
     }
-    /// Header (banner) URL.
+    /// Header (banner) URL (remote images through the media proxy when it is on).
     async fn header(&self, ctx: &Context<'_>) -> String {
-        banner_url(ctx, &self.user)
+        proxied(ctx, banner_url(ctx, &self.user)).await
     }
     /// Non-animated header URL.
     async fn header_static(&self, ctx: &Context<'_>) -> String {
-        banner_url(ctx, &self.user)
+        proxied(ctx, banner_url(ctx, &self.user)).await
     }
     /// Custom emoji in the name and bio (none are recorded: `[]`).
     async fn emojis(&self) -> Vec<AccountEmoji> {

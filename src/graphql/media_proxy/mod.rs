@@ -20,6 +20,21 @@ pub const ACCESS: &[FieldRule] = &[
     ("Mutation", "purgeMediaProxyUrls", Access::Admin(WRITE)),
 ];
 
+/// `url` as clients are given it: a proxy link for remote media when the proxy is on
+/// ([`media_proxy::proxied`]); the URL itself if the signing key cannot be read (logged).
+pub async fn proxied(ctx: &Context<'_>, url: String) -> String {
+    if !ctx.settings().media_proxy.enabled {
+        return url;
+    }
+    match media_proxy::secret(&ctx.db().write).await {
+        Ok(secret) => media_proxy::proxied(ctx.settings(), &secret, &url),
+        Err(err) => {
+            tracing::warn!(error = %err, "media proxy: no signing key");
+            url
+        }
+    }
+}
+
 /// A remote media URL the media proxy refuses to fetch.
 #[derive(SimpleObject)]
 pub struct BannedMediaUrl {

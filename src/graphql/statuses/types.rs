@@ -169,17 +169,17 @@ impl Attachment {
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
-    /// Where the file is served.
+    /// Where the file is served (a remote file through the media proxy when it is on).
     async fn url(&self, ctx: &Context<'_>) -> String {
-        file_url(ctx.settings(), &self.0)
+        crate::graphql::media_proxy::proxied(ctx, file_url(ctx.settings(), &self.0)).await
     }
     /// The file's original location.
     async fn remote_url(&self, ctx: &Context<'_>) -> String {
         file_url(ctx.settings(), &self.0)
     }
-    /// Preview image URL (the file itself).
+    /// Preview image URL (the file itself, through the media proxy as `url`).
     async fn preview_url(&self, ctx: &Context<'_>) -> String {
-        file_url(ctx.settings(), &self.0)
+        crate::graphql::media_proxy::proxied(ctx, file_url(ctx.settings(), &self.0)).await
     }
     /// Text URL (the file itself).
     async fn text_url(&self, ctx: &Context<'_>) -> String {
