@@ -397,7 +397,13 @@ pub fn request_data_in(
     if mutates {
         loader.enable_all_cache(false);
     }
-    request.data(viewer).data(budget.clone()).data(loader).data(live.current()).data(live.clone())
+    request
+        .data(viewer)
+        .data(budget.clone())
+        .data(loader)
+        .data(live.current())
+        .data(live.clone())
+        .data(media_proxy::ProxyKey::default())
 }
 
 /// Typed access to the context's data, instead of `ctx.data().unwrap()`.

@@ -20,14 +20,19 @@ pub const ACCESS: &[FieldRule] = &[
     ("Mutation", "purgeMediaProxyUrls", Access::Admin(WRITE)),
 ];
 
+/// The proxy's signing key, read at most once per request (a page renders many links).
+#[derive(Clone, Default)]
+pub struct ProxyKey(std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>);
+
 /// `url` as clients are given it: a proxy link for remote media when the proxy is on
 /// ([`media_proxy::proxied`]); the URL itself if the signing key cannot be read (logged).
 pub async fn proxied(ctx: &Context<'_>, url: String) -> String {
     if !ctx.settings().media_proxy.enabled {
         return url;
     }
-    match media_proxy::secret(&ctx.db().write).await {
-        Ok(secret) => media_proxy::proxied(ctx.settings(), &secret, &url),
+    let key = ctx.data_opt::<ProxyKey>().cloned().unwrap_or_default();
+    match key.0.get_or_try_init(|| media_proxy::secret(&ctx.db().write)).await {
+        Ok(secret) => media_proxy::proxied(ctx.settings(), secret, &url),
         Err(err) => {
             tracing::warn!(error = %err, "media proxy: no signing key");
             url
