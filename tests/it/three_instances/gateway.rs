@@ -14,10 +14,13 @@ use serde_json::{json, Value};
 
 use crate::common::{fresh_migrated_database, Reply, PASSWORD};
 
-/// Every rate limit off: the suite sends more than a person would, all from loopback.
+/// Every rate limit off: the suite sends more than a person would, all from loopback. Fewer job
+/// workers than the default: each holds a database connection while it polls, and four
+/// processes share one PostgreSQL server (and its connection limit) with the other tests.
 const CONFIG: &str = "[rate_limit]\nauthentication = false\ntimeline = false\nsearch = false\n\
 app_account_creation = false\noauth_app_creation = false\nrelations_actions = false\n\
-relation_id_action = false\nstatuses_actions = false\nstatus_id_action = false\nap_routes = false\n";
+relation_id_action = false\nstatuses_actions = false\nstatus_id_action = false\nap_routes = false\n\
+[jobs]\nfederation = 2\ndefault = 1\nslow = 1\npurge = 1\n";
 
 /// Wait until `check` gives `Some`, polling; fail naming `what` after `secs` seconds.
 pub async fn until<T, F, Fut>(what: &str, secs: u64, mut check: F) -> T
@@ -289,7 +292,9 @@ impl Gateway {
 
     /// A connection to the database, for moving times and reading job rows.
     pub async fn db(&self) -> DatabaseConnection {
-        Database::connect(&self.database_url).await.expect("connect to the gateway's database")
+        let mut options = sea_orm::ConnectOptions::new(&self.database_url);
+        options.max_connections(1).sqlx_logging(false);
+        Database::connect(options).await.expect("connect to the gateway's database")
     }
 }
 

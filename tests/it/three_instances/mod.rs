@@ -17,6 +17,18 @@ use self::gateway::{until, Gateway};
 
 const SIMPLE_POLICY: &str = "Pleroma.Web.ActivityPub.MRF.SimplePolicy";
 
+/// On PostgreSQL the suite's tests run one at a time: seven gateway processes at once, each with
+/// its pool, come near the server's connection limit, which the other tests share.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn turn() -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    let postgres = std::env::var("TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"));
+    match postgres {
+        true => Some(ONE_AT_A_TIME.lock().await),
+        false => None,
+    }
+}
+
 /// Deliveries of `db`'s instance not yet done (waiting, running or retrying).
 async fn pending_deliveries(db: &DatabaseConnection) -> u64 {
     job::Entity::find()
@@ -34,6 +46,7 @@ async fn delivered_all(db: &DatabaseConnection, what: &str) {
 
 #[tokio::test]
 async fn three_processes_follow_post_relay_report_delete_purge_and_reject() {
+    let _turn = turn().await;
     let (a, b, c) = tokio::join!(Gateway::start("127.0.0.1"), Gateway::start("127.0.0.2"), Gateway::start("127.0.0.3"));
     let (admin_a, alice, dave) =
         (a.user("admina", true).await, a.user("alice", false).await, a.user("dave", false).await);
@@ -171,6 +184,7 @@ async fn make_due(db: &DatabaseConnection) {
 
 #[tokio::test]
 async fn a_downed_instance_is_retried_then_unreachable_and_replicas_deliver_once() {
+    let _turn = turn().await;
     let (a, b, mut c) =
         tokio::join!(Gateway::start("127.0.0.1"), Gateway::start("127.0.0.2"), Gateway::start("127.0.0.3"));
     let (admin_a, alice) = (a.user("admina", true).await, a.user("alice", false).await);
