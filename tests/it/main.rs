@@ -38,6 +38,7 @@ mod graphql;
 mod grouped_reports;
 mod hardening;
 mod import;
+mod interop;
 mod invites;
 mod issue25_tail;
 mod jobs;
