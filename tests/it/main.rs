@@ -39,6 +39,7 @@ mod graphql;
 mod grouped_reports;
 mod hardening;
 mod import;
+mod interop;
 mod invites;
 mod issue25_tail;
 mod jobs;

@@ -91,6 +91,10 @@ pub struct SignatureHeader {
     pub key_id: String,
     pub headers: Vec<String>,
     pub signature: Vec<u8>,
+    /// The `created` and `expires` parameters (Unix seconds), what the `(created)` and
+    /// `(expires)` pseudo-headers of draft-cavage 12 sign (Lemmy's library signs them).
+    pub created: Option<String>,
+    pub expires: Option<String>,
 }
 
 /// Parse `keyId="…",headers="…",signature="…"` (also behind `Authorization: Signature `).
@@ -99,6 +103,7 @@ pub struct SignatureHeader {
 pub fn parse(value: &str) -> Option<SignatureHeader> {
     let value = value.strip_prefix("Signature ").unwrap_or(value);
     let (mut key_id, mut headers, mut signature, mut algorithm) = (None, None, None, None);
+    let (mut created, mut expires) = (None, None);
     for part in value.split(',') {
         let (name, raw) = part.trim().split_once('=')?;
         let raw = raw.trim().trim_matches('"');
@@ -107,6 +112,8 @@ pub fn parse(value: &str) -> Option<SignatureHeader> {
             "headers" => headers.replace(raw.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>()).is_some(),
             "signature" => signature.replace(STANDARD.decode(raw).ok()?).is_some(),
             "algorithm" => algorithm.replace(raw.to_lowercase()).is_some(),
+            "created" => created.replace(raw.to_string()).is_some(),
+            "expires" => expires.replace(raw.to_string()).is_some(),
             _ => false,
         };
         if slot_taken {
@@ -120,6 +127,8 @@ pub fn parse(value: &str) -> Option<SignatureHeader> {
         key_id: key_id.filter(|k| !k.is_empty())?,
         headers: headers.unwrap_or_else(|| vec!["date".into()]),
         signature: signature?,
+        created,
+        expires,
     })
 }
 
@@ -217,6 +226,22 @@ pub fn prepare(headers: &Headers, method: &str, path_and_query: &str, body: &[u8
     if !fresh {
         return Err(Refusal::StaleDate);
     }
+    // Signed `(created)`/`(expires)`: whole seconds, not after now (with the same margin as the
+    // date) and not passed.
+    let now_secs = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let param = |name: &str, value: &Option<String>| -> Result<Option<u64>, Refusal> {
+        if !parsed.headers.iter().any(|h| h == name) {
+            return Ok(None);
+        }
+        let value = value.as_deref().ok_or(Refusal::MissingHeader("a signed header"))?;
+        value.parse::<u64>().map(Some).map_err(|_| Refusal::Malformed)
+    };
+    if param("(created)", &parsed.created)?.is_some_and(|c| c > now_secs + MAX_AHEAD_SECS) {
+        return Err(Refusal::StaleDate);
+    }
+    if param("(expires)", &parsed.expires)?.is_some_and(|e| e < now_secs) {
+        return Err(Refusal::StaleDate);
+    }
     if with_body {
         let given = headers.get("digest").ok_or(Refusal::DigestMismatch)?;
         let expected = digest(body);
@@ -234,6 +259,12 @@ pub fn prepare(headers: &Headers, method: &str, path_and_query: &str, body: &[u8
         for name in &parsed.headers {
             if name == "(request-target)" {
                 lines.push(format!("(request-target): {} {target}", method.to_lowercase()));
+            } else if let Some(value) = match name.as_str() {
+                "(created)" => parsed.created.as_deref(),
+                "(expires)" => parsed.expires.as_deref(),
+                _ => None,
+            } {
+                lines.push(format!("{name}: {value}"));
             } else {
                 let values: Vec<&str> = headers.get_all(name.as_str()).map(str::trim).collect();
                 if values.is_empty() {
@@ -362,6 +393,28 @@ mod tests {
         let prepared = prepare(&signed_headers(all, now), "POST", "/inbox?a=1", b"{}").unwrap();
         assert!(prepared.signing_strings[0].starts_with("(request-target): post /inbox?a=1\n"));
         assert!(prepared.signing_strings[1].starts_with("(request-target): post /inbox\n"));
+    }
+
+    #[test]
+    fn created_and_expires_pseudo_headers() {
+        let now = std::time::SystemTime::now();
+        let secs = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let fields = |created: u64, expires: u64| {
+            format!(
+                r#"algorithm="hs2019",created="{created}",expires="{expires}",headers="(request-target) (created) (expires) host date digest",signature="AAAA""#
+            )
+        };
+        let prepared = prepare(&signed_headers(&fields(secs, secs + 10), now), "POST", "/inbox", b"{}").unwrap();
+        let expected =
+            format!("(request-target): post /inbox\n(created): {secs}\n(expires): {}\nhost: gw.example", secs + 10);
+        assert!(prepared.signing_strings[0].starts_with(&expected), "{}", prepared.signing_strings[0]);
+        let expired = prepare(&signed_headers(&fields(secs - 20, secs - 10), now), "POST", "/inbox", b"{}");
+        assert_eq!(expired.unwrap_err(), Refusal::StaleDate);
+        let ahead = prepare(&signed_headers(&fields(secs + 7200, secs + 7210), now), "POST", "/inbox", b"{}");
+        assert_eq!(ahead.unwrap_err(), Refusal::StaleDate);
+        let unset = r#"headers="(request-target) (created) host date digest",signature="AAAA""#;
+        let missing = prepare(&signed_headers(unset, now), "POST", "/inbox", b"{}");
+        assert_eq!(missing.unwrap_err(), Refusal::MissingHeader("a signed header"));
     }
 
     #[test]
