@@ -13,7 +13,6 @@
 
 use std::time::{Duration, Instant};
 
-use pleroma_gateway::seed;
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::{json, Value};
 

@@ -10,11 +10,11 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod graphql;
-pub mod ids;
+/// Flake ids live in the `entity` crate, beside the rows they name (the seeder shares them).
+pub use entity::ids;
 pub mod jobs;
 pub mod outbound;
 pub mod rest;
-pub mod seed;
 pub mod state;
 
 pub use app::app;

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pleroma_gateway::{
     config::{Overrides, Settings},
     db::Db,
-    seed, AppState,
+    AppState,
 };
 
 mod cli;

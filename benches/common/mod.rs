@@ -4,7 +4,7 @@
 
 use std::{net::SocketAddr, time::Instant};
 
-use pleroma_gateway::{config::Settings, db::Db, domain, seed, AppState};
+use pleroma_gateway::{config::Settings, db::Db, domain, AppState};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 /// The server binary's allocator (`src/main.rs`), so the benchmarks measure what it runs.

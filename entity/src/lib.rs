@@ -24,6 +24,7 @@ pub mod event_participation;
 pub mod favourite;
 pub mod follow;
 pub mod follow_request;
+pub mod ids;
 pub mod instance;
 pub mod instance_secret;
 pub mod job;

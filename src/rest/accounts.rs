@@ -6,7 +6,7 @@ use axum::{
     routing::on,
 };
 
-use super::{operation, RestError, Route, Shape};
+use super::{object, operation, read, typed, walked, Drift, Fields, Mapped, RestError, Route, Shape, Wire};
 use crate::auth::Access;
 
 /// The rows of this area.
@@ -244,7 +244,7 @@ fn issue_25_routes() -> Vec<Route> {
             "/api/v1/pleroma/federation_status",
             "Instances currently unreachable",
             operation!("accounts/federation_status"),
-            Shape::FIELD.mapped(unreachable),
+            Shape::FIELD.mapped(typed::<UnreachableList>),
         ),
         // §41 UploaderController.callback: no uploader ever waits here (uploads complete in the
         // request), so every callback is Pleroma's 400 {"error": "bad request"}.
@@ -264,39 +264,52 @@ async fn uploader_callback() -> axum::response::Response {
     RestError { status: StatusCode::BAD_REQUEST, body: serde_json::json!({ "error": "bad request" }) }.into_response()
 }
 
-/// `/api/v1/search`: the v2 answer with hashtags as plain names.
-fn search_v1(value: ConstValue) -> ConstValue {
-    let mut value = admin_accounts(value);
-    if let ConstValue::Object(map) = &mut value {
-        if let Some(ConstValue::List(tags)) = map.get_mut("hashtags") {
-            for tag in tags.iter_mut() {
-                if let ConstValue::Object(t) = tag {
-                    *tag = t.get("name").cloned().unwrap_or(ConstValue::Null);
-                }
-            }
-        }
-    }
-    value
+/// A v2 search result: its hashtags, the rest (accounts, statuses) as it is.
+#[derive(serde::Deserialize)]
+struct SearchV2 {
+    hashtags: Vec<Hashtag>,
+    #[serde(flatten)]
+    rest: Fields,
 }
 
+#[derive(serde::Deserialize)]
+struct Hashtag {
+    name: String,
+}
+
+/// `/api/v1/search`: the v2 answer with hashtags as plain names, accounts as everywhere.
+fn search_v1(value: ConstValue) -> Result<Mapped, Drift> {
+    let search = read::<SearchV2>(value)?;
+    let mut out = search.rest;
+    let tags = search.hashtags.into_iter().map(|t| ConstValue::String(t.name)).collect();
+    out.insert(Name::new("hashtags"), ConstValue::List(tags));
+    admin_accounts(ConstValue::Object(out))
+}
+
+/// An unreachable instance and since when.
+#[derive(serde::Deserialize)]
+struct Unreachable {
+    host: String,
+    since: String,
+}
+
+/// The unreachable instances.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct UnreachableList(Vec<Unreachable>);
+
 /// `[{host, since}]` as Pleroma's `{"unreachable": {"<host>": "<naive datetime>"}}`.
-fn unreachable(value: ConstValue) -> ConstValue {
-    let mut out = async_graphql::indexmap::IndexMap::new();
-    if let ConstValue::List(items) = value {
-        for item in items {
-            let ConstValue::Object(map) = item else { continue };
-            let (Some(ConstValue::String(host)), Some(ConstValue::String(since))) = (map.get("host"), map.get("since"))
-            else {
-                continue;
-            };
+impl Wire for UnreachableList {
+    fn wire(self) -> ConstValue {
+        let out = self.0.into_iter().map(|Unreachable { host, since }| {
             // Pleroma's `unreachable_since` is a NaiveDateTime (`2024-01-02T03:04:05.000000`).
-            let naive = chrono::DateTime::parse_from_rfc3339(since)
+            let naive = chrono::DateTime::parse_from_rfc3339(&since)
                 .map(|t| t.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string())
-                .unwrap_or_else(|_| since.clone());
-            out.insert(Name::new(host), ConstValue::String(naive));
-        }
+                .unwrap_or(since);
+            (Name::new(host), ConstValue::String(naive))
+        });
+        object([("unreachable", ConstValue::Object(out.collect()))])
     }
-    ConstValue::Object(async_graphql::indexmap::IndexMap::from([(Name::new("unreachable"), ConstValue::Object(out))]))
 }
 
 /// Keys of Pleroma's account view that appear only in some contexts (`[key]` in ROUTES.md
@@ -308,25 +321,27 @@ const CONTEXTUAL_ACCOUNT_KEYS: [&str; 5] = ["is_admin", "is_moderator", "privile
 /// object (the `AdminUser` of the same account) into its parent — `AdminUser` keys win (`id`,
 /// `avatar`, `display_name`, `url`, `tags`, …) — removing the `admin_user` key. Contextual
 /// account keys that are `null` are dropped on the way.
-pub fn merge_admin_accounts(value: &mut ConstValue) {
+pub fn merge_admin_accounts(value: &mut ConstValue) -> usize {
     match value {
         ConstValue::Object(map) => {
-            for child in map.values_mut() {
-                merge_admin_accounts(child);
-            }
+            let inner: usize = map.values_mut().map(merge_admin_accounts).sum();
+            let mut account = false;
             if let Some(ConstValue::Object(pleroma)) = map.get_mut("pleroma") {
                 if map_is_account_pleroma(pleroma) {
                     pleroma.retain(|k, v| !(CONTEXTUAL_ACCOUNT_KEYS.contains(&k.as_str()) && *v == ConstValue::Null));
+                    account = true;
                 }
             }
             if let Some(ConstValue::Object(admin)) = map.shift_remove("admin_user") {
                 for (k, v) in admin {
                     map.insert(k, v);
                 }
+                account = true;
             }
+            inner + usize::from(account)
         }
-        ConstValue::List(items) => items.iter_mut().for_each(merge_admin_accounts),
-        _ => {}
+        ConstValue::List(items) => items.iter_mut().map(merge_admin_accounts).sum(),
+        _ => 0,
     }
 }
 
@@ -335,12 +350,12 @@ fn map_is_account_pleroma(pleroma: &async_graphql::indexmap::IndexMap<async_grap
 }
 
 /// The accounts of a search connection, as [`admin_accounts`] shows them.
-fn found_accounts(value: ConstValue) -> ConstValue {
-    admin_accounts(super::statuses::nodes(value))
+fn found_accounts(value: ConstValue) -> Result<Mapped, Drift> {
+    admin_accounts(super::statuses::nodes(value)?)
 }
 
-/// [`merge_admin_accounts`] as a Shape mapping.
-pub fn admin_accounts(mut value: ConstValue) -> ConstValue {
-    merge_admin_accounts(&mut value);
-    value
+/// [`merge_admin_accounts`] as a walker: the start-up check requires an account (its
+/// `pleroma` keys or its `admin_user`) in the row's sample.
+pub fn admin_accounts(value: ConstValue) -> Result<Mapped, Drift> {
+    walked(value, merge_admin_accounts)
 }

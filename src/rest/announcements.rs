@@ -2,7 +2,7 @@
 use async_graphql::{Name, Value as ConstValue};
 use axum::http::Method;
 
-use super::{operation, Route, Shape};
+use super::{operation, typed, Fields, Route, Shape, Wire};
 
 /// The rows of this area.
 pub fn routes() -> Vec<Route> {
@@ -14,7 +14,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/announcements",
             "List all announcements",
             operation!("announcements/list"),
-            Shape::at("announcements").mapped(admin_list),
+            Shape::at("announcements").mapped(typed::<Vec<Admin>>),
         ),
         // GET /admin/announcements/:id: 404 {"error": "Not found"}.
         Route::admin(
@@ -22,7 +22,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/announcements/{id}",
             "Show one announcement",
             operation!("announcements/show"),
-            Shape::FIELD_OR_404.mapped(admin),
+            Shape::FIELD_OR_404.mapped(typed::<Admin>),
         ),
         // POST /admin/announcements: the AdminAnnouncement.
         Route::admin(
@@ -30,7 +30,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/announcements",
             "Create an announcement",
             operation!("announcements/create"),
-            Shape::at("announcement").mapped(admin),
+            Shape::at("announcement").mapped(typed::<Admin>),
         ),
         // PATCH /admin/announcements/:id: the AdminAnnouncement; 404 {"error": "Not found"}.
         Route::admin(
@@ -38,7 +38,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/announcements/{id}",
             "Change an announcement",
             operation!("announcements/update"),
-            Shape::at("announcement").mapped(admin),
+            Shape::at("announcement").mapped(typed::<Admin>),
         )
         // Pleroma's `change_params` takes `starts_at`/`ends_at` when present, `null` included.
         .nulls_clear(&[("starts_at", "clear_starts_at"), ("ends_at", "clear_ends_at")]),
@@ -56,7 +56,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/announcements",
             "Current announcements",
             operation!("announcements/current"),
-            Shape::FIELD.mapped(user_list),
+            Shape::FIELD.mapped(typed::<Vec<ForUser>>),
         )
         .without_alias()
         .mastodon_errors(),
@@ -92,37 +92,41 @@ fn with_empty_lists(map: &mut async_graphql::indexmap::IndexMap<Name, ConstValue
     }
 }
 
-/// Pleroma's `render_json(admin: true)`: `pleroma.raw_content`.
-fn admin(value: ConstValue) -> ConstValue {
-    let ConstValue::Object(mut map) = value else { return value };
-    let raw = map.shift_remove("raw_content").unwrap_or(ConstValue::Null);
-    with_empty_lists(&mut map);
-    let pleroma = [(Name::new("raw_content"), raw)].into_iter().collect();
-    map.insert(Name::new("pleroma"), ConstValue::Object(pleroma));
-    ConstValue::Object(map)
+/// An announcement as the Admin API reads it (`...AdminAnnouncement`).
+#[derive(serde::Deserialize)]
+struct Admin {
+    raw_content: String,
+    #[serde(flatten)]
+    rest: Fields,
 }
 
-fn admin_list(value: ConstValue) -> ConstValue {
-    match value {
-        ConstValue::List(items) => ConstValue::List(items.into_iter().map(admin).collect()),
-        other => other,
+/// Pleroma's `render_json(admin: true)`: `pleroma.raw_content`.
+impl Wire for Admin {
+    fn wire(self) -> ConstValue {
+        let mut map = self.rest;
+        with_empty_lists(&mut map);
+        let pleroma = [(Name::new("raw_content"), ConstValue::String(self.raw_content))].into_iter().collect();
+        map.insert(Name::new("pleroma"), ConstValue::Object(pleroma));
+        ConstValue::Object(map)
     }
 }
 
+/// An announcement as a user reads it: `read` is `null` for an anonymous caller.
+#[derive(serde::Deserialize)]
+struct ForUser {
+    read: Option<bool>,
+    #[serde(flatten)]
+    rest: Fields,
+}
+
 /// Pleroma's `render_json(for: user)`: `read` only for a signed-in caller.
-fn user_list(value: ConstValue) -> ConstValue {
-    let ConstValue::List(items) = value else { return value };
-    ConstValue::List(
-        items
-            .into_iter()
-            .map(|item| {
-                let ConstValue::Object(mut map) = item else { return item };
-                if matches!(map.get("read"), Some(ConstValue::Null)) {
-                    map.shift_remove("read");
-                }
-                with_empty_lists(&mut map);
-                ConstValue::Object(map)
-            })
-            .collect(),
-    )
+impl Wire for ForUser {
+    fn wire(self) -> ConstValue {
+        let mut map = self.rest;
+        if let Some(read) = self.read {
+            map.insert(Name::new("read"), ConstValue::Boolean(read));
+        }
+        with_empty_lists(&mut map);
+        ConstValue::Object(map)
+    }
 }

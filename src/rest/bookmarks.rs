@@ -3,7 +3,7 @@
 use async_graphql::Value as ConstValue;
 use axum::http::Method;
 
-use super::{operation, statuses::wire_statuses, Answer, Call, Route, Shape};
+use super::{operation, read, statuses::wire_statuses, Answer, Call, Opaque, Route, Shape};
 use crate::error::AppError;
 
 /// The rows of this area.
@@ -74,21 +74,15 @@ pub fn routes() -> Vec<Route> {
 /// `[{id, status}]` → the statuses, with a `Link` header of the bookmark ids (Pleroma's
 /// `add_link_headers(bookmarks)`).
 fn bookmark_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let value = super::statuses::nodes(value);
+    /// A bookmark: its id (for the `Link` header) and status.
+    #[derive(serde::Deserialize)]
+    struct Bookmark {
+        status: Opaque,
+    }
+    let value = super::statuses::nodes(value)?;
     let link = super::statuses::link_header(&value, call);
-    let statuses = match value {
-        ConstValue::List(items) => ConstValue::List(
-            items
-                .into_iter()
-                .filter_map(|item| match item {
-                    ConstValue::Object(mut map) => map.shift_remove("status"),
-                    _ => None,
-                })
-                .collect(),
-        ),
-        other => other,
-    };
-    let mut answer = Answer::json(wire_statuses(statuses));
+    let statuses = read::<Vec<Bookmark>>(value)?.into_iter().map(|b| b.status).collect();
+    let mut answer = Answer::json(wire_statuses(ConstValue::List(statuses))?.value);
     if let Some(link) = link {
         answer.headers.insert(axum::http::header::LINK, link);
     }

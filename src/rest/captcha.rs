@@ -2,7 +2,7 @@
 use async_graphql::{Name, Value as ConstValue};
 use axum::http::Method;
 
-use super::{operation, Route, Shape};
+use super::{operation, typed, Fields, Route, Shape, Wire};
 
 /// The rows of this area.
 pub fn routes() -> Vec<Route> {
@@ -14,21 +14,26 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/captcha",
             "Get a new captcha",
             operation!("captcha/new"),
-            Shape::FIELD.mapped(pleroma_captcha),
+            Shape::FIELD.mapped(typed::<Captcha>),
         ),
     ]
 }
 
+/// A captcha: its `type` (the GraphQL enum) and the keys its method sets.
+#[derive(serde::Deserialize)]
+struct Captcha {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(flatten)]
+    rest: Fields,
+}
+
 /// Pleroma's map: `type` as the lower-case atom, and only the keys the method sets.
-fn pleroma_captcha(value: ConstValue) -> ConstValue {
-    let ConstValue::Object(fields) = value else { return value };
-    let fields = fields
-        .into_iter()
-        .filter(|(_, v)| !matches!(v, ConstValue::Null))
-        .map(|(k, v)| match v {
-            ConstValue::Enum(kind) if k.as_str() == "type" => (k, ConstValue::String(kind.as_str().to_lowercase())),
-            other => (k, other),
-        })
-        .collect::<async_graphql::indexmap::IndexMap<Name, ConstValue>>();
-    ConstValue::Object(fields)
+impl Wire for Captcha {
+    fn wire(self) -> ConstValue {
+        let kind = (Name::new("type"), ConstValue::String(self.kind.to_lowercase()));
+        ConstValue::Object(
+            std::iter::once(kind).chain(self.rest.into_iter().filter(|(_, v)| *v != ConstValue::Null)).collect(),
+        )
+    }
 }

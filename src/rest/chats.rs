@@ -1,8 +1,8 @@
 //! Chats: the user's chat API (§40) and the staff view of anyone's chats (§17).
-use async_graphql::{Name, Value as ConstValue};
+use async_graphql::Value as ConstValue;
 use axum::http::Method;
 
-use super::{operation, statuses::link_header, Answer, Call, Route, Shape};
+use super::{operation, walked, Answer, Call, Drift, Mapped, Route, Shape};
 use crate::error::AppError;
 
 /// The rows of this area.
@@ -123,26 +123,28 @@ pub fn routes() -> Vec<Route> {
 
 /// Pleroma writes a message's `idempotency_key` only when it has one: drop the `null`s, at any
 /// depth (messages, chats' `last_message`, lists of either).
-pub fn wire_chats(value: ConstValue) -> ConstValue {
+/// A walker: the start-up check requires a row's sample to hold a message.
+pub fn wire_chats(value: ConstValue) -> Result<Mapped, Drift> {
+    walked(value, drop_null_keys)
+}
+
+/// Drop `idempotency_key: null` everywhere in `value`; how many messages there were.
+fn drop_null_keys(value: &mut ConstValue) -> usize {
     match value {
-        ConstValue::List(items) => ConstValue::List(items.into_iter().map(wire_chats).collect()),
-        ConstValue::Object(map) => ConstValue::Object(
-            map.into_iter()
-                .filter(|(key, value)| !(key == &Name::new("idempotency_key") && value == &ConstValue::Null))
-                .map(|(key, value)| (key, wire_chats(value)))
-                .collect(),
-        ),
-        other => other,
+        ConstValue::List(items) => items.iter_mut().map(drop_null_keys).sum(),
+        ConstValue::Object(map) => {
+            let message = match map.get("idempotency_key") {
+                Some(ConstValue::Null) => map.shift_remove("idempotency_key").is_some(),
+                Some(_) => true,
+                None => false,
+            };
+            usize::from(message) + map.values_mut().map(drop_null_keys).sum::<usize>()
+        }
+        _ => 0,
     }
 }
 
 /// A paged list (a connection's `nodes`) with Pleroma's `Link` header.
 fn linked_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let value = wire_chats(super::statuses::nodes(value));
-    let link = link_header(&value, call);
-    let mut answer = Answer::json(value);
-    if let Some(link) = link {
-        answer.headers.insert(axum::http::header::LINK, link);
-    }
-    Ok(answer)
+    super::statuses::linked(value, call, wire_chats)
 }

@@ -4,7 +4,7 @@
 use async_graphql::{Name, Value as ConstValue};
 use axum::http::Method;
 
-use super::{operation, Route, Shape};
+use super::{operation, typed, Drift, Fields, Mapped, Opaque, Route, Shape, Wire};
 use crate::auth::Access;
 
 /// The rows of this area.
@@ -86,26 +86,42 @@ pub fn routes() -> Vec<Route> {
 
 /// Pleroma's `ConfigView`: `db` only when some sub-key is saved; `errors` only when some entry
 /// was refused.
-pub fn without_empty_db(value: ConstValue) -> ConstValue {
-    let ConstValue::Object(mut root) = value else { return value };
-    if let Some(ConstValue::List(configs)) = root.swap_remove("configs") {
-        let configs = configs
-            .into_iter()
-            .map(|entry| {
-                let ConstValue::Object(mut entry) = entry else { return entry };
-                if matches!(entry.get("db"), Some(ConstValue::List(db)) if db.is_empty()) {
-                    entry.swap_remove("db");
-                }
-                ConstValue::Object(entry)
-            })
-            .collect();
-        let need_reboot = root.swap_remove("need_reboot").unwrap_or(ConstValue::Boolean(false));
-        let errors = root.swap_remove("errors");
-        root.insert(Name::new("configs"), ConstValue::List(configs));
-        root.insert(Name::new("need_reboot"), need_reboot);
-        if let Some(errors) = errors.filter(|e| !matches!(e, ConstValue::List(l) if l.is_empty())) {
-            root.insert(Name::new("errors"), errors);
+pub fn without_empty_db(value: ConstValue) -> Result<Mapped, Drift> {
+    typed::<Configs>(value)
+}
+
+/// The configs, whether a reboot is needed, and (after an update) the refused entries.
+#[derive(serde::Deserialize)]
+pub struct Configs {
+    configs: Vec<ConfigEntry>,
+    need_reboot: bool,
+    #[serde(default)]
+    errors: Vec<Opaque>,
+}
+
+/// An entry: its saved sub-keys (`db`), the rest as it is.
+#[derive(serde::Deserialize)]
+struct ConfigEntry {
+    db: Vec<Opaque>,
+    #[serde(flatten)]
+    rest: Fields,
+}
+
+impl Wire for Configs {
+    fn wire(self) -> ConstValue {
+        let configs = self.configs.into_iter().map(|entry| {
+            let mut out = entry.rest;
+            if !entry.db.is_empty() {
+                out.insert(Name::new("db"), ConstValue::List(entry.db));
+            }
+            ConstValue::Object(out)
+        });
+        let mut root = Fields::new();
+        root.insert(Name::new("configs"), ConstValue::List(configs.collect()));
+        root.insert(Name::new("need_reboot"), ConstValue::Boolean(self.need_reboot));
+        if !self.errors.is_empty() {
+            root.insert(Name::new("errors"), ConstValue::List(self.errors));
         }
+        ConstValue::Object(root)
     }
-    ConstValue::Object(root)
 }

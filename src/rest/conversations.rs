@@ -1,10 +1,9 @@
 //! Threads: a status's context (Mastodon API), the Mastodon conversations API and Pleroma's
 //! (ROUTES.md §34, `Mastodon.ConversationController`, `PleromaAPI.ConversationController`).
-use async_graphql::Value as ConstValue;
+
 use axum::http::Method;
 
-use super::{operation, statuses::wire_statuses, Answer, Call, Route, Shape};
-use crate::error::AppError;
+use super::{operation, statuses::wire_statuses, Route, Shape};
 
 /// The rows of this area.
 pub fn routes() -> Vec<Route> {
@@ -78,12 +77,4 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// A list with Pleroma's `Link` header (conversations by participation id, statuses by id).
-fn linked(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let value = wire_statuses(super::statuses::nodes(value));
-    let link = super::statuses::link_header(&value, call);
-    let mut answer = Answer::json(value);
-    if let Some(link) = link {
-        answer.headers.insert(axum::http::header::LINK, link);
-    }
-    Ok(answer)
-}
+use super::statuses::mastodon_list as linked;

@@ -8,9 +8,9 @@ use axum::{
     http::{header, HeaderValue, Method, StatusCode},
     response::{IntoResponse, Response},
 };
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
-use super::{operation, Route, Shape, UPLOAD_BODY};
+use super::{object, operation, typed, Fields, Nodes, Opaque, Route, Shape, Wire, UPLOAD_BODY};
 use crate::{auth::Access, domain::emoji, state::AppState};
 
 /// The rows of this area.
@@ -29,7 +29,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/emoji",
             "List custom emoji (Pleroma format)",
             operation!("emoji/list"),
-            Shape::FIELD.mapped(emoji_map),
+            Shape::FIELD.mapped(typed::<EmojiMap>),
         )
         .plain_errors(),
         Route::admin(
@@ -46,7 +46,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/emoji/pack",
             "Show one local pack",
             operation!("emoji/show"),
-            Shape::FIELD.mapped(pack_body),
+            Shape::FIELD.mapped(typed::<Pack>),
         )
         .plain_errors(),
         Route::admin(
@@ -62,7 +62,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/emoji/pack",
             "Replace a pack's metadata",
             operation!("emoji/update"),
-            Shape::at("pack").mapped(metadata),
+            Shape::at("pack").mapped(typed::<Metadata>),
         )
         .plain_errors(),
         Route::admin(
@@ -102,7 +102,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/emoji/packs/files",
             "Add an emoji file to a pack",
             operation!("emoji/file_add"),
-            Shape::at("pack").mapped(files_body),
+            Shape::at("pack").mapped(typed::<PackFiles>),
         )
         .plain_errors()
         .param_aliases(&[("file", "file_url")])
@@ -112,7 +112,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/emoji/packs/files",
             "Rename/move an emoji file in a pack",
             operation!("emoji/file_update"),
-            Shape::at("pack").mapped(files_body),
+            Shape::at("pack").mapped(typed::<PackFiles>),
         )
         .plain_errors(),
         Route::admin(
@@ -120,7 +120,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/emoji/packs/files",
             "Remove an emoji file from a pack",
             operation!("emoji/file_delete"),
-            Shape::at("pack").mapped(files_body),
+            Shape::at("pack").mapped(typed::<PackFiles>),
         )
         .plain_errors(),
         Route::admin(
@@ -128,7 +128,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/emoji/packs",
             "List local packs",
             operation!("emoji/packs"),
-            Shape::FIELD.mapped(packs_body),
+            Shape::FIELD.mapped(typed::<Packs>),
         )
         .plain_errors(),
         Route::admin(
@@ -150,80 +150,106 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn to_json(value: ConstValue) -> Value {
-    value.into_json().unwrap_or(Value::Null)
+/// A custom emoji: its shortcode, the rest (`image_url`, `tags`) as it is.
+#[derive(serde::Deserialize)]
+struct CustomEmoji {
+    shortcode: String,
+    #[serde(flatten)]
+    rest: Fields,
 }
 
-fn from_json(value: Value) -> ConstValue {
-    ConstValue::from_json(value).unwrap_or(ConstValue::Null)
-}
+/// The instance's custom emoji.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+pub struct EmojiMap(Vec<CustomEmoji>);
 
 /// `[{shortcode, image_url, tags}]` → `{"<shortcode>": {"image_url", "tags"}}`.
-pub fn emoji_map(value: ConstValue) -> ConstValue {
-    let ConstValue::List(items) = value else { return value };
-    let mut out = async_graphql::indexmap::IndexMap::new();
-    for item in items {
-        let ConstValue::Object(mut item) = item else { continue };
-        let Some(ConstValue::String(code)) = item.shift_remove("shortcode") else { continue };
-        out.insert(Name::new(code), ConstValue::Object(item));
+impl Wire for EmojiMap {
+    fn wire(self) -> ConstValue {
+        ConstValue::Object(self.0.into_iter().map(|e| (Name::new(e.shortcode), ConstValue::Object(e.rest))).collect())
     }
-    ConstValue::Object(out)
+}
+
+/// One file of a pack.
+#[derive(serde::Deserialize)]
+struct PackFile {
+    shortcode: String,
+    filename: String,
+}
+
+/// A pack's (page of) files.
+#[derive(serde::Deserialize)]
+pub struct PackFiles {
+    files: Nodes<PackFile>,
 }
 
 /// `{nodes: [{shortcode, filename}]}` → `{"<shortcode>": "<filename>"}`.
-fn files_map(files: &Value) -> Value {
-    let mut out = Map::new();
-    for node in files.get("nodes").and_then(Value::as_array).into_iter().flatten() {
-        if let (Some(code), Some(file)) = (node["shortcode"].as_str(), node["filename"].as_str()) {
-            out.insert(code.to_string(), json!(file));
-        }
+impl Wire for PackFiles {
+    fn wire(self) -> ConstValue {
+        let files = self.files.nodes.into_iter();
+        ConstValue::Object(files.map(|f| (Name::new(f.shortcode), ConstValue::String(f.filename))).collect())
     }
-    Value::Object(out)
+}
+
+/// A pack as `emoji/show` and `emoji/packs` read it.
+#[derive(serde::Deserialize)]
+pub struct Pack {
+    files: Nodes<PackFile>,
+    files_count: i64,
+    metadata: Fields,
+    can_download: bool,
+    download_sha256: Option<String>,
 }
 
 /// A pack as Pleroma shows it: `files`, `files_count`, and `pack` = the metadata with
 /// `can-download` (and `download-sha256` when it can).
-fn pack_json(pack: &Value) -> Value {
-    let mut meta = pack.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
-    let can = pack.get("can_download").and_then(Value::as_bool).unwrap_or(false);
-    meta.insert("can-download".into(), json!(can));
-    if can {
-        if let Some(sha) = pack.get("download_sha256").filter(|v| v.is_string()) {
-            meta.insert("download-sha256".into(), sha.clone());
+impl Wire for Pack {
+    fn wire(self) -> ConstValue {
+        let mut meta = self.metadata;
+        meta.insert(Name::new("can-download"), ConstValue::Boolean(self.can_download));
+        if let (true, Some(sha)) = (self.can_download, self.download_sha256) {
+            meta.insert(Name::new("download-sha256"), ConstValue::String(sha));
         }
+        object([
+            ("files", PackFiles { files: self.files }.wire()),
+            ("files_count", ConstValue::from(self.files_count)),
+            ("pack", ConstValue::Object(meta)),
+        ])
     }
-    json!({
-        "files": files_map(&pack["files"]),
-        "files_count": pack.get("files_count").cloned().unwrap_or(json!(0)),
-        "pack": meta,
-    })
 }
 
-/// One pack's body.
-pub fn pack_body(value: ConstValue) -> ConstValue {
-    from_json(pack_json(&to_json(value)))
+/// A page of packs and their total.
+#[derive(serde::Deserialize)]
+pub struct Packs {
+    count: i64,
+    nodes: Vec<NamedPack>,
+}
+
+#[derive(serde::Deserialize)]
+struct NamedPack {
+    name: String,
+    #[serde(flatten)]
+    pack: Pack,
 }
 
 /// `{"packs": {"<name>": EmojiPack}, "count": n}`.
-pub fn packs_body(value: ConstValue) -> ConstValue {
-    let value = to_json(value);
-    let mut packs = Map::new();
-    for node in value.get("nodes").and_then(Value::as_array).into_iter().flatten() {
-        if let Some(name) = node["name"].as_str() {
-            packs.insert(name.to_string(), pack_json(node));
-        }
+impl Wire for Packs {
+    fn wire(self) -> ConstValue {
+        let packs = self.nodes.into_iter().map(|p| (Name::new(p.name), p.pack.wire())).collect();
+        object([("packs", ConstValue::Object(packs)), ("count", ConstValue::from(self.count))])
     }
-    from_json(json!({ "packs": packs, "count": value.get("count").cloned().unwrap_or(json!(0)) }))
 }
 
-/// The pack's `files` map.
-pub fn files_body(value: ConstValue) -> ConstValue {
-    from_json(files_map(&to_json(value)["files"]))
+/// A pack's stored metadata.
+#[derive(serde::Deserialize)]
+pub struct Metadata {
+    metadata: Opaque,
 }
 
-/// The pack's stored metadata.
-pub fn metadata(value: ConstValue) -> ConstValue {
-    from_json(to_json(value)["metadata"].clone())
+impl Wire for Metadata {
+    fn wire(self) -> ConstValue {
+        self.metadata
+    }
 }
 
 /// `GET /emoji/<pack>/<file>`: an image of the emoji directory. Every path segment must be a

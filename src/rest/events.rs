@@ -1,13 +1,13 @@
 //! Events (ROUTES.md §31): the events API of mkljczk's Pleroma fork (`PleromaAPI.EventController`
 //! and `SearchController.location`), with its Mastodon-fallback errors.
-use async_graphql::{Name, Value as ConstValue};
+use async_graphql::Value as ConstValue;
 use axum::http::Method;
 
 use super::{
     accounts::admin_accounts,
-    operation,
+    operation, read,
     statuses::{link_header, wire_statuses},
-    Answer, Call, Route, Shape,
+    Answer, Call, Fields, Opaque, Route, Shape,
 };
 use crate::error::AppError;
 
@@ -93,36 +93,24 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// Statuses with Pleroma's `Link` header.
-fn linked_statuses(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let value = wire_statuses(super::statuses::nodes(value));
-    let link = link_header(&value, call);
-    let mut answer = Answer::json(value);
-    if let Some(link) = link {
-        answer.headers.insert(axum::http::header::LINK, link);
-    }
-    Ok(answer)
-}
+use super::statuses::mastodon_list as linked_statuses;
 
 /// `[{account, participation_message}]` (the fork's `EventView`), with a `Link` header over the
 /// participation ids, which the body does not show.
 fn participation_requests(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let value = super::statuses::nodes(value);
+    /// A request: its participation id (for the `Link` header only), the rest as it is.
+    #[derive(serde::Deserialize)]
+    struct Request {
+        #[allow(dead_code)] // read so that a request without one is a drift
+        id: Opaque,
+        #[serde(flatten)]
+        rest: Fields,
+    }
+    let value = super::statuses::nodes(value)?;
     let link = link_header(&value, call);
-    let value = match admin_accounts(value) {
-        ConstValue::List(items) => ConstValue::List(
-            items
-                .into_iter()
-                .map(|item| match item {
-                    ConstValue::Object(mut map) => {
-                        map.shift_remove(&Name::new("id"));
-                        ConstValue::Object(map)
-                    }
-                    other => other,
-                })
-                .collect(),
-        ),
-        other => other,
-    };
+    let requests = read::<Vec<Request>>(value)?;
+    let value = ConstValue::List(requests.into_iter().map(|r| ConstValue::Object(r.rest)).collect());
+    let value = admin_accounts(value)?.value;
     let mut answer = Answer::json(value);
     if let Some(link) = link {
         answer.headers.insert(axum::http::header::LINK, link);

@@ -2,8 +2,7 @@
 //! reactions (§36).
 use axum::http::Method;
 
-use super::{operation, statuses::link_header, statuses::wire_statuses, Answer, Call, Route, Shape};
-use crate::error::AppError;
+use super::{operation, statuses::wire_statuses, Route, Shape};
 
 /// The rows of this area.
 pub fn routes() -> Vec<Route> {
@@ -81,12 +80,4 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// A list of statuses with Pleroma's `Link` header.
-fn linked(value: async_graphql::Value, call: &Call<'_>) -> Result<Answer, AppError> {
-    let value = wire_statuses(super::statuses::nodes(value));
-    let link = link_header(&value, call);
-    let mut answer = Answer::json(value);
-    if let Some(link) = link {
-        answer.headers.insert(axum::http::header::LINK, link);
-    }
-    Ok(answer)
-}
+use super::statuses::mastodon_list as linked;

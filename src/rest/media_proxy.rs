@@ -1,5 +1,5 @@
 //! Admin API — the MediaProxy cache (ROUTES.md §16), and the proxy itself (`/proxy/...`).
-use async_graphql::Value as ConstValue;
+use async_graphql::{Name, Value as ConstValue};
 use axum::{
     extract::{Path, State},
     http::{header, HeaderValue, Method, StatusCode},
@@ -7,7 +7,7 @@ use axum::{
     routing::on,
 };
 
-use super::{operation, Route, Shape};
+use super::{operation, typed, Fields, Opaque, Route, Shape, Wire};
 use crate::{auth::Access, domain::media_proxy, state::AppState};
 
 /// The rows of this area.
@@ -19,7 +19,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/media_proxy_caches",
             "List banned MediaProxy URLs",
             operation!("media_proxy/list"),
-            Shape::FIELD.mapped(flat_urls),
+            Shape::FIELD.mapped(typed::<CachedPage>),
         ),
         Route::admin(
             Method::POST,
@@ -64,18 +64,26 @@ const PROXY_RESPONSES: &[(u16, &str)] = &[
     (502, "The remote could not be fetched"),
 ];
 
+/// A page of cached URLs: `urls: [{url}]`, the rest as it is.
+#[derive(serde::Deserialize)]
+struct CachedPage {
+    urls: Vec<CachedUrl>,
+    #[serde(flatten)]
+    rest: Fields,
+}
+
+#[derive(serde::Deserialize)]
+struct CachedUrl {
+    url: Opaque,
+}
+
 /// `urls: [{url}]` → `urls: [url]`.
-fn flat_urls(mut value: ConstValue) -> ConstValue {
-    if let ConstValue::Object(map) = &mut value {
-        if let Some(ConstValue::List(items)) = map.get_mut("urls") {
-            for item in items.iter_mut() {
-                if let ConstValue::Object(entry) = item {
-                    *item = entry.get("url").cloned().unwrap_or(ConstValue::Null);
-                }
-            }
-        }
+impl Wire for CachedPage {
+    fn wire(self) -> ConstValue {
+        let mut out = self.rest;
+        out.insert(Name::new("urls"), ConstValue::List(self.urls.into_iter().map(|u| u.url).collect()));
+        ConstValue::Object(out)
     }
-    value
 }
 
 async fn proxy(State(state): State<AppState>, Path((sig, url)): Path<(String, String)>) -> Response {

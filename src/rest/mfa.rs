@@ -4,7 +4,7 @@
 use async_graphql::{indexmap::IndexMap, Name, Value as ConstValue};
 use axum::http::Method;
 
-use super::{operation, Route, Shape};
+use super::{operation, typed, Fields, Route, Shape, Wire};
 
 /// The rows of this area.
 pub fn routes() -> Vec<Route> {
@@ -19,7 +19,7 @@ pub fn routes() -> Vec<Route> {
             "/api/pleroma/accounts/mfa",
             "The caller's MFA settings",
             operation!("mfa/settings"),
-            Shape::FIELD.mapped(settings),
+            Shape::FIELD.mapped(typed::<Settings>),
         ),
         // GET /api/pleroma/accounts/mfa/backup_codes: {"codes": [...]} (a GET that writes).
         row(
@@ -56,7 +56,14 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// The MFA settings (`enabled`, `totp`).
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct Settings(Fields);
+
 /// `{"settings": …}` around the settings.
-fn settings(value: ConstValue) -> ConstValue {
-    ConstValue::Object(IndexMap::from([(Name::new("settings"), value)]))
+impl Wire for Settings {
+    fn wire(self) -> ConstValue {
+        ConstValue::Object(IndexMap::from([(Name::new("settings"), ConstValue::Object(self.0))]))
+    }
 }

@@ -3,7 +3,7 @@
 use async_graphql::{Name, Value as ConstValue};
 use axum::http::Method;
 
-use super::{operation, statuses::link_header, statuses::wire_statuses, Answer, Call, Route, Shape};
+use super::{operation, read, statuses::link_header, statuses::wire_statuses, Answer, Call, Drift, Route, Shape};
 use crate::error::AppError;
 
 /// The rows of this area.
@@ -82,11 +82,12 @@ const BY_TYPE: [(&str, &[&str]); 6] = [
     ("chat_message", &["pleroma:chat_mention"]),
 ];
 
-fn shape_notification(value: ConstValue) -> ConstValue {
-    let ConstValue::Object(mut map) = value else { return value };
+fn shape_notification(value: ConstValue) -> Result<ConstValue, Drift> {
+    let ConstValue::Object(mut map) = value else { return Err(Drift::new("a notification", "not an object")) };
     let kind = match map.get("type") {
         Some(ConstValue::String(kind)) => kind.clone(),
-        _ => String::new(),
+        Some(ConstValue::Enum(kind)) => kind.to_string(),
+        _ => return Err(Drift::new("a notification", "no `type`")),
     };
     for (key, types) in BY_TYPE {
         if !types.contains(&kind.as_str()) {
@@ -94,28 +95,26 @@ fn shape_notification(value: ConstValue) -> ConstValue {
         }
     }
     if let Some(message) = map.shift_remove(&Name::new("chat_message")) {
-        map.insert(Name::new("chat_message"), super::chats::wire_chats(message));
+        map.insert(Name::new("chat_message"), super::chats::wire_chats(message)?.value);
     }
-    ConstValue::Object(map)
+    Ok(ConstValue::Object(map))
 }
 
 /// Notifications on the wire (Pleroma's `NotificationView`): type-specific keys only where
 /// they belong, statuses shaped as everywhere.
-pub fn wire_notifications(value: ConstValue) -> ConstValue {
+pub fn wire_notifications(value: ConstValue) -> Result<ConstValue, Drift> {
     let value = match value {
-        ConstValue::List(items) => ConstValue::List(items.into_iter().map(shape_notification).collect()),
-        other => shape_notification(other),
+        ConstValue::List(items) => {
+            ConstValue::List(items.into_iter().map(shape_notification).collect::<Result<_, _>>()?)
+        }
+        other => shape_notification(other)?,
     };
-    wire_statuses(value)
+    Ok(wire_statuses(value)?.value)
 }
 
 /// `{nodes}` → the list, with Pleroma's `Link` header.
 fn linked(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let nodes = match value {
-        ConstValue::Object(mut map) => map.shift_remove(&Name::new("nodes")).unwrap_or(ConstValue::List(vec![])),
-        other => other,
-    };
-    let value = wire_notifications(nodes);
+    let value = wire_notifications(super::statuses::nodes(value)?)?;
     let link = link_header(&value, call);
     let mut answer = Answer::json(value);
     if let Some(link) = link {
@@ -129,13 +128,17 @@ fn one(value: ConstValue, _: &Call<'_>) -> Result<Answer, AppError> {
     if value == ConstValue::Null {
         return Err(AppError::Forbidden(crate::domain::notifications::CANNOT_GET.into()));
     }
-    Ok(Answer::json(wire_notifications(value)))
+    Ok(Answer::json(wire_notifications(value)?))
 }
 
 /// `{}`, or Pleroma's 403 "Cannot dismiss notification" when nothing was dismissed.
 fn dismissed(value: ConstValue, _: &Call<'_>) -> Result<Answer, AppError> {
-    let done = matches!(&value, ConstValue::Object(map) if map.get("dismissed") == Some(&ConstValue::Boolean(true)));
-    if !done {
+    /// `dismissNotification`'s payload.
+    #[derive(serde::Deserialize)]
+    struct Dismissed {
+        dismissed: bool,
+    }
+    if !read::<Dismissed>(value)?.dismissed {
         return Err(AppError::Forbidden(crate::domain::notifications::CANNOT_DISMISS.into()));
     }
     Ok(Answer::json(ConstValue::Object(Default::default())))

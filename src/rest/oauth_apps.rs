@@ -2,7 +2,7 @@
 use async_graphql::{Name, Value as ConstValue};
 use axum::http::{Method, StatusCode};
 
-use super::{operation, Answer, Call, Route, Shape};
+use super::{operation, read, typed, Answer, Call, Fields, Opaque, Route, Shape, Wire};
 use crate::error::AppError;
 
 /// The rows of this area.
@@ -15,7 +15,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/oauth_app",
             "List OAuth apps",
             operation!("oauth_apps/list"),
-            Shape::FIELD.mapped(app_list),
+            Shape::FIELD.mapped(typed::<AppPage>),
         ),
         // POST /admin/oauth_app: the AdminApp, or 200 {field: message}.
         Route::admin(
@@ -49,62 +49,84 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/apps",
             "The OAuth apps the caller owns",
             operation!("oauth_apps/own"),
-            Shape::FIELD.mapped(own_apps),
+            Shape::FIELD.mapped(typed::<Vec<OwnApp>>),
         )
         .mastodon_errors(),
     ]
 }
 
-/// Each app with a string id and a string `client_secret` ("" when no longer known).
-fn own_apps(value: ConstValue) -> ConstValue {
-    let ConstValue::List(apps) = value else { return value };
-    let wire = |item: ConstValue| {
-        let ConstValue::Object(mut map) = app(item) else { return ConstValue::Null };
+/// An app: its id and `client_secret` (`null` once no longer known), the rest as it is.
+#[derive(serde::Deserialize)]
+struct App {
+    id: Opaque,
+    client_secret: Option<String>,
+    #[serde(flatten)]
+    rest: Fields,
+}
+
+/// `client_secret` is a string on the wire: "" when it is no longer known.
+impl Wire for App {
+    fn wire(self) -> ConstValue {
+        let mut out = Fields::new();
+        out.insert(Name::new("id"), self.id);
+        out.extend(self.rest);
+        out.insert(Name::new("client_secret"), ConstValue::String(self.client_secret.unwrap_or_default()));
+        ConstValue::Object(out)
+    }
+}
+
+/// The caller's own apps: each with a string id too.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct OwnApp(App);
+
+impl Wire for OwnApp {
+    fn wire(self) -> ConstValue {
+        let ConstValue::Object(mut map) = self.0.wire() else { return ConstValue::Null };
         if let Some(ConstValue::Number(id)) = map.get("id").cloned() {
             map.insert(Name::new("id"), ConstValue::String(id.to_string()));
         }
         ConstValue::Object(map)
-    };
-    ConstValue::List(apps.into_iter().map(wire).collect())
+    }
 }
 
-/// `client_secret` is a string on the wire: "" when it is no longer known.
-fn app(value: ConstValue) -> ConstValue {
-    let ConstValue::Object(mut map) = value else { return value };
-    if matches!(map.get("client_secret"), None | Some(ConstValue::Null)) {
-        map.insert(Name::new("client_secret"), ConstValue::String(String::new()));
-    }
-    ConstValue::Object(map)
+/// A page of apps.
+#[derive(serde::Deserialize)]
+struct AppPage {
+    apps: Vec<App>,
+    #[serde(flatten)]
+    rest: Fields,
 }
 
-fn app_list(value: ConstValue) -> ConstValue {
-    let ConstValue::Object(mut map) = value else { return value };
-    if let Some(ConstValue::List(apps)) = map.shift_remove("apps") {
-        map.insert(Name::new("apps"), ConstValue::List(apps.into_iter().map(app).collect()));
-        map.move_index(map.len() - 1, 0);
+impl Wire for AppPage {
+    fn wire(self) -> ConstValue {
+        let mut out = Fields::new();
+        out.insert(Name::new("apps"), super::list(self.apps));
+        out.extend(self.rest);
+        ConstValue::Object(out)
     }
-    ConstValue::Object(map)
+}
+
+/// A refused field.
+#[derive(serde::Deserialize)]
+struct FieldError {
+    field: String,
+    message: Opaque,
+}
+
+/// `createOAuthApp`/`updateOAuthApp`'s payload.
+#[derive(serde::Deserialize)]
+struct Saved {
+    app: Option<App>,
+    errors: Vec<FieldError>,
 }
 
 /// The app, or Pleroma's 200 `{field: message}` when validation failed.
 fn app_or_errors(value: ConstValue, _: &Call<'_>) -> Result<Answer, AppError> {
-    let ConstValue::Object(mut map) = value else { return Ok(Answer::json(value)) };
-    let errors = match map.shift_remove("errors") {
-        Some(ConstValue::List(errors)) => errors,
-        _ => Vec::new(),
-    };
-    if !errors.is_empty() {
-        let fields = errors
-            .into_iter()
-            .filter_map(|e| match e {
-                ConstValue::Object(mut e) => match (e.shift_remove("field"), e.shift_remove("message")) {
-                    (Some(ConstValue::String(f)), Some(m)) => Some((Name::new(f), m)),
-                    _ => None,
-                },
-                _ => None,
-            })
-            .collect();
+    let saved = read::<Saved>(value)?;
+    if !saved.errors.is_empty() {
+        let fields = saved.errors.into_iter().map(|e| (Name::new(e.field), e.message)).collect();
         return Ok(Answer::json(ConstValue::Object(fields)).status(StatusCode::OK));
     }
-    Ok(Answer::json(app(map.shift_remove("app").unwrap_or(ConstValue::Null))))
+    Ok(Answer::json(saved.app.map_or(ConstValue::Null, Wire::wire)))
 }

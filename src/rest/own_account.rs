@@ -1,7 +1,7 @@
 //! The caller's own account (§26): `TwitterAPI.UtilController`'s routes, which exist only under
 //! `/api/pleroma` and answer a refused change with HTTP 200 `{"error": msg}`, and the confirmation
 //! mail asked for again.
-use async_graphql::{indexmap::IndexMap, Name, Value as ConstValue};
+use async_graphql::{Name, Value as ConstValue};
 use axum::{
     extract::{Path, Request, State},
     http::{Method, StatusCode},
@@ -10,7 +10,7 @@ use axum::{
 };
 use serde_json::Value;
 
-use super::{operation, params, Answer, RestError, Route, Shape};
+use super::{object, operation, params, typed, Answer, Fields, Opaque, RestError, Route, Shape, Wire};
 use crate::{
     auth::{Access, LimitName, Viewer},
     domain::own_account,
@@ -73,7 +73,7 @@ pub fn routes() -> Vec<Route> {
             "/api/pleroma/aliases",
             "The caller's aliases",
             operation!("own_account/aliases"),
-            Shape::FIELD.mapped(aliases),
+            Shape::FIELD.mapped(typed::<Aliases>),
         ),
         // PUT /api/pleroma/aliases: 200 {"error": "not_found"} for an unknown account.
         util(
@@ -97,7 +97,7 @@ pub fn routes() -> Vec<Route> {
             "/api/oauth_tokens",
             "The caller's OAuth sessions",
             operation!("own_account/sessions"),
-            Shape::FIELD.mapped(naive_valid_until),
+            Shape::FIELD.mapped(typed::<Vec<Session>>),
         )
         .without_alias(),
         // DELETE /api/oauth_tokens/:id: 201, empty body, whether or not the id existed.
@@ -132,7 +132,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/mascot",
             "The caller's mascot",
             operation!("own_account/mascot"),
-            Shape::FIELD.mapped(wire_mascot),
+            Shape::FIELD.mapped(typed::<Mascot>),
         ),
         // PUT /mascot (multipart `file`): the attachment; 415 {"error": "mascots can only be images"}.
         Route::admin(
@@ -140,7 +140,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/mascot",
             "Upload a new mascot image",
             operation!("own_account/set_mascot"),
-            Shape::at("mascot").mapped(wire_mascot),
+            Shape::at("mascot").mapped(typed::<Mascot>),
         )
         .body_limit(super::UPLOAD_BODY),
         // POST /api/pleroma/{follow,blocks,mutes}_import: "jobs started".
@@ -179,52 +179,61 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// The account's aliases (a list of handles).
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct Aliases(Vec<Opaque>);
+
 /// `{"aliases": [...]}`.
-fn aliases(value: ConstValue) -> ConstValue {
-    ConstValue::Object(IndexMap::from([(Name::new("aliases"), value)]))
+impl Wire for Aliases {
+    fn wire(self) -> ConstValue {
+        object([("aliases", ConstValue::List(self.0))])
+    }
+}
+
+/// A session: its expiry, the rest as it is.
+#[derive(serde::Deserialize)]
+struct Session {
+    valid_until: String,
+    #[serde(flatten)]
+    rest: Fields,
 }
 
 /// Pleroma writes a session's expiry as a naive timestamp with microseconds
 /// (`2121-11-24T15:51:08.234000`).
-fn naive_valid_until(value: ConstValue) -> ConstValue {
-    let ConstValue::List(items) = value else { return value };
-    ConstValue::List(
-        items
-            .into_iter()
-            .map(|item| match item {
-                ConstValue::Object(mut map) => {
-                    if let Some(ConstValue::String(at)) = map.get("valid_until") {
-                        if let Some(t) = crate::graphql::scalars::parse_datetime(at) {
-                            let naive = t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
-                            map.insert(Name::new("valid_until"), ConstValue::String(naive));
-                        }
-                    }
-                    ConstValue::Object(map)
-                }
-                other => other,
-            })
-            .collect(),
-    )
+impl Wire for Session {
+    fn wire(self) -> ConstValue {
+        let mut out = self.rest;
+        let at = match crate::graphql::scalars::parse_datetime(&self.valid_until) {
+            Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+            None => self.valid_until,
+        };
+        out.insert(Name::new("valid_until"), ConstValue::String(at));
+        ConstValue::Object(out)
+    }
+}
+
+/// The mascot: an uploaded attachment, or the instance default's `id`, `url` and `mime_type`.
+#[derive(serde::Deserialize)]
+struct Mascot {
+    attachment: Option<Opaque>,
+    id: Opaque,
+    url: Opaque,
+    mime_type: Opaque,
 }
 
 /// The mascot as Pleroma answers it: the upload's attachment, or the instance default
 /// (`id`, `url`, `preview_url`, `pleroma.mime_type`).
-fn wire_mascot(value: ConstValue) -> ConstValue {
-    let ConstValue::Object(mut map) = value else { return value };
-    match map.shift_remove("attachment") {
-        Some(attachment @ ConstValue::Object(_)) => attachment,
-        _ => {
-            let field = |map: &IndexMap<Name, ConstValue>, key: &str| map.get(key).cloned().unwrap_or(ConstValue::Null);
-            let url = field(&map, "url");
-            ConstValue::Object(IndexMap::from([
-                (Name::new("id"), field(&map, "id")),
-                (Name::new("url"), url.clone()),
-                (Name::new("preview_url"), url),
-                (
-                    Name::new("pleroma"),
-                    ConstValue::Object(IndexMap::from([(Name::new("mime_type"), field(&map, "mime_type"))])),
-                ),
-            ]))
+impl Wire for Mascot {
+    fn wire(self) -> ConstValue {
+        match self.attachment {
+            Some(attachment @ ConstValue::Object(_)) => attachment,
+            _ => object([
+                ("id", self.id),
+                ("url", self.url.clone()),
+                ("preview_url", self.url),
+                ("pleroma", object([("mime_type", self.mime_type)])),
+            ]),
         }
     }
 }

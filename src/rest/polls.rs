@@ -2,7 +2,7 @@
 use async_graphql::Value as ConstValue;
 use axum::http::Method;
 
-use super::{operation, Route, Shape};
+use super::{operation, walked, Drift, Mapped, Route, Shape};
 
 /// The rows of this area.
 pub fn routes() -> Vec<Route> {
@@ -32,13 +32,12 @@ fn is_poll(map: &async_graphql::indexmap::IndexMap<async_graphql::Name, ConstVal
 
 /// Polls on the wire, as Pleroma's `PollView`: an anonymous caller gets no `voted` and
 /// `own_votes` keys (GraphQL answers `null` for them).
-pub fn wire_polls(mut value: ConstValue) -> ConstValue {
-    shape_polls(&mut value);
-    value
+pub fn wire_polls(value: ConstValue) -> Result<Mapped, Drift> {
+    walked(value, shape_polls)
 }
 
-/// [`wire_polls`] in place, anywhere in `value` (statuses carry their poll).
-pub fn shape_polls(value: &mut ConstValue) {
+/// [`wire_polls`] in place, anywhere in `value` (statuses carry their poll); how many polls.
+pub fn shape_polls(value: &mut ConstValue) -> usize {
     match value {
         ConstValue::Object(map) => {
             if is_poll(map) {
@@ -46,11 +45,11 @@ pub fn shape_polls(value: &mut ConstValue) {
                     map.shift_remove("voted");
                     map.shift_remove("own_votes");
                 }
-                return;
+                return 1;
             }
-            map.values_mut().for_each(shape_polls);
+            map.values_mut().map(shape_polls).sum()
         }
-        ConstValue::List(items) => items.iter_mut().for_each(shape_polls),
-        _ => {}
+        ConstValue::List(items) => items.iter_mut().map(shape_polls).sum(),
+        _ => 0,
     }
 }

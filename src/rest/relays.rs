@@ -1,7 +1,7 @@
 //! Admin API — relays (ROUTES.md §10), and the ActivityPub surface relays need: the service
 //! actors (`/relay`, `/internal/fetch`), WebFinger, host-meta and the signature-checked inboxes
 //! (local users' documents are in `activitypub`).
-use async_graphql::{Name, Value as ConstValue};
+use async_graphql::Value as ConstValue;
 use axum::{
     body::Bytes,
     extract::{Path, Query, State},
@@ -11,7 +11,7 @@ use axum::{
 };
 use serde_json::{json, Value};
 
-use super::{json, operation, Answer, Call, RestError, Route, Shape};
+use super::{json, object, operation, read, typed, Answer, Call, RestError, Route, Shape, Wire};
 use crate::{
     auth::Access,
     domain::federation::{self, LocalActor},
@@ -28,7 +28,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/relay",
             "List followed relays",
             operation!("relays/list"),
-            Shape::FIELD.mapped(wrap_relays),
+            Shape::FIELD.mapped(typed::<Relays>),
         ),
         // {"actor", "followed_back": false}; a refused follow is the URL as a JSON string, as in
         // Pleroma, but with 400 where Pleroma answers 500 (bad input is never a server error here).
@@ -84,26 +84,50 @@ fn native(
     Route::native(method, path, summary, Access::Public, handler, responses)
 }
 
-fn wrap_relays(value: ConstValue) -> ConstValue {
-    let mut map = async_graphql::indexmap::IndexMap::new();
-    map.insert(Name::new("relays"), value);
-    ConstValue::Object(map)
+/// A relay as Pleroma lists it.
+#[derive(serde::Deserialize, serde::Serialize)]
+struct Relay {
+    actor: String,
+    followed_back: bool,
+}
+
+/// The relays.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct Relays(Vec<Relay>);
+
+/// `{"relays": [...]}`.
+impl Wire for Relays {
+    fn wire(self) -> ConstValue {
+        object([("relays", super::to_value(&self.0))])
+    }
 }
 
 fn url_string(call: &Call<'_>) -> ConstValue {
     ConstValue::String(call.params.get("relay_url").and_then(Value::as_str).unwrap_or_default().to_string())
 }
 
+/// `followRelay`'s payload: the relay, `null` when it could not be followed.
+#[derive(serde::Deserialize)]
+struct Followed {
+    relay: Option<Relay>,
+}
+
 fn followed(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let ConstValue::Object(mut map) = value else { return Ok(Answer::json(ConstValue::Null)) };
-    match map.shift_remove("relay") {
-        Some(relay @ ConstValue::Object(_)) => Ok(Answer::json(relay)),
-        _ => Ok(Answer::json(url_string(call)).status(StatusCode::BAD_REQUEST)),
+    match read::<Followed>(value)?.relay {
+        Some(relay) => Ok(Answer::json(super::to_value(&relay))),
+        None => Ok(Answer::json(url_string(call)).status(StatusCode::BAD_REQUEST)),
     }
 }
 
+/// `unfollowRelay`'s payload.
+#[derive(serde::Deserialize)]
+struct Unfollowed {
+    unfollowed: bool,
+}
+
 fn unfollowed(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let ok = matches!(&value, ConstValue::Object(map) if map.get("unfollowed") == Some(&ConstValue::Boolean(true)));
+    let ok = read::<Unfollowed>(value)?.unfollowed;
     let answer = Answer::json(url_string(call));
     Ok(if ok { answer } else { answer.status(StatusCode::BAD_REQUEST) })
 }

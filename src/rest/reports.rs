@@ -3,7 +3,7 @@
 use async_graphql::{Name, Value as ConstValue};
 use axum::http::{Method, StatusCode};
 
-use super::{operation, Answer, Call, Route, Shape};
+use super::{operation, read, typed, Answer, Call, Drift, Fields, Mapped, Opaque, Route, Shape, Wire};
 use crate::{domain::reports as domain, error::AppError};
 
 /// The rows of this area.
@@ -89,7 +89,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/reports",
             "File a report",
             operation!("reports/file"),
-            Shape::FIELD.mapped(filed),
+            Shape::FIELD.mapped(typed::<Filed>),
         ),
     ]
 }
@@ -101,15 +101,23 @@ fn object(fields: impl IntoIterator<Item = (&'static str, ConstValue)>) -> Const
     ConstValue::Object(fields.into_iter().map(|(k, v)| (Name::new(k), v)).collect())
 }
 
+/// `fileReport`'s payload: the report's id and whether action was taken.
+#[derive(serde::Deserialize)]
+struct Filed {
+    report: FiledReport,
+    action_taken: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct FiledReport {
+    id: Opaque,
+}
+
 /// `{"report": {"id"}, "action_taken"}` → Mastodon's `{"id", "action_taken"}`.
-fn filed(value: ConstValue) -> ConstValue {
-    let ConstValue::Object(mut map) = value else { return value };
-    let id = match map.shift_remove("report") {
-        Some(ConstValue::Object(mut report)) => report.shift_remove("id").unwrap_or(ConstValue::Null),
-        _ => ConstValue::Null,
-    };
-    let taken = map.shift_remove("action_taken").unwrap_or(ConstValue::Boolean(false));
-    object([("id", id), ("action_taken", taken)])
+impl Wire for Filed {
+    fn wire(self) -> ConstValue {
+        object([("id", self.report.id), ("action_taken", ConstValue::Boolean(self.action_taken))])
+    }
 }
 
 /// 204 when every entry was applied; else 400 with the failed entries.
@@ -146,13 +154,12 @@ fn given_id(entry: &serde_json::Value) -> ConstValue {
 /// 204, or 400 with the failed entries in the order given: those set aside as `Unsupported
 /// state` and those `updateReports` refused.
 fn batch_errors(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let refused = match value {
-        ConstValue::Object(mut map) => match map.shift_remove("errors") {
-            Some(ConstValue::List(list)) => list,
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
+    /// `updateReports`' payload: the entries it refused.
+    #[derive(serde::Deserialize)]
+    struct Refused {
+        errors: Vec<Opaque>,
+    }
+    let refused = read::<Refused>(value)?.errors;
     let mut refused = refused.into_iter().peekable();
     let mut errors = Vec::new();
     if let Some(serde_json::Value::Array(given)) = call.params.get(GIVEN_REPORTS) {
@@ -184,11 +191,22 @@ fn refused_id(error: &ConstValue) -> ConstValue {
 
 /// One group of `{"reports": [group]}`, its `deleted` flag inside its status, as Pleroma's
 /// `status` + `{"deleted": bool}`.
-fn grouped(group: ConstValue) -> ConstValue {
-    let ConstValue::Object(mut group) = super::statuses::wire_statuses(group) else { return ConstValue::Null };
-    let deleted = group.shift_remove("deleted").unwrap_or(ConstValue::Boolean(false));
-    if let Some(ConstValue::Object(status)) = group.get_mut("status") {
-        status.insert(Name::new("deleted"), deleted);
+fn grouped(group: ConstValue) -> Result<Mapped, Drift> {
+    /// A group: its status (`null` once deleted and gone), the `deleted` flag, the rest.
+    #[derive(serde::Deserialize)]
+    struct Group {
+        status: Option<Fields>,
+        deleted: bool,
+        #[serde(flatten)]
+        rest: Fields,
     }
-    ConstValue::Object(group)
+    let mapped = super::statuses::wire_statuses(group)?;
+    let group = read::<Group>(mapped.value)?;
+    let mut out = group.rest;
+    let status = group.status.map_or(ConstValue::Null, |mut status| {
+        status.insert(Name::new("deleted"), ConstValue::Boolean(group.deleted));
+        ConstValue::Object(status)
+    });
+    out.insert(Name::new("status"), status);
+    Ok(Mapped { value: ConstValue::Object(out), found: mapped.found })
 }

@@ -2,7 +2,7 @@
 use async_graphql::{Name, Value as ConstValue};
 use axum::http::Method;
 
-use super::{operation, Route, Shape};
+use super::{operation, typed, Drift, Fields, Mapped, Route, Shape, Wire};
 use crate::auth::Access;
 
 /// The rows of this area.
@@ -56,18 +56,22 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// Mastodon's `rule.json`: `hint` is `""` when unset.
-pub fn mastodon_rules(value: ConstValue) -> ConstValue {
-    let ConstValue::List(rules) = value else { return value };
-    ConstValue::List(
-        rules
-            .into_iter()
-            .map(|rule| {
-                let ConstValue::Object(mut rule) = rule else { return rule };
-                if matches!(rule.get("hint"), None | Some(ConstValue::Null)) {
-                    rule.insert(Name::new("hint"), ConstValue::String(String::new()));
-                }
-                ConstValue::Object(rule)
-            })
-            .collect(),
-    )
+pub fn mastodon_rules(value: ConstValue) -> Result<Mapped, Drift> {
+    typed::<Vec<Rule>>(value)
+}
+
+/// A rule: its `hint` (`null` when unset), the rest as it is.
+#[derive(serde::Deserialize)]
+pub struct Rule {
+    hint: Option<String>,
+    #[serde(flatten)]
+    rest: Fields,
+}
+
+impl Wire for Rule {
+    fn wire(self) -> ConstValue {
+        let mut out = self.rest;
+        out.insert(Name::new("hint"), ConstValue::String(self.hint.unwrap_or_default()));
+        ConstValue::Object(out)
+    }
 }

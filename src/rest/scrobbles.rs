@@ -1,7 +1,7 @@
 //! Scrobbles (ROUTES.md §35, `PleromaAPI.ScrobbleController`).
 use axum::http::Method;
 
-use super::{accounts::merge_admin_accounts, operation, Answer, Call, Route, Shape};
+use super::{accounts::admin_accounts, operation, Answer, Call, Route, Shape};
 use crate::error::AppError;
 
 /// The rows of this area.
@@ -13,7 +13,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/scrobble",
             "Create a Listen activity",
             operation!("scrobbles/create"),
-            Shape::at("scrobble").mapped(merge_admin_accounts_value),
+            Shape::at("scrobble").mapped(admin_accounts),
         ),
         // §35: [Scrobble] with a Link header; authentication optional.
         Route::admin(
@@ -27,18 +27,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn merge_admin_accounts_value(mut value: async_graphql::Value) -> async_graphql::Value {
-    merge_admin_accounts(&mut value);
-    value
-}
-
 fn linked(value: async_graphql::Value, call: &Call<'_>) -> Result<Answer, AppError> {
-    let mut value = super::statuses::nodes(value);
-    merge_admin_accounts(&mut value);
-    let link = super::statuses::link_header(&value, call);
-    let mut answer = Answer::json(value);
-    if let Some(link) = link {
-        answer.headers.insert(axum::http::header::LINK, link);
-    }
-    Ok(answer)
+    super::statuses::linked(value, call, admin_accounts)
 }

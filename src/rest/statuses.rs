@@ -10,8 +10,8 @@ use axum::{
 };
 
 use super::{
-    accounts::merge_admin_accounts, engine::params::Booleans, operation, Answer, Call, RestError, Route, Shape,
-    UPLOAD_BODY,
+    accounts::merge_admin_accounts, engine::params::Booleans, operation, read, walked, Answer, Call, Drift, Mapped,
+    Mapper, Nodes, Opaque, RestError, Route, Shape, Wire, UPLOAD_BODY,
 };
 use crate::{auth::Access, error::AppError, state::AppState};
 
@@ -168,21 +168,31 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/stats",
             "Status counts by visibility",
             operation!("statuses/stats"),
-            Shape::FIELD.mapped(stats),
+            Shape::FIELD.mapped(super::typed::<Stats>),
         ),
     ]
 }
 
+/// The count of statuses by visibility.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct Stats(async_graphql::indexmap::IndexMap<String, i64>);
+
 /// `{"status_visibility": {...}}`.
-fn stats(value: ConstValue) -> ConstValue {
-    let mut map = async_graphql::indexmap::IndexMap::new();
-    map.insert(Name::new("status_visibility"), value);
-    ConstValue::Object(map)
+impl Wire for Stats {
+    fn wire(self) -> ConstValue {
+        super::object([("status_visibility", super::to_value(&self.0))])
+    }
 }
 
-/// A Mastodon list of statuses with its `Link` header.
-fn mastodon_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
-    let value = wire_statuses(nodes(value));
+/// A Mastodon list of statuses (or of what holds them: conversations) with its `Link` header.
+pub(super) fn mastodon_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError> {
+    linked(value, call, wire_statuses)
+}
+
+/// A connection's `nodes` through `map`, with the `Link` header of their ids.
+pub(super) fn linked(value: ConstValue, call: &Call<'_>, map: Mapper) -> Result<Answer, AppError> {
+    let value = map(nodes(value)?)?.value;
     let link = link_header(&value, call);
     let mut answer = Answer::json(value);
     if let Some(link) = link {
@@ -191,11 +201,11 @@ fn mastodon_list(value: ConstValue, call: &Call<'_>) -> Result<Answer, AppError>
     Ok(answer)
 }
 
-/// The `nodes` of a connection (a list answered as a list stays one).
-pub(super) fn nodes(value: ConstValue) -> ConstValue {
+/// The `nodes` of a connection (a list answered as a list stays one); anything else is a drift.
+pub(super) fn nodes(value: ConstValue) -> Result<ConstValue, Drift> {
     match value {
-        ConstValue::Object(mut map) => map.shift_remove("nodes").unwrap_or(ConstValue::Null),
-        other => other,
+        list @ ConstValue::List(_) => Ok(list),
+        other => Ok(ConstValue::List(read::<Nodes<Opaque>>(other)?.nodes)),
     }
 }
 
@@ -277,21 +287,23 @@ fn is_status(map: &async_graphql::indexmap::IndexMap<Name, ConstValue>) -> bool 
 /// Statuses on the wire, as Pleroma's `StatusView` renders them: a reblog keeps the keys of an
 /// `Announce`; a quoted status (rendered with `show_quote: false`) has `reblog` and
 /// `pleroma.quote` `null`; accounts get their admin side merged (`AdminAccount`).
-pub fn wire_statuses(mut value: ConstValue) -> ConstValue {
-    shape_statuses(&mut value);
-    super::polls::shape_polls(&mut value);
-    merge_admin_accounts(&mut value);
-    value
+/// A walker: the start-up check requires a row's sample to hold a status.
+pub fn wire_statuses(value: ConstValue) -> Result<Mapped, Drift> {
+    walked(value, |value| {
+        let found = shape_statuses(value);
+        super::polls::shape_polls(value);
+        merge_admin_accounts(value);
+        found
+    })
 }
 
-fn shape_statuses(value: &mut ConstValue) {
+/// Shape every status in `value`; how many there were.
+fn shape_statuses(value: &mut ConstValue) -> usize {
     match value {
         ConstValue::Object(map) => {
-            for child in map.values_mut() {
-                shape_statuses(child);
-            }
+            let inner: usize = map.values_mut().map(shape_statuses).sum();
             if !is_status(map) {
-                return;
+                return inner;
             }
             let reblog = matches!(map.get("reblog"), Some(ConstValue::Object(_)));
             if reblog {
@@ -314,9 +326,10 @@ fn shape_statuses(value: &mut ConstValue) {
                     }
                 }
             }
+            inner + 1
         }
-        ConstValue::List(items) => items.iter_mut().for_each(shape_statuses),
-        _ => {}
+        ConstValue::List(items) => items.iter_mut().map(shape_statuses).sum(),
+        _ => 0,
     }
 }
 

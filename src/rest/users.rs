@@ -2,7 +2,7 @@
 use async_graphql::{Name, Value as ConstValue};
 use axum::http::Method;
 
-use super::{operation, Route, Shape};
+use super::{operation, typed, Fields, Route, Shape, Wire};
 use crate::auth::Access;
 
 /// Pleroma serves the permission-group reads to admins only, though staff see roles elsewhere.
@@ -35,7 +35,7 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/pleroma/admin/users",
             "Create one or more local users",
             operation!("users/create"),
-            Shape::at("users").mapped(success_entries),
+            Shape::at("users").mapped(typed::<Vec<Created>>),
         ),
         // POST /users/follow and /users/unfollow: always "ok".
         Route::admin(
@@ -182,13 +182,17 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// Pleroma's per-entry answer to `POST /users`: `{"type": "success", "code": 200, "data": {…}}`.
-fn success_entries(users: ConstValue) -> ConstValue {
-    let entry = |data| {
-        let fields = [("type", ConstValue::from("success")), ("code", ConstValue::from(200)), ("data", data)];
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct Created(Fields);
+
+impl Wire for Created {
+    fn wire(self) -> ConstValue {
+        let fields = [
+            ("type", ConstValue::from("success")),
+            ("code", ConstValue::from(200)),
+            ("data", ConstValue::Object(self.0)),
+        ];
         ConstValue::Object(fields.into_iter().map(|(k, v)| (Name::new(k), v)).collect())
-    };
-    match users {
-        ConstValue::List(users) => ConstValue::List(users.into_iter().map(entry).collect()),
-        other => other,
     }
 }

@@ -12,7 +12,7 @@ use axum::{
 use base64::Engine;
 use pleroma_gateway::{
     auth::Access,
-    rest::{page_links, Answer, Call, Execute, Facade, Route, Shape, UPLOAD_BODY},
+    rest::{page_links, typed, walked, Answer, Call, Drift, Execute, Facade, Mapped, Route, Shape, Wire, UPLOAD_BODY},
 };
 use serde_json::json;
 
@@ -308,4 +308,49 @@ fn wrong_rows_fail_at_start_up() {
         [row(Method::GET, Shape::FIELD, "query { calendar }"), row(Method::GET, Shape::FIELD, "query { archive }")];
     fails(twice.into_iter().flatten().collect(), "routed twice");
     assert!(compile(row(Method::GET, Shape::at("items"), "query { numbers(page: 1) { items } }")).is_ok());
+}
+
+/// `numbers { items hasNext }` read as a typed input.
+#[derive(serde::Deserialize)]
+struct NumbersPage {
+    items: Vec<i64>,
+    has_next: bool,
+}
+
+impl Wire for NumbersPage {
+    fn wire(self) -> async_graphql::Value {
+        async_graphql::Value::from(format!("{} {}", self.items.len(), self.has_next))
+    }
+}
+
+/// `items` read as strings: the schema's are integers.
+#[derive(serde::Deserialize)]
+struct TextItems {
+    #[allow(dead_code)] // read only to be checked
+    items: Vec<String>,
+}
+
+impl Wire for TextItems {
+    fn wire(self) -> async_graphql::Value {
+        async_graphql::Value::Null
+    }
+}
+
+/// A mapper whose operation drifted from its input type stops the start-up: a field it reads
+/// not selected, a field of another type, a walker that finds nothing of its kind.
+#[test]
+fn drifted_mappers_fail_at_start_up() {
+    let row = |shape: Shape, text: &'static str| {
+        vec![Route::admin(Method::GET, "/api/v1/pleroma/test/x", "x", ("test/x", text), shape)]
+    };
+    let fails = |table: Vec<Route>, needle: &str| match compile(table) {
+        Ok(_) => panic!("compiled, expected an error with {needle:?}"),
+        Err(e) => assert!(e.contains(needle), "{e}"),
+    };
+    let typed_page = Shape::FIELD.mapped(typed::<NumbersPage>);
+    fails(row(typed_page, "query { numbers(page: 1) { items } }"), "missing field `has_next`");
+    fails(row(Shape::FIELD.mapped(typed::<TextItems>), "query { numbers(page: 1) { items } }"), "cannot read");
+    let nothing: fn(async_graphql::Value) -> Result<Mapped, Drift> = |value| walked(value, |_| 0);
+    fails(row(Shape::FIELD.mapped(nothing), "query { numbers(page: 1) { items } }"), "finds nothing");
+    assert!(compile(row(typed_page, "query { numbers(page: 1) { items has_next: hasNext } }")).is_ok());
 }

@@ -1,6 +1,7 @@
 //! Arrows point only downward: rest (with the HTTP state) → graphql → auth → domain (with the
 //! settings it reads) → outbound (the one HTTP client) → base (error, db, ids), with the
-//! application (app, main, seed) on top. A module that imports one above its own layer fails
+//! application (app, main) on top. The seeder is a crate of its own (`seed/`): only the
+//! command line (`main.rs`) names it, no module of the server's library does. A module that imports one above its own layer fails
 //! this test, and so does a framework type (axum, http, async-graphql, reqwest, tower, hyper)
 //! named in the domain, its settings or the entities.
 use std::{collections::BTreeSet, path::Path};
@@ -13,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["auth"],
     &["graphql"],
     &["rest", "state"],
-    &["app", "seed", "main", "cli", "lib"],
+    &["app", "main", "cli", "lib"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {
@@ -148,4 +149,39 @@ fn the_framework_scanner_reads_paths() {
     let found =
         framework_paths("use axum::http::HeaderMap;\nfn f(h: &http::HeaderMap) {}\nuse crate::outbound::http::X;");
     assert_eq!(found, [(1, "axum::".to_string()), (2, "http::".to_string())]);
+}
+
+/// Whether `text` names the `seed` crate in a path (`seed::…`, `::seed`), comments aside.
+fn names_the_seeder(text: &str) -> bool {
+    text.lines().map(|line| line.split("//").next().unwrap_or("")).any(|code| {
+        code.match_indices("seed::").any(|(at, _)| {
+            !code[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') || code[..at].ends_with("::")
+        }) || code.contains("use seed")
+            || code.contains("::seed;")
+            || code.contains("extern crate seed")
+    })
+}
+
+#[test]
+fn only_the_command_line_names_the_seeder() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    assert!(!src.join("seed").exists(), "the seeder is the `seed` crate, not a module of the server");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let naming: Vec<String> = files
+        .iter()
+        .filter(|file| !file.ends_with("main.rs"))
+        .filter(|file| names_the_seeder(&std::fs::read_to_string(file).unwrap()))
+        .map(|file| file.strip_prefix(&src).unwrap().display().to_string())
+        .collect();
+    assert!(naming.is_empty(), "request-path modules naming the seeder: {naming:?}");
+}
+
+#[test]
+fn the_seeder_scanner_reads_paths() {
+    assert!(names_the_seeder("let r = seed::seed_users(&db).await;"));
+    assert!(names_the_seeder("use ::seed;"));
+    assert!(names_the_seeder("    x(crate::seed::PROGRESS)"));
+    assert!(!names_the_seeder("let rng = StdRng::seed_from_u64(7); // seed::x in a comment"));
+    assert!(!names_the_seeder("opts.seed, reseed::x"));
 }

@@ -3,10 +3,8 @@
 //! PostgreSQL the generic plan (what a prepared statement gets after five executions) of the count
 //! and of the page estimates the matches within a small factor of the real number, whatever the
 //! state filters.
-use pleroma_gateway::{
-    domain::users::{UserSearch, UserState, SQLITE_LIST_INDEX},
-    seed,
-};
+use ::seed;
+use pleroma_gateway::domain::users::{UserSearch, UserState, SQLITE_LIST_INDEX};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde_json::Value;
 

@@ -62,6 +62,7 @@ mod password_reset;
 mod pins;
 mod polls;
 mod purge;
+mod read_shapes;
 mod readme;
 mod registration;
 mod relationships;

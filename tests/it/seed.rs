@@ -1,6 +1,6 @@
 //! `seed --statuses N --reports N`: deterministic content over the seeded users.
+use ::seed;
 use entity::{report, report_status, status};
-use pleroma_gateway::seed;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::common::TestApp;

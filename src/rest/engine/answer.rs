@@ -158,18 +158,7 @@ pub fn page_links(base_url: &str, uri: &axum::http::Uri, page: u64, has_next: bo
     (!links.is_empty()).then(|| links.join(", "))
 }
 
-/// Escape text for HTML content and attribute values.
+/// Escape text for HTML content and attribute values (the formatter's escape, as Phoenix's).
 pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::domain::formatter::escape(text)
 }

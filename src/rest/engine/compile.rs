@@ -3,11 +3,14 @@
 //! does not fit is a start-up error, never a silent wrong answer.
 use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc};
 
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet, Type};
+use async_graphql::{
+    parser::types::{ExecutableDocument, Selection, SelectionSet, Type},
+    Value as ConstValue,
+};
 use axum::routing::MethodFilter;
 
 use super::{
-    route::{Action, Route, Shape},
+    route::{Action, Call, Route, Shape},
     schema_index::root_type_name,
     SchemaIndex,
 };
@@ -92,6 +95,8 @@ impl Facade {
         let fragments = fragments();
         let mut routes = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        // Mappers that no longer read their operation's sample, all of them at once.
+        let mut drifted = Vec::new();
         for route in table {
             let fail = |e: String| format!("{} {} ({}): {e}", route.method, route.path, route.name());
             let method = MethodFilter::try_from(route.method.clone()).map_err(|e| fail(e.to_string()))?;
@@ -122,6 +127,9 @@ impl Facade {
                         }
                     }
                     check_shape(&op.shape, &document, selection).map_err(&fail)?;
+                    if let Err(drift) = check_mapper(&op.shape, &index, &document) {
+                        drifted.push(fail(drift));
+                    }
                     let variables = document
                         .operations
                         .iter()
@@ -136,6 +144,9 @@ impl Facade {
                 }
             };
             routes.push(CompiledRoute { route, method, operation, access });
+        }
+        if !drifted.is_empty() {
+            return Err(drifted.join("\n"));
         }
         Ok(Facade { routes, index, execute })
     }
@@ -161,6 +172,47 @@ fn check_shape(shape: &Shape, document: &ExecutableDocument, root: &SelectionSet
         return Err(format!("the shape reads `{key}`, which is not selected"));
     }
     Ok(())
+}
+
+/// Run the shape's mapper or conversion on a sample of the operation's result (every selected
+/// field present, every list one long): a mapper that cannot read it, or a walker that finds
+/// nothing of its kind in it, no longer fits the operation.
+fn check_mapper(shape: &Shape, index: &SchemaIndex, document: &ExecutableDocument) -> Result<(), String> {
+    let Some((_, op)) = document.operations.iter().next() else { return Ok(()) };
+    let root_type = root_type_name(op.node.ty);
+    let Some(field) = op.node.selection_set.node.items.iter().find_map(|item| match &item.node {
+        Selection::Field(field) => Some(field),
+        _ => None,
+    }) else {
+        return Ok(());
+    };
+    let ty = index
+        .field_type(root_type, field.node.name.node.as_str())
+        .ok_or_else(|| format!("no field {root_type}.{}", field.node.name.node))?;
+    let value = super::sample::sample(index, document, ty, &field.node.selection_set.node);
+    let pick = |value: ConstValue, key: &str| match value {
+        ConstValue::Object(mut map) => map.shift_remove(key).unwrap_or(ConstValue::Null),
+        _ => ConstValue::Null,
+    };
+    let (map, value) = match shape {
+        Shape::Json { map: Some(map), at, .. } => (*map, at.map_or(value.clone(), |key| pick(value, key))),
+        Shape::Pages { map, .. } => match pick(value, "nodes") {
+            ConstValue::List(mut nodes) if !nodes.is_empty() => (*map, nodes.swap_remove(0)),
+            _ => return Err("the paged shape's sample has no nodes".into()),
+        },
+        Shape::Convert(convert) => {
+            let params = serde_json::Map::new();
+            let uri = axum::http::Uri::from_static("/sample");
+            let call = Call { params: &params, uri: &uri, instance_url: "https://sample.example" };
+            return convert(value, &call).map(|_| ()).map_err(|e| format!("its conversion fails on a sample: {e:?}"));
+        }
+        _ => return Ok(()),
+    };
+    match map(value) {
+        Ok(mapped) if mapped.found > 0 => Ok(()),
+        Ok(_) => Err("its mapper finds nothing to rewrite in a sample of the operation's result".into()),
+        Err(drift) => Err(format!("its mapper cannot read a sample of the operation's result: {}", drift.0)),
+    }
 }
 
 /// Whether `set` has a field answering under `key` (directly or through fragments).

@@ -6,7 +6,7 @@ use axum::{
 };
 use serde_json::{Map, Value};
 
-use super::{Answer, ErrorStyle};
+use super::{mapper::Mapper, Answer, ErrorStyle};
 use crate::{auth::Access, error::AppError, state::AppState};
 
 /// Body limit of ordinary rows (JSON and form parameters).
@@ -92,8 +92,9 @@ pub type Convert = fn(ConstValue, &Call<'_>) -> Result<Answer, AppError>;
 #[derive(Clone, Copy)]
 pub enum Shape {
     /// The root field's value, or the value of one of its keys, as JSON; `null` may mean 404;
-    /// `map` rewrites the value for the wire (keys Pleroma derives, constants it adds).
-    Json { at: Option<&'static str>, null_is_404: bool, map: Option<fn(ConstValue) -> ConstValue> },
+    /// `map` reads the value as a typed input and builds the wire value (keys Pleroma derives,
+    /// constants it adds); it runs on a sample of the operation's result at start-up.
+    Json { at: Option<&'static str>, null_is_404: bool, map: Option<Mapper> },
     /// A fixed JSON body (parsed at start-up).
     Literal(&'static str),
     /// No body, this status, JSON content type (Pleroma's 204 and 201 answers).
@@ -115,7 +116,7 @@ pub enum Shape {
     /// engine runs it again with `after` set to the last `endCursor` while `hasNextPage`, and
     /// sends `open`, each node through `map`, comma-separated, then `close`. An error on a
     /// later page ends the body early (the status is already sent).
-    Pages { open: &'static str, close: &'static str, map: fn(ConstValue) -> ConstValue },
+    Pages { open: &'static str, close: &'static str, map: Mapper },
 }
 
 impl Shape {
@@ -139,7 +140,7 @@ impl Shape {
     }
 
     /// The same JSON shape, its value rewritten by `map`.
-    pub const fn mapped(self, map: fn(ConstValue) -> ConstValue) -> Shape {
+    pub const fn mapped(self, map: Mapper) -> Shape {
         match self {
             Shape::Json { at, null_is_404, .. } => Shape::Json { at, null_is_404, map: Some(map) },
             other => other,

@@ -12,6 +12,8 @@ pub struct SchemaIndex {
     objects: HashMap<String, HashMap<String, Type>>,
     inputs: HashMap<String, Vec<(String, Type)>>,
     enums: HashMap<String, HashSet<String>>,
+    /// Each enum's first value, for samples (`sample.rs`).
+    first_values: HashMap<String, String>,
 }
 
 impl SchemaIndex {
@@ -36,8 +38,11 @@ impl SchemaIndex {
                     index.inputs.insert(name, fields);
                 }
                 TypeKind::Enum(e) => {
-                    let values = e.values.into_iter().map(|v| v.node.value.node.to_string()).collect();
-                    index.enums.insert(name, values);
+                    let values: Vec<String> = e.values.into_iter().map(|v| v.node.value.node.to_string()).collect();
+                    if let Some(first) = values.first() {
+                        index.first_values.insert(name.clone(), first.clone());
+                    }
+                    index.enums.insert(name, values.into_iter().collect());
                 }
                 _ => {}
             }
@@ -53,6 +58,16 @@ impl SchemaIndex {
     /// Whether the enum `name` has `value`.
     pub fn enum_has(&self, name: &str, value: &str) -> bool {
         self.enums.get(name).is_some_and(|values| values.contains(value))
+    }
+
+    /// The enum's first value.
+    pub fn first_value(&self, name: &str) -> Option<&str> {
+        self.first_values.get(name).map(String::as_str)
+    }
+
+    /// Whether `name` is an object or interface type.
+    pub fn is_object(&self, name: &str) -> bool {
+        self.objects.contains_key(name)
     }
 
     /// Whether `name` is an input object.

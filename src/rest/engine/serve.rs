@@ -231,7 +231,7 @@ struct Pages {
     index: usize,
     variables: Map<String, Value>,
     viewer: Viewer,
-    map: fn(ConstValue) -> ConstValue,
+    map: super::mapper::Mapper,
 }
 
 /// Where a paged body is: a page in hand, a page to fetch, the closing text, the end.
@@ -291,7 +291,14 @@ impl Pages {
             if !(start && i == 0) {
                 bytes.push(b',');
             }
-            bytes.extend(crate::graphql::plain::value_json(&(self.map)(node)));
+            match (self.map)(node) {
+                Ok(mapped) => bytes.extend(crate::graphql::plain::value_json(&mapped.value)),
+                Err(drift) => {
+                    // Never a node passed on unmapped: the body ends early, as on a failed page.
+                    tracing::error!(drift = %drift.0, "a paged node has an unexpected shape");
+                    return (bytes, Step::Done);
+                }
+            }
         }
         let next = match page.shift_remove("pageInfo") {
             Some(ConstValue::Object(mut info))
@@ -374,7 +381,7 @@ fn shape_answer(shape: Shape, field: ConstValue, call: &Call<'_>) -> Result<Answ
                 return Err(AppError::not_found());
             }
             Answer::json(match map {
-                Some(map) => map(value),
+                Some(map) => map(value)?.value,
                 None => value,
             })
         }

@@ -18,7 +18,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{chance, insert_rows, SEED_ANCHOR_UNIX};
-use crate::ids::flake_id_at;
+use entity::ids::flake_id_at;
 
 /// What to generate.
 #[derive(Clone, Debug)]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::{names::TAGS, *};
-use crate::ids::flake_id_at;
+use entity::ids::flake_id_at;
 
 fn opts(users: usize, seed: u64) -> SeedOptions {
     SeedOptions { users, seed, ..SeedOptions::default() }
@@ -153,7 +153,7 @@ fn edge_cases() {
 #[test]
 fn ids_are_flake_ids_of_inserted_at() {
     for u in generate(&opts(2_000, 11)).users {
-        assert!(crate::ids::is_flake_id(&u.id), "{}", u.id);
+        assert!(entity::ids::is_flake_id(&u.id), "{}", u.id);
         assert!(flake_id_at(u.inserted_at, 0) <= u.id);
         assert!(u.id < flake_id_at(u.inserted_at + Duration::milliseconds(1), 0));
     }

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QuerySelect};
 use serde_json::json;
 
-use crate::ids::flake_id_at;
+use entity::ids::flake_id_at;
 
 use super::names::{BIOS, FIRST_NAMES, LAST_NAMES, REGISTRATION_REASONS, REMOTE_DOMAINS, TAGS};
 use super::{chance, Generated, SeedOptions, SEED_ANCHOR_UNIX, SPAN_DAYS};
