@@ -76,20 +76,7 @@ pub struct NewReport {
 /// Plain text as Pleroma's `format_input(text, "text/plain")` makes it: HTML-escaped, line
 /// breaks as `<br>`.
 pub fn plain_text_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("<br>"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    super::formatter::escape(&text.replace('\r', "")).replace('\n', "<br>")
 }
 
 /// A status row as JSON (`status::Model`'s fields), kept in `report_statuses.snapshot`.
