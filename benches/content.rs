@@ -244,8 +244,8 @@ fn memory() -> (f64, f64, f64) {
 async fn grouped_reports(server: &BenchServer, client: &reqwest::Client) {
     let url = format!("http://{}/api/v1/pleroma/admin/grouped_reports", server.addr);
     let rounds = env("BENCH_GROUPED_ROUNDS", 5);
-    println!("\n| grouped_reports round | groups | body MiB | statements | time s | VmRSS before MiB | peak VmHWM MiB | RssAnon after MiB |");
-    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("\n| grouped_reports round | groups | body MiB | statements | headers s | time s | VmRSS before MiB | peak VmHWM MiB | RssAnon after MiB |");
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for round in 0..rounds {
         let (before, _, _) = memory();
         // Writing 5 resets the peak resident set size (VmHWM) to the current one.
@@ -253,6 +253,7 @@ async fn grouped_reports(server: &BenchServer, client: &reqwest::Client) {
         let statements = server.db.statements();
         let t = Instant::now();
         let mut response = client.get(&url).bearer_auth(&server.token).send().await.expect("request");
+        let headers = t.elapsed();
         assert!(response.status().is_success(), "{}", response.status());
         // The body is taken a chunk at a time and dropped (the client shares the process):
         // its size, and the groups counted by their one `"actors":` key each.
@@ -267,8 +268,9 @@ async fn grouped_reports(server: &BenchServer, client: &reqwest::Client) {
         let sent = server.db.statements() - statements;
         let (_, anon, peak) = memory();
         println!(
-            "| {round} | {groups} | {:.1} | {sent} | {:.3} | {before:.0} | {peak:.0} | {anon:.0} |",
+            "| {round} | {groups} | {:.1} | {sent} | {:.3} | {:.3} | {before:.0} | {peak:.0} | {anon:.0} |",
             size as f64 / 1048576.0,
+            headers.as_secs_f64(),
             elapsed.as_secs_f64()
         );
     }

@@ -106,6 +106,68 @@ impl ActiveModelBehavior for ActiveModel {
     }
 }
 
+impl Model {
+    /// A user row with Pleroma's defaults for a new `%User{}` (local, active, confirmed and
+    /// approved, public posts, favourites hidden, no counts): the one constructor registration's
+    /// peers (remote actor import, the seeder, the admin token's user) build their rows from,
+    /// setting what differs with `..Model::new(..)`.
+    pub fn new(id: String, nickname: String, ap_id: String, now: chrono::DateTime<chrono::Utc>) -> Model {
+        Model {
+            search_text: search_text(&nickname, None, None),
+            id,
+            nickname,
+            email: None,
+            name: None,
+            bio: String::new(),
+            password_hash: None,
+            ap_id,
+            local: true,
+            domain: None,
+            actor_type: "Person".into(),
+            is_admin: false,
+            is_moderator: false,
+            is_active: true,
+            is_confirmed: true,
+            is_approved: true,
+            is_suggested: false,
+            is_locked: false,
+            is_discoverable: false,
+            no_rich_text: false,
+            default_scope: "public".into(),
+            hide_follows: false,
+            hide_followers: false,
+            hide_followers_count: false,
+            hide_follows_count: false,
+            hide_favorites: true,
+            allow_following_move: true,
+            show_role: true,
+            skip_thread_containment: false,
+            fields: serde_json::json!([]),
+            raw_fields: serde_json::json!([]),
+            avatar: None,
+            banner: None,
+            background: None,
+            registration_reason: None,
+            password_reset_pending: false,
+            mfa_enabled: false,
+            settings_store: serde_json::json!({}),
+            also_known_as: serde_json::json!([]),
+            raw_bio: None,
+            birthday: None,
+            show_birthday: false,
+            accepts_chat_messages: true,
+            avatar_description: String::new(),
+            header_description: String::new(),
+            inserted_at: now,
+            updated_at: now,
+            statuses_count: 0,
+            followers_count: 0,
+            following_count: 0,
+            last_status_at: None,
+        }
+    }
+}
+
 /// What admin search matches: lower-cased nickname, display name and email.
 pub fn search_text(nickname: &str, name: Option<&str>, email: Option<&str>) -> String {
     format!("{} {} {}", nickname, name.unwrap_or(""), email.unwrap_or("")).trim().to_lowercase()

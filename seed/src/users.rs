@@ -8,7 +8,6 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QuerySelect};
-use serde_json::json;
 
 use entity::ids::flake_id_at;
 
@@ -162,9 +161,7 @@ pub(super) fn generate_avoiding(opts: &SeedOptions, reserved: &Reserved) -> Gene
             .then(|| format!("{media_base}/{:016x}.png", rng.random::<u64>()));
         let banner = chance(&mut rng, 0.2).then(|| format!("{media_base}/{:016x}.jpg", rng.random::<u64>()));
 
-        let search_text = format!("{} {} {}", nickname, name.as_deref().unwrap_or(""), email.as_deref().unwrap_or(""))
-            .trim()
-            .to_lowercase();
+        let search_text = user::search_text(&nickname, name.as_deref(), email.as_deref());
 
         if chance(&mut rng, 0.10) {
             let count = rng.random_range(1..=2usize);
@@ -174,13 +171,9 @@ pub(super) fn generate_avoiding(opts: &SeedOptions, reserved: &Reserved) -> Gene
         }
 
         users.push(user::Model {
-            id,
-            nickname,
             email,
             name,
             bio,
-            password_hash: None,
-            ap_id,
             local: !remote,
             domain,
             actor_type: actor_type.to_owned(),
@@ -193,38 +186,15 @@ pub(super) fn generate_avoiding(opts: &SeedOptions, reserved: &Reserved) -> Gene
             is_locked: chance(&mut rng, 0.06),
             is_discoverable: chance(&mut rng, 0.4),
             no_rich_text: chance(&mut rng, 0.01),
-            default_scope: "public".to_owned(),
             hide_follows: chance(&mut rng, 0.04),
             hide_followers: chance(&mut rng, 0.04),
             hide_followers_count: chance(&mut rng, 0.02),
             hide_follows_count: chance(&mut rng, 0.02),
-            hide_favorites: true,
-            allow_following_move: true,
-            show_role: true,
-            skip_thread_containment: false,
-            fields: json!([]),
-            raw_fields: json!([]),
             avatar,
             banner,
-            background: None,
             registration_reason,
-            password_reset_pending: false,
-            mfa_enabled: false,
-            settings_store: json!({}),
-            also_known_as: json!([]),
-            raw_bio: None,
-            birthday: None,
-            show_birthday: false,
-            accepts_chat_messages: true,
-            avatar_description: String::new(),
-            header_description: String::new(),
             search_text,
-            inserted_at: ts,
-            updated_at: ts,
-            statuses_count: 0,
-            followers_count: 0,
-            following_count: 0,
-            last_status_at: None,
+            ..user::Model::new(id, nickname, ap_id, ts)
         });
     }
 

@@ -6,7 +6,10 @@ use axum::{
     routing::on,
 };
 
-use super::{object, operation, read, typed, walked, Drift, Fields, Mapped, RestError, Route, Shape, Wire};
+use super::{
+    object, operation, present, read, typed, walk, walked, Drift, Fields, Kind, Mapped, Ordered, RestError, Route,
+    Shape, Wire,
+};
 use crate::auth::Access;
 
 /// The rows of this area.
@@ -312,41 +315,81 @@ impl Wire for UnreachableList {
     }
 }
 
-/// Keys of Pleroma's account view that appear only in some contexts (`[key]` in ROUTES.md
-/// §2.8; `birthday` when the account shows it): absent, rather than `null`, when the context
-/// does not show them.
-const CONTEXTUAL_ACCOUNT_KEYS: [&str; 5] = ["is_admin", "is_moderator", "privileges", "deactivated", "birthday"];
+/// An account as the walker reads it: its `pleroma` object and the `admin_user` (the
+/// `AdminUser` of the same account) merged into it; the other keys carried on.
+#[derive(serde::Deserialize)]
+pub struct Account {
+    pleroma: Option<Ordered<AccountPleroma>>,
+    admin_user: Option<Fields>,
+    #[serde(flatten)]
+    rest: Fields,
+}
 
-/// Pleroma's `AdminAccount` on the wire: walks a response tree and merges every `admin_user`
-/// object (the `AdminUser` of the same account) into its parent — `AdminUser` keys win (`id`,
-/// `avatar`, `display_name`, `url`, `tags`, …) — removing the `admin_user` key. Contextual
-/// account keys that are `null` are dropped on the way.
-pub fn merge_admin_accounts(value: &mut ConstValue) -> usize {
-    match value {
-        ConstValue::Object(map) => {
-            let inner: usize = map.values_mut().map(merge_admin_accounts).sum();
-            let mut account = false;
-            if let Some(ConstValue::Object(pleroma)) = map.get_mut("pleroma") {
-                if map_is_account_pleroma(pleroma) {
-                    pleroma.retain(|k, v| !(CONTEXTUAL_ACCOUNT_KEYS.contains(&k.as_str()) && *v == ConstValue::Null));
-                    account = true;
-                }
+/// An account's `pleroma` object: the keys of Pleroma's account view that appear only in some
+/// contexts (`[key]` in ROUTES.md §2.8; `birthday` when the account shows it) are absent,
+/// rather than `null`, when the context does not show them.
+#[derive(serde::Deserialize)]
+struct AccountPleroma {
+    ap_id: String,
+    hide_follows: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    is_admin: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    is_moderator: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    privileges: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    deactivated: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    birthday: Option<Option<String>>,
+    #[serde(flatten)]
+    rest: Fields,
+}
+
+impl AccountPleroma {
+    fn wire(self) -> Fields {
+        let mut out = self.rest;
+        out.insert(Name::new("ap_id"), ConstValue::String(self.ap_id));
+        out.insert(Name::new("hide_follows"), self.hide_follows.map_or(ConstValue::Null, ConstValue::Boolean));
+        let strings = |v: Vec<String>| ConstValue::List(v.into_iter().map(ConstValue::String).collect());
+        let contextual = [
+            ("is_admin", self.is_admin.flatten().map(ConstValue::Boolean)),
+            ("is_moderator", self.is_moderator.flatten().map(ConstValue::Boolean)),
+            ("privileges", self.privileges.flatten().map(strings)),
+            ("deactivated", self.deactivated.flatten().map(ConstValue::Boolean)),
+            ("birthday", self.birthday.flatten().map(ConstValue::String)),
+        ];
+        for (key, value) in contextual {
+            if let Some(value) = value {
+                out.insert(Name::new(key), value);
             }
-            if let Some(ConstValue::Object(admin)) = map.shift_remove("admin_user") {
-                for (k, v) in admin {
-                    map.insert(k, v);
-                }
-                account = true;
-            }
-            inner + usize::from(account)
         }
-        ConstValue::List(items) => items.iter_mut().map(merge_admin_accounts).sum(),
-        _ => 0,
+        out
     }
 }
 
-fn map_is_account_pleroma(pleroma: &async_graphql::indexmap::IndexMap<async_graphql::Name, ConstValue>) -> bool {
-    pleroma.contains_key("ap_id") && pleroma.contains_key("hide_follows")
+/// Pleroma's `AdminAccount` on the wire: the `admin_user` object's keys merged into the
+/// account — `AdminUser` keys win (`id`, `avatar`, `display_name`, `url`, `tags`, …) — and the
+/// `admin_user` key gone; contextual account keys that are `null` dropped.
+impl Wire for Account {
+    fn wire(self) -> ConstValue {
+        let mut out = self.rest;
+        if let Some(pleroma) = self.pleroma {
+            out.insert(Name::new("pleroma"), pleroma.wire_in_order(AccountPleroma::wire));
+        }
+        for (k, v) in self.admin_user.unwrap_or_default() {
+            out.insert(k, v);
+        }
+        ConstValue::Object(out)
+    }
+}
+
+impl Kind for Account {
+    fn is(map: &Fields) -> bool {
+        let account_pleroma = |pleroma: &Fields| pleroma.contains_key("ap_id") && pleroma.contains_key("hide_follows");
+        map.contains_key("admin_user")
+            || matches!(map.get("pleroma"), Some(ConstValue::Object(p)) if account_pleroma(p))
+    }
 }
 
 /// The accounts of a search connection, as [`admin_accounts`] shows them.
@@ -354,8 +397,8 @@ fn found_accounts(value: ConstValue) -> Result<Mapped, Drift> {
     admin_accounts(super::statuses::nodes(value)?)
 }
 
-/// [`merge_admin_accounts`] as a walker: the start-up check requires an account (its
-/// `pleroma` keys or its `admin_user`) in the row's sample.
+/// Accounts on the wire ([`Account`]) wherever they sit. A walker: the start-up check
+/// requires an account (its `pleroma` keys or its `admin_user`) in the row's sample.
 pub fn admin_accounts(value: ConstValue) -> Result<Mapped, Drift> {
-    walked(value, merge_admin_accounts)
+    walked(value, walk::<Account>)
 }

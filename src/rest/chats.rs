@@ -2,7 +2,7 @@
 use async_graphql::Value as ConstValue;
 use axum::http::Method;
 
-use super::{operation, walked, Answer, Call, Drift, Mapped, Route, Shape};
+use super::{operation, walk, walked, Answer, Call, Drift, Fields, Kind, Mapped, Route, Shape, Wire};
 use crate::error::AppError;
 
 /// The rows of this area.
@@ -121,27 +121,35 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// Pleroma writes a message's `idempotency_key` only when it has one: drop the `null`s, at any
-/// depth (messages, chats' `last_message`, lists of either).
-/// A walker: the start-up check requires a row's sample to hold a message.
-pub fn wire_chats(value: ConstValue) -> Result<Mapped, Drift> {
-    walked(value, drop_null_keys)
+/// A chat message as the walker reads it: its `idempotency_key`, typed; the rest carried on.
+#[derive(serde::Deserialize)]
+pub struct Message {
+    idempotency_key: Option<String>,
+    #[serde(flatten)]
+    rest: Fields,
 }
 
-/// Drop `idempotency_key: null` everywhere in `value`; how many messages there were.
-fn drop_null_keys(value: &mut ConstValue) -> usize {
-    match value {
-        ConstValue::List(items) => items.iter_mut().map(drop_null_keys).sum(),
-        ConstValue::Object(map) => {
-            let message = match map.get("idempotency_key") {
-                Some(ConstValue::Null) => map.shift_remove("idempotency_key").is_some(),
-                Some(_) => true,
-                None => false,
-            };
-            usize::from(message) + map.values_mut().map(drop_null_keys).sum::<usize>()
+/// Pleroma writes a message's `idempotency_key` only when it has one.
+impl Wire for Message {
+    fn wire(self) -> ConstValue {
+        let mut out = self.rest;
+        if let Some(key) = self.idempotency_key {
+            out.insert(async_graphql::Name::new("idempotency_key"), ConstValue::String(key));
         }
-        _ => 0,
+        ConstValue::Object(out)
     }
+}
+
+impl Kind for Message {
+    fn is(map: &Fields) -> bool {
+        map.contains_key("idempotency_key")
+    }
+}
+
+/// Messages on the wire ([`Message`]) at any depth (messages, chats' `last_message`, lists of
+/// either). A walker: the start-up check requires a row's sample to hold a message.
+pub fn wire_chats(value: ConstValue) -> Result<Mapped, Drift> {
+    walked(value, walk::<Message>)
 }
 
 /// A paged list (a connection's `nodes`) with Pleroma's `Link` header.

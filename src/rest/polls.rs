@@ -2,7 +2,9 @@
 use async_graphql::Value as ConstValue;
 use axum::http::Method;
 
-use super::{operation, walked, Drift, Mapped, Route, Shape};
+use async_graphql::Name;
+
+use super::{operation, present, walk, walked, Drift, Fields, Kind, Mapped, Opaque, Route, Shape, Wire};
 
 /// The rows of this area.
 pub fn routes() -> Vec<Route> {
@@ -26,30 +28,46 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn is_poll(map: &async_graphql::indexmap::IndexMap<async_graphql::Name, ConstValue>) -> bool {
-    map.contains_key("voters_count") && map.contains_key("own_votes") && map.contains_key("options")
+/// A poll as the walker reads it: the keys it is known by, typed, and the others carried on.
+#[derive(serde::Deserialize)]
+pub struct Poll {
+    voters_count: u64,
+    options: Vec<Opaque>,
+    /// Absent, `null` (an anonymous caller) or whether the caller voted.
+    #[serde(default, deserialize_with = "present")]
+    voted: Option<Option<bool>>,
+    own_votes: Option<Vec<u32>>,
+    #[serde(flatten)]
+    rest: Fields,
 }
 
-/// Polls on the wire, as Pleroma's `PollView`: an anonymous caller gets no `voted` and
-/// `own_votes` keys (GraphQL answers `null` for them).
-pub fn wire_polls(value: ConstValue) -> Result<Mapped, Drift> {
-    walked(value, shape_polls)
-}
-
-/// [`wire_polls`] in place, anywhere in `value` (statuses carry their poll); how many polls.
-pub fn shape_polls(value: &mut ConstValue) -> usize {
-    match value {
-        ConstValue::Object(map) => {
-            if is_poll(map) {
-                if map.get("voted") == Some(&ConstValue::Null) {
-                    map.shift_remove("voted");
-                    map.shift_remove("own_votes");
-                }
-                return 1;
+/// Pleroma's `PollView`: an anonymous caller gets no `voted` and `own_votes` keys (GraphQL
+/// answers `null` for them).
+impl Wire for Poll {
+    fn wire(self) -> ConstValue {
+        let mut out = self.rest;
+        out.insert(Name::new("voters_count"), ConstValue::from(self.voters_count));
+        out.insert(Name::new("options"), ConstValue::List(self.options));
+        if !matches!(self.voted, Some(None)) {
+            if let Some(voted) = self.voted {
+                out.insert(Name::new("voted"), voted.map_or(ConstValue::Null, ConstValue::from));
             }
-            map.values_mut().map(shape_polls).sum()
+            let own = self
+                .own_votes
+                .map_or(ConstValue::Null, |v| ConstValue::List(v.into_iter().map(ConstValue::from).collect()));
+            out.insert(Name::new("own_votes"), own);
         }
-        ConstValue::List(items) => items.iter_mut().map(shape_polls).sum(),
-        _ => 0,
+        ConstValue::Object(out)
     }
+}
+
+impl Kind for Poll {
+    fn is(map: &Fields) -> bool {
+        map.contains_key("voters_count") && map.contains_key("own_votes") && map.contains_key("options")
+    }
+}
+
+/// Polls on the wire ([`Poll`]), wherever they sit in `value`.
+pub fn wire_polls(value: ConstValue) -> Result<Mapped, Drift> {
+    walked(value, walk::<Poll>)
 }

@@ -10,8 +10,8 @@ use axum::{
 };
 
 use super::{
-    accounts::merge_admin_accounts, engine::params::Booleans, operation, read, walked, Answer, Call, Drift, Mapped,
-    Mapper, Nodes, Opaque, RestError, Route, Shape, Wire, UPLOAD_BODY,
+    engine::params::Booleans, operation, present, read, walk, walked, Answer, Call, Drift, Fields, Kind, Mapped,
+    Mapper, Nodes, Opaque, Ordered, RestError, Route, Shape, Wire, UPLOAD_BODY,
 };
 use crate::{auth::Access, error::AppError, state::AppState};
 
@@ -280,57 +280,89 @@ const REBLOG_KEYS: [&str; 27] = [
 /// `pleroma` keys of a reblog.
 const REBLOG_PLEROMA_KEYS: [&str; 3] = ["local", "pinned_at", "bookmark_folder"];
 
-fn is_status(map: &async_graphql::indexmap::IndexMap<Name, ConstValue>) -> bool {
-    map.contains_key("uri") && map.contains_key("visibility") && map.contains_key("media_attachments")
+/// A status as the walker reads it: the keys it is known by and those it rewrites, typed; the
+/// others carried on.
+#[derive(serde::Deserialize)]
+pub struct Status {
+    uri: String,
+    visibility: String,
+    media_attachments: Vec<Opaque>,
+    /// The status this one reblogs (`null` or absent when it is a post).
+    reblog: Option<Opaque>,
+    pleroma: Option<Ordered<StatusPleroma>>,
+    #[serde(flatten)]
+    rest: Fields,
 }
 
-/// Statuses on the wire, as Pleroma's `StatusView` renders them: a reblog keeps the keys of an
-/// `Announce`; a quoted status (rendered with `show_quote: false`) has `reblog` and
-/// `pleroma.quote` `null`; accounts get their admin side merged (`AdminAccount`).
+/// A status's `pleroma` object, as the walker reads it.
+#[derive(serde::Deserialize)]
+struct StatusPleroma {
+    #[serde(default, deserialize_with = "present")]
+    quote: Option<Option<Opaque>>,
+    #[serde(default, deserialize_with = "present")]
+    event: Option<Option<Opaque>>,
+    #[serde(flatten)]
+    rest: Fields,
+}
+
+/// A status as Pleroma's `StatusView` renders it: a reblog keeps the keys of an `Announce`; a
+/// quoted status (rendered with `show_quote: false`) has `reblog` and `pleroma.quote` `null`.
+impl Wire for Status {
+    fn wire(self) -> ConstValue {
+        let reblog = self.reblog.is_some();
+        let mut out = self.rest;
+        out.insert(Name::new("uri"), ConstValue::String(self.uri));
+        out.insert(Name::new("visibility"), ConstValue::String(self.visibility));
+        out.insert(Name::new("media_attachments"), ConstValue::List(self.media_attachments));
+        out.insert(Name::new("reblog"), self.reblog.unwrap_or(ConstValue::Null));
+        if let Some(pleroma) = self.pleroma {
+            let pleroma = pleroma.wire_in_order(|pleroma| {
+                let mut inner = pleroma.rest;
+                match pleroma.quote {
+                    Some(quote) => {
+                        inner.insert(Name::new("quote"), quote.unwrap_or(ConstValue::Null));
+                    }
+                    // A post without `quote` gets `quote: null`; a reblog has no such key.
+                    None if !reblog => {
+                        inner.insert(Name::new("quote"), ConstValue::Null);
+                    }
+                    None => {}
+                }
+                // Only events carry `pleroma.event` (the events fork, §31); mainline Pleroma's
+                // statuses have no such key.
+                if let Some(Some(event)) = pleroma.event {
+                    inner.insert(Name::new("event"), event);
+                }
+                if reblog {
+                    inner.retain(|k, _| REBLOG_PLEROMA_KEYS.contains(&k.as_str()));
+                }
+                inner
+            });
+            out.insert(Name::new("pleroma"), pleroma);
+        }
+        if reblog {
+            out.retain(|k, _| REBLOG_KEYS.contains(&k.as_str()));
+        }
+        ConstValue::Object(out)
+    }
+}
+
+impl Kind for Status {
+    fn is(map: &Fields) -> bool {
+        map.contains_key("uri") && map.contains_key("visibility") && map.contains_key("media_attachments")
+    }
+}
+
+/// Statuses on the wire ([`Status`]), with their polls ([`super::polls::Poll`]) and accounts
+/// ([`super::accounts::Account`], the admin side merged).
 /// A walker: the start-up check requires a row's sample to hold a status.
 pub fn wire_statuses(value: ConstValue) -> Result<Mapped, Drift> {
     walked(value, |value| {
-        let found = shape_statuses(value);
-        super::polls::shape_polls(value);
-        merge_admin_accounts(value);
-        found
+        let found = walk::<Status>(value)?;
+        walk::<super::polls::Poll>(value)?;
+        walk::<super::accounts::Account>(value)?;
+        Ok(found)
     })
-}
-
-/// Shape every status in `value`; how many there were.
-fn shape_statuses(value: &mut ConstValue) -> usize {
-    match value {
-        ConstValue::Object(map) => {
-            let inner: usize = map.values_mut().map(shape_statuses).sum();
-            if !is_status(map) {
-                return inner;
-            }
-            let reblog = matches!(map.get("reblog"), Some(ConstValue::Object(_)));
-            if reblog {
-                map.retain(|k, _| REBLOG_KEYS.contains(&k.as_str()));
-                if let Some(ConstValue::Object(pleroma)) = map.get_mut("pleroma") {
-                    pleroma.retain(|k, _| REBLOG_PLEROMA_KEYS.contains(&k.as_str()));
-                }
-            } else {
-                if !map.contains_key("reblog") {
-                    map.insert(Name::new("reblog"), ConstValue::Null);
-                }
-                if let Some(ConstValue::Object(pleroma)) = map.get_mut("pleroma") {
-                    if !pleroma.contains_key("quote") {
-                        pleroma.insert(Name::new("quote"), ConstValue::Null);
-                    }
-                    // Only events carry `pleroma.event` (the events fork, §31); mainline
-                    // Pleroma's statuses have no such key.
-                    if pleroma.get("event") == Some(&ConstValue::Null) {
-                        pleroma.shift_remove("event");
-                    }
-                }
-            }
-            inner + 1
-        }
-        ConstValue::List(items) => items.iter_mut().map(shape_statuses).sum(),
-        _ => 0,
-    }
 }
 
 /// `?name=`: the file name a client asks the download to carry (Pleroma's `UploadedMedia`).

@@ -540,47 +540,6 @@ async fn graphql_update_settings_reports_errors_per_setting() {
 }
 
 #[tokio::test]
-#[ignore]
-async fn measure_refresh_overhead() {
-    for on in [true, false, true, false] {
-        let app = TestApp::with_settings(|s| s.configurable_from_database = on).await;
-        for _ in 0..50 {
-            app.get("/api/v1/pleroma/healthcheck", None).await;
-        }
-        let start = std::time::Instant::now();
-        for _ in 0..1000 {
-            app.get("/api/v1/pleroma/healthcheck", None).await;
-        }
-        let probe = std::time::Instant::now();
-        for _ in 0..1000 {
-            app.state.live.refresh().await;
-        }
-        println!("from_database={on}: {:?} per request, refresh {:?}", start.elapsed() / 1000, probe.elapsed() / 1000);
-    }
-}
-
-#[tokio::test]
-#[ignore]
-async fn measure_concurrent_refresh() {
-    let app = TestApp::new().await;
-    app.state.live.refresh().await;
-    let start = std::time::Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..64 {
-        let live = app.state.live.clone();
-        tasks.push(tokio::spawn(async move {
-            for _ in 0..100 {
-                live.refresh().await;
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    println!("6400 concurrent refreshes: {:?}", start.elapsed());
-}
-
-#[tokio::test]
 async fn frontend_configurations_are_public_and_configurable() {
     let app = TestApp::new().await;
     let token = app.admin_token().await;

@@ -350,7 +350,7 @@ fn drifted_mappers_fail_at_start_up() {
     let typed_page = Shape::FIELD.mapped(typed::<NumbersPage>);
     fails(row(typed_page, "query { numbers(page: 1) { items } }"), "missing field `has_next`");
     fails(row(Shape::FIELD.mapped(typed::<TextItems>), "query { numbers(page: 1) { items } }"), "cannot read");
-    let nothing: fn(async_graphql::Value) -> Result<Mapped, Drift> = |value| walked(value, |_| 0);
+    let nothing: fn(async_graphql::Value) -> Result<Mapped, Drift> = |value| walked(value, |_| Ok(0));
     fails(row(Shape::FIELD.mapped(nothing), "query { numbers(page: 1) { items } }"), "finds nothing");
     assert!(compile(row(typed_page, "query { numbers(page: 1) { items has_next: hasNext } }")).is_ok());
 }

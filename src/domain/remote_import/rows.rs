@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{status, user};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use serde_json::json;
 
 use super::Actor;
 use crate::error::AppError;
@@ -76,58 +75,16 @@ pub(super) fn remote_user(
     actor_type: &str,
     now: DateTime<Utc>,
 ) -> user::Model {
-    let created = actor.created_at.unwrap_or(now);
     user::Model {
-        id,
-        nickname: actor.nickname.clone(),
-        email: None,
         name: actor.name.clone(),
         bio: actor.bio.as_deref().map(sanitize).unwrap_or_default(),
-        password_hash: None,
-        ap_id: actor.ap_id.clone(),
         local: false,
         domain: Some(domain.to_string()),
         actor_type: actor_type.to_string(),
-        is_admin: false,
-        is_moderator: false,
-        is_active: true,
-        is_confirmed: true,
-        is_approved: true,
-        is_suggested: false,
-        is_locked: false,
-        is_discoverable: false,
-        no_rich_text: false,
-        default_scope: "public".into(),
-        hide_follows: false,
-        hide_followers: false,
-        hide_followers_count: false,
-        hide_follows_count: false,
-        hide_favorites: true,
-        allow_following_move: true,
-        show_role: true,
-        skip_thread_containment: false,
-        fields: json!([]),
-        raw_fields: json!([]),
         avatar: actor.avatar.clone(),
         banner: actor.banner.clone(),
-        background: None,
-        registration_reason: None,
-        password_reset_pending: false,
-        mfa_enabled: false,
-        settings_store: json!({}),
-        also_known_as: json!([]),
-        raw_bio: None,
-        birthday: None,
-        show_birthday: false,
-        accepts_chat_messages: true,
-        avatar_description: String::new(),
-        header_description: String::new(),
         search_text: user::search_text(&actor.nickname, actor.name.as_deref(), None),
-        inserted_at: created,
-        updated_at: now,
-        statuses_count: 0,
-        followers_count: 0,
-        following_count: 0,
-        last_status_at: None,
+        inserted_at: actor.created_at.unwrap_or(now),
+        ..user::Model::new(id, actor.nickname.clone(), actor.ap_id.clone(), now)
     }
 }

@@ -52,10 +52,82 @@ pub fn read<T: DeserializeOwned>(value: ConstValue) -> Result<T, Drift> {
     async_graphql::from_value(value).map_err(|e| Drift::new(std::any::type_name::<T>(), e))
 }
 
-/// A walker's answer: `walk` rewrites in place and counts the objects it rewrote.
-pub fn walked(mut value: ConstValue, walk: fn(&mut ConstValue) -> usize) -> Result<Mapped, Drift> {
-    let found = walk(&mut value);
+/// A walker's answer: `walk` rewrites in place (with [`walk`]s of [`Kind`]s) and counts the
+/// objects it rewrote; an object of a kind that does not read as its type is a [`Drift`].
+pub fn walked(mut value: ConstValue, walk: fn(&mut ConstValue) -> Result<usize, Drift>) -> Result<Mapped, Drift> {
+    let found = walk(&mut value)?;
     Ok(Mapped { value, found })
+}
+
+/// A kind of object a walker rewrites wherever it sits in a value (a status, an account, a
+/// poll, a chat message): recognised by its keys ([`Kind::is`]), then read as the typed
+/// struct (serde; a mismatch is a [`Drift`]) whose [`Wire`] shape replaces it.
+pub trait Kind: Wire {
+    /// Whether `fields` are an object of this kind.
+    fn is(fields: &Fields) -> bool;
+}
+
+/// Rewrite every object of kind `K` in `value`, innermost first; how many there were. Keys
+/// keep their places: those the wire shape keeps stay where they were, new ones follow.
+pub fn walk<K: Kind>(value: &mut ConstValue) -> Result<usize, Drift> {
+    match value {
+        ConstValue::List(items) => items.iter_mut().try_fold(0, |found, item| Ok(found + walk::<K>(item)?)),
+        ConstValue::Object(map) => {
+            let inner = map.values_mut().try_fold(0, |found, item| Ok::<_, Drift>(found + walk::<K>(item)?))?;
+            if !K::is(map) {
+                return Ok(inner);
+            }
+            let order: Vec<async_graphql::Name> = map.keys().cloned().collect();
+            let read = read::<K>(std::mem::take(value))?;
+            *value = match read.wire() {
+                ConstValue::Object(fields) => ConstValue::Object(in_order(fields, &order)),
+                other => other,
+            };
+            Ok(inner + 1)
+        }
+        _ => Ok(0),
+    }
+}
+
+/// `fields` with the keys of `order` first, in that order, then the others as they come.
+pub fn in_order(mut fields: Fields, order: &[async_graphql::Name]) -> Fields {
+    let place: std::collections::HashMap<&async_graphql::Name, usize> =
+        order.iter().enumerate().map(|(i, k)| (k, i)).collect();
+    fields.sort_by_cached_key(|key, _| place.get(key).copied().unwrap_or(usize::MAX));
+    fields
+}
+
+/// An object read as `T`, with the order of its keys: `T::wire` then keeps them in place
+/// ([`Ordered::wire_in_order`]). An object that does not read as `T` is an error naming `T`.
+pub struct Ordered<T> {
+    pub value: T,
+    pub order: Vec<async_graphql::Name>,
+}
+
+impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for Ordered<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let fields = Fields::deserialize(de)?;
+        let order = fields.keys().cloned().collect();
+        let value = read::<T>(ConstValue::Object(fields)).map_err(|drift| serde::de::Error::custom(drift.0))?;
+        Ok(Ordered { value, order })
+    }
+}
+
+impl<T> Ordered<T> {
+    /// `wire`'s object with the keys that were there in their places, new ones after them.
+    pub fn wire_in_order(self, wire: impl FnOnce(T) -> Fields) -> ConstValue {
+        ConstValue::Object(in_order(wire(self.value), &self.order))
+    }
+}
+
+/// A field that may be absent, `null` or a value: `None`, `Some(None)`, `Some(Some(_))`
+/// (`#[serde(default, deserialize_with = "present")]`).
+pub fn present<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(de).map(Some)
 }
 
 /// Any value as it is: what a typed struct carries on unread (a status inside a payload).

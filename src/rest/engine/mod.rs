@@ -18,6 +18,9 @@ mod serve;
 pub use answer::{escape_html, json, page_links, Answer, AnswerBody, JSON_UTF8};
 pub use compile::{CompiledOperation, CompiledRoute, Execute, Facade};
 pub use error::{ErrorStyle, RestError};
-pub use mapper::{list, object, read, to_value, typed, walked, Drift, Fields, Mapped, Mapper, Nodes, Opaque, Wire};
+pub use mapper::{
+    in_order, list, object, present, read, to_value, typed, walk, walked, Drift, Fields, Kind, Mapped, Mapper, Nodes,
+    Opaque, Ordered, Wire,
+};
 pub use route::{Action, Call, Convert, Native, Operation, Route, Shape, SMALL_BODY, UPLOAD_BODY};
 pub use schema_index::SchemaIndex;
