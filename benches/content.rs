@@ -17,8 +17,11 @@ use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 use serde_json::{json, Value};
 
 mod common;
+#[path = "content/pleroma_shape.rs"]
+mod pleroma_shape;
 
 use common::{env, serve_seeded, BenchServer};
+use pleroma_shape::Shape;
 
 /// A list measured: its name, the REST path with its query, and the route's path with the
 /// GraphQL variables when the GraphQL mode is measured too.
@@ -127,6 +130,16 @@ async fn main() {
         "SELECT domain FROM users WHERE domain IS NOT NULL AND domain <> '' GROUP BY domain ORDER BY COUNT(*) DESC LIMIT 1",
     )
     .await;
+    let viewer = first("SELECT id FROM users WHERE nickname = 'benchadmin'").await;
+    let shape_of = |name: &str| match name {
+        "reports" => Some(Shape::Reports),
+        "statuses" => Some(Shape::Statuses),
+        "user_statuses" => Some(Shape::UserStatuses { nickname: nickname.clone() }),
+        "instance_statuses" => Some(Shape::InstanceStatuses { host: host.clone() }),
+        "account_timeline" => Some(Shape::AccountTimeline { account_id: account_id.clone() }),
+        _ => None,
+    };
+    let mut summary = Vec::new();
     let lists = std::env::var("BENCH_LISTS").unwrap_or_default();
     let wanted = |name: &str| lists.is_empty() || lists.split(',').any(|l| l == name);
     println!("| list | mode | statements | p50 ms | p99 ms | ratio to raw (p50) |\n| --- | --- | ---: | ---: | ---: | ---: |");
@@ -204,6 +217,29 @@ async fn main() {
         for (cost, sql) in costs.iter().take(3) {
             eprintln!("{name}: {:.2} ms  {sql}", ms(*cost));
         }
+        // Pleroma's shape of the same page, run as the replay runs.
+        let shape = match shape_of(name) {
+            Some(shape) => {
+                let size = if name == "account_timeline" { 40 } else { 50 };
+                let mut latencies = Vec::with_capacity(requests);
+                let mut statements = 0;
+                for _ in 0..requests {
+                    let t = Instant::now();
+                    statements = pleroma_shape::run(&server.db.read, &shape, &viewer, size).await;
+                    latencies.push(t.elapsed());
+                }
+                latencies.sort();
+                Some((statements, latencies))
+            }
+            None => None,
+        };
+        summary.push((
+            name,
+            sent.len(),
+            raw_p50,
+            ms(at(&rest_latencies, 0.5)),
+            shape.as_ref().map(|(n, l)| (*n, ms(at(l, 0.5)).max(0.001))),
+        ));
         let mut rows = vec![("raw SQL", &raw), ("REST", &rest_latencies)];
         if let Some(latencies) = &graphql_latencies {
             rows.push(("GraphQL", latencies));
@@ -217,6 +253,19 @@ async fn main() {
                 ms(at(latencies, 0.5)) / raw_p50
             );
         }
+    }
+    println!(
+        "\n| list | REST statements | Pleroma-shape statements | raw p50 ms | Pleroma-shape p50 ms | REST p50 ms | REST/raw | REST/Pleroma-shape |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for (name, statements, raw, rest, shape) in summary {
+        let (shape_n, shape_p50, ratio) = match shape {
+            Some((n, p50)) => (n.to_string(), format!("{p50:.2}"), format!("{:.2}x", rest / p50)),
+            None => ("—".into(), "—".into(), "—".into()),
+        };
+        println!(
+            "| {name} | {statements} | {shape_n} | {raw:.2} | {shape_p50} | {rest:.2} | {:.2}x | {ratio} |",
+            rest / raw
+        );
     }
     if wanted("grouped_reports") {
         grouped_reports(&server, &client).await;

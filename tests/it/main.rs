@@ -76,6 +76,7 @@ mod seed;
 mod server;
 mod signin;
 mod statuses;
+mod statuslists;
 mod storage;
 mod three_instances;
 mod token_cache;

@@ -16,7 +16,7 @@ use entity::status;
 
 use super::{AuthorStatsOf, CountsOf, MediaOf, MentionsOf, MutedBy, RebloggedBy, StatusById, VisibleTo};
 use crate::{
-    domain::{bookmarks, events, favourites, pins, polls, statuses as domain, users},
+    domain::{events, favourites, polls, statuses as domain, users},
     graphql::{
         bookmarks::BookmarkOf,
         events::{EventOf, JoinStateOf, ParticipantsCountOf, RequestsCountOf},
@@ -33,24 +33,43 @@ use crate::{
 /// the loaders.
 const LINK_ROUNDS: usize = 3;
 
-/// Load these accounts, with what an account shows (tags, follow and post counts), into the
-/// request's loader.
+/// Load these accounts, with what an account shows (tags, follow and post counts, whether the
+/// caller mutes them), into the request's loader: one statement.
 pub async fn accounts(ctx: &Context<'_>, user_ids: &[String]) -> async_graphql::Result<()> {
-    let mut ids: Vec<String> = user_ids.to_vec();
-    ids.sort();
-    ids.dedup();
+    let viewer = ctx.viewer().user.as_ref().map(|u| u.id.clone());
+    accounts_for(ctx, user_ids, viewer.as_deref()).await.map(|_| ())
+}
+
+/// [`accounts`] for `viewer`; the users found, by id.
+async fn accounts_for(
+    ctx: &Context<'_>,
+    user_ids: &[String],
+    viewer: Option<&str>,
+) -> async_graphql::Result<HashMap<String, entity::user::Model>> {
+    let ids = sorted(user_ids.iter().cloned());
     if ids.is_empty() {
-        return Ok(());
+        return Ok(HashMap::new());
     }
-    let db = &ctx.db().read;
-    let (found, mut tags) = tokio::try_join!(users::by_ids(db, &ids), users::tags_of(db, &ids))?;
+    let found = domain::people(&ctx.db().read, &ids, viewer).await?;
+    let mut tags: HashMap<String, Vec<String>> = HashMap::new();
+    let mut muted: HashSet<String> = HashSet::new();
     // The counts are the rows' kept counters.
-    let follows: HashMap<String, (u64, u64)> =
-        found.iter().map(|u| (u.id.clone(), users::follow_counts_of_row(u))).collect();
-    let stats: HashMap<String, domain::AuthorStats> =
-        found.iter().map(|u| (u.id.clone(), domain::AuthorStats::of(u))).collect();
+    let mut follows: HashMap<String, (u64, u64)> = HashMap::new();
+    let mut stats: HashMap<String, domain::AuthorStats> = HashMap::new();
+    let mut users = Vec::with_capacity(found.len());
+    for person in found {
+        let id = person.user.id.clone();
+        follows.insert(id.clone(), users::follow_counts_of_row(&person.user));
+        stats.insert(id.clone(), domain::AuthorStats::of(&person.user));
+        if person.muted {
+            muted.insert(id.clone());
+        }
+        tags.insert(id, person.tags);
+        users.push(person.user);
+    }
     let loader = ctx.loader();
-    loader.feed_many(found.into_iter().map(|u| (UserById(u.id.clone()), u))).await;
+    let by_id: HashMap<String, entity::user::Model> = users.iter().map(|u| (u.id.clone(), u.clone())).collect();
+    loader.feed_many(users.into_iter().map(|u| (UserById(u.id.clone()), u))).await;
     loader.feed_many(ids.iter().map(|id| (TagsOf(id.clone()), tags.remove(id).unwrap_or_default()))).await;
     loader
         .feed_many(ids.iter().map(|id| (FollowCountsOf(id.clone()), follows.get(id).copied().unwrap_or_default())))
@@ -58,7 +77,10 @@ pub async fn accounts(ctx: &Context<'_>, user_ids: &[String]) -> async_graphql::
     loader
         .feed_many(ids.iter().map(|id| (AuthorStatsOf(id.clone()), stats.get(id).copied().unwrap_or_default())))
         .await;
-    Ok(())
+    if let Some(viewer) = viewer {
+        loader.feed_many(ids.iter().map(|id| (MutedBy(viewer.to_string(), id.clone()), muted.contains(id)))).await;
+    }
+    Ok(by_id)
 }
 
 /// Whether the current field's selection asks, at any depth, for `parent { child }`.
@@ -102,24 +124,26 @@ async fn read_and_feed(ctx: &Context<'_>, rows: &[status::Model], more_people: &
     let viewer = ctx.viewer().user.as_ref().map(|u| u.id.clone());
     let with_events = selects(ctx.field(), "pleroma", "event");
 
-    // The linked statuses, a round per nesting level (none when nothing is left to load).
+    // The statuses with their mentions, pins and the caller's marks: the page's and those it
+    // links to in one statement, then a round per deeper nesting level (none when nothing is
+    // left to load). The rows given are kept (a report shows a status's copy once deleted).
     let mut loaded: HashMap<String, status::Model> = rows.iter().map(|s| (s.id.clone(), s.clone())).collect();
-    let mut frontier: Vec<status::Model> = rows.to_vec();
+    let mut marked: HashMap<String, domain::MarkedStatus> = HashMap::new();
+    let links = |rows: &mut dyn Iterator<Item = &status::Model>| -> Vec<String> {
+        rows.flat_map(|s| [s.reblog_of_id.clone(), s.quote_of_id.clone()]).flatten().collect()
+    };
+    let mut wanted = sorted(rows.iter().map(|s| s.id.clone()).chain(links(&mut rows.iter())));
     for _ in 0..LINK_ROUNDS {
-        let wanted = sorted(
-            frontier
-                .iter()
-                .flat_map(|s| [s.reblog_of_id.clone(), s.quote_of_id.clone()])
-                .flatten()
-                .filter(|id| !loaded.contains_key(id)),
-        );
         if wanted.is_empty() {
             break;
         }
-        frontier = domain::by_ids(db, &wanted).await?;
-        for row in &frontier {
-            loaded.insert(row.id.clone(), row.clone());
+        let found = domain::statuses_with_marks(db, &wanted, viewer.as_deref()).await?;
+        for status in &found {
+            loaded.entry(status.row.id.clone()).or_insert_with(|| status.row.clone());
         }
+        let next = links(&mut found.iter().map(|s| &s.row));
+        marked.extend(found.into_iter().map(|s| (s.row.id.clone(), s)));
+        wanted = sorted(next.into_iter().filter(|id| !loaded.contains_key(id)));
     }
     let shown: Vec<&status::Model> = loaded.values().collect();
     // The statuses shown as another's reblog or quote (some may be on the page itself).
@@ -127,22 +151,28 @@ async fn read_and_feed(ctx: &Context<'_>, rows: &[status::Model], more_people: &
         shown.iter().flat_map(|s| [s.reblog_of_id.clone(), s.quote_of_id.clone()]).flatten().collect();
     // Per-status data is read for posts; a reblog shows its status's (or zero counters).
     let ids = sorted(shown.iter().filter(|s| s.reblog_of_id.is_none()).map(|s| s.id.clone()));
-    let authors = sorted(shown.iter().map(|s| s.user_id.clone()));
-    let mut people = authors.clone();
+    let mentioned: HashSet<String> =
+        ids.iter().filter_map(|id| marked.get(id)).flat_map(|m| m.mentioned.iter().cloned()).collect();
+    let mut people: Vec<String> = shown.iter().map(|s| s.user_id.clone()).collect();
     people.extend(more_people.iter().cloned());
     people.extend(shown.iter().filter_map(|s| s.in_reply_to_user_id.clone()));
+    people.extend(mentioned.iter().cloned());
     let people = sorted(people);
     // `quote_visible` and `parent_visible`.
     let checked = sorted(shown.iter().flat_map(|s| [s.quote_of_id.clone(), s.in_reply_to_id.clone()]).flatten());
+    // Media, reactions and polls are read for the statuses that have some (none: no statement).
+    // A status given but not read (a deleted status's copy) has none.
+    let having = |has: fn(&domain::MarkedStatus) -> bool| -> Vec<String> {
+        ids.iter().filter(|id| marked.get(*id).is_some_and(has)).cloned().collect()
+    };
+    let (with_media, with_reactions, with_poll) =
+        (having(|m| m.with_media), having(|m| m.with_reactions), having(|m| m.with_poll));
 
-    let ((), (mut mentions, mut media), (mut reactions, visible), (mut tallies, mut pinned)) = tokio::try_join!(
-        accounts(ctx, &people),
+    let (users_found, mut media, (mut reactions, visible), mut tallies) = tokio::try_join!(
+        accounts_for(ctx, &people, viewer.as_deref()),
+        async { Ok::<_, async_graphql::Error>(domain::media_of(db, &with_media).await?) },
         async {
-            let found = tokio::try_join!(domain::mentioned_users(db, &ids), domain::media_of(db, &ids))?;
-            Ok::<_, async_graphql::Error>(found)
-        },
-        async {
-            let found = tokio::try_join!(favourites::reactions_of(db, &ids), async {
+            let found = tokio::try_join!(favourites::reactions_of(db, &with_reactions), async {
                 if checked.is_empty() {
                     Ok(HashSet::new())
                 } else {
@@ -151,11 +181,14 @@ async fn read_and_feed(ctx: &Context<'_>, rows: &[status::Model], more_people: &
             },)?;
             Ok::<_, async_graphql::Error>(found)
         },
-        async {
-            let found = tokio::try_join!(polls::tallies(db, &ids), pins::pins_of(db, &ids))?;
-            Ok::<_, async_graphql::Error>(found)
-        },
+        async { Ok::<_, async_graphql::Error>(polls::tallies(db, &with_poll).await?) },
     )?;
+    // The mentioned accounts, as read with the others.
+    let mut mentions: HashMap<String, Vec<entity::user::Model>> = ids
+        .iter()
+        .filter_map(|id| marked.get(id))
+        .map(|m| (m.row.id.clone(), m.mentioned.iter().filter_map(|u| users_found.get(u).cloned()).collect()))
+        .collect();
     let polled = sorted(tallies.keys().cloned());
     let reacted = reactions.values().any(|groups| !groups.is_empty());
 
@@ -172,14 +205,10 @@ async fn read_and_feed(ctx: &Context<'_>, rows: &[status::Model], more_people: &
     loader.feed_many(ids.iter().map(|id| (ReactionsOf(id.clone()), reactions.remove(id).unwrap_or_default()))).await;
     loader.feed_many(checked.iter().map(|id| (VisibleTo(viewer.clone(), id.clone()), visible.contains(id)))).await;
     loader.feed_many(ids.iter().map(|id| (PollOf(id.clone()), tallies.remove(id)))).await;
-    loader.feed_many(ids.iter().map(|id| (PinOf(id.clone()), pinned.remove(id)))).await;
+    loader.feed_many(ids.iter().map(|id| (PinOf(id.clone()), marked.get(id).and_then(|m| m.pin.clone())))).await;
 
     if let Some(viewer) = &viewer {
-        let (reblogged, favourited, mut bookmarked, muted, hidden, mut votes) = tokio::try_join!(
-            domain::reblogged_by(db, viewer, &ids),
-            favourites::favourited_by(db, viewer, &ids),
-            bookmarks::bookmarked(db, viewer, &ids),
-            domain::muted_by(db, viewer, &people),
+        let (hidden, mut votes) = tokio::try_join!(
             // Only read when a reaction is shown (as `reactions_for` does).
             async {
                 if reacted {
@@ -201,20 +230,24 @@ async fn read_and_feed(ctx: &Context<'_>, rows: &[status::Model], more_people: &
                 polled.iter().map(|id| (OwnVotesOf(viewer.clone(), id.clone()), votes.remove(id).unwrap_or_default())),
             )
             .await;
-        let key = |id: &String| (viewer.clone(), id.clone());
-        loader.feed_many(ids.iter().map(|id| (RebloggedBy(viewer.clone(), id.clone()), reblogged.contains(id)))).await;
+        let mark = |id: &String| marked.get(id);
         loader
-            .feed_many(ids.iter().map(|id| (FavouritedBy(viewer.clone(), id.clone()), favourited.contains(id))))
+            .feed_many(
+                ids.iter().map(|id| (RebloggedBy(viewer.clone(), id.clone()), mark(id).is_some_and(|m| m.reblogged))),
+            )
             .await;
-        loader.feed_many(people.iter().map(|id| (MutedBy(viewer.clone(), id.clone()), muted.contains(id)))).await;
+        loader
+            .feed_many(
+                ids.iter().map(|id| (FavouritedBy(viewer.clone(), id.clone()), mark(id).is_some_and(|m| m.favourited))),
+            )
+            .await;
         loader
             .feed_many(ids.iter().map(|id| {
-                let (viewer, id) = key(id);
-                let value = match bookmarked.remove(&id) {
+                let value = match mark(id).and_then(|m| m.bookmark.clone()) {
                     Some(folder) => (true, folder),
                     None => (false, None),
                 };
-                (BookmarkOf(viewer, id), value)
+                (BookmarkOf(viewer.clone(), id.clone()), value)
             }))
             .await;
         if let Some(hidden) = hidden {
