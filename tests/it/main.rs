@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod activities;
 mod announcements;
 mod ap_objects;
 mod applied;
