@@ -43,6 +43,7 @@ mod import;
 mod interop;
 mod invites;
 mod issue25_tail;
+mod issue27_tail;
 mod jobs;
 mod layers;
 mod limits;
