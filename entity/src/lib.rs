@@ -1,5 +1,6 @@
 //! sea-orm entities, one file per table. These are storage rows only: GraphQL types and
 //! Pleroma wire shapes are separate types built from them.
+pub mod activity;
 pub mod actor_inbox;
 pub mod announcement;
 pub mod announcement_read;

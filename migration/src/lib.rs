@@ -33,6 +33,7 @@ mod m20261212_01_storage_version;
 mod m20261216_01_remote_resolution;
 mod m20261217_01_visibility_counts;
 mod m20261218_01_report_groups;
+mod m20261225_01_activities;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261216_01_remote_resolution::Migration),
             Box::new(m20261217_01_visibility_counts::Migration),
             Box::new(m20261218_01_report_groups::Migration),
+            Box::new(m20261225_01_activities::Migration),
         ]
     }
 }

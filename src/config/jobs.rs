@@ -5,7 +5,9 @@ use serde::Deserialize;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Jobs {
-    /// Deliveries and relay follows.
+    /// Deliveries and relay follows: 25 by default, Pleroma's Oban `federator_outgoing` queue
+    /// (its `config.exs`; inbound activities are handled in the request here, so Pleroma's
+    /// `federator_incoming` has no counterpart).
     pub federation: usize,
     /// Imports and the rest.
     pub default: usize,
@@ -17,7 +19,7 @@ pub struct Jobs {
 
 impl Default for Jobs {
     fn default() -> Self {
-        Jobs { federation: 4, default: 2, slow: 1, purge: 1 }
+        Jobs { federation: 25, default: 2, slow: 1, purge: 1 }
     }
 }
 

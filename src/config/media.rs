@@ -14,6 +14,9 @@ pub struct MediaProxy {
     pub timeout_secs: u64,
     /// Content-type prefixes served (anything else is refused with 415).
     pub allowed_types: Vec<String>,
+    /// Hosts whose media is not proxied (Pleroma's `:media_proxy, :whitelist`): each a host, or
+    /// a URL whose host is taken (`https://cdn.example`).
+    pub whitelist: Vec<String>,
 }
 
 impl Default for MediaProxy {
@@ -23,6 +26,7 @@ impl Default for MediaProxy {
             max_body_length: 25 * 1_048_576,
             timeout_secs: 10,
             allowed_types: vec!["image/".into(), "video/".into(), "audio/".into()],
+            whitelist: vec![],
         }
     }
 }

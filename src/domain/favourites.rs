@@ -284,6 +284,9 @@ pub async fn react(db: &Db, settings: &Settings, by: &user::Model, id: &str, raw
             ..Event::default()
         };
         notifications::notify(&txn, std::slice::from_ref(&status.user_id), &event).await?;
+        let content = display_content(&emoji);
+        let url = emoji.url.as_deref();
+        super::federation::publisher::emoji_reaction(&txn, by, &status, &content, url, false).await?;
     }
     txn.commit().await?;
     Ok(status)
@@ -322,6 +325,8 @@ pub async fn unreact(db: &Db, by: &user::Model, id: &str, raw: &str) -> AppResul
         ..Event::default()
     };
     notifications::withdraw(&txn, &event).await?;
+    let content = display_content(&emoji);
+    super::federation::publisher::emoji_reaction(&txn, by, &status, &content, emoji.url.as_deref(), true).await?;
     txn.commit().await?;
     Ok(status)
 }

@@ -63,18 +63,30 @@ pub fn encode_url(secret: &[u8], base: &str, url: &str) -> String {
 }
 
 /// Pleroma's `MediaProxy.url/1`, as rendered statuses and accounts use it: with the proxy on,
-/// remote media become proxy links; relative URLs, this instance's own and those on the upload
-/// `base_url`'s host (Pleroma's `whitelisted?` always holds it) are left alone.
+/// remote media become proxy links; relative URLs, this instance's own and those on a
+/// whitelisted host (`:media_proxy, :whitelist`, and the upload `base_url`'s host, which
+/// Pleroma's `whitelisted?` always adds) are left alone.
 pub fn proxied(settings: &Settings, secret: &[u8], url: &str) -> String {
-    let host = |u: &str| url::Url::parse(u).ok().and_then(|p| p.host_str().map(str::to_lowercase));
-    let upload_host = settings.upload.base_url.as_deref().and_then(host);
-    let own = url.starts_with('/')
-        || url.starts_with(settings.instance_url.as_str())
-        || (upload_host.is_some() && host(url) == upload_host);
+    let own = url.starts_with('/') || url.starts_with(settings.instance_url.as_str()) || whitelisted(settings, url);
     if !settings.media_proxy.enabled || url.is_empty() || own {
         return url.to_string();
     }
     encode_url(secret, &settings.instance_url, url)
+}
+
+/// Pleroma's `MediaProxy.whitelisted?`: the URL's host is a whitelist entry (a host, or the host
+/// of an entry that is a URL) or the upload `base_url`'s host.
+pub fn whitelisted(settings: &Settings, url: &str) -> bool {
+    let host = |u: &str| url::Url::parse(u).ok().and_then(|p| p.host_str().map(str::to_lowercase));
+    let Some(domain) = host(url) else { return false };
+    let entry = |e: &str| if e.starts_with("http") { host(e) } else { Some(e.to_lowercase()) };
+    settings
+        .media_proxy
+        .whitelist
+        .iter()
+        .map(String::as_str)
+        .chain(settings.upload.base_url.as_deref())
+        .any(|e| entry(e).as_deref() == Some(domain.as_str()))
 }
 
 /// The URL a link carries, if its signature is right.

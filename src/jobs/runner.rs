@@ -90,10 +90,15 @@ pub struct RunnerOptions {
     pub concurrency: BTreeMap<Queue, usize>,
 }
 
+/// How many polls an idle worker other than a queue's first waits before it looks on its own.
+const IDLE_POLLS: u32 = 10;
+
 impl Default for RunnerOptions {
+    /// `[jobs]`'s defaults (`config::Jobs`, a layer above): 25 federation workers, Pleroma's
+    /// Oban `federator_outgoing`.
     fn default() -> Self {
         let concurrency =
-            BTreeMap::from([(Queue::Federation, 4), (Queue::Default, 2), (Queue::Slow, 1), (Queue::Purge, 1)]);
+            BTreeMap::from([(Queue::Federation, 25), (Queue::Default, 2), (Queue::Slow, 1), (Queue::Purge, 1)]);
         RunnerOptions { lease: Duration::from_secs(30), poll: Duration::from_millis(500), concurrency }
     }
 }
@@ -213,8 +218,12 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         let runner = Arc::new(self);
         let mut tasks = Vec::new();
         for queue in Queue::ALL {
+            // An idle queue is polled by its first worker only (the federation queue has 25):
+            // a worker that ran a job wakes the others, which then run back to back until the
+            // queue is empty; they also look every `IDLE_POLLS` polls on their own.
+            let busy = Arc::new(tokio::sync::Notify::new());
             for n in 0..runner.options.workers(queue) {
-                let (runner, mut stopped) = (runner.clone(), stopped.clone());
+                let (runner, mut stopped, busy) = (runner.clone(), stopped.clone(), busy.clone());
                 let worker = format!("{}:{}:{n}", runner.name, queue.name());
                 tasks.push(tokio::spawn(async move {
                     while !*stopped.borrow() {
@@ -225,9 +234,17 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
                                 false
                             }
                         };
-                        if !ran {
+                        if ran {
+                            busy.notify_waiters();
+                        } else if n == 0 {
                             tokio::select! {
                                 _ = tokio::time::sleep(runner.options.poll) => {}
+                                _ = stopped.changed() => {}
+                            }
+                        } else {
+                            tokio::select! {
+                                _ = busy.notified() => {}
+                                _ = tokio::time::sleep(runner.options.poll * IDLE_POLLS) => {}
                                 _ = stopped.changed() => {}
                             }
                         }

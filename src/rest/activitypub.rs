@@ -428,9 +428,10 @@ async fn served(state: AppState, uuid: String, request: Request, kind: Kind) -> 
         Err(err) => return failed(err),
     };
     if format == Format::Html {
-        return redirect(&format!("/notice/{}", found.status().id));
+        return redirect(&format!("/notice/{}", found.notice_id()));
     }
-    let loaded = match objects::Loaded::read(&state.db.read, std::slice::from_ref(found.status())).await {
+    let rows: Vec<_> = found.status().into_iter().cloned().collect();
+    let loaded = match objects::Loaded::read(&state.db.read, &rows).await {
         Ok(loaded) => loaded,
         Err(err) => return failed(err),
     };

@@ -82,7 +82,8 @@ pub fn routes() -> Vec<Route> {
             operation!("statuses/account_statuses"),
             Shape::Convert(mastodon_list),
         )
-        .mastodon_errors(),
+        // AccountController.statuses: 404 "Can't find user" (unknown, or deactivated).
+        .plain_errors(),
         // Supporting endpoint: uploads (admin-fe's settings images too), served back below.
         Route::admin(
             Method::POST,

@@ -26,8 +26,8 @@ const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 /// The remote instance: its actors share one key (each under its own key id); objects it
 /// serves by path; what its inboxes received, with whether the signature held.
 #[derive(Clone)]
-struct Remote {
-    base: String,
+pub(crate) struct Remote {
+    pub(crate) base: String,
     gateway: String,
     pem: String,
     objects: Arc<Mutex<HashMap<String, Value>>>,
@@ -35,15 +35,15 @@ struct Remote {
 }
 
 impl Remote {
-    fn actor(&self, name: &str) -> String {
+    pub(crate) fn actor(&self, name: &str) -> String {
         format!("{}/users/{name}", self.base)
     }
 
-    fn serve(&self, path: &str, document: Value) {
+    pub(crate) fn serve(&self, path: &str, document: Value) {
         self.objects.lock().unwrap().insert(path.to_string(), document);
     }
 
-    fn received(&self) -> Vec<(Value, bool)> {
+    pub(crate) fn received(&self) -> Vec<(Value, bool)> {
         self.received.lock().unwrap().clone()
     }
 }
@@ -72,9 +72,9 @@ async fn object(State(remote): State<Remote>, Path(id): Path<String>) -> Result<
     remote.objects.lock().unwrap().get(&format!("/objects/{id}")).cloned().map(Json).ok_or(AxumStatus::NOT_FOUND)
 }
 
-async fn inbox(State(remote): State<Remote>, headers: HeaderMap, body: Bytes) -> AxumStatus {
+async fn inbox(State(remote): State<Remote>, Path(name): Path<String>, headers: HeaderMap, body: Bytes) -> AxumStatus {
     let activity: Value = serde_json::from_slice(&body).unwrap();
-    let path = format!("/users/{}/inbox", activity["to"][0].as_str().unwrap_or("").rsplit('/').next().unwrap());
+    let path = format!("/users/{name}/inbox");
     let valid = match signature::prepare(
         &signature::Headers::from_pairs(headers.iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap()))),
         "POST",
@@ -101,7 +101,7 @@ async fn inbox(State(remote): State<Remote>, headers: HeaderMap, body: Bytes) ->
 }
 
 /// A remote instance at `host` (`127.0.0.1` or `localhost`, both loopback) on a fresh port.
-async fn remote_at(app: &TestApp, host: &str) -> Remote {
+pub(crate) async fn remote_at(app: &TestApp, host: &str) -> Remote {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let remote = Remote {
@@ -120,12 +120,12 @@ async fn remote_at(app: &TestApp, host: &str) -> Remote {
     remote
 }
 
-async fn federating_app() -> TestApp {
+pub(crate) async fn federating_app() -> TestApp {
     TestApp::self_addressed(|s| s.http.allow_private_addresses = true).await
 }
 
 /// POST `activity` to the gateway's `path`, signed by the remote actor `name`.
-async fn send_as(remote: &Remote, name: &str, path: &str, activity: &Value) -> reqwest::Response {
+pub(crate) async fn send_as(remote: &Remote, name: &str, path: &str, activity: &Value) -> reqwest::Response {
     let url = url::Url::parse(&format!("{}{path}", remote.gateway)).unwrap();
     let body = serde_json::to_vec(activity).unwrap();
     let key = signature::private_key(&remote.pem).unwrap();
@@ -138,13 +138,13 @@ async fn send_as(remote: &Remote, name: &str, path: &str, activity: &Value) -> r
 }
 
 /// Send and expect Pleroma's answer to an accepted activity: 200 `"ok"`.
-async fn deliver(remote: &Remote, name: &str, activity: Value) {
+pub(crate) async fn deliver(remote: &Remote, name: &str, activity: Value) {
     let reply = send_as(remote, name, "/inbox", &activity).await;
     assert_eq!(reply.status(), StatusCode::OK, "{activity}");
     assert_eq!(reply.json::<Value>().await.unwrap(), json!("ok"));
 }
 
-fn note(remote: &Remote, name: &str, id: &str, content: &str, extra: Value) -> Value {
+pub(crate) fn note(remote: &Remote, name: &str, id: &str, content: &str, extra: Value) -> Value {
     let mut note = json!({
         "id": format!("{}/objects/{id}", remote.base),
         "type": "Note",
@@ -160,7 +160,7 @@ fn note(remote: &Remote, name: &str, id: &str, content: &str, extra: Value) -> V
     note
 }
 
-fn create(remote: &Remote, name: &str, note: Value) -> Value {
+pub(crate) fn create(remote: &Remote, name: &str, note: Value) -> Value {
     json!({
         "id": format!("{}/activities/create-{}", remote.base, note["id"].as_str().unwrap().rsplit('/').next().unwrap()),
         "type": "Create",
@@ -170,12 +170,12 @@ fn create(remote: &Remote, name: &str, note: Value) -> Value {
     })
 }
 
-async fn remote_row(app: &TestApp, ap_id: &str) -> Option<user::Model> {
+pub(crate) async fn remote_row(app: &TestApp, ap_id: &str) -> Option<user::Model> {
     user::Entity::find().filter(user::Column::ApId.eq(ap_id)).one(&app.state.db.read).await.unwrap()
 }
 
 /// One field of the viewer's relationship to `id`.
-async fn relation(app: &TestApp, token: &str, id: &str, field: &str) -> Value {
+pub(crate) async fn relation(app: &TestApp, token: &str, id: &str, field: &str) -> Value {
     let reply = app.get(&format!("/api/v1/accounts/relationships?id[]={id}"), Some(token)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     reply.body[0][field].clone()

@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod activities;
 mod announcements;
 mod ap_objects;
 mod applied;
@@ -42,6 +43,7 @@ mod import;
 mod interop;
 mod invites;
 mod issue25_tail;
+mod issue27_tail;
 mod jobs;
 mod layers;
 mod limits;

@@ -337,6 +337,14 @@ pub fn declared() -> Vec<Declared> {
         ),
         setting!(
             ":pleroma",
+            ":media_proxy",
+            ":whitelist",
+            media_proxy.whitelist,
+            "List of hosts with scheme to bypass the MediaProxy",
+            r#"["http://example.com"]"#
+        ),
+        setting!(
+            ":pleroma",
             ":emoji",
             ":pack_extensions",
             emoji.pack_extensions,

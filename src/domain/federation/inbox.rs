@@ -149,6 +149,10 @@ pub async fn handle(db: &Db, settings: &Settings, activity: &Value) -> Handled {
         }
         return Ok(Outcome::Done);
     }
+    // What an `Undo` may name by id alone is kept (Pleroma keeps every activity).
+    if matches!(kind, "Follow" | "Like" | "Block" | "EmojiReact") && id_of(&activity["actor"]) == Some(&actor.ap_id) {
+        super::kept::keep_inbound(&db.write, activity).await?;
+    }
     match kind {
         "Create" => create(db, settings, &actor, activity).await,
         "Update" => update(db, settings, &actor, activity).await,
@@ -394,7 +398,20 @@ async fn block(db: &Db, actor: &user::Model, object: &Value) -> Handled {
 }
 
 /// Undo of a follow, like, announce, block or reaction. The undone activity must be the actor's.
+/// One named by its id alone is matched by that id among the activities kept (Pleroma's
+/// `handle_incoming` of an `Undo` without the complete object).
 async fn undo(db: &Db, actor: &user::Model, object: &Value) -> Handled {
+    let kept;
+    let object = match object.as_str() {
+        Some(id) => match super::kept::by_ap_id(&db.read, id, &actor.ap_id).await? {
+            Some(found) => {
+                kept = found;
+                &kept
+            }
+            None => object,
+        },
+        None => object,
+    };
     if id_of(&object["actor"]).is_some_and(|a| a != actor.ap_id) {
         return ignored("undo of another actor's activity");
     }

@@ -12,6 +12,7 @@ pub mod deliveries;
 pub mod fetcher;
 pub mod inbox;
 pub mod instances;
+pub mod kept;
 pub mod keys;
 mod notes;
 pub mod objects;

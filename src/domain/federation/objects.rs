@@ -70,13 +70,24 @@ pub enum Found {
     Activity(status::Model),
     /// The relay actor's `Announce` of a public status.
     RelayAnnounce(status::Model),
+    /// A kept activity (a `Follow`, `Like`, `Undo`…, see [`super::kept`]): its row id and document.
+    Kept { id: String, document: Value },
 }
 
 impl Found {
-    /// The status behind the document.
-    pub fn status(&self) -> &status::Model {
+    /// The status behind the document; `None` for a kept activity.
+    pub fn status(&self) -> Option<&status::Model> {
         match self {
-            Found::Object(s) | Found::Activity(s) | Found::RelayAnnounce(s) => s,
+            Found::Object(s) | Found::Activity(s) | Found::RelayAnnounce(s) => Some(s),
+            Found::Kept { .. } => None,
+        }
+    }
+
+    /// The id `/notice/:id` is at for HTML readers (Pleroma redirects to the activity's id).
+    pub fn notice_id(&self) -> &str {
+        match self {
+            Found::Kept { id, .. } => id,
+            other => other.status().map(|s| s.id.as_str()).unwrap_or_default(),
         }
     }
 }
@@ -99,8 +110,10 @@ pub async fn find_object<C: ConnectionTrait>(
     Ok(row.map(Found::Object))
 }
 
-/// The local activity `/activities/:uuid`: a reblog (or a status) with that ap_id, or the
-/// `Create` of the object `/objects/:uuid`.
+/// The local activity `/activities/:uuid`: a reblog (or a status) with that ap_id, the
+/// `Create` of the object `/objects/:uuid`, or a kept activity (a `Follow`, `Block`, `Like`,
+/// `EmojiReact`, `Delete` or `Undo`, as Pleroma's `Visibility.visible_for_user?` lets `viewer`
+/// see it).
 pub async fn find_activity<C: ConnectionTrait>(
     conn: &C,
     settings: &Settings,
@@ -131,11 +144,15 @@ pub async fn find_activity<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let exact = rows.iter().position(|r| r.ap_id == activity);
-    Ok(match exact {
+    let found = match exact {
         Some(i) => rows.into_iter().nth(i),
         None => rows.into_iter().next(),
+    };
+    if let Some(found) = found {
+        return Ok(Some(Found::Activity(found)));
     }
-    .map(Found::Activity))
+    let kept = super::kept::find_local(conn, settings, uuid, viewer).await?;
+    Ok(kept.map(|(id, document)| Found::Kept { id, document }))
 }
 
 /// The rows the documents of some statuses need.
@@ -342,6 +359,7 @@ pub fn document(settings: &Settings, loaded: &Loaded, found: &Found) -> Value {
         }
         Found::Activity(status) => activity(settings, loaded, status),
         Found::RelayAnnounce(status) => relay_announce(settings, &status.ap_id, &json!(published(status))),
+        Found::Kept { document, .. } => document.clone(),
     }
 }
 

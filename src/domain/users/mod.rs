@@ -64,6 +64,19 @@ pub async fn find_by_nickname_or_id<C: ConnectionTrait>(conn: &C, key: &str) -> 
     Ok(user::Entity::find().filter(cond).one(conn).await?)
 }
 
+/// Whether `viewer` may read the account `user` (Pleroma's `User.visible_for`): its owner and
+/// staff who manage activation state always; others while it is active (a deactivated
+/// account is not found).
+pub fn visible_for(user: &user::Model, viewer: Option<&user::Model>, instance: &crate::config::Instance) -> bool {
+    use crate::domain::privileges::Privilege;
+    if user.is_active {
+        return true;
+    }
+    viewer.is_some_and(|v| {
+        v.id == user.id || Privilege::held_by(v, instance).contains(&Privilege::UsersManageActivationState)
+    })
+}
+
 /// A user by nickname, in any case.
 pub async fn find_by_nickname<C: ConnectionTrait>(conn: &C, nickname: &str) -> Result<Option<user::Model>, AppError> {
     Ok(user::Entity::find().filter(same_text(user::Column::Nickname, nickname)).one(conn).await?)

@@ -167,13 +167,17 @@ impl AccountsCoreQuery {
         }
     }
 
-    /// An account by id or nickname (`null` when there is none).
+    /// An account by id or nickname (`null` when there is none, or when it is deactivated and
+    /// the caller is neither its owner nor staff who manage activation state).
     async fn account(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The account's id (or a local nickname).")] id: ID,
     ) -> async_graphql::Result<Option<Account>> {
-        Ok(crate::domain::users::find_by_nickname_or_id(&ctx.db().read, &id).await?.map(Account::new))
+        let found = crate::domain::users::find_by_nickname_or_id(&ctx.db().read, &id).await?;
+        let instance = &ctx.settings().instance;
+        let visible = found.filter(|u| crate::domain::users::visible_for(u, ctx.viewer().user.as_ref(), instance));
+        Ok(visible.map(Account::new))
     }
 
     /// The caller's relationships with these accounts, in the order given; unknown ids are

@@ -252,7 +252,7 @@ impl StatusesQuery {
     }
 
     /// An account's statuses the caller may see, newest first (`NOT_FOUND` for an unknown
-    /// account).
+    /// account, or a deactivated one unless the caller owns it or manages activation state).
     async fn account_statuses(
         &self,
         ctx: &Context<'_>,
@@ -263,7 +263,12 @@ impl StatusesQuery {
         #[graphql(desc = "Only the posts the account pinned to its profile.")] pinned: Option<bool>,
     ) -> async_graphql::Result<StatusListConnection> {
         let db = &ctx.db().read;
-        let author = crate::domain::users::find_by_nickname_or_id(db, &id).await?.ok_or_else(not_found)?;
+        // Unknown, or deactivated (Pleroma's `User.visible_for`): "Can't find user".
+        let cannot_find = || AppError::NotFound("Can't find user".into());
+        let author = crate::domain::users::find_by_nickname_or_id(db, &id).await?.ok_or_else(cannot_find)?;
+        if !crate::domain::users::visible_for(&author, ctx.viewer().user.as_ref(), &ctx.settings().instance) {
+            return Err(cannot_find().into());
+        }
         let viewer = ctx.viewer().user.as_ref().map(|u| u.id.clone());
         let page = MastodonPage::from(page);
         let with_reblogs = !exclude_reblogs.unwrap_or(false);

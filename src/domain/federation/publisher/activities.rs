@@ -7,7 +7,7 @@ use super::{Body, FederationPublish, ReactionKind, RelationKind, SignedBy, PUBLI
 use crate::{
     config::Settings,
     db::Db,
-    domain::federation::{local_key, objects, user_document, user_key, LocalActor},
+    domain::federation::{kept, local_key, objects, user_document, user_key, LocalActor},
     error::AppError,
 };
 
@@ -164,5 +164,87 @@ pub(super) async fn build(
             (envelope(activity), vec![author.ap_id])
         }
         Body::Activity { activity } => (activity.clone(), vec![]),
+    }))
+}
+
+// ---- Activities made when enqueued (kept, so their ids dereference) ------------------------------
+
+/// The activity without `@context` (embedded in an `Undo`).
+fn bare(mut activity: Value) -> Value {
+    if let Some(map) = activity.as_object_mut() {
+        map.remove("@context");
+    }
+    activity
+}
+
+/// The `Undo` `id` of `undone` by `actor`, carrying it whole: a follow's addressed to the
+/// followed actor (Pleroma's `make_unfollow_data`), another's with its addressing (`Builder.undo`).
+pub(super) fn undo(id: &str, actor: &str, undone: Value) -> Value {
+    let undone = bare(undone);
+    let (to, cc) = if undone["type"] == "Follow" {
+        (json!([undone["object"].clone()]), Value::Null)
+    } else {
+        (undone["to"].clone(), undone["cc"].clone())
+    };
+    let mut activity = json!({"id": id, "type": "Undo", "actor": actor, "object": undone, "to": to});
+    if !cc.is_null() {
+        activity["cc"] = cc;
+    }
+    kept::with_context(activity)
+}
+
+/// A `Follow` (Pleroma's `make_follow_data`: to the followed actor, cc public) or a `Block`
+/// (`Builder.block`: to the blocked actor) of `target` by `actor`.
+pub(super) fn relation(id: &str, kind: &str, actor: &str, target: &str) -> Value {
+    let mut activity = json!({"id": id, "type": kind, "actor": actor, "object": target, "to": [target]});
+    if kind == "Follow" {
+        activity["cc"] = json!([PUBLIC]);
+    }
+    kept::with_context(activity)
+}
+
+/// A `Like` of `status` by `actor` (Pleroma's `make_like_data`): to the actor's followers and the
+/// author when the status is public or unlisted, cc public; else to the author only.
+pub(super) fn like(id: &str, actor: &user::Model, status: &status::Model, author: &user::Model) -> Value {
+    let followers = format!("{}/followers", actor.ap_id);
+    let (to, cc) = if crate::domain::statuses::PUBLIC.contains(&status.visibility.as_str()) {
+        (json!([followers, author.ap_id]), json!([PUBLIC]))
+    } else {
+        (json!([author.ap_id]), json!([]))
+    };
+    kept::with_context(json!({
+        "id": id, "type": "Like", "actor": actor.ap_id, "object": status.ap_id,
+        "to": to, "cc": cc, "context": status.context,
+    }))
+}
+
+/// An `EmojiReact` (Pleroma's `make_emoji_reaction_data`: a like with `content`, and the custom
+/// emoji's `tag`).
+pub(super) fn emoji_react(
+    id: &str,
+    actor: &user::Model,
+    status: &status::Model,
+    author: &user::Model,
+    content: &str,
+    url: Option<&str>,
+) -> Value {
+    let mut activity = like(id, actor, status, author);
+    activity["type"] = json!("EmojiReact");
+    activity["content"] = json!(content);
+    if let Some(url) = url {
+        activity["tag"] = json!([{
+            "type": "Emoji", "id": url, "name": content,
+            "icon": {"type": "Image", "url": url},
+        }]);
+    }
+    activity
+}
+
+/// The `Announce` of `status` with the reblog's id (as `/activities/:uuid` serves the reblog).
+pub(super) fn announce(id: &str, actor: &user::Model, status: &status::Model, author: &user::Model) -> Value {
+    let followers = format!("{}/followers", actor.ap_id);
+    kept::with_context(json!({
+        "id": id, "type": "Announce", "actor": actor.ap_id, "object": status.ap_id,
+        "to": [followers, author.ap_id, PUBLIC], "cc": [],
     }))
 }

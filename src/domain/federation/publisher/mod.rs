@@ -34,7 +34,7 @@ pub use self::{
     reachability::{host, reachable, set_reachable, set_unreachable, unreachable_since},
     recipients::remember_inbox,
 };
-use super::LocalActor;
+use super::{kept, LocalActor};
 use crate::{
     config::Settings,
     db::Db,
@@ -181,11 +181,31 @@ pub async fn status_deleted<C: ConnectionTrait>(conn: &C, status: &status::Model
         to.push(format!("{}/followers", author.ap_id));
         to.push(PUBLIC.to_string());
     }
-    let body = Body::Delete { object: status.ap_id.clone(), to };
-    enqueue(conn, FederationPublish { signer: SignedBy::User(author.id), body, to: mentioned, followers }).await
+    let (flake, id) = kept::new_id(&author);
+    let activity = kept::with_context(json!({
+        "id": id, "type": "Delete", "actor": author.ap_id,
+        "object": {"id": status.ap_id, "type": "Tombstone"}, "to": to,
+    }));
+    send_kept(conn, &author, &flake, activity, mentioned, followers).await
 }
 
-/// Publish a relationship change of the local user `actor` with the remote `target`.
+/// Keep `activity` (its id made by [`kept::new_id`] as `flake`) and publish it, signed by the
+/// local `actor`, to the remote actors `to` (and the actor's remote followers).
+async fn send_kept<C: ConnectionTrait>(
+    conn: &C,
+    actor: &user::Model,
+    flake: &str,
+    activity: Value,
+    to: Vec<String>,
+    followers: bool,
+) -> Result<(), AppError> {
+    kept::keep(conn, flake, &activity, true).await?;
+    let body = Body::Activity { activity };
+    enqueue(conn, FederationPublish { signer: SignedBy::User(actor.id.clone()), body, to, followers }).await
+}
+
+/// Publish a relationship change of the local user `actor` with the remote `target`: a `Follow`
+/// or `Block` with a kept id, or the `Undo` carrying the latest one kept.
 pub async fn relation<C: ConnectionTrait>(
     conn: &C,
     actor: &user::Model,
@@ -195,13 +215,30 @@ pub async fn relation<C: ConnectionTrait>(
     if !actor.local || target.local {
         return Ok(());
     }
-    let body = Body::Relation { kind, target: target.ap_id.clone() };
-    enqueue(conn, FederationPublish { signer: SignedBy::User(actor.id.clone()), body, to: vec![], followers: false })
-        .await
+    let (inner, undo) = match kind {
+        RelationKind::Follow => ("Follow", false),
+        RelationKind::Unfollow => ("Follow", true),
+        RelationKind::Block => ("Block", false),
+        RelationKind::Unblock => ("Block", true),
+    };
+    let (flake, id) = kept::new_id(actor);
+    let activity = if undo {
+        let undone = match kept::latest(conn, &actor.ap_id, inner, &target.ap_id, None).await? {
+            Some(undone) => undone,
+            // Made before activities were kept: a new one stands for it.
+            None => activities::relation(&kept::new_id(actor).1, inner, &actor.ap_id, &target.ap_id),
+        };
+        activities::undo(&id, &actor.ap_id, undone)
+    } else {
+        activities::relation(&id, inner, &actor.ap_id, &target.ap_id)
+    };
+    send_kept(conn, actor, &flake, activity, vec![target.ap_id.clone()], false).await
 }
 
 /// Publish the local user `actor`'s like or announce (or its undo) of the remote status
-/// `status` to its author (and, for announces, to the actor's remote followers).
+/// `status` to its author and, as Pleroma addresses them, to the actor's remote followers (an
+/// announce; a like of a public or unlisted status). `id` is the announce's (its reblog's
+/// ap_id); a like and an undo get a kept id, and the undo carries the like it undoes.
 pub async fn reaction<C: ConnectionTrait>(
     conn: &C,
     actor: &user::Model,
@@ -212,9 +249,61 @@ pub async fn reaction<C: ConnectionTrait>(
     if !actor.local || status.local {
         return Ok(());
     }
-    let followers = matches!(kind, ReactionKind::Announce | ReactionKind::Unannounce);
-    let body = Body::Reaction { kind, status_id: status.id.clone(), id };
-    enqueue(conn, FederationPublish { signer: SignedBy::User(actor.id.clone()), body, to: vec![], followers }).await
+    let Some(author) = user::Entity::find_by_id(status.user_id.as_str()).one(conn).await? else { return Ok(()) };
+    let public = crate::domain::statuses::PUBLIC.contains(&status.visibility.as_str());
+    let (flake, new) = kept::new_id(actor);
+    let to = vec![author.ap_id.clone()];
+    let activity = match kind {
+        ReactionKind::Like => activities::like(&new, actor, status, &author),
+        ReactionKind::Unlike => {
+            let undone = match kept::latest(conn, &actor.ap_id, "Like", &status.ap_id, None).await? {
+                Some(undone) => undone,
+                None => activities::like(&kept::new_id(actor).1, actor, status, &author),
+            };
+            activities::undo(&new, &actor.ap_id, undone)
+        }
+        ReactionKind::Announce => {
+            // Served by the reblog itself: not kept.
+            let activity = activities::announce(&id.unwrap_or(new), actor, status, &author);
+            let body = Body::Activity { activity };
+            let job = FederationPublish { signer: SignedBy::User(actor.id.clone()), body, to, followers: true };
+            return enqueue(conn, job).await;
+        }
+        ReactionKind::Unannounce => {
+            let undone = activities::announce(&id.unwrap_or_else(|| kept::new_id(actor).1), actor, status, &author);
+            activities::undo(&new, &actor.ap_id, undone)
+        }
+    };
+    let followers = public || matches!(kind, ReactionKind::Unannounce);
+    send_kept(conn, actor, &flake, activity, to, followers).await
+}
+
+/// Publish the local user `actor`'s emoji reaction `content` (a custom emoji's `url`) to the
+/// remote status `status`, or its `Undo` carrying the reaction kept (Pleroma's `EmojiReact`).
+pub async fn emoji_reaction<C: ConnectionTrait>(
+    conn: &C,
+    actor: &user::Model,
+    status: &status::Model,
+    content: &str,
+    url: Option<&str>,
+    undo: bool,
+) -> Result<(), AppError> {
+    if !actor.local || status.local {
+        return Ok(());
+    }
+    let Some(author) = user::Entity::find_by_id(status.user_id.as_str()).one(conn).await? else { return Ok(()) };
+    let public = crate::domain::statuses::PUBLIC.contains(&status.visibility.as_str());
+    let (flake, id) = kept::new_id(actor);
+    let activity = if undo {
+        let undone = match kept::latest(conn, &actor.ap_id, "EmojiReact", &status.ap_id, Some(content)).await? {
+            Some(undone) => undone,
+            None => activities::emoji_react(&kept::new_id(actor).1, actor, status, &author, content, url),
+        };
+        activities::undo(&id, &actor.ap_id, undone)
+    } else {
+        activities::emoji_react(&id, actor, status, &author, content, url)
+    };
+    send_kept(conn, actor, &flake, activity, vec![author.ap_id.clone()], public).await
 }
 
 /// Publish the `Update` of the local user's profile to its remote followers, if any.
@@ -242,11 +331,13 @@ pub async fn actors_deleted<C: ConnectionTrait>(conn: &C, user_ids: &[String]) -
         if to.is_empty() {
             continue;
         }
-        enqueue(
-            conn,
-            FederationPublish { signer: SignedBy::User(local.id), body: Body::DeleteActor, to, followers: false },
-        )
-        .await?;
+        // Pleroma's `Builder.delete` of a user: to its followers.
+        let (flake, id) = kept::new_id(&local);
+        let activity = kept::with_context(json!({
+            "id": id, "type": "Delete", "actor": local.ap_id, "object": local.ap_id,
+            "to": [format!("{}/followers", local.ap_id)],
+        }));
+        send_kept(conn, &local, &flake, activity, to, false).await?;
     }
     Ok(())
 }
