@@ -511,12 +511,3 @@ pub fn zip_patched(entries: &[(&str, &[u8])], patch: Option<(&str, &str)>) -> Ve
     }
     bytes
 }
-
-/// Snapshots with their object keys sorted, in the scope of the guard: the interop tests' library
-/// (`activitypub_federation`) turns on serde_json's `preserve_order` in the test build, so a
-/// body's keys keep the order the server wrote them in rather than coming back sorted.
-pub fn sorted_snapshots() -> insta::internals::SettingsBindDropGuard {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_sort_maps(true);
-    settings.bind_to_scope()
-}

@@ -10,7 +10,6 @@ use crate::common::TestApp;
 /// answer them.
 #[tokio::test]
 async fn chat_and_message_bodies() {
-    let _sorted = crate::common::sorted_snapshots();
     let app = TestApp::new().await;
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
@@ -127,7 +126,6 @@ async fn chat_and_message_bodies() {
 /// An entry of `GET /admin/config` once saved.
 #[tokio::test]
 async fn config_entry_body() {
-    let _sorted = crate::common::sorted_snapshots();
     let app = TestApp::new().await;
     let token = app.admin_token().await;
     let change =
@@ -162,7 +160,6 @@ async fn config_entry_body() {
 /// `GET /admin/relay` with one relay followed.
 #[tokio::test]
 async fn relays_body() {
-    let _sorted = crate::common::sorted_snapshots();
     let app = TestApp::new().await;
     let token = app.admin_token().await;
     let now = chrono::Utc::now();
@@ -194,7 +191,6 @@ async fn relays_body() {
 /// `GET /api/v1/instance`, whole.
 #[tokio::test]
 async fn instance_body() {
-    let _sorted = crate::common::sorted_snapshots();
     let app = TestApp::new().await;
     let reply = app.get("/api/v1/instance", None).await;
     insta::assert_json_snapshot!(reply.body, { ".uri" => "[url]", ".urls.streaming_api" => "[url]", ".version" => "[version]" }, @r#"
@@ -324,7 +320,6 @@ async fn instance_body() {
 /// `GET /nodeinfo/2.1`, whole.
 #[tokio::test]
 async fn nodeinfo_body() {
-    let _sorted = crate::common::sorted_snapshots();
     let app = TestApp::new().await;
     let reply = app.get("/nodeinfo/2.1", None).await;
     insta::assert_json_snapshot!(reply.body, { ".software.version" => "[version]" }, @r#"
@@ -489,7 +484,6 @@ async fn nodeinfo_body() {
 /// `GET /emoji/packs` with one empty pack.
 #[tokio::test]
 async fn emoji_packs_body() {
-    let _sorted = crate::common::sorted_snapshots();
     let app = TestApp::new().await;
     let token = app.admin_token().await;
     let made = app.request(Method::POST, "/api/v1/pleroma/emoji/pack?name=snap", Some(&token), None).await;
@@ -514,7 +508,6 @@ async fn emoji_packs_body() {
 /// An announcement as the Admin API and as a user read it.
 #[tokio::test]
 async fn announcement_bodies() {
-    let _sorted = crate::common::sorted_snapshots();
     let app = TestApp::new().await;
     let token = app.admin_token().await;
     let made = app
@@ -572,7 +565,6 @@ async fn announcement_bodies() {
 /// `GET /admin/users/invites` with one invite.
 #[tokio::test]
 async fn invites_body() {
-    let _sorted = crate::common::sorted_snapshots();
     let app = TestApp::new().await;
     let token = app.admin_token().await;
     let made = app
@@ -600,7 +592,6 @@ async fn invites_body() {
 /// `GET /admin/media_proxy_caches` with one banned URL.
 #[tokio::test]
 async fn media_proxy_cache_body() {
-    let _sorted = crate::common::sorted_snapshots();
     let app = TestApp::new().await;
     let token = app.admin_token().await;
     let urls = json!({"urls": ["https://a.example/1.png"]});
@@ -622,7 +613,6 @@ async fn media_proxy_cache_body() {
 /// An OAuth app as the Admin API lists it.
 #[tokio::test]
 async fn oauth_app_body() {
-    let _sorted = crate::common::sorted_snapshots();
     let app = TestApp::new().await;
     let token = app.admin_token().await;
     let made = json!({"name": "Snap", "redirect_uris": "https://snap.example/cb", "scopes": ["read"]});
