@@ -3,11 +3,12 @@
 //! statuses in each group it is in; every status its author), and each time async-graphql would
 //! resolve the whole selection again, field by field. [`Shared`] wraps an object with a key
 //! that determines its answer (its id, or the snapshot it was built from): the first time a
-//! field of the document answers that key its value is kept in the execution's [`Rendered`],
-//! and every later time the same field answers the same key, the kept value is cloned.
+//! selection of the document answers that key its value is kept in the execution's
+//! [`Rendered`], and every later time the same selection (the same field, or any field
+//! selecting just the same fragment) answers the same key, the kept value is cloned.
 //!
-//! An answer depends only on the object, the field's selection (the same node of the same
-//! document), the variables and the viewer, which are the execution's own: the kept value is
+//! An answer depends only on the object, its selection (the same nodes of the same document),
+//! the variables and the viewer, which are the execution's own: the kept value is
 //! the one resolution would give. An answer whose resolution reported an error is not kept (a
 //! later one resolves again, so its errors are reported at its own path). Documents with
 //! mutations get no [`Rendered`] ([`super::request_data_in`]), so what they change is read
@@ -15,7 +16,9 @@
 use std::{borrow::Cow, collections::HashMap, sync::Mutex};
 
 use async_graphql::{
-    parser::types::Field, registry::Registry, ContextSelectionSet, OutputType, Positioned, ServerResult, Value,
+    parser::types::{Field, Selection},
+    registry::Registry,
+    ContextSelectionSet, OutputType, Positioned, ServerResult, Value,
 };
 
 /// Request data: the values answered so far, by (field node, object key).
@@ -82,8 +85,7 @@ impl<T: OutputType> OutputType for Shared<T> {
         let Some(rendered) = ctx.data_opt::<Rendered>().filter(|r| r.values.is_some()) else {
             return Box::pin(self.inner.resolve(ctx, field)).await;
         };
-        // The field's node in the parsed document: the same for every object it answers.
-        let key = (std::ptr::from_ref(field) as usize, self.key.clone());
+        let key = (selection(ctx, field), self.key.clone());
         if let Some(value) = rendered.get(&key) {
             return Ok(value);
         }
@@ -95,4 +97,21 @@ impl<T: OutputType> OutputType for Shared<T> {
         }
         Ok(value)
     }
+}
+
+/// What an object's answer is made of, as an address in the execution's document: the
+/// fragment, when the field selects one fragment and nothing else (`account { ...AdminAccount }`:
+/// the same answer wherever the fragment is spread), else the field's node. A field's name,
+/// alias and arguments are its parent's business, not the object's.
+fn selection(ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> usize {
+    if let [only] = field.node.selection_set.node.items.as_slice() {
+        if let Selection::FragmentSpread(spread) = &only.node {
+            if spread.node.directives.is_empty() {
+                if let Some(fragment) = ctx.query_env.fragments.get(&spread.node.fragment_name.node) {
+                    return std::ptr::from_ref(fragment) as usize;
+                }
+            }
+        }
+    }
+    std::ptr::from_ref(field) as usize
 }
