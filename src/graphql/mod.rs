@@ -36,6 +36,7 @@ pub mod reports;
 pub mod rules;
 pub mod scalars;
 pub mod scrobbles;
+pub mod shared;
 pub mod statuses;
 pub mod users;
 pub mod viewer;
@@ -396,6 +397,9 @@ pub fn request_data_in(
     });
     if mutates {
         loader.enable_all_cache(false);
+    } else {
+        // Objects answered once per field and key (`shared`): only where nothing changes them.
+        request = request.data(shared::Rendered::default());
     }
     request
         .data(viewer)

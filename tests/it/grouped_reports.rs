@@ -325,3 +325,63 @@ async fn groups_keep_their_order_across_pages_as_reports_come_and_go() {
     let body = app.graphql(Some(&token), "{ groupedReports(after: \"nope\") { totalCount } }", json!({})).await;
     assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("cursor"), "{body}");
 }
+
+/// Accounts and statuses answered once per field and key in an execution (`graphql::shared`)
+/// give the answer field-by-field resolution gives, byte for byte: live statuses, statuses
+/// deleted since (each report's own copy), notes, the same accounts everywhere.
+#[tokio::test]
+async fn shared_objects_answer_as_resolvers_do() {
+    use pleroma_gateway::{
+        auth::{AuthMethod, ClientAddress, Viewer},
+        graphql::{request_data, shared::Rendered},
+    };
+    let app = TestApp::new().await;
+    let admin = app.admin("admin").await;
+    let token = app.token(&admin, ALL).await;
+    let groups = seed(&app, 60, 150).await;
+    for (status, _, _) in groups.iter().step_by(7) {
+        let path = format!("/api/v1/pleroma/admin/statuses/{status}");
+        let deleted = app.request(reqwest::Method::DELETE, &path, Some(&token), None).await;
+        assert_eq!(deleted.status, reqwest::StatusCode::OK, "{}", deleted.text);
+    }
+    let report = &groups[1].1[0];
+    let note = format!("/api/v1/pleroma/admin/reports/{report}/notes");
+    let noted = app.request(reqwest::Method::POST, &note, Some(&token), Some(json!({"content": "seen"}))).await;
+    assert_eq!(noted.status, reqwest::StatusCode::NO_CONTENT, "{}", noted.text);
+    let viewer = Viewer {
+        method: AuthMethod::Token,
+        user: Some(admin),
+        scopes: Some(ALL.split(' ').map(String::from).collect()),
+        token_id: None,
+        app_id: None,
+        address: ClientAddress::Unknown,
+    };
+    // Fields apart, and fragments spread in several places (shared across the fields).
+    let queries = [
+        "{ groupedReports(first: 100) { nodes { date deleted \
+         account { id username acct followersCount statusesCount pleroma { tags isAdmin } } \
+         status { id content createdAt account { id username statusesCount } mentions { id } } \
+         actors { id username } \
+         reports { id state account { id acct } actor { id acct } \
+           statuses { id content account { id acct } } notes { id content user { id acct } } } } } }",
+        "{ groupedReports(first: 100) { nodes { date deleted account { ...A } status { ...S } actors { ...A } \
+           reports { id a: account { ...A } actor { ...A @include(if: true) } statuses { ...S } \
+             notes { user { ...A } } } } } } \
+         fragment A on Account { id acct username statusesCount pleroma { tags } } \
+         fragment S on Status { id content account { ...A } mentions { id } }",
+    ];
+    let app = &app;
+    for query in queries {
+        let run = |rendered: Rendered| {
+            let request =
+                request_data(async_graphql::Request::new(query), viewer.clone(), &app.state.db, &app.state.live)
+                    .data(rendered);
+            async move { serde_json::to_string(&app.state.schema.execute(request).await).unwrap() }
+        };
+        let shared = run(Rendered::default()).await;
+        let afresh = run(Rendered::disabled()).await;
+        assert!(!shared.contains("\"errors\""), "{shared}");
+        assert!(shared.contains("\"deleted\":true"), "{shared}");
+        assert_eq!(shared, afresh, "{query}");
+    }
+}

@@ -14,6 +14,7 @@ use crate::{
         pagination::ListMeta,
         rules::{Rule, RuleById},
         scalars::DateTime,
+        shared::Shared,
         statuses::Status,
         users::UserById,
         ContextExt,
@@ -42,10 +43,18 @@ impl ReportState {
     }
 }
 
-/// The account of a user id, through the request's DataLoader.
-pub(crate) async fn account_of(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Account>> {
+/// The account of a user id, through the request's DataLoader; answered once per field and
+/// account in an execution ([`Shared`]).
+pub(crate) async fn account_of(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Shared<Account>>> {
     let user: Option<user::Model> = ctx.loader().load_one(UserById(id.to_string())).await.map_err(load_error)?;
-    Ok(user.map(Account::new))
+    Ok(user.map(|user| Shared::new(id, Account::new(user))))
+}
+
+/// A cited status, answered once per field and status in an execution ([`Shared`]): a live
+/// status by its id, a deleted one by the report whose copy it is.
+fn shared_status(report_id: &str, cited: &ReportedStatus) -> Shared<Status> {
+    let key = if cited.deleted { format!("{}@{report_id}", cited.status.id) } else { cited.status.id.clone() };
+    Shared::new(key, Status::from_row(cited.status.clone()))
 }
 
 /// A report: a user (the actor) reports an account, citing some of its statuses.
@@ -84,11 +93,11 @@ impl Report {
         &self.0.ap_id
     }
     /// The reported account.
-    async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+    async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Shared<Account>>> {
         account_of(ctx, &self.0.account_id).await
     }
     /// The reporter.
-    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Shared<Account>>> {
         account_of(ctx, &self.0.actor_id).await
     }
     /// Ids of the instance rules the report cites.
@@ -104,9 +113,9 @@ impl Report {
     }
     /// The reported statuses, in the reporter's order; a status deleted since is shown as it
     /// was when the report was filed.
-    async fn statuses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Status>> {
+    async fn statuses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Shared<Status>>> {
         let found = ctx.loader().load_one(StatusesOfReport(self.0.id.clone())).await.map_err(load_error)?;
-        Ok(found.unwrap_or_default().into_iter().map(|s| Status::from_row(s.status)).collect())
+        Ok(found.unwrap_or_default().iter().map(|s| shared_status(&self.0.id, s)).collect())
     }
     /// Moderators' notes, oldest first (staff only).
     async fn notes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReportNote>> {
@@ -138,7 +147,7 @@ impl ReportNote {
         ID(self.0.report_id.clone())
     }
     /// The note's author.
-    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Shared<Account>>> {
         account_of(ctx, &self.0.user_id).await
     }
 }
@@ -179,19 +188,20 @@ impl ReportGroup {
         self.reports.first().map(|r| DateTime(r.created_at))
     }
     /// The status's author (the reported account).
-    async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+    async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Shared<Account>>> {
         account_of(ctx, &self.status.status.user_id).await
     }
     /// The status, as it is or as it was reported.
-    async fn status(&self) -> Status {
-        Status::from_row(self.status.status.clone())
+    async fn status(&self) -> Shared<Status> {
+        // The group's status is the one its latest report cites.
+        shared_status(self.reports.first().map_or("", |r| r.id.as_str()), &self.status)
     }
     /// Whether the status has been deleted since.
     async fn deleted(&self) -> bool {
         self.status.deleted
     }
     /// The reporters, newest report first, each once.
-    async fn actors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Account>> {
+    async fn actors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Shared<Account>>> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for report in &self.reports {

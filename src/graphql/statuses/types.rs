@@ -6,7 +6,10 @@ use entity::{media_attachment, status, user};
 use super::loaders::{CountsOf, MediaOf, MentionsOf, MutedBy, RebloggedBy, StatusById, VisibleTo};
 use crate::{
     domain::statuses as domain,
-    graphql::{accounts::Account, accounts::AccountEmoji, load_error, scalars::DateTime, users::UserById, ContextExt},
+    graphql::{
+        accounts::Account, accounts::AccountEmoji, load_error, scalars::DateTime, shared::Shared, users::UserById,
+        ContextExt,
+    },
 };
 
 /// A status (post or reblog).
@@ -234,11 +237,12 @@ impl Status {
         }
     }
     /// The author (the reblogger of a reblog).
-    async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
+    async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Shared<Account>> {
         let user = Self::user_by_id(ctx, &self.row.user_id)
             .await?
             .ok_or_else(|| crate::error::AppError::internal(format!("status {} has no author", self.row.id)))?;
-        Ok(Account::new(user))
+        // Answered once per field and author in an execution (`graphql::shared`).
+        Ok(Shared::new(self.row.user_id.as_str(), Account::new(user)))
     }
     /// Id of the status replied to.
     async fn in_reply_to_id(&self) -> Option<ID> {
