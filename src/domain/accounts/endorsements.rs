@@ -5,7 +5,8 @@ use chrono::Utc;
 use entity::{block, endorsement, follow, subscription, user};
 use sea_orm::{
     sea_query::{Expr, Query},
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Insert, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 
 use super::followed_ids;
@@ -52,16 +53,12 @@ pub async fn endorse(db: &Db, max_endorsed: u64, endorser: &user::Model, target:
     if !following {
         return Err(AppError::BadRequest(format!("Could not endorse: You are not following {}", target.nickname)));
     }
-    endorsement::Entity::insert(endorsement::ActiveModel {
+    let row = endorsement::ActiveModel {
         endorser_id: Set(endorser.id.clone()),
         endorsed_id: Set(target.id.clone()),
         inserted_at: Set(Utc::now()),
-    })
-    .on_conflict_do_nothing()
-    .exec_without_returning(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    };
+    insert_once(txn, row).await
 }
 
 /// `User.unendorse`.
@@ -77,14 +74,17 @@ pub async fn subscribe(db: &Db, subscriber: &user::Model, target: &user::Model) 
     if blocked {
         return Err(AppError::Forbidden(format!("Could not subscribe: {} is blocking you", target.nickname)));
     }
-    subscription::Entity::insert(subscription::ActiveModel {
+    let row = subscription::ActiveModel {
         subscriber_id: Set(subscriber.id.clone()),
         target_id: Set(target.id.clone()),
         inserted_at: Set(Utc::now()),
-    })
-    .on_conflict_do_nothing()
-    .exec_without_returning(&txn)
-    .await?;
+    };
+    insert_once(txn, row).await
+}
+
+/// Insert a pair's `row` unless the pair is there already, and commit `txn`.
+async fn insert_once<A: ActiveModelTrait + Send>(txn: DatabaseTransaction, row: A) -> AppResult<()> {
+    Insert::one(row).on_conflict_do_nothing().exec_without_returning(&txn).await?;
     txn.commit().await?;
     Ok(())
 }
