@@ -197,23 +197,3 @@ async fn seeds_into_sqlite() {
     let other = seed_users(&db, &SeedOptions { seed: 10, ..opts }, "x").await.unwrap();
     assert_eq!(user::Entity::find().count(&db).await.unwrap() as usize, 4_000 + other.users);
 }
-
-/// `cargo test --release --lib seed -- --ignored --nocapture`
-#[tokio::test]
-#[ignore = "timing: seeds 100k users into /tmp/seedtest.db"]
-async fn time_100k_users_sqlite() {
-    let path = "/tmp/seedtest.db";
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let _ = std::fs::remove_file(format!("{path}{suffix}"));
-    }
-    let db = migrated(&format!("sqlite://{path}?mode=rwc")).await;
-    let opts = opts(100_000, 2026);
-    let started = std::time::Instant::now();
-    let generated = generate(&opts);
-    let generation = started.elapsed();
-    drop(generated);
-    let started = std::time::Instant::now();
-    let report = seed_users(&db, &opts, "$argon2id$fake").await.unwrap();
-    println!("{report:?}: generate alone {generation:?}, seed_users (generate + insert) {:?}", started.elapsed());
-    assert_eq!(report.users, 100_000);
-}
