@@ -392,6 +392,9 @@ async fn serve(db: Db, settings: Settings) -> Result<(), String> {
         job_options.lease = std::time::Duration::from_secs(secs.max(1));
     }
     let jobs = state.spawn_jobs(job_options);
+    // The signal handlers are in place before the first connection is accepted: a SIGTERM sent
+    // as soon as the server answers must stop it gracefully, not kill it.
+    let stop = shutdown()?;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listen on {listen}: {e}"))?;
     tracing::info!(
         version = VERSION,
@@ -402,29 +405,31 @@ async fn serve(db: Db, settings: Settings) -> Result<(), String> {
         "pleroma-gateway listening"
     );
     let (server, proxies) = (state.settings().http_server.clone(), state.settings().remote_ip.proxies.clone());
-    pleroma_gateway::app::server::serve(listener, pleroma_gateway::app(state), server, proxies, shutdown()).await;
+    pleroma_gateway::app::server::serve(listener, pleroma_gateway::app(state), server, proxies, stop).await;
     // The job in hand finishes (or its lease lets another process take it over).
     jobs.stop().await;
     Ok(())
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at the first Ctrl-C or SIGTERM; both handlers are registered when this is called,
+/// not when the future is first polled.
+fn shutdown() -> Result<impl std::future::Future<Output = ()>, String> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            signal.recv().await;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("install the SIGTERM handler: {e}"))?;
+    #[cfg(unix)]
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| format!("install the SIGINT handler: {e}"))?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down");
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
 }
 
 #[cfg(test)]
