@@ -19,6 +19,7 @@ mod emoji;
 mod events;
 mod favourites;
 mod frontends;
+mod grouped_reports;
 mod images;
 mod invites;
 mod media_proxy;

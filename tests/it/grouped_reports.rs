@@ -385,3 +385,191 @@ async fn shared_objects_answer_as_resolvers_do() {
         assert_eq!(shared, afresh, "{query}");
     }
 }
+
+/// The REST body is written by a typed writer (`rest::grouped_reports`) from the page's rows;
+/// it answers what the operation mapped by the facade's generic path answers, as parsed JSON,
+/// over a mix: live and deleted statuses (each report's copy), several reports per status,
+/// notes, rules, remote accounts and statuses, a reply, a quote, a poll, a mention, a hashtag,
+/// reactions, the viewer's favourite, bookmark and a pin; both prefixes.
+#[tokio::test]
+async fn the_typed_body_answers_as_the_operation_does() {
+    use pleroma_gateway::auth::{AuthMethod, ClientAddress, Viewer};
+    use reqwest::Method;
+    let app = TestApp::new().await;
+    let admin = app.admin("admin").await;
+    let token = app.token(&admin, ALL).await;
+    let groups = seed(&app, 40, 90).await;
+
+    // Posts through the API: a poll with a hashtag and a mention, a reply, a quote, reactions.
+    let poster = app.user("poster").await;
+    let poster_token = app.token(&poster, ALL).await;
+    let fan = app.user("fan").await;
+    let fan_token = app.token(&fan, ALL).await;
+    let post = |token: String, body: Value| {
+        let app = &app;
+        async move {
+            let reply = app.request(Method::POST, "/api/v1/statuses", Some(&token), Some(body)).await;
+            assert_eq!(reply.status, reqwest::StatusCode::OK, "{}", reply.text);
+            reply.body["id"].as_str().unwrap().to_string()
+        }
+    };
+    let polled = post(
+        poster_token.clone(),
+        json!({"status": "vote #Rust @target0 :blank:", "spoiler_text": "cw", "poll": {"options": ["a", "b"], "expires_in": 3600}}),
+    )
+    .await;
+    let reply = post(fan_token.clone(), json!({"status": "@poster no", "in_reply_to_id": polled})).await;
+    let quote = post(fan_token.clone(), json!({"status": "look", "quote_id": polled})).await;
+    for (who, emoji) in [(&fan_token, "👍"), (&poster_token, "👍"), (&fan_token, "🎉")] {
+        let path = format!("/api/v1/pleroma/statuses/{polled}/reactions/{emoji}");
+        let reacted = app.request(Method::PUT, &path, Some(who), None).await;
+        assert_eq!(reacted.status, reqwest::StatusCode::OK, "{}", reacted.text);
+    }
+    for path in [format!("/api/v1/statuses/{polled}/favourite"), format!("/api/v1/statuses/{quote}/bookmark")] {
+        let marked = app.request(Method::POST, &path, Some(&token), None).await;
+        assert_eq!(marked.status, reqwest::StatusCode::OK, "{}", marked.text);
+    }
+    let pinned = app.request(Method::POST, &format!("/api/v1/statuses/{polled}/pin"), Some(&poster_token), None).await;
+    assert_eq!(pinned.status, reqwest::StatusCode::OK, "{}", pinned.text);
+    let rule = app
+        .request(
+            Method::POST,
+            "/api/v1/pleroma/admin/rules",
+            Some(&token),
+            Some(json!({"text": "Be kind", "hint": "h"})),
+        )
+        .await;
+    assert_eq!(rule.status, reqwest::StatusCode::OK, "{}", rule.text);
+    let rule_id = rule.body["id"].as_str().unwrap().to_string();
+
+    // A remote account's statuses, reported by a local and a remote reporter.
+    let remote = app.remote_user("far", "remote.example").await;
+    let remote_reporter = app.remote_user("spy", "elsewhere.example").await;
+    let db = &app.state.db.write;
+    let mut remote_statuses = Vec::new();
+    for i in 0..3 {
+        let id = pleroma_gateway::ids::flake_id();
+        let row = status::Model {
+            id: id.clone(),
+            ap_id: format!("https://remote.example/objects/{id}"),
+            user_id: remote.id.clone(),
+            content: format!("<p>far {i} #Tag</p>"),
+            source: None,
+            content_type: "text/html".into(),
+            visibility: "public".into(),
+            sensitive: i == 1,
+            spoiler_text: String::new(),
+            in_reply_to_id: (i == 2).then(|| polled.clone()),
+            in_reply_to_user_id: (i == 2).then(|| poster.id.clone()),
+            reblog_of_id: None,
+            quote_of_id: None,
+            context: format!("https://remote.example/contexts/{i}"),
+            language: Some("en".into()),
+            local: false,
+            idempotency_key: None,
+            created_at: Utc::now(),
+            edited_at: (i == 0).then(Utc::now),
+            replies_count: 0,
+            reblogs_count: 0,
+            quotes_count: 0,
+            favourites_count: 0,
+        };
+        status::Entity::insert(status::ActiveModel::from(row.clone())).exec(db).await.expect("remote status");
+        remote_statuses.push(row);
+    }
+    for (i, reporter) in [&remote_reporter, &fan].into_iter().enumerate() {
+        let id = pleroma_gateway::ids::flake_id();
+        report::Entity::insert(report::ActiveModel {
+            id: Set(id.clone()),
+            ap_id: Set(format!("https://elsewhere.example/activities/{id}")),
+            actor_id: Set(reporter.id.clone()),
+            account_id: Set(remote.id.clone()),
+            content: Set((i == 0).then(|| "spam".to_string())),
+            state: Set("open".into()),
+            forwarded: Set(false),
+            rule_ids: Set(json!([rule_id.clone()])),
+            created_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+        })
+        .exec(db)
+        .await
+        .expect("report");
+        for (position, s) in remote_statuses.iter().enumerate().skip(i) {
+            report_status::Entity::insert(report_status::ActiveModel {
+                report_id: Set(id.clone()),
+                status_id: Set(s.id.clone()),
+                position: Set(position as i32),
+                snapshot: Set(pleroma_gateway::domain::reports::snapshot(s)),
+            })
+            .exec(db)
+            .await
+            .expect("link");
+        }
+    }
+    // Local reports of the API's posts (one citing the poll, the reply and the quote), with a rule.
+    for (reporter, statuses) in [(&fan_token, vec![polled.clone()]), (&token, vec![reply.clone(), quote.clone()])] {
+        let account = if statuses[0] == polled { poster.id.clone() } else { fan.id.clone() };
+        let body = json!({"account_id": account, "status_ids": statuses, "comment": "look", "rule_ids": [rule_id]});
+        let filed = app.request(Method::POST, "/api/v1/reports", Some(reporter), Some(body)).await;
+        assert_eq!(filed.status, reqwest::StatusCode::OK, "{}", filed.text);
+    }
+    // Deleted statuses (each report keeps its copy) and notes.
+    for (status, _, _) in groups.iter().step_by(5) {
+        let path = format!("/api/v1/pleroma/admin/statuses/{status}");
+        let deleted = app.request(Method::DELETE, &path, Some(&token), None).await;
+        assert_eq!(deleted.status, reqwest::StatusCode::OK, "{}", deleted.text);
+    }
+    for report in [&groups[1].1[0], &groups[2].1[0]] {
+        let note = format!("/api/v1/pleroma/admin/reports/{report}/notes");
+        let noted = app.request(Method::POST, &note, Some(&token), Some(json!({"content": "seen"}))).await;
+        assert_eq!(noted.status, reqwest::StatusCode::NO_CONTENT, "{}", noted.text);
+    }
+
+    let viewer = Viewer {
+        method: AuthMethod::Token,
+        user: Some(admin.clone()),
+        scopes: Some(ALL.split(' ').map(String::from).collect()),
+        token_id: None,
+        app_id: None,
+        address: ClientAddress::Unknown,
+    };
+    let mapped = pleroma_gateway::rest::paged_operation_body(&app.state, GROUPED, viewer)
+        .await
+        .expect("the row")
+        .expect("the operation's body");
+    let mapped: Value = serde_json::from_slice(&mapped).expect("JSON");
+    let count = mapped["reports"].as_array().unwrap().len();
+    assert_eq!(count, 40 + 3 + 3, "every group");
+    let text = mapped.to_string();
+    for expected in ["\"deleted\":true", "\"poll\":{", "\"emoji_reactions\":[{", "\"quote\":{", "far@remote.example"] {
+        assert!(text.contains(expected), "the mix shows {expected}");
+    }
+    for path in both_prefixes(GROUPED) {
+        let written = app.get(&path, Some(&token)).await;
+        assert_eq!(written.status, reqwest::StatusCode::OK, "{}", written.text);
+        assert_eq!(written.headers["content-type"], "application/json; charset=utf-8");
+        let (got, want) = (&written.body["reports"], &mapped["reports"]);
+        if let Some(difference) = first_difference(got, want, "reports") {
+            panic!("{path}: {difference}");
+        }
+        assert_eq!(written.body, mapped, "{path}");
+    }
+}
+
+/// Where two JSON values first differ (`path: left vs right`), keys compared as sets.
+fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(l), Some(r)) => first_difference(l, r, &format!("{path}.{k}")),
+                (l, r) => Some(format!("{path}.{k}: {l:?} vs {r:?}")),
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().find_map(|(i, (l, r))| first_difference(l, r, &format!("{path}[{i}]")))
+        }
+        _ if a == b => None,
+        _ => Some(format!("{path}: {a} vs {b}")),
+    }
+}

@@ -22,5 +22,6 @@ pub use mapper::{
     in_order, list, object, present, read, to_value, typed, walk, walked, Drift, Fields, Kind, Mapped, Mapper, Nodes,
     Opaque, Ordered, Wire,
 };
-pub use route::{Action, Call, Convert, Native, Operation, Route, Shape, SMALL_BODY, UPLOAD_BODY};
+pub use route::{Action, Call, Convert, Native, Operation, Route, Shape, Writer, SMALL_BODY, UPLOAD_BODY};
 pub use schema_index::SchemaIndex;
+pub use serve::paged_operation_body;

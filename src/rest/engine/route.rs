@@ -64,7 +64,17 @@ pub struct Operation {
     /// A rule the route adds to its fields' rules (Pleroma guards some routes more strictly
     /// than the data they show); checked first.
     pub require: Option<Access>,
+    /// Writes the answer's body itself from the same data, once access and parameters are
+    /// checked (see [`Route::written`]); the operation stays the row's contract.
+    pub writer: Option<Writer>,
 }
+
+/// A typed writer of a row's body: the streamed answer for the viewer and the merged parameters.
+pub type Writer = fn(
+    AppState,
+    crate::auth::Viewer,
+    Map<String, Value>,
+) -> futures_util::future::BoxFuture<'static, Result<axum::body::Body, AppError>>;
 
 /// A native row's handler and what the OpenAPI document says of it.
 pub struct Native {
@@ -189,7 +199,14 @@ impl Route {
             path,
             legacy_alias: path.starts_with("/api/v1/pleroma/"),
             summary,
-            action: Action::Operation(Operation { name, text, shape, errors: ErrorStyle::Admin, require: None }),
+            action: Action::Operation(Operation {
+                name,
+                text,
+                shape,
+                errors: ErrorStyle::Admin,
+                require: None,
+                writer: None,
+            }),
             body_limit: SMALL_BODY,
             param_aliases: &[],
             required: &[],
@@ -229,6 +246,16 @@ impl Route {
     pub fn legacy_errors(mut self) -> Route {
         if let Action::Operation(op) = &mut self.action {
             op.errors = ErrorStyle::Legacy;
+        }
+        self
+    }
+
+    /// Answer with `writer`'s streamed body instead of the operation's result: for a body too
+    /// large for the generic path (`GET /admin/grouped_reports`). The operation still declares
+    /// the row (access, parameters, OpenAPI), and a test proves the two bodies equal.
+    pub fn written(mut self, writer: Writer) -> Route {
+        if let Action::Operation(op) = &mut self.action {
+            op.writer = Some(writer);
         }
         self
     }

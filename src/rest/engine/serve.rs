@@ -175,6 +175,10 @@ async fn execute(
         return Err(invalid(errors, style));
     }
 
+    if let Some(writer) = row.writer {
+        let body = writer(state.clone(), viewer, merged).await.map_err(|e| RestError::from_app(e, style))?;
+        return Ok(Answer::stream(body));
+    }
     let call = Call { params: &merged, uri: &parts.uri, instance_url: &state.settings().instance_url };
     if let Shape::Pages { open, close, map } = row.shape {
         // The first page runs before the status is sent: its errors are the route's errors.
@@ -184,6 +188,25 @@ async fn execute(
     }
     let field = run(state, index, variables, uploads, viewer).await?;
     shape_answer(row.shape, field, &call).map_err(|e| RestError::from_app(e, style))
+}
+
+/// The body a `Shape::Pages` row's operation gives `viewer` (the generic path, whatever the
+/// row's writer): what tests compare a typed writer's body with. `None` for no such row.
+#[doc(hidden)]
+pub async fn paged_operation_body(state: &AppState, path: &str, viewer: Viewer) -> Option<Result<Vec<u8>, RestError>> {
+    let index = state.facade.routes.iter().position(|c| {
+        c.route.path == path
+            && matches!(&c.route.action, Action::Operation(row) if matches!(row.shape, Shape::Pages { .. }))
+    })?;
+    let Action::Operation(row) = &state.facade.routes[index].route.action else { return None };
+    let Shape::Pages { open, close, map } = row.shape else { return None };
+    let first = match run(state, index, Map::new(), Vec::new(), viewer.clone()).await {
+        Ok(first) => first,
+        Err(err) => return Some(Err(err)),
+    };
+    let pages = Pages { state: state.clone(), index, variables: Map::new(), viewer, map };
+    let bytes = axum::body::to_bytes(pages.body(first, open, close), usize::MAX).await;
+    Some(bytes.map(|b| b.to_vec()).map_err(|e| AppError::internal(format!("paged body: {e}")).into()))
 }
 
 /// Run a row's operation with these variables: the root field's value, or the first error.
