@@ -52,12 +52,8 @@ pub const MAX_WORKERS: usize = 1000;
 
 impl Jobs {
     /// Each of the gateway's queues under Pleroma's Oban queue name (`purge` is the gateway's own).
-    pub const PLEROMA_NAMES: [(&'static str, &'static str); 4] = [
-        ("federation", ":federator_outgoing"),
-        ("default", ":background"),
-        ("slow", ":slow"),
-        ("purge", ":purge"),
-    ];
+    pub const PLEROMA_NAMES: [(&'static str, &'static str); 4] =
+        [("federation", ":federator_outgoing"), ("default", ":background"), ("slow", ":slow"), ("purge", ":purge")];
 
     fn field(&mut self, name: &str) -> Option<&mut usize> {
         match name {
@@ -105,7 +101,8 @@ impl Jobs {
         let mut next = self.clone();
         for item in items {
             let pair = item.get("tuple").and_then(Value::as_array).filter(|t| t.len() == 2);
-            let Some((name, given)) = pair.and_then(|t| Some((t[0].as_str()?, &t[1]))).filter(|(n, _)| n.starts_with(':'))
+            let Some((name, given)) =
+                pair.and_then(|t| Some((t[0].as_str()?, &t[1]))).filter(|(n, _)| n.starts_with(':'))
             else {
                 return Err(format!("expected {{\"tuple\": [\":queue\", workers]}}, got {item}"));
             };

@@ -59,7 +59,8 @@ async fn saved_queue_sizes_resize_the_running_workers_of_every_process() {
     // Pleroma's defaults and the gateway's queues under Pleroma's names, in force.
     let (list, db) = shown(&app, &v1, &token).await;
     assert_eq!(db, Value::Null, "nothing saved yet");
-    for (queue, n) in [(":federator_outgoing", 25), (":background", 2), (":slow", 1), (":purge", 1), (":web_push", 50)] {
+    for (queue, n) in [(":federator_outgoing", 25), (":background", 2), (":slow", 1), (":purge", 1), (":web_push", 50)]
+    {
         assert_eq!(count(&list, queue), json!(n), "{queue} in {list}");
     }
 
@@ -87,7 +88,8 @@ async fn saved_queue_sizes_resize_the_running_workers_of_every_process() {
     for path in [&v1, &legacy] {
         let (list, db) = shown(&app, path, &token).await;
         assert_eq!(db, json!([":queues"]));
-        for (queue, n) in [(":federator_outgoing", 3), (":background", 4), (":slow", 1), (":purge", 2), (":web_push", 7)]
+        for (queue, n) in
+            [(":federator_outgoing", 3), (":background", 4), (":slow", 1), (":purge", 2), (":web_push", 7)]
         {
             assert_eq!(count(&list, queue), json!(n), "{queue} in {list}");
         }
@@ -191,7 +193,10 @@ async fn the_descriptions_say_which_queues_the_gateway_runs() {
         assert_eq!(oban["group"], ":pleroma");
         let children = oban["children"].as_array().unwrap();
         let queues = children.iter().find(|c| c["key"] == ":queues").unwrap();
-        assert_eq!((queues["type"].clone(), queues["gateway"].clone()), (json!(["keyword", "integer"]), json!("applied")));
+        assert_eq!(
+            (queues["type"].clone(), queues["gateway"].clone()),
+            (json!(["keyword", "integer"]), json!("applied"))
+        );
         assert_eq!(children.iter().find(|c| c["key"] == ":crontab").unwrap()["gateway"], "stored");
         let nested = |key: &str| queues["children"].as_array().unwrap().iter().find(|c| c["key"] == key).cloned();
         for applied in [":federator_outgoing", ":background", ":slow", ":purge"] {

@@ -162,9 +162,11 @@ fn mark_nested(child: &mut Value, d: &Declared) {
         if nested.iter().any(|e| e["key"] == *key) {
             continue;
         }
-        let default = value.as_array().into_iter().flatten().find_map(|item| {
-            super::encoding::keyword_pair(item).filter(|(k, _)| k == key).map(|(_, v)| v.clone())
-        });
+        let default = value
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|item| super::encoding::keyword_pair(item).filter(|(k, _)| k == key).map(|(_, v)| v.clone()));
         nested.push(json!({
             "key": key,
             "type": ty,
