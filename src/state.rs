@@ -134,8 +134,12 @@ impl AppState {
 
     /// Start this process's job runner (`jobs`) with every job kind; stop it with the
     /// returned handle. Any number of processes may run one over the same database.
+    /// Its queues follow `Oban, :queues` saved through `/config` from then on (a saved change
+    /// resizes them; the options' counts hold until one).
     pub fn spawn_jobs(&self, options: crate::jobs::RunnerOptions) -> crate::jobs::RunnerHandle {
-        self.job_runner(options).spawn()
+        let mut handle = self.job_runner(options).spawn();
+        handle.follow(self.live.subscribe(), |settings| job_workers(&settings.jobs));
+        handle
     }
 
     /// A job runner with every job kind (tests drive it with `run_once`).
@@ -150,19 +154,20 @@ impl AppState {
 
     /// The runner's options from the settings: `[jobs]` workers per queue.
     pub fn job_options(&self) -> crate::jobs::RunnerOptions {
-        use crate::jobs::Queue;
-        let jobs = self.settings().jobs.clone();
-        crate::jobs::RunnerOptions {
-            concurrency: [
-                (Queue::Federation, jobs.federation),
-                (Queue::Default, jobs.default),
-                (Queue::Slow, jobs.slow),
-                (Queue::Purge, jobs.purge),
-            ]
-            .into(),
-            ..Default::default()
-        }
+        crate::jobs::RunnerOptions { concurrency: job_workers(&self.settings().jobs), ..Default::default() }
     }
+}
+
+/// Workers per queue from `[jobs]` (or `Oban, :queues`).
+fn job_workers(jobs: &crate::config::Jobs) -> std::collections::BTreeMap<crate::jobs::Queue, usize> {
+    use crate::jobs::Queue;
+    [
+        (Queue::Federation, jobs.federation),
+        (Queue::Default, jobs.default),
+        (Queue::Slow, jobs.slow),
+        (Queue::Purge, jobs.purge),
+    ]
+    .into()
 }
 
 impl AppState {

@@ -192,9 +192,39 @@ async fn delete_content(db: &Db, settings: &Settings, user_id: &str) -> AppResul
     Ok(())
 }
 
+/// Pleroma's `User.perform(:delete)` unfollows both ways before the follows go: each follow of
+/// a remote account by a local user, with `user_id` on either side, is undone over ActivityPub
+/// (an instance purge tells the purged host that its accounts lost their local followers; a
+/// purged local user's follows of remote accounts end there too).
+async fn undo_follows<C: ConnectionTrait>(conn: &C, user_id: &str) -> AppResult<()> {
+    let follows = follow::Entity::find()
+        .filter(follow::Column::FollowerId.eq(user_id).or(follow::Column::FollowingId.eq(user_id)))
+        .all(conn)
+        .await?;
+    let ids: std::collections::BTreeSet<String> =
+        follows.iter().flat_map(|f| [f.follower_id.clone(), f.following_id.clone()]).collect();
+    let mut users = std::collections::HashMap::new();
+    for chunk in ids.into_iter().collect::<Vec<_>>().chunks(500) {
+        let rows = user::Entity::find().filter(user::Column::Id.is_in(chunk.to_vec())).all(conn).await?;
+        users.extend(rows.into_iter().map(|u| (u.id.clone(), u)));
+    }
+    for f in &follows {
+        let (Some(follower), Some(followed)) = (users.get(&f.follower_id), users.get(&f.following_id)) else {
+            continue;
+        };
+        if follower.local && !followed.local {
+            let unfollow = super::federation::publisher::RelationKind::Unfollow;
+            super::federation::publisher::relation(conn, follower, followed, unfollow).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Delete the user's relationships and tokens.
 async fn delete_relationships(db: &Db, user_id: &str) -> AppResult<()> {
     let txn = db.begin().await?;
+    // In the transaction that deletes the follows: undone once, even when the job runs again.
+    undo_follows(&txn, user_id).await?;
     follow::Entity::delete_many()
         .filter(follow::Column::FollowerId.eq(user_id).or(follow::Column::FollowingId.eq(user_id)))
         .exec(&txn)

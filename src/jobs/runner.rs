@@ -121,21 +121,157 @@ pub struct Runner<C> {
 }
 
 /// Stops a spawned runner: each worker finishes the job in hand (or loses it to the lease).
+/// [`RunnerHandle::resize`] grows or shrinks a queue's workers while it runs.
 pub struct RunnerHandle {
     stop: watch::Sender<bool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    crew: Arc<dyn Crew>,
+    follower: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// The running workers, without the runner's context type.
+trait Crew: Send + Sync {
+    fn resize(&self, queue: Queue, workers: usize);
+    fn workers(&self, queue: Queue) -> usize;
+    fn take_tasks(&self) -> Vec<tokio::task::JoinHandle<()>>;
+}
+
+/// One queue's workers: how many it should have, which are running, and the wake-up of its idle
+/// ones.
+struct Staff {
+    /// `(limit, running worker numbers)`: one lock, so a worker leaving and a resize never race.
+    roster: std::sync::Mutex<(usize, std::collections::BTreeSet<usize>)>,
+    busy: tokio::sync::Notify,
+}
+
+struct Workers<C> {
+    runner: Arc<Runner<C>>,
+    stopped: watch::Receiver<bool>,
+    staff: BTreeMap<Queue, Arc<Staff>>,
+    tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl RunnerHandle {
     /// Ask the workers to stop and wait for them.
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
+        if let Some(follower) = self.follower.take() {
+            follower.abort();
+        }
         // Fails only when every worker has already exited.
         self.stop.send_replace(true);
-        for task in self.tasks {
+        for task in self.crew.take_tasks() {
             if let Err(error) = task.await {
                 tracing::warn!(%error, "a job worker ended abnormally");
             }
         }
+    }
+
+    /// Run `workers` of `queue` (at least one): new workers start at once, surplus ones leave
+    /// after the job in hand.
+    pub fn resize(&self, queue: Queue, workers: usize) {
+        self.crew.resize(queue, workers);
+    }
+
+    /// The workers of `queue` running now (a shrink counts those finishing their job).
+    pub fn workers(&self, queue: Queue) -> usize {
+        self.crew.workers(queue)
+    }
+
+    /// Resize the queues whenever `source` changes to a different worker count (`count` reads
+    /// it), until stopped: the settings saved through `/config` apply without a restart.
+    pub fn follow<T: Send + Sync + 'static>(
+        &mut self,
+        mut source: watch::Receiver<T>,
+        count: fn(&T) -> BTreeMap<Queue, usize>,
+    ) {
+        let crew = self.crew.clone();
+        let mut last = count(&source.borrow_and_update());
+        self.follower = Some(tokio::spawn(async move {
+            while source.changed().await.is_ok() {
+                let next = count(&source.borrow_and_update());
+                if next != last {
+                    for (queue, workers) in &next {
+                        if last.get(queue) != Some(workers) {
+                            tracing::info!(queue = queue.name(), workers, "job queue resized");
+                            crew.resize(*queue, *workers);
+                        }
+                    }
+                    last = next;
+                }
+            }
+        }));
+    }
+}
+
+impl<C: Clone + Send + Sync + 'static> Crew for Workers<C> {
+    fn resize(&self, queue: Queue, workers: usize) {
+        let Some(staff) = self.staff.get(&queue) else { return };
+        let mut roster = lock(&staff.roster);
+        roster.0 = workers.max(1);
+        for n in 0..roster.0 {
+            if roster.1.insert(n) {
+                lock(&self.tasks).push(self.start(queue, n, staff.clone()));
+            }
+        }
+        drop(roster);
+        // Idle workers look again: the surplus ones leave.
+        staff.busy.notify_waiters();
+    }
+
+    fn workers(&self, queue: Queue) -> usize {
+        self.staff.get(&queue).map_or(0, |staff| lock(&staff.roster).1.len())
+    }
+
+    fn take_tasks(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        std::mem::take(&mut *lock(&self.tasks))
+    }
+}
+
+impl<C: Clone + Send + Sync + 'static> Workers<C> {
+    /// Worker `n` of `queue`: runs its jobs back to back, polls when the queue is empty, and
+    /// leaves when the runner stops or the queue shrank below it.
+    fn start(&self, queue: Queue, n: usize, staff: Arc<Staff>) -> tokio::task::JoinHandle<()> {
+        let (runner, mut stopped) = (self.runner.clone(), self.stopped.clone());
+        let worker = format!("{}:{}:{n}", runner.name, queue.name());
+        tokio::spawn(async move {
+            loop {
+                if *stopped.borrow() {
+                    break;
+                }
+                {
+                    let mut roster = lock(&staff.roster);
+                    if n >= roster.0 {
+                        roster.1.remove(&n);
+                        return;
+                    }
+                }
+                let ran = match runner.run_next(Some(queue), &worker).await {
+                    Ok(ran) => ran,
+                    Err(err) => {
+                        tracing::warn!(error = %err, queue = queue.name(), "job queue unavailable");
+                        false
+                    }
+                };
+                if ran {
+                    staff.busy.notify_waiters();
+                } else if n == 0 {
+                    tokio::select! {
+                        _ = tokio::time::sleep(runner.options.poll) => {}
+                        _ = stopped.changed() => {}
+                    }
+                } else {
+                    tokio::select! {
+                        _ = staff.busy.notified() => {}
+                        _ = tokio::time::sleep(runner.options.poll * IDLE_POLLS) => {}
+                        _ = stopped.changed() => {}
+                    }
+                }
+            }
+            lock(&staff.roster).1.remove(&n);
+        })
     }
 }
 
@@ -212,46 +348,24 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
     }
 
     /// Run until stopped: each queue's workers run its jobs back to back, and poll when it is
-    /// empty.
+    /// empty. An idle queue is polled by its first worker only (the federation queue has 25): a
+    /// worker that ran a job wakes the others, which then run back to back until the queue is
+    /// empty; they also look every `IDLE_POLLS` polls on their own.
     pub fn spawn(self) -> RunnerHandle {
         let (stop, stopped) = watch::channel(false);
         let runner = Arc::new(self);
-        let mut tasks = Vec::new();
+        let staff: BTreeMap<Queue, Arc<Staff>> = Queue::ALL
+            .iter()
+            .map(|q| {
+                let staff =
+                    Staff { roster: std::sync::Mutex::new((0, Default::default())), busy: tokio::sync::Notify::new() };
+                (*q, Arc::new(staff))
+            })
+            .collect();
+        let workers = Arc::new(Workers { runner: runner.clone(), stopped, staff, tasks: Default::default() });
         for queue in Queue::ALL {
-            // An idle queue is polled by its first worker only (the federation queue has 25):
-            // a worker that ran a job wakes the others, which then run back to back until the
-            // queue is empty; they also look every `IDLE_POLLS` polls on their own.
-            let busy = Arc::new(tokio::sync::Notify::new());
-            for n in 0..runner.options.workers(queue) {
-                let (runner, mut stopped, busy) = (runner.clone(), stopped.clone(), busy.clone());
-                let worker = format!("{}:{}:{n}", runner.name, queue.name());
-                tasks.push(tokio::spawn(async move {
-                    while !*stopped.borrow() {
-                        let ran = match runner.run_next(Some(queue), &worker).await {
-                            Ok(ran) => ran,
-                            Err(err) => {
-                                tracing::warn!(error = %err, queue = queue.name(), "job queue unavailable");
-                                false
-                            }
-                        };
-                        if ran {
-                            busy.notify_waiters();
-                        } else if n == 0 {
-                            tokio::select! {
-                                _ = tokio::time::sleep(runner.options.poll) => {}
-                                _ = stopped.changed() => {}
-                            }
-                        } else {
-                            tokio::select! {
-                                _ = busy.notified() => {}
-                                _ = tokio::time::sleep(runner.options.poll * IDLE_POLLS) => {}
-                                _ = stopped.changed() => {}
-                            }
-                        }
-                    }
-                }));
-            }
+            workers.resize(queue, runner.options.workers(queue));
         }
-        RunnerHandle { stop, tasks }
+        RunnerHandle { stop, crew: workers, follower: None }
     }
 }

@@ -528,3 +528,100 @@ async fn refusals_and_unusable_activities_are_never_a_server_error() {
     assert!(admin_statuses(&app, &admin).await.is_empty());
     assert_eq!(remote_row(&app, &remote.actor("eve")).await, None);
 }
+
+/// Articles and Pages (issue 27 §1) are stored like notes, their title shown as Pleroma's
+/// `StatusView.render_content` shows it: linked to the object's `url` above the content.
+#[tokio::test]
+async fn an_article_and_a_page_are_stored_with_their_titles() {
+    let app = federating_app().await;
+    let admin = app.admin_token().await;
+    let remote = remote_at(&app, "127.0.0.1").await;
+    let url = format!("{}/blog/long-read", remote.base);
+    let article = note(
+        &remote,
+        "bob",
+        "a1",
+        "<p>The body.</p>",
+        json!({"type": "Article", "name": "A long read", "url": url,
+            "attachment": [{"type": "Image", "mediaType": "image/png", "url": format!("{}/media/a.png", remote.base)}]}),
+    );
+    deliver(&remote, "bob", create(&remote, "bob", article.clone())).await;
+    let page = note(&remote, "bob", "p1", "", json!({"type": "Page", "name": "Only a title"}));
+    deliver(&remote, "bob", create(&remote, "bob", page.clone())).await;
+    let listed = admin_statuses(&app, &admin).await;
+    let shown = |id: &Value| listed.iter().find(|s| &s["uri"] == id).unwrap_or_else(|| panic!("{id} listed")).clone();
+    let status = shown(&article["id"]);
+    assert_eq!(
+        status["content"],
+        format!("<p><a href=\"{url}\" rel=\"noopener noreferrer\">A long read</a></p><p>The body.</p>"),
+        "{status}"
+    );
+    assert_eq!(status["media_attachments"][0]["remote_url"], format!("{}/media/a.png", remote.base));
+    let status = shown(&page["id"]);
+    assert_eq!(
+        status["content"],
+        format!("<p><a href=\"{}\" rel=\"noopener noreferrer\">Only a title</a></p>", page["id"].as_str().unwrap())
+    );
+}
+
+/// Key rotation (issue 27 §1): a cached key that no longer verifies is fetched again, but not
+/// within the cooldown of its last fetch (Pleroma's `public_key_refetch_cooldown_seconds`);
+/// after it, the rotated key is fetched and the activity accepted. The second fetch is made by
+/// another process over the same database (this one's per-key limiter also holds for the
+/// cooldown), with the cache's fetch time moved back past the cooldown.
+#[tokio::test]
+async fn a_rotated_key_is_fetched_again_once_the_cooldown_is_over() {
+    use sea_orm::sea_query::Expr;
+    let app = federating_app().await;
+    let admin = app.admin_token().await;
+    let remote = remote_at(&app, "127.0.0.1").await;
+    let first = note(&remote, "bob", "k1", "<p>signed with the first key</p>", json!({}));
+    deliver(&remote, "bob", create(&remote, "bob", first)).await;
+
+    // bob's key changes: the actor document now lists the new one under the same key id.
+    let rotated = Remote { pem: signature::generate_pem().unwrap(), ..remote.clone() };
+    let key = signature::private_key(&rotated.pem).unwrap();
+    let id = remote.actor("bob");
+    remote.serve(
+        "/users/bob",
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams", "id": id, "type": "Person",
+            "preferredUsername": "bob", "inbox": format!("{id}/inbox"), "followers": format!("{id}/followers"),
+            "publicKey": {"id": format!("{id}#main-key"), "owner": id, "publicKeyPem": signature::public_pem(&key).unwrap()},
+        }),
+    );
+    let second = note(&remote, "bob", "k2", "<p>signed with the rotated key</p>", json!({}));
+    let activity = create(&remote, "bob", second.clone());
+    let refused = send_as(&rotated, "bob", "/inbox", &activity).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "within the cooldown");
+
+    let ago = chrono::Utc::now() - chrono::Duration::seconds(600);
+    let moved = entity::remote_key::Entity::update_many()
+        .col_expr(entity::remote_key::Column::FetchedAt, Expr::value(ago))
+        .exec(&app.state.db.write)
+        .await
+        .unwrap();
+    assert_eq!(moved.rows_affected, 1);
+    let base = app.base.clone();
+    let other = app
+        .sharing(|s| {
+            s.instance_url = base;
+            s.http.allow_private_addresses = true;
+        })
+        .await;
+    // Signed for this instance's host, sent to the other process.
+    let url = url::Url::parse(&format!("{}/inbox", app.base)).unwrap();
+    let body = serde_json::to_vec(&activity).unwrap();
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/inbox", other.base))
+        .header("host", format!("{}:{}", url.host_str().unwrap(), url.port().unwrap()))
+        .header("content-type", "application/activity+json");
+    for (header, value) in signature::sign(&key, &format!("{id}#main-key"), "POST", &url, Some(&body)) {
+        request = request.header(header, value);
+    }
+    let reply = request.body(body).send().await.unwrap();
+    assert_eq!(reply.status(), StatusCode::OK, "{}", reply.text().await.unwrap());
+    assert!(admin_statuses(&app, &admin).await.iter().any(|s| s["uri"] == second["id"]), "stored");
+    let cached = entity::remote_key::Entity::find().one(&app.state.db.read).await.unwrap().unwrap();
+    assert_eq!(cached.public_key_pem, signature::public_pem(&key).unwrap(), "the cache holds the new key");
+}

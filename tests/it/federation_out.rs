@@ -411,6 +411,20 @@ async fn the_relay_actor_accepts_a_follow_and_announces_public_statuses() {
     let pending = job::Entity::find().filter(job::Column::State.ne("completed")).count(&a.state.db.read).await.unwrap();
     assert_eq!(pending, 0);
 
+    // The other way (issue 27 §2, "to followed relays when public"): b follows a's relay, so
+    // b's public statuses are announced by b's relay to a's, and arrive on a through it.
+    let bob = b.user("bob").await;
+    let bob_token = b.token(&bob, "read write").await;
+    let posted =
+        post_status(&b, &bob_token, json!({"status": "through the followed relay", "visibility": "public"})).await;
+    post_status(&b, &bob_token, json!({"status": "not through it", "visibility": "unlisted"})).await;
+    settle(&a, &b).await;
+    let announces: Vec<_> = deliveries(&b).await.into_iter().filter(|(_, kind, _)| kind == "Announce").collect();
+    assert_eq!(announces.len(), 1, "{announces:?}");
+    assert!(announces[0].0.starts_with(&a.base), "to a's relay: {announces:?}");
+    let arrived = status_by_ap_id(&a, posted["uri"].as_str().unwrap()).await;
+    assert!(arrived.is_some_and(|s| s.content.contains("through the followed relay")), "arrived on a");
+
     // b's relay unfollows: a forgets the follower.
     let reply = b
         .request(Method::DELETE, "/api/v1/pleroma/admin/relay", Some(&b_admin), Some(json!({"relay_url": relay_a})))
@@ -418,4 +432,58 @@ async fn the_relay_actor_accepts_a_follow_and_announces_public_statuses() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     settle(&a, &b).await;
     assert_eq!(entity::relay_follower::Entity::find().count(&a.state.db.read).await.unwrap(), 0);
+}
+
+/// `DELETE /admin/instances/:host` federates what Pleroma's `User.perform(:delete)` does for
+/// each purged account (issue 27 §3): the local follows of it are undone, so the purged host
+/// forgets those followers.
+#[tokio::test]
+async fn purging_an_instance_undoes_the_local_follows_of_its_accounts() {
+    let (a, b) = (federating_app().await, federating_app().await);
+    let alice = a.user("alice").await;
+    let bob = b.user("bob").await;
+    let bob_token = b.token(&bob, "read write follow").await;
+    let b_admin = b.admin_token().await;
+    let alice_on_b = resolve(&b, &alice.ap_id).await;
+    let path = format!("/api/v1/accounts/{}/follow", alice_on_b.id);
+    let reply = b.request(Method::POST, &path, Some(&bob_token), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    settle(&a, &b).await;
+    let bob_on_a = by_ap_id(&a, &bob.ap_id).await.expect("bob known on a");
+    assert!(follows(&a, &bob_on_a.id, &alice.id).await, "bob follows alice on a");
+
+    let host = alice_on_b.domain.clone().expect("a remote account has a domain");
+    let reply =
+        b.request(Method::DELETE, &format!("/api/v1/pleroma/admin/instances/{host}"), Some(&b_admin), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    settle(&a, &b).await;
+    let undos: Vec<_> = deliveries(&b).await.into_iter().filter(|(_, kind, _)| kind == "Undo").collect();
+    assert_eq!(undos.len(), 1, "{undos:?}");
+    assert!(!follows(&a, &bob_on_a.id, &alice.id).await, "a heard the Undo");
+}
+
+/// A profile change reaches the remote followers as a signed `Update` of the person (issue 27
+/// §2, Pleroma's `UpdateCredentials` federating `Update`): the follower's instance shows it.
+#[tokio::test]
+async fn a_profile_update_reaches_the_remote_followers() {
+    let (a, b) = (federating_app().await, federating_app().await);
+    let alice = a.user("alice").await;
+    let alice_token = a.token(&alice, "read write").await;
+    let bob = b.user("bob").await;
+    let bob_token = b.token(&bob, "read write follow").await;
+    let alice_on_b = resolve(&b, &alice.ap_id).await;
+    let path = format!("/api/v1/accounts/{}/follow", alice_on_b.id);
+    let reply = b.request(Method::POST, &path, Some(&bob_token), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    settle(&a, &b).await;
+
+    let body = json!({"display_name": "Alice Renamed", "note": "a new bio"});
+    let reply = a.request(Method::PATCH, "/api/v1/accounts/update_credentials", Some(&alice_token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    settle(&a, &b).await;
+    let updates: Vec<_> = deliveries(&a).await.into_iter().filter(|(_, kind, _)| kind == "Update").collect();
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    let shown = by_ap_id(&b, &alice.ap_id).await.unwrap();
+    assert_eq!(shown.name.as_deref(), Some("Alice Renamed"));
+    assert!(shown.bio.contains("a new bio"), "{}", shown.bio);
 }

@@ -64,6 +64,7 @@ mod password_reset;
 mod pins;
 mod polls;
 mod purge;
+mod queues;
 mod read_shapes;
 mod readme;
 mod registration;

@@ -76,6 +76,8 @@ pub struct LiveSettings {
     files: AtomicI64,
     file_hooks: RwLock<Vec<Arc<FilesHook>>>,
     warned: AtomicBool,
+    /// Each new snapshot, for parts that follow settings outside requests (the job runner).
+    changes: tokio::sync::watch::Sender<Arc<Settings>>,
 }
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
@@ -104,6 +106,7 @@ impl LiveSettings {
     pub fn new(base: Settings, probe: DatabaseConnection) -> Arc<LiveSettings> {
         let base = Arc::new(base);
         Arc::new(LiveSettings {
+            changes: tokio::sync::watch::Sender::new(base.clone()),
             current: RwLock::new(base.clone()),
             applied: RwLock::new(base.clone()),
             base,
@@ -122,6 +125,11 @@ impl LiveSettings {
     /// The settings now in force: a snapshot for one request or job.
     pub fn current(&self) -> Arc<Settings> {
         read(&self.current)
+    }
+
+    /// Every settings snapshot from now on, as it comes into force in this process.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<Arc<Settings>> {
+        self.changes.subscribe()
     }
 
     /// The settings from defaults, the file and flags, without the database's.
@@ -209,7 +217,9 @@ impl LiveSettings {
             for error in apply(&mut settings, &rows) {
                 tracing::warn!(%error, "saved setting ignored");
             }
-            write(&self.current, Arc::new(settings));
+            let settings = Arc::new(settings);
+            write(&self.current, settings.clone());
+            self.changes.send_replace(settings);
             self.version.store(version, Ordering::Release);
         }
         // Start-up builds the reboot-time parts from what the database holds.

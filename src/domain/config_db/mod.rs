@@ -13,6 +13,7 @@ pub mod model_applied;
 mod model_captcha;
 mod model_core;
 mod model_gateway;
+mod model_jobs;
 mod model_mfa;
 pub mod model_mrf;
 pub mod tree;

@@ -32,6 +32,12 @@ pub struct Declared {
     pub suggestions: &'static str,
     /// Whether a change takes effect only after `GET /admin/restart`.
     pub reboot: bool,
+    /// A keyword list whose saved entries merge over the value in force (Pleroma's deep merge of
+    /// saved keyword lists): a change is saved as given, not as the whole value.
+    pub partial: bool,
+    /// The nested keys of a keyword-list setting the gateway acts on (key, label, description);
+    /// the descriptions mark the others stored, and add these where Pleroma does not describe them.
+    pub nested: &'static [(&'static str, &'static str, &'static str)],
     /// Where the config file keeps it (`instance.name`).
     pub file_path: &'static str,
     /// Pleroma's type of the value (read off the field).
@@ -117,6 +123,8 @@ macro_rules! setting {
             label: None,
             suggestions: $suggestions,
             reboot: false,
+            partial: false,
+            nested: &[],
             file_path: stringify!($($field).+),
             ty: |s: &$crate::config::Settings| $crate::domain::config_db::encoding::type_of(&s.$($field).+),
             get: |s: &$crate::config::Settings| $crate::domain::config_db::encoding::Codec::encode(&s.$($field).+),
@@ -220,6 +228,7 @@ fn build() -> Vec<Declared> {
     all.extend(super::model_applied::declared());
     all.extend(super::model_captcha::declared());
     all.extend(super::model_mfa::declared());
+    all.extend(super::model_jobs::declared());
     all
 }
 /// The declared `(group, key)` pairs, in order, without repeats.

@@ -94,6 +94,9 @@ fn build_descriptions() -> Value {
                     }
                 }
                 mark(child, application(&group, key.as_deref(), &sub));
+                if let Some(d) = declared.filter(|d| !d.nested.is_empty()) {
+                    mark_nested(child, d);
+                }
             }
             if let Some(key) = &key {
                 for d in model::under(&group, key) {
@@ -138,6 +141,40 @@ fn mark(child: &mut Value, application: Application) {
                 mark(nested, application);
             }
         }
+    }
+}
+
+/// The nested keys of `d`'s child: the ones the gateway acts on applied (added where Pleroma
+/// does not describe them), the others stored.
+fn mark_nested(child: &mut Value, d: &Declared) {
+    let Some(map) = child.as_object_mut() else { return };
+    // `["keyword", "integer"]`: each nested value's type.
+    let ty = map.get("type").and_then(|t| t.get(1)).cloned().unwrap_or(json!("integer"));
+    let nested = map.entry("children").or_insert_with(|| json!([])).as_array_mut();
+    let Some(nested) = nested else { return };
+    for entry in nested.iter_mut() {
+        let applied = d.nested.iter().any(|(key, _, _)| entry["key"] == *key);
+        mark(entry, if applied { d.application() } else { Application::Stored });
+    }
+    let defaults = crate::config::Settings::for_database("", std::path::Path::new(""));
+    let value = (d.get)(&defaults);
+    for (key, label, description) in d.nested {
+        if nested.iter().any(|e| e["key"] == *key) {
+            continue;
+        }
+        let default = value
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|item| super::encoding::keyword_pair(item).filter(|(k, _)| k == key).map(|(_, v)| v.clone()));
+        nested.push(json!({
+            "key": key,
+            "type": ty,
+            "label": label,
+            "description": description,
+            "suggestions": default.into_iter().collect::<Vec<_>>(),
+            "gateway": d.application().as_str(),
+        }));
     }
 }
 

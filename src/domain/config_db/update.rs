@@ -92,6 +92,9 @@ fn check(base: &Settings, changes: &[Change]) -> (Vec<Change>, Vec<Refusal>) {
             // A legacy place of a gateway setting is checked as the setting it stands for.
             match find_saved(&change.group, &change.key, sub) {
                 Some(declared) => match (declared.set)(&mut scratch, v) {
+                    // Merged over what is saved, so saved as given (the whole value would undo
+                    // entries saved before).
+                    Ok(()) if declared.partial => canonical.push(item.clone()),
                     Ok(()) => canonical.push(pair(sub, (declared.get)(&scratch))),
                     Err(e) => refused.push(refuse(Some(sub), e)),
                 },

@@ -56,10 +56,7 @@ pub(super) async fn store_note(
         .unwrap_or_default();
     let descriptions = listed.iter().filter_map(|(url, name)| Some((url.clone(), name.clone()?))).collect();
     let attachments = listed.into_iter().map(|(url, _)| url).collect();
-    let mut content = note["content"].as_str().unwrap_or_default().to_string();
-    if content.is_empty() {
-        content = note["name"].as_str().unwrap_or_default().to_string();
-    }
+    let content = with_title(note);
     let entry = remote_import::Status {
         ap_id: ap_id.to_string(),
         actor: author.ap_id.clone(),
@@ -101,4 +98,19 @@ pub(super) async fn store_note(
         }
     }
     Ok(Outcome::Done)
+}
+
+/// The content as Pleroma's `StatusView.render_content` shows an object with a `name` (an
+/// Article's or a Page's title): the title linked to the object's `url` (else its id) above it.
+fn with_title(note: &Value) -> String {
+    let content = note["content"].as_str().unwrap_or_default();
+    match note["name"].as_str().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => {
+            let url = note["url"].as_str().or(note["id"].as_str()).unwrap_or_default();
+            let escape =
+                |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+            format!("<p><a href=\"{}\">{}</a></p>{content}", escape(url), escape(name))
+        }
+        _ => content.to_string(),
+    }
 }

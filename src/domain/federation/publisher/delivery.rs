@@ -6,8 +6,8 @@ use serde_json::json;
 
 use super::{
     activities::{build, signing},
-    reachability::{host, reachable, set_reachable, set_unreachable, unreachable_since},
-    recipients::{has_relay_audience, inboxes_of, relay_audience, remote_followers, wants_shared_inbox},
+    reachability::{host, reachable_since, set_reachable, set_unreachable, skipped_hosts, unreachable_since},
+    recipients::{has_relay_audience, inboxes_of, known_inboxes, relay_audience, remote_followers, wants_shared_inbox},
     Body, FederationPublish, FederationPublishOne, SignedBy, PUBLIC,
 };
 use crate::{
@@ -36,12 +36,17 @@ pub(super) async fn fan_out(db: &Db, settings: &Settings, job: &FederationPublis
     let own = format!("{}/", settings.instance_url);
     let shared = wants_shared_inbox(&activity);
     let mut seen = BTreeSet::new();
+    let actors: Vec<String> =
+        actors.into_iter().filter(|a| !a.starts_with(&own) && a != PUBLIC && seen.insert(a.clone())).collect();
+    // Remembered inboxes in one read per 500 actors; the others fetched one by one.
+    let known = known_inboxes(&db.read, &actors).await.map_err(fail)?;
     let mut inboxes = BTreeSet::new();
-    for actor in actors.into_iter().filter(|a| !a.starts_with(&own) && a != PUBLIC) {
-        if !seen.insert(actor.clone()) {
-            continue;
-        }
-        match inboxes_of(db, settings, &actor).await {
+    for actor in actors {
+        let found = match known.get(&actor) {
+            Some(pair) => Ok(pair.clone()),
+            None => inboxes_of(db, settings, &actor).await,
+        };
+        match found {
             Ok((inbox, shared_inbox)) => {
                 inboxes.insert(if shared { shared_inbox.unwrap_or(inbox) } else { inbox });
             }
@@ -49,12 +54,14 @@ pub(super) async fn fan_out(db: &Db, settings: &Settings, job: &FederationPublis
         }
     }
     // Hosts that keep failing get nothing (Pleroma's `Instances.filter_reachable`).
+    let hosts: Vec<String> = inboxes.iter().map(|i| host(i)).collect::<BTreeSet<_>>().into_iter().collect();
+    let skipped = skipped_hosts(&db.read, settings, &hosts).await.map_err(fail)?;
     let mut reachable_inboxes = Vec::new();
     for inbox in inboxes {
-        if reachable(&db.read, settings, &host(&inbox)).await.map_err(fail)? {
-            reachable_inboxes.push(inbox);
-        } else {
+        if skipped.contains(&host(&inbox)) {
             tracing::info!(%inbox, "publish: skipping an unreachable host");
+        } else {
+            reachable_inboxes.push(inbox);
         }
     }
     // A public local status goes to the relay's audience too (Pleroma's `Relay.publish`).
@@ -67,10 +74,11 @@ pub(super) async fn fan_out(db: &Db, settings: &Settings, job: &FederationPublis
         objects::relay_announce(settings, object, &activity["published"])
     });
     let txn = db.begin().await.map_err(|e| e.to_string())?;
-    for inbox in reachable_inboxes {
-        let one = FederationPublishOne { signer: job.signer.clone(), inbox, activity: activity.clone() };
-        jobs::enqueue(&txn, &one).await.map_err(|e| e.to_string())?;
-    }
+    let deliveries: Vec<FederationPublishOne> = reachable_inboxes
+        .into_iter()
+        .map(|inbox| FederationPublishOne { signer: job.signer.clone(), inbox, activity: activity.clone() })
+        .collect();
+    jobs::enqueue_many(&txn, &deliveries).await.map_err(|e| e.to_string())?;
     if let Some(announce) = relay_announce {
         let relay = FederationPublish {
             signer: SignedBy::Relay,
@@ -89,14 +97,15 @@ pub(super) async fn fan_out(db: &Db, settings: &Settings, job: &FederationPublis
 pub(super) async fn publish_one(db: &Db, settings: &Settings, job: &FederationPublishOne) -> Result<(), Failure> {
     let fail = |e: AppError| e.to_string();
     let host = host(&job.inbox);
-    if !reachable(&db.read, settings, &host).await.map_err(fail)? {
+    // One read of the host's mark serves the skip and the update after the answer.
+    let marked = unreachable_since(&db.read, &host).await.map_err(fail)?;
+    if !reachable_since(settings, marked) {
         tracing::info!(inbox = %job.inbox, "publish: skipping an unreachable host");
         return Ok(());
     }
     let Some((_, key, key_id)) = signing(db, settings, &job.signer).await.map_err(fail)? else {
         return Ok(()); // the signer is gone
     };
-    let marked = unreachable_since(&db.read, &host).await.map_err(fail)?;
     match post_signed(settings, &key, &key_id, &job.inbox, &job.activity).await {
         Ok(status) if (200..300).contains(&status) => {
             if marked.is_some() {

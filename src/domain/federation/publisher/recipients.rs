@@ -134,6 +134,21 @@ pub async fn remember_inbox<C: ConnectionTrait>(conn: &C, document: &Value) -> R
 }
 
 /// `(inbox, shared inbox)` of the actor `ap_id`: remembered, or from its document.
+/// The remembered inboxes of `actors` (`ap_id → (inbox, shared inbox)`): one statement per
+/// 500 actors; [`inboxes_of`] fetches the others.
+pub(super) async fn known_inboxes<C: ConnectionTrait>(
+    conn: &C,
+    actors: &[String],
+) -> Result<std::collections::HashMap<String, (String, Option<String>)>, AppError> {
+    let mut out = std::collections::HashMap::with_capacity(actors.len());
+    for chunk in actors.chunks(500) {
+        let rows =
+            actor_inbox::Entity::find().filter(actor_inbox::Column::ApId.is_in(chunk.to_vec())).all(conn).await?;
+        out.extend(rows.into_iter().map(|r| (r.ap_id, (r.inbox, r.shared_inbox))));
+    }
+    Ok(out)
+}
+
 pub(super) async fn inboxes_of(db: &Db, settings: &Settings, ap_id: &str) -> Result<(String, Option<String>), String> {
     if let Some(row) = actor_inbox::Entity::find_by_id(ap_id).one(&db.read).await.map_err(|e| e.to_string())? {
         return Ok((row.inbox, row.shared_inbox));
