@@ -8,7 +8,9 @@
 //!
 //! Knobs: BENCH_USERS (100000), BENCH_STATUSES (1000000), BENCH_REPORTS (10000),
 //! BENCH_CLIENTS (1), BENCH_REQUESTS (300 per mode), BENCH_LISTS (comma-separated list names;
-//! all when unset), BENCH_GROUPED_ROUNDS (5 whole `grouped_reports` bodies).
+//! all when unset), BENCH_GROUPED_ROUNDS (5 whole `grouped_reports` bodies), BENCH_SHOW_SQL (set:
+//! print every statement a list's request sent), BENCH_SQL_REQUESTS (raw replays and Pleroma-shape
+//! runs, alternating; BENCH_REQUESTS when unset).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -182,6 +184,11 @@ async fn main() {
         server.db.record();
         run(1, 1, rest.clone()).await;
         let sent = server.db.recorded();
+        if std::env::var_os("BENCH_SHOW_SQL").is_some() {
+            for statement in &sent {
+                eprintln!("{name}: {}", statement.sql);
+            }
+        }
         let rest_latencies = run(clients, requests, rest).await;
         let graphql_latencies = match graphql {
             Some((path, variables)) => {
@@ -192,13 +199,24 @@ async fn main() {
             }
             None => None,
         };
-        let mut raw = Vec::with_capacity(requests);
-        for _ in 0..requests {
+        // The raw replay and Pleroma's shape of the same page alternate, so that both see the
+        // same load; `BENCH_SQL_REQUESTS` of each (they are cheap beside the REST requests).
+        let sql_requests = env("BENCH_SQL_REQUESTS", requests);
+        let shape = shape_of(name);
+        let size = if name == "account_timeline" { 40 } else { 50 };
+        let (mut raw, mut shape_latencies, mut shape_statements) =
+            (Vec::with_capacity(sql_requests), Vec::with_capacity(sql_requests), 0);
+        for _ in 0..sql_requests {
             let t = Instant::now();
             for statement in &sent {
                 server.db.read.query_all_raw(statement.clone()).await.expect("raw statement");
             }
             raw.push(t.elapsed());
+            if let Some(shape) = &shape {
+                let t = Instant::now();
+                shape_statements = pleroma_shape::run(&server.db.read, shape, &viewer, size).await;
+                shape_latencies.push(t.elapsed());
+            }
         }
         raw.sort();
         let raw_p50 = ms(at(&raw, 0.5)).max(0.001);
@@ -217,22 +235,8 @@ async fn main() {
         for (cost, sql) in costs.iter().take(3) {
             eprintln!("{name}: {:.2} ms  {sql}", ms(*cost));
         }
-        // Pleroma's shape of the same page, run as the replay runs.
-        let shape = match shape_of(name) {
-            Some(shape) => {
-                let size = if name == "account_timeline" { 40 } else { 50 };
-                let mut latencies = Vec::with_capacity(requests);
-                let mut statements = 0;
-                for _ in 0..requests {
-                    let t = Instant::now();
-                    statements = pleroma_shape::run(&server.db.read, &shape, &viewer, size).await;
-                    latencies.push(t.elapsed());
-                }
-                latencies.sort();
-                Some((statements, latencies))
-            }
-            None => None,
-        };
+        shape_latencies.sort();
+        let shape = shape.map(|_| (shape_statements, shape_latencies));
         summary.push((
             name,
             sent.len(),

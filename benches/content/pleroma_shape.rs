@@ -15,40 +15,8 @@
 //! What Pleroma keeps inside an object's JSON (attachments, mentions, tags, emoji, likes,
 //! reactions) our tables keep apart: the page's media are one more statement here, the
 //! mentioned accounts are read with the authors.
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
-
-/// A statement's placeholders, numbered for PostgreSQL and positional for SQLite.
-struct Sql {
-    backend: DbBackend,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn new(backend: DbBackend) -> Self {
-        Self { backend, values: Vec::new() }
-    }
-
-    fn bind(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        match self.backend {
-            DbBackend::Postgres => format!("${}", self.values.len()),
-            _ => "?".into(),
-        }
-    }
-
-    /// `(…)` of these ids, bound as one JSON array.
-    fn ids(&mut self, ids: &[String]) -> String {
-        let p = self.bind(serde_json::to_string(ids).unwrap());
-        match self.backend {
-            DbBackend::Postgres => format!("(SELECT jsonb_array_elements_text(CAST({p} AS jsonb)))"),
-            _ => format!("(SELECT value FROM json_each({p}))"),
-        }
-    }
-
-    fn statement(self, sql: String) -> Statement {
-        Statement::from_sql_and_values(self.backend, sql, self.values)
-    }
-}
+use pleroma_gateway::domain::statuses::Binds;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 /// Which list, and its page.
 pub enum Shape {
@@ -83,7 +51,7 @@ pub async fn run(db: &DatabaseConnection, shape: &Shape, viewer: &str, page_size
     match shape {
         Shape::Reports => {
             // `Utils.get_reports`: the page with its notes preloaded, and the total.
-            let mut q = Sql::new(backend);
+            let mut q = Binds::new(backend);
             let limit = q.bind(page_size as i64);
             let page = exec(q.statement(format!(
                 "SELECT r.*, n.id AS note_id, n.user_id AS note_user_id, n.content AS note_content \
@@ -99,7 +67,7 @@ pub async fn run(db: &DatabaseConnection, shape: &Shape, viewer: &str, page_size
             // Per report: each cited status (`get_create_by_object_ap_id_with_object`), then the
             // status view's replied-to, quoted and reblogged lookups.
             for report in &reports {
-                let mut q = Sql::new(backend);
+                let mut q = Binds::new(backend);
                 let r = q.bind(report.clone());
                 let cited = exec(q.statement(format!(
                     "SELECT status_id FROM report_statuses WHERE report_id = {r} ORDER BY position"
@@ -107,7 +75,7 @@ pub async fn run(db: &DatabaseConnection, shape: &Shape, viewer: &str, page_size
                 .await;
                 let mut statuses = Vec::new();
                 for status in ids_of(&cited, "status_id") {
-                    let mut q = Sql::new(backend);
+                    let mut q = Binds::new(backend);
                     let s = q.bind(status);
                     statuses.extend(exec(q.statement(format!("SELECT * FROM statuses WHERE id = {s}"))).await);
                 }
@@ -116,17 +84,17 @@ pub async fn run(db: &DatabaseConnection, shape: &Shape, viewer: &str, page_size
             }
             people.sort();
             people.dedup();
-            let mut q = Sql::new(backend);
+            let mut q = Binds::new(backend);
             let among = q.ids(&people);
             exec(q.statement(format!("SELECT * FROM users WHERE id IN {among}"))).await;
         }
         _ => {
-            let mut q = Sql::new(backend);
+            let mut q = Binds::new(backend);
             let v = q.bind(viewer.to_string());
             let (filter, total) = match shape {
                 Shape::Statuses => ("s.reblog_of_id IS NULL".to_string(), false),
                 Shape::UserStatuses { nickname } => {
-                    let mut u = Sql::new(backend);
+                    let mut u = Binds::new(backend);
                     let n = u.bind(nickname.clone());
                     let user = exec(u.statement(format!("SELECT * FROM users WHERE nickname = {n}"))).await;
                     let id = col(&user[0], "id").unwrap();
@@ -138,7 +106,7 @@ pub async fn run(db: &DatabaseConnection, shape: &Shape, viewer: &str, page_size
                     (format!("s.user_id IN (SELECT id FROM users WHERE domain = {h}) AND s.reblog_of_id IS NULL"), true)
                 }
                 Shape::AccountTimeline { account_id } => {
-                    let mut u = Sql::new(backend);
+                    let mut u = Binds::new(backend);
                     let a = u.bind(account_id.clone());
                     exec(u.statement(format!("SELECT * FROM users WHERE id = {a}"))).await;
                     (
@@ -160,7 +128,7 @@ pub async fn run(db: &DatabaseConnection, shape: &Shape, viewer: &str, page_size
             )))
             .await;
             if total {
-                let mut q = Sql::new(backend);
+                let mut q = Binds::new(backend);
                 let filter = match shape {
                     Shape::UserStatuses { .. } => {
                         let id = col(&page[0], "user_id").unwrap();
@@ -180,7 +148,7 @@ pub async fn run(db: &DatabaseConnection, shape: &Shape, viewer: &str, page_size
                 // `StatusView.render("index.json")` for a reader: replied-to, quoted and
                 // reblogged activities, and the reader's relationships with the actors.
                 sent.set(sent.get() + linked(db, backend, &page).await);
-                let mut q = Sql::new(backend);
+                let mut q = Binds::new(backend);
                 let (v1, a1, v2, a2) =
                     (q.bind(viewer.to_string()), q.ids(&people), q.bind(viewer.to_string()), q.ids(&people));
                 exec(q.statement(format!(
@@ -191,14 +159,14 @@ pub async fn run(db: &DatabaseConnection, shape: &Shape, viewer: &str, page_size
             }
             // The page's users (actors and mentioned), batched; the page's media.
             people.sort();
-            let mut q = Sql::new(backend);
+            let mut q = Binds::new(backend);
             let (authors, page_ids) = (q.ids(&people), q.ids(&ids));
             exec(q.statement(format!(
                 "SELECT * FROM users WHERE id IN {authors} \
                  OR id IN (SELECT user_id FROM mentions WHERE status_id IN {page_ids})"
             )))
             .await;
-            let mut q = Sql::new(backend);
+            let mut q = Binds::new(backend);
             let page_ids = q.ids(&ids);
             exec(q.statement(format!("SELECT * FROM media_attachments WHERE status_id IN {page_ids}"))).await;
         }
@@ -214,7 +182,7 @@ async fn linked(db: &DatabaseConnection, backend: DbBackend, statuses: &[sea_orm
             statuses.iter().filter_map(|r| r.try_get::<Option<String>>("", column).unwrap()).collect();
         ids.sort();
         ids.dedup();
-        let mut q = Sql::new(backend);
+        let mut q = Binds::new(backend);
         let among = q.ids(&ids);
         db.query_all_raw(q.statement(format!("SELECT * FROM statuses WHERE id IN {among}"))).await.unwrap();
     }

@@ -34,6 +34,7 @@ mod m20261216_01_remote_resolution;
 mod m20261217_01_visibility_counts;
 mod m20261218_01_report_groups;
 mod m20261225_01_activities;
+mod m20261229_01_reblog_marks;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261217_01_visibility_counts::Migration),
             Box::new(m20261218_01_report_groups::Migration),
             Box::new(m20261225_01_activities::Migration),
+            Box::new(m20261229_01_reblog_marks::Migration),
         ]
     }
 }

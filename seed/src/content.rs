@@ -88,6 +88,8 @@ struct Compact {
     author: u32,
     /// Index of the thread's first status.
     root: u32,
+    /// Index of the status it reblogs.
+    reblog: Option<u32>,
 }
 
 fn status_id(salt: u64, c: &Compact, index: usize) -> String {
@@ -163,8 +165,12 @@ async fn write_content(
             } else {
                 (None, None)
             };
+            // A reblog or a reply names a post, never a reblog (as Pleroma's Announce and
+            // inReplyTo name an object): picking a reblog means its post.
+            let post = |k: usize| compact[k].reblog.map_or(k, |r| r as usize);
+            let (reblog, parent) = (reblog.map(post), parent.map(post));
             let root = parent.map(|p| compact[p].root).unwrap_or(i as u32);
-            let c = Compact { ms, author: author as u32, root };
+            let c = Compact { ms, author: author as u32, root, reblog: reblog.map(|r| r as u32) };
             compact.push(c);
             by_author[author].push(i as u32);
             let id = status_id(salt, &c, i);

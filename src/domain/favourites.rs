@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use entity::{emoji_reaction, favourite, status, user};
 use sea_orm::{
-    sea_query::Query, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    sea_query::{Expr, ExprTrait, Query},
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::{
@@ -371,14 +371,20 @@ pub async fn reactions_of<C: ConnectionTrait>(
         return Ok(HashMap::new());
     }
     let backend = conn.get_database_backend();
+    // Correlated (each reactor looked up by key): an `IN (SELECT id FROM users WHERE …)` is read
+    // whole by SQLite, every active account, for each page with reactions.
     let active = Query::select()
-        .column(user::Column::Id)
+        .expr(Expr::val(1))
         .from(user::Entity)
-        .and_where(user::Column::IsActive.eq(true))
+        .and_where(
+            Expr::col((user::Entity, user::Column::Id))
+                .equals((emoji_reaction::Entity, emoji_reaction::Column::UserId)),
+        )
+        .and_where(Expr::col((user::Entity, user::Column::IsActive)).eq(true))
         .to_owned();
     let rows = emoji_reaction::Entity::find()
         .filter(super::among(backend, (emoji_reaction::Entity, emoji_reaction::Column::StatusId), ids))
-        .filter(emoji_reaction::Column::UserId.in_subquery(active))
+        .filter(Expr::exists(active))
         .order_by_asc(emoji_reaction::Column::Id)
         .all(conn)
         .await?;

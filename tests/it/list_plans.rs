@@ -222,6 +222,16 @@ fn sorts(line: &str) -> bool {
         || line.starts_with("Incremental Sort")
 }
 
+/// `statuses::prefetch`'s statements, known by a column each names, and what they read.
+const PREFETCH: &[(&str, &str)] = &[("page_mentions", "the statuses with their marks"), ("page_tags", "the people")];
+
+/// A plan line that reads a table whole, whatever its alias: SQLite's `SCAN s` (not the bound
+/// ids' `json_each` nor a subquery's rows), PostgreSQL's `Seq Scan`.
+fn scans_a_table(line: &str) -> bool {
+    (line.starts_with("SCAN ") && !line.contains("VIRTUAL TABLE") && !line.contains("(subquery"))
+        || line.starts_with("Seq Scan on ")
+}
+
 /// Issue 26: the statement that reads each content list's page keeps an index plan on both
 /// engines: it reads no list table whole and sorts nothing for the page (statuses by the
 /// primary key or `(user_id, id)`, reports by `(state, id)` or the primary key, the moderation
@@ -294,6 +304,7 @@ async fn every_content_lists_page_statement_walks_an_index() {
         ("admin chats", format!("/api/v1/pleroma/admin/users/{nickname}/chats"), "chats", &["chats"]),
     ];
     let mut failures = Vec::new();
+    let mut prefetched = std::collections::HashSet::new();
     for (name, path, table, whole) in lists {
         let caller = if path.starts_with("/api/v1/pleroma/admin") { &admin } else { &token };
         app.state.db.record();
@@ -321,6 +332,18 @@ async fn every_content_lists_page_statement_walks_an_index() {
                 failures.push(format!("{name}:\n  {}\n  {plan:?}", page.sql));
             }
         }
+        // `statuses::prefetch`'s two statements (the statuses with their marks, the people with
+        // their tags): by id through the keys, each correlated read through an index.
+        for prefetch in sent.iter().filter(|s| PREFETCH.iter().any(|(marker, _)| s.sql.contains(marker))) {
+            prefetched.extend(PREFETCH.iter().filter(|(marker, _)| prefetch.sql.contains(marker)).map(|(m, _)| *m));
+            let plan = plan_of(db, prefetch).await;
+            if plan.iter().any(|l| scans_a_table(l) || sorts(l)) {
+                failures.push(format!("{name}, prefetch:\n  {}\n  {plan:?}", prefetch.sql));
+            }
+        }
+    }
+    for (marker, what) in PREFETCH {
+        assert!(prefetched.contains(marker), "no list sent the prefetch of {what}");
     }
     // Grouped reports: a page of groups walks the kept `report_groups` index from the cursor on
     // (the first page and one after a cursor), never the table whole, sorting nothing.

@@ -24,6 +24,19 @@ async fn seeded_content_is_plausible_and_deterministic() {
     assert_eq!(status::Entity::find().count(db).await.unwrap(), 4_000);
     let reblogs = status::Entity::find().filter(status::Column::ReblogOfId.is_not_null()).all(db).await.unwrap();
     assert!(reblogs.iter().all(|s| s.content.is_empty() && s.visibility == "public"));
+    // A reblog or a reply names a post, never a reblog (as Pleroma's Announce and inReplyTo do).
+    let reblog_ids: std::collections::HashSet<&str> = reblogs.iter().map(|s| s.id.as_str()).collect();
+    let named = status::Entity::find()
+        .filter(status::Column::ReblogOfId.is_in(reblog_ids.iter().copied()))
+        .count(db)
+        .await
+        .unwrap()
+        + status::Entity::find()
+            .filter(status::Column::InReplyToId.is_in(reblog_ids.iter().copied()))
+            .count(db)
+            .await
+            .unwrap();
+    assert_eq!(named, 0, "statuses naming a reblog");
     // Replies answer earlier statuses in the same thread.
     let replies = status::Entity::find().filter(status::Column::InReplyToId.is_not_null()).all(db).await.unwrap();
     for reply in replies.iter().take(50) {

@@ -44,18 +44,19 @@ pub struct ShownPerson {
     pub muted: bool,
 }
 
-/// Placeholders and their values, numbered for PostgreSQL and positional for SQLite.
-struct Binds {
+/// Placeholders and their values, numbered for PostgreSQL and positional for SQLite (public:
+/// the content benchmark writes Pleroma's query shapes with it).
+pub struct Binds {
     backend: DbBackend,
     values: Vec<Value>,
 }
 
 impl Binds {
-    fn new(backend: DbBackend) -> Self {
+    pub fn new(backend: DbBackend) -> Self {
         Self { backend, values: Vec::new() }
     }
 
-    fn bind(&mut self, value: impl Into<Value>) -> String {
+    pub fn bind(&mut self, value: impl Into<Value>) -> String {
         self.values.push(value.into());
         match self.backend {
             DbBackend::Postgres => format!("${}", self.values.len()),
@@ -64,7 +65,7 @@ impl Binds {
     }
 
     /// `IN (…)`'s right side: the ids bound as one JSON array.
-    fn ids(&mut self, ids: &[String]) -> String {
+    pub fn ids(&mut self, ids: &[String]) -> String {
         let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
         let p = self.bind(list);
         match self.backend {
@@ -73,7 +74,7 @@ impl Binds {
         }
     }
 
-    fn statement(self, sql: String) -> Statement {
+    pub fn statement(self, sql: String) -> Statement {
         Statement::from_sql_and_values(self.backend, sql, self.values)
     }
 }
