@@ -77,28 +77,6 @@ pub async fn fresh_database(data_dir: &std::path::Path) -> (String, Option<(Stri
     }
 }
 
-/// Actor keys for this process's apps (`signature::set_key_source`): made as needed up to
-/// [`KEYS`], then handed out again in turn. The relay and internal actors have keys of their
-/// own (a test compares them); no test compares users' keys, nor keys across apps.
-fn pooled_key(name: &str) -> Result<String, pleroma_gateway::error::AppError> {
-    const KEYS: usize = 16;
-    static POOL: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let slot = match name {
-        "actor:relay" => 0,
-        "actor:internal" => 1,
-        _ => 2 + NEXT.fetch_add(1, Ordering::Relaxed) as usize % (KEYS - 2),
-    };
-    if let Some(pem) = POOL.lock().unwrap_or_else(|e| e.into_inner()).get(slot) {
-        return Ok(pem.clone());
-    }
-    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
-    while pool.len() <= slot {
-        pool.push(pleroma_gateway::domain::federation::signature::generate_pem()?);
-    }
-    Ok(pool[slot].clone())
-}
-
 /// The migrated database every test app copies (made once per test process): creating a
 /// database from a template, or copying a file, is much cheaper than running every migration
 /// for each of the suite's hundreds of apps.
@@ -261,7 +239,6 @@ impl TestApp {
         }
         adjust(&mut settings);
         let db = Db::connect(&url).await.expect("connect");
-        pleroma_gateway::domain::federation::signature::set_key_source(pooled_key);
         let mut state = AppState::new(db, settings).expect("state");
         // Statement counts must not depend on how slow the machine is: a cached token serves
         // until a revoke or user change moves the auth generation, not for 10 s.

@@ -67,7 +67,7 @@ impl LocalActor {
 
 /// An actor's private key, made the first time it is needed.
 async fn key_pem<C: ConnectionTrait>(conn: &C, name: &str) -> Result<String, AppError> {
-    super::instance_secrets::get_or_create(conn, name, || signature::new_actor_key_pem(name)).await
+    super::instance_secrets::get_or_create(conn, name, signature::generate_pem).await
 }
 
 /// The signing key of a local actor and its key id.

@@ -26,22 +26,6 @@ pub fn generate_pem() -> Result<String, AppError> {
     Ok(key.to_pkcs8_pem(LineEnding::LF).map_err(|e| AppError::Internal(e.to_string()))?.to_string())
 }
 
-/// What makes actor keys instead of [`generate_pem`], when a process installs one.
-static KEY_SOURCE: std::sync::OnceLock<fn(&str) -> Result<String, AppError>> = std::sync::OnceLock::new();
-
-/// Make the process's actor keys with `source`, given the key's secret name (the test suite hands
-/// out a few keys made once: a 2048-bit key takes about 0.2 s, and its apps make thousands).
-/// The first call wins.
-pub fn set_key_source(source: fn(&str) -> Result<String, AppError>) {
-    let _ = KEY_SOURCE.set(source);
-}
-
-/// A new key for the local actor whose secret is `name`: [`generate_pem`], or the installed
-/// [`set_key_source`].
-pub fn new_actor_key_pem(name: &str) -> Result<String, AppError> {
-    KEY_SOURCE.get().map_or_else(generate_pem, |source| source(name))
-}
-
 /// A private key from PKCS#8 PEM.
 pub fn private_key(pem: &str) -> Result<RsaPrivateKey, AppError> {
     RsaPrivateKey::from_pkcs8_pem(pem).map_err(|e| AppError::Internal(e.to_string()))
