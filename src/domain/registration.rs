@@ -132,7 +132,7 @@ pub async fn register(
         }
     }
     if user.is_confirmed && user.is_approved {
-        welcome(db, settings, mailer, &user).await;
+        Box::pin(welcome(db, settings, mailer, &user)).await;
     }
     Ok(user)
 }
@@ -169,7 +169,9 @@ pub async fn welcome(db: &Db, settings: &Settings, mailer: &Mailer, user: &user:
                 visibility: Some("direct".into()),
                 ..Default::default()
             };
-            if let Err(err) = super::statuses::create(db, settings, &sender, new).await {
+            // Boxed, as the chat message below: status creation is the largest future on the
+            // approval path, and unoptimised it would sit on the caller's stack.
+            if let Err(err) = Box::pin(super::statuses::create(db, settings, &sender, new)).await {
                 tracing::warn!(error = %err, user = %user.nickname, "welcome message not posted");
             }
         }
@@ -177,11 +179,11 @@ pub async fn welcome(db: &Db, settings: &Settings, mailer: &Mailer, user: &user:
     let chat = &welcome.chat_message;
     if let (true, Some(message)) = (chat.enabled, chat.message.as_deref()) {
         if let Some(sender) = local_sender(db, chat.sender_nickname.as_deref()).await {
-            let posted = async {
+            let posted = Box::pin(async {
                 let room = super::chats::get_or_create(&db.write, &sender.id, &user.id).await?;
                 let new = super::chats::NewMessage { content: Some(message.to_string()), ..Default::default() };
                 super::chats::post(db, settings, &sender, &room.id, new).await
-            };
+            });
             if let Err(err) = posted.await {
                 tracing::warn!(error = %err, user = %user.nickname, "welcome chat message not posted");
             }
@@ -200,7 +202,7 @@ pub async fn welcome_newly_active(
 ) {
     let waiting = |id: &str| before.iter().any(|b| b.id == id && !(b.is_confirmed && b.is_approved));
     for user in after.iter().filter(|u| u.local && u.is_confirmed && u.is_approved && waiting(&u.id)) {
-        welcome(db, settings, mailer, user).await;
+        Box::pin(welcome(db, settings, mailer, user)).await;
     }
 }
 

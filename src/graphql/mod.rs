@@ -281,7 +281,7 @@ impl Executor {
         let prechecked = build().data(Prechecked).finish();
         // One set of rules for both schemas: the extension decides with it field by field, the
         // precheck over the whole document.
-        let rules = Arc::new(field_rules::Rules::gateway(&prechecked.sdl()));
+        let rules = gateway_rules(prechecked.sdl());
         let guarded = build()
             .extension(document_limits::InputGuard)
             .extension(field_rules::AccessControl::new(rules.clone()))
@@ -356,6 +356,19 @@ impl Executor {
 /// A request's data of type `T` (what [`request_data_in`] put there).
 fn data_of<T: std::any::Any>(data: &async_graphql::Data) -> Option<&T> {
     data.get(&std::any::TypeId::of::<T>()).and_then(|value| value.downcast_ref::<T>())
+}
+
+/// The gateway's access rules over the schema `sdl`: made once per process (the schema is fixed
+/// in a build; walking it takes a while unoptimised, and every `AppState` has two executors).
+fn gateway_rules(sdl: String) -> Arc<Rules> {
+    static RULES: std::sync::Mutex<Option<(String, Arc<Rules>)>> = std::sync::Mutex::new(None);
+    let mut cached = RULES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, rules)) = cached.as_ref().filter(|(cached_sdl, _)| *cached_sdl == sdl) {
+        return rules.clone();
+    }
+    let rules = Arc::new(field_rules::Rules::gateway(&sdl));
+    *cached = Some((sdl, rules.clone()));
+    rules
 }
 
 /// The schema's SDL, as kept in `schema.graphql`: fields and enum values sorted, so that areas

@@ -123,5 +123,16 @@ pub fn facade(executor: crate::graphql::Executor) -> Result<Facade, String> {
         let executor = executor.clone();
         Box::pin(async move { executor.execute(request).await })
     });
-    Facade::compile(&sdl, &rules, route_table(), execute)
+    // The table and the schema are fixed in a build, so their compilation and start-up checks
+    // (over a second unoptimised) run once per process, not once per `AppState`: the test
+    // suite builds hundreds of apps. The copy is reused only for the same SDL.
+    type Compiled = (String, Vec<CompiledRoute>, SchemaIndex);
+    static COMPILED: std::sync::Mutex<Option<Compiled>> = std::sync::Mutex::new(None);
+    let mut compiled = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, routes, index)) = compiled.as_ref().filter(|(cached, _, _)| *cached == sdl) {
+        return Ok(Facade { routes: routes.clone(), index: index.clone(), execute });
+    }
+    let facade = Facade::compile(&sdl, &rules, route_table(), execute)?;
+    *compiled = Some((sdl, facade.routes.clone(), facade.index.clone()));
+    Ok(facade)
 }

@@ -460,8 +460,15 @@ async fn media_proxy_invalidation_purges_over_http_when_an_admin_deletes_or_purg
     set(&app, &admin_token, ":media_proxy", &[(":invalidation", json!([tuple(":enabled", json!(false))]))]).await;
     let body = json!({"urls": [format!("{base}/media/none.png")], "ban": false});
     app.request(Method::POST, "/api/v1/pleroma/admin/media_proxy_caches/purge", Some(&admin_token), Some(body)).await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(seen.lock().unwrap().len(), 3);
+    // No fixed wait: enabled again, a later purge arrives, and the disabled one is not before it.
+    let invalidation =
+        json!([tuple(":enabled", json!(true)), tuple(":provider", json!("Pleroma.Web.MediaProxy.Invalidation.Http"))]);
+    set(&app, &admin_token, ":media_proxy", &[(":invalidation", invalidation)]).await;
+    let body = json!({"urls": [format!("{base}/media/marker.png")], "ban": false});
+    app.request(Method::POST, "/api/v1/pleroma/admin/media_proxy_caches/purge", Some(&admin_token), Some(body)).await;
+    let requests = wait_for(&seen, 4).await;
+    let paths: Vec<&str> = requests.iter().map(|(_, path, _)| path.as_str()).collect();
+    assert_eq!(paths[3..], ["/media/marker.png"], "{paths:?}");
     // A bad provider is refused, naming the setting.
     let configs = json!([{"group": ":pleroma", "key": ":media_proxy", "value": [tuple(":invalidation", json!([tuple(":provider", json!("Pleroma.Nope"))]))]}]);
     let reply = app.request(Method::POST, CONFIG, Some(&admin_token), Some(json!({ "configs": configs }))).await;
@@ -485,7 +492,10 @@ async fn media_proxy_invalidation_keeps_private_addresses_refused() {
         .request(Method::POST, "/api/v1/pleroma/admin/media_proxy_caches/purge", Some(&admin_token), Some(body))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The route purges in the background; no fixed wait: the same purge, awaited here, is
+    // refused before any request leaves.
+    let urls = [format!("{base}/media/cat.png")];
+    pleroma_gateway::domain::media_proxy::invalidate(&app.state.db.read, &app.state.settings(), &urls).await.unwrap();
     assert!(seen.lock().unwrap().is_empty(), "a private address was reached");
 }
 

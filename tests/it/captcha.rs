@@ -178,7 +178,15 @@ async fn settings_switched_through_admin_config_take_effect() {
     let reply =
         app.request(Method::POST, config, Some(&admin), Some(set(json!([{"tuple": [":seconds_valid", 0]}])))).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // No fixed wait: `answer_data` carries the second the captcha was made; once the clock is
+    // past it, the captcha is older than 0 seconds.
+    let payload = captcha["answer_data"].as_str().unwrap().split('.').next().unwrap();
+    let payload = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap();
+    let made_at: i64 = String::from_utf8(payload).unwrap().parse().unwrap();
+    crate::common::eventually("the clock to pass the captcha's second", 5, || async {
+        (chrono::Utc::now().timestamp() > made_at).then_some(())
+    })
+    .await;
     let reply = register(&app, &token, answered("alice", &captcha, "Answer")).await;
     assert_eq!((reply.status, reply.body), (StatusCode::BAD_REQUEST, refusal("CAPTCHA expired")));
 

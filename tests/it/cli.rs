@@ -136,15 +136,11 @@ async fn serve_migrates_listens_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let url = format!("http://127.0.0.1:{port}/api/v1/pleroma/healthcheck");
-    let mut healthy = false;
-    for _ in 0..100 {
-        if let Ok(response) = app.client.get(&url).send().await {
-            healthy = response.status() == StatusCode::OK;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(healthy, "the server did not come up");
+    let status = crate::common::eventually("the server to come up", 60, || async {
+        app.client.get(&url).send().await.ok().map(|response| response.status())
+    })
+    .await;
+    assert_eq!(status, StatusCode::OK, "the server is not healthy");
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let exit = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
@@ -373,15 +369,7 @@ async fn serve_log(app: &TestApp, extra: &[&str]) -> String {
         .spawn()
         .unwrap();
     let url = format!("http://127.0.0.1:{port}/api/v1/pleroma/healthcheck");
-    let mut up = false;
-    for _ in 0..100 {
-        if app.client.get(&url).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(up, "the server did not come up");
+    crate::common::eventually("the server to come up", 60, || async { app.client.get(&url).send().await.ok() }).await;
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let mut child = child;
     tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();

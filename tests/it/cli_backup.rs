@@ -7,7 +7,6 @@ use std::{
         atomic::{AtomicBool, AtomicUsize, Ordering},
         Arc,
     },
-    time::Duration,
 };
 
 use pleroma_gateway::domain::moderation_log::{record, Action, Actor};
@@ -64,6 +63,7 @@ async fn a_backup_under_concurrent_writes_restores_every_acknowledged_row() {
     // A writer acknowledges each row once its transaction committed.
     let acked = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
+    let (acked_tx, mut acked_rx) = tokio::sync::watch::channel(0);
     let writer = {
         let (db, acked, stop) = (app.state.db.clone(), acked.clone(), stop.clone());
         tokio::spawn(async move {
@@ -73,12 +73,11 @@ async fn a_backup_under_concurrent_writes_restores_every_acknowledged_row() {
                 let action = Action::RelayFollow { target: format!("https://relay{i}.example/actor") };
                 record(&db.write, &Actor::operator(), &action).await.unwrap();
                 acked.store(i, Ordering::SeqCst);
+                acked_tx.send_replace(i);
             }
         })
     };
-    while acked.load(Ordering::SeqCst) < 50 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    acked_rx.wait_for(|&n| n >= 50).await.unwrap();
     let before = acked.load(Ordering::SeqCst);
     let (url2, dir, arg) = (url.clone(), app.data_dir.clone(), file_arg.to_string());
     let out = tokio::task::spawn_blocking(move || run(&url2, &dir, &["backup", &arg])).await.unwrap();
@@ -127,15 +126,8 @@ async fn a_backup_under_concurrent_writes_restores_every_acknowledged_row() {
         .spawn()
         .unwrap();
     let health = format!("http://127.0.0.1:{port}/api/v1/pleroma/healthcheck");
-    let mut up = false;
-    for _ in 0..100 {
-        if app.client.get(&health).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(up, "the server did not come up");
+    crate::common::eventually("the server to come up", 60, || async { app.client.get(&health).send().await.ok() })
+        .await;
     let out = run(&other_url, other.path(), &["restore", file_arg]);
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     tokio::task::spawn_blocking(move || server.wait()).await.unwrap().unwrap();

@@ -23,6 +23,14 @@ use serde_json::Value;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// The argon2 hash of [`PASSWORD`], made once per test process: every test user has the same
+/// password, and hashing it again (a blocking argon2 run per user) is most of what making a user
+/// costs. Hashing itself is tested through the API (registration, password changes, sign-in).
+pub async fn password_hash() -> &'static str {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_init(|| async { pleroma_gateway::auth::password::hash_blocking(PASSWORD).expect("hash") }).await
+}
+
 /// A running gateway over its own database.
 pub struct TestApp {
     pub base: String,
@@ -231,7 +239,6 @@ impl TestApp {
         }
         adjust(&mut settings);
         let db = Db::connect(&url).await.expect("connect");
-        db.migrate().await.expect("migrate");
         let mut state = AppState::new(db, settings).expect("state");
         // Statement counts must not depend on how slow the machine is: a cached token serves
         // until a revoke or user change moves the auth generation, not for 10 s.
@@ -270,7 +277,7 @@ impl TestApp {
             password: PASSWORD.into(),
             ..Default::default()
         };
-        let hash = pleroma_gateway::auth::password::hash(new.password.clone()).await.expect("hash");
+        let hash = password_hash().await.to_string();
         let created = domain::users::insert_local(&self.state.db.write, &self.state.settings(), &new, hash)
             .await
             .expect("insert user");
@@ -393,6 +400,24 @@ impl TestApp {
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         reply.body
+    }
+}
+
+/// Poll `check` until it gives `Some` (every 10 ms), failing naming `what` after `secs` seconds:
+/// for what another task or process does in its own time. Tests wait for such an event, never
+/// for a fixed time.
+pub async fn eventually<T, F, Fut>(what: &str, secs: u64, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(std::time::Instant::now() < deadline, "gave up after {secs} s waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
 

@@ -490,10 +490,8 @@ async fn serve_fake(fake: Fake) -> String {
         .route("/fallback.zip", get(fake_archive))
         .route(
             "/slow.zip",
-            get(|| async {
-                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-                "late"
-            }),
+            // Never answers: the gateway's time limit ends the fetch.
+            get(|| std::future::pending::<&'static str>()),
         )
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,7 +1,7 @@
 //! Issue 28 §1, §3, §5: running it for real — `seed` on a non-empty database, the request id
 //! and the log lines, the rest of `pleroma_ctl`'s commands (each change in the moderation log)
 //! and messages a person can act on. Drives the real binary, as `cli.rs` does.
-use std::{process::Command, time::Duration};
+use std::process::Command;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -148,15 +148,9 @@ async fn served_json_log(app: &TestApp, ids: &[&str], token: &str) -> Vec<Value>
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..150 {
-        if app.client.get(format!("{base}/api/v1/pleroma/healthcheck")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(up, "the server did not come up");
+    let health = format!("{base}/api/v1/pleroma/healthcheck");
+    crate::common::eventually("the server to come up", 60, || async { app.client.get(&health).send().await.ok() })
+        .await;
     for id in ids {
         app.client.get(format!("{base}/api/v1/pleroma/healthcheck")).header("x-request-id", *id).send().await.unwrap();
     }

@@ -39,9 +39,9 @@ async fn register(app: &TestApp, redirect_uris: &str) -> (String, String) {
 /// that the code is still current when the server checks it.
 async fn totp_now(secret: &str) -> String {
     let now = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    if now() % 30 >= 27 {
-        tokio::time::sleep(std::time::Duration::from_secs(4)).await;
-    }
+    // Not within 3 s of the period's end (the server takes no earlier code): at worst, until the
+    // next period starts.
+    crate::common::eventually("a TOTP period with time left", 5, || async { (now() % 30 < 27).then_some(()) }).await;
     let bytes = totp_rs::Secret::Encoded(secret.into()).to_bytes().unwrap();
     totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 0, 30, bytes).generate(now())
 }

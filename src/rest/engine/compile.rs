@@ -21,6 +21,7 @@ pub type Execute =
     Arc<dyn Fn(async_graphql::Request) -> Pin<Box<dyn Future<Output = async_graphql::Response> + Send>> + Send + Sync>;
 
 /// A row, compiled.
+#[derive(Clone)]
 pub struct CompiledRoute {
     pub route: Route,
     pub method: MethodFilter,
@@ -32,6 +33,7 @@ pub struct CompiledRoute {
 }
 
 /// An operation, parsed and checked.
+#[derive(Clone)]
 pub struct CompiledOperation {
     /// The operation's text, fragments included.
     pub text: String,

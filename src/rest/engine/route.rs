@@ -15,6 +15,7 @@ pub const SMALL_BODY: usize = 1024 * 1024;
 pub const UPLOAD_BODY: usize = 16_000_000;
 
 /// One route: both prefixes, its OpenAPI entry and its access rule come from this row.
+#[derive(Clone)]
 pub struct Route {
     pub method: Method,
     /// Canonical path (`/api/v1/pleroma/...`), axum syntax for parameters (`{nickname}`).
@@ -46,6 +47,7 @@ pub struct Route {
 }
 
 /// What a row runs.
+#[derive(Clone)]
 pub enum Action {
     /// One GraphQL operation: its variables are the route's parameters.
     Operation(Operation),
@@ -55,6 +57,7 @@ pub enum Action {
 }
 
 /// A GraphQL operation and how its result becomes the answer.
+#[derive(Clone)]
 pub struct Operation {
     /// `area/name`, the file under `rest/operations/`.
     pub name: &'static str,
@@ -77,6 +80,7 @@ pub type Writer = fn(
 ) -> futures_util::future::BoxFuture<'static, Result<axum::body::Body, AppError>>;
 
 /// A native row's handler and what the OpenAPI document says of it.
+#[derive(Clone)]
 pub struct Native {
     pub access: Access,
     /// Builds the handler for the row's method.

@@ -7,7 +7,7 @@ use async_graphql::parser::types::{
 };
 
 /// Types of the schema, by name.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct SchemaIndex {
     objects: HashMap<String, HashMap<String, Type>>,
     inputs: HashMap<String, Vec<(String, Type)>>,
