@@ -65,6 +65,7 @@ mod pins;
 mod polls;
 mod purge;
 mod read_shapes;
+mod read_shapes2;
 mod readme;
 mod registration;
 mod relationships;
