@@ -61,21 +61,39 @@ impl MastodonPage {
     }
 
     /// The page's conditions, order, offset and limit on a query of statuses.
-    pub fn apply(&self, mut query: sea_orm::Select<status::Entity>) -> sea_orm::Select<status::Entity> {
-        if let Some(max) = &self.max_id {
-            query = query.filter(status::Column::Id.lt(max.as_str()));
+    pub fn apply(&self, query: sea_orm::Select<status::Entity>) -> sea_orm::Select<status::Entity> {
+        self.apply_keyed(query, status::Column::Id, |id| Some(id.to_string()))
+    }
+
+    /// The page's conditions, order, offset and limit on any query paged by the column `id`, the
+    /// bounds read by `key` (a numeric id parsed: one that does not parse sets no bound). One copy
+    /// for every Mastodon-paged list, so they all read `max_id`/`since_id`/`min_id` alike.
+    pub fn apply_keyed<Q, C, V>(&self, mut query: Q, id: C, key: impl Fn(&str) -> Option<V>) -> Q
+    where
+        Q: QueryFilter + QueryOrder + QuerySelect,
+        C: ColumnTrait + Copy,
+        V: Into<sea_orm::Value>,
+    {
+        let bound = |raw: &Option<String>| raw.as_deref().and_then(&key);
+        if let Some(max) = bound(&self.max_id) {
+            query = query.filter(id.lt(max));
         }
-        if let Some(since) = &self.since_id {
-            query = query.filter(status::Column::Id.gt(since.as_str()));
+        if let Some(since) = bound(&self.since_id) {
+            query = query.filter(id.gt(since));
         }
-        if let Some(min) = &self.min_id {
-            query = query.filter(status::Column::Id.gt(min.as_str()));
+        if let Some(min) = bound(&self.min_id) {
+            query = query.filter(id.gt(min));
         }
-        query = if self.min_id.is_some() {
-            query.order_by_asc(status::Column::Id)
-        } else {
-            query.order_by_desc(status::Column::Id)
-        };
+        query = if self.min_id.is_some() { query.order_by_asc(id) } else { query.order_by_desc(id) };
         query.offset(self.offset.unwrap_or(0)).limit(self.size())
+    }
+
+    /// A page's rows newest first: a `min_id` page is read oldest first (the rows just after
+    /// it), then turned round.
+    pub fn newest_first<T>(&self, mut rows: Vec<T>) -> Vec<T> {
+        if self.min_id.is_some() {
+            rows.reverse();
+        }
+        rows
     }
 }
