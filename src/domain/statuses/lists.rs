@@ -13,9 +13,12 @@ pub async fn quotes<C: ConnectionTrait>(
     viewer: Option<&str>,
     page: &MastodonPage,
 ) -> AppResult<Vec<status::Model>> {
-    let mut query = status::Entity::find().filter(status::Column::QuoteOfId.eq(id)).filter(visible_to(viewer));
-    query = page.apply(query);
-    Ok(query.all(conn).await?)
+    Ok(page.apply(quoting(id, viewer)).all(conn).await?)
+}
+
+/// The statuses quoting `id` that `viewer` may see, unpaged: the list's and its count's filters.
+pub fn quoting(id: &str, viewer: Option<&str>) -> sea_orm::Select<status::Entity> {
+    status::Entity::find().filter(status::Column::QuoteOfId.eq(id)).filter(visible_to(viewer))
 }
 
 /// Statuses of an author the viewer may see, newest first (`GET /api/v1/accounts/:id/statuses`);
@@ -28,6 +31,16 @@ pub async fn by_author<C: ConnectionTrait>(
     pinned_only: bool,
     page: &MastodonPage,
 ) -> AppResult<Vec<status::Model>> {
+    Ok(page.apply(authored(author_id, viewer, with_reblogs, pinned_only)).all(conn).await?)
+}
+
+/// The statuses of an author that `viewer` may see, unpaged: the list's and its count's filters.
+pub fn authored(
+    author_id: &str,
+    viewer: Option<&str>,
+    with_reblogs: bool,
+    pinned_only: bool,
+) -> sea_orm::Select<status::Entity> {
     let mut query = status::Entity::find().filter(status::Column::UserId.eq(author_id)).filter(visible_to(viewer));
     if !with_reblogs || pinned_only {
         query = query.filter(status::Column::ReblogOfId.is_null());
@@ -40,7 +53,7 @@ pub async fn by_author<C: ConnectionTrait>(
             .to_owned();
         query = query.filter(status::Column::Id.in_subquery(pinned));
     }
-    Ok(page.apply(query).all(conn).await?)
+    query
 }
 
 /// Mastodon-style paging: `max_id`, `since_id`, `min_id`, `offset`, `limit` (default 20, at most
