@@ -226,29 +226,9 @@ pub async fn page<C: ConnectionTrait>(
     folder_id: Option<&str>,
     page: &MastodonPage,
 ) -> AppResult<Vec<(bookmark::Model, status::Model)>> {
-    let mut query = bookmarks_of(user_id, folder_id).select_also(status::Entity);
-    let id = |raw: &Option<String>| raw.as_deref().and_then(|s| s.parse::<i64>().ok());
-    if let Some(max) = id(&page.max_id) {
-        query = query.filter(bookmark::Column::Id.lt(max));
-    }
-    if let Some(since) = id(&page.since_id) {
-        query = query.filter(bookmark::Column::Id.gt(since));
-    }
-    if let Some(min) = id(&page.min_id) {
-        query = query.filter(bookmark::Column::Id.gt(min));
-    }
-    query = if page.min_id.is_some() {
-        query.order_by_asc(bookmark::Column::Id)
-    } else {
-        query.order_by_desc(bookmark::Column::Id)
-    };
-    let rows = query.offset(page.offset.unwrap_or(0)).limit(page.size()).all(conn).await?;
-    let mut rows: Vec<(bookmark::Model, status::Model)> =
-        rows.into_iter().filter_map(|(b, s)| s.map(|s| (b, s))).collect();
-    if page.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    let query = bookmarks_of(user_id, folder_id).select_also(status::Entity);
+    let rows = page.apply_keyed(query, bookmark::Column::Id, |id| id.parse::<i64>().ok()).all(conn).await?;
+    Ok(page.newest_first(rows.into_iter().filter_map(|(b, s)| s.map(|s| (b, s))).collect()))
 }
 
 /// How many bookmarks the user has (in `folder_id` only, when given), the paging ignored (the

@@ -209,28 +209,9 @@ pub async fn page<C: ConnectionTrait>(
     recipients: Option<&[String]>,
     page: &MastodonPage,
 ) -> AppResult<Vec<participation::Model>> {
-    let mut query = participations(user_id, recipients);
-    let id = |raw: &Option<String>| raw.as_deref().and_then(|s| s.parse::<i64>().ok());
-    if let Some(max) = id(&page.max_id) {
-        query = query.filter(participation::Column::Id.lt(max));
-    }
-    if let Some(since) = id(&page.since_id) {
-        query = query.filter(participation::Column::Id.gt(since));
-    }
-    if let Some(min) = id(&page.min_id) {
-        query = query.filter(participation::Column::Id.gt(min));
-    }
-    query = query.order_by_desc(participation::Column::UpdatedAt);
-    query = if page.min_id.is_some() {
-        query.order_by_asc(participation::Column::Id)
-    } else {
-        query.order_by_desc(participation::Column::Id)
-    };
-    let mut rows = query.offset(page.offset.unwrap_or(0)).limit(page.size()).all(conn).await?;
-    if page.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    let query = participations(user_id, recipients).order_by_desc(participation::Column::UpdatedAt);
+    let query = page.apply_keyed(query, participation::Column::Id, |id| id.parse::<i64>().ok());
+    Ok(page.newest_first(query.all(conn).await?))
 }
 
 /// How many participations `user_id` has (with exactly `recipients`, when given), the paging
@@ -335,26 +316,8 @@ pub async fn statuses<C: ConnectionTrait>(
     participation: &participation::Model,
     page: &MastodonPage,
 ) -> AppResult<Vec<status::Model>> {
-    let mut query = thread_statuses(conn, viewer, participation).await?;
-    if let Some(max) = &page.max_id {
-        query = query.filter(status::Column::Id.lt(max.as_str()));
-    }
-    if let Some(since) = &page.since_id {
-        query = query.filter(status::Column::Id.gt(since.as_str()));
-    }
-    if let Some(min) = &page.min_id {
-        query = query.filter(status::Column::Id.gt(min.as_str()));
-    }
-    query = if page.min_id.is_some() {
-        query.order_by_asc(status::Column::Id)
-    } else {
-        query.order_by_desc(status::Column::Id)
-    };
-    let mut rows = query.offset(page.offset.unwrap_or(0)).limit(page.size()).all(conn).await?;
-    if page.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    let query = page.apply(thread_statuses(conn, viewer, participation).await?);
+    Ok(page.newest_first(query.all(conn).await?))
 }
 
 /// How many statuses of a participation's thread `viewer` may see, the paging ignored (the total

@@ -364,23 +364,9 @@ pub async fn requests<C: ConnectionTrait>(
     id: &str,
     page: &MastodonPage,
 ) -> AppResult<Vec<participation::Model>> {
-    let mut query = pending(conn, viewer, id).await?;
-    if let Some(max) = &page.max_id {
-        query = query.filter(participation::Column::Id.lt(max.as_str()));
-    }
-    if let Some(since) = page.since_id.as_ref().or(page.min_id.as_ref()) {
-        query = query.filter(participation::Column::Id.gt(since.as_str()));
-    }
-    query = if page.min_id.is_some() {
-        query.order_by_asc(participation::Column::Id)
-    } else {
-        query.order_by_desc(participation::Column::Id)
-    };
-    let mut rows = query.offset(page.offset.unwrap_or(0)).limit(page.size()).all(conn).await?;
-    if page.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    let query = pending(conn, viewer, id).await?;
+    let query = page.apply_keyed(query, participation::Column::Id, |id| Some(id.to_string()));
+    Ok(page.newest_first(query.all(conn).await?))
 }
 
 /// How many requests to join the organiser's event are pending, the paging ignored (the total
@@ -414,23 +400,7 @@ pub async fn joined<C: ConnectionTrait>(
     state: Option<&str>,
     page: &MastodonPage,
 ) -> AppResult<Vec<status::Model>> {
-    let mut query = joined_events(user_id, state);
-    if let Some(max) = &page.max_id {
-        query = query.filter(status::Column::Id.lt(max.as_str()));
-    }
-    if let Some(since) = page.since_id.as_ref().or(page.min_id.as_ref()) {
-        query = query.filter(status::Column::Id.gt(since.as_str()));
-    }
-    query = if page.min_id.is_some() {
-        query.order_by_asc(status::Column::Id)
-    } else {
-        query.order_by_desc(status::Column::Id)
-    };
-    let mut rows = query.offset(page.offset.unwrap_or(0)).limit(page.size()).all(conn).await?;
-    if page.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    Ok(page.newest_first(page.apply(joined_events(user_id, state)).all(conn).await?))
 }
 
 /// How many events the user takes part in (any state, or `state` only) that they may still see,

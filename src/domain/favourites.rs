@@ -151,11 +151,7 @@ pub async fn favourited_statuses<C: ConnectionTrait>(
     viewer: Option<&str>,
     page: &MastodonPage,
 ) -> AppResult<Vec<status::Model>> {
-    let mut rows = page.apply(favourited(owner, viewer)).all(conn).await?;
-    if page.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    Ok(page.newest_first(page.apply(favourited(owner, viewer)).all(conn).await?))
 }
 
 /// How many statuses `owner` favourited that `viewer` may see, the paging ignored (the total of

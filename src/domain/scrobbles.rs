@@ -4,8 +4,7 @@
 use chrono::Utc;
 use entity::{follow, scrobble};
 use sea_orm::{
-    sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    sea_query::Query, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
 };
 
 use super::statuses::{MastodonPage, PUBLIC};
@@ -68,26 +67,8 @@ pub async fn of_user<C: ConnectionTrait>(
     viewer: Option<&str>,
     page: &MastodonPage,
 ) -> AppResult<Vec<scrobble::Model>> {
-    let mut query = scrobbles_of(user_id, viewer);
-    if let Some(max) = &page.max_id {
-        query = query.filter(scrobble::Column::Id.lt(max.as_str()));
-    }
-    if let Some(since) = &page.since_id {
-        query = query.filter(scrobble::Column::Id.gt(since.as_str()));
-    }
-    if let Some(min) = &page.min_id {
-        query = query.filter(scrobble::Column::Id.gt(min.as_str()));
-    }
-    query = if page.min_id.is_some() {
-        query.order_by_asc(scrobble::Column::Id)
-    } else {
-        query.order_by_desc(scrobble::Column::Id)
-    };
-    let mut rows = query.offset(page.offset.unwrap_or(0)).limit(page.size()).all(conn).await?;
-    if page.min_id.is_some() {
-        rows.reverse();
-    }
-    Ok(rows)
+    let query = page.apply_keyed(scrobbles_of(user_id, viewer), scrobble::Column::Id, |id| Some(id.to_string()));
+    Ok(page.newest_first(query.all(conn).await?))
 }
 
 /// How many scrobbles of an account `viewer` may see, the paging ignored (the total of

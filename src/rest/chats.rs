@@ -149,7 +149,11 @@ impl Kind for Message {
 /// Messages on the wire ([`Message`]) at any depth (messages, chats' `last_message`, lists of
 /// either). A walker: the start-up check requires a row's sample to hold a message.
 pub fn wire_chats(value: ConstValue) -> Result<Mapped, Drift> {
-    walked(value, walk::<Message>)
+    let mut mapped = walked(value, walk::<Message>)?;
+    // A chat's account is Pleroma's account view: its contextual keys (`deactivated` for a
+    // caller who may not see it) absent rather than `null`. Only messages count as found.
+    walk::<super::accounts::Account>(&mut mapped.value)?;
+    Ok(mapped)
 }
 
 /// A paged list (a connection's `nodes`) with Pleroma's `Link` header.

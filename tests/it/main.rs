@@ -66,6 +66,7 @@ mod polls;
 mod purge;
 mod queues;
 mod read_shapes;
+mod read_shapes2;
 mod readme;
 mod registration;
 mod relationships;

@@ -75,7 +75,6 @@ async fn chat_and_message_bodies() {
           "ap_id": "[url]",
           "avatar_description": "",
           "background_image": null,
-          "deactivated": null,
           "favicon": "[url]",
           "header_description": "",
           "hide_favorites": true,

@@ -9,7 +9,7 @@ use crate::graphql::{
     scalars::DateTime,
     users::avatar_url,
     users::ProfileField,
-    users::{FollowCountsOf, TagsOf, User},
+    users::{FollowCountsOf, TagsOf, User, UserById},
     ContextExt,
 };
 
@@ -34,6 +34,18 @@ impl Account {
     /// Wrap a user row.
     pub fn new(user: user::Model) -> Self {
         Account { user, own: None }
+    }
+
+    /// The account of `user_id`, through the request's loader, for a row that must have one:
+    /// a missing user is an internal error naming `owner` (the row that points at it).
+    pub async fn required(
+        ctx: &Context<'_>,
+        user_id: &str,
+        owner: impl FnOnce() -> String,
+    ) -> async_graphql::Result<Self> {
+        let user = ctx.loader().load_one(UserById(user_id.to_string())).await.map_err(load_error)?;
+        let user = user.ok_or_else(|| crate::error::AppError::internal(format!("{} has no account", owner())))?;
+        Ok(Account::new(user))
     }
 
     /// The caller's own account from its one-statement read: the row's counters and tags are

@@ -3,7 +3,7 @@ use async_graphql::{Context, Enum, Json, Object, ID};
 use entity::{event, event_participation as participation};
 
 use super::loaders::{EventOf, JoinStateOf, ParticipantsCountOf, RequestsCountOf};
-use crate::graphql::{accounts::Account, load_error, scalars::DateTime, users::UserById, ContextExt};
+use crate::graphql::{accounts::Account, load_error, scalars::DateTime, ContextExt};
 
 /// How users join an event.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -118,13 +118,7 @@ impl EventParticipation {
     }
     /// The participant.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        let user = ctx
-            .loader()
-            .load_one(UserById(self.0.user_id.clone()))
-            .await
-            .map_err(load_error)?
-            .ok_or_else(|| crate::error::AppError::internal(format!("participation {} has no user", self.0.id)))?;
-        Ok(Account::new(user))
+        Account::required(ctx, &self.0.user_id, || format!("participation {}", self.0.id)).await
     }
     /// `pending`, `accept` or `reject`.
     async fn state(&self) -> &str {

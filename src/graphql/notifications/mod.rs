@@ -95,9 +95,7 @@ impl Notification {
     }
     /// Who made it.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        let user = ctx.loader().load_one(UserById(self.0.actor_id.clone())).await.map_err(load_error)?;
-        user.map(Account::new)
-            .ok_or_else(|| AppError::internal(format!("notification {} has no actor", self.0.id)).into())
+        Account::required(ctx, &self.0.actor_id, || format!("notification {}", self.0.id)).await
     }
     /// The status it is about: the mention, or the status reblogged, favourited or reacted to.
     async fn status(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Status>> {

@@ -4,11 +4,9 @@ use entity::scrobble;
 
 use super::{
     accounts::Account,
-    load_error,
     pagination::{from_an_id, keyset_connection, KeysetConnection, LazyTotal},
     scalars::DateTime,
     statuses::{StatusPageInput, StatusVisibility},
-    users::UserById,
     ContextExt, FieldRule,
 };
 use crate::{
@@ -38,13 +36,7 @@ impl Scrobble {
     }
     /// The listener.
     async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Account> {
-        let user = ctx
-            .loader()
-            .load_one(UserById(self.0.user_id.clone()))
-            .await
-            .map_err(load_error)?
-            .ok_or_else(|| AppError::internal(format!("scrobble {} has no account", self.0.id)))?;
-        Ok(Account::new(user))
+        Account::required(ctx, &self.0.user_id, || format!("scrobble {}", self.0.id)).await
     }
     /// When it was posted.
     async fn created_at(&self) -> DateTime {

@@ -103,11 +103,8 @@ impl From<StatusPageInput> for MastodonPage {
     }
 }
 
-fn newest_first(page: &MastodonPage, mut rows: Vec<entity::status::Model>) -> Vec<Status> {
-    if page.min_id.is_some() {
-        rows.reverse();
-    }
-    rows.into_iter().map(Status::from_row).collect()
+fn newest_first(page: &MastodonPage, rows: Vec<entity::status::Model>) -> Vec<Status> {
+    page.newest_first(rows).into_iter().map(Status::from_row).collect()
 }
 
 /// Names the Mastodon-paged status connection apart from [`StatusConnection`] (offset-paged,
