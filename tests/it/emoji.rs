@@ -491,7 +491,7 @@ async fn serve_fake(fake: Fake) -> String {
         .route(
             "/slow.zip",
             // Never answers: the gateway's time limit ends the fetch.
-            get(|| std::future::pending::<&'static str>()),
+            get(std::future::pending::<&'static str>),
         )
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
