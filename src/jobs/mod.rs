@@ -67,9 +67,17 @@ pub async fn enqueue_at<J: Listed, C: ConnectionTrait>(
     job: &J,
     run_at: chrono::DateTime<Utc>,
 ) -> Result<i64, DbErr> {
+    Ok(row(job, run_at, Utc::now())?.insert(conn).await?.id)
+}
+
+/// The row that puts `job` on its queue, due at `run_at`.
+fn row<J: Listed>(
+    job: &J,
+    run_at: chrono::DateTime<Utc>,
+    now: chrono::DateTime<Utc>,
+) -> Result<job::ActiveModel, DbErr> {
     let args = serde_json::to_value(job).map_err(|e| DbErr::Custom(format!("job {}: arguments: {e}", J::NAME)))?;
-    let now = Utc::now();
-    let row = job::ActiveModel {
+    Ok(job::ActiveModel {
         queue: Set(J::QUEUE.name().into()),
         kind: Set(J::NAME.into()),
         args: Set(args),
@@ -83,8 +91,7 @@ pub async fn enqueue_at<J: Listed, C: ConnectionTrait>(
         inserted_at: Set(now),
         completed_at: Set(None),
         ..Default::default()
-    };
-    Ok(row.insert(conn).await?.id)
+    })
 }
 
 /// [`enqueue`] every job of `jobs` at once: one `INSERT` per [`ENQUEUE_CHUNK`] rows, not one per
@@ -92,26 +99,7 @@ pub async fn enqueue_at<J: Listed, C: ConnectionTrait>(
 pub async fn enqueue_many<J: Listed, C: ConnectionTrait>(conn: &C, jobs: &[J]) -> Result<(), DbErr> {
     let now = Utc::now();
     for chunk in jobs.chunks(ENQUEUE_CHUNK) {
-        let mut rows = Vec::with_capacity(chunk.len());
-        for job in chunk {
-            let args =
-                serde_json::to_value(job).map_err(|e| DbErr::Custom(format!("job {}: arguments: {e}", J::NAME)))?;
-            rows.push(job::ActiveModel {
-                queue: Set(J::QUEUE.name().into()),
-                kind: Set(J::NAME.into()),
-                args: Set(args),
-                state: Set(state::AVAILABLE.into()),
-                attempts: Set(0),
-                max_attempts: Set(J::MAX_ATTEMPTS),
-                run_at: Set(now),
-                locked_until: Set(None),
-                locked_by: Set(None),
-                last_error: Set(None),
-                inserted_at: Set(now),
-                completed_at: Set(None),
-                ..Default::default()
-            });
-        }
+        let rows = chunk.iter().map(|job| row(job, now, now)).collect::<Result<Vec<_>, _>>()?;
         job::Entity::insert_many(rows).exec_without_returning(conn).await?;
     }
     Ok(())
